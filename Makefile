@@ -1,0 +1,161 @@
+# gt - git-native plumbing for orchestrating coding agents.
+#
+#   make                 build lib/libgt.a and every command into bin/
+#   make check           install missing Debian packages, build, run tests/run
+#   make demo            install missing Debian packages, build, run the demo
+#   make install PREFIX=/usr/local DESTDIR=
+#   make lint            clang-format check, cppcheck, shellcheck
+#   make bench           run the benchmarks under bench/
+#   DEVELOPER=1          warnings are errors
+#   SANITIZE=address,undefined   build with sanitizers
+#   STATIC_GIT2=0        link libgit2 dynamically (loses the CA-bundle skip)
+
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man
+DATADIR ?= $(PREFIX)/share
+CC ?= cc
+PKG_CONFIG ?= pkg-config
+CFLAGS ?= -O2 -g
+STATIC_GIT2 ?= 1
+VERSION := $(shell git describe --tags --always --dirty 2>/dev/null || echo 0.1.0)
+
+# Debian packages the build, the tests and the demo need.
+DEB_BUILD = gcc make pkg-config libgit2-dev libcjson-dev libcurl4-openssl-dev zlib1g-dev scdoc
+DEB_RUN = git jq tmux procps
+DEB_LINT = clang-format cppcheck shellcheck
+
+override CFLAGS += -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
+	-Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+	-Wno-unused-parameter -Wformat=2 -Wvla -MMD -MP \
+	-DGT_VERSION='"$(VERSION)"' -DGT_DATADIR='"$(DATADIR)/gt"'
+ifeq ($(DEVELOPER),1)
+override CFLAGS += -Werror
+endif
+ifneq ($(SANITIZE),)
+override CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer
+override LDFLAGS += -fsanitize=$(SANITIZE)
+endif
+
+# Dependencies come from pkg-config; evaluated lazily so `make deps` can run
+# before the packages exist.
+PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags libgit2 libcjson zlib 2>/dev/null)
+LIBDIR_GIT2 = $(shell $(PKG_CONFIG) --variable=libdir libgit2 2>/dev/null)
+GIT2_A = $(wildcard $(LIBDIR_GIT2)/libgit2.a)
+# The mbedTLS initialiser exists only in mbedTLS builds of libgit2.
+GIT2_WRAP = $(if $(GIT2_A),$(shell nm -g $(GIT2_A) 2>/dev/null | grep -q ' T git_mbedtls_stream_global_init$$' && echo yes))
+# a static library if there is one, else the shared one
+static_or_dyn = $(if $(wildcard $(LIBDIR_GIT2)/lib$(1).a),$(LIBDIR_GIT2)/lib$(1).a,-l$(1))
+ifeq ($(STATIC_GIT2)$(if $(GIT2_A),y,n),1y)
+GIT2_LIBS = $(GIT2_A) $(call static_or_dyn,mbedtls) $(call static_or_dyn,mbedx509) \
+	$(call static_or_dyn,mbedcrypto) $(call static_or_dyn,http_parser) \
+	$(call static_or_dyn,pcre2-8) -lssh2 -l:libgssapi_krb5.so.2 -lrt -lpthread
+GIT2_DEFS = $(if $(GIT2_WRAP),-DGT_WRAP_MBEDTLS)
+GIT2_LDFLAGS = $(if $(GIT2_WRAP),-Wl$(comma)--wrap=git_mbedtls_stream_global_init)
+else
+GIT2_LIBS = $(shell $(PKG_CONFIG) --libs libgit2 2>/dev/null)
+GIT2_DEFS =
+GIT2_LDFLAGS =
+endif
+comma := ,
+LIBS = $(GIT2_LIBS) $(shell $(PKG_CONFIG) --libs libcjson zlib 2>/dev/null) -lm
+
+LIB_SRC := $(sort $(wildcard lib/*.c))
+LIB_OBJ := $(LIB_SRC:%.c=build/%.o)
+CMD_SRC := $(sort $(wildcard cmd/gt-*.c cmd/gt.c))
+CMD_SH := $(sort $(wildcard cmd/gt-*.sh))
+CMD_BIN := $(patsubst cmd/%.c,bin/%,$(CMD_SRC)) $(patsubst cmd/%.sh,bin/%,$(CMD_SH))
+CLI_OBJ := build/cmd/cli.o
+TEST_SRC := $(sort $(wildcard tests/unit/*.c))
+TEST_BIN := $(patsubst tests/unit/%.c,build/tests/%,$(TEST_SRC))
+MAN_SRC := $(sort $(wildcard man/*.scd))
+MAN_OUT := $(patsubst man/%.scd,build/man/%,$(MAN_SRC))
+
+.PHONY: all check check-build demo install lint bench clean deps deps-lint man
+
+all: lib/libgt.a $(CMD_BIN) $(TEST_BIN) man
+
+build/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) $(GIT2_DEFS) -c -o $@ $<
+
+lib/libgt.a: $(LIB_OBJ)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+# `gt` itself is only a dispatcher: no libgit2, so it starts in ~0.5 ms.
+bin/gt: build/cmd/gt.o
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^
+
+bin/gt-%: build/cmd/gt-%.o $(CLI_OBJ) lib/libgt.a
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LDFLAGS) $(GIT2_LDFLAGS) -o $@ $< $(CLI_OBJ) lib/libgt.a $(LIBS)
+
+bin/gt-%: cmd/gt-%.sh
+	@mkdir -p $(@D)
+	cp $< $@
+	chmod +x $@
+
+build/tests/%: tests/unit/%.c lib/libgt.a
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) $(LDFLAGS) $(GIT2_LDFLAGS) -o $@ $< lib/libgt.a $(LIBS)
+
+man: $(MAN_OUT)
+build/man/%: man/%.scd
+	@mkdir -p $(@D)
+	scdoc < $< > $@
+
+# Installs what is missing: as root with apt-get, otherwise prints the
+# exact command and stops.
+deps:
+	@missing=""; for p in $(DEB_BUILD) $(DEB_RUN) $(EXTRA_DEBS); do \
+		dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		if [ "$$(id -u)" = 0 ]; then \
+			echo "installing:$$missing"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+				apt-get install -y -qq --no-install-recommends $$missing; \
+		else \
+			echo "missing Debian packages; run:"; \
+			echo "  sudo apt-get install -y$$missing"; exit 1; \
+		fi; \
+	fi
+
+deps-lint:
+	@$(MAKE) --no-print-directory deps EXTRA_DEBS="$(DEB_LINT)"
+
+check: deps
+	@$(MAKE) --no-print-directory all
+	tests/run
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	tests/demo.sh
+
+bench: all
+	bench/ledger
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
+		$(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(DATADIR)/gt/formulas \
+		$(DESTDIR)$(DATADIR)/bash-completion/completions \
+		$(DESTDIR)$(DATADIR)/zsh/site-functions \
+		$(DESTDIR)$(DATADIR)/fish/vendor_completions.d
+	install -m 755 $(CMD_BIN) $(DESTDIR)$(BINDIR)/
+	for m in $(MAN_OUT); do s=$${m##*.}; install -m 644 $$m $(DESTDIR)$(MANDIR)/man$$s/; done
+	install -m 644 completions/gt.bash $(DESTDIR)$(DATADIR)/bash-completion/completions/gt
+	install -m 644 completions/_gt $(DESTDIR)$(DATADIR)/zsh/site-functions/_gt
+	install -m 644 completions/gt.fish $(DESTDIR)$(DATADIR)/fish/vendor_completions.d/gt.fish
+	for f in formulas/*.toml; do [ -e "$$f" ] && install -m 644 $$f $(DESTDIR)$(DATADIR)/gt/formulas/; done; true
+
+lint: deps-lint
+	clang-format --dry-run -Werror lib/*.c lib/*.h cmd/*.c cmd/*.h tests/unit/*.c
+	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
+		--suppress=missingIncludeSystem --inline-suppr -Ilib lib cmd tests/unit
+	shellcheck -x tests/run tests/*.sh tests/lib/*.sh cmd/*.sh bench/ledger bench/*.sh .ci/run hooks/*.sh
+
+clean:
+	rm -rf build bin lib/libgt.a
+
+-include $(LIB_OBJ:.o=.d) $(CMD_SRC:cmd/%.c=build/cmd/%.d) build/cmd/cli.d

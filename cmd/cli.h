@@ -1,0 +1,141 @@
+/*
+ * cli.h - what every gt command's main() shares: option parsing with the
+ * shared options, usage and help, and the single exit path that reports
+ * the error, flushes and checks stdout, and maps the code to gt(7)'s exit
+ * statuses.  This is the only code that prints diagnostics or exits; lib/
+ * never does.
+ */
+#ifndef GT_CLI_H
+#define GT_CLI_H
+
+#include <stdio.h>
+
+#include "../lib/gt.h"
+
+struct gt_cli {
+	const char *name;
+	const char *summary; /* one line, for `gt help` and --summary */
+	const char *const *usage;
+	const struct gt_option *opts;
+	int json, nul, use_stdin, quiet;
+	const char *gt_dir, *actor;
+};
+
+/* Shared options, placed in a command's table by these macros. */
+#define GT_OPT_LEDGER(c)                                                     \
+	GT_OPT_STRING(0, "gt-dir", &(c)->gt_dir, "DIR",                      \
+		      "use the ledger repository DIR"),                      \
+	GT_OPT_STRING(0, "actor", &(c)->actor, "NAME",                       \
+		      "act as NAME (default: $GT_AGENT, git user.name)")
+#define GT_OPT_JSON(c) GT_OPT_FLAG(0, "json", &(c)->json, "print JSON lines")
+#define GT_OPT_NUL(c) GT_OPT_FLAG('z', NULL, &(c)->nul, "end records with NUL")
+#define GT_OPT_STDIN(c)                                                      \
+	GT_OPT_FLAG(0, "stdin", &(c)->use_stdin,                             \
+		    "read records (JSONL or ids) from stdin")
+#define GT_OPT_QUIET(c) GT_OPT_FLAG('q', "quiet", &(c)->quiet, "print less")
+
+/* Bead fields as options, shared by gt-bead-add and gt-bead-update. */
+struct gt_cli_fields {
+	const char *description, *description_file, *design, *acceptance, *notes;
+	const char *type, *priority, *assignee, *owner, *status, *defer_until;
+	const char *due, *external_ref, *metadata;
+	struct gt_strlist labels, deps;
+	int ephemeral;
+	struct gt_buf file_text;
+};
+
+#define GT_OPT_FIELDS(f)                                                      \
+	GT_OPT_STRING('d', "description", &(f)->description, "TEXT", "description"), \
+	GT_OPT_STRING('F', "description-file", &(f)->description_file, "FILE", \
+		      "read the description from FILE (- for stdin)"),        \
+	GT_OPT_STRING(0, "design", &(f)->design, "TEXT", "design notes"),     \
+	GT_OPT_STRING(0, "acceptance", &(f)->acceptance, "TEXT",              \
+		      "acceptance criteria"),                                 \
+	GT_OPT_STRING(0, "notes", &(f)->notes, "TEXT", "notes"),              \
+	GT_OPT_STRING('t', "type", &(f)->type, "TYPE",                        \
+		      "bug, feature, task, epic, chore, ... (default task)"), \
+	GT_OPT_STRING('p', "priority", &(f)->priority, "N", "0 (highest) to 4, or P0..P4"), \
+	GT_OPT_STRING('a', "assignee", &(f)->assignee, "WHO", "assignee (\"\" clears)"), \
+	GT_OPT_STRING(0, "owner", &(f)->owner, "WHO", "owner"),               \
+	GT_OPT_STRING('s', "status", &(f)->status, "STATUS",                  \
+		      "open, in_progress, blocked, deferred, closed, ..."),    \
+	GT_OPT_LIST('l', "label", &(f)->labels, "LABEL", "add a label (repeatable)"), \
+	GT_OPT_LIST(0, "deps", &(f)->deps, "[TYPE:]ID",                       \
+		    "depend on ID (type blocks unless given; repeatable)"),   \
+	GT_OPT_STRING(0, "defer-until", &(f)->defer_until, "TIME",            \
+		      "hide from ready work until TIME (\"\" clears)"),       \
+	GT_OPT_STRING(0, "due", &(f)->due, "TIME", "due date"),               \
+	GT_OPT_STRING(0, "external-ref", &(f)->external_ref, "REF",           \
+		      "reference in another tracker"),                        \
+	GT_OPT_STRING(0, "metadata", &(f)->metadata, "JSON",                  \
+		      "merge a JSON object into metadata (null deletes a key)"), \
+	GT_OPT_FLAG(0, "ephemeral", &(f)->ephemeral, "not offered as ready work")
+
+/* Turn the field options into spec fields (spec owns what it needs). */
+int gt_cli_fields_apply(struct gt_cli_fields *f, struct gt_bead_spec *s);
+void gt_cli_fields_release(struct gt_cli_fields *f);
+
+/* Parse argv with cli->opts; handles --help, --version and
+ * --completion-helper (and exits 0), reports usage errors (exit 2).
+ * Returns the number of remaining arguments, now in argv[1..]. */
+int gt_cli_parse(struct gt_cli *cli, int argc, char **argv);
+
+/* Print "<name>: error: <msg>" and the usage, then exit 2. */
+_Noreturn void gt_cli_usage_error(struct gt_cli *cli, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Report rc (0 or a GT_E* code) and return the exit status: prints the
+ * last error and hint for failures, flushes stdout and turns a write error
+ * into a failure.  Use as `return gt_cli_finish(&cli, rc);`. */
+int gt_cli_finish(struct gt_cli *cli, int rc);
+
+/* Print a warning line on stderr ("<name>: warning: ..."). */
+void gt_cli_warn(struct gt_cli *cli, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* End one output record: "\n", or NUL with -z. */
+void gt_cli_eor(struct gt_cli *cli);
+
+/* Whether stdout is a terminal that wants colour (honours NO_COLOR). */
+int gt_cli_color(void);
+
+/* Read all of stdin (for --stdin).  GT_EFAIL on read error. */
+int gt_cli_read_stdin(struct gt_buf *out);
+/* Read stdin as a batch (JSONL or words per line). */
+int gt_cli_read_batch(struct gt_batch *b);
+
+/* Initialise libgit2 and open the ledger with its configuration. */
+int gt_cli_open(struct gt_cli *cli, struct gt_ctx *ctx);
+/* Release what gt_cli_open() opened (safe to call twice). */
+void gt_cli_close(struct gt_ctx *ctx, struct gt_index **idx);
+
+/* Resolve a bead id as typed (partial ids allowed). */
+int gt_cli_resolve(struct gt_ctx *ctx, struct gt_index **idx, const char *input,
+		   struct gt_buf *out);
+
+/* Print one bead: a canonical JSON line with --json, else the human view. */
+void gt_cli_print_bead(struct gt_cli *cli, const cJSON *bead);
+/* Print beads by id from the ledger tip: JSON lines, or a table. */
+int gt_cli_print_ids(struct gt_cli *cli, struct gt_ledger *lg, const char *const *ids,
+		     size_t n, const char *const *extra_col);
+
+/* Run op on every bead named by the arguments (partial ids resolved) and
+ * by --stdin records (ids, or JSON objects with an "id"), all in one
+ * transaction (--keep-going: see batch.h).  Prints each id, or the bead as
+ * JSON with --json, in input order. */
+typedef int (*gt_cli_id_op)(struct gt_txn *tx, struct gt_ctx *ctx, const char *id,
+			    const struct gt_record *rec, void *arg);
+int gt_cli_run_ids(struct gt_cli *cli, struct gt_ctx *ctx, struct gt_index **idx,
+		   int nargs, char **args, const char *command, gt_cli_id_op op,
+		   void *arg, int keep_going);
+/* The same with a batch the command read (and perhaps rewrote) itself;
+ * the batch is released. */
+int gt_cli_run_batch(struct gt_cli *cli, struct gt_ctx *ctx, struct gt_index **idx,
+		     int nargs, char **args, struct gt_batch *batch,
+		     const char *command, gt_cli_id_op op, void *arg, int keep_going);
+
+/* Report a batch: one output line per record, in order: what the item
+ * wrote, or an error record for a failed one (with --keep-going). */
+void gt_cli_print_batch(struct gt_cli *cli, const struct gt_batch *b);
+
+#endif

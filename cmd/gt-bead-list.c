@@ -1,0 +1,158 @@
+/*
+ * gt-bead-list - list beads with filters (answered from the query index;
+ * text filters read the matching beads).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "../lib/banned.h"
+
+static const char *const usage[] = {
+	"gt-bead-list [options]",
+	NULL,
+};
+
+/* "a,b" and repeated options both add to the list */
+static void split_into(struct gt_strlist *out, const struct gt_strlist *in,
+		       struct gt_buf *keep)
+{
+	for (size_t i = 0; i < in->n; i++) {
+		for (const char *p = in->v[i]; *p;) {
+			const char *e = strchr(p, ',');
+			size_t len = e ? (size_t)(e - p) : strlen(p);
+
+			if (len) {
+				gt_buf_add(keep, p, len);
+				gt_buf_addch(keep, '\0');
+			}
+			p += len + (e ? 1 : 0);
+		}
+	}
+	/* pointers are taken after all appends (the buffer may move) */
+	for (size_t off = 0; off < keep->len; off += strlen(keep->ptr + off) + 1)
+		gt_strlist_push(out, keep->ptr + off);
+}
+
+static int text_match(const cJSON *b, const char *title, const char *text)
+{
+	static const char *const fields[] = { "title", "description", "notes", "design",
+					       "acceptance_criteria", NULL };
+
+	if (title && !gt_contains_ci(gt_json_str(b, "title") ? gt_json_str(b, "title") : "", title))
+		return 0;
+	if (!text)
+		return 1;
+	for (int i = 0; fields[i]; i++) {
+		const char *s = gt_json_str(b, fields[i]);
+
+		if (s && gt_contains_ci(s, text))
+			return 1;
+	}
+	return gt_contains_ci(gt_bead_id(b), text);
+}
+
+int main(int argc, char **argv)
+{
+	struct gt_cli cli = { .usage = usage };
+	struct gt_ctx ctx;
+	struct gt_index *idx = NULL;
+	struct gt_list_filter f = { 0 };
+	struct gt_strlist st = { 0 }, ty = { 0 }, as = { 0 }, ids = { 0 };
+	struct gt_buf k1 = GT_BUF_INIT, k2 = GT_BUF_INIT, k3 = GT_BUF_INIT, k4 = GT_BUF_INIT;
+	const char *prio = NULL, *text = NULL, *title = NULL, *parent_in = NULL;
+	struct gt_buf parent = GT_BUF_INIT;
+	long limit = 50, pmin = 0, pmax = 4;
+	uint32_t *v = NULL;
+	size_t n = 0, shown = 0;
+	const char **out_ids = NULL;
+	int rc, nargs;
+	const struct gt_option opts[] = {
+		GT_OPT_LIST('s', "status", &st, "STATUS", "only these statuses (\"all\": every one)"),
+		GT_OPT_LIST('t', "type", &ty, "TYPE", "only these types"),
+		GT_OPT_LIST('a', "assignee", &as, "WHO", "only these assignees"),
+		GT_OPT_FLAG(0, "no-assignee", &f.no_assignee, "only unassigned beads"),
+		GT_OPT_LIST('l', "label", &f.labels, "LABEL", "having every one of these labels"),
+		GT_OPT_LIST(0, "label-any", &f.labels_any, "LABEL", "having at least one of these labels"),
+		GT_OPT_STRING('p', "priority", &prio, "N", "only this priority"),
+		GT_OPT_INT(0, "priority-min", &pmin, "N", "priority at least N (0 is highest)"),
+		GT_OPT_INT(0, "priority-max", &pmax, "N", "priority at most N"),
+		GT_OPT_STRING(0, "parent", &parent_in, "ID", "direct children of ID"),
+		GT_OPT_LIST(0, "id", &ids, "IDS", "only these ids"),
+		GT_OPT_STRING(0, "title", &title, "TEXT", "title contains TEXT (any case)"),
+		GT_OPT_STRING(0, "text", &text, "TEXT",
+			      "title, description, design, acceptance or notes contain TEXT"),
+		GT_OPT_FLAG(0, "all", &f.all, "include closed beads"),
+		GT_OPT_STRING(0, "sort", &f.sort, "KEY",
+			      "priority (default), created, updated, id, status, type, assignee"),
+		GT_OPT_FLAG('r', "reverse", &f.reverse, "reverse the order"),
+		GT_OPT_INT('n', "limit", &limit, "N", "at most N beads (default 50, 0: all)"),
+		GT_OPT_JSON(&cli),
+		GT_OPT_NUL(&cli),
+		GT_OPT_LEDGER(&cli),
+		GT_OPT_END(),
+	};
+	cli.summary = "list beads";
+	cli.opts = opts;
+	nargs = gt_cli_parse(&cli, argc, argv);
+	if (nargs)
+		gt_cli_usage_error(&cli, "unexpected argument '%s'", argv[1]);
+	if (limit < 0)
+		gt_cli_usage_error(&cli, "--limit must be 0 or more");
+	if (prio) {
+		int p;
+
+		if (gt_priority_parse(prio, &p) < 0)
+			gt_cli_usage_error(&cli, "%s", gt_error_last());
+		pmin = pmax = p;
+	}
+	f.priority_min = (int)pmin;
+	f.priority_max = (int)pmax;
+	split_into(&f.statuses, &st, &k1);
+	split_into(&f.types, &ty, &k2);
+	split_into(&f.assignees, &as, &k3);
+	split_into(&f.ids, &ids, &k4);
+	if ((rc = gt_cli_open(&cli, &ctx)) < 0)
+		goto out;
+	if (parent_in) {
+		if ((rc = gt_cli_resolve(&ctx, &idx, parent_in, &parent)) < 0)
+			goto out;
+		f.parent = parent.ptr;
+	}
+	if ((rc = gt_index_open(&idx, ctx.lg, NULL)) < 0 ||
+	    (rc = gt_list(&v, &n, idx, &f)) < 0)
+		goto out;
+	out_ids = gt_calloc(n ? n : 1, sizeof(*out_ids));
+	for (size_t i = 0; i < n && (!limit || shown < (size_t)limit); i++) {
+		const char *id = gt_index_id(idx, v[i]);
+
+		if (text || title) {
+			cJSON *b;
+
+			if ((rc = gt_ledger_read_bead(&b, ctx.lg, NULL, id)) < 0)
+				goto out;
+			if (!text_match(b, title, text)) {
+				cJSON_Delete(b);
+				continue;
+			}
+			cJSON_Delete(b);
+		}
+		out_ids[shown++] = id;
+	}
+	rc = gt_cli_print_ids(&cli, ctx.lg, out_ids, shown, NULL);
+out:
+	free(out_ids);
+	free(v);
+	gt_list_filter_release(&f);
+	gt_strlist_release(&st);
+	gt_strlist_release(&ty);
+	gt_strlist_release(&as);
+	gt_strlist_release(&ids);
+	gt_buf_release(&k1);
+	gt_buf_release(&k2);
+	gt_buf_release(&k3);
+	gt_buf_release(&k4);
+	gt_buf_release(&parent);
+	gt_cli_close(&ctx, &idx);
+	return gt_cli_finish(&cli, rc);
+}

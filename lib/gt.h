@@ -1,0 +1,24 @@
+/*
+ * gt.h - umbrella header for libgt.
+ */
+#ifndef GT_GT_H
+#define GT_GT_H
+
+#include "bead.h"
+#include "buf.h"
+#include "config.h"
+#include "batch.h"
+#include "error.h"
+#include "format.h"
+#include "graph.h"
+#include "id.h"
+#include "index.h"
+#include "json.h"
+#include "ledger.h"
+#include "map.h"
+#include "ops.h"
+#include "options.h"
+#include "query.h"
+#include "repo.h"
+
+#endif

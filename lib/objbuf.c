@@ -1,0 +1,314 @@
+/*
+ * objbuf.c - in-memory object backend and a minimal pack writer.
+ *
+ * Pack format (git's Documentation/gitformat-pack): "PACK", version 2,
+ * object count, then per object a type+size varint header and the zlib
+ * stream of its content, then the SHA-1 of everything before.  We write no
+ * deltas: the ledger's blobs are small and distinct, and the next repack
+ * (gt-maintain) can deltify if it wants.
+ */
+#include "objbuf.h"
+
+#include <git2/sys/odb_backend.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+#include "buf.h"
+#include "error.h"
+#include "sha1.h"
+#include "banned.h"
+
+struct obj {
+	git_oid id;
+	git_object_t type;
+	size_t len;
+	unsigned char *data;
+	struct obj *next_in_bucket;
+};
+
+struct gt_objbuf {
+	git_odb_backend parent;
+	git_odb *odb;
+	int collecting;
+	struct obj **buckets;
+	size_t nbuckets;
+	struct obj **list;
+	size_t n, alloc, bytes;
+};
+
+static size_t bucket_of(const struct gt_objbuf *ob, const git_oid *id)
+{
+	size_t h;
+
+	memcpy(&h, id->id, sizeof(h));
+	return h & (ob->nbuckets - 1);
+}
+
+static struct obj *find(const struct gt_objbuf *ob, const git_oid *id)
+{
+	if (!ob->collecting || !ob->n)
+		return NULL;
+	for (struct obj *o = ob->buckets[bucket_of(ob, id)]; o; o = o->next_in_bucket)
+		if (!git_oid_cmp(&o->id, id))
+			return o;
+	return NULL;
+}
+
+static void rehash(struct gt_objbuf *ob)
+{
+	free(ob->buckets);
+	ob->nbuckets = ob->nbuckets ? ob->nbuckets * 2 : 1024;
+	ob->buckets = gt_calloc(ob->nbuckets, sizeof(*ob->buckets));
+	for (size_t i = 0; i < ob->n; i++) {
+		size_t b = bucket_of(ob, &ob->list[i]->id);
+
+		ob->list[i]->next_in_bucket = ob->buckets[b];
+		ob->buckets[b] = ob->list[i];
+	}
+}
+
+static int be_write(git_odb_backend *be, const git_oid *id, const void *data,
+		    size_t len, git_object_t type)
+{
+	struct gt_objbuf *ob = (struct gt_objbuf *)be;
+	struct obj *o;
+	size_t b;
+
+	if (!ob->collecting)
+		return GIT_PASSTHROUGH;
+	if (find(ob, id))
+		return 0;
+	o = gt_malloc(sizeof(*o));
+	git_oid_cpy(&o->id, id);
+	o->type = type;
+	o->len = len;
+	o->data = gt_malloc(len ? len : 1);
+	memcpy(o->data, data, len);
+	GT_ALLOC_GROW(ob->list, ob->n + 1, ob->alloc);
+	ob->list[ob->n++] = o;
+	ob->bytes += len;
+	if (ob->n * 2 > ob->nbuckets) {
+		rehash(ob);
+	} else {
+		b = bucket_of(ob, id);
+		o->next_in_bucket = ob->buckets[b];
+		ob->buckets[b] = o;
+	}
+	return 0;
+}
+
+static int be_read(void **out, size_t *len, git_object_t *type,
+		   git_odb_backend *be, const git_oid *id)
+{
+	struct obj *o = find((struct gt_objbuf *)be, id);
+
+	if (!o)
+		return GIT_ENOTFOUND;
+	*out = git_odb_backend_data_alloc(be, o->len ? o->len : 1);
+	if (!*out)
+		return -1;
+	memcpy(*out, o->data, o->len);
+	*len = o->len;
+	*type = o->type;
+	return 0;
+}
+
+static int be_read_header(size_t *len, git_object_t *type, git_odb_backend *be,
+			  const git_oid *id)
+{
+	struct obj *o = find((struct gt_objbuf *)be, id);
+
+	if (!o)
+		return GIT_ENOTFOUND;
+	*len = o->len;
+	*type = o->type;
+	return 0;
+}
+
+static int be_exists(git_odb_backend *be, const git_oid *id)
+{
+	return find((struct gt_objbuf *)be, id) != NULL;
+}
+
+void gt_objbuf_discard(struct gt_objbuf *ob)
+{
+	for (size_t i = 0; i < ob->n; i++) {
+		free(ob->list[i]->data);
+		free(ob->list[i]);
+	}
+	ob->n = 0;
+	ob->bytes = 0;
+	if (ob->buckets)
+		memset(ob->buckets, 0, ob->nbuckets * sizeof(*ob->buckets));
+}
+
+static void be_free(git_odb_backend *be)
+{
+	struct gt_objbuf *ob = (struct gt_objbuf *)be;
+
+	gt_objbuf_discard(ob);
+	free(ob->list);
+	free(ob->buckets);
+	free(ob);
+}
+
+int gt_objbuf_attach(struct gt_objbuf **out, git_repository *repo)
+{
+	struct gt_objbuf *ob = gt_calloc(1, sizeof(*ob));
+	git_odb *odb;
+
+	*out = NULL;
+	if (git_odb_init_backend(&ob->parent, GIT_ODB_BACKEND_VERSION) < 0 ||
+	    git_repository_odb(&odb, repo) < 0) {
+		free(ob);
+		return gt_error_git(GT_EFAIL, "cannot open the object database");
+	}
+	ob->parent.write = be_write;
+	ob->parent.read = be_read;
+	ob->parent.read_header = be_read_header;
+	ob->parent.exists = be_exists;
+	ob->parent.free = be_free;
+	if (git_odb_add_backend(odb, &ob->parent, 1000) < 0) {
+		git_odb_free(odb);
+		free(ob);
+		return gt_error_git(GT_EFAIL, "cannot add the object buffer");
+	}
+	ob->odb = odb;
+	git_odb_free(odb); /* the repository keeps the odb alive */
+	*out = ob;
+	return 0;
+}
+
+void gt_objbuf_collect(struct gt_objbuf *ob, int on)
+{
+	ob->collecting = on;
+}
+
+size_t gt_objbuf_count(const struct gt_objbuf *ob)
+{
+	return ob->n;
+}
+
+size_t gt_objbuf_bytes(const struct gt_objbuf *ob)
+{
+	return ob->bytes;
+}
+
+static int flush_loose(struct gt_objbuf *ob)
+{
+	git_oid id;
+
+	for (size_t i = 0; i < ob->n; i++) {
+		struct obj *o = ob->list[i];
+
+		if (git_odb_write(&id, ob->odb, o->data, o->len, o->type) < 0)
+			return gt_error_git(GT_EFAIL, "cannot write object");
+	}
+	return 0;
+}
+
+/* Streams pack bytes to the indexer in large chunks, hashing as it goes. */
+struct packout {
+	git_odb_writepack *wp;
+	git_indexer_progress stats;
+	struct gt_sha1 sha;
+	struct gt_buf buf;
+	int err;
+};
+
+static void pack_emit(struct packout *p, const void *data, size_t len, int hash)
+{
+	if (hash)
+		gt_sha1_update(&p->sha, data, len);
+	gt_buf_add(&p->buf, data, len);
+	if (p->buf.len >= (1u << 20) && !p->err) {
+		if (p->wp->append(p->wp, p->buf.ptr, p->buf.len, &p->stats) < 0)
+			p->err = -1;
+		gt_buf_reset(&p->buf);
+	}
+}
+
+static int pack_object(struct packout *p, z_stream *z, const struct obj *o,
+		       unsigned char *zbuf, size_t zcap)
+{
+	unsigned char hdr[16];
+	size_t n = 0, size = o->len;
+	int zr;
+
+	hdr[n] = (unsigned char)((o->type << 4) | (size & 15));
+	size >>= 4;
+	while (size) {
+		hdr[n++] |= 0x80;
+		hdr[n] = size & 0x7f;
+		size >>= 7;
+	}
+	pack_emit(p, hdr, n + 1, 1);
+	if (deflateReset(z) != Z_OK)
+		return -1;
+	z->next_in = o->data;
+	z->avail_in = (uInt)o->len;
+	do {
+		z->next_out = zbuf;
+		z->avail_out = (uInt)zcap;
+		zr = deflate(z, Z_FINISH);
+		if (zr == Z_STREAM_ERROR)
+			return -1;
+		pack_emit(p, zbuf, zcap - z->avail_out, 1);
+	} while (zr != Z_STREAM_END);
+	return 0;
+}
+
+static int flush_pack(struct gt_objbuf *ob)
+{
+	struct packout p = { 0 };
+	unsigned char head[12] = { 'P', 'A', 'C', 'K', 0, 0, 0, 2 };
+	unsigned char trailer[20];
+	size_t zcap = 64 * 1024;
+	unsigned char *zbuf;
+	z_stream z = { 0 };
+	int rc = 0;
+
+	if (git_odb_write_pack(&p.wp, ob->odb, NULL, NULL) < 0)
+		return gt_error_git(GT_EFAIL, "cannot start writing a pack");
+	if (deflateInit(&z, 1) != Z_OK) {
+		p.wp->free(p.wp);
+		return gt_error_set(GT_EFAIL, "cannot initialise zlib");
+	}
+	zbuf = gt_malloc(zcap);
+	gt_sha1_init(&p.sha);
+	gt_buf_init(&p.buf, 2u << 20);
+	for (int i = 0; i < 4; i++)
+		head[8 + i] = (unsigned char)(ob->n >> (24 - 8 * i));
+	pack_emit(&p, head, sizeof(head), 1);
+	for (size_t i = 0; i < ob->n && !rc; i++)
+		if (pack_object(&p, &z, ob->list[i], zbuf, zcap) < 0)
+			rc = gt_error_set(GT_EFAIL, "cannot compress object");
+	if (!rc) {
+		gt_sha1_final(&p.sha, trailer);
+		pack_emit(&p, trailer, sizeof(trailer), 0);
+		if (!p.err && p.buf.len &&
+		    p.wp->append(p.wp, p.buf.ptr, p.buf.len, &p.stats) < 0)
+			p.err = -1;
+		if (p.err || p.wp->commit(p.wp, &p.stats) < 0)
+			rc = gt_error_git(GT_EFAIL, "cannot write pack");
+	}
+	deflateEnd(&z);
+	free(zbuf);
+	gt_buf_release(&p.buf);
+	p.wp->free(p.wp);
+	return rc;
+}
+
+int gt_objbuf_flush(struct gt_objbuf *ob, size_t pack_threshold)
+{
+	int rc;
+
+	if (!ob->n)
+		return 0;
+	ob->collecting = 0; /* invisible, so the odb writes to disk */
+	rc = ob->n >= pack_threshold ? flush_pack(ob) : flush_loose(ob);
+	ob->collecting = 1;
+	gt_objbuf_discard(ob);
+	return rc;
+}
