@@ -610,7 +610,7 @@ int gt_bead_label_add(cJSON *b, const char *label)
 			break;
 		i++;
 	}
-	cJSON_InsertItemInArray(labels, i, cJSON_CreateString(label));
+	gt_json_array_insert(labels, i, cJSON_CreateString(label));
 	return 1;
 }
 

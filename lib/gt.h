@@ -8,6 +8,7 @@
 #include "buf.h"
 #include "config.h"
 #include "batch.h"
+#include "beadsio.h"
 #include "error.h"
 #include "format.h"
 #include "graph.h"

@@ -334,6 +334,27 @@ void gt_json_del(cJSON *obj, const char *key)
 	cJSON_DeleteItemFromObjectCaseSensitive(obj, key);
 }
 
+void gt_json_array_insert(cJSON *arr, int i, cJSON *item)
+{
+	cJSON *at = arr->child;
+
+	while (at && i-- > 0)
+		at = at->next;
+	if (!at) {
+		cJSON_AddItemToArray(arr, item);
+		return;
+	}
+	/* cJSON keeps child->prev pointing at the last element */
+	item->next = at;
+	item->prev = at->prev;
+	if (at == arr->child) {
+		arr->child = item;
+	} else {
+		item->prev->next = item;
+	}
+	at->prev = item;
+}
+
 int gt_json_equal(const cJSON *a, const cJSON *b)
 {
 	if (!a || !b)

@@ -48,6 +48,11 @@ void gt_json_set(cJSON *obj, const char *key, cJSON *val);
 /* Remove and free a member if present. */
 void gt_json_del(cJSON *obj, const char *key);
 
+/* Insert item at position i of arr (appends when i is past the end).
+ * Debian's cJSON 1.7.15 cJSON_InsertItemInArray drops items inserted in
+ * the middle of a list that was appended to; never use it. */
+void gt_json_array_insert(cJSON *arr, int i, cJSON *item);
+
 /* Deep equality (numbers compared as values, object keys order-insensitive). */
 int gt_json_equal(const cJSON *a, const cJSON *b);
 

@@ -396,6 +396,15 @@ int gt_txn_bead_get(struct gt_txn *tx, const char *id, cJSON **out)
 		return GT_EINVALID;
 	gt_bead_path(&tx->path, id);
 	s = gt_map_get(&tx->by_path, tx->path.ptr);
+	if (s && !s->removed && !s->obj) {
+		/* staged as bytes (by import): parse it into an object */
+		rc = gt_json_parse(&s->obj, gt_buf_cstr(&s->data), s->data.len, s->path, 1);
+		if (rc < 0)
+			return rc;
+		if (!s->id)
+			s->id = gt_strdup(id);
+		gt_buf_release(&s->data);
+	}
 	if (s) {
 		if (s->removed || !s->obj)
 			return gt_error_set(GT_ENOTFOUND, "bead '%s' not found", id);
@@ -511,7 +520,12 @@ int gt_txn_file_get(struct gt_txn *tx, const char *path, struct gt_buf *out)
 		if (s->removed)
 			return gt_error_set(GT_ENOTFOUND, "'%s' not found", path);
 		gt_buf_reset(out);
-		gt_buf_add(out, gt_buf_cstr(&s->data), s->data.len);
+		if (s->obj) {
+			gt_bead_serialize(out, s->obj);
+			gt_buf_addch(out, '\n');
+		} else {
+			gt_buf_add(out, gt_buf_cstr(&s->data), s->data.len);
+		}
 		return 0;
 	}
 	if (!tx->base)
@@ -524,6 +538,8 @@ int gt_txn_file_put(struct gt_txn *tx, const char *path, const void *data,
 {
 	struct staged *s = stage(tx, path);
 
+	cJSON_Delete(s->obj); /* the bytes replace any object view */
+	s->obj = NULL;
 	gt_buf_reset(&s->data);
 	gt_buf_add(&s->data, data, len);
 	s->removed = 0;
