@@ -356,3 +356,24 @@ char *gt_config_prefix(struct gt_config *c)
 		p = gt_config_beads_get(c, "issue_prefix");
 	return p;
 }
+
+int gt_config_user_set(const char *key, const char *value)
+{
+	const char *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
+	struct gt_buf path = GT_BUF_INIT;
+	int rc;
+
+	if ((rc = gt_config_key_check(key)) < 0)
+		return rc;
+	if (xdg && *xdg)
+		gt_buf_printf(&path, "%s/gt/config", xdg);
+	else if (home && *home)
+		gt_buf_printf(&path, "%s/.config/gt/config", home);
+	else
+		return gt_error_set(GT_EUSAGE, "neither XDG_CONFIG_HOME nor HOME is set");
+	rc = gt_mkdir_parents(path.ptr);
+	if (!rc)
+		rc = edit_file(path.ptr, key, value);
+	gt_buf_release(&path);
+	return rc;
+}

@@ -41,6 +41,8 @@ char *gt_config_beads_get(struct gt_config *c, const char *key);
 int gt_config_town_set(struct gt_txn *tx, const char *key, const char *value);
 /* Set key in the machine-local config <git-common-dir>/gt/config. */
 int gt_config_local_set(struct gt_repo *repo, const char *key, const char *value);
+/* Set key in the user's ~/.config/gt/config ($XDG_CONFIG_HOME/gt/config). */
+int gt_config_user_set(const char *key, const char *value);
 
 /* Every (key, value, layer) visible, for gt-config --list; cb returns
  * non-zero to stop. */

@@ -19,7 +19,9 @@
 #include "map.h"
 #include "ops.h"
 #include "options.h"
+#include "proc.h"
 #include "query.h"
 #include "repo.h"
+#include "verify.h"
 
 #endif

@@ -279,6 +279,7 @@ static int finish_change(struct gt_txn *tx, struct gt_ctx *ctx, cJSON *bead,
 		return 0;
 	}
 	gt_json_set_str(bead, "updated_at", gt_txn_now(tx));
+	gt_json_del(bead, "content_hash"); /* Beads' hash of the old content */
 	if ((rc = gt_bead_validate(bead, &ctx->vocab)) < 0 ||
 	    (rc = check_size(bead)) < 0)
 		return rc;

@@ -1,0 +1,99 @@
+/*
+ * gt-maintain - housekeeping: repack when loose objects pile up, verify
+ * the ledger, refresh or rebuild the query index.  Safe to run while
+ * others write: repacking only packs and prunes what is already packed,
+ * verification reads one snapshot, and the index is replaced atomically.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "../lib/banned.h"
+
+static const char *const usage[] = {
+	"gt-maintain [--repack | --no-repack] [--no-verify] [--rebuild-index] [--json]",
+	NULL,
+};
+
+static void report(const char *msg, void *p)
+{
+	struct gt_cli *cli = p;
+
+	fflush(stdout);
+	fprintf(stderr, "%s: problem: %s\n", cli->name, msg);
+}
+
+int main(int argc, char **argv)
+{
+	struct gt_cli cli = { .usage = usage };
+	struct gt_ctx ctx;
+	struct gt_index *idx = NULL;
+	int force_repack = 0, no_repack = 0, no_verify = 0, rebuild = 0, rc, repacked = 0;
+	long threshold = -1, loose = 0, packs = 0, checked = -1;
+	size_t problems = 0;
+	const struct gt_option opts[] = {
+		GT_OPT_FLAG(0, "repack", &force_repack, "repack even below the threshold"),
+		GT_OPT_FLAG(0, "no-repack", &no_repack, "do not repack"),
+		GT_OPT_INT(0, "threshold", &threshold, "N",
+			   "repack past N loose objects (default: maintain.loose-threshold or 2000)"),
+		GT_OPT_FLAG(0, "no-verify", &no_verify, "skip verifying the ledger"),
+		GT_OPT_FLAG(0, "rebuild-index", &rebuild, "throw the query index away and rebuild it"),
+		GT_OPT_JSON(&cli),
+		GT_OPT_QUIET(&cli),
+		GT_OPT_LEDGER(&cli),
+		GT_OPT_END(),
+	};
+
+	cli.summary = "repack, verify the ledger, rebuild the index";
+	cli.opts = opts;
+	if (gt_cli_parse(&cli, argc, argv))
+		gt_cli_usage_error(&cli, "unexpected argument '%s'", argv[1]);
+	if (force_repack && no_repack)
+		gt_cli_usage_error(&cli, "--repack and --no-repack contradict each other");
+	if ((rc = gt_cli_open(&cli, &ctx)) < 0 || (rc = gt_ctx_config(&ctx)) < 0)
+		goto out;
+	if (threshold < 0)
+		threshold = gt_config_get_long(ctx.cfg, "maintain.loose-threshold", 2000);
+	loose = gt_count_loose(ctx.lg->repo);
+	packs = gt_count_packs(ctx.lg->repo);
+	if (!no_repack && (force_repack || loose > threshold || packs > 50)) {
+		/* many packs: consolidate; otherwise pack the loose objects */
+		const char *all[] = { "git", "-C", ctx.lg->repo->common_dir, "repack",
+				      "-a", "-d", "-q", NULL };
+		const char *inc[] = { "git", "-C", ctx.lg->repo->common_dir, "repack",
+				      "-d", "-q", NULL };
+		struct gt_proc_opts po = { .quiet = 0 };
+
+		if ((rc = gt_run(packs > 50 ? all : inc, &po, NULL)) < 0)
+			goto out;
+		repacked = 1;
+	}
+	if (!no_verify && (checked = gt_ledger_verify(&ctx, report, &cli, &problems)) < 0) {
+		rc = (int)checked;
+		goto out;
+	}
+	if (rebuild && (rc = gt_index_remove(ctx.lg)) < 0)
+		goto out;
+	if ((rc = gt_index_open(&idx, ctx.lg, NULL)) < 0)
+		goto out;
+	if (cli.json) {
+		printf("{\"loose_objects\":%ld,\"packs\":%ld,\"repacked\":%s,"
+		       "\"loose_after\":%ld,\"packs_after\":%ld,\"verified\":%ld,"
+		       "\"problems\":%zu,\"indexed\":%u,\"index_blobs_parsed\":%u}\n",
+		       loose, packs, repacked ? "true" : "false",
+		       gt_count_loose(ctx.lg->repo), gt_count_packs(ctx.lg->repo),
+		       checked < 0 ? 0 : checked, problems, idx->nrecs, idx->stat_blobs_parsed);
+	} else if (!cli.quiet) {
+		printf("objects: %ld loose, %ld packs%s\n", loose, packs,
+		       repacked ? " (repacked)" : "");
+		if (checked >= 0)
+			printf("ledger: %ld beads checked, %zu problems\n", checked, problems);
+		printf("index: %u beads (%u read from the ledger)\n", idx->nrecs,
+		       idx->stat_blobs_parsed);
+	}
+	if (problems)
+		rc = gt_error_set(GT_EINVALID, "the ledger has %zu problems", problems);
+out:
+	gt_cli_close(&ctx, &idx);
+	return gt_cli_finish(&cli, rc);
+}
