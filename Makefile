@@ -51,7 +51,7 @@ GIT2_LIBS = $(GIT2_A) $(call static_or_dyn,mbedtls) $(call static_or_dyn,mbedx50
 	$(call static_or_dyn,mbedcrypto) $(call static_or_dyn,http_parser) \
 	$(call static_or_dyn,pcre2-8) -lssh2 -l:libgssapi_krb5.so.2 -lrt -lpthread
 GIT2_DEFS = $(if $(GIT2_WRAP),-DGT_WRAP_MBEDTLS)
-GIT2_LDFLAGS = $(if $(GIT2_WRAP),-Wl$(comma)--wrap=git_mbedtls_stream_global_init)
+GIT2_LDFLAGS = $(if $(GIT2_WRAP),-Wl$(comma)--wrap=git_mbedtls_stream_global_init -Wl$(comma)-u$(comma)__wrap_git_mbedtls_stream_global_init)
 else
 GIT2_LIBS = $(shell $(PKG_CONFIG) --libs libgit2 2>/dev/null)
 GIT2_DEFS =
@@ -158,4 +158,4 @@ lint: deps-lint
 clean:
 	rm -rf build bin lib/libgt.a
 
--include $(LIB_OBJ:.o=.d) $(CMD_SRC:cmd/%.c=build/cmd/%.d) build/cmd/cli.d
+-include $(LIB_OBJ:.o=.d) $(CMD_SRC:cmd/%.c=build/cmd/%.d) build/cmd/cli.d $(TEST_BIN:=.d)

@@ -90,7 +90,8 @@ static void print_related(struct gt_cli *cli, struct gt_ledger *lg, const char *
 		gt_error_clear();
 		b = cJSON_CreateObject();
 		cJSON_AddStringToObject(b, "id", id);
-		cJSON_AddStringToObject(b, "status", "missing");
+		cJSON_AddStringToObject(b, "status", strncmp(id, "external:", 9) ? "missing"
+										  : "external");
 	}
 	if (cli->json) {
 		struct gt_buf o = GT_BUF_INIT;
@@ -281,7 +282,8 @@ static void render(struct gt_cli *cli, struct gt_ctx *ctx, struct tree *t,
 		if (!b) {
 			b = cJSON_CreateObject();
 			cJSON_AddStringToObject(b, "id", nd->id);
-			cJSON_AddStringToObject(b, "status", "missing");
+			cJSON_AddStringToObject(b, "status", strncmp(nd->id, "external:", 9)
+								     ? "missing" : "external");
 		}
 		gt_bead_canonicalize(b);
 		cJSON_AddNumberToObject(b, "depth", nd->depth);
@@ -307,7 +309,7 @@ static void render(struct gt_cli *cli, struct gt_ctx *ctx, struct tree *t,
 			       gt_bead_status(b));
 			gt_buf_release(&title);
 		} else {
-			printf(" (missing)");
+			printf(" (%s)", strncmp(nd->id, "external:", 9) ? "missing" : "external");
 		}
 		if (nd->parent != (size_t)-1)
 			printf(" <%s>", nd->type);

@@ -19,7 +19,7 @@ static void brief(struct gt_buf *out, const cJSON *v)
 {
 	struct gt_buf b = GT_BUF_INIT;
 
-	if (!v) {
+	if (!v || cJSON_IsNull(v)) {
 		gt_buf_adds(out, "(none)");
 		return;
 	}

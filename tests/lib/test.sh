@@ -1,0 +1,97 @@
+# tests/lib/test.sh - the harness every tests/tNNNN-*.sh sources.
+#
+# Each test file gets its own scratch directory, HOME, git identity and
+# PATH (the freshly built bin/ first), so tests run the same as root in CI
+# without a terminal and never touch the user's configuration.
+#
+#   test_expect_success 'what it checks' 'shell commands'
+#   expect_code N command args...   (inside a test body)
+#   test_done
+#
+# Output is TAP: "ok N - what" / "not ok N - what" followed by the body's
+# output indented, and a last line "# N passed, N failed".
+set -u
+
+TEST_DIR=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$TEST_DIR/.." && pwd)
+BIN="$ROOT/bin"
+CORPUS=${GT_CORPUS:-$ROOT/../shared/corpus}
+TEST_NAME=$(basename "$0" .sh)
+TRASH=$(mktemp -d "${TMPDIR:-/tmp}/gt-$TEST_NAME.XXXXXX")
+export HOME="$TRASH/home"
+mkdir -p "$HOME"
+export PATH="$BIN:$PATH"
+export GIT_CONFIG_NOSYSTEM=1 NO_COLOR=1 TZ=UTC LC_ALL=C
+unset GT_DIR GT_AGENT GIT_AUTHOR_NAME GIT_AUTHOR_EMAIL GIT_COMMITTER_NAME \
+	GIT_COMMITTER_EMAIL GIT_DIR GIT_WORK_TREE XDG_CONFIG_HOME
+git config --global user.name "Test User"
+git config --global user.email "test@example.com"
+git config --global init.defaultBranch main
+cd "$TRASH" || exit 1
+
+test_count=0
+test_failed=0
+
+test_expect_success() {
+	test_count=$((test_count + 1))
+	# not inside an if: set -e must stay in force for the body
+	(
+		cd "$TRASH" || exit 1
+		set -e
+		eval "$2"
+	) >"$TRASH/.out" 2>&1
+	test_rc=$?
+	if [ "$test_rc" = 0 ]; then
+		echo "ok $test_count - $1"
+	else
+		test_failed=$((test_failed + 1))
+		echo "not ok $test_count - $1"
+		sed 's/^/#   /' "$TRASH/.out" | tail -n 40
+	fi
+}
+
+# expect_code N cmd...: run cmd, fail unless it exits with status N
+expect_code() {
+	want=$1
+	shift
+	set +e
+	"$@"
+	got=$?
+	set -e
+	if [ "$got" != "$want" ]; then
+		echo "expected exit $want, got $got: $*" >&2
+		return 1
+	fi
+	return 0
+}
+
+# fail with a message
+die() {
+	echo "$*" >&2
+	return 1
+}
+
+# assert_eq EXPECTED ACTUAL [what]
+assert_eq() {
+	if [ "$1" != "$2" ]; then
+		printf 'expected %s: [%s]\n     got: [%s]\n' "${3:-value}" "$1" "$2" >&2
+		return 1
+	fi
+}
+
+# the commit refs/gt/ledger points at (empty when none)
+ledger_tip() {
+	git -C "${1:-.}" rev-parse -q --verify refs/gt/ledger 2>/dev/null || true
+}
+
+# a fresh ledger in directory $1 with prefix $2 (default "t")
+new_ledger() {
+	gt-init -q --prefix "${2:-t}" "$1"
+}
+
+test_done() {
+	passed=$((test_count - test_failed))
+	echo "# $passed passed, $test_failed failed"
+	cd / && rm -rf "$TRASH"
+	[ "$test_failed" = 0 ]
+}
