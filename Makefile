@@ -68,10 +68,12 @@ CMD_BIN := $(patsubst cmd/%.c,bin/%,$(CMD_SRC)) $(patsubst cmd/%.sh,bin/%,$(CMD_
 CLI_OBJ := build/cmd/cli.o
 TEST_SRC := $(sort $(wildcard tests/unit/*.c))
 TEST_BIN := $(patsubst tests/unit/%.c,build/tests/%,$(TEST_SRC))
+BENCH_SRC := $(sort $(wildcard bench/*.c))
+BENCH_BIN := $(patsubst bench/%.c,build/bench/%,$(BENCH_SRC))
 MAN_SRC := $(sort $(wildcard man/*.scd))
 MAN_OUT := $(patsubst man/%.scd,build/man/%,$(MAN_SRC))
 
-.PHONY: all check check-build demo install lint bench clean deps deps-lint man
+.PHONY: all check check-build demo install lint bench bench-tools clean deps deps-lint man
 
 all: lib/libgt.a $(CMD_BIN) $(TEST_BIN) man
 
@@ -100,6 +102,12 @@ bin/gt-%: cmd/gt-%.sh
 build/tests/%: tests/unit/%.c lib/libgt.a
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) $(LDFLAGS) $(GIT2_LDFLAGS) -o $@ $< lib/libgt.a $(LIBS)
+
+# benchmark helpers link exactly like the commands (the floor program must)
+bench-tools: lib/libgt.a $(BENCH_BIN)
+build/bench/%: bench/%.c lib/libgt.a
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) $(GIT2_DEFS) $(LDFLAGS) $(GIT2_LDFLAGS) -o $@ $< lib/libgt.a $(LIBS)
 
 man: $(MAN_OUT)
 build/man/%: man/%.scd
@@ -133,7 +141,7 @@ demo: deps
 	@$(MAKE) --no-print-directory all
 	tests/demo.sh
 
-bench: all
+bench: all bench-tools
 	bench/ledger
 
 install: all

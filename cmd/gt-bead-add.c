@@ -57,7 +57,7 @@ int main(int argc, char **argv)
 {
 	struct gt_cli cli = { .usage = usage };
 	struct gt_cli_fields fields = { 0 };
-	struct gt_ctx ctx;
+	struct gt_ctx ctx = { 0 };
 	struct gt_index *idx = NULL;
 	struct gt_batch batch = { 0 };
 	struct gt_buf title = GT_BUF_INIT, parent = GT_BUF_INIT;

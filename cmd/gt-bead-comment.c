@@ -63,7 +63,7 @@ static void print_comment(struct gt_cli *cli, const cJSON *c)
 int main(int argc, char **argv)
 {
 	struct gt_cli cli = { .usage = usage };
-	struct gt_ctx ctx;
+	struct gt_ctx ctx = { 0 };
 	struct gt_index *idx = NULL;
 	struct com c = { GT_BUF_INIT, NULL, GT_BUF_INIT };
 	struct gt_buf id = GT_BUF_INIT;

@@ -357,7 +357,7 @@ static int tree(struct gt_cli *cli, struct gt_ctx *ctx, struct gt_index **idx,
 int main(int argc, char **argv)
 {
 	struct gt_cli cli = { .usage = usage };
-	struct gt_ctx ctx;
+	struct gt_ctx ctx = { 0 };
 	struct gt_index *idx = NULL;
 	struct gt_buf id = GT_BUF_INIT, target = GT_BUF_INIT;
 	struct dep d = { 0, NULL, NULL, &idx };

@@ -18,7 +18,7 @@ static const char *const usage[] = {
 int main(int argc, char **argv)
 {
 	struct gt_cli cli = { .usage = usage };
-	struct gt_ctx ctx;
+	struct gt_ctx ctx = { 0 };
 	struct gt_index *idx = NULL;
 	struct gt_export_opts o = { 0 };
 	struct gt_buf tmp = GT_BUF_INIT;

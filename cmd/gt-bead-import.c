@@ -34,7 +34,7 @@ static int apply(struct gt_txn *tx, void *p)
 int main(int argc, char **argv)
 {
 	struct gt_cli cli = { .usage = usage };
-	struct gt_ctx ctx;
+	struct gt_ctx ctx = { 0 };
 	struct gt_index *idx = NULL;
 	struct imp a = { &ctx, NULL, GT_IMPORT_NEWER, 0, { 0 } };
 	const char *policy = "newer";

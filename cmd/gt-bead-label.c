@@ -124,7 +124,7 @@ static int list(struct gt_cli *cli, struct gt_ctx *ctx, struct gt_index **idx,
 int main(int argc, char **argv)
 {
 	struct gt_cli cli = { .usage = usage };
-	struct gt_ctx ctx;
+	struct gt_ctx ctx = { 0 };
 	struct gt_index *idx = NULL;
 	struct lab l = { 0 };
 	int keep_going = 0, rc, nargs;

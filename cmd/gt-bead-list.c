@@ -55,7 +55,7 @@ static int text_match(const cJSON *b, const char *title, const char *text)
 int main(int argc, char **argv)
 {
 	struct gt_cli cli = { .usage = usage };
-	struct gt_ctx ctx;
+	struct gt_ctx ctx = { 0 };
 	struct gt_index *idx = NULL;
 	struct gt_list_filter f = { 0 };
 	struct gt_strlist st = { 0 }, ty = { 0 }, as = { 0 }, ids = { 0 };

@@ -257,7 +257,7 @@ static int walk(struct gt_cli *cli, struct gt_ledger *lg, const char *id, long m
 int main(int argc, char **argv)
 {
 	struct gt_cli cli = { .usage = usage };
-	struct gt_ctx ctx;
+	struct gt_ctx ctx = { 0 };
 	struct gt_index *idx = NULL;
 	struct gt_buf id = GT_BUF_INIT;
 	cJSON *entries = cJSON_CreateArray(), *old = cJSON_CreateArray(), *e;

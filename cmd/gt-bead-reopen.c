@@ -24,7 +24,7 @@ static int one(struct gt_txn *tx, struct gt_ctx *ctx, const char *id,
 int main(int argc, char **argv)
 {
 	struct gt_cli cli = { .usage = usage };
-	struct gt_ctx ctx;
+	struct gt_ctx ctx = { 0 };
 	struct gt_index *idx = NULL;
 	const char *reason = NULL;
 	int keep_going = 0, rc, nargs;

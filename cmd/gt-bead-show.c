@@ -35,7 +35,7 @@ static int show(struct gt_cli *cli, struct gt_ctx *ctx, struct gt_index **idx,
 int main(int argc, char **argv)
 {
 	struct gt_cli cli = { .usage = usage };
-	struct gt_ctx ctx;
+	struct gt_ctx ctx = { 0 };
 	struct gt_index *idx = NULL;
 	struct gt_batch batch = { 0 };
 	int rc, nargs, failed = 0, shown = 0;

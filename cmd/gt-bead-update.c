@@ -47,7 +47,7 @@ int main(int argc, char **argv)
 {
 	struct gt_cli cli = { .usage = usage };
 	struct gt_cli_fields fields = { 0 };
-	struct gt_ctx ctx;
+	struct gt_ctx ctx = { 0 };
 	struct gt_index *idx = NULL;
 	struct upd u = { &fields, NULL, NULL, { 0 }, 0 };
 	int keep_going = 0, rc, nargs;

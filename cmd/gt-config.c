@@ -63,7 +63,7 @@ static int list_one(const char *key, const char *value, const char *layer, void 
 int main(int argc, char **argv)
 {
 	struct gt_cli cli = { .usage = usage };
-	struct gt_ctx ctx;
+	struct gt_ctx ctx = { 0 };
 	struct gt_index *idx = NULL;
 	int local = 0, user = 0, unset = 0, do_list = 0, rc = 0, nargs;
 	const struct gt_option opts[] = {
@@ -87,7 +87,10 @@ int main(int argc, char **argv)
 	if (!do_list && gt_config_key_check(argv[1]) < 0)
 		gt_cli_usage_error(&cli, "%s", gt_error_last());
 	if (user && (nargs == 2 || unset)) {
-		rc = gt_config_user_set(argv[1], unset ? NULL : argv[2]);
+		if ((rc = gt_git_init()) == 0) {
+			rc = gt_config_user_set(argv[1], unset ? NULL : argv[2]);
+			gt_git_shutdown();
+		}
 		return gt_cli_finish(&cli, rc);
 	}
 	if ((rc = gt_cli_open(&cli, &ctx)) < 0 || (rc = gt_ctx_config(&ctx)) < 0)

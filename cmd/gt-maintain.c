@@ -26,7 +26,7 @@ static void report(const char *msg, void *p)
 int main(int argc, char **argv)
 {
 	struct gt_cli cli = { .usage = usage };
-	struct gt_ctx ctx;
+	struct gt_ctx ctx = { 0 };
 	struct gt_index *idx = NULL;
 	int force_repack = 0, no_repack = 0, no_verify = 0, rebuild = 0, rc, repacked = 0;
 	long threshold = -1, loose = 0, packs = 0, checked = -1;

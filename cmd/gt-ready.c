@@ -15,7 +15,7 @@ static const char *const usage[] = {
 int main(int argc, char **argv)
 {
 	struct gt_cli cli = { .usage = usage };
-	struct gt_ctx ctx;
+	struct gt_ctx ctx = { 0 };
 	struct gt_index *idx = NULL;
 	struct gt_graph g = { 0 };
 	struct gt_ready_opts o;

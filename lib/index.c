@@ -30,13 +30,14 @@
 #include "map.h"
 #include "banned.h"
 
-#define MAGIC "GTIDX02\n"
+#define MAGIC "GTIDX03\n"
 #define ENDIAN 0x01020304u
 
 struct file_hdr {
 	char magic[8];
 	uint32_t endian;
 	uint32_t rec_size;
+	uint64_t checksum;  /* over the whole file with this field zero */
 	uint8_t beads_tree[GIT_OID_RAWSZ];
 	uint32_t nrecs, nedges, nlabels, nvocab, pool_len, reserved;
 	uint8_t shard_oid[256][GIT_OID_RAWSZ];
@@ -543,6 +544,41 @@ static void builder_release(struct builder *b)
 	free(b->owned);
 }
 
+/* A fast checksum of the image (four independent lanes of a 64-bit
+ * multiply-xorshift), so a file damaged on disk is rebuilt rather than
+ * trusted: ~1 ms for the 8 MB index of 100k beads. */
+static uint64_t checksum(const char *p, size_t len)
+{
+	uint64_t h[4] = { 0x243f6a8885a308d3ULL, 0x13198a2e03707344ULL,
+			  0xa4093822299f31d0ULL, 0x082efa98ec4e6c89ULL };
+	const uint64_t k = 0x9e3779b97f4a7c15ULL;
+	size_t i = 0;
+
+	for (; i + 32 <= len; i += 32) {
+		for (int l = 0; l < 4; l++) {
+			uint64_t w;
+
+			memcpy(&w, p + i + 8 * l, 8);
+			h[l] = (h[l] ^ w) * k;
+			h[l] ^= h[l] >> 29;
+		}
+	}
+	for (; i < len; i++)
+		h[0] = ((h[0] ^ (unsigned char)p[i]) * k) ^ (h[0] >> 31);
+	return h[0] ^ (h[1] * 3) ^ (h[2] * 5) ^ (h[3] * 7) ^ len;
+}
+
+static uint64_t image_checksum(char *mem, size_t len)
+{
+	struct file_hdr *h = (struct file_hdr *)mem;
+	uint64_t saved = h->checksum, c;
+
+	h->checksum = 0;
+	c = checksum(mem, len);
+	h->checksum = saved;
+	return c;
+}
+
 /* Lay the builder out as one image (the file format) in idx. */
 static void finish(struct gt_index *idx, struct builder *b, const git_oid *tree)
 {
@@ -577,6 +613,7 @@ static void finish(struct gt_index *idx, struct builder *b, const git_oid *tree)
 	if (b->nvocab)
 		memcpy(m + off_vocab, b->vocab, b->nvocab * sizeof(uint32_t));
 	memcpy(m + off_pool, b->pool.ptr, b->pool.len);
+	h->checksum = image_checksum(m, total);
 	free(idx->mem);
 	idx->mem = m;
 	idx->len = total;
@@ -590,7 +627,8 @@ static int attach(struct gt_index *idx)
 	size_t off_recs, off_edges, off_labels, off_vocab, off_pool;
 
 	if (idx->len < sizeof(*h) || memcmp(h->magic, MAGIC, 8) || h->endian != ENDIAN ||
-	    h->rec_size != sizeof(struct gt_irec))
+	    h->rec_size != sizeof(struct gt_irec) ||
+	    h->checksum != image_checksum(idx->mem, idx->len))
 		return -1;
 	off_recs = ALIGN8(sizeof(struct file_hdr));
 	off_edges = ALIGN8(off_recs + (size_t)h->nrecs * sizeof(struct gt_irec));
