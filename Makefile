@@ -139,7 +139,7 @@ check: deps
 
 demo: deps
 	@$(MAKE) --no-print-directory all
-	tests/demo.sh
+	bin/gt-demo $(DEMO_DIR)
 
 bench: all bench-tools
 	bench/ledger

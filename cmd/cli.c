@@ -44,15 +44,9 @@ int gt_cli_parse(struct gt_cli *cli, int argc, char **argv)
 	if (n < 0)
 		gt_cli_usage_error(cli, "%s", gt_error_last());
 	switch (special) {
-	case 'h':
-		print_usage(stdout, cli);
-		exit(gt_cli_finish(cli, 0));
-	case 's':
-		printf("%s\n", cli->summary ? cli->summary : "");
-		exit(gt_cli_finish(cli, 0));
-	case 'v':
-		printf("%s version %s\n", cli->name, GT_VERSION);
-		exit(gt_cli_finish(cli, 0));
+	case 'h': print_usage(stdout, cli); exit(gt_cli_finish(cli, 0));
+	case 's': printf("%s\n", cli->summary ? cli->summary : ""); exit(gt_cli_finish(cli, 0));
+	case 'v': printf("%s version %s\n", cli->name, GT_VERSION); exit(gt_cli_finish(cli, 0));
 	case 'c': {
 		struct gt_buf b = GT_BUF_INIT;
 
@@ -97,16 +91,15 @@ int gt_cli_finish(struct gt_cli *cli, int rc)
 
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		if (errno != EPIPE)
-			fprintf(stderr, "%s: error: cannot write output: %s\n",
-				cli->name, strerror(errno));
+			fprintf(stderr, "%s: error: cannot write output: %s\n", cli->name,
+				strerror(errno));
 		return status ? status : 7;
 	}
-	if (rc < 0 && rc != GT_ENO) {
+	if (rc < 0 && rc != GT_ENO && !cli->reported) {
 		const char *msg = gt_error_last();
 		const char *hint = gt_error_last_hint();
 
-		fprintf(stderr, "%s: error: %s\n", cli->name,
-			*msg ? msg : "failed");
+		fprintf(stderr, "%s: error: %s\n", cli->name, *msg ? msg : "failed");
 		if (*hint)
 			fprintf(stderr, "hint: %s\n", hint);
 	}
@@ -179,8 +172,7 @@ void gt_cli_close(struct gt_ctx *ctx, struct gt_index **idx)
 	}
 }
 
-int gt_cli_resolve(struct gt_ctx *ctx, struct gt_index **idx, const char *input,
-		   struct gt_buf *out)
+int gt_cli_resolve(struct gt_ctx *ctx, struct gt_index **idx, const char *input, struct gt_buf *out)
 {
 	int rc;
 
@@ -210,8 +202,8 @@ void gt_cli_print_bead(struct gt_cli *cli, const cJSON *bead)
 	gt_buf_release(&b);
 }
 
-int gt_cli_print_ids(struct gt_cli *cli, struct gt_ledger *lg, const char *const *ids,
-		     size_t n, const char *const *extra_col)
+int gt_cli_print_ids(struct gt_cli *cli, struct gt_ledger *lg, const char *const *ids, size_t n,
+		     const char *const *extra_col)
 {
 	struct gt_table t;
 	struct gt_buf out = GT_BUF_INIT;
@@ -231,7 +223,8 @@ int gt_cli_print_ids(struct gt_cli *cli, struct gt_ledger *lg, const char *const
 				cJSON *by = cJSON_Parse(extra_col[i]);
 
 				/* Beads' BlockedIssue: the issue, then the blockers */
-				cJSON_AddNumberToObject(b, "blocked_by_count", cJSON_GetArraySize(by));
+				cJSON_AddNumberToObject(b, "blocked_by_count",
+							cJSON_GetArraySize(by));
 				cJSON_AddItemToObject(b, "blocked_by", by);
 			}
 			gt_json_write(&out, b);
@@ -296,14 +289,16 @@ int gt_cli_fields_apply(struct gt_cli_fields *f, struct gt_bead_spec *s)
 	int rc, p;
 
 	if (f->description && f->description_file)
-		return gt_error_set(GT_EUSAGE,
-				    "use either --description or --description-file");
-	if (f->description_file) {
-		FILE *in = strcmp(f->description_file, "-") ? fopen(f->description_file, "rb")
-							     : stdin;
+		return gt_error_set(GT_EUSAGE, "use either --description or --description-file");
+	if (f->description_file && f->file_read) {
+		s->description = gt_buf_cstr(&f->file_text);
+	} else if (f->description_file) {
+		FILE *in =
+			strcmp(f->description_file, "-") ? fopen(f->description_file, "rb") : stdin;
 		char tmp[65536];
 		size_t n;
 
+		f->file_read = 1;
 		if (!in)
 			return gt_error_errno(GT_EUSAGE, "cannot open '%s'", f->description_file);
 		gt_buf_reset(&f->file_text);
@@ -405,8 +400,7 @@ static int run_id(struct gt_txn *tx, struct gt_record *rec, void *p)
 	int rc;
 
 	if (rec->json && !(id = gt_json_str(rec->json, "id")))
-		return gt_error_set(GT_EINVALID, "stdin: line %ld: record has no \"id\"",
-				    rec->line);
+		return gt_error_set(GT_EINVALID, "record has no \"id\"");
 	if ((rc = r->op(tx, r->ctx, id, rec, r->arg)) < 0)
 		return rc;
 	if (r->cli->json) {
@@ -420,9 +414,8 @@ static int run_id(struct gt_txn *tx, struct gt_record *rec, void *p)
 	return 0;
 }
 
-int gt_cli_run_ids(struct gt_cli *cli, struct gt_ctx *ctx, struct gt_index **idx,
-		   int nargs, char **args, const char *command, gt_cli_id_op op,
-		   void *arg, int keep_going)
+int gt_cli_run_ids(struct gt_cli *cli, struct gt_ctx *ctx, struct gt_index **idx, int nargs,
+		   char **args, const char *command, gt_cli_id_op op, void *arg, int keep_going)
 {
 	struct gt_batch batch = { 0 };
 	int rc;
@@ -431,13 +424,12 @@ int gt_cli_run_ids(struct gt_cli *cli, struct gt_ctx *ctx, struct gt_index **idx
 		gt_batch_release(&batch);
 		return rc;
 	}
-	return gt_cli_run_batch(cli, ctx, idx, nargs, args, &batch, command, op, arg,
-				keep_going);
+	return gt_cli_run_batch(cli, ctx, idx, nargs, args, &batch, command, op, arg, keep_going);
 }
 
-int gt_cli_run_batch(struct gt_cli *cli, struct gt_ctx *ctx, struct gt_index **idx,
-		     int nargs, char **args, struct gt_batch *pre,
-		     const char *command, gt_cli_id_op op, void *arg, int keep_going)
+int gt_cli_run_batch(struct gt_cli *cli, struct gt_ctx *ctx, struct gt_index **idx, int nargs,
+		     char **args, struct gt_batch *pre, const char *command, gt_cli_id_op op,
+		     void *arg, int keep_going)
 {
 	struct gt_batch batch = *pre;
 	struct gt_buf ids = GT_BUF_INIT;
@@ -463,7 +455,7 @@ int gt_cli_run_batch(struct gt_cli *cli, struct gt_ctx *ctx, struct gt_index **i
 		}
 		for (int i = 0; i < nargs; i++) {
 			v[i].text = ids.ptr + off;
-			v[i].line = i + 1;
+			v[i].line = 0; /* from the command line, not stdin */
 			off += strlen(ids.ptr + off) + 1;
 		}
 		if (batch.n)
@@ -481,4 +473,24 @@ out:
 	gt_batch_release(&batch);
 	gt_buf_release(&ids);
 	return rc;
+}
+
+/* "a,b" and repeated options both add to the list */
+void gt_cli_split_list(struct gt_strlist *out, const struct gt_strlist *in, struct gt_buf *keep)
+{
+	for (size_t i = 0; i < in->n; i++) {
+		for (const char *p = in->v[i]; *p;) {
+			const char *e = strchr(p, ',');
+			size_t len = e ? (size_t)(e - p) : strlen(p);
+
+			if (len) {
+				gt_buf_add(keep, p, len);
+				gt_buf_addch(keep, '\0');
+			}
+			p += len + (e ? 1 : 0);
+		}
+	}
+	/* pointers are taken after all appends (the buffer may move) */
+	for (size_t off = 0; off < keep->len; off += strlen(keep->ptr + off) + 1)
+		gt_strlist_push(out, keep->ptr + off);
 }

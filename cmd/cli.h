@@ -18,20 +18,19 @@ struct gt_cli {
 	const char *const *usage;
 	const struct gt_option *opts;
 	int json, nul, use_stdin, quiet;
+	int reported; /* failures were already printed: exit quietly */
 	const char *gt_dir, *actor;
 };
 
 /* Shared options, placed in a command's table by these macros. */
-#define GT_OPT_LEDGER(c)                                                     \
-	GT_OPT_STRING(0, "gt-dir", &(c)->gt_dir, "DIR",                      \
-		      "use the ledger repository DIR"),                      \
-	GT_OPT_STRING(0, "actor", &(c)->actor, "NAME",                       \
-		      "act as NAME (default: $GT_AGENT, git user.name)")
+#define GT_OPT_LEDGER(c)                                                                  \
+	GT_OPT_STRING(0, "gt-dir", &(c)->gt_dir, "DIR", "use the ledger repository DIR"), \
+		GT_OPT_STRING(0, "actor", &(c)->actor, "NAME",                            \
+			      "act as NAME (default: $GT_AGENT, git user.name)")
 #define GT_OPT_JSON(c) GT_OPT_FLAG(0, "json", &(c)->json, "print JSON lines")
-#define GT_OPT_NUL(c) GT_OPT_FLAG('z', NULL, &(c)->nul, "end records with NUL")
-#define GT_OPT_STDIN(c)                                                      \
-	GT_OPT_FLAG(0, "stdin", &(c)->use_stdin,                             \
-		    "read records (JSONL or ids) from stdin")
+#define GT_OPT_NUL(c)  GT_OPT_FLAG('z', NULL, &(c)->nul, "end records with NUL")
+#define GT_OPT_STDIN(c) \
+	GT_OPT_FLAG(0, "stdin", &(c)->use_stdin, "read records (JSONL or ids) from stdin")
 #define GT_OPT_QUIET(c) GT_OPT_FLAG('q', "quiet", &(c)->quiet, "print less")
 
 /* Bead fields as options, shared by gt-bead-add and gt-bead-update. */
@@ -42,34 +41,35 @@ struct gt_cli_fields {
 	struct gt_strlist labels, deps;
 	int ephemeral;
 	struct gt_buf file_text;
+	int file_read; /* -F is read once, not per record or retry */
 };
 
-#define GT_OPT_FIELDS(f)                                                      \
-	GT_OPT_STRING('d', "description", &(f)->description, "TEXT", "description"), \
-	GT_OPT_STRING('F', "description-file", &(f)->description_file, "FILE", \
-		      "read the description from FILE (- for stdin)"),        \
-	GT_OPT_STRING(0, "design", &(f)->design, "TEXT", "design notes"),     \
-	GT_OPT_STRING(0, "acceptance", &(f)->acceptance, "TEXT",              \
-		      "acceptance criteria"),                                 \
-	GT_OPT_STRING(0, "notes", &(f)->notes, "TEXT", "notes"),              \
-	GT_OPT_STRING('t', "type", &(f)->type, "TYPE",                        \
-		      "bug, feature, task, epic, chore, ... (default task)"), \
-	GT_OPT_STRING('p', "priority", &(f)->priority, "N", "0 (highest) to 4, or P0..P4"), \
-	GT_OPT_STRING('a', "assignee", &(f)->assignee, "WHO", "assignee (\"\" clears)"), \
-	GT_OPT_STRING(0, "owner", &(f)->owner, "WHO", "owner"),               \
-	GT_OPT_STRING('s', "status", &(f)->status, "STATUS",                  \
-		      "open, in_progress, blocked, deferred, closed, ..."),    \
-	GT_OPT_LIST('l', "label", &(f)->labels, "LABEL", "add a label (repeatable)"), \
-	GT_OPT_LIST(0, "deps", &(f)->deps, "[TYPE:]ID",                       \
-		    "depend on ID (type blocks unless given; repeatable)"),   \
-	GT_OPT_STRING(0, "defer-until", &(f)->defer_until, "TIME",            \
-		      "hide from ready work until TIME (\"\" clears)"),       \
-	GT_OPT_STRING(0, "due", &(f)->due, "TIME", "due date"),               \
-	GT_OPT_STRING(0, "external-ref", &(f)->external_ref, "REF",           \
-		      "reference in another tracker"),                        \
-	GT_OPT_STRING(0, "metadata", &(f)->metadata, "JSON",                  \
-		      "merge a JSON object into metadata (null deletes a key)"), \
-	GT_OPT_FLAG(0, "ephemeral", &(f)->ephemeral, "not offered as ready work")
+#define GT_OPT_FIELDS(f)                                                                         \
+	GT_OPT_STRING('d', "description", &(f)->description, "TEXT", "description"),             \
+		GT_OPT_STRING('F', "description-file", &(f)->description_file, "FILE",           \
+			      "read the description from FILE (- for stdin)"),                   \
+		GT_OPT_STRING(0, "design", &(f)->design, "TEXT", "design notes"),                \
+		GT_OPT_STRING(0, "acceptance", &(f)->acceptance, "TEXT", "acceptance criteria"), \
+		GT_OPT_STRING(0, "notes", &(f)->notes, "TEXT", "notes"),                         \
+		GT_OPT_STRING('t', "type", &(f)->type, "TYPE",                                   \
+			      "bug, feature, task, epic, chore, ... (default task)"),            \
+		GT_OPT_STRING('p', "priority", &(f)->priority, "N",                              \
+			      "0 (highest) to 4, or P0..P4"),                                    \
+		GT_OPT_STRING('a', "assignee", &(f)->assignee, "WHO", "assignee (\"\" clears)"), \
+		GT_OPT_STRING(0, "owner", &(f)->owner, "WHO", "owner"),                          \
+		GT_OPT_STRING('s', "status", &(f)->status, "STATUS",                             \
+			      "open, in_progress, blocked, deferred, closed, ..."),              \
+		GT_OPT_LIST('l', "label", &(f)->labels, "LABEL", "add a label (repeatable)"),    \
+		GT_OPT_LIST(0, "deps", &(f)->deps, "[TYPE:]ID",                                  \
+			    "depend on ID (type blocks unless given; repeatable)"),              \
+		GT_OPT_STRING(0, "defer-until", &(f)->defer_until, "TIME",                       \
+			      "hide from ready work until TIME (\"\" clears)"),                  \
+		GT_OPT_STRING(0, "due", &(f)->due, "TIME", "due date"),                          \
+		GT_OPT_STRING(0, "external-ref", &(f)->external_ref, "REF",                      \
+			      "reference in another tracker"),                                   \
+		GT_OPT_STRING(0, "metadata", &(f)->metadata, "JSON",                             \
+			      "merge a JSON object into metadata (null deletes a key)"),         \
+		GT_OPT_FLAG(0, "ephemeral", &(f)->ephemeral, "not offered as ready work")
 
 /* Turn the field options into spec fields (spec owns what it needs). */
 int gt_cli_fields_apply(struct gt_cli_fields *f, struct gt_bead_spec *s);
@@ -90,8 +90,7 @@ _Noreturn void gt_cli_usage_error(struct gt_cli *cli, const char *fmt, ...)
 int gt_cli_finish(struct gt_cli *cli, int rc);
 
 /* Print a warning line on stderr ("<name>: warning: ..."). */
-void gt_cli_warn(struct gt_cli *cli, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+void gt_cli_warn(struct gt_cli *cli, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* End one output record: "\n", or NUL with -z. */
 void gt_cli_eor(struct gt_cli *cli);
@@ -113,11 +112,15 @@ void gt_cli_close(struct gt_ctx *ctx, struct gt_index **idx);
 int gt_cli_resolve(struct gt_ctx *ctx, struct gt_index **idx, const char *input,
 		   struct gt_buf *out);
 
+/* Split "a,b" entries of in into out (repeated options and commas both
+ * add); the strings live in keep until it is released. */
+void gt_cli_split_list(struct gt_strlist *out, const struct gt_strlist *in, struct gt_buf *keep);
+
 /* Print one bead: a canonical JSON line with --json, else the human view. */
 void gt_cli_print_bead(struct gt_cli *cli, const cJSON *bead);
 /* Print beads by id from the ledger tip: JSON lines, or a table. */
-int gt_cli_print_ids(struct gt_cli *cli, struct gt_ledger *lg, const char *const *ids,
-		     size_t n, const char *const *extra_col);
+int gt_cli_print_ids(struct gt_cli *cli, struct gt_ledger *lg, const char *const *ids, size_t n,
+		     const char *const *extra_col);
 
 /* Run op on every bead named by the arguments (partial ids resolved) and
  * by --stdin records (ids, or JSON objects with an "id"), all in one
@@ -125,14 +128,13 @@ int gt_cli_print_ids(struct gt_cli *cli, struct gt_ledger *lg, const char *const
  * JSON with --json, in input order. */
 typedef int (*gt_cli_id_op)(struct gt_txn *tx, struct gt_ctx *ctx, const char *id,
 			    const struct gt_record *rec, void *arg);
-int gt_cli_run_ids(struct gt_cli *cli, struct gt_ctx *ctx, struct gt_index **idx,
-		   int nargs, char **args, const char *command, gt_cli_id_op op,
-		   void *arg, int keep_going);
+int gt_cli_run_ids(struct gt_cli *cli, struct gt_ctx *ctx, struct gt_index **idx, int nargs,
+		   char **args, const char *command, gt_cli_id_op op, void *arg, int keep_going);
 /* The same with a batch the command read (and perhaps rewrote) itself;
  * the batch is released. */
-int gt_cli_run_batch(struct gt_cli *cli, struct gt_ctx *ctx, struct gt_index **idx,
-		     int nargs, char **args, struct gt_batch *batch,
-		     const char *command, gt_cli_id_op op, void *arg, int keep_going);
+int gt_cli_run_batch(struct gt_cli *cli, struct gt_ctx *ctx, struct gt_index **idx, int nargs,
+		     char **args, struct gt_batch *batch, const char *command, gt_cli_id_op op,
+		     void *arg, int keep_going);
 
 /* Report a batch: one output line per record, in order: what the item
  * wrote, or an error record for a failed one (with --keep-going). */

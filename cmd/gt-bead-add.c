@@ -112,8 +112,8 @@ int main(int argc, char **argv)
 		struct gt_record one = { 0 };
 
 		one.text = title.ptr;
-		rc = gt_batch_transact(ctx.lg, &to,
-				       &(struct gt_batch){ &one, 1, NULL }, add_one, &a, 0);
+		rc = gt_batch_transact(ctx.lg, &to, &(struct gt_batch){ &one, 1, NULL }, add_one,
+				       &a, 0);
 		if (!rc && (!cli.quiet || cli.json)) {
 			fwrite(one.out.ptr, 1, one.out.len, stdout);
 			gt_cli_eor(&cli);

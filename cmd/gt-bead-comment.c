@@ -20,8 +20,8 @@ struct com {
 	struct gt_buf out;
 };
 
-static int one(struct gt_txn *tx, struct gt_ctx *ctx, const char *id,
-	       const struct gt_record *rec, void *p)
+static int one(struct gt_txn *tx, struct gt_ctx *ctx, const char *id, const struct gt_record *rec,
+	       void *p)
 {
 	struct com *c = p;
 	cJSON *cm = NULL;
@@ -123,14 +123,14 @@ int main(int argc, char **argv)
 		goto out;
 	if (!strcmp(argv[1], "add")) {
 		char *args[1] = { id.ptr };
-		int want_json = cli.json;
+		int want_json = cli.json, quiet = cli.quiet;
 
 		/* run quietly; the new comment is printed below */
 		cli.quiet = 1;
 		cli.json = 0;
 		rc = gt_cli_run_ids(&cli, &ctx, &idx, 1, args, "gt-bead-comment", one, &c, 0);
 		cli.json = want_json;
-		if (!rc) {
+		if (!rc && !quiet) {
 			if (cli.json) {
 				fputs(c.out.ptr, stdout);
 				gt_cli_eor(&cli);

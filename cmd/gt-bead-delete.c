@@ -19,8 +19,8 @@ struct del {
 	struct gt_index **idx;
 };
 
-static int one(struct gt_txn *tx, struct gt_ctx *ctx, const char *id,
-	       const struct gt_record *rec, void *p)
+static int one(struct gt_txn *tx, struct gt_ctx *ctx, const char *id, const struct gt_record *rec,
+	       void *p)
 {
 	struct del *d = p;
 	struct gt_strlist dependents = { 0 };
@@ -77,8 +77,8 @@ int main(int argc, char **argv)
 	if (!nargs && !cli.use_stdin)
 		gt_cli_usage_error(&cli, "an id is required");
 	if ((rc = gt_cli_open(&cli, &ctx)) == 0)
-		rc = gt_cli_run_ids(&cli, &ctx, &idx, nargs, argv + 1, "gt-bead-delete",
-				    one, &d, keep_going);
+		rc = gt_cli_run_ids(&cli, &ctx, &idx, nargs, argv + 1, "gt-bead-delete", one, &d,
+				    keep_going);
 	gt_cli_close(&ctx, &idx);
 	return gt_cli_finish(&cli, rc);
 }

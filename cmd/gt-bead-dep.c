@@ -26,8 +26,8 @@ struct dep {
 	struct gt_index **idx;
 };
 
-static int one(struct gt_txn *tx, struct gt_ctx *ctx, const char *id,
-	       const struct gt_record *rec, void *p)
+static int one(struct gt_txn *tx, struct gt_ctx *ctx, const char *id, const struct gt_record *rec,
+	       void *p)
 {
 	struct dep *d = p;
 	const char *target = d->target, *type = d->type;
@@ -58,7 +58,8 @@ static int text_to_json(struct gt_batch *b)
 		t1 = strchr(s, ' ');
 		if (!t1) {
 			free(s);
-			return gt_error_set(GT_EINVALID, "stdin: line %ld: expected \"ID DEPENDS-ON [TYPE]\"",
+			return gt_error_set(GT_EINVALID,
+					    "stdin: line %ld: expected \"ID DEPENDS-ON [TYPE]\"",
 					    r->line);
 		}
 		*t1++ = '\0';
@@ -90,8 +91,8 @@ static void print_related(struct gt_cli *cli, struct gt_ledger *lg, const char *
 		gt_error_clear();
 		b = cJSON_CreateObject();
 		cJSON_AddStringToObject(b, "id", id);
-		cJSON_AddStringToObject(b, "status", strncmp(id, "external:", 9) ? "missing"
-										  : "external");
+		cJSON_AddStringToObject(b, "status",
+					strncmp(id, "external:", 9) ? "missing" : "external");
 	}
 	if (cli->json) {
 		struct gt_buf o = GT_BUF_INIT;
@@ -111,8 +112,8 @@ static void print_related(struct gt_cli *cli, struct gt_ledger *lg, const char *
 	cJSON_Delete(b);
 }
 
-static int list(struct gt_cli *cli, struct gt_ctx *ctx, struct gt_index **idx,
-		const char *id, int up, const char *type)
+static int list(struct gt_cli *cli, struct gt_ctx *ctx, struct gt_index **idx, const char *id,
+		int up, const char *type)
 {
 	struct gt_table t;
 	struct gt_buf out = GT_BUF_INIT;
@@ -124,8 +125,10 @@ static int list(struct gt_cli *cli, struct gt_ctx *ctx, struct gt_index **idx,
 
 		if ((rc = gt_ledger_read_bead(&b, ctx->lg, NULL, id)) < 0)
 			return rc;
-		cJSON_ArrayForEach(d, cJSON_GetObjectItemCaseSensitive(b, "dependencies")) {
-			const char *ty = gt_json_str(d, "type"), *to = gt_json_str(d, "depends_on_id");
+		cJSON_ArrayForEach(d, cJSON_GetObjectItemCaseSensitive(b, "dependencies"))
+		{
+			const char *ty = gt_json_str(d, "type"),
+				   *to = gt_json_str(d, "depends_on_id");
 
 			if (to && ty && (!type || !strcmp(type, ty)))
 				print_related(cli, ctx->lg, to, ty, &t);
@@ -162,11 +165,11 @@ static int list(struct gt_cli *cli, struct gt_ctx *ctx, struct gt_index **idx,
 /* ---- tree ---- */
 
 struct node {
-	uint32_t rec;      /* GT_IREF_NONE for a missing/external target */
+	uint32_t rec; /* GT_IREF_NONE for a missing/external target */
 	const char *id;
-	const char *type;  /* edge type from the parent node */
+	const char *type; /* edge type from the parent node */
 	int depth;
-	size_t parent;     /* node index of the parent, (size_t)-1 for the root */
+	size_t parent; /* node index of the parent, (size_t)-1 for the root */
 	int truncated;
 };
 
@@ -174,12 +177,12 @@ struct tree {
 	struct node *v;
 	size_t n, alloc;
 	struct gt_map seen;
-	uint32_t **up;     /* reverse adjacency: dependents' edge indexes */
+	uint32_t **up; /* reverse adjacency: dependents' edge indexes */
 	uint32_t *nup;
 };
 
-static void push(struct tree *t, uint32_t rec, const char *id, const char *type,
-		 int depth, size_t parent)
+static void push(struct tree *t, uint32_t rec, const char *id, const char *type, int depth,
+		 size_t parent)
 {
 	GT_ALLOC_GROW(t->v, t->n + 1, t->alloc);
 	t->v[t->n++] = (struct node){ rec, id, type, depth, parent, 0 };
@@ -193,7 +196,8 @@ static void build_up(struct tree *t, const struct gt_index *idx)
 	for (int pass = 0; pass < 2; pass++) {
 		if (pass) {
 			for (uint32_t r = 0; r < idx->nrecs; r++) {
-				t->up[r] = gt_malloc((t->nup[r] ? t->nup[r] : 1) * sizeof(uint32_t));
+				t->up[r] =
+					gt_malloc((t->nup[r] ? t->nup[r] : 1) * sizeof(uint32_t));
 				t->nup[r] = 0;
 			}
 		}
@@ -228,8 +232,8 @@ static uint32_t edge_owner(const struct gt_index *idx, uint32_t e)
 		else
 			lo = mid;
 	}
-	while (lo < idx->nrecs && !(idx->recs[lo].edges <= e &&
-				    e < idx->recs[lo].edges + idx->recs[lo].nedges))
+	while (lo < idx->nrecs &&
+	       !(idx->recs[lo].edges <= e && e < idx->recs[lo].edges + idx->recs[lo].nedges))
 		lo++;
 	return lo;
 }
@@ -282,8 +286,9 @@ static void render(struct gt_cli *cli, struct gt_ctx *ctx, struct tree *t,
 		if (!b) {
 			b = cJSON_CreateObject();
 			cJSON_AddStringToObject(b, "id", nd->id);
-			cJSON_AddStringToObject(b, "status", strncmp(nd->id, "external:", 9)
-								     ? "missing" : "external");
+			cJSON_AddStringToObject(b, "status",
+						strncmp(nd->id, "external:", 9) ? "missing"
+										: "external");
 		}
 		gt_bead_canonicalize(b);
 		cJSON_AddNumberToObject(b, "depth", nd->depth);
@@ -326,8 +331,8 @@ static void render(struct gt_cli *cli, struct gt_ctx *ctx, struct tree *t,
 	gt_buf_truncate(prefix, mark);
 }
 
-static int tree(struct gt_cli *cli, struct gt_ctx *ctx, struct gt_index **idx,
-		const char *id, int up, int both, long max)
+static int tree(struct gt_cli *cli, struct gt_ctx *ctx, struct gt_index **idx, const char *id,
+		int up, int both, long max)
 {
 	struct tree t = { 0 };
 	struct gt_buf prefix = GT_BUF_INIT;
@@ -366,7 +371,8 @@ int main(int argc, char **argv)
 	const char *verb;
 	const struct gt_option opts[] = {
 		GT_OPT_STRING('t', "type", &d.type, "TYPE",
-			      "blocks (default), parent-child, conditional-blocks, waits-for, related, ..."),
+			      "blocks (default), parent-child, conditional-blocks, waits-for, "
+			      "related, ..."),
 		GT_OPT_FLAG(0, "up", &up, "list/tree: the beads that depend on ID"),
 		GT_OPT_FLAG(0, "both", &both, "tree: both directions"),
 		GT_OPT_INT(0, "max-depth", &max_depth, "N", "tree: stop at depth N (default 50)"),
@@ -412,8 +418,8 @@ int main(int argc, char **argv)
 		struct gt_batch b = { 0 };
 
 		if ((rc = gt_cli_read_batch(&b)) == 0 && (rc = text_to_json(&b)) == 0)
-			rc = gt_cli_run_batch(&cli, &ctx, &idx, 0, NULL, &b, "gt-bead-dep",
-					      one, &d, keep_going);
+			rc = gt_cli_run_batch(&cli, &ctx, &idx, 0, NULL, &b, "gt-bead-dep", one, &d,
+					      keep_going);
 		gt_batch_release(&b);
 	} else {
 		char *args[1] = { id.ptr };

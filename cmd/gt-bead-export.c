@@ -28,13 +28,14 @@ int main(int argc, char **argv)
 	FILE *f = stdout;
 	const struct gt_option opts[] = {
 		GT_OPT_STRING(0, "format", &format, "FORMAT",
-			      "beads (default: .beads/issues.jsonl lines), type-lines, list, deletions, backup"),
+			      "beads (default: .beads/issues.jsonl lines), type-lines, list, "
+			      "deletions, backup"),
 		GT_OPT_FLAG(0, "type-lines", &type_lines, "same as --format type-lines"),
 		GT_OPT_STRING('o', "output", &output, "PATH",
 			      "write to PATH (replaced atomically); a directory for backup"),
 		GT_OPT_FLAG(0, "no-tombstones", &o.no_tombstones, "leave deleted beads out"),
 		GT_OPT_FLAG(0, "include-ephemeral", &o.include_ephemeral,
-			    "include ephemeral beads (wisps)"),
+			    "include ephemeral beads (wisps); backups always do, as bd's"),
 		GT_OPT_QUIET(&cli),
 		GT_OPT_LEDGER(&cli),
 		GT_OPT_END(),

@@ -88,11 +88,12 @@ int main(int argc, char **argv)
 		       "\"kept_existing\":%zu,\"kept_tombstone\":%zu,\"deleted\":%zu,"
 		       "\"deletion_records\":%zu,\"rows_attached\":%zu,\"orphan_rows\":%zu,"
 		       "\"config_keys\":%zu,\"events\":%zu,\"dry_run\":%s,\"commit\":\"%s\"}\n",
-		       a.st.lines, a.st.created, a.st.updated, a.st.unchanged,
-		       a.st.kept_existing, a.st.kept_tombstone, a.st.deleted,
-		       a.st.deletion_records, a.st.rows_attached, a.st.orphan_rows,
-		       a.st.config_keys, a.st.events, a.dry_run ? "true" : "false",
-		       git_oid_is_zero(gt_ledger_last_commit(ctx.lg)) ? ""
+		       a.st.lines, a.st.created, a.st.updated, a.st.unchanged, a.st.kept_existing,
+		       a.st.kept_tombstone, a.st.deleted, a.st.deletion_records, a.st.rows_attached,
+		       a.st.orphan_rows, a.st.config_keys, a.st.events,
+		       a.dry_run ? "true" : "false",
+		       git_oid_is_zero(gt_ledger_last_commit(ctx.lg))
+			       ? ""
 			       : git_oid_tostr_s(gt_ledger_last_commit(ctx.lg)));
 	} else if (!cli.quiet) {
 		printf("%s%zu records: %zu new, %zu updated, %zu unchanged, %zu kept (newer here), "

@@ -21,8 +21,8 @@ struct lab {
 	char **labels;
 };
 
-static int one(struct gt_txn *tx, struct gt_ctx *ctx, const char *id,
-	       const struct gt_record *rec, void *p)
+static int one(struct gt_txn *tx, struct gt_ctx *ctx, const char *id, const struct gt_record *rec,
+	       void *p)
 {
 	struct lab *l = p;
 	const cJSON *c;
@@ -34,16 +34,15 @@ static int one(struct gt_txn *tx, struct gt_ctx *ctx, const char *id,
 		c = cJSON_GetObjectItemCaseSensitive(rec->json, "label");
 		if (cJSON_IsString(c))
 			rc = rc ? rc : gt_op_label(tx, ctx, id, c->valuestring, l->add, &changed);
-		cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(rec->json, "labels"))
-			if (!rc && cJSON_IsString(c))
-				rc = gt_op_label(tx, ctx, id, c->valuestring, l->add, &changed);
+		cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(
+					      rec->json, "labels")) if (!rc && cJSON_IsString(c))
+			rc = gt_op_label(tx, ctx, id, c->valuestring, l->add, &changed);
 	}
 	return rc;
 }
 
 /* every label in use with its count, or one bead's labels */
-static int list(struct gt_cli *cli, struct gt_ctx *ctx, struct gt_index **idx,
-		const char *input)
+static int list(struct gt_cli *cli, struct gt_ctx *ctx, struct gt_index **idx, const char *input)
 {
 	struct gt_buf id = GT_BUF_INIT;
 	struct gt_map counts = GT_MAP_INIT;
@@ -56,7 +55,8 @@ static int list(struct gt_cli *cli, struct gt_ctx *ctx, struct gt_index **idx,
 		rc = gt_cli_resolve(ctx, idx, input, &id);
 		if (!rc)
 			rc = gt_ledger_read_bead(&b, ctx->lg, NULL, id.ptr);
-		cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(b, "labels")) {
+		cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(b, "labels"))
+		{
 			if (!cJSON_IsString(c))
 				continue;
 			if (cli->json) {

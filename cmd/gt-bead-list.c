@@ -13,31 +13,10 @@ static const char *const usage[] = {
 	NULL,
 };
 
-/* "a,b" and repeated options both add to the list */
-static void split_into(struct gt_strlist *out, const struct gt_strlist *in,
-		       struct gt_buf *keep)
-{
-	for (size_t i = 0; i < in->n; i++) {
-		for (const char *p = in->v[i]; *p;) {
-			const char *e = strchr(p, ',');
-			size_t len = e ? (size_t)(e - p) : strlen(p);
-
-			if (len) {
-				gt_buf_add(keep, p, len);
-				gt_buf_addch(keep, '\0');
-			}
-			p += len + (e ? 1 : 0);
-		}
-	}
-	/* pointers are taken after all appends (the buffer may move) */
-	for (size_t off = 0; off < keep->len; off += strlen(keep->ptr + off) + 1)
-		gt_strlist_push(out, keep->ptr + off);
-}
-
 static int text_match(const cJSON *b, const char *title, const char *text)
 {
-	static const char *const fields[] = { "title", "description", "notes", "design",
-					       "acceptance_criteria", NULL };
+	static const char *const fields[] = { "title",	"description",	       "notes",
+					      "design", "acceptance_criteria", NULL };
 
 	if (title && !gt_contains_ci(gt_json_str(b, "title") ? gt_json_str(b, "title") : "", title))
 		return 0;
@@ -58,8 +37,9 @@ int main(int argc, char **argv)
 	struct gt_ctx ctx = { 0 };
 	struct gt_index *idx = NULL;
 	struct gt_list_filter f = { 0 };
-	struct gt_strlist st = { 0 }, ty = { 0 }, as = { 0 }, ids = { 0 };
+	struct gt_strlist st = { 0 }, ty = { 0 }, as = { 0 }, ids = { 0 }, la = { 0 }, lany = { 0 };
 	struct gt_buf k1 = GT_BUF_INIT, k2 = GT_BUF_INIT, k3 = GT_BUF_INIT, k4 = GT_BUF_INIT;
+	struct gt_buf k5 = GT_BUF_INIT, k6 = GT_BUF_INIT;
 	const char *prio = NULL, *text = NULL, *title = NULL, *parent_in = NULL;
 	struct gt_buf parent = GT_BUF_INIT;
 	long limit = 50, pmin = 0, pmax = 4;
@@ -68,12 +48,13 @@ int main(int argc, char **argv)
 	const char **out_ids = NULL;
 	int rc, nargs;
 	const struct gt_option opts[] = {
-		GT_OPT_LIST('s', "status", &st, "STATUS", "only these statuses (\"all\": every one)"),
+		GT_OPT_LIST('s', "status", &st, "STATUS",
+			    "only these statuses (\"all\": every one)"),
 		GT_OPT_LIST('t', "type", &ty, "TYPE", "only these types"),
 		GT_OPT_LIST('a', "assignee", &as, "WHO", "only these assignees"),
 		GT_OPT_FLAG(0, "no-assignee", &f.no_assignee, "only unassigned beads"),
-		GT_OPT_LIST('l', "label", &f.labels, "LABEL", "having every one of these labels"),
-		GT_OPT_LIST(0, "label-any", &f.labels_any, "LABEL", "having at least one of these labels"),
+		GT_OPT_LIST('l', "label", &la, "LABEL", "having every one of these labels"),
+		GT_OPT_LIST(0, "label-any", &lany, "LABEL", "having at least one of these labels"),
 		GT_OPT_STRING('p', "priority", &prio, "N", "only this priority"),
 		GT_OPT_INT(0, "priority-min", &pmin, "N", "priority at least N (0 is highest)"),
 		GT_OPT_INT(0, "priority-max", &pmax, "N", "priority at most N"),
@@ -81,7 +62,7 @@ int main(int argc, char **argv)
 		GT_OPT_LIST(0, "id", &ids, "IDS", "only these ids"),
 		GT_OPT_STRING(0, "title", &title, "TEXT", "title contains TEXT (any case)"),
 		GT_OPT_STRING(0, "text", &text, "TEXT",
-			      "title, description, design, acceptance or notes contain TEXT"),
+			      "id, title, description, design, acceptance or notes contain TEXT"),
 		GT_OPT_FLAG(0, "all", &f.all, "include closed beads"),
 		GT_OPT_STRING(0, "sort", &f.sort, "KEY",
 			      "priority (default), created, updated, id, status, type, assignee"),
@@ -108,10 +89,12 @@ int main(int argc, char **argv)
 	}
 	f.priority_min = (int)pmin;
 	f.priority_max = (int)pmax;
-	split_into(&f.statuses, &st, &k1);
-	split_into(&f.types, &ty, &k2);
-	split_into(&f.assignees, &as, &k3);
-	split_into(&f.ids, &ids, &k4);
+	gt_cli_split_list(&f.statuses, &st, &k1);
+	gt_cli_split_list(&f.types, &ty, &k2);
+	gt_cli_split_list(&f.assignees, &as, &k3);
+	gt_cli_split_list(&f.ids, &ids, &k4);
+	gt_cli_split_list(&f.labels, &la, &k5);
+	gt_cli_split_list(&f.labels_any, &lany, &k6);
 	if ((rc = gt_cli_open(&cli, &ctx)) < 0)
 		goto out;
 	if (parent_in) {
@@ -119,8 +102,7 @@ int main(int argc, char **argv)
 			goto out;
 		f.parent = parent.ptr;
 	}
-	if ((rc = gt_index_open(&idx, ctx.lg, NULL)) < 0 ||
-	    (rc = gt_list(&v, &n, idx, &f)) < 0)
+	if ((rc = gt_index_open(&idx, ctx.lg, NULL)) < 0 || (rc = gt_list(&v, &n, idx, &f)) < 0)
 		goto out;
 	out_ids = gt_calloc(n ? n : 1, sizeof(*out_ids));
 	for (size_t i = 0; i < n && (!limit || shown < (size_t)limit); i++) {
@@ -152,6 +134,10 @@ out:
 	gt_buf_release(&k2);
 	gt_buf_release(&k3);
 	gt_buf_release(&k4);
+	gt_buf_release(&k5);
+	gt_buf_release(&k6);
+	gt_strlist_release(&la);
+	gt_strlist_release(&lany);
 	gt_buf_release(&parent);
 	gt_cli_close(&ctx, &idx);
 	return gt_cli_finish(&cli, rc);

@@ -35,8 +35,7 @@ static void brief(struct gt_buf *out, const cJSON *v)
 	gt_buf_release(&b);
 }
 
-static cJSON *bead_at(git_repository *git, const git_tree *tree, const char *path,
-		      git_oid *blob_id)
+static cJSON *bead_at(git_repository *git, const git_tree *tree, const char *path, git_oid *blob_id)
 {
 	git_tree_entry *e;
 	git_blob *blob;
@@ -48,7 +47,8 @@ static cJSON *bead_at(git_repository *git, const git_tree *tree, const char *pat
 	git_oid_cpy(blob_id, git_tree_entry_id(e));
 	git_tree_entry_free(e);
 	if (git_blob_lookup(&blob, git, blob_id) == 0) {
-		b = cJSON_ParseWithLength(git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob));
+		b = cJSON_ParseWithLength(git_blob_rawcontent(blob),
+					  (size_t)git_blob_rawsize(blob));
 		git_blob_free(blob);
 	}
 	return b;
@@ -60,7 +60,8 @@ static cJSON *changes(const cJSON *old, const cJSON *new)
 	cJSON *ch = cJSON_CreateObject();
 	const cJSON *c;
 
-	cJSON_ArrayForEach(c, new) {
+	cJSON_ArrayForEach(c, new)
+	{
 		const cJSON *o = cJSON_GetObjectItemCaseSensitive(old, c->string);
 		cJSON *pair;
 
@@ -71,7 +72,8 @@ static cJSON *changes(const cJSON *old, const cJSON *new)
 		cJSON_AddItemToObject(pair, "new", cJSON_Duplicate(c, 1));
 		cJSON_AddItemToObject(ch, c->string, pair);
 	}
-	cJSON_ArrayForEach(c, old) {
+	cJSON_ArrayForEach(c, old)
+	{
 		cJSON *pair;
 
 		if (cJSON_GetObjectItemCaseSensitive(new, c->string))
@@ -111,7 +113,8 @@ static void print_entry(struct gt_cli *cli, cJSON *entry)
 	if (gt_json_str(entry, "commit"))
 		printf("  (%.12s)", gt_json_str(entry, "commit"));
 	putchar('\n');
-	cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(entry, "changes")) {
+	cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(entry, "changes"))
+	{
 		gt_buf_reset(&b);
 		gt_buf_printf(&b, "    %s: ", c->string);
 		brief(&b, cJSON_GetObjectItemCaseSensitive(c, "old"));
@@ -123,8 +126,7 @@ static void print_entry(struct gt_cli *cli, cJSON *entry)
 }
 
 /* events Beads recorded before the import, oldest first */
-static void beads_events(struct gt_cli *cli, struct gt_ledger *lg, const char *id,
-			 cJSON *out)
+static void beads_events(struct gt_cli *cli, struct gt_ledger *lg, const char *id, cJSON *out)
 {
 	struct gt_buf data = GT_BUF_INIT, needle = GT_BUF_INIT;
 	const char *p;
@@ -149,10 +151,12 @@ static void beads_events(struct gt_cli *cli, struct gt_ledger *lg, const char *i
 
 			gt_buf_printf(&subj, "bd: %s", type ? type : "event");
 			cJSON_AddStringToObject(e, "source", "beads");
-			cJSON_AddStringToObject(e, "time", gt_json_str(ev, "created_at") ?
-						gt_json_str(ev, "created_at") : "");
-			cJSON_AddStringToObject(e, "author", gt_json_str(ev, "actor") ?
-						gt_json_str(ev, "actor") : "");
+			cJSON_AddStringToObject(
+				e, "time",
+				gt_json_str(ev, "created_at") ? gt_json_str(ev, "created_at") : "");
+			cJSON_AddStringToObject(e, "author",
+						gt_json_str(ev, "actor") ? gt_json_str(ev, "actor")
+									 : "");
 			cJSON_AddStringToObject(e, "subject", subj.ptr);
 			if (gt_json_str(ev, "new_value")) {
 				cJSON *nv = cJSON_Parse(gt_json_str(ev, "new_value")), *ch;
@@ -161,11 +165,14 @@ static void beads_events(struct gt_cli *cli, struct gt_ledger *lg, const char *i
 					const cJSON *c;
 
 					ch = cJSON_CreateObject();
-					cJSON_ArrayForEach(c, nv) {
+					cJSON_ArrayForEach(c, nv)
+					{
 						cJSON *pair = cJSON_CreateObject();
 
-						cJSON_AddItemToObject(pair, "old", cJSON_CreateNull());
-						cJSON_AddItemToObject(pair, "new", cJSON_Duplicate(c, 1));
+						cJSON_AddItemToObject(pair, "old",
+								      cJSON_CreateNull());
+						cJSON_AddItemToObject(pair, "new",
+								      cJSON_Duplicate(c, 1));
 						cJSON_AddItemToObject(ch, c->string, pair);
 					}
 					cJSON_AddItemToObject(e, "changes", ch);
@@ -183,8 +190,7 @@ static void beads_events(struct gt_cli *cli, struct gt_ledger *lg, const char *i
 	gt_buf_release(&needle);
 }
 
-static int walk(struct gt_cli *cli, struct gt_ledger *lg, const char *id, long max,
-		cJSON *entries)
+static int walk(struct gt_cli *cli, struct gt_ledger *lg, const char *id, long max, cJSON *entries)
 {
 	struct gt_buf path = GT_BUF_INIT;
 	git_revwalk *w;
@@ -285,15 +291,17 @@ int main(int argc, char **argv)
 	if (!max || cJSON_GetArraySize(entries) < max) {
 		/* Beads' own events are older than anything in the ledger */
 		beads_events(&cli, ctx.lg, id.ptr, old);
-		for (int i = cJSON_GetArraySize(old) - 1; i >= 0; i--)
+		for (int i = cJSON_GetArraySize(old) - 1; i >= 0; i--) {
+			if (max > 0 && cJSON_GetArraySize(entries) >= max)
+				break;
 			cJSON_AddItemToArray(entries, cJSON_DetachItemFromArray(old, i));
+		}
 	}
 	if (reverse) {
 		for (int i = cJSON_GetArraySize(entries) - 1; i >= 0; i--)
 			print_entry(&cli, cJSON_GetArrayItem(entries, i));
 	} else {
-		cJSON_ArrayForEach(e, entries)
-			print_entry(&cli, e);
+		cJSON_ArrayForEach(e, entries) print_entry(&cli, e);
 	}
 out:
 	cJSON_Delete(entries);

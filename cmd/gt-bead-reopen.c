@@ -10,8 +10,8 @@ static const char *const usage[] = {
 	NULL,
 };
 
-static int one(struct gt_txn *tx, struct gt_ctx *ctx, const char *id,
-	       const struct gt_record *rec, void *p)
+static int one(struct gt_txn *tx, struct gt_ctx *ctx, const char *id, const struct gt_record *rec,
+	       void *p)
 {
 	const char *reason = p;
 	int changed;
@@ -29,7 +29,7 @@ int main(int argc, char **argv)
 	const char *reason = NULL;
 	int keep_going = 0, rc, nargs;
 	const struct gt_option opts[] = {
-		GT_OPT_STRING('r', "reason", &reason, "TEXT", "why (recorded on the bead and in the log)"),
+		GT_OPT_STRING('r', "reason", &reason, "TEXT", "why (recorded in the bead's log)"),
 		GT_OPT_STDIN(&cli),
 		GT_OPT_FLAG(0, "keep-going", &keep_going,
 			    "with --stdin: commit the records that succeed"),
@@ -46,8 +46,8 @@ int main(int argc, char **argv)
 	if (!nargs && !cli.use_stdin)
 		gt_cli_usage_error(&cli, "an id is required");
 	if ((rc = gt_cli_open(&cli, &ctx)) == 0)
-		rc = gt_cli_run_ids(&cli, &ctx, &idx, nargs, argv + 1, "gt-bead-reopen",
-				    one, (void *)reason, keep_going);
+		rc = gt_cli_run_ids(&cli, &ctx, &idx, nargs, argv + 1, "gt-bead-reopen", one,
+				    (void *)reason, keep_going);
 	gt_cli_close(&ctx, &idx);
 	return gt_cli_finish(&cli, rc);
 }

@@ -13,8 +13,8 @@ static const char *const usage[] = {
 	NULL,
 };
 
-static int show(struct gt_cli *cli, struct gt_ctx *ctx, struct gt_index **idx,
-		const char *input, int first)
+static int show(struct gt_cli *cli, struct gt_ctx *ctx, struct gt_index **idx, const char *input,
+		int first)
 {
 	struct gt_buf id = GT_BUF_INIT;
 	cJSON *b = NULL;
@@ -78,8 +78,7 @@ int main(int argc, char **argv)
 		}
 	}
 	rc = failed;
-	if (rc)
-		gt_error_clear();
+	cli.reported = failed != 0;
 out:
 	gt_batch_release(&batch);
 	gt_cli_close(&ctx, &idx);

@@ -55,9 +55,11 @@ int main(int argc, char **argv)
 		GT_OPT_STRING(0, "title", &u.title, "TEXT", "new title"),
 		GT_OPT_FIELDS(&fields),
 		GT_OPT_LIST(0, "remove-label", &u.labels_rm, "LABEL", "remove a label"),
-		GT_OPT_STRING(0, "reason", &u.reason, "TEXT", "close reason (with --status closed)"),
+		GT_OPT_STRING(0, "reason", &u.reason, "TEXT",
+			      "close reason (with --status closed)"),
 		GT_OPT_FLAG(0, "claim", &u.claim,
-			    "take the bead: assignee = you, status in_progress, if open and unassigned"),
+			    "take the bead: assignee = you, status in_progress, if open and "
+			    "unassigned"),
 		GT_OPT_STDIN(&cli),
 		GT_OPT_FLAG(0, "keep-going", &keep_going,
 			    "with --stdin: commit the records that succeed"),
@@ -76,8 +78,8 @@ int main(int argc, char **argv)
 	if (cli.use_stdin && fields.description_file && !strcmp(fields.description_file, "-"))
 		gt_cli_usage_error(&cli, "--description-file - cannot be used with --stdin");
 	if ((rc = gt_cli_open(&cli, &ctx)) == 0)
-		rc = gt_cli_run_ids(&cli, &ctx, &idx, nargs, argv + 1, "gt-bead-update",
-				    update_one, &u, keep_going);
+		rc = gt_cli_run_ids(&cli, &ctx, &idx, nargs, argv + 1, "gt-bead-update", update_one,
+				    &u, keep_going);
 	gt_strlist_release(&u.labels_rm);
 	gt_cli_fields_release(&fields);
 	gt_cli_close(&ctx, &idx);

@@ -46,8 +46,7 @@ int main(int argc, char **argv)
 		goto out;
 	if (parent_in && (rc = gt_cli_resolve(&ctx, &idx, parent_in, &parent)) < 0)
 		goto out;
-	if ((rc = gt_index_open(&idx, ctx.lg, NULL)) < 0 ||
-	    (rc = gt_graph_compute(&g, idx)) < 0 ||
+	if ((rc = gt_index_open(&idx, ctx.lg, NULL)) < 0 || (rc = gt_graph_compute(&g, idx)) < 0 ||
 	    (rc = gt_blocked(&v, &n, &g, parent_in ? parent.ptr : NULL)) < 0)
 		goto out;
 	if (limit && n > (size_t)limit)

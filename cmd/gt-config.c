@@ -13,7 +13,7 @@ static const char *const usage[] = {
 	"gt-config KEY",
 	"gt-config [--local | --user] KEY VALUE",
 	"gt-config [--local | --user] --unset KEY",
-	"gt-config --list [--json]",
+	"gt-config --list [--show-origin] [--json]",
 	NULL,
 };
 
@@ -35,6 +35,7 @@ static int town_set(struct gt_txn *tx, void *p)
 
 struct list {
 	struct gt_cli *cli;
+	int origin;
 };
 
 static int list_one(const char *key, const char *value, const char *layer, void *p)
@@ -53,6 +54,8 @@ static int list_one(const char *key, const char *value, const char *layer, void 
 		gt_buf_addch(&j, '}');
 		fputs(j.ptr, stdout);
 		gt_buf_release(&j);
+	} else if (l->origin) {
+		printf("%s\t%s=%s", layer, key, value ? value : "");
 	} else {
 		printf("%s=%s", key, value ? value : "");
 	}
@@ -65,12 +68,14 @@ int main(int argc, char **argv)
 	struct gt_cli cli = { .usage = usage };
 	struct gt_ctx ctx = { 0 };
 	struct gt_index *idx = NULL;
-	int local = 0, user = 0, unset = 0, do_list = 0, rc = 0, nargs;
+	int local = 0, user = 0, unset = 0, do_list = 0, origin = 0, rc = 0, nargs;
 	const struct gt_option opts[] = {
 		GT_OPT_FLAG(0, "local", &local, "this machine's config (<git-dir>/gt/config)"),
 		GT_OPT_FLAG(0, "user", &user, "the user's config (~/.config/gt/config)"),
 		GT_OPT_FLAG(0, "unset", &unset, "remove KEY"),
-		GT_OPT_FLAG('l', "list", &do_list, "list every key and the layer it comes from"),
+		GT_OPT_FLAG('l', "list", &do_list, "list every key"),
+		GT_OPT_FLAG(0, "show-origin", &origin,
+			    "with --list: each key's layer (user, town, machine)"),
 		GT_OPT_JSON(&cli),
 		GT_OPT_NUL(&cli),
 		GT_OPT_LEDGER(&cli),
@@ -96,7 +101,7 @@ int main(int argc, char **argv)
 	if ((rc = gt_cli_open(&cli, &ctx)) < 0 || (rc = gt_ctx_config(&ctx)) < 0)
 		goto out;
 	if (do_list) {
-		struct list l = { &cli };
+		struct list l = { &cli, origin };
 
 		rc = gt_config_foreach(ctx.cfg, list_one, &l);
 	} else if (nargs == 1 && !unset) {
@@ -105,7 +110,7 @@ int main(int argc, char **argv)
 		if (!v) {
 			rc = GT_ENO; /* not set: exit 1, like git config */
 		} else if (cli.json) {
-			list_one(argv[1], v, "merged", &(struct list){ &cli });
+			list_one(argv[1], v, "merged", &(struct list){ &cli, 0 });
 		} else {
 			fputs(v, stdout);
 			gt_cli_eor(&cli);

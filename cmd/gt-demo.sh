@@ -44,8 +44,10 @@ PATH="$here:$PATH"
 export PATH
 
 town=${1:-$(mktemp -d "${TMPDIR:-/tmp}/gt-demo.XXXXXX")}
-if [ -e "$town/.git" ]; then
-	echo "gt-demo: error: '$town' is already a repository; give a new directory" >&2
+# a new or empty directory, not inside another repository
+if [ -e "$town" ] && { [ -n "$(ls -A "$town")" ] ||
+	git -C "$town" rev-parse --git-dir >/dev/null 2>&1; }; then
+	echo "gt-demo: error: '$town' is not a new, empty directory outside any repository" >&2
 	exit 4
 fi
 

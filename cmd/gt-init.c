@@ -36,6 +36,14 @@ static int create_ledger(struct gt_txn *tx, void *p)
 	return 0;
 }
 
+static int set_prefix(struct gt_txn *tx, void *p)
+{
+	struct init_args *a = p;
+
+	gt_txn_summary(tx, "set prefix '%s'", a->prefix);
+	return gt_config_town_set(tx, "bead.prefix", a->prefix);
+}
+
 /* Beads takes the directory name; we keep what a prefix may hold. */
 static char *prefix_from_dir(const char *path)
 {
@@ -49,6 +57,13 @@ static char *prefix_from_dir(const char *path)
 	base = base ? base + 1 : real;
 	if (*base == '.')
 		base++;
+	/* a bare town.git is the town */
+	if (strlen(base) > 4 && !strcmp(base + strlen(base) - 4, ".git")) {
+		static char trimmed[PATH_MAX];
+
+		snprintf(trimmed, sizeof(trimmed), "%.*s", (int)(strlen(base) - 4), base);
+		base = trimmed;
+	}
 	for (const char *s = base; *s && b.len < GT_PREFIX_MAX; s++) {
 		unsigned char c = (unsigned char)tolower((unsigned char)*s);
 
@@ -62,8 +77,7 @@ static char *prefix_from_dir(const char *path)
 	return gt_buf_detach(&b);
 }
 
-static int open_or_create(struct gt_repo **out, const char *dir, int bare,
-			  int *created)
+static int open_or_create(struct gt_repo **out, const char *dir, int bare, int *created)
 {
 	git_repository *git;
 	git_repository_init_options io;
@@ -124,18 +138,25 @@ int main(int argc, char **argv)
 			goto out;
 		existing = gt_config_prefix(cfg);
 		if (a.prefix && existing && strcmp(a.prefix, existing)) {
-			rc = gt_error_set(GT_ECONFLICT,
-					  "'%s' is already a ledger with prefix '%s'",
+			rc = gt_error_set(GT_ECONFLICT, "'%s' is already a ledger with prefix '%s'",
 					  dir, existing);
 			gt_error_hint("change it with: gt-config bead.prefix %s", a.prefix);
 			goto out;
 		}
 		prefix = gt_strdup(existing ? existing : (a.prefix ? a.prefix : ""));
+		if (!existing && a.prefix) {
+			/* a ledger without a prefix gets the one asked for */
+			struct gt_txn_opts to = { .command = "gt-init" };
+
+			if ((rc = gt_ledger_transact(lg, &to, set_prefix, &a)) < 0)
+				goto out;
+		}
 	} else {
 		struct gt_txn_opts to = { .command = "gt-init", .allow_no_ledger = 1 };
 
 		prefix = a.prefix ? gt_strdup(a.prefix)
-				  : prefix_from_dir(repo->workdir ? repo->workdir : repo->common_dir);
+				  : prefix_from_dir(repo->workdir ? repo->workdir
+								  : repo->common_dir);
 		a.prefix = prefix;
 		if ((rc = gt_ledger_transact(lg, &to, create_ledger, &a)) < 0)
 			goto out;

@@ -34,10 +34,12 @@ int main(int argc, char **argv)
 	const struct gt_option opts[] = {
 		GT_OPT_FLAG(0, "repack", &force_repack, "repack even below the threshold"),
 		GT_OPT_FLAG(0, "no-repack", &no_repack, "do not repack"),
-		GT_OPT_INT(0, "threshold", &threshold, "N",
-			   "repack past N loose objects (default: maintain.loose-threshold or 2000)"),
+		GT_OPT_INT(
+			0, "threshold", &threshold, "N",
+			"repack past N loose objects (default: maintain.loose-threshold or 2000)"),
 		GT_OPT_FLAG(0, "no-verify", &no_verify, "skip verifying the ledger"),
-		GT_OPT_FLAG(0, "rebuild-index", &rebuild, "throw the query index away and rebuild it"),
+		GT_OPT_FLAG(0, "rebuild-index", &rebuild,
+			    "throw the query index away and rebuild it"),
 		GT_OPT_JSON(&cli),
 		GT_OPT_QUIET(&cli),
 		GT_OPT_LEDGER(&cli),
@@ -58,10 +60,10 @@ int main(int argc, char **argv)
 	packs = gt_count_packs(ctx.lg->repo);
 	if (!no_repack && (force_repack || loose > threshold || packs > 50)) {
 		/* many packs: consolidate; otherwise pack the loose objects */
-		const char *all[] = { "git", "-C", ctx.lg->repo->common_dir, "repack",
-				      "-a", "-d", "-q", NULL };
-		const char *inc[] = { "git", "-C", ctx.lg->repo->common_dir, "repack",
-				      "-d", "-q", NULL };
+		const char *all[] = { "git", "-C", ctx.lg->repo->common_dir, "repack", "-a", "-d",
+				      "-q",  NULL };
+		const char *inc[] = { "git", "-C", ctx.lg->repo->common_dir, "repack", "-d",
+				      "-q",  NULL };
 		struct gt_proc_opts po = { .quiet = 0 };
 
 		if ((rc = gt_run(packs > 50 ? all : inc, &po, NULL)) < 0)
@@ -80,9 +82,9 @@ int main(int argc, char **argv)
 		printf("{\"loose_objects\":%ld,\"packs\":%ld,\"repacked\":%s,"
 		       "\"loose_after\":%ld,\"packs_after\":%ld,\"verified\":%ld,"
 		       "\"problems\":%zu,\"indexed\":%u,\"index_blobs_parsed\":%u}\n",
-		       loose, packs, repacked ? "true" : "false",
-		       gt_count_loose(ctx.lg->repo), gt_count_packs(ctx.lg->repo),
-		       checked < 0 ? 0 : checked, problems, idx->nrecs, idx->stat_blobs_parsed);
+		       loose, packs, repacked ? "true" : "false", gt_count_loose(ctx.lg->repo),
+		       gt_count_packs(ctx.lg->repo), checked < 0 ? 0 : checked, problems,
+		       idx->nrecs, idx->stat_blobs_parsed);
 	} else if (!cli.quiet) {
 		printf("objects: %ld loose, %ld packs%s\n", loose, packs,
 		       repacked ? " (repacked)" : "");

@@ -19,7 +19,9 @@ int main(int argc, char **argv)
 	struct gt_index *idx = NULL;
 	struct gt_graph g = { 0 };
 	struct gt_ready_opts o;
-	struct gt_buf parent = GT_BUF_INIT;
+	struct gt_buf parent = GT_BUF_INIT,
+		      keep[4] = { GT_BUF_INIT, GT_BUF_INIT, GT_BUF_INIT, GT_BUF_INIT };
+	struct gt_strlist raw[4] = { { 0 } };
 	const char *prio = NULL, *parent_in = NULL;
 	char *patterns = NULL;
 	const char **ids = NULL;
@@ -31,12 +33,12 @@ int main(int argc, char **argv)
 		GT_OPT_STRING(0, "sort", &o.sort, "POLICY",
 			      "priority (default: priority, then newest), oldest, hybrid"),
 		GT_OPT_INT('n', "limit", &limit, "N", "at most N beads (default 100, 0: all)"),
-		GT_OPT_LIST('t', "type", &o.types, "TYPE",
+		GT_OPT_LIST('t', "type", &raw[0], "TYPE",
 			    "only these types (internal types allowed then)"),
-		GT_OPT_LIST('a', "assignee", &o.assignees, "WHO", "only these assignees"),
+		GT_OPT_LIST('a', "assignee", &raw[1], "WHO", "only these assignees"),
 		GT_OPT_FLAG(0, "unassigned", &o.unassigned, "only unassigned beads"),
-		GT_OPT_LIST('l', "label", &o.labels, "LABEL", "having every one of these labels"),
-		GT_OPT_LIST(0, "label-any", &o.labels_any, "LABEL",
+		GT_OPT_LIST('l', "label", &raw[2], "LABEL", "having every one of these labels"),
+		GT_OPT_LIST(0, "label-any", &raw[3], "LABEL",
 			    "having at least one of these labels"),
 		GT_OPT_STRING('p', "priority", &prio, "N", "only this priority"),
 		GT_OPT_STRING(0, "parent", &parent_in, "ID", "only descendants of ID"),
@@ -57,6 +59,10 @@ int main(int argc, char **argv)
 	if (limit < 0)
 		gt_cli_usage_error(&cli, "--limit must be 0 or more");
 	o.limit = limit;
+	gt_cli_split_list(&o.types, &raw[0], &keep[0]);
+	gt_cli_split_list(&o.assignees, &raw[1], &keep[1]);
+	gt_cli_split_list(&o.labels, &raw[2], &keep[2]);
+	gt_cli_split_list(&o.labels_any, &raw[3], &keep[3]);
 	if (prio && gt_priority_parse(prio, &o.priority) < 0)
 		gt_cli_usage_error(&cli, "%s", gt_error_last());
 	if ((rc = gt_cli_open(&cli, &ctx)) < 0)
@@ -72,8 +78,8 @@ int main(int argc, char **argv)
 		goto out;
 	patterns = gt_config_get(ctx.cfg, "ready.exclude-id-patterns");
 	o.exclude_patterns = patterns;
-	if ((rc = gt_index_open(&idx, ctx.lg, NULL)) < 0 ||
-	    (rc = gt_graph_compute(&g, idx)) < 0 || (rc = gt_ready(&v, &n, &g, &o)) < 0)
+	if ((rc = gt_index_open(&idx, ctx.lg, NULL)) < 0 || (rc = gt_graph_compute(&g, idx)) < 0 ||
+	    (rc = gt_ready(&v, &n, &g, &o)) < 0)
 		goto out;
 	ids = gt_calloc(n ? n : 1, sizeof(*ids));
 	for (size_t i = 0; i < n; i++)
@@ -89,6 +95,10 @@ out:
 	gt_strlist_release(&o.labels);
 	gt_strlist_release(&o.labels_any);
 	gt_buf_release(&parent);
+	for (int i = 0; i < 4; i++) {
+		gt_strlist_release(&raw[i]);
+		gt_buf_release(&keep[i]);
+	}
 	gt_cli_close(&ctx, &idx);
 	return gt_cli_finish(&cli, rc);
 }

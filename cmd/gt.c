@@ -152,8 +152,7 @@ static void summary_of(const char *cmd, char *out, size_t len)
 		_exit(127);
 	}
 	close(fds[1]);
-	while (pid > 0 && got + 1 < len &&
-	       (n = read(fds[0], out + got, len - 1 - got)) > 0)
+	while (pid > 0 && got + 1 < len && (n = read(fds[0], out + got, len - 1 - got)) > 0)
 		got += (size_t)n;
 	out[got] = '\0';
 	close(fds[0]);
@@ -192,7 +191,8 @@ static int list_commands(void)
 		free(l.v[i]);
 	}
 	free(l.v);
-	printf("\nSee gt(7) for the vocabulary and exit codes, gt-<command>(1) for each command.\n");
+	printf("\nSee gt(7) for the vocabulary and exit codes, gt-<command>(1) for each "
+	       "command.\n");
 	return 0;
 }
 
@@ -228,8 +228,7 @@ int main(int argc, char **argv)
 		printf("run gt-<noun>-<verb> commands; list them all\n");
 		return 0;
 	}
-	if (!strcmp(argv[1], "help") || !strcmp(argv[1], "--help") ||
-	    !strcmp(argv[1], "-h")) {
+	if (!strcmp(argv[1], "help") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
 		if (argc >= 3 && valid_word(argv[2])) {
 			snprintf(cmd, sizeof(cmd), "gt-%s", argv[2]);
 			if (argc >= 4 && valid_word(argv[3])) {
@@ -262,8 +261,8 @@ int main(int argc, char **argv)
 	    locate(cmd, path, sizeof(path)))
 		return run(path, cmd, argc - 2, argv + 2);
 	if (argc >= 3 && valid_word(argv[2]))
-		fprintf(stderr, "gt: error: no command 'gt-%s-%s' or 'gt-%s'\n",
-			argv[1], argv[2], argv[1]);
+		fprintf(stderr, "gt: error: no command 'gt-%s-%s' or 'gt-%s'\n", argv[1], argv[2],
+			argv[1]);
 	else
 		fprintf(stderr, "gt: error: no command 'gt-%s'\n", argv[1]);
 	fprintf(stderr, "hint: run 'gt help' to list the commands\n");

@@ -24,15 +24,15 @@
 #include "banned.h"
 
 enum col_kind {
-	C_TEXT,     /* default "" */
-	C_NTEXT,    /* default null */
-	C_INT,      /* default 0 */
-	C_NINT,     /* default null */
-	C_BOOL,     /* 0/1, default 0 */
-	C_NTIME,    /* time, default null */
-	C_KEEP,     /* always kept (id, title, status, priority, ...) */
-	C_META,     /* JSON object as a string, default "{}" */
-	C_NANY,     /* anything, default null */
+	C_TEXT,	 /* default "" */
+	C_NTEXT, /* default null */
+	C_INT,	 /* default 0 */
+	C_NINT,	 /* default null */
+	C_BOOL,	 /* 0/1, default 0 */
+	C_NTIME, /* time, default null */
+	C_KEEP,	 /* always kept (id, title, status, priority, ...) */
+	C_META,	 /* JSON object as a string, default "{}" */
+	C_NANY,	 /* anything, default null */
 };
 
 struct col {
@@ -127,19 +127,16 @@ int gt_backup_is_row(const cJSON *obj)
 static int is_default(const struct col *c, const cJSON *v)
 {
 	switch (c->kind) {
-	case C_TEXT:
-		return cJSON_IsNull(v) || (cJSON_IsString(v) && !*v->valuestring);
+	case C_TEXT: return cJSON_IsNull(v) || (cJSON_IsString(v) && !*v->valuestring);
 	case C_INT:
 	case C_BOOL:
 		return cJSON_IsNull(v) || (cJSON_IsNumber(v) && v->valuedouble == 0) ||
 		       cJSON_IsFalse(v);
 	case C_META:
-		return cJSON_IsNull(v) || (cJSON_IsString(v) && (!strcmp(v->valuestring, "{}") ||
-								!*v->valuestring));
-	case C_KEEP:
-		return 0;
-	default:
-		return cJSON_IsNull(v);
+		return cJSON_IsNull(v) ||
+		       (cJSON_IsString(v) && (!strcmp(v->valuestring, "{}") || !*v->valuestring));
+	case C_KEEP: return 0;
+	default: return cJSON_IsNull(v);
 	}
 }
 
@@ -196,8 +193,8 @@ static void second_utc(struct gt_buf *out, const char *s)
 	}
 	t = (time_t)(ns >= 0 ? ns / 1000000000 : (ns - 999999999) / 1000000000);
 	gmtime_r(&t, &tm);
-	gt_buf_printf(out, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900,
-		      tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+	gt_buf_printf(out, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+		      tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
 }
 
 static int is_time_field(const char *name)
@@ -211,12 +208,10 @@ static int is_time_field(const char *name)
  * followed by a NUL byte.  Only used for beads gt created itself. */
 static void content_hash(char out[65], const cJSON *b)
 {
-	static const char *const text[] = { "title", "description", "design",
-					    "acceptance_criteria", "notes", "spec_id",
-					    "status", NULL };
-	static const char *const text2[] = { "issue_type", "assignee", "owner",
-					     "created_by", "external_ref",
-					     "source_system", NULL };
+	static const char *const text[] = { "title", "description", "design", "acceptance_criteria",
+					    "notes", "spec_id",	    "status", NULL };
+	static const char *const text2[] = { "issue_type",   "assignee",      "owner", "created_by",
+					     "external_ref", "source_system", NULL };
 	struct gt_sha256 c;
 	unsigned char d[32];
 	char num[32];
@@ -248,24 +243,17 @@ cJSON *gt_backup_bead_to_row(const cJSON *bead)
 
 	for (size_t i = 0; i < NCOLS; i++) {
 		const struct col *col = &cols[i];
-		const cJSON *v = cJSON_GetObjectItemCaseSensitive(
-			bead, col->field ? col->field : col->name);
+		const cJSON *v =
+			cJSON_GetObjectItemCaseSensitive(bead, col->field ? col->field : col->name);
 		cJSON *out;
 
 		if (!v || cJSON_IsNull(v)) {
 			switch (col->kind) {
-			case C_TEXT:
-				out = cJSON_CreateString("");
-				break;
+			case C_TEXT: out = cJSON_CreateString(""); break;
 			case C_INT:
-			case C_BOOL:
-				out = cJSON_CreateNumber(0);
-				break;
-			case C_META:
-				out = cJSON_CreateString("{}");
-				break;
-			default:
-				out = cJSON_CreateNull();
+			case C_BOOL: out = cJSON_CreateNumber(0); break;
+			case C_META: out = cJSON_CreateString("{}"); break;
+			default: out = cJSON_CreateNull();
 			}
 			if (!strcmp(col->name, "content_hash")) {
 				char h[65];
@@ -275,7 +263,8 @@ cJSON *gt_backup_bead_to_row(const cJSON *bead)
 				out = cJSON_CreateString(h);
 			}
 		} else if (col->kind == C_BOOL) {
-			out = cJSON_CreateNumber(cJSON_IsTrue(v) || (cJSON_IsNumber(v) && v->valuedouble));
+			out = cJSON_CreateNumber(cJSON_IsTrue(v) ||
+						 (cJSON_IsNumber(v) && v->valuedouble));
 		} else if (col->kind == C_META && !cJSON_IsString(v)) {
 			struct gt_buf b = GT_BUF_INIT;
 
@@ -292,9 +281,8 @@ cJSON *gt_backup_bead_to_row(const cJSON *bead)
 			struct gt_buf b = GT_BUF_INIT;
 			const cJSON *w;
 
-			cJSON_ArrayForEach(w, v)
-				if (cJSON_IsString(w))
-					gt_buf_printf(&b, "%s%s", b.len ? "," : "", w->valuestring);
+			cJSON_ArrayForEach(w, v) if (cJSON_IsString(w))
+				gt_buf_printf(&b, "%s%s", b.len ? "," : "", w->valuestring);
 			out = cJSON_CreateString(gt_buf_cstr(&b));
 			gt_buf_release(&b);
 		} else {

@@ -3,6 +3,7 @@
  */
 #include "batch.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -91,6 +92,13 @@ static int run_all(struct gt_txn *tx, void *p)
 		rec->rc = 0;
 		rc = r->fn(tx, rec, r->payload);
 		if (rc < 0) {
+			/* name the input line (records from arguments have none) */
+			if (rec->line > 0 && !strstr(gt_error_last(), "line ")) {
+				char msg[4096];
+
+				snprintf(msg, sizeof(msg), "%s", gt_error_last());
+				gt_error_set(rc, "stdin: line %ld: %s", rec->line, msg);
+			}
 			rec->rc = rc;
 			r->failed = i;
 			return rc;
@@ -99,9 +107,8 @@ static int run_all(struct gt_txn *tx, void *p)
 	return 0;
 }
 
-int gt_batch_transact(struct gt_ledger *lg, const struct gt_txn_opts *opts,
-		      struct gt_batch *b, gt_batch_fn fn, void *payload,
-		      int keep_going)
+int gt_batch_transact(struct gt_ledger *lg, const struct gt_txn_opts *opts, struct gt_batch *b,
+		      gt_batch_fn fn, void *payload, int keep_going)
 {
 	struct run r = { b, fn, payload, keep_going, 0 };
 	int first_fail = 0;

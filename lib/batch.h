@@ -22,12 +22,12 @@
 
 struct gt_record {
 	long line;
-	cJSON *json;      /* the object, or NULL for a text line */
+	cJSON *json;	  /* the object, or NULL for a text line */
 	const char *text; /* the text, or NULL for JSON */
 	/* results, filled by gt_batch_transact() */
-	int rc;           /* 0 or the GT_E* code of this record's failure */
-	char *error;      /* message for a failure */
-	struct gt_buf out;/* what the item function wrote for this record */
+	int rc;		   /* 0 or the GT_E* code of this record's failure */
+	char *error;	   /* message for a failure */
+	struct gt_buf out; /* what the item function wrote for this record */
 };
 
 struct gt_batch {
@@ -46,8 +46,7 @@ typedef int (*gt_batch_fn)(struct gt_txn *tx, struct gt_record *rec, void *paylo
  * every record succeeded, the failing record's code when the batch was
  * aborted, or GT_EFAIL-class codes from the commit.  With keep_going the
  * return is 0 or the first failed record's code (the others committed). */
-int gt_batch_transact(struct gt_ledger *lg, const struct gt_txn_opts *opts,
-		      struct gt_batch *b, gt_batch_fn fn, void *payload,
-		      int keep_going);
+int gt_batch_transact(struct gt_ledger *lg, const struct gt_txn_opts *opts, struct gt_batch *b,
+		      gt_batch_fn fn, void *payload, int keep_going);
 
 #endif

@@ -92,11 +92,11 @@ const struct gt_field gt_bead_fields[] = {
 	{ NULL, GT_F_ANY, 0 },
 };
 
-static const char *const dep_order[] = { "issue_id", "depends_on_id", "type",
-					 "created_at", "created_by",
-					 "metadata", "thread_id", NULL };
-static const char *const comment_order[] = { "id", "issue_id", "author",
-					     "text", "created_at", NULL };
+static const char *const dep_order[] = { "issue_id",   "depends_on_id", "type",	     "created_at",
+					 "created_by", "metadata",	"thread_id", NULL };
+static const char *const comment_order[] = {
+	"id", "issue_id", "author", "text", "created_at", NULL
+};
 
 static struct gt_map field_map;
 
@@ -105,8 +105,7 @@ static void build_field_map(void)
 	if (field_map.len)
 		return;
 	for (size_t i = 0; gt_bead_fields[i].name; i++)
-		gt_map_put(&field_map, gt_bead_fields[i].name,
-			   (void *)&gt_bead_fields[i]);
+		gt_map_put(&field_map, gt_bead_fields[i].name, (void *)&gt_bead_fields[i]);
 }
 
 const struct gt_field *gt_bead_field(const char *name)
@@ -193,20 +192,18 @@ void gt_bead_serialize(struct gt_buf *out, const cJSON *bead)
 /* ---- vocabularies ---- */
 
 static const char *const builtin_statuses[] = {
-	"open", "in_progress", "blocked", "deferred", "closed", "tombstone",
-	"pinned", "hooked", NULL,
+	"open",	     "in_progress", "blocked", "deferred", "closed",
+	"tombstone", "pinned",	    "hooked",  NULL,
 };
 
 static const char *const builtin_types[] = {
-	"bug", "feature", "task", "epic", "chore", "decision", "message",
-	"molecule", "gate", "spike", "story", "milestone", "event",
-	"merge-request", "convoy", "agent", "role", "rig", "slot", "escalation",
-	NULL,
+	"bug",	    "feature", "task",	"epic",	 "chore",     "decision",   "message",
+	"molecule", "gate",    "spike", "story", "milestone", "event",	    "merge-request",
+	"convoy",   "agent",   "role",	"rig",	 "slot",      "escalation", NULL,
 };
 
 static const char *const internal_types[] = {
-	"merge-request", "gate", "molecule", "message", "agent", "role", "rig",
-	NULL,
+	"merge-request", "gate", "molecule", "message", "agent", "role", "rig", NULL,
 };
 
 static int in_list(const char *const *list, const char *s)
@@ -288,12 +285,10 @@ int gt_type_known(const struct gt_vocab *v, const char *type)
 const char *gt_type_normalize(const char *type)
 {
 	static const char *const alias[][2] = {
-		{ "enhancement", "feature" }, { "feat", "feature" },
-		{ "mr", "merge-request" },    { "mol", "molecule" },
-		{ "dec", "decision" },        { "adr", "decision" },
-		{ "investigation", "spike" }, { "timebox", "spike" },
-		{ "user-story", "story" },    { "user_story", "story" },
-		{ "ms", "milestone" },
+		{ "enhancement", "feature" }, { "feat", "feature" },  { "mr", "merge-request" },
+		{ "mol", "molecule" },	      { "dec", "decision" },  { "adr", "decision" },
+		{ "investigation", "spike" }, { "timebox", "spike" }, { "user-story", "story" },
+		{ "user_story", "story" },    { "ms", "milestone" },
 	};
 
 	for (size_t i = 0; i < sizeof(alias) / sizeof(alias[0]); i++)
@@ -348,13 +343,13 @@ int gt_time_parse(const char *s, int64_t *ns)
 	int64_t frac = 0, t;
 	const char *p;
 
-	if (!s || strlen(s) < 10 || digits(s, 4, &Y) || s[4] != '-' ||
-	    digits(s + 5, 2, &M) || s[7] != '-' || digits(s + 8, 2, &D))
+	if (!s || strlen(s) < 10 || digits(s, 4, &Y) || s[4] != '-' || digits(s + 5, 2, &M) ||
+	    s[7] != '-' || digits(s + 8, 2, &D))
 		return GT_EINVALID;
 	p = s + 10;
 	if (*p == 'T' || *p == 't' || *p == ' ') {
-		if (digits(p + 1, 2, &h) || p[3] != ':' || digits(p + 4, 2, &m) ||
-		    p[6] != ':' || digits(p + 7, 2, &sec))
+		if (digits(p + 1, 2, &h) || p[3] != ':' || digits(p + 4, 2, &m) || p[6] != ':' ||
+		    digits(p + 7, 2, &sec))
 			return GT_EINVALID;
 		p += 9;
 		if (*p == '.') {
@@ -380,11 +375,10 @@ int gt_time_parse(const char *s, int64_t *ns)
 			return GT_EINVALID;
 		}
 	}
-	if (*p || M < 1 || M > 12 || D < 1 || D > 31 || h > 23 || m > 59 ||
-	    sec > 60 || oh > 23 || om > 59)
+	if (*p || M < 1 || M > 12 || D < 1 || D > 31 || h > 23 || m > 59 || sec > 60 || oh > 23 ||
+	    om > 59)
 		return GT_EINVALID;
-	t = days_from_civil(Y, (unsigned)M, (unsigned)D) * 86400 + h * 3600 +
-	    m * 60 + sec;
+	t = days_from_civil(Y, (unsigned)M, (unsigned)D) * 86400 + h * 3600 + m * 60 + sec;
 	t -= sign * (oh * 3600 + om * 60);
 	*ns = t * 1000000000LL + frac;
 	return 0;
@@ -423,20 +417,18 @@ void gt_time_now(char *out, size_t len)
 		frac[--n] = '\0';
 	if (n == 1)
 		frac[0] = '\0';
-	snprintf(out, len, "%04d-%02d-%02dT%02d:%02d:%02d%sZ", tm.tm_year + 1900,
-		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, frac);
+	snprintf(out, len, "%04d-%02d-%02dT%02d:%02d:%02d%sZ", tm.tm_year + 1900, tm.tm_mon + 1,
+		 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, frac);
 }
 
 /* ---- validation ---- */
 
 static int bad(const char *id, const char *key, const char *why)
 {
-	return gt_error_set(GT_EINVALID, "bead '%s': field '%s' %s",
-			    id ? id : "?", key, why);
+	return gt_error_set(GT_EINVALID, "bead '%s': field '%s' %s", id ? id : "?", key, why);
 }
 
-static int check_kind(const char *id, const char *key, enum gt_field_kind k,
-		      const cJSON *v)
+static int check_kind(const char *id, const char *key, enum gt_field_kind k, const cJSON *v)
 {
 	int64_t ns;
 	const cJSON *c;
@@ -444,8 +436,7 @@ static int check_kind(const char *id, const char *key, enum gt_field_kind k,
 	if (cJSON_IsNull(v))
 		return 0;
 	switch (k) {
-	case GT_F_STR:
-		return cJSON_IsString(v) ? 0 : bad(id, key, "must be a string");
+	case GT_F_STR: return cJSON_IsString(v) ? 0 : bad(id, key, "must be a string");
 	case GT_F_INT:
 		if (!cJSON_IsNumber(v) || v->valuedouble != (double)(int64_t)v->valuedouble)
 			return bad(id, key, "must be an integer");
@@ -463,33 +454,31 @@ static int check_kind(const char *id, const char *key, enum gt_field_kind k,
 	case GT_F_STRLIST:
 		if (!cJSON_IsArray(v))
 			return bad(id, key, "must be an array of strings");
-		cJSON_ArrayForEach(c, v)
-			if (!cJSON_IsString(c))
-				return bad(id, key, "must be an array of strings");
+		cJSON_ArrayForEach(c, v) if (!cJSON_IsString(c)) return bad(
+			id, key, "must be an array of strings");
 		return 0;
 	case GT_F_DEPS:
 		if (!cJSON_IsArray(v))
 			return bad(id, key, "must be an array");
-		cJSON_ArrayForEach(c, v) {
+		cJSON_ArrayForEach(c, v)
+		{
 			const char *t = gt_json_str(c, "depends_on_id");
 
 			if (!cJSON_IsObject(c) || !t || !*t || !gt_json_str(c, "type"))
-				return bad(id, key,
-					   "entries need 'depends_on_id' and 'type'");
-			if (strlen(gt_json_str(c, "type")) > 50 ||
-			    !*gt_json_str(c, "type"))
+				return bad(id, key, "entries need 'depends_on_id' and 'type'");
+			if (strlen(gt_json_str(c, "type")) > 50 || !*gt_json_str(c, "type"))
 				return bad(id, key, "has a type that is empty or over 50 bytes");
 		}
 		return 0;
 	case GT_F_COMMENTS:
 		if (!cJSON_IsArray(v))
 			return bad(id, key, "must be an array");
-		cJSON_ArrayForEach(c, v)
-			if (!cJSON_IsObject(c) || !cJSON_IsString(cJSON_GetObjectItemCaseSensitive(c, "text")))
-				return bad(id, key, "entries need a 'text'");
+		cJSON_ArrayForEach(
+			c, v) if (!cJSON_IsObject(c) ||
+				  !cJSON_IsString(cJSON_GetObjectItemCaseSensitive(
+					  c, "text"))) return bad(id, key, "entries need a 'text'");
 		return 0;
-	case GT_F_ANY:
-		return 0;
+	case GT_F_ANY: return 0;
 	}
 	return 0;
 }
@@ -507,7 +496,8 @@ int gt_bead_validate(const cJSON *bead, const struct gt_vocab *v)
 		return gt_error_set(GT_EINVALID, "bead has no 'id'");
 	if ((rc = gt_id_check(id)) < 0)
 		return rc;
-	cJSON_ArrayForEach(c, bead) {
+	cJSON_ArrayForEach(c, bead)
+	{
 		const struct gt_field *f = gt_bead_field(c->string);
 
 		if (f && (rc = check_kind(id, c->string, f->kind, c)) < 0)
@@ -517,8 +507,7 @@ int gt_bead_validate(const cJSON *bead, const struct gt_vocab *v)
 	if (!s)
 		return bad(id, "title", "is required");
 	if (strlen(s) > GT_TITLE_MAX)
-		return gt_error_set(GT_EINVALID,
-				    "bead '%s': title is %zu bytes (at most %d)", id,
+		return gt_error_set(GT_EINVALID, "bead '%s': title is %zu bytes (at most %d)", id,
 				    strlen(s), GT_TITLE_MAX);
 	s = gt_json_str(bead, "status");
 	if (s && !gt_status_known(v, s))
@@ -530,8 +519,7 @@ int gt_bead_validate(const cJSON *bead, const struct gt_vocab *v)
 		return GT_EINVALID;
 	}
 	if (gt_json_int(bead, "priority", &prio) == 0 && (prio < 0 || prio > 4))
-		return gt_error_set(GT_EINVALID,
-				    "bead '%s': priority %lld is out of range 0..4",
+		return gt_error_set(GT_EINVALID, "bead '%s': priority %lld is out of range 0..4",
 				    id, (long long)prio);
 	return 0;
 }
@@ -543,8 +531,7 @@ int gt_priority_parse(const char *s, int *out)
 	if (s[0] == 'P' || s[0] == 'p')
 		s++;
 	if (s[0] < '0' || s[0] > '4' || s[1])
-		return gt_error_set(GT_EINVALID,
-				    "priority must be 0..4 or P0..P4, not '%s'", s);
+		return gt_error_set(GT_EINVALID, "priority must be 0..4 or P0..P4, not '%s'", s);
 	*out = s[0] - '0';
 	return 0;
 }
@@ -601,7 +588,8 @@ int gt_bead_label_add(cJSON *b, const char *label)
 		labels = cJSON_CreateArray();
 		gt_json_set(b, "labels", labels);
 	}
-	cJSON_ArrayForEach(c, labels) {
+	cJSON_ArrayForEach(c, labels)
+	{
 		int cmp = strcmp(cJSON_IsString(c) ? c->valuestring : "", label);
 
 		if (!cmp)
@@ -619,7 +607,8 @@ int gt_bead_label_rm(cJSON *b, const char *label)
 	cJSON *labels = cJSON_GetObjectItemCaseSensitive(b, "labels"), *c;
 	int i = 0;
 
-	cJSON_ArrayForEach(c, labels) {
+	cJSON_ArrayForEach(c, labels)
+	{
 		if (cJSON_IsString(c) && !strcmp(c->valuestring, label)) {
 			cJSON_DeleteItemFromArray(labels, i);
 			if (!cJSON_GetArraySize(labels))
@@ -635,7 +624,8 @@ const char *gt_bead_parent(const cJSON *b)
 {
 	const cJSON *d;
 
-	cJSON_ArrayForEach(d, cJSON_GetObjectItemCaseSensitive(b, "dependencies")) {
+	cJSON_ArrayForEach(d, cJSON_GetObjectItemCaseSensitive(b, "dependencies"))
+	{
 		const char *t = gt_json_str(d, "type");
 
 		if (t && !strcmp(t, "parent-child"))

@@ -17,8 +17,8 @@
 
 #include "buf.h"
 
-#define GT_TITLE_MAX 500           /* bytes, as Beads */
-#define GT_BEAD_MAX (1024 * 1024)  /* serialized size limit */
+#define GT_TITLE_MAX	    500		  /* bytes, as Beads */
+#define GT_BEAD_MAX	    (1024 * 1024) /* serialized size limit */
 #define GT_PRIORITY_DEFAULT 2
 
 enum gt_field_kind {
@@ -87,9 +87,9 @@ int64_t gt_time_now_ns(void);
 
 /* Convenience accessors. */
 const char *gt_bead_id(const cJSON *b);
-const char *gt_bead_status(const cJSON *b);  /* "open" when absent (Beads' default) */
-const char *gt_bead_type(const cJSON *b);    /* "task" when absent */
-int gt_bead_priority(const cJSON *b);        /* 2 when absent */
+const char *gt_bead_status(const cJSON *b); /* "open" when absent (Beads' default) */
+const char *gt_bead_type(const cJSON *b);   /* "task" when absent */
+int gt_bead_priority(const cJSON *b);	    /* 2 when absent */
 
 /* Set a string field following omitempty: an empty value removes the key
  * when the field is optional. */

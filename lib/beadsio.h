@@ -33,7 +33,7 @@ enum gt_import_policy {
 };
 
 struct gt_import_stats {
-	size_t lines;          /* records of every kind */
+	size_t lines; /* records of every kind */
 	size_t created, updated, unchanged, kept_existing, kept_tombstone;
 	size_t deleted, deletion_records;
 	size_t rows_attached, orphan_rows;
@@ -55,7 +55,7 @@ size_t gt_import_issue_count(const struct gt_import *im);
 enum gt_export_format {
 	GT_EXPORT_BEADS,      /* .beads/issues.jsonl lines (default) */
 	GT_EXPORT_TYPE_LINES, /* {"_type":"issue",...,counts} */
-	GT_EXPORT_LIST,       /* bd list --json objects: the issue and counts */
+	GT_EXPORT_LIST,	      /* bd list --json objects: the issue and counts */
 	GT_EXPORT_DELETIONS,  /* {id, ts, by, reason} per tombstone */
 	GT_EXPORT_BACKUP,     /* the bd backup table files, into a directory */
 };
@@ -64,11 +64,10 @@ struct gt_export_opts {
 	enum gt_export_format format;
 	int no_tombstones;
 	int include_ephemeral;
-	const char *dir;      /* GT_EXPORT_BACKUP: output directory */
+	const char *dir; /* GT_EXPORT_BACKUP: output directory */
 };
 
 /* Write the export of the ledger tip to f (backup: files under dir). */
-int gt_export(struct gt_ledger *lg, const struct gt_export_opts *o, FILE *f,
-	      size_t *count);
+int gt_export(struct gt_ledger *lg, const struct gt_export_opts *o, FILE *f, size_t *count);
 
 #endif

@@ -17,7 +17,10 @@ struct gt_buf {
 	size_t alloc;
 };
 
-#define GT_BUF_INIT { NULL, 0, 0 }
+#define GT_BUF_INIT        \
+	{                  \
+		NULL, 0, 0 \
+	}
 
 void gt_buf_init(struct gt_buf *b, size_t hint);
 void gt_buf_release(struct gt_buf *b);
@@ -29,8 +32,7 @@ void gt_buf_truncate(struct gt_buf *b, size_t len);
 void gt_buf_add(struct gt_buf *b, const void *data, size_t len);
 void gt_buf_adds(struct gt_buf *b, const char *s);
 void gt_buf_addch(struct gt_buf *b, int c);
-void gt_buf_printf(struct gt_buf *b, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+void gt_buf_printf(struct gt_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void gt_buf_vprintf(struct gt_buf *b, const char *fmt, va_list ap);
 /* The contents, "" when empty (never NULL). */
 const char *gt_buf_cstr(const struct gt_buf *b);
@@ -42,15 +44,15 @@ void *gt_realloc(void *p, size_t n);
 char *gt_strdup(const char *s);
 char *gt_strndup(const char *s, size_t n);
 /* Grow an array so that it holds at least `need` elements. */
-#define GT_ALLOC_GROW(arr, need, alloc)                                     \
-	do {                                                                \
-		if ((size_t)(need) > (alloc)) {                             \
-			size_t na_ = (alloc) ? (alloc) * 2 : 16;            \
-			if (na_ < (size_t)(need))                           \
-				na_ = (need);                               \
-			(arr) = gt_realloc((arr), na_ * sizeof(*(arr)));    \
-			(alloc) = na_;                                      \
-		}                                                           \
+#define GT_ALLOC_GROW(arr, need, alloc)                                  \
+	do {                                                             \
+		if ((size_t)(need) > (alloc)) {                          \
+			size_t na_ = (alloc) ? (alloc)*2 : 16;           \
+			if (na_ < (size_t)(need))                        \
+				na_ = (need);                            \
+			(arr) = gt_realloc((arr), na_ * sizeof(*(arr))); \
+			(alloc) = na_;                                   \
+		}                                                        \
 	} while (0)
 
 #endif

@@ -20,8 +20,8 @@
 #include "json.h"
 #include "banned.h"
 
-#define LEVEL_USER GIT_CONFIG_LEVEL_XDG
-#define LEVEL_TOWN GIT_CONFIG_LEVEL_GLOBAL
+#define LEVEL_USER    GIT_CONFIG_LEVEL_XDG
+#define LEVEL_TOWN    GIT_CONFIG_LEVEL_GLOBAL
 #define LEVEL_MACHINE GIT_CONFIG_LEVEL_LOCAL
 
 struct gt_config {
@@ -57,8 +57,7 @@ static int write_file_atomic(const char *path, const void *data, size_t len)
 	return rc;
 }
 
-static int add_town_layer(struct gt_config *c, struct gt_ledger *lg,
-			  git_tree *tree)
+static int add_town_layer(struct gt_config *c, struct gt_ledger *lg, git_tree *tree)
 {
 	struct gt_buf data = GT_BUF_INIT, path = GT_BUF_INIT;
 	git_oid id;
@@ -74,8 +73,7 @@ static int add_town_layer(struct gt_config *c, struct gt_ledger *lg,
 		goto out;
 	git_oid_tostr(hex, sizeof(hex), &id);
 	gt_buf_printf(&path, "%s/cache/town-config-%s", lg->repo->runtime_dir, hex);
-	if (!file_exists(path.ptr) &&
-	    (rc = write_file_atomic(path.ptr, data.ptr, data.len)) < 0)
+	if (!file_exists(path.ptr) && (rc = write_file_atomic(path.ptr, data.ptr, data.len)) < 0)
 		goto out;
 	if (git_config_add_file_ondisk(c->cfg, path.ptr, LEVEL_TOWN, NULL, 0) < 0)
 		rc = gt_error_git(GT_EINVALID, "bad town config in the ledger");
@@ -85,8 +83,7 @@ out:
 	return rc;
 }
 
-static int add_file_layer(struct gt_config *c, const char *path,
-			  git_config_level_t level)
+static int add_file_layer(struct gt_config *c, const char *path, git_config_level_t level)
 {
 	if (!file_exists(path))
 		return 0;
@@ -123,7 +120,8 @@ int gt_config_load(struct gt_config **out, struct gt_ledger *lg, git_tree *tree)
 	if (!rc && gt_ledger_read_file(&data, NULL, lg, tree, "beads-config.json") == 0 &&
 	    gt_json_parse(&c->beads, data.ptr, data.len, "beads-config.json", 1) < 0)
 		rc = GT_EINVALID;
-	gt_error_clear();
+	if (!rc)
+		gt_error_clear(); /* a missing beads-config.json is not an error */
 	gt_buf_release(&p);
 	gt_buf_release(&data);
 	if (rc < 0) {
@@ -195,8 +193,8 @@ int gt_config_get_bool(struct gt_config *c, const char *key, int dflt)
 	if (!strcasecmp(s, "true") || !strcasecmp(s, "yes") || !strcasecmp(s, "on") ||
 	    !strcmp(s, "1") || !*s)
 		v = 1;
-	else if (!strcasecmp(s, "false") || !strcasecmp(s, "no") ||
-		 !strcasecmp(s, "off") || !strcmp(s, "0"))
+	else if (!strcasecmp(s, "false") || !strcasecmp(s, "no") || !strcasecmp(s, "off") ||
+		 !strcmp(s, "0"))
 		v = 0;
 	free(s);
 	return v;
@@ -259,8 +257,7 @@ int gt_config_town_set(struct gt_txn *tx, const char *key, const char *value)
 		rc = 0;
 	if (rc < 0)
 		goto out;
-	gt_buf_printf(&path, "%s/tmp/town-config.%ld", lg->repo->runtime_dir,
-		      (long)getpid());
+	gt_buf_printf(&path, "%s/tmp/town-config.%ld", lg->repo->runtime_dir, (long)getpid());
 	if ((rc = write_file_atomic(path.ptr, gt_buf_cstr(&data), data.len)) < 0 ||
 	    (rc = edit_file(path.ptr, key, value)) < 0)
 		goto out;

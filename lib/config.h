@@ -46,8 +46,7 @@ int gt_config_user_set(const char *key, const char *value);
 
 /* Every (key, value, layer) visible, for gt-config --list; cb returns
  * non-zero to stop. */
-typedef int (*gt_config_cb)(const char *key, const char *value,
-			    const char *layer, void *payload);
+typedef int (*gt_config_cb)(const char *key, const char *value, const char *layer, void *payload);
 int gt_config_foreach(struct gt_config *c, gt_config_cb cb, void *payload);
 
 /* The bead vocabularies (custom statuses and types) from both places. */

@@ -114,22 +114,14 @@ void gt_error_clear(void)
 int gt_error_exit_code(int code)
 {
 	switch (code) {
-	case GT_OK:
-		return 0;
-	case GT_ENO:
-		return 1;
+	case GT_OK: return 0;
+	case GT_ENO: return 1;
 	case GT_EUSAGE:
-	case GT_EAMBIGUOUS:
-		return 2;
-	case GT_ENOTFOUND:
-		return 3;
-	case GT_ECONFLICT:
-		return 4;
-	case GT_EINVALID:
-		return 5;
-	case GT_ETEMP:
-		return 6;
-	default:
-		return 7;
+	case GT_EAMBIGUOUS: return 2;
+	case GT_ENOTFOUND: return 3;
+	case GT_ECONFLICT: return 4;
+	case GT_EINVALID: return 5;
+	case GT_ETEMP: return 6;
+	default: return 7;
 	}
 }

@@ -13,30 +13,27 @@
 
 enum {
 	GT_OK = 0,
-	GT_ENO = -1,        /* "no" / empty answer from a predicate (exit 1) */
-	GT_EUSAGE = -2,     /* bad arguments (exit 2) */
+	GT_ENO = -1,	    /* "no" / empty answer from a predicate (exit 1) */
+	GT_EUSAGE = -2,	    /* bad arguments (exit 2) */
 	GT_ENOTFOUND = -3,  /* id, agent, rig or ref not found (exit 3) */
 	GT_ECONFLICT = -4,  /* lost race, already claimed, exists, diverged (exit 4) */
 	GT_EINVALID = -5,   /* invalid input data (exit 5) */
-	GT_ETEMP = -6,      /* lock busy, timeout: retrying may work (exit 6) */
-	GT_EFAIL = -7,      /* I/O, libgit2, child process failure (exit 7) */
+	GT_ETEMP = -6,	    /* lock busy, timeout: retrying may work (exit 6) */
+	GT_EFAIL = -7,	    /* I/O, libgit2, child process failure (exit 7) */
 	GT_EAMBIGUOUS = -8, /* ambiguous partial id: reported as usage (exit 2) */
 };
 
 /* Record the message for the current failure; returns code, so callers can
  * write `return gt_error_set(GT_ENOTFOUND, "bead '%s' not found", id);`. */
-int gt_error_set(int code, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+int gt_error_set(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int gt_error_setv(int code, const char *fmt, va_list ap);
 
 /* Like gt_error_set() but appends ": <libgit2's last error>" when there is
  * one; the code is mapped from the libgit2 error class when code is 0. */
-int gt_error_git(int code, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+int gt_error_git(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Like gt_error_set() but appends ": strerror(errno)". */
-int gt_error_errno(int code, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+int gt_error_errno(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Attach a hint (one line saying what to run next); shown by cmd/ after the
  * error.  Cleared by the next gt_error_set(). */

@@ -147,8 +147,7 @@ static int export_lines(struct gt_ledger *lg, const struct gt_export_opts *o, FI
 		peek(data, len, &tomb, &eph);
 		if ((tomb && (o->no_tombstones || o->format == GT_EXPORT_TYPE_LINES ||
 			      o->format == GT_EXPORT_LIST)) ||
-		    (eph && !o->include_ephemeral) ||
-		    (o->format == GT_EXPORT_DELETIONS && !tomb)) {
+		    (eph && !o->include_ephemeral) || (o->format == GT_EXPORT_DELETIONS && !tomb)) {
 			git_odb_object_free(obj);
 			continue;
 		}
@@ -160,14 +159,21 @@ static int export_lines(struct gt_ledger *lg, const struct gt_export_opts *o, FI
 			if ((rc = gt_json_parse(&b, data, len, v[i].id, 1)) == 0) {
 				if (o->format == GT_EXPORT_DELETIONS) {
 					cJSON_AddStringToObject(out, "id", gt_bead_id(b));
-					cJSON_AddStringToObject(out, "ts", gt_json_str(b, "deleted_at") ?
-								gt_json_str(b, "deleted_at") :
-								gt_json_str(b, "updated_at"));
-					cJSON_AddStringToObject(out, "by", gt_json_str(b, "deleted_by") ?
-								gt_json_str(b, "deleted_by") : "");
-					if (gt_json_str(b, "delete_reason") && *gt_json_str(b, "delete_reason"))
-						cJSON_AddStringToObject(out, "reason",
-									gt_json_str(b, "delete_reason"));
+					cJSON_AddStringToObject(
+						out, "ts",
+						gt_json_str(b, "deleted_at")
+							? gt_json_str(b, "deleted_at")
+							: gt_json_str(b, "updated_at"));
+					cJSON_AddStringToObject(
+						out, "by",
+						gt_json_str(b, "deleted_by")
+							? gt_json_str(b, "deleted_by")
+							: "");
+					if (gt_json_str(b, "delete_reason") &&
+					    *gt_json_str(b, "delete_reason"))
+						cJSON_AddStringToObject(
+							out, "reason",
+							gt_json_str(b, "delete_reason"));
 				} else {
 					uint32_t r = gt_index_find(idx, v[i].id), dependents = 0;
 					const char *parent = gt_bead_parent(b);
@@ -175,17 +181,27 @@ static int export_lines(struct gt_ledger *lg, const struct gt_export_opts *o, FI
 
 					if (o->format == GT_EXPORT_TYPE_LINES)
 						cJSON_AddStringToObject(out, "_type", "issue");
-					cJSON_ArrayForEach(c, b)
-						cJSON_AddItemToObject(out, c->string, cJSON_Duplicate(c, 1));
-					for (uint32_t x = 0; r != GT_IREF_NONE && x < idx->nrecs; x++)
+					cJSON_ArrayForEach(c, b) cJSON_AddItemToObject(
+						out, c->string, cJSON_Duplicate(c, 1));
+					for (uint32_t x = 0; r != GT_IREF_NONE && x < idx->nrecs;
+					     x++)
 						for (uint32_t k = 0; k < idx->recs[x].nedges; k++)
-							dependents += gt_index_ref(idx,
-								idx->edges[idx->recs[x].edges + k].target) == r;
-					cJSON_AddNumberToObject(out, "dependency_count",
-						cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(b, "dependencies")));
+							dependents +=
+								gt_index_ref(
+									idx,
+									idx->edges[idx->recs[x]
+											   .edges +
+										   k]
+										.target) == r;
+					cJSON_AddNumberToObject(
+						out, "dependency_count",
+						cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(
+							b, "dependencies")));
 					cJSON_AddNumberToObject(out, "dependent_count", dependents);
-					cJSON_AddNumberToObject(out, "comment_count",
-						cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(b, "comments")));
+					cJSON_AddNumberToObject(
+						out, "comment_count",
+						cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(
+							b, "comments")));
 					if (parent && o->format == GT_EXPORT_TYPE_LINES)
 						cJSON_AddStringToObject(out, "parent", parent);
 				}
@@ -233,8 +249,8 @@ static int write_file(const char *dir, const char *name, const struct gt_buf *b)
 	gt_buf_printf(&p, "%s/%s", dir, name);
 	gt_buf_printf(&tmp, "%s.tmp", p.ptr);
 	fd = open(tmp.ptr, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-	if (fd < 0 || (b->len && write(fd, b->ptr, b->len) != (ssize_t)b->len) ||
-	    close(fd) < 0 || rename(tmp.ptr, p.ptr) < 0) {
+	if (fd < 0 || (b->len && write(fd, b->ptr, b->len) != (ssize_t)b->len) || close(fd) < 0 ||
+	    rename(tmp.ptr, p.ptr) < 0) {
 		rc = gt_error_errno(GT_EFAIL, "cannot write '%s'", p.ptr);
 		unlink(tmp.ptr);
 	}
@@ -275,8 +291,7 @@ static void whole_seconds(cJSON *row, const char *key)
 	}
 }
 
-static int export_backup(struct gt_ledger *lg, const struct gt_export_opts *o,
-			 size_t *count)
+static int export_backup(struct gt_ledger *lg, const struct gt_export_opts *o, size_t *count)
 {
 	static const char *const names[6] = { "issues.jsonl", "dependencies.jsonl",
 					      "labels.jsonl", "comments.jsonl",
@@ -308,26 +323,34 @@ static int export_backup(struct gt_ledger *lg, const struct gt_export_opts *o,
 			continue;
 		id = gt_bead_id(beads[i]);
 		row_out(&t[0], gt_backup_bead_to_row(beads[i]));
-		cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(beads[i], "dependencies")) {
+		cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(beads[i], "dependencies"))
+		{
 			cJSON *row = cJSON_CreateObject();
 			const char *to = gt_json_str(c, "depends_on_id");
 
-			cJSON_AddStringToObject(row, "created_at", gt_json_str(c, "created_at") ?
-						gt_json_str(c, "created_at") : "");
+			cJSON_AddStringToObject(
+				row, "created_at",
+				gt_json_str(c, "created_at") ? gt_json_str(c, "created_at") : "");
 			whole_seconds(row, "created_at");
-			cJSON_AddStringToObject(row, "created_by", gt_json_str(c, "created_by") ?
-						gt_json_str(c, "created_by") : "");
+			cJSON_AddStringToObject(
+				row, "created_by",
+				gt_json_str(c, "created_by") ? gt_json_str(c, "created_by") : "");
 			cJSON_AddStringToObject(row, "depends_on_id", to ? to : "");
 			cJSON_AddStringToObject(row, "issue_id", id);
 			if (cJSON_GetObjectItemCaseSensitive(c, "metadata"))
-				cJSON_AddItemToObject(row, "metadata", cJSON_Duplicate(
-					cJSON_GetObjectItemCaseSensitive(c, "metadata"), 1));
-			cJSON_AddStringToObject(row, "type", gt_json_str(c, "type") ?
-						gt_json_str(c, "type") : "blocks");
+				cJSON_AddItemToObject(
+					row, "metadata",
+					cJSON_Duplicate(
+						cJSON_GetObjectItemCaseSensitive(c, "metadata"),
+						1));
+			cJSON_AddStringToObject(row, "type",
+						gt_json_str(c, "type") ? gt_json_str(c, "type")
+								       : "blocks");
 			GT_ALLOC_GROW(deps, nd + 1, ad);
 			deps[nd++] = (struct pair){ id, gt_json_str(row, "depends_on_id"), 0, row };
 		}
-		cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(beads[i], "labels")) {
+		cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(beads[i], "labels"))
+		{
 			cJSON *row = cJSON_CreateObject();
 
 			cJSON_AddStringToObject(row, "issue_id", id);
@@ -335,21 +358,25 @@ static int export_backup(struct gt_ledger *lg, const struct gt_export_opts *o,
 			GT_ALLOC_GROW(labels, nl + 1, al);
 			labels[nl++] = (struct pair){ id, gt_json_str(row, "label"), 0, row };
 		}
-		cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(beads[i], "comments")) {
+		cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(beads[i], "comments"))
+		{
 			cJSON *row = cJSON_CreateObject();
 			int64_t cid = 0;
 
 			gt_json_int(c, "id", &cid);
-			cJSON_AddStringToObject(row, "author", gt_json_str(c, "author") ?
-						gt_json_str(c, "author") : "");
-			cJSON_AddStringToObject(row, "created_at", gt_json_str(c, "created_at") ?
-						gt_json_str(c, "created_at") : "");
+			cJSON_AddStringToObject(row, "author",
+						gt_json_str(c, "author") ? gt_json_str(c, "author")
+									 : "");
+			cJSON_AddStringToObject(
+				row, "created_at",
+				gt_json_str(c, "created_at") ? gt_json_str(c, "created_at") : "");
 			whole_seconds(row, "created_at");
-			cJSON_AddItemToObject(row, "id", cJSON_Duplicate(
-				cJSON_GetObjectItemCaseSensitive(c, "id"), 1));
+			cJSON_AddItemToObject(
+				row, "id",
+				cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(c, "id"), 1));
 			cJSON_AddStringToObject(row, "issue_id", id);
-			cJSON_AddStringToObject(row, "text", gt_json_str(c, "text") ?
-						gt_json_str(c, "text") : "");
+			cJSON_AddStringToObject(
+				row, "text", gt_json_str(c, "text") ? gt_json_str(c, "text") : "");
 			GT_ALLOC_GROW(comments, nc + 1, ac);
 			comments[nc++] = (struct pair){ id, "", cid, row };
 		}
@@ -374,7 +401,8 @@ static int export_backup(struct gt_ledger *lg, const struct gt_export_opts *o,
 		cJSON *cfg = NULL, *c;
 
 		if ((rc = gt_json_parse(&cfg, data.ptr, data.len, "beads-config.json", 1)) == 0)
-			cJSON_ArrayForEach(c, cfg) {
+			cJSON_ArrayForEach(c, cfg)
+			{
 				cJSON *row = cJSON_CreateObject();
 
 				cJSON_AddStringToObject(row, "key", c->string);
@@ -396,7 +424,8 @@ static int export_backup(struct gt_ledger *lg, const struct gt_export_opts *o,
 			      "{\n  \"last_dolt_commit\": \"%s\",\n  \"last_event_id\": 0,\n"
 			      "  \"timestamp\": \"%s\",\n  \"counts\": {\n"
 			      "    \"issues\": %zu,\n    \"events\": %zu,\n    \"comments\": %zu,\n"
-			      "    \"dependencies\": %zu,\n    \"labels\": %zu,\n    \"config\": %zu\n  }\n}",
+			      "    \"dependencies\": %zu,\n    \"labels\": %zu,\n    \"config\": "
+			      "%zu\n  }\n}",
 			      lg->has_tip ? git_oid_tostr_s(&lg->tip) : "", now, t[0].rows,
 			      t[4].rows, t[3].rows, t[1].rows, t[2].rows, t[5].rows);
 		rc = write_file(o->dir, "backup_state.json", &state);

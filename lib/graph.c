@@ -66,8 +66,8 @@ static int direct_block(const struct gt_graph *g, const struct vids *v, uint32_t
 }
 
 /* 0 unknown, 1 visiting, 2 not blocked, 3 blocked */
-static int resolve_blocked(struct gt_graph *g, const struct vids *v,
-			   uint8_t *state, uint32_t r, int depth)
+static int resolve_blocked(struct gt_graph *g, const struct vids *v, uint8_t *state, uint32_t r,
+			   int depth)
 {
 	const struct gt_irec *rec = &g->idx->recs[r];
 	int res = 0;
@@ -268,11 +268,9 @@ static int pick_key(const char *key)
 		const char *name;
 		int (*fn)(const struct gt_irec *, const struct gt_irec *);
 	} keys[] = {
-		{ "priority", by_priority }, { "oldest", by_oldest },
-		{ "hybrid", by_hybrid },     { "created", by_created },
-		{ "updated", by_updated },   { "id", by_id },
-		{ "status", by_status },     { "type", by_type },
-		{ "assignee", by_assignee },
+		{ "priority", by_priority }, { "oldest", by_oldest },	{ "hybrid", by_hybrid },
+		{ "created", by_created },   { "updated", by_updated }, { "id", by_id },
+		{ "status", by_status },     { "type", by_type },	{ "assignee", by_assignee },
 	};
 
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
@@ -283,8 +281,7 @@ static int pick_key(const char *key)
 	return gt_error_set(GT_EUSAGE, "unknown sort '%s'", key);
 }
 
-int gt_sort_records(uint32_t *v, size_t n, const struct gt_index *idx,
-		    const char *key, int reverse)
+int gt_sort_records(uint32_t *v, size_t n, const struct gt_index *idx, const char *key, int reverse)
 {
 	int rc = pick_key(key ? key : "priority");
 
@@ -305,8 +302,7 @@ void gt_ready_opts_init(struct gt_ready_opts *o)
 	o->now = gt_time_now_ns();
 }
 
-static int has_label(const struct gt_index *idx, const struct gt_irec *r,
-		     const char *label)
+static int has_label(const struct gt_index *idx, const struct gt_irec *r, const char *label)
 {
 	for (uint32_t l = 0; l < r->nlabels; l++)
 		if (!strcmp(gt_index_str(idx, idx->labels[r->labels + l]), label))
@@ -364,8 +360,7 @@ static int deferred(const struct gt_graph *g, uint32_t r, int64_t now, uint16_t 
 	return 0;
 }
 
-int gt_ready(uint32_t **out, size_t *n, const struct gt_graph *g,
-	     const struct gt_ready_opts *o)
+int gt_ready(uint32_t **out, size_t *n, const struct gt_graph *g, const struct gt_ready_opts *o)
 {
 	const struct gt_index *idx = g->idx;
 	uint16_t parent_t = gt_index_vocab_find(idx, "parent-child");
@@ -379,8 +374,7 @@ int gt_ready(uint32_t **out, size_t *n, const struct gt_graph *g,
 	if ((rc = pick_key(o->sort ? o->sort : "priority")) < 0 ||
 	    (o->sort && strcmp(o->sort, "priority") && strcmp(o->sort, "oldest") &&
 	     strcmp(o->sort, "hybrid")))
-		return gt_error_set(GT_EUSAGE,
-				    "unknown sort '%s' (use priority, oldest or hybrid)",
+		return gt_error_set(GT_EUSAGE, "unknown sort '%s' (use priority, oldest or hybrid)",
 				    o->sort);
 	if (o->parent) {
 		anc = gt_index_find(idx, o->parent);

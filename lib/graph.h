@@ -26,19 +26,19 @@
 
 struct gt_graph {
 	const struct gt_index *idx;
-	uint8_t *cls;       /* per vocabulary entry: status class */
-	uint8_t *blocked;   /* per record */
-	uint8_t *direct;    /* per record: blocked by its own edges */
-	uint32_t *pending;  /* per record: children not done */
-	uint32_t *done;     /* per record: children closed */
+	uint8_t *cls;	   /* per vocabulary entry: status class */
+	uint8_t *blocked;  /* per record */
+	uint8_t *direct;   /* per record: blocked by its own edges */
+	uint32_t *pending; /* per record: children not done */
+	uint32_t *done;	   /* per record: children closed */
 };
 
 enum {
 	GT_CLS_OPEN = 1,
-	GT_CLS_CLOSED = 2,     /* closed */
+	GT_CLS_CLOSED = 2, /* closed */
 	GT_CLS_TOMBSTONE = 4,
 	GT_CLS_PINNED = 8,
-	GT_CLS_OTHER = 16,     /* in_progress, hooked, blocked, deferred, custom */
+	GT_CLS_OTHER = 16, /* in_progress, hooked, blocked, deferred, custom */
 };
 
 int gt_graph_compute(struct gt_graph *g, const struct gt_index *idx);
@@ -46,15 +46,15 @@ void gt_graph_release(struct gt_graph *g);
 uint8_t gt_graph_class(const struct gt_graph *g, uint32_t rec);
 
 struct gt_ready_opts {
-	const char *sort;           /* priority (default), oldest, hybrid */
-	long limit;                 /* 0: all */
-	struct gt_strlist types;    /* only these types (internal ones allowed) */
+	const char *sort;	 /* priority (default), oldest, hybrid */
+	long limit;		 /* 0: all */
+	struct gt_strlist types; /* only these types (internal ones allowed) */
 	struct gt_strlist assignees;
 	int unassigned;
-	struct gt_strlist labels;   /* all of */
+	struct gt_strlist labels; /* all of */
 	struct gt_strlist labels_any;
-	int priority;               /* -1: any */
-	const char *parent;         /* descendants of */
+	int priority;	    /* -1: any */
+	const char *parent; /* descendants of */
 	int include_deferred;
 	const char *exclude_patterns; /* comma list; NULL: "-mol-,-wisp-" */
 	int64_t now;
@@ -62,13 +62,11 @@ struct gt_ready_opts {
 
 void gt_ready_opts_init(struct gt_ready_opts *o);
 /* Ready records in order; *out is malloc'd. GT_EUSAGE for a bad sort. */
-int gt_ready(uint32_t **out, size_t *n, const struct gt_graph *g,
-	     const struct gt_ready_opts *o);
+int gt_ready(uint32_t **out, size_t *n, const struct gt_graph *g, const struct gt_ready_opts *o);
 
 /* Blocked records (not closed, tombstoned or pinned), by priority then
  * newest.  For each, gt_blocked_by() lists the blockers. */
-int gt_blocked(uint32_t **out, size_t *n, const struct gt_graph *g,
-	       const char *parent);
+int gt_blocked(uint32_t **out, size_t *n, const struct gt_graph *g, const char *parent);
 /* Ids that block rec directly (open blocks/conditional-blocks/waits-for
  * targets), or its blocked parents when blocked only through them. */
 void gt_blocked_by(struct gt_strlist *out, const struct gt_graph *g, uint32_t rec);
@@ -78,7 +76,7 @@ int gt_graph_descends(const struct gt_graph *g, uint32_t rec, uint32_t anc);
 
 /* Sort records by a list sort key: priority, created, updated, id,
  * status, type, assignee (reverse flips).  GT_EUSAGE for unknown keys. */
-int gt_sort_records(uint32_t *v, size_t n, const struct gt_index *idx,
-		    const char *key, int reverse);
+int gt_sort_records(uint32_t *v, size_t n, const struct gt_index *idx, const char *key,
+		    int reverse);
 
 #endif

@@ -20,8 +20,8 @@
 
 static int id_char(unsigned char c)
 {
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	       (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.';
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       c == '-' || c == '_' || c == '.';
 }
 
 int gt_id_check(const char *id)
@@ -32,13 +32,14 @@ int gt_id_check(const char *id)
 		return gt_error_set(GT_EINVALID, "empty bead id");
 	len = strlen(id);
 	if (len > GT_ID_MAX)
-		return gt_error_set(GT_EINVALID, "bead id '%.40s...' is longer than %d bytes",
-				    id, GT_ID_MAX);
+		return gt_error_set(GT_EINVALID, "bead id '%.40s...' is longer than %d bytes", id,
+				    GT_ID_MAX);
 	for (size_t i = 0; i < len; i++) {
 		if (!id_char((unsigned char)id[i]))
 			return gt_error_set(GT_EINVALID,
 					    "invalid bead id '%s': character %zu is not one of "
-					    "[A-Za-z0-9._-]", id, i + 1);
+					    "[A-Za-z0-9._-]",
+					    id, i + 1);
 	}
 	if (!((id[0] >= 'a' && id[0] <= 'z') || (id[0] >= 'A' && id[0] <= 'Z') ||
 	      (id[0] >= '0' && id[0] <= '9')))
@@ -57,17 +58,15 @@ int gt_prefix_check(const char *prefix)
 	size_t len = prefix ? strlen(prefix) : 0;
 
 	if (!len || len > GT_PREFIX_MAX)
-		return gt_error_set(GT_EINVALID, "prefix must be 1..%d characters",
-				    GT_PREFIX_MAX);
-	if (!((prefix[0] >= 'a' && prefix[0] <= 'z') ||
-	      (prefix[0] >= 'A' && prefix[0] <= 'Z') ||
+		return gt_error_set(GT_EINVALID, "prefix must be 1..%d characters", GT_PREFIX_MAX);
+	if (!((prefix[0] >= 'a' && prefix[0] <= 'z') || (prefix[0] >= 'A' && prefix[0] <= 'Z') ||
 	      (prefix[0] >= '0' && prefix[0] <= '9')) ||
 	    prefix[len - 1] == '-')
 		return gt_error_set(GT_EINVALID, "invalid prefix '%s'", prefix);
 	for (size_t i = 0; i < len; i++)
 		if (!id_char((unsigned char)prefix[i]) || prefix[i] == '.')
-			return gt_error_set(GT_EINVALID,
-					    "invalid prefix '%s': use [A-Za-z0-9_-]", prefix);
+			return gt_error_set(GT_EINVALID, "invalid prefix '%s': use [A-Za-z0-9_-]",
+					    prefix);
 	return 0;
 }
 
@@ -126,8 +125,8 @@ int gt_id_adaptive_len(size_t n)
 }
 
 void gt_id_generate(struct gt_buf *out, const char *prefix, const char *title,
-		    const char *description, const char *creator,
-		    int64_t created_ns, int nonce, int len)
+		    const char *description, const char *creator, int64_t created_ns, int nonce,
+		    int len)
 {
 	static const char b36[] = "0123456789abcdefghijklmnopqrstuvwxyz";
 	struct gt_sha256 c;
@@ -139,8 +138,10 @@ void gt_id_generate(struct gt_buf *out, const char *prefix, const char *title,
 	switch (len) {
 	case 3: nbytes = 2; break;
 	case 4: nbytes = 3; break;
-	case 5: case 6: nbytes = 4; break;
-	case 7: case 8: nbytes = 5; break;
+	case 5:
+	case 6: nbytes = 4; break;
+	case 7:
+	case 8: nbytes = 5; break;
 	default: nbytes = 3;
 	}
 	gt_sha256_init(&c);

@@ -14,12 +14,13 @@
 
 #include "buf.h"
 
-#define GT_ID_MAX 128
+#define GT_ID_MAX     128
 #define GT_PREFIX_MAX 32
 
 /* 0 when id is valid, else GT_EINVALID with a message saying why. */
 int gt_id_check(const char *id);
-/* 0 when prefix is valid ([a-z0-9] start, [a-zA-Z0-9_-], no trailing -). */
+/* 0 when prefix is valid: [A-Za-z0-9] first, then [A-Za-z0-9_-], no
+ * trailing '-', at most GT_PREFIX_MAX bytes. */
 int gt_prefix_check(const char *prefix);
 
 /* Length of the root id (up to the first '.' that starts a child part). */
@@ -40,8 +41,8 @@ int gt_id_adaptive_len(size_t n);
  * digits of SHA-256 over the content and nonce (see id.c).  created_ns is
  * the creation time in nanoseconds since the epoch. */
 void gt_id_generate(struct gt_buf *out, const char *prefix, const char *title,
-		    const char *description, const char *creator,
-		    int64_t created_ns, int nonce, int len);
+		    const char *description, const char *creator, int64_t created_ns, int nonce,
+		    int len);
 
 /* Parse "<parent>.<n>": returns n > 0 when id is a direct child of parent,
  * else 0. */

@@ -28,8 +28,7 @@
 #include "map.h"
 #include "banned.h"
 
-enum kind { K_ISSUE, K_DEP, K_LABEL, K_COMMENT, K_EVENT, K_CONFIG, K_MEMORY,
-	    K_DELETION, K_STATE };
+enum kind { K_ISSUE, K_DEP, K_LABEL, K_COMMENT, K_EVENT, K_CONFIG, K_MEMORY, K_DELETION, K_STATE };
 
 struct rec {
 	enum kind kind;
@@ -51,12 +50,12 @@ struct gt_import {
 	size_t nfiles;
 	struct rec *recs;
 	size_t nrecs, arecs, nissues, nrecords;
-	struct gt_map rows;      /* issue id -> struct rowset */
+	struct gt_map rows; /* issue id -> struct rowset */
 	struct rowset **rowsets;
 	size_t nrowsets, arowsets;
-	cJSON *config;           /* key -> value */
-	cJSON *events;           /* array of rows */
-	cJSON *dels;             /* array of records, in input order */
+	cJSON *config; /* key -> value */
+	cJSON *events; /* array of rows */
+	cJSON *dels;   /* array of records, in input order */
 };
 
 /* ---- reading ---- */
@@ -69,8 +68,8 @@ static int read_file(const char *path, char **data, size_t *len)
 	size_t n;
 
 	if (!f)
-		return gt_error_errno(errno == ENOENT ? GT_ENOTFOUND : GT_EFAIL,
-				      "cannot open '%s'", path);
+		return gt_error_errno(errno == ENOENT ? GT_ENOTFOUND : GT_EFAIL, "cannot open '%s'",
+				      path);
 	while ((n = fread(tmp, 1, sizeof(tmp), f)) > 0)
 		gt_buf_add(&b, tmp, n);
 	if (ferror(f)) {
@@ -87,9 +86,17 @@ static int read_file(const char *path, char **data, size_t *len)
 }
 
 enum {
-	F_TYPE = 1 << 0, F_ID = 1 << 1, F_TITLE = 1 << 2, F_TS = 1 << 3,
-	F_ISSUE_ID = 1 << 4, F_DEPENDS = 1 << 5, F_LABEL = 1 << 6,
-	F_EVENT = 1 << 7, F_TEXT = 1 << 8, F_KEY = 1 << 9, F_VALUE = 1 << 10,
+	F_TYPE = 1 << 0,
+	F_ID = 1 << 1,
+	F_TITLE = 1 << 2,
+	F_TS = 1 << 3,
+	F_ISSUE_ID = 1 << 4,
+	F_DEPENDS = 1 << 5,
+	F_LABEL = 1 << 6,
+	F_EVENT = 1 << 7,
+	F_TEXT = 1 << 8,
+	F_KEY = 1 << 9,
+	F_VALUE = 1 << 10,
 	F_STATE = 1 << 11,
 };
 
@@ -99,10 +106,12 @@ static int classify(const char *p, size_t len, enum kind *kind, struct gt_buf *t
 		const char *k;
 		int f;
 	} keys[] = {
-		{ "_type", F_TYPE },	  { "id", F_ID },	       { "title", F_TITLE },
-		{ "ts", F_TS },		  { "issue_id", F_ISSUE_ID },  { "depends_on_id", F_DEPENDS },
-		{ "label", F_LABEL },	  { "event_type", F_EVENT },   { "text", F_TEXT },
-		{ "key", F_KEY },	  { "value", F_VALUE },	       { "last_dolt_commit", F_STATE },
+		{ "_type", F_TYPE },	    { "id", F_ID },
+		{ "title", F_TITLE },	    { "ts", F_TS },
+		{ "issue_id", F_ISSUE_ID }, { "depends_on_id", F_DEPENDS },
+		{ "label", F_LABEL },	    { "event_type", F_EVENT },
+		{ "text", F_TEXT },	    { "key", F_KEY },
+		{ "value", F_VALUE },	    { "last_dolt_commit", F_STATE },
 		{ "counts", F_STATE },
 	};
 	struct gt_jscan s;
@@ -204,9 +213,7 @@ static int take_row(struct gt_import *im, enum kind kind, cJSON *obj, const char
 			goto bad;
 		add_to(&rowset_for(im, issue)->comments, obj);
 		return 0;
-	case K_EVENT:
-		add_to(&im->events, obj);
-		return 0;
+	case K_EVENT: add_to(&im->events, obj); return 0;
 	case K_CONFIG:
 	case K_MEMORY: {
 		const char *k = gt_json_str(obj, "key");
@@ -232,9 +239,7 @@ static int take_row(struct gt_import *im, enum kind kind, cJSON *obj, const char
 			goto bad;
 		add_to(&im->dels, obj);
 		return 0;
-	default:
-		cJSON_Delete(obj);
-		return 0;
+	default: cJSON_Delete(obj); return 0;
 	}
 bad:
 	cJSON_Delete(obj);
@@ -272,7 +277,8 @@ static int flatten_whole(char **data, size_t *len, const char *path)
 	if ((rc = gt_json_parse(&v, *data, *len, path, 1)) < 0)
 		return *p == '{' ? 0 : rc; /* let the line parser report it */
 	if (cJSON_IsArray(v)) {
-		cJSON_ArrayForEach(c, v) {
+		cJSON_ArrayForEach(c, v)
+		{
 			gt_json_write(&out, c);
 			gt_buf_addch(&out, '\n');
 		}
@@ -375,9 +381,8 @@ static int add_dir(struct gt_import **im, const char *path)
 	while ((e = readdir(d))) {
 		size_t l = strlen(e->d_name);
 
-		if (e->d_name[0] == '.' ||
-		    !((l > 6 && !strcmp(e->d_name + l - 6, ".jsonl")) ||
-		      (l > 5 && !strcmp(e->d_name + l - 5, ".json"))))
+		if (e->d_name[0] == '.' || !((l > 6 && !strcmp(e->d_name + l - 6, ".jsonl")) ||
+					     (l > 5 && !strcmp(e->d_name + l - 5, ".json"))))
 			continue;
 		GT_ALLOC_GROW(names, n + 1, alloc);
 		names[n++] = gt_strdup(e->d_name);
@@ -457,12 +462,11 @@ static int has_dep(const cJSON *deps, const cJSON *d)
 {
 	const cJSON *x;
 
-	cJSON_ArrayForEach(x, deps)
-		if (str_equal(cJSON_GetObjectItemCaseSensitive(x, "depends_on_id"),
-			      cJSON_GetObjectItemCaseSensitive(d, "depends_on_id")) &&
-		    str_equal(cJSON_GetObjectItemCaseSensitive(x, "type"),
-			      cJSON_GetObjectItemCaseSensitive(d, "type")))
-			return 1;
+	cJSON_ArrayForEach(
+		x, deps) if (str_equal(cJSON_GetObjectItemCaseSensitive(x, "depends_on_id"),
+				       cJSON_GetObjectItemCaseSensitive(d, "depends_on_id")) &&
+			     str_equal(cJSON_GetObjectItemCaseSensitive(x, "type"),
+				       cJSON_GetObjectItemCaseSensitive(d, "type"))) return 1;
 	return 0;
 }
 
@@ -486,7 +490,8 @@ static void insert_by_time(cJSON *arr, cJSON *item)
 	cJSON *c;
 	int i = 0;
 
-	cJSON_ArrayForEach(c, arr) {
+	cJSON_ArrayForEach(c, arr)
+	{
 		if (t && gt_time_cmp(gt_json_str(c, "created_at"), t) > 0)
 			break;
 		i++;
@@ -512,12 +517,12 @@ static size_t attach_rows(cJSON *b, struct rowset *r)
 	const cJSON *c;
 
 	r->used = 1;
-	cJSON_ArrayForEach(c, r->labels)
-		n += (size_t)gt_bead_label_add(b, c->valuestring);
+	cJSON_ArrayForEach(c, r->labels) n += (size_t)gt_bead_label_add(b, c->valuestring);
 	if (cJSON_GetArraySize(r->deps)) {
 		cJSON *deps = array_member(b, "dependencies");
 
-		cJSON_ArrayForEach(c, r->deps) {
+		cJSON_ArrayForEach(c, r->deps)
+		{
 			if (has_dep(deps, c))
 				continue;
 			insert_by_time(deps, cJSON_Duplicate(c, 1));
@@ -529,12 +534,12 @@ static size_t attach_rows(cJSON *b, struct rowset *r)
 	if (cJSON_GetArraySize(r->comments)) {
 		cJSON *cs = array_member(b, "comments");
 
-		cJSON_ArrayForEach(c, r->comments) {
+		cJSON_ArrayForEach(c, r->comments)
+		{
 			const cJSON *x;
 			int dup = 0;
 
-			cJSON_ArrayForEach(x, cs)
-				dup |= same_comment(x, c);
+			cJSON_ArrayForEach(x, cs) dup |= same_comment(x, c);
 			if (dup)
 				continue;
 			insert_by_time(cs, cJSON_Duplicate(c, 1));
@@ -548,9 +553,9 @@ static size_t attach_rows(cJSON *b, struct rowset *r)
 
 static void normalize(cJSON *b)
 {
-	static const char *const computed[] = { "_type", "dependency_count",
+	static const char *const computed[] = { "_type",	   "dependency_count",
 						"dependent_count", "comment_count",
-						"parent", NULL };
+						"parent",	   NULL };
 
 	for (int i = 0; computed[i]; i++)
 		gt_json_del(b, computed[i]);
@@ -598,8 +603,7 @@ static int read_existing(struct gt_txn *tx, const char *path, struct existing *e
 	return 0;
 }
 
-static int put_bead(struct gt_txn *tx, const char *path, const cJSON *b,
-		    struct gt_buf *scratch)
+static int put_bead(struct gt_txn *tx, const char *path, const cJSON *b, struct gt_buf *scratch)
 {
 	gt_buf_reset(scratch);
 	gt_json_write(scratch, b);
@@ -627,7 +631,8 @@ static int apply_config(struct gt_txn *tx, struct gt_ctx *ctx, struct gt_import 
 		cJSON_Delete(cur);
 		cur = cJSON_CreateObject();
 	}
-	cJSON_ArrayForEach(c, im->config) {
+	cJSON_ArrayForEach(c, im->config)
+	{
 		const cJSON *old = cJSON_GetObjectItemCaseSensitive(cur, c->string);
 
 		if (!old || !gt_json_equal(old, c)) {
@@ -645,12 +650,12 @@ static int apply_config(struct gt_txn *tx, struct gt_ctx *ctx, struct gt_import 
 		const char **keys = gt_calloc((size_t)cJSON_GetArraySize(cur) + 1, sizeof(*keys));
 		size_t n = 0;
 
-		cJSON_ArrayForEach(c, cur)
-			keys[n++] = c->string;
+		cJSON_ArrayForEach(c, cur) keys[n++] = c->string;
 		qsort(keys, n, sizeof(*keys), cmp_str);
 		for (size_t i = 0; i < n; i++)
-			cJSON_AddItemToObject(sorted, keys[i],
-					      cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(cur, keys[i]), 1));
+			cJSON_AddItemToObject(
+				sorted, keys[i],
+				cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(cur, keys[i]), 1));
 		free(keys);
 		gt_json_write(&out, sorted);
 		gt_buf_addch(&out, '\n');
@@ -666,8 +671,8 @@ out:
 
 static int apply_issue(struct gt_txn *tx, struct gt_ctx *ctx, struct gt_import *im,
 		       const struct rec *r, enum gt_import_policy policy,
-		       struct gt_import_stats *st, struct gt_buf *path,
-		       struct existing *ex, struct gt_buf *scratch)
+		       struct gt_import_stats *st, struct gt_buf *path, struct existing *ex,
+		       struct gt_buf *scratch)
 {
 	const char *file = im->paths[r->file];
 	struct rowset *rows;
@@ -709,20 +714,23 @@ static int apply_issue(struct gt_txn *tx, struct gt_ctx *ctx, struct gt_import *
 	if (!ex->found) {
 		take = 1;
 		st->created++;
-	} else if (ex->data.len == scratch->len && !memcmp(ex->data.ptr, scratch->ptr, scratch->len)) {
+	} else if (ex->data.len == scratch->len &&
+		   !memcmp(ex->data.ptr, scratch->ptr, scratch->len)) {
 		take = 0;
 		st->unchanged++;
 	} else if (policy == GT_IMPORT_INCOMING) {
 		take = 1;
 	} else if (policy == GT_IMPORT_EXISTING) {
 		take = 0;
+		st->kept_existing++;
 	} else if (ex->tombstone && strcmp(gt_bead_status(b), "tombstone")) {
 		take = 0;
 		st->kept_tombstone++;
 	} else {
 		int64_t upd = 0;
 
-		gt_time_parse(gt_json_str(b, "updated_at") ? gt_json_str(b, "updated_at") : "", &upd);
+		gt_time_parse(gt_json_str(b, "updated_at") ? gt_json_str(b, "updated_at") : "",
+			      &upd);
 		take = upd > ex->updated;
 		if (!take)
 			st->kept_existing++;
@@ -736,9 +744,8 @@ static int apply_issue(struct gt_txn *tx, struct gt_ctx *ctx, struct gt_import *
 }
 
 /* rows whose issue was not in this import join the bead in the ledger */
-static int apply_loose_rows(struct gt_txn *tx, struct gt_import *im,
-			    struct gt_import_stats *st, struct gt_buf *path,
-			    struct existing *ex, struct gt_buf *scratch)
+static int apply_loose_rows(struct gt_txn *tx, struct gt_import *im, struct gt_import_stats *st,
+			    struct gt_buf *path, struct existing *ex, struct gt_buf *scratch)
 {
 	for (size_t i = 0; i < im->nrowsets; i++) {
 		struct rowset *r = im->rowsets[i];
@@ -780,19 +787,20 @@ static int apply_loose_rows(struct gt_txn *tx, struct gt_import *im,
 /* The legacy deletions manifest: the last record for an id wins; a live
  * bead last updated before the deletion becomes a tombstone, and an id
  * the ledger never saw gets a minimal tombstone (as bd's migration did). */
-static int apply_deletions(struct gt_txn *tx, struct gt_import *im,
-			   struct gt_import_stats *st, struct gt_buf *path,
-			   struct existing *ex, struct gt_buf *scratch)
+static int apply_deletions(struct gt_txn *tx, struct gt_import *im, struct gt_import_stats *st,
+			   struct gt_buf *path, struct existing *ex, struct gt_buf *scratch)
 {
 	struct gt_map last = GT_MAP_INIT;
 	cJSON *d;
 	int rc = 0;
 
-	cJSON_ArrayForEach(d, im->dels) {
+	cJSON_ArrayForEach(d, im->dels)
+	{
 		st->deletion_records++;
 		gt_map_put(&last, gt_json_str(d, "id"), d);
 	}
-	cJSON_ArrayForEach(d, im->dels) {
+	cJSON_ArrayForEach(d, im->dels)
+	{
 		const char *id = gt_json_str(d, "id"), *ts = gt_json_str(d, "ts");
 		const char *by = gt_json_str(d, "by"), *why = gt_json_str(d, "reason");
 		int64_t when = 0;
@@ -886,7 +894,8 @@ static int apply_events(struct gt_txn *tx, struct gt_import *im, struct gt_impor
 		size_t count = pass ? (size_t)cJSON_GetArraySize(im->events) : old.n;
 
 		for (size_t i = 0; i < count; i++) {
-			const cJSON *ev = pass ? cJSON_GetArrayItem(im->events, (int)i) : old.v[i].json;
+			const cJSON *ev =
+				pass ? cJSON_GetArrayItem(im->events, (int)i) : old.v[i].json;
 
 			if (!ev)
 				continue;
@@ -909,13 +918,14 @@ static int apply_events(struct gt_txn *tx, struct gt_import *im, struct gt_impor
 			const char *ks[64];
 			size_t nk = 0;
 
-			cJSON_ArrayForEach(e, all[i])
-				if (nk < 64)
-					ks[nk++] = e->string;
+			cJSON_ArrayForEach(e, all[i]) if (nk < 64) ks[nk++] = e->string;
 			qsort(ks, nk, sizeof(*ks), cmp_str);
 			for (size_t k = 0; k < nk; k++)
-				cJSON_AddItemToObject(sorted, ks[k], cJSON_Duplicate(
-					cJSON_GetObjectItemCaseSensitive(all[i], ks[k]), 1));
+				cJSON_AddItemToObject(
+					sorted, ks[k],
+					cJSON_Duplicate(
+						cJSON_GetObjectItemCaseSensitive(all[i], ks[k]),
+						1));
 			gt_json_write(&out, sorted);
 			gt_buf_addch(&out, '\n');
 			cJSON_Delete(sorted);
@@ -950,7 +960,8 @@ int gt_import_apply(struct gt_txn *tx, struct gt_ctx *ctx, struct gt_import *im,
 	st->lines = im->nrecords;
 	for (size_t i = 0; i < im->nrecs && !rc; i++) {
 		if (im->recs[i].kind == K_ISSUE)
-			rc = apply_issue(tx, ctx, im, &im->recs[i], policy, st, &path, &ex, &scratch);
+			rc = apply_issue(tx, ctx, im, &im->recs[i], policy, st, &path, &ex,
+					 &scratch);
 	}
 	if (!rc)
 		rc = apply_loose_rows(tx, im, st, &path, &ex, &scratch);

@@ -30,14 +30,14 @@
 #include "map.h"
 #include "banned.h"
 
-#define MAGIC "GTIDX03\n"
+#define MAGIC  "GTIDX03\n"
 #define ENDIAN 0x01020304u
 
 struct file_hdr {
 	char magic[8];
 	uint32_t endian;
 	uint32_t rec_size;
-	uint64_t checksum;  /* over the whole file with this field zero */
+	uint64_t checksum; /* over the whole file with this field zero */
 	uint8_t beads_tree[GIT_OID_RAWSZ];
 	uint32_t nrecs, nedges, nlabels, nvocab, pool_len, reserved;
 	uint8_t shard_oid[256][GIT_OID_RAWSZ];
@@ -57,10 +57,10 @@ struct builder {
 	uint32_t *vocab;
 	size_t nvocab, avocab;
 	struct gt_map vocab_map; /* key: pool string copy -> index + 1 */
-	struct gt_map intern;    /* key: owned copy -> offset + 1 */
+	struct gt_map intern;	 /* key: owned copy -> offset + 1 */
 	char **owned;
 	size_t nowned, aowned;
-	uint8_t *edge_new;       /* per edge: needs resolving */
+	uint8_t *edge_new; /* per edge: needs resolving */
 	size_t aedge_new;
 	uint32_t shard_start[257];
 	git_oid shard_oid[256];
@@ -230,8 +230,8 @@ static void parse_labels(struct builder *b, struct gt_irec *r, struct gt_jscan *
 
 /* One bead blob -> one record.  The id comes from the file name, so the
  * record order always matches the tree. */
-static void parse_bead(struct builder *b, const char *id, size_t idlen,
-		       const char *data, size_t len)
+static void parse_bead(struct builder *b, const char *id, size_t idlen, const char *data,
+		       size_t len)
 {
 	struct gt_irec *r = new_rec(b);
 	struct gt_jscan s;
@@ -274,8 +274,9 @@ static void parse_bead(struct builder *b, const char *id, size_t idlen,
 			if (gt_jscan_string(&s, &b->tmp) == 0)
 				r->defer_until = time_of(b->tmp.ptr);
 		} else if (KEY("pinned") || KEY("ephemeral") || KEY("is_template")) {
-			uint8_t flag = KEY("pinned") ? GT_IF_PINNED
-				       : KEY("ephemeral") ? GT_IF_EPHEMERAL : GT_IF_TEMPLATE;
+			uint8_t flag = KEY("pinned")	  ? GT_IF_PINNED
+				       : KEY("ephemeral") ? GT_IF_EPHEMERAL
+							  : GT_IF_TEMPLATE;
 
 			f = gt_jscan_bool(&s);
 			if (f > 0)
@@ -332,8 +333,7 @@ static int parse_entry(struct builder *b, git_odb *odb, const git_tree_entry *e)
 /* Rebuild shard s from its new tree, reusing old records whose blob is
  * unchanged.  remap[j] receives the new position of old position j. */
 static int build_shard(struct builder *b, git_repository *git, git_odb *odb,
-		       const struct gt_index *old, int s, git_tree *newt,
-		       uint32_t **remap)
+		       const struct gt_index *old, int s, git_tree *newt, uint32_t **remap)
 {
 	git_tree *oldt = NULL;
 	size_t nn = newt ? git_tree_entrycount(newt) : 0, no = 0, i = 0, j = 0;
@@ -359,8 +359,9 @@ static int build_shard(struct builder *b, git_repository *git, git_odb *odb,
 	while ((i < nn || j < no) && !rc) {
 		const git_tree_entry *ne = i < nn ? git_tree_entry_byindex(newt, i) : NULL;
 		const git_tree_entry *oe = j < no ? git_tree_entry_byindex(oldt, j) : NULL;
-		int cmp = !ne ? 1 : !oe ? -1 : strcmp(git_tree_entry_name(ne),
-							 git_tree_entry_name(oe));
+		int cmp = !ne	? 1
+			  : !oe ? -1
+				: strcmp(git_tree_entry_name(ne), git_tree_entry_name(oe));
 		size_t before = b->nrecs;
 
 		if (cmp > 0) {
@@ -372,8 +373,8 @@ static int build_shard(struct builder *b, git_repository *git, git_odb *odb,
 		else
 			rc = parse_entry(b, odb, ne);
 		if (cmp == 0)
-			(*remap)[j++] = b->nrecs > before ? (uint32_t)(before - base)
-							  : GT_IREF_NONE;
+			(*remap)[j++] =
+				b->nrecs > before ? (uint32_t)(before - base) : GT_IREF_NONE;
 		i++;
 	}
 	git_tree_free(oldt);
@@ -414,8 +415,8 @@ static int shard_of(const char *id)
 	return (int)strtol(hx, NULL, 16);
 }
 
-static uint32_t find_in(const struct gt_irec *recs, const uint32_t *start,
-			const char *pool, const char *id, uint32_t *pos_out)
+static uint32_t find_in(const struct gt_irec *recs, const uint32_t *start, const char *pool,
+			const char *id, uint32_t *pos_out)
 {
 	int s = shard_of(id);
 	uint32_t lo = start[s], hi = start[s + 1];
@@ -492,20 +493,20 @@ static void compact(struct builder *b)
 	if (b->pool.len <= 2 * live + 65536)
 		return;
 	gt_buf_addch(&np, '\0');
-#define MOVE(field)                                                          \
-	do {                                                                 \
-		if (field) {                                                 \
-			const char *s_ = op + (field);                       \
-			void *v_ = gt_map_get(&seen, s_);                    \
-			if (v_) {                                            \
-				(field) = (uint32_t)((uintptr_t)v_ - 1);     \
-			} else {                                             \
-				uint32_t o_ = (uint32_t)np.len;              \
-				gt_buf_add(&np, s_, strlen(s_) + 1);         \
+#define MOVE(field)                                                                 \
+	do {                                                                        \
+		if (field) {                                                        \
+			const char *s_ = op + (field);                              \
+			void *v_ = gt_map_get(&seen, s_);                           \
+			if (v_) {                                                   \
+				(field) = (uint32_t)((uintptr_t)v_ - 1);            \
+			} else {                                                    \
+				uint32_t o_ = (uint32_t)np.len;                     \
+				gt_buf_add(&np, s_, strlen(s_) + 1);                \
 				gt_map_put(&seen, s_, (void *)(uintptr_t)(o_ + 1)); \
-				(field) = o_;                                \
-			}                                                    \
-		}                                                            \
+				(field) = o_;                                       \
+			}                                                           \
+		}                                                                   \
 	} while (0)
 	for (size_t i = 0; i < b->nrecs; i++) {
 		MOVE(b->recs[i].id);
@@ -549,8 +550,8 @@ static void builder_release(struct builder *b)
  * trusted: ~1 ms for the 8 MB index of 100k beads. */
 static uint64_t checksum(const char *p, size_t len)
 {
-	uint64_t h[4] = { 0x243f6a8885a308d3ULL, 0x13198a2e03707344ULL,
-			  0xa4093822299f31d0ULL, 0x082efa98ec4e6c89ULL };
+	uint64_t h[4] = { 0x243f6a8885a308d3ULL, 0x13198a2e03707344ULL, 0xa4093822299f31d0ULL,
+			  0x082efa98ec4e6c89ULL };
 	const uint64_t k = 0x9e3779b97f4a7c15ULL;
 	size_t i = 0;
 
@@ -635,8 +636,8 @@ static int attach(struct gt_index *idx)
 	off_labels = ALIGN8(off_edges + (size_t)h->nedges * sizeof(struct gt_iedge));
 	off_vocab = ALIGN8(off_labels + (size_t)h->nlabels * sizeof(uint32_t));
 	off_pool = ALIGN8(off_vocab + (size_t)h->nvocab * sizeof(uint32_t));
-	if (off_pool + h->pool_len != idx->len || !h->pool_len ||
-	    idx->mem[idx->len - 1] != '\0' || h->shard_start[256] != h->nrecs)
+	if (off_pool + h->pool_len != idx->len || !h->pool_len || idx->mem[idx->len - 1] != '\0' ||
+	    h->shard_start[256] != h->nrecs)
 		return -1;
 	memcpy(idx->beads_tree.id, h->beads_tree, GIT_OID_RAWSZ);
 	for (int s = 0; s < 256; s++) {
@@ -660,8 +661,8 @@ static int attach(struct gt_index *idx)
 
 		if (r->id >= h->pool_len || r->assignee >= h->pool_len ||
 		    (size_t)r->edges + r->nedges > h->nedges ||
-		    (size_t)r->labels + r->nlabels > h->nlabels ||
-		    r->status >= h->nvocab || r->type >= h->nvocab)
+		    (size_t)r->labels + r->nlabels > h->nlabels || r->status >= h->nvocab ||
+		    r->type >= h->nvocab)
 			return -1;
 	}
 	for (uint32_t e = 0; e < idx->nedges; e++) {
@@ -770,8 +771,8 @@ static void seed_from_old(struct builder *b, const struct gt_index *old)
 	}
 }
 
-static int rebuild(struct gt_index *idx, struct gt_index *old, git_repository *git,
-		   git_tree *beads, const git_oid *beads_id)
+static int rebuild(struct gt_index *idx, struct gt_index *old, git_repository *git, git_tree *beads,
+		   const git_oid *beads_id)
 {
 	struct builder b;
 	uint8_t changed[256] = { 0 };

@@ -32,9 +32,9 @@ enum {
 };
 
 struct gt_irec {
-	uint32_t id;       /* string offset */
+	uint32_t id;	   /* string offset */
 	uint32_t assignee; /* string offset; 0 = none */
-	uint32_t edges;    /* first edge */
+	uint32_t edges;	   /* first edge */
 	uint32_t labels;   /* first label */
 	uint16_t nedges, nlabels;
 	uint16_t status, type; /* vocabulary indexes */
@@ -49,12 +49,12 @@ struct gt_iedge {
 	uint32_t target;    /* (shard << 24 | position) or GT_IREF_NONE */
 	uint32_t target_id; /* string offset of the target id */
 	uint32_t spawner;   /* waits-for: string offset of spawner_id, 0 none */
-	uint16_t type;      /* vocabulary index */
-	uint16_t gate;      /* waits-for: 0 all-children, 1 any-children */
+	uint16_t type;	    /* vocabulary index */
+	uint16_t gate;	    /* waits-for: 0 all-children, 1 any-children */
 };
 
 struct gt_index {
-	char *mem;           /* the whole image */
+	char *mem; /* the whole image */
 	size_t len;
 	git_oid beads_tree;
 	git_oid shard_oid[256];
@@ -65,7 +65,7 @@ struct gt_index {
 	uint32_t nedges;
 	uint32_t *labels;
 	uint32_t nlabels;
-	uint32_t *vocab;     /* string offsets of interned small strings */
+	uint32_t *vocab; /* string offsets of interned small strings */
 	uint32_t nvocab;
 	const char *pool;
 	uint32_t pool_len;

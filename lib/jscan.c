@@ -16,8 +16,7 @@ void gt_jscan_init(struct gt_jscan *s, const char *data, size_t len)
 
 static void ws(struct gt_jscan *s)
 {
-	while (s->p < s->end &&
-	       (*s->p == ' ' || *s->p == '\n' || *s->p == '\t' || *s->p == '\r'))
+	while (s->p < s->end && (*s->p == ' ' || *s->p == '\n' || *s->p == '\t' || *s->p == '\r'))
 		s->p++;
 }
 
@@ -89,9 +88,7 @@ void gt_jscan_skip(struct gt_jscan *s)
 			return;
 		}
 		switch (*s->p) {
-		case '"':
-			skip_string(s);
-			break;
+		case '"': skip_string(s); break;
 		case '{':
 		case '[':
 			depth++;
@@ -103,8 +100,8 @@ void gt_jscan_skip(struct gt_jscan *s)
 			s->p++;
 			break;
 		default:
-			while (s->p < s->end && *s->p != ',' && *s->p != '}' &&
-			       *s->p != ']' && *s->p != '"' && *s->p != '{' && *s->p != '[')
+			while (s->p < s->end && *s->p != ',' && *s->p != '}' && *s->p != ']' &&
+			       *s->p != '"' && *s->p != '{' && *s->p != '[')
 				s->p++;
 			if (depth && s->p < s->end && *s->p == ',')
 				s->p++;
@@ -234,8 +231,8 @@ int gt_jscan_string(struct gt_jscan *s, struct gt_buf *out)
 			}
 			cp = read_u4(s->p + 2);
 			s->p += 4;
-			if (cp >= 0xd800 && cp < 0xdc00 && s->end - s->p >= 8 &&
-			    s->p[2] == '\\' && s->p[3] == 'u') {
+			if (cp >= 0xd800 && cp < 0xdc00 && s->end - s->p >= 8 && s->p[2] == '\\' &&
+			    s->p[3] == 'u') {
 				unsigned lo = read_u4(s->p + 4);
 
 				if (lo >= 0xdc00 && lo < 0xe000) {
@@ -246,8 +243,7 @@ int gt_jscan_string(struct gt_jscan *s, struct gt_buf *out)
 			put_utf8(out, cp);
 			break;
 		}
-		default:
-			gt_buf_addch(out, s->p[1]);
+		default: gt_buf_addch(out, s->p[1]);
 		}
 		s->p += 2;
 	}
@@ -280,9 +276,8 @@ int gt_jscan_int(struct gt_jscan *s, int64_t *out)
 		return -1;
 	}
 	/* a fraction or exponent: keep the integer part */
-	while (s->p < s->end && (*s->p == '.' || *s->p == 'e' || *s->p == 'E' ||
-				 *s->p == '+' || *s->p == '-' ||
-				 (*s->p >= '0' && *s->p <= '9')))
+	while (s->p < s->end && (*s->p == '.' || *s->p == 'e' || *s->p == 'E' || *s->p == '+' ||
+				 *s->p == '-' || (*s->p >= '0' && *s->p <= '9')))
 		s->p++;
 	*out = neg ? -v : v;
 	after_value(s);

@@ -60,8 +60,7 @@ bad:
 	return GT_EINVALID;
 }
 
-static void position(const char *buf, size_t off, long first_line, long *line,
-		     long *col)
+static void position(const char *buf, size_t off, long first_line, long *line, long *col)
 {
 	long l = first_line, c = 1;
 
@@ -77,14 +76,12 @@ static void position(const char *buf, size_t off, long first_line, long *line,
 	*col = c;
 }
 
-static int fail_at(const char *buf, size_t off, const char *what,
-		   long first_line, const char *why)
+static int fail_at(const char *buf, size_t off, const char *what, long first_line, const char *why)
 {
 	long line, col;
 
 	position(buf, off, first_line, &line, &col);
-	return gt_error_set(GT_EINVALID, "%s: line %ld, column %ld: %s", what,
-			    line, col, why);
+	return gt_error_set(GT_EINVALID, "%s: line %ld, column %ld: %s", what, line, col, why);
 }
 
 /* cJSON turns \u0000 into an early string end: refuse it up front. */
@@ -101,8 +98,7 @@ static const char *find_escaped_nul(const char *buf, size_t len)
 	return NULL;
 }
 
-int gt_json_parse(cJSON **out, const char *buf, size_t len, const char *what,
-		  long first_line)
+int gt_json_parse(cJSON **out, const char *buf, size_t len, const char *what, long first_line)
 {
 	const char *end = NULL, *nul;
 	size_t bad;
@@ -110,8 +106,7 @@ int gt_json_parse(cJSON **out, const char *buf, size_t len, const char *what,
 
 	*out = NULL;
 	if (gt_utf8_check(buf, len, &bad) < 0)
-		return fail_at(buf, bad, what, first_line,
-			       buf[bad] ? "invalid UTF-8" : "NUL byte");
+		return fail_at(buf, bad, what, first_line, buf[bad] ? "invalid UTF-8" : "NUL byte");
 	nul = find_escaped_nul(buf, len);
 	if (nul)
 		return fail_at(buf, (size_t)(nul - buf), what, first_line,
@@ -125,14 +120,13 @@ int gt_json_parse(cJSON **out, const char *buf, size_t len, const char *what,
 		if (off > len)
 			off = len;
 		return fail_at(buf, off, what, first_line,
-			       off >= len ? "unexpected end of JSON"
-					  : "malformed JSON");
+			       off >= len ? "unexpected end of JSON" : "malformed JSON");
 	}
 	if (end) {
 		size_t off = (size_t)(end - buf);
 
-		while (off < len && (buf[off] == ' ' || buf[off] == '\t' ||
-				     buf[off] == '\n' || buf[off] == '\r'))
+		while (off < len && (buf[off] == ' ' || buf[off] == '\t' || buf[off] == '\n' ||
+				     buf[off] == '\r'))
 			off++;
 		if (off < len) {
 			cJSON_Delete(v);
@@ -157,8 +151,8 @@ void gt_json_write_string(struct gt_buf *out, const char *s)
 		const char *esc = NULL;
 		char u[7];
 
-		if (c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' &&
-		    c != '&' && c != 0xe2)
+		if (c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' &&
+		    c != 0xe2)
 			continue;
 		if (c == 0xe2) {
 			/* U+2028 and U+2029 are E2 80 A8 / E2 80 A9 */
@@ -230,24 +224,12 @@ void gt_json_write(struct gt_buf *out, const cJSON *v)
 		return;
 	}
 	switch (v->type & 0xff) {
-	case cJSON_False:
-		gt_buf_adds(out, "false");
-		break;
-	case cJSON_True:
-		gt_buf_adds(out, "true");
-		break;
-	case cJSON_NULL:
-		gt_buf_adds(out, "null");
-		break;
-	case cJSON_Number:
-		gt_json_write_number(out, v->valuedouble);
-		break;
-	case cJSON_String:
-		gt_json_write_string(out, v->valuestring ? v->valuestring : "");
-		break;
-	case cJSON_Raw:
-		gt_buf_adds(out, v->valuestring ? v->valuestring : "null");
-		break;
+	case cJSON_False: gt_buf_adds(out, "false"); break;
+	case cJSON_True: gt_buf_adds(out, "true"); break;
+	case cJSON_NULL: gt_buf_adds(out, "null"); break;
+	case cJSON_Number: gt_json_write_number(out, v->valuedouble); break;
+	case cJSON_String: gt_json_write_string(out, v->valuestring ? v->valuestring : ""); break;
+	case cJSON_Raw: gt_buf_adds(out, v->valuestring ? v->valuestring : "null"); break;
 	case cJSON_Array:
 		gt_buf_addch(out, '[');
 		for (c = v->child; c; c = c->next) {
@@ -270,8 +252,7 @@ void gt_json_write(struct gt_buf *out, const cJSON *v)
 		}
 		gt_buf_addch(out, '}');
 		break;
-	default:
-		gt_buf_adds(out, "null");
+	default: gt_buf_adds(out, "null");
 	}
 }
 
@@ -301,8 +282,7 @@ int gt_json_bool(const cJSON *obj, const char *key)
 	if (cJSON_IsNumber(v))
 		return v->valuedouble != 0;
 	if (cJSON_IsString(v))
-		return !strcmp(v->valuestring, "1") ||
-		       !strcmp(v->valuestring, "true");
+		return !strcmp(v->valuestring, "1") || !strcmp(v->valuestring, "true");
 	return 0;
 }
 

@@ -21,8 +21,7 @@
  * GT_EINVALID with a message "<what>: line L, column C: <reason>" where what
  * names the input (a file name, "stdin", "--json argument"); first_line is
  * the line number of buf[0] in that input (1 for a whole document). */
-int gt_json_parse(cJSON **out, const char *buf, size_t len, const char *what,
-		  long first_line);
+int gt_json_parse(cJSON **out, const char *buf, size_t len, const char *what, long first_line);
 
 /* Check that buf[0..len) is valid UTF-8 without NUL.  On failure returns
  * GT_EINVALID and sets *bad_off to the offset of the first bad byte. */
@@ -35,9 +34,9 @@ void gt_json_write_string(struct gt_buf *out, const char *s);
 void gt_json_write_number(struct gt_buf *out, double d);
 
 /* Accessors that tolerate missing keys and wrong types. */
-const char *gt_json_str(const cJSON *obj, const char *key); /* NULL if absent/not string */
+const char *gt_json_str(const cJSON *obj, const char *key);	  /* NULL if absent/not string */
 int gt_json_int(const cJSON *obj, const char *key, int64_t *out); /* 0 ok, GT_ENOTFOUND */
-int gt_json_bool(const cJSON *obj, const char *key); /* true, 1 or "1"/"true" */
+int gt_json_bool(const cJSON *obj, const char *key);		  /* true, 1 or "1"/"true" */
 
 /* Set (replace or append) a string / number / bool member. */
 void gt_json_set_str(cJSON *obj, const char *key, const char *val);

@@ -30,14 +30,14 @@
 #include "objbuf.h"
 #include "banned.h"
 
-#define MAX_ATTEMPTS 20
+#define MAX_ATTEMPTS	    20
 #define BULK_PACK_THRESHOLD 64
 
 struct staged {
 	char *path;
-	char *id;        /* beads only */
-	cJSON *obj;      /* beads only, owned */
-	struct gt_buf data;  /* other files */
+	char *id;	    /* beads only */
+	cJSON *obj;	    /* beads only, owned */
+	struct gt_buf data; /* other files */
 	int dirty;
 	int removed;
 };
@@ -94,8 +94,7 @@ int gt_ledger_refresh(struct gt_ledger *lg)
 	return 0;
 }
 
-int gt_ledger_open_repo(struct gt_ledger **out, struct gt_repo *repo,
-			const char *actor)
+int gt_ledger_open_repo(struct gt_ledger **out, struct gt_repo *repo, const char *actor)
 {
 	struct gt_ledger *lg = gt_calloc(1, sizeof(*lg));
 	int rc;
@@ -197,7 +196,10 @@ static void resolve_actor(struct gt_ledger *lg)
 			unsigned char c = (unsigned char)*p;
 
 			gt_buf_addch(&b, (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-					 (c >= '0' && c <= '9') || c == '-' || c == '_' ? c : '.');
+							 (c >= '0' && c <= '9') || c == '-' ||
+							 c == '_'
+						 ? c
+						 : '.');
 		}
 		gt_buf_adds(&b, "@gt.invalid");
 		lg->email = gt_buf_detach(&b);
@@ -216,8 +218,8 @@ const char *gt_ledger_actor_email(struct gt_ledger *lg)
 	return lg->email;
 }
 
-int gt_ledger_read_file(struct gt_buf *out, git_oid *blob_id,
-			struct gt_ledger *lg, git_tree *tree, const char *path)
+int gt_ledger_read_file(struct gt_buf *out, git_oid *blob_id, struct gt_ledger *lg, git_tree *tree,
+			const char *path)
 {
 	git_tree_entry *e;
 	git_blob *blob;
@@ -248,8 +250,7 @@ int gt_ledger_read_file(struct gt_buf *out, git_oid *blob_id,
 	return 0;
 }
 
-int gt_ledger_read_bead(cJSON **out, struct gt_ledger *lg, git_tree *tree,
-			const char *id)
+int gt_ledger_read_bead(cJSON **out, struct gt_ledger *lg, git_tree *tree, const char *id)
 {
 	struct gt_buf path = GT_BUF_INIT, data = GT_BUF_INIT;
 	int rc;
@@ -300,8 +301,8 @@ int64_t gt_txn_now_ns(const struct gt_txn *tx)
 	return tx->now_ns;
 }
 
-int gt_txn_list_dir(struct gt_txn *tx, const char *dir,
-		    int (*cb)(const char *name, void *payload), void *payload)
+int gt_txn_list_dir(struct gt_txn *tx, const char *dir, int (*cb)(const char *name, void *payload),
+		    void *payload)
 {
 	size_t dl = strlen(dir);
 	git_tree_entry *e = NULL;
@@ -533,8 +534,7 @@ int gt_txn_file_get(struct gt_txn *tx, const char *path, struct gt_buf *out)
 	return gt_ledger_read_file(out, NULL, tx->lg, tx->base, path);
 }
 
-int gt_txn_file_put(struct gt_txn *tx, const char *path, const void *data,
-		    size_t len)
+int gt_txn_file_put(struct gt_txn *tx, const char *path, const void *data, size_t len)
 {
 	struct staged *s = stage(tx, path);
 
@@ -612,9 +612,8 @@ static int upd_cmp(const void *a, const void *b)
 /* Apply updates u[0..n) (sorted, all under the same directory whose paths
  * start at offset off) to base (may be NULL); *out is the new tree, or
  * zero when the result is empty. */
-static int build_tree(git_repository *git, const git_tree *base,
-		      const struct upd *u, size_t n, size_t off, git_oid *out,
-		      int *empty)
+static int build_tree(git_repository *git, const git_tree *base, const struct upd *u, size_t n,
+		      size_t off, git_oid *out, int *empty)
 {
 	git_treebuilder *tb;
 	size_t i = 0;
@@ -647,8 +646,8 @@ static int build_tree(git_repository *git, const git_tree *base,
 			    git_tree_lookup(&sub, git, git_tree_entry_id(e)) < 0)
 				rc = gt_error_git(GT_EFAIL, "cannot read tree");
 			if (!rc)
-				rc = build_tree(git, sub, u + i, j - i, off + len + 1,
-						&subid, &sub_empty);
+				rc = build_tree(git, sub, u + i, j - i, off + len + 1, &subid,
+						&sub_empty);
 			if (!rc) {
 				if (sub_empty)
 					git_treebuilder_remove(tb, comp);
@@ -670,6 +669,8 @@ static int build_tree(git_repository *git, const git_tree *base,
 	return rc;
 }
 
+/* Returns 0 with *commit_id set, 1 when the tree did not change, or a
+ * GT_E* code. */
 static int write_commit(struct gt_txn *tx, git_oid *commit_id)
 {
 	struct gt_ledger *lg = tx->lg;
@@ -711,10 +712,13 @@ static int write_commit(struct gt_txn *tx, git_oid *commit_id)
 		qsort(u, n, sizeof(*u), upd_cmp);
 		rc = build_tree(lg->git, tx->base, u, n, 0, &tree_id, &empty);
 	}
-	if (!rc && git_tree_lookup(&tree, lg->git, &tree_id) < 0)
+	/* writing back what was there (a config value set to itself) is no
+	 * change: no commit */
+	if (!rc && tx->base && !git_oid_cmp(&tree_id, git_tree_id(tx->base)))
+		rc = 1;
+	if (rc == 0 && git_tree_lookup(&tree, lg->git, &tree_id) < 0)
 		rc = gt_error_git(GT_EFAIL, "cannot read the new tree");
-	if (!rc && git_signature_now(&sig, gt_ledger_actor(lg),
-				     gt_ledger_actor_email(lg)) < 0)
+	if (rc == 0 && git_signature_now(&sig, gt_ledger_actor(lg), gt_ledger_actor_email(lg)) < 0)
 		rc = gt_error_git(GT_EINVALID, "bad identity '%s'", gt_ledger_actor(lg));
 	if (!rc) {
 		const git_commit *parents[1] = { lg->commit };
@@ -728,9 +732,8 @@ static int write_commit(struct gt_txn *tx, git_oid *commit_id)
 			gt_buf_printf(&msg, "\n%s", tx->trailers.ptr);
 		if (tx->ntrailers > 64)
 			gt_buf_printf(&msg, "Gt-More: %zu\n", tx->ntrailers - 64);
-		if (git_commit_create(commit_id, lg->git, NULL, sig, sig, NULL,
-				      msg.ptr, tree, lg->has_tip ? 1 : 0,
-				      parents) < 0)
+		if (git_commit_create(commit_id, lg->git, NULL, sig, sig, NULL, msg.ptr, tree,
+				      lg->has_tip ? 1 : 0, parents) < 0)
 			rc = gt_error_git(GT_EFAIL, "cannot write the commit");
 	}
 	git_signature_free(sig);
@@ -774,12 +777,11 @@ static void append_winner(struct gt_ledger *lg)
 	if (!lg->commit || !(a = git_commit_author(lg->commit)))
 		return;
 	snprintf(msg, sizeof(msg), "%s", gt_error_last());
-	gt_error_set(GT_ECONFLICT, "%s (changed meanwhile by '%s' in %.12s)",
-		     msg, a->name, git_oid_tostr_s(&lg->tip));
+	gt_error_set(GT_ECONFLICT, "%s (changed meanwhile by '%s' in %.12s)", msg, a->name,
+		     git_oid_tostr_s(&lg->tip));
 }
 
-static int update_ref(struct gt_ledger *lg, const git_oid *new_id,
-		      const git_oid *old_id)
+static int update_ref(struct gt_ledger *lg, const git_oid *new_id, const git_oid *old_id)
 {
 	git_reference *ref = NULL;
 	git_oid zero;
@@ -792,8 +794,8 @@ static int update_ref(struct gt_ledger *lg, const git_oid *new_id,
 	return rc;
 }
 
-int gt_ledger_transact(struct gt_ledger *lg, const struct gt_txn_opts *opts,
-		       gt_txn_fn fn, void *payload)
+int gt_ledger_transact(struct gt_ledger *lg, const struct gt_txn_opts *opts, gt_txn_fn fn,
+		       void *payload)
 {
 	struct gt_txn tx;
 	struct gt_buf lockpath = GT_BUF_INIT;
@@ -839,9 +841,12 @@ int gt_ledger_transact(struct gt_ledger *lg, const struct gt_txn_opts *opts,
 			break;
 		}
 		rc = write_commit(&tx, &commit_id);
+		if (rc == 1) { /* nothing actually changed */
+			rc = 0;
+			break;
+		}
 		if (!rc)
-			rc = gt_objbuf_flush(lg->objbuf,
-					     opts->bulk ? 1 : BULK_PACK_THRESHOLD);
+			rc = gt_objbuf_flush(lg->objbuf, opts->bulk ? 1 : BULK_PACK_THRESHOLD);
 		if (rc < 0)
 			break;
 		ref_rc = update_ref(lg, &commit_id, lg->has_tip ? &lg->tip : NULL);
@@ -856,8 +861,7 @@ int gt_ledger_transact(struct gt_ledger *lg, const struct gt_txn_opts *opts,
 			if (++locked_waits > 400 || !break_stale_ref_lock(lg))
 				nanosleep(&ts, NULL);
 			if (locked_waits > 1000) {
-				rc = gt_error_set(GT_ETEMP, "%s is locked",
-						  GT_LEDGER_REF);
+				rc = gt_error_set(GT_ETEMP, "%s is locked", GT_LEDGER_REF);
 				break;
 			}
 			tx.attempt--;
@@ -870,8 +874,7 @@ int gt_ledger_transact(struct gt_ledger *lg, const struct gt_txn_opts *opts,
 		/* lost a race with a writer outside our lock: re-apply */
 	}
 	if (tx.attempt >= MAX_ATTEMPTS)
-		rc = gt_error_set(GT_ECONFLICT,
-				  "gave up after %d attempts: %s keeps changing",
+		rc = gt_error_set(GT_ECONFLICT, "gave up after %d attempts: %s keeps changing",
 				  MAX_ATTEMPTS, GT_LEDGER_REF);
 	gt_objbuf_discard(lg->objbuf);
 	gt_objbuf_collect(lg->objbuf, 0);
@@ -883,4 +886,3 @@ int gt_ledger_transact(struct gt_ledger *lg, const struct gt_txn_opts *opts,
 	gt_lock_release(lockfd);
 	return rc;
 }
-

@@ -36,13 +36,13 @@ struct gt_objbuf;
 struct gt_ledger {
 	struct gt_repo *repo;
 	git_repository *git;
-	git_oid tip;     /* commit of refs/gt/ledger; zero when none */
+	git_oid tip; /* commit of refs/gt/ledger; zero when none */
 	int has_tip;
 	git_commit *commit;
 	git_tree *tree;
 	struct gt_objbuf *objbuf;
 	char *actor_opt; /* --actor as given, or NULL */
-	char *actor;     /* acting identity, resolved on first write */
+	char *actor;	 /* acting identity, resolved on first write */
 	char *email;
 	git_oid last_commit; /* made by the last transaction (zero if none) */
 };
@@ -52,8 +52,7 @@ struct gt_ledger {
  * refs/gt/ledger.  actor: --actor value or NULL (see gt_ledger_actor()). */
 int gt_ledger_open(struct gt_ledger **out, const char *gt_dir, const char *actor);
 /* Same, but accepts a repository without a ledger yet (for gt-init). */
-int gt_ledger_open_repo(struct gt_ledger **out, struct gt_repo *repo,
-			const char *actor);
+int gt_ledger_open_repo(struct gt_ledger **out, struct gt_repo *repo, const char *actor);
 void gt_ledger_free(struct gt_ledger *lg);
 
 /* The acting identity: --actor, else $GT_AGENT, else git user.name, else
@@ -67,11 +66,10 @@ int gt_ledger_refresh(struct gt_ledger *lg);
 
 /* Read the blob at path in tree (the tip tree when tree is NULL).
  * GT_ENOTFOUND when absent.  blob_id may be NULL. */
-int gt_ledger_read_file(struct gt_buf *out, git_oid *blob_id,
-			struct gt_ledger *lg, git_tree *tree, const char *path);
+int gt_ledger_read_file(struct gt_buf *out, git_oid *blob_id, struct gt_ledger *lg, git_tree *tree,
+			const char *path);
 /* Read and parse one bead by exact id from tree (tip when NULL). */
-int gt_ledger_read_bead(cJSON **out, struct gt_ledger *lg, git_tree *tree,
-			const char *id);
+int gt_ledger_read_bead(cJSON **out, struct gt_ledger *lg, git_tree *tree, const char *id);
 
 /* ---- transactions ---- */
 
@@ -80,17 +78,17 @@ struct gt_txn;
 typedef int (*gt_txn_fn)(struct gt_txn *tx, void *payload);
 
 struct gt_txn_opts {
-	const char *command;   /* "gt-bead-add": first word of the message */
-	int bulk;              /* many objects: write one pack */
-	int allow_no_ledger;   /* gt-init: create the ref */
-	long lock_timeout_ms;  /* < 0: wait (default) */
+	const char *command;  /* "gt-bead-add": first word of the message */
+	int bulk;	      /* many objects: write one pack */
+	int allow_no_ledger;  /* gt-init: create the ref */
+	long lock_timeout_ms; /* < 0: wait (default) */
 };
 
 /* Run fn in a transaction (see the top of this file).  Returns fn's error,
  * or GT_ECONFLICT / GT_ETEMP / GT_EFAIL from the commit.  When fn makes no
  * change nothing is committed and 0 is returned. */
-int gt_ledger_transact(struct gt_ledger *lg, const struct gt_txn_opts *opts,
-		       gt_txn_fn fn, void *payload);
+int gt_ledger_transact(struct gt_ledger *lg, const struct gt_txn_opts *opts, gt_txn_fn fn,
+		       void *payload);
 
 /* Within fn: the base tree (NULL for an empty ledger) and attempt number. */
 git_tree *gt_txn_base(struct gt_txn *tx);
@@ -105,8 +103,8 @@ int64_t gt_txn_now_ns(const struct gt_txn *tx);
 /* Call cb with the name of every file directly inside dir ("beads/3f"), as
  * the transaction sees it: the base tree minus removed, plus staged new
  * files.  cb returns non-zero to stop (that value is returned). */
-int gt_txn_list_dir(struct gt_txn *tx, const char *dir,
-		    int (*cb)(const char *name, void *payload), void *payload);
+int gt_txn_list_dir(struct gt_txn *tx, const char *dir, int (*cb)(const char *name, void *payload),
+		    void *payload);
 
 /* Beads.  Objects returned are owned by the transaction; after changing
  * one, call gt_txn_bead_put() so it is written. */
@@ -124,13 +122,11 @@ size_t gt_txn_bead_count(const struct gt_txn *tx);
 
 /* Other files in the ledger tree. */
 int gt_txn_file_get(struct gt_txn *tx, const char *path, struct gt_buf *out);
-int gt_txn_file_put(struct gt_txn *tx, const char *path, const void *data,
-		    size_t len);
+int gt_txn_file_put(struct gt_txn *tx, const char *path, const void *data, size_t len);
 int gt_txn_file_remove(struct gt_txn *tx, const char *path);
 
 /* The commit message: subject summary and trailers ("Key: value"). */
-void gt_txn_summary(struct gt_txn *tx, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+void gt_txn_summary(struct gt_txn *tx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void gt_txn_trailer(struct gt_txn *tx, const char *key, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 

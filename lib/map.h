@@ -22,7 +22,10 @@ struct gt_map {
 	size_t cap, len;
 };
 
-#define GT_MAP_INIT { NULL, 0, 0 }
+#define GT_MAP_INIT        \
+	{                  \
+		NULL, 0, 0 \
+	}
 
 uint32_t gt_hash_str(const char *s);
 uint32_t gt_hash_mem(const void *p, size_t n);

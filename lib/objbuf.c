@@ -68,8 +68,8 @@ static void rehash(struct gt_objbuf *ob)
 	}
 }
 
-static int be_write(git_odb_backend *be, const git_oid *id, const void *data,
-		    size_t len, git_object_t type)
+static int be_write(git_odb_backend *be, const git_oid *id, const void *data, size_t len,
+		    git_object_t type)
 {
 	struct gt_objbuf *ob = (struct gt_objbuf *)be;
 	struct obj *o;
@@ -98,8 +98,8 @@ static int be_write(git_odb_backend *be, const git_oid *id, const void *data,
 	return 0;
 }
 
-static int be_read(void **out, size_t *len, git_object_t *type,
-		   git_odb_backend *be, const git_oid *id)
+static int be_read(void **out, size_t *len, git_object_t *type, git_odb_backend *be,
+		   const git_oid *id)
 {
 	struct obj *o = find((struct gt_objbuf *)be, id);
 
@@ -114,8 +114,7 @@ static int be_read(void **out, size_t *len, git_object_t *type,
 	return 0;
 }
 
-static int be_read_header(size_t *len, git_object_t *type, git_odb_backend *be,
-			  const git_oid *id)
+static int be_read_header(size_t *len, git_object_t *type, git_odb_backend *be, const git_oid *id)
 {
 	struct obj *o = find((struct gt_objbuf *)be, id);
 
@@ -229,8 +228,8 @@ static void pack_emit(struct packout *p, const void *data, size_t len, int hash)
 	}
 }
 
-static int pack_object(struct packout *p, z_stream *z, const struct obj *o,
-		       unsigned char *zbuf, size_t zcap)
+static int pack_object(struct packout *p, z_stream *z, const struct obj *o, unsigned char *zbuf,
+		       size_t zcap)
 {
 	unsigned char hdr[16];
 	size_t n = 0, size = o->len;
@@ -287,8 +286,7 @@ static int flush_pack(struct gt_objbuf *ob)
 	if (!rc) {
 		gt_sha1_final(&p.sha, trailer);
 		pack_emit(&p, trailer, sizeof(trailer), 0);
-		if (!p.err && p.buf.len &&
-		    p.wp->append(p.wp, p.buf.ptr, p.buf.len, &p.stats) < 0)
+		if (!p.err && p.buf.len && p.wp->append(p.wp, p.buf.ptr, p.buf.len, &p.stats) < 0)
 			p.err = -1;
 		if (p.err || p.wp->commit(p.wp, &p.stats) < 0)
 			rc = gt_error_git(GT_EFAIL, "cannot write pack");

@@ -12,6 +12,9 @@
 #include "json.h"
 #include "banned.h"
 
+static int dep_add(struct gt_txn *tx, struct gt_ctx *ctx, const char *id, const char *target,
+		   const char *type, int *changed, int note);
+
 int gt_ctx_open(struct gt_ctx *ctx, const char *gt_dir, const char *actor)
 {
 	int rc;
@@ -66,11 +69,32 @@ void gt_bead_spec_release(struct gt_bead_spec *s)
 
 /* The JSON keys a spec understands; anything else goes to spec->extra. */
 static const char *const spec_keys[] = {
-	"id", "prefix", "parent", "title", "description", "design",
-	"acceptance_criteria", "notes", "status", "issue_type", "type",
-	"assignee", "owner", "external_ref", "defer_until", "due_at",
-	"close_reason", "priority", "ephemeral", "pinned", "labels",
-	"labels_rm", "deps", "dependencies", "metadata", NULL,
+	"id",
+	"prefix",
+	"parent",
+	"title",
+	"description",
+	"design",
+	"acceptance_criteria",
+	"notes",
+	"status",
+	"issue_type",
+	"type",
+	"assignee",
+	"owner",
+	"external_ref",
+	"defer_until",
+	"due_at",
+	"close_reason",
+	"priority",
+	"ephemeral",
+	"pinned",
+	"labels",
+	"labels_rm",
+	"deps",
+	"dependencies",
+	"metadata",
+	NULL,
 };
 
 static int is_spec_key(const char *k)
@@ -101,16 +125,16 @@ static int strlist_member(const cJSON *obj, const char *key, struct gt_strlist *
 		return 0;
 	if (!cJSON_IsArray(v))
 		return gt_error_set(GT_EINVALID, "field '%s' must be an array", key);
-	cJSON_ArrayForEach(c, v) {
+	cJSON_ArrayForEach(c, v)
+	{
 		if (cJSON_IsString(c)) {
 			gt_strlist_push(l, c->valuestring);
 		} else if (cJSON_IsObject(c) && gt_json_str(c, "depends_on_id")) {
 			/* a Beads dependency object: "type:target" */
-			return gt_error_set(GT_EINVALID,
-					    "field '%s': use \"type:id\" strings", key);
+			return gt_error_set(GT_EINVALID, "field '%s': use \"type:id\" strings",
+					    key);
 		} else {
-			return gt_error_set(GT_EINVALID,
-					    "field '%s' must hold strings", key);
+			return gt_error_set(GT_EINVALID, "field '%s' must hold strings", key);
 		}
 	}
 	return 0;
@@ -169,7 +193,8 @@ int gt_bead_spec_from_json(struct gt_bead_spec *s, const cJSON *obj)
 			return gt_error_set(GT_EINVALID, "metadata must be an object");
 		s->metadata = cJSON_Duplicate(v, 1);
 	}
-	cJSON_ArrayForEach(c, obj) {
+	cJSON_ArrayForEach(c, obj)
+	{
 		if (is_spec_key(c->string))
 			continue;
 		if (!s->extra)
@@ -180,7 +205,8 @@ int gt_bead_spec_from_json(struct gt_bead_spec *s, const cJSON *obj)
 	v = cJSON_GetObjectItemCaseSensitive(obj, "dependencies");
 	if (v && !cJSON_IsArray(v))
 		return gt_error_set(GT_EINVALID, "'dependencies' must be an array");
-	cJSON_ArrayForEach(c, v) {
+	cJSON_ArrayForEach(c, v)
+	{
 		const char *t = gt_json_str(c, "type"), *to = gt_json_str(c, "depends_on_id");
 		struct gt_buf b = GT_BUF_INIT;
 		cJSON *str;
@@ -199,8 +225,7 @@ int gt_bead_spec_from_json(struct gt_bead_spec *s, const cJSON *obj)
 	return 0;
 }
 
-void gt_dep_spec_parse(const char *spec, const char **type, size_t *type_len,
-		       const char **target)
+void gt_dep_spec_parse(const char *spec, const char **type, size_t *type_len, const char **target)
 {
 	const char *colon = strchr(spec, ':');
 
@@ -227,8 +252,7 @@ static void one_line(struct gt_buf *out, const char *s, size_t max)
 		gt_buf_adds(out, "...");
 }
 
-static void note_change(struct gt_txn *tx, const char *verb, const char *id,
-			const char *detail)
+static void note_change(struct gt_txn *tx, const char *verb, const char *id, const char *detail)
 {
 	struct gt_buf b = GT_BUF_INIT;
 
@@ -262,14 +286,13 @@ static int check_size(const cJSON *bead)
 	n = b.len;
 	gt_buf_release(&b);
 	if (n > GT_BEAD_MAX)
-		return gt_error_set(GT_EINVALID,
-				    "bead '%s' would be %zu bytes (at most %d)",
+		return gt_error_set(GT_EINVALID, "bead '%s' would be %zu bytes (at most %d)",
 				    gt_bead_id(bead), n, GT_BEAD_MAX);
 	return 0;
 }
 
-static int finish_change(struct gt_txn *tx, struct gt_ctx *ctx, cJSON *bead,
-			 const cJSON *before, int *changed)
+static int finish_change(struct gt_txn *tx, struct gt_ctx *ctx, cJSON *bead, const cJSON *before,
+			 int *changed)
 {
 	int rc;
 
@@ -280,8 +303,7 @@ static int finish_change(struct gt_txn *tx, struct gt_ctx *ctx, cJSON *bead,
 	}
 	gt_json_set_str(bead, "updated_at", gt_txn_now(tx));
 	gt_json_del(bead, "content_hash"); /* Beads' hash of the old content */
-	if ((rc = gt_bead_validate(bead, &ctx->vocab)) < 0 ||
-	    (rc = check_size(bead)) < 0)
+	if ((rc = gt_bead_validate(bead, &ctx->vocab)) < 0 || (rc = check_size(bead)) < 0)
 		return rc;
 	if (changed)
 		*changed = 1;
@@ -303,8 +325,7 @@ static int check_time_arg(const char *what, const char *s)
 
 	if (s && *s && gt_time_parse(s, &ns) < 0)
 		return gt_error_set(GT_EINVALID,
-				    "%s '%s' is not a time (use RFC 3339 or YYYY-MM-DD)",
-				    what, s);
+				    "%s '%s' is not a time (use RFC 3339 or YYYY-MM-DD)", what, s);
 	return 0;
 }
 
@@ -316,8 +337,8 @@ static int check_label(const char *l)
 		return gt_error_set(GT_EINVALID, "label is longer than 256 bytes");
 	for (const unsigned char *p = (const unsigned char *)l; *p; p++)
 		if (*p < 0x20 || *p == 0x7f)
-			return gt_error_set(GT_EINVALID,
-					    "label '%s' contains a control character", l);
+			return gt_error_set(GT_EINVALID, "label '%s' contains a control character",
+					    l);
 	return check_text("label", l);
 }
 
@@ -326,7 +347,8 @@ static void merge_object(cJSON *dst, const cJSON *src)
 {
 	const cJSON *c;
 
-	cJSON_ArrayForEach(c, src) {
+	cJSON_ArrayForEach(c, src)
+	{
 		if (cJSON_IsNull(c))
 			gt_json_del(dst, c->string);
 		else
@@ -341,8 +363,7 @@ static void set_time_field(cJSON *b, const char *key, const char *val)
 	gt_bead_set_str(b, key, val);
 }
 
-static void set_status(struct gt_txn *tx, cJSON *b, const char *status,
-		       const char *reason)
+static void set_status(struct gt_txn *tx, cJSON *b, const char *status, const char *reason)
 {
 	const char *old = gt_bead_status(b);
 
@@ -404,8 +425,7 @@ static int count_prefix(const char *name, void *p)
  * four of the 256 shards: exact enough for picking an id length. */
 static size_t estimate_count(struct gt_txn *tx, const char *prefix)
 {
-	static const char *const sample[] = { "beads/00", "beads/40", "beads/80",
-					      "beads/c0" };
+	static const char *const sample[] = { "beads/00", "beads/40", "beads/80", "beads/c0" };
 	struct prefix_count pc = { prefix, strlen(prefix), 0 };
 
 	for (size_t i = 0; i < 4; i++)
@@ -413,8 +433,8 @@ static size_t estimate_count(struct gt_txn *tx, const char *prefix)
 	return pc.n * 64;
 }
 
-static int make_id(struct gt_txn *tx, struct gt_ctx *ctx,
-		   const struct gt_bead_spec *spec, struct gt_buf *id)
+static int make_id(struct gt_txn *tx, struct gt_ctx *ctx, const struct gt_bead_spec *spec,
+		   struct gt_buf *id)
 {
 	const char *prefix = spec->prefix ? spec->prefix : ctx->prefix;
 	int rc;
@@ -423,8 +443,7 @@ static int make_id(struct gt_txn *tx, struct gt_ctx *ctx,
 		if ((rc = gt_id_check(spec->id)) < 0)
 			return rc;
 		if (gt_txn_bead_exists(tx, spec->id))
-			return gt_error_set(GT_ECONFLICT, "bead '%s' already exists",
-					    spec->id);
+			return gt_error_set(GT_ECONFLICT, "bead '%s' already exists", spec->id);
 		gt_buf_reset(id);
 		gt_buf_adds(id, spec->id);
 		return 0;
@@ -438,9 +457,10 @@ static int make_id(struct gt_txn *tx, struct gt_ctx *ctx,
 		for (const char *p = spec->parent; *p; p++)
 			dots += *p == '.';
 		if (dots >= 3)
-			return gt_error_set(GT_EINVALID,
-					    "'%s' is already 3 levels deep; children may not nest further",
-					    spec->parent);
+			return gt_error_set(
+				GT_EINVALID,
+				"'%s' is already 3 levels deep; children may not nest further",
+				spec->parent);
 		gt_bead_shard(shard, spec->parent);
 		gt_buf_printf(&dir, "beads/%s", shard);
 		gt_txn_list_dir(tx, dir.ptr, scan_child, &cs);
@@ -456,23 +476,20 @@ static int make_id(struct gt_txn *tx, struct gt_ctx *ctx,
 	}
 	if ((rc = gt_prefix_check(prefix)) < 0)
 		return rc;
-	for (int len = gt_id_adaptive_len(estimate_count(tx, prefix));
-	     len <= GT_ID_MAXLEN; len++) {
+	for (int len = gt_id_adaptive_len(estimate_count(tx, prefix)); len <= GT_ID_MAXLEN; len++) {
 		for (int nonce = 0; nonce < 10; nonce++) {
 			gt_id_generate(id, prefix, spec->title ? spec->title : "",
-				       spec->description ? spec->description : "",
-				       gt_txn_actor(tx), gt_txn_now_ns(tx), nonce, len);
+				       spec->description ? spec->description : "", gt_txn_actor(tx),
+				       gt_txn_now_ns(tx), nonce, len);
 			if (!gt_txn_bead_exists(tx, id->ptr))
 				return 0;
 		}
 	}
-	return gt_error_set(GT_ECONFLICT,
-			    "cannot find a free id with prefix '%s' after 60 tries",
+	return gt_error_set(GT_ECONFLICT, "cannot find a free id with prefix '%s' after 60 tries",
 			    prefix);
 }
 
-static cJSON *new_dep(struct gt_txn *tx, const char *id, const char *target,
-		      const char *type)
+static cJSON *new_dep(struct gt_txn *tx, const char *id, const char *target, const char *type)
 {
 	cJSON *d = cJSON_CreateObject();
 
@@ -490,10 +507,10 @@ static int apply_fields(struct gt_txn *tx, struct gt_ctx *ctx, cJSON *b,
 	struct {
 		const char *key, *val;
 	} text[] = {
-		{ "title", s->title },	     { "description", s->description },
-		{ "design", s->design },     { "acceptance_criteria", s->acceptance },
-		{ "notes", s->notes },	     { "assignee", s->assignee },
-		{ "owner", s->owner },	     { "external_ref", s->external_ref },
+		{ "title", s->title },	 { "description", s->description },
+		{ "design", s->design }, { "acceptance_criteria", s->acceptance },
+		{ "notes", s->notes },	 { "assignee", s->assignee },
+		{ "owner", s->owner },	 { "external_ref", s->external_ref },
 	};
 	int rc;
 
@@ -516,7 +533,8 @@ static int apply_fields(struct gt_txn *tx, struct gt_ctx *ctx, cJSON *b,
 
 		if (!gt_type_known(&ctx->vocab, t)) {
 			gt_error_set(GT_EINVALID, "unknown type '%s'", s->type);
-			gt_error_hint("custom types are declared with: gt-config types.custom 'a,b'");
+			gt_error_hint(
+				"custom types are declared with: gt-config types.custom 'a,b'");
 			return GT_EINVALID;
 		}
 		gt_json_set_str(b, "issue_type", t);
@@ -566,9 +584,9 @@ static int apply_fields(struct gt_txn *tx, struct gt_ctx *ctx, cJSON *b,
 	if (s->extra) {
 		const cJSON *c;
 
-		cJSON_ArrayForEach(c, s->extra) {
-			if (!strcmp(c->string, "updated_at") ||
-			    !strcmp(c->string, "comments"))
+		cJSON_ArrayForEach(c, s->extra)
+		{
+			if (!strcmp(c->string, "updated_at") || !strcmp(c->string, "comments"))
 				continue;
 			if (cJSON_IsNull(c))
 				gt_json_del(b, c->string);
@@ -579,8 +597,8 @@ static int apply_fields(struct gt_txn *tx, struct gt_ctx *ctx, cJSON *b,
 	return 0;
 }
 
-int gt_op_add(struct gt_txn *tx, struct gt_ctx *ctx,
-	      const struct gt_bead_spec *spec, struct gt_buf *id_out)
+int gt_op_add(struct gt_txn *tx, struct gt_ctx *ctx, const struct gt_bead_spec *spec,
+	      struct gt_buf *id_out)
 {
 	struct gt_buf id = GT_BUF_INIT;
 	cJSON *b = NULL, *deps;
@@ -620,6 +638,7 @@ int gt_op_add(struct gt_txn *tx, struct gt_ctx *ctx,
 	b = NULL;
 	if (rc < 0)
 		goto out;
+	note_change(tx, "add", id.ptr, spec->title);
 	for (size_t i = 0; i < spec->deps.n && !rc; i++) {
 		const char *type, *target;
 		size_t tl;
@@ -628,11 +647,10 @@ int gt_op_add(struct gt_txn *tx, struct gt_ctx *ctx,
 
 		gt_dep_spec_parse(spec->deps.v[i], &type, &tl, &target);
 		snprintf(t, sizeof(t), "%.*s", (int)(tl < 63 ? tl : 63), type);
-		rc = gt_op_dep_add(tx, ctx, id.ptr, target, t, &changed);
+		rc = dep_add(tx, ctx, id.ptr, target, t, &changed, 0);
 	}
 	if (rc < 0)
 		goto out;
-	note_change(tx, "add", id.ptr, spec->title);
 	gt_buf_add(id_out, id.ptr, id.len);
 out:
 	cJSON_Delete(b);
@@ -665,7 +683,7 @@ int gt_op_update(struct gt_txn *tx, struct gt_ctx *ctx, const char *id,
 
 		gt_dep_spec_parse(spec->deps.v[i], &type, &tl, &target);
 		snprintf(t, sizeof(t), "%.*s", (int)(tl < 63 ? tl : 63), type);
-		rc = gt_op_dep_add(tx, ctx, id, target, t, &ch);
+		rc = dep_add(tx, ctx, id, target, t, &ch, 0);
 		/* the edge was added to the staged object b points at */
 	}
 	if (!rc)
@@ -675,16 +693,16 @@ int gt_op_update(struct gt_txn *tx, struct gt_ctx *ctx, const char *id,
 		const cJSON *c;
 
 		/* name the fields that changed */
-		cJSON_ArrayForEach(c, b) {
+		cJSON_ArrayForEach(c, b)
+		{
 			const cJSON *o = cJSON_GetObjectItemCaseSensitive(before, c->string);
 
 			if (!strcmp(c->string, "updated_at") || (o && gt_json_equal(o, c)))
 				continue;
 			gt_buf_printf(&what, "%s%s", what.len ? ", " : "", c->string);
 		}
-		cJSON_ArrayForEach(c, before)
-			if (!cJSON_GetObjectItemCaseSensitive(b, c->string))
-				gt_buf_printf(&what, "%s-%s", what.len ? ", " : "", c->string);
+		cJSON_ArrayForEach(c, before) if (!cJSON_GetObjectItemCaseSensitive(b, c->string))
+			gt_buf_printf(&what, "%s-%s", what.len ? ", " : "", c->string);
 		note_change(tx, "update", id, what.ptr);
 		gt_buf_release(&what);
 	}
@@ -722,8 +740,8 @@ int gt_op_claim(struct gt_txn *tx, struct gt_ctx *ctx, const char *id, int *chan
 	return rc;
 }
 
-int gt_op_close(struct gt_txn *tx, struct gt_ctx *ctx, const char *id,
-		const char *reason, int *changed)
+int gt_op_close(struct gt_txn *tx, struct gt_ctx *ctx, const char *id, const char *reason,
+		int *changed)
 {
 	cJSON *b, *before;
 	int rc;
@@ -749,8 +767,8 @@ int gt_op_close(struct gt_txn *tx, struct gt_ctx *ctx, const char *id,
 	return rc;
 }
 
-int gt_op_reopen(struct gt_txn *tx, struct gt_ctx *ctx, const char *id,
-		 const char *reason, int *changed)
+int gt_op_reopen(struct gt_txn *tx, struct gt_ctx *ctx, const char *id, const char *reason,
+		 int *changed)
 {
 	cJSON *b, *before;
 	int rc;
@@ -764,6 +782,11 @@ int gt_op_reopen(struct gt_txn *tx, struct gt_ctx *ctx, const char *id,
 		return rc;
 	if (!strcmp(gt_bead_status(b), "open"))
 		return 0;
+	if (strcmp(gt_bead_status(b), "closed")) {
+		gt_error_set(GT_ECONFLICT, "bead '%s' is %s, not closed", id, gt_bead_status(b));
+		gt_error_hint("to change its status: gt-bead-update -s open %s", id);
+		return GT_ECONFLICT;
+	}
 	before = cJSON_Duplicate(b, 1);
 	set_status(tx, b, "open", NULL);
 	rc = finish_change(tx, ctx, b, before, changed);
@@ -781,7 +804,8 @@ static int remove_edge(cJSON *b, const char *target)
 	cJSON *deps = cJSON_GetObjectItemCaseSensitive(b, "dependencies"), *d;
 	int i = 0;
 
-	cJSON_ArrayForEach(d, deps) {
+	cJSON_ArrayForEach(d, deps)
+	{
 		const char *t = gt_json_str(d, "depends_on_id");
 
 		if (t && !strcmp(t, target)) {
@@ -795,9 +819,8 @@ static int remove_edge(cJSON *b, const char *target)
 	return 0;
 }
 
-int gt_op_delete(struct gt_txn *tx, struct gt_ctx *ctx, const char *id,
-		 const char *reason, const struct gt_strlist *dependents,
-		 int *changed)
+int gt_op_delete(struct gt_txn *tx, struct gt_ctx *ctx, const char *id, const char *reason,
+		 const struct gt_strlist *dependents, int *changed)
 {
 	cJSON *b;
 	int rc;
@@ -824,12 +847,12 @@ int gt_op_delete(struct gt_txn *tx, struct gt_ctx *ctx, const char *id,
 	for (size_t i = 0; dependents && i < dependents->n; i++) {
 		cJSON *o;
 
-		if (!strcmp(dependents->v[i], id) ||
-		    gt_txn_bead_get(tx, dependents->v[i], &o) < 0)
+		if (!strcmp(dependents->v[i], id) || gt_txn_bead_get(tx, dependents->v[i], &o) < 0)
 			continue;
 		if (remove_edge(o, id)) {
 			gt_json_set_str(o, "updated_at", gt_txn_now(tx));
 			gt_txn_bead_put(tx, dependents->v[i]);
+			gt_txn_trailer(tx, "Gt-Bead", "%s", dependents->v[i]);
 		}
 	}
 	gt_error_clear();
@@ -838,8 +861,8 @@ int gt_op_delete(struct gt_txn *tx, struct gt_ctx *ctx, const char *id,
 	return 0;
 }
 
-int gt_op_label(struct gt_txn *tx, struct gt_ctx *ctx, const char *id,
-		const char *label, int add, int *changed)
+int gt_op_label(struct gt_txn *tx, struct gt_ctx *ctx, const char *id, const char *label, int add,
+		int *changed)
 {
 	cJSON *b;
 	int rc;
@@ -864,8 +887,8 @@ int gt_op_label(struct gt_txn *tx, struct gt_ctx *ctx, const char *id,
 	return rc;
 }
 
-int gt_op_comment(struct gt_txn *tx, struct gt_ctx *ctx, const char *id,
-		  const char *text, const char *author, cJSON **comment_out)
+int gt_op_comment(struct gt_txn *tx, struct gt_ctx *ctx, const char *id, const char *text,
+		  const char *author, cJSON **comment_out)
 {
 	cJSON *b, *comments, *c, *cm;
 	int64_t next = 1;
@@ -884,7 +907,8 @@ int gt_op_comment(struct gt_txn *tx, struct gt_ctx *ctx, const char *id,
 		comments = cJSON_CreateArray();
 		gt_json_set(b, "comments", comments);
 	}
-	cJSON_ArrayForEach(c, comments) {
+	cJSON_ArrayForEach(c, comments)
+	{
 		int64_t n;
 
 		if (gt_json_int(c, "id", &n) == 0 && n >= next)
@@ -922,8 +946,7 @@ struct walk {
 /* Depth-first search from cur for goal over blocking and parent-child
  * edges, as the transaction sees the beads.  Returns 1 when found, with
  * w->path holding the route. */
-static int reaches(struct gt_txn *tx, struct walk *w, const char *cur,
-		   const char *goal, int depth)
+static int reaches(struct gt_txn *tx, struct walk *w, const char *cur, const char *goal, int depth)
 {
 	const cJSON *d;
 	cJSON *b;
@@ -942,7 +965,8 @@ static int reaches(struct gt_txn *tx, struct walk *w, const char *cur,
 		gt_error_clear();
 		return 0;
 	}
-	cJSON_ArrayForEach(d, cJSON_GetObjectItemCaseSensitive(b, "dependencies")) {
+	cJSON_ArrayForEach(d, cJSON_GetObjectItemCaseSensitive(b, "dependencies"))
+	{
 		const char *t = gt_json_str(d, "type"), *to = gt_json_str(d, "depends_on_id");
 
 		if (!t || !to || !cycle_type(t))
@@ -960,14 +984,22 @@ static int check_external(const char *target)
 	const char *proj = target + 9, *colon = strchr(proj, ':');
 
 	if (!colon || colon == proj || !colon[1])
-		return gt_error_set(GT_EINVALID,
-				    "external dependency '%s' must be external:<project>:<capability>",
-				    target);
+		return gt_error_set(
+			GT_EINVALID,
+			"external dependency '%s' must be external:<project>:<capability>", target);
 	return check_text("external dependency", target);
 }
 
-int gt_op_dep_add(struct gt_txn *tx, struct gt_ctx *ctx, const char *id,
-		  const char *target, const char *type, int *changed)
+int gt_op_dep_add(struct gt_txn *tx, struct gt_ctx *ctx, const char *id, const char *target,
+		  const char *type, int *changed)
+{
+	return dep_add(tx, ctx, id, target, type, changed, 1);
+}
+
+/* note: whether this edge is a change of its own (a commit subject and a
+ * trailer), or part of adding or updating the bead */
+static int dep_add(struct gt_txn *tx, struct gt_ctx *ctx, const char *id, const char *target,
+		   const char *type, int *changed, int note)
 {
 	cJSON *b, *t, *deps, *d;
 	int rc, external = !strncmp(target, "external:", 9);
@@ -993,19 +1025,20 @@ int gt_op_dep_add(struct gt_txn *tx, struct gt_ctx *ctx, const char *id,
 	if ((rc = get_live(tx, id, &b)) < 0)
 		return rc;
 	deps = cJSON_GetObjectItemCaseSensitive(b, "dependencies");
-	cJSON_ArrayForEach(d, deps) {
+	cJSON_ArrayForEach(d, deps)
+	{
 		const char *to = gt_json_str(d, "depends_on_id"), *ty = gt_json_str(d, "type");
 
 		if (to && !strcmp(to, target)) {
 			if (ty && !strcmp(ty, type))
 				return 0;
 			return gt_error_set(GT_ECONFLICT,
-					    "'%s' already depends on '%s' with type '%s'",
-					    id, target, ty ? ty : "?");
+					    "'%s' already depends on '%s' with type '%s'", id,
+					    target, ty ? ty : "?");
 		}
 		if (!strcmp(type, "parent-child") && ty && !strcmp(ty, "parent-child"))
-			return gt_error_set(GT_ECONFLICT, "'%s' already has parent '%s'",
-					    id, to ? to : "?");
+			return gt_error_set(GT_ECONFLICT, "'%s' already has parent '%s'", id,
+					    to ? to : "?");
 	}
 	if (!external && cycle_type(type)) {
 		struct walk w = { GT_MAP_INIT, GT_BUF_INIT, NULL, 0, 0 };
@@ -1033,7 +1066,7 @@ int gt_op_dep_add(struct gt_txn *tx, struct gt_ctx *ctx, const char *id,
 	cJSON_AddItemToArray(deps, new_dep(tx, id, target, type));
 	if ((rc = finish_change(tx, ctx, b, NULL, changed)) < 0)
 		return rc;
-	{
+	if (note) {
 		struct gt_buf dsc = GT_BUF_INIT;
 
 		gt_buf_printf(&dsc, "%s %s", type, target);
@@ -1043,8 +1076,8 @@ int gt_op_dep_add(struct gt_txn *tx, struct gt_ctx *ctx, const char *id,
 	return 0;
 }
 
-int gt_op_dep_rm(struct gt_txn *tx, struct gt_ctx *ctx, const char *id,
-		 const char *target, int *changed)
+int gt_op_dep_rm(struct gt_txn *tx, struct gt_ctx *ctx, const char *id, const char *target,
+		 int *changed)
 {
 	cJSON *b;
 	int rc;

@@ -44,35 +44,25 @@ static int takes_arg(const struct gt_option *o)
 	       o->type == GT_OPT_TYPE_LIST;
 }
 
-static int apply(const struct gt_option *o, const char *arg, int negated,
-		 const char *shown)
+static int apply(const struct gt_option *o, const char *arg, int negated, const char *shown)
 {
 	long v;
 
 	switch (o->type) {
-	case GT_OPT_TYPE_FLAG:
-		*(int *)o->value = !negated;
-		return 0;
-	case GT_OPT_TYPE_STRING:
-		*(const char **)o->value = arg;
-		return 0;
+	case GT_OPT_TYPE_FLAG: *(int *)o->value = !negated; return 0;
+	case GT_OPT_TYPE_STRING: *(const char **)o->value = arg; return 0;
 	case GT_OPT_TYPE_INT:
 		if (gt_parse_long(arg, -2147483647L, 2147483647L, &v) < 0)
-			return gt_error_set(GT_EUSAGE,
-					    "option '%s' expects a number, not '%s'",
+			return gt_error_set(GT_EUSAGE, "option '%s' expects a number, not '%s'",
 					    shown, arg);
 		*(long *)o->value = v;
 		return 0;
-	case GT_OPT_TYPE_LIST:
-		gt_strlist_push(o->value, arg);
-		return 0;
-	default:
-		return gt_error_set(GT_EUSAGE, "option '%s' is not usable", shown);
+	case GT_OPT_TYPE_LIST: gt_strlist_push(o->value, arg); return 0;
+	default: return gt_error_set(GT_EUSAGE, "option '%s' is not usable", shown);
 	}
 }
 
-static const struct gt_option *find_long(const struct gt_option *opts,
-					 const char *name, size_t len,
+static const struct gt_option *find_long(const struct gt_option *opts, const char *name, size_t len,
 					 int *negated)
 {
 	const struct gt_option *o;
@@ -102,8 +92,7 @@ static const struct gt_option *find_short(const struct gt_option *opts, int c)
 	return NULL;
 }
 
-static int parse_long_opt(int argc, char **argv, int *i,
-			  const struct gt_option *opts, int *special)
+static int parse_long_opt(int argc, char **argv, int *i, const struct gt_option *opts, int *special)
 {
 	const char *name = argv[*i] + 2, *eq = strchr(name, '=');
 	size_t len = eq ? (size_t)(eq - name) : strlen(name);
@@ -128,26 +117,23 @@ static int parse_long_opt(int argc, char **argv, int *i,
 	}
 	o = find_long(opts, name, len, &negated);
 	if (!o)
-		return gt_error_set(GT_EUSAGE, "unknown option '--%.*s'",
-				    (int)len, name);
+		return gt_error_set(GT_EUSAGE, "unknown option '--%.*s'", (int)len, name);
 	if (!takes_arg(o)) {
 		if (eq)
-			return gt_error_set(GT_EUSAGE,
-					    "option '--%s' takes no value",
+			return gt_error_set(GT_EUSAGE, "option '--%s' takes no value",
 					    o->long_name);
 		return apply(o, NULL, negated, argv[*i]);
 	}
 	if (eq)
 		return apply(o, eq + 1, 0, o->long_name);
 	if (*i + 1 >= argc)
-		return gt_error_set(GT_EUSAGE, "option '--%s' requires a value",
-				    o->long_name);
+		return gt_error_set(GT_EUSAGE, "option '--%s' requires a value", o->long_name);
 	(*i)++;
 	return apply(o, argv[*i], 0, o->long_name);
 }
 
-static int parse_short_opts(int argc, char **argv, int *i,
-			    const struct gt_option *opts, int *special)
+static int parse_short_opts(int argc, char **argv, int *i, const struct gt_option *opts,
+			    int *special)
 {
 	const char *p = argv[*i] + 1;
 
@@ -169,16 +155,14 @@ static int parse_short_opts(int argc, char **argv, int *i,
 		if (p[1])
 			return apply(o, p + 1, 0, shown);
 		if (*i + 1 >= argc)
-			return gt_error_set(GT_EUSAGE,
-					    "option '-%c' requires a value", *p);
+			return gt_error_set(GT_EUSAGE, "option '-%c' requires a value", *p);
 		(*i)++;
 		return apply(o, argv[*i], 0, shown);
 	}
 	return 0;
 }
 
-int gt_options_parse(int argc, char **argv, const struct gt_option *opts,
-		     int *special)
+int gt_options_parse(int argc, char **argv, const struct gt_option *opts, int *special)
 {
 	int nargs = 1, rc, only_args = 0;
 
@@ -207,37 +191,41 @@ int gt_options_parse(int argc, char **argv, const struct gt_option *opts,
 	return nargs - 1;
 }
 
-void gt_options_usage(struct gt_buf *out, const char *const *usage,
-		      const struct gt_option *opts)
+static void usage_row(struct gt_buf *out, const struct gt_option *o)
 {
+	size_t start = out->len, w;
+
+	gt_buf_adds(out, "    ");
+	if (o->short_name)
+		gt_buf_printf(out, "-%c%s", o->short_name, o->long_name ? ", " : "");
+	if (o->long_name)
+		gt_buf_printf(out, "--%s", o->long_name);
+	if (takes_arg(o))
+		gt_buf_printf(out, " %s", o->argh ? o->argh : "VALUE");
+	w = out->len - start;
+	if (w < 30)
+		gt_buf_printf(out, "%*s", (int)(30 - w), "");
+	else
+		gt_buf_printf(out, "\n%30s", "");
+	gt_buf_printf(out, "%s\n", o->help ? o->help : "");
+}
+
+void gt_options_usage(struct gt_buf *out, const char *const *usage, const struct gt_option *opts)
+{
+	static const struct gt_option help = GT_OPT_FLAG('h', "help", NULL, "show this help");
+
 	for (int i = 0; usage[i]; i++)
 		gt_buf_printf(out, "%s %s\n", i ? "   or:" : "usage:", usage[i]);
 	gt_buf_addch(out, '\n');
 	for (const struct gt_option *o = opts; o->type != GT_OPT_TYPE_END; o++) {
-		size_t start = out->len, w;
-
 		if (o->hidden)
 			continue;
-		if (o->type == GT_OPT_TYPE_GROUP) {
+		if (o->type == GT_OPT_TYPE_GROUP)
 			gt_buf_printf(out, "\n%s\n", o->help);
-			continue;
-		}
-		gt_buf_adds(out, "    ");
-		if (o->short_name)
-			gt_buf_printf(out, "-%c%s", o->short_name,
-				      o->long_name ? ", " : "");
-		if (o->long_name)
-			gt_buf_printf(out, "--%s", o->long_name);
-		if (takes_arg(o))
-			gt_buf_printf(out, " %s", o->argh ? o->argh : "VALUE");
-		w = out->len - start;
-		if (w < 30)
-			gt_buf_printf(out, "%*s", (int)(30 - w), "");
 		else
-			gt_buf_printf(out, "\n%30s", "");
-		gt_buf_printf(out, "%s\n", o->help ? o->help : "");
+			usage_row(out, o);
 	}
-	gt_buf_printf(out, "    -h, --help                    show this help\n");
+	usage_row(out, &help);
 }
 
 void gt_options_completion(struct gt_buf *out, const struct gt_option *opts)
@@ -245,11 +233,10 @@ void gt_options_completion(struct gt_buf *out, const struct gt_option *opts)
 	for (const struct gt_option *o = opts; o->type != GT_OPT_TYPE_END; o++) {
 		if (o->type == GT_OPT_TYPE_GROUP)
 			continue;
-		gt_buf_printf(out, "%s%s\t%s%c\t%s\t%s\n",
-			      o->long_name ? "--" : "",
-			      o->long_name ? o->long_name : "",
-			      o->short_name ? "-" : "",
-			      o->short_name ? o->short_name : ' ',
+		char sh[3] = { o->short_name ? '-' : 0, (char)o->short_name, 0 };
+
+		gt_buf_printf(out, "%s%s\t%s\t%s\t%s\n", o->long_name ? "--" : "",
+			      o->long_name ? o->long_name : "", sh,
 			      takes_arg(o) ? (o->argh ? o->argh : "VALUE") : "",
 			      o->help ? o->help : "");
 	}

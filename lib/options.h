@@ -38,15 +38,33 @@ struct gt_option {
 	void *value;
 	const char *argh; /* name of the argument in usage ("ID") */
 	const char *help;
-	int hidden;       /* not shown in usage (still completed) */
+	int hidden; /* not shown in usage (still completed) */
 };
 
-#define GT_OPT_END() { GT_OPT_TYPE_END, 0, NULL, NULL, NULL, NULL, 0 }
-#define GT_OPT_GROUP(h) { GT_OPT_TYPE_GROUP, 0, NULL, NULL, NULL, (h), 0 }
-#define GT_OPT_FLAG(s, l, v, h) { GT_OPT_TYPE_FLAG, (s), (l), (v), NULL, (h), 0 }
-#define GT_OPT_STRING(s, l, v, a, h) { GT_OPT_TYPE_STRING, (s), (l), (v), (a), (h), 0 }
-#define GT_OPT_INT(s, l, v, a, h) { GT_OPT_TYPE_INT, (s), (l), (v), (a), (h), 0 }
-#define GT_OPT_LIST(s, l, v, a, h) { GT_OPT_TYPE_LIST, (s), (l), (v), (a), (h), 0 }
+#define GT_OPT_END()                                          \
+	{                                                     \
+		GT_OPT_TYPE_END, 0, NULL, NULL, NULL, NULL, 0 \
+	}
+#define GT_OPT_GROUP(h)                                        \
+	{                                                      \
+		GT_OPT_TYPE_GROUP, 0, NULL, NULL, NULL, (h), 0 \
+	}
+#define GT_OPT_FLAG(s, l, v, h)                               \
+	{                                                     \
+		GT_OPT_TYPE_FLAG, (s), (l), (v), NULL, (h), 0 \
+	}
+#define GT_OPT_STRING(s, l, v, a, h)                           \
+	{                                                      \
+		GT_OPT_TYPE_STRING, (s), (l), (v), (a), (h), 0 \
+	}
+#define GT_OPT_INT(s, l, v, a, h)                           \
+	{                                                   \
+		GT_OPT_TYPE_INT, (s), (l), (v), (a), (h), 0 \
+	}
+#define GT_OPT_LIST(s, l, v, a, h)                           \
+	{                                                    \
+		GT_OPT_TYPE_LIST, (s), (l), (v), (a), (h), 0 \
+	}
 
 /* Parse argv[1..argc).  Options are consumed; the remaining arguments are
  * moved to the front of argv (after argv[0]) and their count is returned.
@@ -54,12 +72,10 @@ struct gt_option {
  * description `gt help` lists) and --completion-helper are reported through
  * *special ('h', 'v', 's' or 'c') with a return of 0.  Errors: GT_EUSAGE with a
  * message naming the option. */
-int gt_options_parse(int argc, char **argv, const struct gt_option *opts,
-		     int *special);
+int gt_options_parse(int argc, char **argv, const struct gt_option *opts, int *special);
 
 /* Append "usage: <line>\n   or: <line>..." and the option list. */
-void gt_options_usage(struct gt_buf *out, const char *const *usage,
-		      const struct gt_option *opts);
+void gt_options_usage(struct gt_buf *out, const char *const *usage, const struct gt_option *opts);
 
 /* Append one line per option, tab-separated: long, short, argh, help.
  * Used by the completion scripts through --completion-helper. */

@@ -114,8 +114,8 @@ static int has_label(const struct gt_index *idx, const struct gt_irec *r, const 
 	return 0;
 }
 
-static int direct_child(const struct gt_index *idx, const struct gt_irec *r,
-			uint32_t parent, uint16_t pc)
+static int direct_child(const struct gt_index *idx, const struct gt_irec *r, uint32_t parent,
+			uint16_t pc)
 {
 	for (uint32_t k = 0; k < r->nedges; k++) {
 		const struct gt_iedge *e = &idx->edges[r->edges + k];
@@ -126,8 +126,7 @@ static int direct_child(const struct gt_index *idx, const struct gt_irec *r,
 	return 0;
 }
 
-int gt_list(uint32_t **out, size_t *n, const struct gt_index *idx,
-	    const struct gt_list_filter *f)
+int gt_list(uint32_t **out, size_t *n, const struct gt_index *idx, const struct gt_list_filter *f)
 {
 	uint16_t pc = gt_index_vocab_find(idx, "parent-child");
 	uint32_t parent = GT_IREF_NONE, *v;
@@ -175,8 +174,7 @@ int gt_list(uint32_t **out, size_t *n, const struct gt_index *idx,
 			continue;
 		v[cnt++] = r;
 	}
-	if ((rc = gt_sort_records(v, cnt, idx, f->sort ? f->sort : "priority",
-				  f->reverse)) < 0) {
+	if ((rc = gt_sort_records(v, cnt, idx, f->sort ? f->sort : "priority", f->reverse)) < 0) {
 		free(v);
 		return rc;
 	}

@@ -21,26 +21,25 @@ int gt_resolve_id(struct gt_buf *out, struct gt_ledger *lg, const char *prefix,
 int gt_ledger_has_bead(struct gt_ledger *lg, const char *id);
 
 struct gt_list_filter {
-	struct gt_strlist statuses;  /* any of; "all" for every status */
+	struct gt_strlist statuses; /* any of; "all" for every status */
 	struct gt_strlist types;
 	struct gt_strlist assignees;
-	struct gt_strlist labels;    /* all of */
+	struct gt_strlist labels; /* all of */
 	struct gt_strlist labels_any;
 	struct gt_strlist ids;
 	int priority_min, priority_max;
-	const char *parent;          /* direct children of */
+	const char *parent; /* direct children of */
 	int no_assignee, all;
-	const char *sort;            /* default priority */
+	const char *sort; /* default priority */
 	int reverse;
-	long limit;                  /* 0: all */
+	long limit; /* 0: all */
 };
 
 void gt_list_filter_init(struct gt_list_filter *f);
 void gt_list_filter_release(struct gt_list_filter *f);
 /* Records matching f, sorted (no limit applied: text filters that need
  * the blobs come after).  *out is malloc'd. */
-int gt_list(uint32_t **out, size_t *n, const struct gt_index *idx,
-	    const struct gt_list_filter *f);
+int gt_list(uint32_t **out, size_t *n, const struct gt_index *idx, const struct gt_list_filter *f);
 
 /* Case-insensitive (ASCII) substring test. */
 int gt_contains_ci(const char *hay, const char *needle);

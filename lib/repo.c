@@ -98,15 +98,12 @@ int gt_repo_open_at(struct gt_repo **out, const char *path)
 	git_repository *git;
 
 	*out = NULL;
-	if (git_repository_open_ext(&git, path, GIT_REPOSITORY_OPEN_NO_SEARCH,
-				    NULL) < 0) {
+	if (git_repository_open_ext(&git, path, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL) < 0) {
 		struct stat st;
 
 		if (stat(path, &st) < 0)
-			return gt_error_set(GT_ENOTFOUND,
-					    "ledger '%s' does not exist", path);
-		return gt_error_git(GT_ENOTFOUND,
-				    "'%s' is not a git repository", path);
+			return gt_error_set(GT_ENOTFOUND, "ledger '%s' does not exist", path);
+		return gt_error_git(GT_ENOTFOUND, "'%s' is not a git repository", path);
 	}
 	return fill(out, git);
 }
@@ -164,8 +161,7 @@ int gt_repo_open(struct gt_repo **out, const char *gt_dir)
 	if (gt_dir && *gt_dir)
 		return gt_repo_open_at(out, gt_dir);
 	if (git_repository_open_ext(&git, ".", 0, NULL) < 0) {
-		gt_error_set(GT_ENOTFOUND,
-			     "not in a git repository and no ledger given");
+		gt_error_set(GT_ENOTFOUND, "not in a git repository and no ledger given");
 		gt_error_hint("run gt-init, or pass --gt-dir DIR or set GT_DIR");
 		return GT_ENOTFOUND;
 	}
@@ -189,8 +185,7 @@ void gt_repo_free(struct gt_repo *r)
 	free(r);
 }
 
-int gt_repo_runtime_path(struct gt_buf *out, const struct gt_repo *r,
-			 const char *name, int mkdirs)
+int gt_repo_runtime_path(struct gt_buf *out, const struct gt_repo *r, const char *name, int mkdirs)
 {
 	gt_buf_reset(out);
 	gt_buf_printf(out, "%s/%s", r->runtime_dir, name);

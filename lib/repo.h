@@ -16,7 +16,7 @@
 struct gt_repo {
 	git_repository *git;
 	char *common_dir;  /* absolute, no trailing slash */
-	char *workdir;     /* absolute, no trailing slash; NULL when bare */
+	char *workdir;	   /* absolute, no trailing slash; NULL when bare */
 	char *runtime_dir; /* <common_dir>/gt: caches, locks, heartbeats */
 };
 
@@ -39,8 +39,7 @@ void gt_repo_free(struct gt_repo *r);
 
 /* Path of name inside the runtime directory; creates the directory (and
  * name's parent directories) when mkdirs is set. */
-int gt_repo_runtime_path(struct gt_buf *out, const struct gt_repo *r,
-			 const char *name, int mkdirs);
+int gt_repo_runtime_path(struct gt_buf *out, const struct gt_repo *r, const char *name, int mkdirs);
 
 /* mkdir -p for the parent directories of path. */
 int gt_mkdir_parents(const char *path);

@@ -41,7 +41,11 @@ static void compress(uint32_t h[5], const unsigned char *p)
 		b = a;
 		a = t;
 	}
-	h[0] += a; h[1] += b; h[2] += c; h[3] += d; h[4] += e;
+	h[0] += a;
+	h[1] += b;
+	h[2] += c;
+	h[3] += d;
+	h[4] += e;
 }
 
 void gt_sha1_init(struct gt_sha1 *c)

@@ -21,8 +21,7 @@ struct vctx {
 	size_t n;
 };
 
-static void problem(struct vctx *v, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+static void problem(struct vctx *v, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 static void problem(struct vctx *v, const char *fmt, ...)
 {
@@ -37,8 +36,8 @@ static void problem(struct vctx *v, const char *fmt, ...)
 		v->cb(msg, v->payload);
 }
 
-static void check_bead(struct vctx *v, struct gt_ctx *ctx, const char *shard,
-		       const char *name, const git_oid *blob_id)
+static void check_bead(struct vctx *v, struct gt_ctx *ctx, const char *shard, const char *name,
+		       const git_oid *blob_id)
 {
 	size_t len = strlen(name);
 	char id[GT_ID_MAX + 8], want[3];
@@ -62,8 +61,8 @@ static void check_bead(struct vctx *v, struct gt_ctx *ctx, const char *shard,
 		problem(v, "beads/%s/%s: cannot read the blob", shard, name);
 		return;
 	}
-	if (gt_json_parse(&b, git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob),
-			  name, 1) < 0) {
+	if (gt_json_parse(&b, git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob), name, 1) <
+	    0) {
 		problem(v, "beads/%s/%s: %s", shard, name, gt_error_last());
 	} else if (!gt_json_str(b, "id") || strcmp(gt_json_str(b, "id"), id)) {
 		problem(v, "beads/%s/%s: the id inside is '%s'", shard, name,
@@ -82,8 +81,7 @@ static void check_bead(struct vctx *v, struct gt_ctx *ctx, const char *shard,
 	git_blob_free(blob);
 }
 
-long gt_ledger_verify(struct gt_ctx *ctx, gt_verify_cb cb, void *payload,
-		      size_t *nproblems)
+long gt_ledger_verify(struct gt_ctx *ctx, gt_verify_cb cb, void *payload, size_t *nproblems)
 {
 	struct vctx v = { cb, payload, 0 };
 	struct gt_ledger *lg = ctx->lg;

@@ -12,8 +12,7 @@
  * called with a message for each problem found.  Returns the number of
  * beads checked, or a GT_E* code when the tree cannot be read. */
 typedef void (*gt_verify_cb)(const char *msg, void *payload);
-long gt_ledger_verify(struct gt_ctx *ctx, gt_verify_cb problem, void *payload,
-		      size_t *nproblems);
+long gt_ledger_verify(struct gt_ctx *ctx, gt_verify_cb problem, void *payload, size_t *nproblems);
 
 /* Number of loose objects in the repository. */
 long gt_count_loose(const struct gt_repo *repo);

@@ -6,8 +6,8 @@
 #include "../../lib/gt.h"
 #include "tap.h"
 
-static const char *gen(const char *title, const char *desc, const char *who,
-		       long long ns, int nonce, int len)
+static const char *gen(const char *title, const char *desc, const char *who, long long ns,
+		       int nonce, int len)
 {
 	static struct gt_buf b;
 
@@ -48,7 +48,7 @@ int main(void)
 	ok(gt_id_check("x.") < 0, "trailing dot refused");
 	ok(gt_id_check("x.lock") < 0, ".lock refused");
 	ok(gt_id_check("x~1") < 0 && gt_id_check("x^") < 0 && gt_id_check("x:y") < 0 &&
-	   gt_id_check("x\\y") < 0 && gt_id_check("x@{") < 0 && gt_id_check("x\n") < 0,
+		   gt_id_check("x\\y") < 0 && gt_id_check("x@{") < 0 && gt_id_check("x\n") < 0,
 	   "ref-illegal characters refused");
 	ok(gt_id_check("") < 0, "empty refused");
 	{
@@ -59,8 +59,8 @@ int main(void)
 		ok(gt_id_check(big) < 0, "too long refused");
 	}
 	ok(gt_prefix_check("bd") == 0 && gt_prefix_check("my_proj-x") == 0, "prefixes");
-	ok(gt_prefix_check("a.b") < 0 && gt_prefix_check("x-") < 0 &&
-	   gt_prefix_check("") < 0, "bad prefixes");
+	ok(gt_prefix_check("a.b") < 0 && gt_prefix_check("x-") < 0 && gt_prefix_check("") < 0,
+	   "bad prefixes");
 
 	ok(gt_id_root_len("bd-a1b2.3.1") == 7, "root of a grandchild");
 	ok(gt_id_root_len("my.proj-abc") == 11, "a dot that is not a child part");

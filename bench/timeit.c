@@ -1,0 +1,294 @@
+/*
+ * timeit.c - wall-clock latency of a command, run many times.
+ *
+ * usage: timeit [-n RUNS] [-w WARMUP] [-l LISTFILE] [-x STATUS] [-q] -- CMD ARGS...
+ *
+ * Runs CMD directly with fork/exec (no shell, so the figures hold the
+ * command's own cost, not sh's) WARMUP times unmeasured, then RUNS times
+ * measured from just before fork() to the return of waitpid().  With -l,
+ * each run (warm-up runs too) takes the next line of LISTFILE, cycling,
+ * and every "{}" in an argument becomes that line, every "{1}".."{9}" its
+ * first..ninth TAB-separated field.  Prints one line:
+ *
+ *   p50_ms p90_ms p99_ms mean_ms min_ms max_ms runs failures
+ *
+ * Percentiles are nearest-rank.  A measured run whose exit status is not
+ * STATUS (default 0), or that dies of a signal, is reported on stderr (the
+ * first few) and counted in the failures field; it is still timed.  The
+ * child's stdin is /dev/null; with -q its stdout and stderr are too.  This
+ * is a benchmark, not a test: timeit exits 0 whatever the figures are.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../lib/banned.h"
+
+#define MAX_REPORTED 5
+
+static char **lines;
+static size_t nlines;
+
+static void die(const char *msg)
+{
+	fprintf(stderr, "timeit: %s\n", msg);
+	exit(2);
+}
+
+static void *xrealloc(void *p, size_t n)
+{
+	p = realloc(p, n);
+	if (!p)
+		die("out of memory");
+	return p;
+}
+
+static long parse_long(const char *s, const char *what, long min)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < min) {
+		fprintf(stderr, "timeit: bad %s '%s'\n", what, s);
+		exit(2);
+	}
+	return v;
+}
+
+static void read_list(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *line = NULL;
+	size_t cap = 0, alloc = 0;
+	ssize_t len;
+
+	if (!f) {
+		perror(path);
+		exit(2);
+	}
+	while ((len = getline(&line, &cap, f)) >= 0) {
+		if (len && line[len - 1] == '\n')
+			line[--len] = '\0';
+		if (!len)
+			continue;
+		if (nlines == alloc) {
+			alloc = alloc ? 2 * alloc : 256;
+			lines = xrealloc(lines, alloc * sizeof(*lines));
+		}
+		lines[nlines++] = strdup(line);
+		if (!lines[nlines - 1])
+			die("out of memory");
+	}
+	free(line);
+	fclose(f);
+	if (!nlines)
+		die("the list file is empty");
+}
+
+/* The k-th (1-based) TAB-separated field of line: start and length. */
+static void field(const char *line, int k, const char **start, size_t *len)
+{
+	const char *s = line;
+
+	for (; k > 1 && s; k--) {
+		s = strchr(s, '\t');
+		if (s)
+			s++;
+	}
+	if (!s) {
+		*start = "";
+		*len = 0;
+		return;
+	}
+	*start = s;
+	*len = strcspn(s, "\t");
+}
+
+/* arg with its placeholders filled from line; a new string. */
+static char *substitute(const char *arg, const char *line)
+{
+	size_t cap = strlen(arg) + strlen(line) + 16, n = 0;
+	char *out = xrealloc(NULL, cap);
+
+	while (*arg) {
+		const char *s = NULL;
+		size_t len = 0, skip = 1;
+
+		if (arg[0] == '{' && arg[1] == '}') {
+			s = line;
+			len = strlen(line);
+			skip = 2;
+		} else if (arg[0] == '{' && arg[1] >= '1' && arg[1] <= '9' &&
+			   arg[2] == '}') {
+			field(line, arg[1] - '0', &s, &len);
+			skip = 3;
+		} else {
+			s = arg;
+			len = 1;
+		}
+		if (n + len + 1 > cap) {
+			cap = 2 * (n + len + 1);
+			out = xrealloc(out, cap);
+		}
+		memcpy(out + n, s, len);
+		n += len;
+		arg += skip;
+	}
+	out[n] = '\0';
+	return out;
+}
+
+static int64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* Runs argv once; returns its wait status and stores the latency. */
+static int run(char **argv, int devnull, int quiet, int64_t *ns)
+{
+	int64_t t0 = now_ns();
+	int status;
+	pid_t pid = fork();
+
+	if (pid < 0) {
+		perror("timeit: fork");
+		exit(2);
+	}
+	if (pid == 0) {
+		dup2(devnull, 0);
+		if (quiet) {
+			dup2(devnull, 1);
+			dup2(devnull, 2);
+		}
+		execvp(argv[0], argv);
+		fprintf(stderr, "timeit: cannot run %s: %s\n", argv[0], strerror(errno));
+		_exit(127);
+	}
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR) {
+			perror("timeit: waitpid");
+			exit(2);
+		}
+	*ns = now_ns() - t0;
+	return status;
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+static double pct_ms(const int64_t *sorted, size_t n, double p)
+{
+	size_t rank = (size_t)(p / 100.0 * (double)n + 0.999999);
+
+	if (rank < 1)
+		rank = 1;
+	if (rank > n)
+		rank = n;
+	return (double)sorted[rank - 1] / 1e6;
+}
+
+int main(int argc, char **argv)
+{
+	long runs = 100, warmup = 3, expected = 0;
+	int quiet = 0, opt, devnull, nargs, failures = 0;
+	const char *list = NULL;
+	size_t cursor = 0;
+	int64_t *ns, sum = 0;
+	char **cmd;
+
+	while ((opt = getopt(argc, argv, "+n:w:l:x:q")) != -1) {
+		switch (opt) {
+		case 'n':
+			runs = parse_long(optarg, "run count", 1);
+			break;
+		case 'w':
+			warmup = parse_long(optarg, "warm-up count", 0);
+			break;
+		case 'l':
+			list = optarg;
+			break;
+		case 'x':
+			expected = parse_long(optarg, "exit status", 0);
+			break;
+		case 'q':
+			quiet = 1;
+			break;
+		default:
+			fputs("usage: timeit [-n RUNS] [-w WARMUP] [-l LISTFILE] "
+			      "[-x STATUS] [-q] -- CMD ARGS...\n", stderr);
+			return 2;
+		}
+	}
+	if (optind >= argc)
+		die("no command given");
+	if (list)
+		read_list(list);
+	devnull = open("/dev/null", O_RDWR);
+	if (devnull < 0)
+		die("cannot open /dev/null");
+
+	nargs = argc - optind;
+	cmd = xrealloc(NULL, (size_t)(nargs + 1) * sizeof(*cmd));
+	ns = xrealloc(NULL, (size_t)runs * sizeof(*ns));
+	for (long r = -warmup; r < runs; r++) {
+		const char *line = list ? lines[cursor++ % nlines] : NULL;
+		int64_t t;
+		int status;
+
+		for (int a = 0; a < nargs; a++)
+			cmd[a] = line ? substitute(argv[optind + a], line) : argv[optind + a];
+		cmd[nargs] = NULL;
+		status = run(cmd, devnull, quiet, &t);
+		if (r >= 0) {
+			ns[r] = t;
+			sum += t;
+			if (!WIFEXITED(status) || WEXITSTATUS(status) != expected) {
+				if (++failures <= MAX_REPORTED) {
+					fprintf(stderr, "timeit: run %ld: ", r + 1);
+					if (WIFEXITED(status))
+						fprintf(stderr, "exit %d", WEXITSTATUS(status));
+					else
+						fprintf(stderr, "signal %d", WTERMSIG(status));
+					for (int a = 0; a < nargs; a++)
+						fprintf(stderr, " %s", cmd[a]);
+					fputc('\n', stderr);
+				}
+			}
+		}
+		if (line)
+			for (int a = 0; a < nargs; a++)
+				free(cmd[a]);
+	}
+	if (failures > MAX_REPORTED)
+		fprintf(stderr, "timeit: %d runs failed in all\n", failures);
+
+	qsort(ns, (size_t)runs, sizeof(*ns), cmp_i64);
+	printf("%.2f %.2f %.2f %.2f %.2f %.2f %ld %d\n",
+	       pct_ms(ns, (size_t)runs, 50), pct_ms(ns, (size_t)runs, 90),
+	       pct_ms(ns, (size_t)runs, 99), (double)sum / (double)runs / 1e6,
+	       (double)ns[0] / 1e6, (double)ns[runs - 1] / 1e6, runs, failures);
+	free(ns);
+	free(cmd);
+	for (size_t k = 0; k < nlines; k++)
+		free(lines[k]);
+	free(lines);
+	if (fflush(stdout) || ferror(stdout))
+		return 2;
+	return 0;
+}
