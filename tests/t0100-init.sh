@@ -88,4 +88,15 @@ test_expect_success 'GT_DIR that does not exist: exit 3' '
 	grep -q "does not exist" err
 '
 
+test_expect_success 'a bare town.git takes the prefix "town"' '
+	gt-init --bare --json town2.git | jq -e ".prefix == \"town2\""
+'
+
+test_expect_success '--prefix on a ledger without one stores it' '
+	git init -q np && cd np && gt-init -q --prefix t . &&
+	gt-config --unset bead.prefix &&
+	gt-init --prefix np . >/dev/null &&
+	assert_eq np "$(gt-config bead.prefix)"
+'
+
 test_done

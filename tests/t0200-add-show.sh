@@ -213,4 +213,11 @@ test_expect_success '-z ends ids with NUL' '
 	gt-bead-add -z "nul terminated" | tr "\0" "\n" | grep -Eq "^t-[0-9a-z]+$"
 '
 
+test_expect_success 'adding with --deps is one "add" change' '
+	cd l &&
+	id=$(gt-bead-add --deps t-explicit "with a dep") &&
+	assert_eq "gt-bead-add: add $id: with a dep" "$(git log -1 --format=%s refs/gt/ledger)" &&
+	assert_eq 1 "$(git log -1 --format=%b refs/gt/ledger | grep -c "^Gt-Bead:")"
+'
+
 test_done

@@ -150,4 +150,23 @@ test_expect_success 'the bead log shows who changed what' '
 	[ "$(gt-bead-log -n 2 --json t-c | wc -l)" = 2 ]
 '
 
+test_expect_success '-F - is read once and given to every bead' '
+	cd l &&
+	printf "shared text\n" | gt-bead-update -F - t-a t-c &&
+	assert_eq "shared text" "$(gt-bead-show --json t-a | jq -r .description)" &&
+	assert_eq "shared text" "$(gt-bead-show --json t-c | jq -r .description)"
+'
+
+test_expect_success 'reopen only reopens closed beads (4 otherwise)' '
+	cd l && gt-bead-add -q --id t-ip "in progress" && gt-bead-update -q -s in_progress t-ip &&
+	expect_code 4 gt-bead-reopen t-ip 2>err && grep -q "not closed" err &&
+	gt-bead-show --json t-ip | jq -e ".status == \"in_progress\""
+'
+
+test_expect_success 'a failing stdin record is named by its line' '
+	cd l &&
+	printf "t-a\nt-nope\n" | expect_code 3 gt-bead-update --stdin -p 1 2>err &&
+	grep -q "stdin: line 2: bead .t-nope. not found" err
+'
+
 test_done

@@ -177,4 +177,9 @@ test_expect_success '--dry-run reports and writes nothing' '
 	assert_eq "$before" "$(ledger_tip)"
 '
 
+test_expect_success 'bead log -n counts imported Beads events too' '
+	cd g && assert_eq 2 "$(gt-bead-log -n 2 --json gt-69dai | wc -l)" &&
+	gt-bead-log gt-69dai | grep -q "bd: status_changed"
+'
+
 test_done

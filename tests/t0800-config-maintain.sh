@@ -90,4 +90,20 @@ test_expect_success 'the index follows every change (incremental = full rebuild)
 	cmp inc full && cmp rinc rfull && cmp binc bfull && [ -s binc ]
 '
 
+test_expect_success 'setting a value to itself or unsetting a missing key commits nothing' '
+	cd l && before=$(ledger_tip) &&
+	gt-config review.required-approvals 2 &&
+	gt-config --unset no.such-key &&
+	assert_eq "$before" "$(ledger_tip)"
+'
+
+test_expect_success 'a broken town config is reported, not hidden' '
+	git init -q bc && cd bc && gt-init -q --prefix t . &&
+	blob=$(printf "[broken\n" | git hash-object -w --stdin) &&
+	root=$( { git ls-tree refs/gt/ledger | { grep -v "[[:space:]]config$" || true; }; printf "100644 blob %s\tconfig\n" "$blob"; } | git mktree) &&
+	git update-ref refs/gt/ledger "$(git commit-tree -p refs/gt/ledger -m broken "$root")" &&
+	expect_code 5 gt-bead-add "x" 2>err &&
+	grep -q "bad town config" err
+'
+
 test_done

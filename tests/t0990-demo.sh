@@ -28,4 +28,10 @@ test_expect_success 'the demo refuses to reuse a repository (4)' '
 	expect_code 4 gt-demo "$TRASH/town"
 '
 
+test_expect_success 'the demo will not turn another repository into a town (4)' '
+	git init -q project && mkdir project/sub &&
+	expect_code 4 gt-demo "$TRASH/project/sub" &&
+	expect_code 1 git -C project rev-parse -q --verify refs/gt/ledger
+'
+
 test_done
