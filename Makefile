@@ -158,9 +158,10 @@ install: all
 	for f in formulas/*.toml; do [ -e "$$f" ] && install -m 644 $$f $(DESTDIR)$(DATADIR)/gt/formulas/; done; true
 
 lint: deps-lint
-	clang-format --dry-run -Werror lib/*.c lib/*.h cmd/*.c cmd/*.h tests/unit/*.c
+	clang-format --dry-run -Werror lib/*.c lib/*.h cmd/*.c cmd/*.h tests/unit/*.c tests/unit/*.h
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
-		--suppress=missingIncludeSystem --inline-suppr -Ilib lib cmd tests/unit
+		--suppress=missingIncludeSystem --inline-suppr -Ilib --library=.cppcheck.cfg \
+		lib cmd tests/unit
 	shellcheck -x tests/run tests/*.sh tests/lib/*.sh cmd/*.sh bench/ledger bench/*.sh .ci/run hooks/*.sh
 
 clean:

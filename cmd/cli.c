@@ -239,7 +239,7 @@ int gt_cli_print_ids(struct gt_cli *cli, struct gt_ledger *lg, const char *const
 				cJSON *a = cJSON_Parse(extra_col[i] ? extra_col[i] : "[]"), *c;
 				struct gt_buf col = GT_BUF_INIT;
 
-				cJSON_ArrayForEach(c, a)
+				cJSON_ArrayForEach (c, a)
 					gt_buf_printf(&col, "%s%s", col.len ? "," : "",
 						      cJSON_IsString(c) ? c->valuestring : "");
 				gt_table_add(&t, col.ptr);

@@ -147,7 +147,7 @@ int main(int argc, char **argv)
 		cJSON *b = NULL, *cm;
 
 		if ((rc = gt_ledger_read_bead(&b, ctx.lg, NULL, id.ptr)) == 0)
-			cJSON_ArrayForEach(cm, cJSON_GetObjectItemCaseSensitive(b, "comments"))
+			cJSON_ArrayForEach (cm, cJSON_GetObjectItemCaseSensitive(b, "comments"))
 				print_comment(&cli, cm);
 		cJSON_Delete(b);
 	}

@@ -125,8 +125,7 @@ static int list(struct gt_cli *cli, struct gt_ctx *ctx, struct gt_index **idx, c
 
 		if ((rc = gt_ledger_read_bead(&b, ctx->lg, NULL, id)) < 0)
 			return rc;
-		cJSON_ArrayForEach(d, cJSON_GetObjectItemCaseSensitive(b, "dependencies"))
-		{
+		cJSON_ArrayForEach (d, cJSON_GetObjectItemCaseSensitive(b, "dependencies")) {
 			const char *ty = gt_json_str(d, "type"),
 				   *to = gt_json_str(d, "depends_on_id");
 

@@ -34,9 +34,9 @@ static int one(struct gt_txn *tx, struct gt_ctx *ctx, const char *id, const stru
 		c = cJSON_GetObjectItemCaseSensitive(rec->json, "label");
 		if (cJSON_IsString(c))
 			rc = rc ? rc : gt_op_label(tx, ctx, id, c->valuestring, l->add, &changed);
-		cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(
-					      rec->json, "labels")) if (!rc && cJSON_IsString(c))
-			rc = gt_op_label(tx, ctx, id, c->valuestring, l->add, &changed);
+		cJSON_ArrayForEach (c, cJSON_GetObjectItemCaseSensitive(rec->json, "labels"))
+			if (!rc && cJSON_IsString(c))
+				rc = gt_op_label(tx, ctx, id, c->valuestring, l->add, &changed);
 	}
 	return rc;
 }
@@ -55,8 +55,7 @@ static int list(struct gt_cli *cli, struct gt_ctx *ctx, struct gt_index **idx, c
 		rc = gt_cli_resolve(ctx, idx, input, &id);
 		if (!rc)
 			rc = gt_ledger_read_bead(&b, ctx->lg, NULL, id.ptr);
-		cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(b, "labels"))
-		{
+		cJSON_ArrayForEach (c, cJSON_GetObjectItemCaseSensitive(b, "labels")) {
 			if (!cJSON_IsString(c))
 				continue;
 			if (cli->json) {

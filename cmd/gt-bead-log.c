@@ -60,8 +60,7 @@ static cJSON *changes(const cJSON *old, const cJSON *new)
 	cJSON *ch = cJSON_CreateObject();
 	const cJSON *c;
 
-	cJSON_ArrayForEach(c, new)
-	{
+	cJSON_ArrayForEach (c, new) {
 		const cJSON *o = cJSON_GetObjectItemCaseSensitive(old, c->string);
 		cJSON *pair;
 
@@ -72,8 +71,7 @@ static cJSON *changes(const cJSON *old, const cJSON *new)
 		cJSON_AddItemToObject(pair, "new", cJSON_Duplicate(c, 1));
 		cJSON_AddItemToObject(ch, c->string, pair);
 	}
-	cJSON_ArrayForEach(c, old)
-	{
+	cJSON_ArrayForEach (c, old) {
 		cJSON *pair;
 
 		if (cJSON_GetObjectItemCaseSensitive(new, c->string))
@@ -113,8 +111,7 @@ static void print_entry(struct gt_cli *cli, cJSON *entry)
 	if (gt_json_str(entry, "commit"))
 		printf("  (%.12s)", gt_json_str(entry, "commit"));
 	putchar('\n');
-	cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(entry, "changes"))
-	{
+	cJSON_ArrayForEach (c, cJSON_GetObjectItemCaseSensitive(entry, "changes")) {
 		gt_buf_reset(&b);
 		gt_buf_printf(&b, "    %s: ", c->string);
 		brief(&b, cJSON_GetObjectItemCaseSensitive(c, "old"));
@@ -165,8 +162,7 @@ static void beads_events(struct gt_cli *cli, struct gt_ledger *lg, const char *i
 					const cJSON *c;
 
 					ch = cJSON_CreateObject();
-					cJSON_ArrayForEach(c, nv)
-					{
+					cJSON_ArrayForEach (c, nv) {
 						cJSON *pair = cJSON_CreateObject();
 
 						cJSON_AddItemToObject(pair, "old",
@@ -301,7 +297,8 @@ int main(int argc, char **argv)
 		for (int i = cJSON_GetArraySize(entries) - 1; i >= 0; i--)
 			print_entry(&cli, cJSON_GetArrayItem(entries, i));
 	} else {
-		cJSON_ArrayForEach(e, entries) print_entry(&cli, e);
+		cJSON_ArrayForEach (e, entries)
+			print_entry(&cli, e);
 	}
 out:
 	cJSON_Delete(entries);

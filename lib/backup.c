@@ -281,8 +281,9 @@ cJSON *gt_backup_bead_to_row(const cJSON *bead)
 			struct gt_buf b = GT_BUF_INIT;
 			const cJSON *w;
 
-			cJSON_ArrayForEach(w, v) if (cJSON_IsString(w))
-				gt_buf_printf(&b, "%s%s", b.len ? "," : "", w->valuestring);
+			cJSON_ArrayForEach (w, v)
+				if (cJSON_IsString(w))
+					gt_buf_printf(&b, "%s%s", b.len ? "," : "", w->valuestring);
 			out = cJSON_CreateString(gt_buf_cstr(&b));
 			gt_buf_release(&b);
 		} else {

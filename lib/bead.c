@@ -175,9 +175,9 @@ void gt_bead_canonicalize(cJSON *bead)
 	cJSON *c;
 
 	reorder(bead, NULL);
-	cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(bead, "dependencies"))
+	cJSON_ArrayForEach (c, cJSON_GetObjectItemCaseSensitive(bead, "dependencies"))
 		reorder(c, dep_order);
-	cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(bead, "comments"))
+	cJSON_ArrayForEach (c, cJSON_GetObjectItemCaseSensitive(bead, "comments"))
 		reorder(c, comment_order);
 }
 
@@ -454,14 +454,14 @@ static int check_kind(const char *id, const char *key, enum gt_field_kind k, con
 	case GT_F_STRLIST:
 		if (!cJSON_IsArray(v))
 			return bad(id, key, "must be an array of strings");
-		cJSON_ArrayForEach(c, v) if (!cJSON_IsString(c)) return bad(
-			id, key, "must be an array of strings");
+		cJSON_ArrayForEach (c, v)
+			if (!cJSON_IsString(c))
+				return bad(id, key, "must be an array of strings");
 		return 0;
 	case GT_F_DEPS:
 		if (!cJSON_IsArray(v))
 			return bad(id, key, "must be an array");
-		cJSON_ArrayForEach(c, v)
-		{
+		cJSON_ArrayForEach (c, v) {
 			const char *t = gt_json_str(c, "depends_on_id");
 
 			if (!cJSON_IsObject(c) || !t || !*t || !gt_json_str(c, "type"))
@@ -473,10 +473,10 @@ static int check_kind(const char *id, const char *key, enum gt_field_kind k, con
 	case GT_F_COMMENTS:
 		if (!cJSON_IsArray(v))
 			return bad(id, key, "must be an array");
-		cJSON_ArrayForEach(
-			c, v) if (!cJSON_IsObject(c) ||
-				  !cJSON_IsString(cJSON_GetObjectItemCaseSensitive(
-					  c, "text"))) return bad(id, key, "entries need a 'text'");
+		cJSON_ArrayForEach (c, v)
+			if (!cJSON_IsObject(c) ||
+			    !cJSON_IsString(cJSON_GetObjectItemCaseSensitive(c, "text")))
+				return bad(id, key, "entries need a 'text'");
 		return 0;
 	case GT_F_ANY: return 0;
 	}
@@ -496,8 +496,7 @@ int gt_bead_validate(const cJSON *bead, const struct gt_vocab *v)
 		return gt_error_set(GT_EINVALID, "bead has no 'id'");
 	if ((rc = gt_id_check(id)) < 0)
 		return rc;
-	cJSON_ArrayForEach(c, bead)
-	{
+	cJSON_ArrayForEach (c, bead) {
 		const struct gt_field *f = gt_bead_field(c->string);
 
 		if (f && (rc = check_kind(id, c->string, f->kind, c)) < 0)
@@ -588,8 +587,7 @@ int gt_bead_label_add(cJSON *b, const char *label)
 		labels = cJSON_CreateArray();
 		gt_json_set(b, "labels", labels);
 	}
-	cJSON_ArrayForEach(c, labels)
-	{
+	cJSON_ArrayForEach (c, labels) {
 		int cmp = strcmp(cJSON_IsString(c) ? c->valuestring : "", label);
 
 		if (!cmp)
@@ -607,8 +605,7 @@ int gt_bead_label_rm(cJSON *b, const char *label)
 	cJSON *labels = cJSON_GetObjectItemCaseSensitive(b, "labels"), *c;
 	int i = 0;
 
-	cJSON_ArrayForEach(c, labels)
-	{
+	cJSON_ArrayForEach (c, labels) {
 		if (cJSON_IsString(c) && !strcmp(c->valuestring, label)) {
 			cJSON_DeleteItemFromArray(labels, i);
 			if (!cJSON_GetArraySize(labels))
@@ -624,8 +621,7 @@ const char *gt_bead_parent(const cJSON *b)
 {
 	const cJSON *d;
 
-	cJSON_ArrayForEach(d, cJSON_GetObjectItemCaseSensitive(b, "dependencies"))
-	{
+	cJSON_ArrayForEach (d, cJSON_GetObjectItemCaseSensitive(b, "dependencies")) {
 		const char *t = gt_json_str(d, "type");
 
 		if (t && !strcmp(t, "parent-child"))

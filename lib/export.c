@@ -181,8 +181,9 @@ static int export_lines(struct gt_ledger *lg, const struct gt_export_opts *o, FI
 
 					if (o->format == GT_EXPORT_TYPE_LINES)
 						cJSON_AddStringToObject(out, "_type", "issue");
-					cJSON_ArrayForEach(c, b) cJSON_AddItemToObject(
-						out, c->string, cJSON_Duplicate(c, 1));
+					cJSON_ArrayForEach (c, b)
+						cJSON_AddItemToObject(out, c->string,
+								      cJSON_Duplicate(c, 1));
 					for (uint32_t x = 0; r != GT_IREF_NONE && x < idx->nrecs;
 					     x++)
 						for (uint32_t k = 0; k < idx->recs[x].nedges; k++)
@@ -323,8 +324,7 @@ static int export_backup(struct gt_ledger *lg, const struct gt_export_opts *o, s
 			continue;
 		id = gt_bead_id(beads[i]);
 		row_out(&t[0], gt_backup_bead_to_row(beads[i]));
-		cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(beads[i], "dependencies"))
-		{
+		cJSON_ArrayForEach (c, cJSON_GetObjectItemCaseSensitive(beads[i], "dependencies")) {
 			cJSON *row = cJSON_CreateObject();
 			const char *to = gt_json_str(c, "depends_on_id");
 
@@ -349,8 +349,7 @@ static int export_backup(struct gt_ledger *lg, const struct gt_export_opts *o, s
 			GT_ALLOC_GROW(deps, nd + 1, ad);
 			deps[nd++] = (struct pair){ id, gt_json_str(row, "depends_on_id"), 0, row };
 		}
-		cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(beads[i], "labels"))
-		{
+		cJSON_ArrayForEach (c, cJSON_GetObjectItemCaseSensitive(beads[i], "labels")) {
 			cJSON *row = cJSON_CreateObject();
 
 			cJSON_AddStringToObject(row, "issue_id", id);
@@ -358,8 +357,7 @@ static int export_backup(struct gt_ledger *lg, const struct gt_export_opts *o, s
 			GT_ALLOC_GROW(labels, nl + 1, al);
 			labels[nl++] = (struct pair){ id, gt_json_str(row, "label"), 0, row };
 		}
-		cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(beads[i], "comments"))
-		{
+		cJSON_ArrayForEach (c, cJSON_GetObjectItemCaseSensitive(beads[i], "comments")) {
 			cJSON *row = cJSON_CreateObject();
 			int64_t cid = 0;
 
@@ -401,8 +399,7 @@ static int export_backup(struct gt_ledger *lg, const struct gt_export_opts *o, s
 		cJSON *cfg = NULL, *c;
 
 		if ((rc = gt_json_parse(&cfg, data.ptr, data.len, "beads-config.json", 1)) == 0)
-			cJSON_ArrayForEach(c, cfg)
-			{
+			cJSON_ArrayForEach (c, cfg) {
 				cJSON *row = cJSON_CreateObject();
 
 				cJSON_AddStringToObject(row, "key", c->string);

@@ -149,15 +149,15 @@ void gt_format_bead(struct gt_buf *out, const cJSON *b, int color)
 	if (cJSON_GetArraySize(labels)) {
 		struct gt_buf l = GT_BUF_INIT;
 
-		cJSON_ArrayForEach(c, labels) if (cJSON_IsString(c))
-			gt_buf_printf(&l, "%s%s", l.len ? ", " : "", c->valuestring);
+		cJSON_ArrayForEach (c, labels)
+			if (cJSON_IsString(c))
+				gt_buf_printf(&l, "%s%s", l.len ? ", " : "", c->valuestring);
 		field(out, "labels:", l.ptr);
 		gt_buf_release(&l);
 	}
 	if (cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(b, "dependencies"))) {
 		gt_buf_adds(out, "\ndepends on:\n");
-		cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(b, "dependencies"))
-		{
+		cJSON_ArrayForEach (c, cJSON_GetObjectItemCaseSensitive(b, "dependencies")) {
 			gt_buf_adds(out, "  ");
 			gt_format_oneline(out, gt_json_str(c, "type"));
 			gt_buf_adds(out, " ");
@@ -171,8 +171,7 @@ void gt_format_bead(struct gt_buf *out, const cJSON *b, int color)
 	section(out, "notes", gt_json_str(b, "notes"));
 	if (cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(b, "comments"))) {
 		gt_buf_adds(out, "\ncomments:\n");
-		cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(b, "comments"))
-		{
+		cJSON_ArrayForEach (c, cJSON_GetObjectItemCaseSensitive(b, "comments")) {
 			struct gt_buf hdr = GT_BUF_INIT;
 
 			gt_buf_printf(&hdr, "%s %s",

@@ -277,8 +277,7 @@ static int flatten_whole(char **data, size_t *len, const char *path)
 	if ((rc = gt_json_parse(&v, *data, *len, path, 1)) < 0)
 		return *p == '{' ? 0 : rc; /* let the line parser report it */
 	if (cJSON_IsArray(v)) {
-		cJSON_ArrayForEach(c, v)
-		{
+		cJSON_ArrayForEach (c, v) {
 			gt_json_write(&out, c);
 			gt_buf_addch(&out, '\n');
 		}
@@ -462,11 +461,12 @@ static int has_dep(const cJSON *deps, const cJSON *d)
 {
 	const cJSON *x;
 
-	cJSON_ArrayForEach(
-		x, deps) if (str_equal(cJSON_GetObjectItemCaseSensitive(x, "depends_on_id"),
-				       cJSON_GetObjectItemCaseSensitive(d, "depends_on_id")) &&
-			     str_equal(cJSON_GetObjectItemCaseSensitive(x, "type"),
-				       cJSON_GetObjectItemCaseSensitive(d, "type"))) return 1;
+	cJSON_ArrayForEach (x, deps)
+		if (str_equal(cJSON_GetObjectItemCaseSensitive(x, "depends_on_id"),
+			      cJSON_GetObjectItemCaseSensitive(d, "depends_on_id")) &&
+		    str_equal(cJSON_GetObjectItemCaseSensitive(x, "type"),
+			      cJSON_GetObjectItemCaseSensitive(d, "type")))
+			return 1;
 	return 0;
 }
 
@@ -490,8 +490,7 @@ static void insert_by_time(cJSON *arr, cJSON *item)
 	cJSON *c;
 	int i = 0;
 
-	cJSON_ArrayForEach(c, arr)
-	{
+	cJSON_ArrayForEach (c, arr) {
 		if (t && gt_time_cmp(gt_json_str(c, "created_at"), t) > 0)
 			break;
 		i++;
@@ -517,12 +516,12 @@ static size_t attach_rows(cJSON *b, struct rowset *r)
 	const cJSON *c;
 
 	r->used = 1;
-	cJSON_ArrayForEach(c, r->labels) n += (size_t)gt_bead_label_add(b, c->valuestring);
+	cJSON_ArrayForEach (c, r->labels)
+		n += (size_t)gt_bead_label_add(b, c->valuestring);
 	if (cJSON_GetArraySize(r->deps)) {
 		cJSON *deps = array_member(b, "dependencies");
 
-		cJSON_ArrayForEach(c, r->deps)
-		{
+		cJSON_ArrayForEach (c, r->deps) {
 			if (has_dep(deps, c))
 				continue;
 			insert_by_time(deps, cJSON_Duplicate(c, 1));
@@ -534,12 +533,12 @@ static size_t attach_rows(cJSON *b, struct rowset *r)
 	if (cJSON_GetArraySize(r->comments)) {
 		cJSON *cs = array_member(b, "comments");
 
-		cJSON_ArrayForEach(c, r->comments)
-		{
+		cJSON_ArrayForEach (c, r->comments) {
 			const cJSON *x;
 			int dup = 0;
 
-			cJSON_ArrayForEach(x, cs) dup |= same_comment(x, c);
+			cJSON_ArrayForEach (x, cs)
+				dup |= same_comment(x, c);
 			if (dup)
 				continue;
 			insert_by_time(cs, cJSON_Duplicate(c, 1));
@@ -631,8 +630,7 @@ static int apply_config(struct gt_txn *tx, struct gt_ctx *ctx, struct gt_import 
 		cJSON_Delete(cur);
 		cur = cJSON_CreateObject();
 	}
-	cJSON_ArrayForEach(c, im->config)
-	{
+	cJSON_ArrayForEach (c, im->config) {
 		const cJSON *old = cJSON_GetObjectItemCaseSensitive(cur, c->string);
 
 		if (!old || !gt_json_equal(old, c)) {
@@ -645,21 +643,8 @@ static int apply_config(struct gt_txn *tx, struct gt_ctx *ctx, struct gt_import 
 			gt_vocab_add_statuses(&ctx->vocab, c->valuestring);
 	}
 	if (st->config_keys) {
-		/* sorted keys: rank every key as unknown */
-		cJSON *sorted = cJSON_CreateObject();
-		const char **keys = gt_calloc((size_t)cJSON_GetArraySize(cur) + 1, sizeof(*keys));
-		size_t n = 0;
-
-		cJSON_ArrayForEach(c, cur) keys[n++] = c->string;
-		qsort(keys, n, sizeof(*keys), cmp_str);
-		for (size_t i = 0; i < n; i++)
-			cJSON_AddItemToObject(
-				sorted, keys[i],
-				cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(cur, keys[i]), 1));
-		free(keys);
-		gt_json_write(&out, sorted);
+		gt_json_write_sorted(&out, cur);
 		gt_buf_addch(&out, '\n');
-		cJSON_Delete(sorted);
 		rc = gt_txn_file_put(tx, "beads-config.json", out.ptr, out.len);
 	}
 out:
@@ -794,13 +779,11 @@ static int apply_deletions(struct gt_txn *tx, struct gt_import *im, struct gt_im
 	cJSON *d;
 	int rc = 0;
 
-	cJSON_ArrayForEach(d, im->dels)
-	{
+	cJSON_ArrayForEach (d, im->dels) {
 		st->deletion_records++;
 		gt_map_put(&last, gt_json_str(d, "id"), d);
 	}
-	cJSON_ArrayForEach(d, im->dels)
-	{
+	cJSON_ArrayForEach (d, im->dels) {
 		const char *id = gt_json_str(d, "id"), *ts = gt_json_str(d, "ts");
 		const char *by = gt_json_str(d, "by"), *why = gt_json_str(d, "reason");
 		int64_t when = 0;
@@ -871,7 +854,6 @@ static int apply_events(struct gt_txn *tx, struct gt_import *im, struct gt_impor
 	struct gt_batch old = { 0 };
 	const cJSON **all = NULL;
 	size_t n = 0, alloc = 0;
-	cJSON *e;
 	char **keys = NULL;
 	size_t nkeys = 0;
 	int rc;
@@ -914,21 +896,8 @@ static int apply_events(struct gt_txn *tx, struct gt_import *im, struct gt_impor
 		qsort(all, n, sizeof(*all), cmp_events);
 		for (size_t i = 0; i < n; i++) {
 			/* rows are written with sorted keys, like the backup */
-			cJSON *sorted = cJSON_CreateObject();
-			const char *ks[64];
-			size_t nk = 0;
-
-			cJSON_ArrayForEach(e, all[i]) if (nk < 64) ks[nk++] = e->string;
-			qsort(ks, nk, sizeof(*ks), cmp_str);
-			for (size_t k = 0; k < nk; k++)
-				cJSON_AddItemToObject(
-					sorted, ks[k],
-					cJSON_Duplicate(
-						cJSON_GetObjectItemCaseSensitive(all[i], ks[k]),
-						1));
-			gt_json_write(&out, sorted);
+			gt_json_write_sorted(&out, all[i]);
 			gt_buf_addch(&out, '\n');
-			cJSON_Delete(sorted);
 		}
 		rc = gt_txn_file_put(tx, "beads-events.jsonl", out.ptr, out.len);
 	}

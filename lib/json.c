@@ -256,6 +256,38 @@ void gt_json_write(struct gt_buf *out, const cJSON *v)
 	}
 }
 
+static int cmp_member(const void *a, const void *b)
+{
+	const cJSON *x = *(const cJSON *const *)a, *y = *(const cJSON *const *)b;
+
+	return strcmp(x->string ? x->string : "", y->string ? y->string : "");
+}
+
+void gt_json_write_sorted(struct gt_buf *out, const cJSON *obj)
+{
+	const cJSON **v, *c;
+	size_t n = 0;
+
+	if (!cJSON_IsObject(obj)) {
+		gt_json_write(out, obj);
+		return;
+	}
+	v = gt_calloc((size_t)cJSON_GetArraySize(obj) + 1, sizeof(*v));
+	cJSON_ArrayForEach (c, obj)
+		v[n++] = c;
+	qsort(v, n, sizeof(*v), cmp_member);
+	gt_buf_addch(out, '{');
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			gt_buf_addch(out, ',');
+		gt_json_write_string(out, v[i]->string ? v[i]->string : "");
+		gt_buf_addch(out, ':');
+		gt_json_write(out, v[i]);
+	}
+	gt_buf_addch(out, '}');
+	free(v);
+}
+
 const char *gt_json_str(const cJSON *obj, const char *key)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);

@@ -29,6 +29,9 @@ int gt_utf8_check(const char *buf, size_t len, size_t *bad_off);
 
 /* Append v in canonical form (no trailing newline). */
 void gt_json_write(struct gt_buf *out, const cJSON *v);
+/* Append an object with its top-level keys in bytewise order (what Go's
+ * json.Marshal does for maps: Beads' backup rows and config). */
+void gt_json_write_sorted(struct gt_buf *out, const cJSON *obj);
 /* Append s as a JSON string literal with Go's escaping. */
 void gt_json_write_string(struct gt_buf *out, const char *s);
 void gt_json_write_number(struct gt_buf *out, double d);

@@ -125,8 +125,7 @@ static int strlist_member(const cJSON *obj, const char *key, struct gt_strlist *
 		return 0;
 	if (!cJSON_IsArray(v))
 		return gt_error_set(GT_EINVALID, "field '%s' must be an array", key);
-	cJSON_ArrayForEach(c, v)
-	{
+	cJSON_ArrayForEach (c, v) {
 		if (cJSON_IsString(c)) {
 			gt_strlist_push(l, c->valuestring);
 		} else if (cJSON_IsObject(c) && gt_json_str(c, "depends_on_id")) {
@@ -193,8 +192,7 @@ int gt_bead_spec_from_json(struct gt_bead_spec *s, const cJSON *obj)
 			return gt_error_set(GT_EINVALID, "metadata must be an object");
 		s->metadata = cJSON_Duplicate(v, 1);
 	}
-	cJSON_ArrayForEach(c, obj)
-	{
+	cJSON_ArrayForEach (c, obj) {
 		if (is_spec_key(c->string))
 			continue;
 		if (!s->extra)
@@ -205,8 +203,7 @@ int gt_bead_spec_from_json(struct gt_bead_spec *s, const cJSON *obj)
 	v = cJSON_GetObjectItemCaseSensitive(obj, "dependencies");
 	if (v && !cJSON_IsArray(v))
 		return gt_error_set(GT_EINVALID, "'dependencies' must be an array");
-	cJSON_ArrayForEach(c, v)
-	{
+	cJSON_ArrayForEach (c, v) {
 		const char *t = gt_json_str(c, "type"), *to = gt_json_str(c, "depends_on_id");
 		struct gt_buf b = GT_BUF_INIT;
 		cJSON *str;
@@ -347,8 +344,7 @@ static void merge_object(cJSON *dst, const cJSON *src)
 {
 	const cJSON *c;
 
-	cJSON_ArrayForEach(c, src)
-	{
+	cJSON_ArrayForEach (c, src) {
 		if (cJSON_IsNull(c))
 			gt_json_del(dst, c->string);
 		else
@@ -584,8 +580,7 @@ static int apply_fields(struct gt_txn *tx, struct gt_ctx *ctx, cJSON *b,
 	if (s->extra) {
 		const cJSON *c;
 
-		cJSON_ArrayForEach(c, s->extra)
-		{
+		cJSON_ArrayForEach (c, s->extra) {
 			if (!strcmp(c->string, "updated_at") || !strcmp(c->string, "comments"))
 				continue;
 			if (cJSON_IsNull(c))
@@ -693,16 +688,16 @@ int gt_op_update(struct gt_txn *tx, struct gt_ctx *ctx, const char *id,
 		const cJSON *c;
 
 		/* name the fields that changed */
-		cJSON_ArrayForEach(c, b)
-		{
+		cJSON_ArrayForEach (c, b) {
 			const cJSON *o = cJSON_GetObjectItemCaseSensitive(before, c->string);
 
 			if (!strcmp(c->string, "updated_at") || (o && gt_json_equal(o, c)))
 				continue;
 			gt_buf_printf(&what, "%s%s", what.len ? ", " : "", c->string);
 		}
-		cJSON_ArrayForEach(c, before) if (!cJSON_GetObjectItemCaseSensitive(b, c->string))
-			gt_buf_printf(&what, "%s-%s", what.len ? ", " : "", c->string);
+		cJSON_ArrayForEach (c, before)
+			if (!cJSON_GetObjectItemCaseSensitive(b, c->string))
+				gt_buf_printf(&what, "%s-%s", what.len ? ", " : "", c->string);
 		note_change(tx, "update", id, what.ptr);
 		gt_buf_release(&what);
 	}
@@ -804,8 +799,7 @@ static int remove_edge(cJSON *b, const char *target)
 	cJSON *deps = cJSON_GetObjectItemCaseSensitive(b, "dependencies"), *d;
 	int i = 0;
 
-	cJSON_ArrayForEach(d, deps)
-	{
+	cJSON_ArrayForEach (d, deps) {
 		const char *t = gt_json_str(d, "depends_on_id");
 
 		if (t && !strcmp(t, target)) {
@@ -907,8 +901,7 @@ int gt_op_comment(struct gt_txn *tx, struct gt_ctx *ctx, const char *id, const c
 		comments = cJSON_CreateArray();
 		gt_json_set(b, "comments", comments);
 	}
-	cJSON_ArrayForEach(c, comments)
-	{
+	cJSON_ArrayForEach (c, comments) {
 		int64_t n;
 
 		if (gt_json_int(c, "id", &n) == 0 && n >= next)
@@ -965,8 +958,7 @@ static int reaches(struct gt_txn *tx, struct walk *w, const char *cur, const cha
 		gt_error_clear();
 		return 0;
 	}
-	cJSON_ArrayForEach(d, cJSON_GetObjectItemCaseSensitive(b, "dependencies"))
-	{
+	cJSON_ArrayForEach (d, cJSON_GetObjectItemCaseSensitive(b, "dependencies")) {
 		const char *t = gt_json_str(d, "type"), *to = gt_json_str(d, "depends_on_id");
 
 		if (!t || !to || !cycle_type(t))
@@ -1025,8 +1017,7 @@ static int dep_add(struct gt_txn *tx, struct gt_ctx *ctx, const char *id, const 
 	if ((rc = get_live(tx, id, &b)) < 0)
 		return rc;
 	deps = cJSON_GetObjectItemCaseSensitive(b, "dependencies");
-	cJSON_ArrayForEach(d, deps)
-	{
+	cJSON_ArrayForEach (d, deps) {
 		const char *to = gt_json_str(d, "depends_on_id"), *ty = gt_json_str(d, "type");
 
 		if (to && !strcmp(to, target)) {

@@ -1,3 +1,4 @@
+# shellcheck shell=sh
 # tests/lib/test.sh - the harness every tests/tNNNN-*.sh sources.
 #
 # Each test file gets its own scratch directory, HOME, git identity and
