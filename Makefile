@@ -9,6 +9,7 @@
 #   DEVELOPER=1          warnings are errors
 #   SANITIZE=address,undefined   build with sanitizers
 #   STATIC_GIT2=0        link libgit2 dynamically (loses the CA-bundle skip)
+#   NONET=0              link the real libssh2/GSSAPI (see lib/nonet.c)
 
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
@@ -18,6 +19,7 @@ CC ?= cc
 PKG_CONFIG ?= pkg-config
 CFLAGS ?= -O2 -g
 STATIC_GIT2 ?= 1
+NONET ?= 1
 VERSION := $(shell git describe --tags --always --dirty 2>/dev/null || echo 0.1.0)
 
 # Debian packages the build, the tests and the demo need.
@@ -47,9 +49,12 @@ GIT2_WRAP = $(if $(GIT2_A),$(shell nm -g $(GIT2_A) 2>/dev/null | grep -q ' T git
 # a static library if there is one, else the shared one
 static_or_dyn = $(if $(wildcard $(LIBDIR_GIT2)/lib$(1).a),$(LIBDIR_GIT2)/lib$(1).a,-l$(1))
 ifeq ($(STATIC_GIT2)$(if $(GIT2_A),y,n),1y)
+# lib/nonet.c stands in for libssh2 and GSSAPI, which gt never uses through
+# libgit2 and which cost ~1 ms of loading on every start
+GIT2_NET = $(if $(filter 1,$(NONET)),build/nonet.o,-lssh2 -l:libgssapi_krb5.so.2)
 GIT2_LIBS = $(GIT2_A) $(call static_or_dyn,mbedtls) $(call static_or_dyn,mbedx509) \
 	$(call static_or_dyn,mbedcrypto) $(call static_or_dyn,http_parser) \
-	$(call static_or_dyn,pcre2-8) -lssh2 -l:libgssapi_krb5.so.2 -lrt -lpthread
+	$(call static_or_dyn,pcre2-8) $(GIT2_NET) -lrt -lpthread
 GIT2_DEFS = $(if $(GIT2_WRAP),-DGT_WRAP_MBEDTLS)
 GIT2_LDFLAGS = $(if $(GIT2_WRAP),-Wl$(comma)--wrap=git_mbedtls_stream_global_init -Wl$(comma)-u$(comma)__wrap_git_mbedtls_stream_global_init)
 else
@@ -60,7 +65,7 @@ endif
 comma := ,
 LIBS = $(GIT2_LIBS) $(shell $(PKG_CONFIG) --libs libcjson zlib 2>/dev/null) -lm
 
-LIB_SRC := $(sort $(wildcard lib/*.c))
+LIB_SRC := $(filter-out lib/nonet.c,$(sort $(wildcard lib/*.c)))
 LIB_OBJ := $(LIB_SRC:%.c=build/%.o)
 CMD_SRC := $(sort $(wildcard cmd/gt-*.c cmd/gt.c))
 CMD_SH := $(sort $(wildcard cmd/gt-*.sh))
@@ -81,9 +86,13 @@ build/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) $(GIT2_DEFS) -c -o $@ $<
 
-lib/libgt.a: $(LIB_OBJ)
+build/nonet.o: lib/nonet.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+lib/libgt.a: $(LIB_OBJ) $(if $(filter 1,$(NONET)),build/nonet.o)
 	@rm -f $@
-	$(AR) rcs $@ $^
+	$(AR) rcs $@ $(LIB_OBJ)
 
 # `gt` itself is only a dispatcher: no libgit2, so it starts in ~0.5 ms.
 bin/gt: build/cmd/gt.o

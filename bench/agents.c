@@ -223,8 +223,7 @@ static void agent(const struct plan *p, int me, int devnull, int errfd)
 			dup2(devnull, 1);
 			dup2(errfd, 2);
 			execvp(argv[0], argv);
-			fprintf(stderr, "agents: cannot run %s: %s\n", argv[0],
-				strerror(errno));
+			fprintf(stderr, "agents: cannot run %s: %s\n", argv[0], strerror(errno));
 			_exit(127);
 		}
 		while (waitpid(pid, &status, 0) < 0)
@@ -289,29 +288,14 @@ int main(int argc, char **argv)
 
 	while ((opt = getopt(argc, argv, "+a:d:r:fs:b:o:")) != -1) {
 		switch (opt) {
-		case 'a':
-			p.agents = (int)parse_num(optarg, "agent count", 1);
-			break;
-		case 'd':
-			p.seconds = parse_num(optarg, "duration", 0.001);
-			break;
-		case 'r':
-			p.rate = parse_num(optarg, "rate", 0);
-			break;
-		case 'f':
-			p.fixed = 1;
-			break;
-		case 's':
-			p.seed = (uint64_t)parse_num(optarg, "seed", 0);
-			break;
-		case 'b':
-			list = optarg;
-			break;
-		case 'o':
-			p.prefix = optarg;
-			break;
-		default:
-			goto usage;
+		case 'a': p.agents = (int)parse_num(optarg, "agent count", 1); break;
+		case 'd': p.seconds = parse_num(optarg, "duration", 0.001); break;
+		case 'r': p.rate = parse_num(optarg, "rate", 0); break;
+		case 'f': p.fixed = 1; break;
+		case 's': p.seed = (uint64_t)parse_num(optarg, "seed", 0); break;
+		case 'b': list = optarg; break;
+		case 'o': p.prefix = optarg; break;
+		default: goto usage;
 		}
 	}
 	if (!p.agents || !p.seconds || !list || !p.prefix || optind >= argc)
@@ -396,6 +380,7 @@ int main(int argc, char **argv)
 
 usage:
 	fputs("usage: agents -a AGENTS -d SECONDS [-r RATE] [-f] [-s SEED] "
-	      "-b BEADLIST -o OUTPREFIX -- CMD ARGS...\n", stderr);
+	      "-b BEADLIST -o OUTPREFIX -- CMD ARGS...\n",
+	      stderr);
 	return 2;
 }

@@ -27,11 +27,11 @@
 
 #include "../lib/banned.h"
 
-#define ID_DIGITS 6
-#define ID_MAX 96
-#define CHAINS 6
+#define ID_DIGITS  6
+#define ID_MAX	   96
+#define CHAINS	   6
 #define START_TIME 1704067200LL /* 2024-01-01T00:00:00Z */
-#define SPAN (2LL * 365 * 24 * 3600)
+#define SPAN	   (2LL * 365 * 24 * 3600)
 
 static uint64_t rng_state;
 
@@ -57,53 +57,80 @@ static int percent(unsigned p)
 }
 
 static const char *const words[] = {
-	"agent", "api", "async", "backoff", "batch", "bead", "branch", "buffer",
-	"build", "cache", "callback", "channel", "checkout", "cli", "client",
-	"commit", "compile", "config", "conflict", "context", "convoy",
-	"crash", "daemon", "deadlock", "debug", "default", "dependency",
-	"deploy", "diff", "docs", "edge", "encode", "endpoint", "error",
-	"event", "export", "fallback", "fetch", "field", "file", "filter",
-	"flag", "flaky", "format", "graph", "handler", "hash", "header",
-	"hook", "import", "index", "input", "issue", "job", "json", "key",
-	"latency", "layout", "ledger", "limit", "lock", "log", "loop",
-	"mail", "memory", "merge", "message", "metric", "migrate", "mock",
-	"module", "monitor", "mutex", "network", "node", "null", "object",
-	"offset", "option", "order", "output", "pack", "page", "panic",
-	"parse", "patch", "path", "payload", "pipeline", "plugin", "pointer",
-	"polecat", "pool", "port", "prefix", "process", "prompt", "proxy",
-	"query", "queue", "race", "rebase", "record", "refactor", "refinery",
-	"regression", "release", "remote", "render", "repo", "request",
-	"retry", "rig", "rollback", "route", "runtime", "schema", "scope",
-	"script", "session", "shard", "signal", "sling", "socket", "sort",
-	"stack", "state", "status", "stream", "string", "sync", "table",
-	"task", "template", "test", "thread", "timeout", "token", "trace",
-	"tree", "update", "upgrade", "user", "validate", "value", "version",
-	"witness", "worker", "worktree", "write", "yaml", "zombie",
-	"the", "a", "when", "after", "before", "with", "without", "should",
-	"does", "not", "and", "or", "for", "on", "in", "is", "every", "no",
+	"agent",      "api",	  "async",    "backoff",  "batch",    "bead",	    "branch",
+	"buffer",     "build",	  "cache",    "callback", "channel",  "checkout",   "cli",
+	"client",     "commit",	  "compile",  "config",	  "conflict", "context",    "convoy",
+	"crash",      "daemon",	  "deadlock", "debug",	  "default",  "dependency", "deploy",
+	"diff",	      "docs",	  "edge",     "encode",	  "endpoint", "error",	    "event",
+	"export",     "fallback", "fetch",    "field",	  "file",     "filter",	    "flag",
+	"flaky",      "format",	  "graph",    "handler",  "hash",     "header",	    "hook",
+	"import",     "index",	  "input",    "issue",	  "job",      "json",	    "key",
+	"latency",    "layout",	  "ledger",   "limit",	  "lock",     "log",	    "loop",
+	"mail",	      "memory",	  "merge",    "message",  "metric",   "migrate",    "mock",
+	"module",     "monitor",  "mutex",    "network",  "node",     "null",	    "object",
+	"offset",     "option",	  "order",    "output",	  "pack",     "page",	    "panic",
+	"parse",      "patch",	  "path",     "payload",  "pipeline", "plugin",	    "pointer",
+	"polecat",    "pool",	  "port",     "prefix",	  "process",  "prompt",	    "proxy",
+	"query",      "queue",	  "race",     "rebase",	  "record",   "refactor",   "refinery",
+	"regression", "release",  "remote",   "render",	  "repo",     "request",    "retry",
+	"rig",	      "rollback", "route",    "runtime",  "schema",   "scope",	    "script",
+	"session",    "shard",	  "signal",   "sling",	  "socket",   "sort",	    "stack",
+	"state",      "status",	  "stream",   "string",	  "sync",     "table",	    "task",
+	"template",   "test",	  "thread",   "timeout",  "token",    "trace",	    "tree",
+	"update",     "upgrade",  "user",     "validate", "value",    "version",    "witness",
+	"worker",     "worktree", "write",    "yaml",	  "zombie",   "the",	    "a",
+	"when",	      "after",	  "before",   "with",	  "without",  "should",	    "does",
+	"not",	      "and",	  "or",	      "for",	  "on",	      "in",	    "is",
+	"every",      "no",
 };
 #define NWORDS (sizeof(words) / sizeof(words[0]))
 
 static const char *const label_vocab[] = {
-	"area:cli", "area:docs", "area:import", "area:index", "area:ledger",
-	"area:merge", "area:sessions", "area:sync", "backend", "blocked-upstream",
-	"frontend", "good-first-issue", "needs-design", "needs-review",
-	"needs-test", "perf", "regression", "security", "tech-debt", "ux",
-	"v1", "v2", "wontfix-candidate", "windows",
+	"area:cli",
+	"area:docs",
+	"area:import",
+	"area:index",
+	"area:ledger",
+	"area:merge",
+	"area:sessions",
+	"area:sync",
+	"backend",
+	"blocked-upstream",
+	"frontend",
+	"good-first-issue",
+	"needs-design",
+	"needs-review",
+	"needs-test",
+	"perf",
+	"regression",
+	"security",
+	"tech-debt",
+	"ux",
+	"v1",
+	"v2",
+	"wontfix-candidate",
+	"windows",
 };
 #define NLABELS (sizeof(label_vocab) / sizeof(label_vocab[0]))
 
 static const char *const agents[] = {
-	"bench/polecats/furiosa", "bench/polecats/nux", "bench/polecats/slit",
-	"bench/polecats/capable", "bench/polecats/toast", "bench/polecats/dag",
-	"bench/crew/max", "bench/crew/joe", "bench/refinery", "mayor",
-	"alice", "bob",
+	"bench/polecats/furiosa",
+	"bench/polecats/nux",
+	"bench/polecats/slit",
+	"bench/polecats/capable",
+	"bench/polecats/toast",
+	"bench/polecats/dag",
+	"bench/crew/max",
+	"bench/crew/joe",
+	"bench/refinery",
+	"mayor",
+	"alice",
+	"bob",
 };
 #define NAGENTS (sizeof(agents) / sizeof(agents[0]))
 
 static const char *const creators[] = {
-	"mayor", "bench/crew/max", "bench/crew/joe", "alice", "bob",
-	"bench/witness",
+	"mayor", "bench/crew/max", "bench/crew/joe", "alice", "bob", "bench/witness",
 };
 #define NCREATORS (sizeof(creators) / sizeof(creators[0]))
 
@@ -215,7 +242,7 @@ static int cmp_str(const void *a, const void *b)
 
 static void put_labels(void)
 {
-	const char *pick[3];
+	const char *pick[3] = { NULL, NULL, NULL };
 	size_t n = 0, want = 1 + (size_t)below(3);
 
 	while (n < want) {
@@ -271,7 +298,7 @@ static const char *pick_type(void)
 }
 
 struct chain {
-	size_t last;       /* newest bead of the chain */
+	size_t last;	    /* newest bead of the chain */
 	unsigned remaining; /* beads still to add; 0: slot free */
 };
 
@@ -283,8 +310,7 @@ static int has_target(const struct dep *d, size_t n, size_t t)
 	return 0;
 }
 
-static void emit(size_t i, const char *type, size_t parent, int is_child,
-		 struct chain *chains)
+static void emit(size_t i, const char *type, size_t parent, int is_child, struct chain *chains)
 {
 	struct bead *b = &beads[i];
 	const char *status = pick_status();
@@ -310,7 +336,7 @@ static void emit(size_t i, const char *type, size_t parent, int is_child,
 			c->remaining--;
 		}
 	}
-	if (i > 0 && percent(13)) {
+	if (i > 0 && percent(15)) {
 		/* a recent bead, as real blockers usually are */
 		size_t lo = i > 2000 ? i - 2000 : 0;
 		size_t t = lo + (size_t)below(i - lo);
@@ -337,8 +363,8 @@ static void emit(size_t i, const char *type, size_t parent, int is_child,
 	put_words(20 + (size_t)below(40), 1);
 	fputs(",\"description\":", stdout);
 	put_words(760 + (size_t)below(80), 0);
-	printf(",\"status\":\"%s\",\"priority\":%d,\"issue_type\":\"%s\"",
-	       status, pick_priority(), type);
+	printf(",\"status\":\"%s\",\"priority\":%d,\"issue_type\":\"%s\"", status, pick_priority(),
+	       type);
 	if (!strcmp(status, "in_progress") || !strcmp(status, "hooked"))
 		assigned = 1;
 	else if (!strcmp(status, "closed"))
@@ -444,8 +470,7 @@ int main(int argc, char **argv)
 				   (int64_t)below((uint64_t)(slot > 1 ? slot : 1));
 		if (children) {
 			char cid[ID_MAX + 32];
-			int len = snprintf(cid, sizeof(cid), "%s.%zu", beads[epic].id,
-					   ++child_no);
+			int len = snprintf(cid, sizeof(cid), "%s.%zu", beads[epic].id, ++child_no);
 
 			if (len < 0 || len >= ID_MAX)
 				len = ID_MAX - 1;

@@ -127,8 +127,7 @@ static char *substitute(const char *arg, const char *line)
 			s = line;
 			len = strlen(line);
 			skip = 2;
-		} else if (arg[0] == '{' && arg[1] >= '1' && arg[1] <= '9' &&
-			   arg[2] == '}') {
+		} else if (arg[0] == '{' && arg[1] >= '1' && arg[1] <= '9' && arg[2] == '}') {
 			field(line, arg[1] - '0', &s, &len);
 			skip = 3;
 		} else {
@@ -156,7 +155,7 @@ static int64_t now_ns(void)
 }
 
 /* Runs argv once; returns its wait status and stores the latency. */
-static int run(char **argv, int devnull, int quiet, int64_t *ns)
+static int run(char **argv, int devnull, int errfd, int quiet, int64_t *ns)
 {
 	int64_t t0 = now_ns();
 	int status;
@@ -173,7 +172,8 @@ static int run(char **argv, int devnull, int quiet, int64_t *ns)
 			dup2(devnull, 2);
 		}
 		execvp(argv[0], argv);
-		fprintf(stderr, "timeit: cannot run %s: %s\n", argv[0], strerror(errno));
+		if (errfd >= 0)
+			dprintf(errfd, "timeit: cannot run %s: %s\n", argv[0], strerror(errno));
 		_exit(127);
 	}
 	while (waitpid(pid, &status, 0) < 0)
@@ -206,7 +206,7 @@ static double pct_ms(const int64_t *sorted, size_t n, double p)
 int main(int argc, char **argv)
 {
 	long runs = 100, warmup = 3, expected = 0;
-	int quiet = 0, opt, devnull, nargs, failures = 0;
+	int quiet = 0, opt, devnull, errfd, nargs, failures = 0;
 	const char *list = NULL;
 	size_t cursor = 0;
 	int64_t *ns, sum = 0;
@@ -214,24 +214,15 @@ int main(int argc, char **argv)
 
 	while ((opt = getopt(argc, argv, "+n:w:l:x:q")) != -1) {
 		switch (opt) {
-		case 'n':
-			runs = parse_long(optarg, "run count", 1);
-			break;
-		case 'w':
-			warmup = parse_long(optarg, "warm-up count", 0);
-			break;
-		case 'l':
-			list = optarg;
-			break;
-		case 'x':
-			expected = parse_long(optarg, "exit status", 0);
-			break;
-		case 'q':
-			quiet = 1;
-			break;
+		case 'n': runs = parse_long(optarg, "run count", 1); break;
+		case 'w': warmup = parse_long(optarg, "warm-up count", 0); break;
+		case 'l': list = optarg; break;
+		case 'x': expected = parse_long(optarg, "exit status", 0); break;
+		case 'q': quiet = 1; break;
 		default:
 			fputs("usage: timeit [-n RUNS] [-w WARMUP] [-l LISTFILE] "
-			      "[-x STATUS] [-q] -- CMD ARGS...\n", stderr);
+			      "[-x STATUS] [-q] -- CMD ARGS...\n",
+			      stderr);
 			return 2;
 		}
 	}
@@ -242,6 +233,10 @@ int main(int argc, char **argv)
 	devnull = open("/dev/null", O_RDWR);
 	if (devnull < 0)
 		die("cannot open /dev/null");
+	/* our stderr, for exec failures even when the child's is /dev/null */
+	errfd = fcntl(2, F_DUPFD_CLOEXEC, 3);
+	if (errfd < 0)
+		errfd = 2;
 
 	nargs = argc - optind;
 	cmd = xrealloc(NULL, (size_t)(nargs + 1) * sizeof(*cmd));
@@ -254,7 +249,7 @@ int main(int argc, char **argv)
 		for (int a = 0; a < nargs; a++)
 			cmd[a] = line ? substitute(argv[optind + a], line) : argv[optind + a];
 		cmd[nargs] = NULL;
-		status = run(cmd, devnull, quiet, &t);
+		status = run(cmd, devnull, failures < MAX_REPORTED ? errfd : -1, quiet, &t);
 		if (r >= 0) {
 			ns[r] = t;
 			sum += t;
@@ -279,10 +274,10 @@ int main(int argc, char **argv)
 		fprintf(stderr, "timeit: %d runs failed in all\n", failures);
 
 	qsort(ns, (size_t)runs, sizeof(*ns), cmp_i64);
-	printf("%.2f %.2f %.2f %.2f %.2f %.2f %ld %d\n",
-	       pct_ms(ns, (size_t)runs, 50), pct_ms(ns, (size_t)runs, 90),
-	       pct_ms(ns, (size_t)runs, 99), (double)sum / (double)runs / 1e6,
-	       (double)ns[0] / 1e6, (double)ns[runs - 1] / 1e6, runs, failures);
+	printf("%.2f %.2f %.2f %.2f %.2f %.2f %ld %d\n", pct_ms(ns, (size_t)runs, 50),
+	       pct_ms(ns, (size_t)runs, 90), pct_ms(ns, (size_t)runs, 99),
+	       (double)sum / (double)runs / 1e6, (double)ns[0] / 1e6, (double)ns[runs - 1] / 1e6,
+	       runs, failures);
 	free(ns);
 	free(cmd);
 	for (size_t k = 0; k < nlines; k++)

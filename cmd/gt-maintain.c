@@ -66,7 +66,8 @@ int main(int argc, char **argv)
 				      "-q",  NULL };
 		struct gt_proc_opts po = { .quiet = 0 };
 
-		if ((rc = gt_run(packs > 50 ? all : inc, &po, NULL)) < 0)
+		if ((rc = gt_run(packs > 50 ? all : inc, &po, NULL)) < 0 ||
+		    (rc = gt_repo_fanout(ctx.lg->repo)) < 0) /* repack empties them */
 			goto out;
 		repacked = 1;
 	}

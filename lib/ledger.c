@@ -609,64 +609,144 @@ static int upd_cmp(const void *a, const void *b)
 	return strcmp(((const struct upd *)a)->path, ((const struct upd *)b)->path);
 }
 
-/* Apply updates u[0..n) (sorted, all under the same directory whose paths
- * start at offset off) to base (may be NULL); *out is the new tree, or
- * zero when the result is empty. */
-static int build_tree(git_repository *git, const git_tree *base, const struct upd *u, size_t n,
+/*
+ * Trees are serialized here rather than through git_treebuilder: the
+ * builder copies every entry of a ~390-entry shard and writes through the
+ * odb, which checks every backend for each new object first.  A tree is
+ * "<mode> <name>\0<20-byte id>" per entry, in git's order: names compared
+ * bytewise, a tree's name as if it ended in '/'.
+ */
+struct tent {
+	const char *name;
+	size_t len;
+	unsigned mode;
+	git_oid id;
+	int removed;
+};
+
+static int git_name_cmp(const struct tent *a, const struct tent *b)
+{
+	size_t n = a->len < b->len ? a->len : b->len;
+	int c = memcmp(a->name, b->name, n);
+	unsigned char ca, cb;
+
+	if (c)
+		return c;
+	ca = a->len > n ? (unsigned char)a->name[n] : (a->mode == GIT_FILEMODE_TREE ? '/' : 0);
+	cb = b->len > n ? (unsigned char)b->name[n] : (b->mode == GIT_FILEMODE_TREE ? '/' : 0);
+	return (int)ca - (int)cb;
+}
+
+static int tent_git_cmp(const void *a, const void *b)
+{
+	return git_name_cmp(a, b);
+}
+
+/* plain name order, to find entries while updating */
+static int tent_name_cmp(const void *a, const void *b)
+{
+	const struct tent *x = a, *y = b;
+	size_t n = x->len < y->len ? x->len : y->len;
+	int c = memcmp(x->name, y->name, n);
+
+	return c ? c : (x->len > y->len) - (x->len < y->len);
+}
+
+/* Apply updates u[0..n) (sorted by path, all under the directory whose
+ * paths start at offset off) to base (may be NULL).  *out is the new
+ * tree's id; *empty says it has no entries (and then nothing is written). */
+static int build_tree(struct gt_ledger *lg, const git_tree *base, const struct upd *u, size_t n,
 		      size_t off, git_oid *out, int *empty)
 {
-	git_treebuilder *tb;
-	size_t i = 0;
+	size_t nb = base ? git_tree_entrycount(base) : 0, ne = 0, cap = nb + n + 1, i = 0;
+	struct tent *e = gt_malloc(cap * sizeof(*e));
+	struct gt_buf raw = GT_BUF_INIT;
 	int rc = 0;
 
-	if (git_treebuilder_new(&tb, git, base) < 0)
-		return gt_error_git(GT_EFAIL, "cannot build tree");
+	for (size_t k = 0; k < nb; k++) {
+		const git_tree_entry *te = git_tree_entry_byindex(base, k);
+
+		e[ne].name = git_tree_entry_name(te);
+		e[ne].len = strlen(e[ne].name);
+		e[ne].mode = git_tree_entry_filemode(te);
+		git_oid_cpy(&e[ne].id, git_tree_entry_id(te));
+		e[ne].removed = 0;
+		ne++;
+	}
+	/* base entries by plain name, so updates can find them */
+	qsort(e, ne, sizeof(*e), tent_name_cmp);
+	nb = ne;
 	while (i < n && !rc) {
 		const char *name = u[i].path + off, *slash = strchr(name, '/');
-		size_t len = slash ? (size_t)(slash - name) : strlen(name);
-		char *comp = gt_strndup(name, len);
+		struct tent key = {
+			name, slash ? (size_t)(slash - name) : strlen(name), 0, { { 0 } }, 0
+		};
+		struct tent *at = nb ? bsearch(&key, e, nb, sizeof(*e), tent_name_cmp) : NULL;
+		size_t j = i + 1;
+		int sub_empty = 0;
 
-		if (!slash) {
-			if (u[i].removed)
-				git_treebuilder_remove(tb, comp);
-			else if (git_treebuilder_insert(NULL, tb, comp, &u[i].id,
-							GIT_FILEMODE_BLOB) < 0)
-				rc = gt_error_git(GT_EFAIL, "cannot add '%s'", u[i].path);
-			i++;
-		} else {
-			size_t j = i;
-			const git_tree_entry *e = git_treebuilder_get(tb, comp);
-			git_tree *sub = NULL;
-			git_oid subid;
-			int sub_empty;
-
-			while (j < n && !strncmp(u[j].path + off, name, len + 1))
-				j++;
-			if (e && git_tree_entry_type(e) == GIT_OBJECT_TREE &&
-			    git_tree_lookup(&sub, git, git_tree_entry_id(e)) < 0)
-				rc = gt_error_git(GT_EFAIL, "cannot read tree");
-			if (!rc)
-				rc = build_tree(git, sub, u + i, j - i, off + len + 1, &subid,
-						&sub_empty);
-			if (!rc) {
-				if (sub_empty)
-					git_treebuilder_remove(tb, comp);
-				else if (git_treebuilder_insert(NULL, tb, comp, &subid,
-								GIT_FILEMODE_TREE) < 0)
-					rc = gt_error_git(GT_EFAIL, "cannot add tree '%s'", comp);
-			}
-			git_tree_free(sub);
-			i = j;
+		if (!at) {
+			at = &e[ne++];
+			*at = key;
+			at->removed = 1;
 		}
-		free(comp);
+		if (!slash) {
+			at->mode = GIT_FILEMODE_BLOB;
+			at->removed = u[i].removed;
+			if (!u[i].removed)
+				git_oid_cpy(&at->id, &u[i].id);
+		} else {
+			git_tree *sub = NULL;
+
+			while (j < n && !strncmp(u[j].path + off, name, key.len + 1))
+				j++;
+			if (!at->removed && at->mode == GIT_FILEMODE_TREE &&
+			    git_tree_lookup(&sub, lg->git, &at->id) < 0)
+				rc = gt_error_git(GT_EFAIL, "cannot read tree '%.*s'", (int)key.len,
+						  name);
+			if (!rc)
+				rc = build_tree(lg, at->removed ? NULL : sub, u + i, j - i,
+						off + key.len + 1, &at->id, &sub_empty);
+			git_tree_free(sub);
+			at->mode = GIT_FILEMODE_TREE;
+			at->removed = sub_empty;
+		}
+		i = j;
 	}
 	if (!rc) {
-		*empty = git_treebuilder_entrycount(tb) == 0;
-		if (git_treebuilder_write(out, tb) < 0)
-			rc = gt_error_git(GT_EFAIL, "cannot write tree");
+		qsort(e, ne, sizeof(*e), tent_git_cmp);
+		*empty = 1;
+		for (size_t k = 0; k < ne; k++) {
+			if (e[k].removed)
+				continue;
+			*empty = 0;
+			gt_buf_printf(&raw, "%o %.*s", e[k].mode, (int)e[k].len, e[k].name);
+			gt_buf_addch(&raw, '\0');
+			gt_buf_add(&raw, e[k].id.id, GIT_OID_RAWSZ);
+		}
+		if (!*empty || !off)
+			rc = gt_objbuf_put(lg->objbuf, GIT_OBJECT_TREE, gt_buf_cstr(&raw), raw.len,
+					   out);
 	}
-	git_treebuilder_free(tb);
+	gt_buf_release(&raw);
+	free(e);
 	return rc;
+}
+
+/* "Name <email> <seconds> +0000": validated through libgit2, which refuses
+ * angle brackets and newlines in either part */
+static int signature(struct gt_buf *out, struct gt_ledger *lg)
+{
+	git_signature *sig;
+
+	if (git_signature_now(&sig, gt_ledger_actor(lg), gt_ledger_actor_email(lg)) < 0)
+		return gt_error_git(GT_EINVALID, "bad identity '%s' <%s>", gt_ledger_actor(lg),
+				    gt_ledger_actor_email(lg));
+	gt_buf_printf(out, "%s <%s> %lld %c%02d%02d", sig->name, sig->email,
+		      (long long)sig->when.time, sig->when.offset < 0 ? '-' : '+',
+		      abs(sig->when.offset) / 60, abs(sig->when.offset) % 60);
+	git_signature_free(sig);
+	return 0;
 }
 
 /* Returns 0 with *commit_id set, 1 when the tree did not change, or a
@@ -675,9 +755,7 @@ static int write_commit(struct gt_txn *tx, git_oid *commit_id)
 {
 	struct gt_ledger *lg = tx->lg;
 	struct upd *u = gt_calloc(tx->n ? tx->n : 1, sizeof(*u));
-	struct gt_buf data = GT_BUF_INIT, msg = GT_BUF_INIT;
-	git_signature *sig = NULL;
-	git_tree *tree = NULL;
+	struct gt_buf data = GT_BUF_INIT, msg = GT_BUF_INIT, sig = GT_BUF_INIT;
 	git_oid tree_id;
 	size_t n = 0;
 	int rc = 0, empty;
@@ -703,26 +781,25 @@ static int write_commit(struct gt_txn *tx, git_oid *commit_id)
 				p = gt_buf_cstr(&s->data);
 				len = s->data.len;
 			}
-			if (git_blob_create_from_buffer(&u[n].id, lg->git, p, len) < 0)
-				rc = gt_error_git(GT_EFAIL, "cannot write '%s'", s->path);
+			rc = gt_objbuf_put(lg->objbuf, GIT_OBJECT_BLOB, p, len, &u[n].id);
 		}
 		n++;
 	}
 	if (!rc) {
 		qsort(u, n, sizeof(*u), upd_cmp);
-		rc = build_tree(lg->git, tx->base, u, n, 0, &tree_id, &empty);
+		rc = build_tree(lg, tx->base, u, n, 0, &tree_id, &empty);
 	}
 	/* writing back what was there (a config value set to itself) is no
 	 * change: no commit */
 	if (!rc && tx->base && !git_oid_cmp(&tree_id, git_tree_id(tx->base)))
 		rc = 1;
-	if (rc == 0 && git_tree_lookup(&tree, lg->git, &tree_id) < 0)
-		rc = gt_error_git(GT_EFAIL, "cannot read the new tree");
-	if (rc == 0 && git_signature_now(&sig, gt_ledger_actor(lg), gt_ledger_actor_email(lg)) < 0)
-		rc = gt_error_git(GT_EINVALID, "bad identity '%s'", gt_ledger_actor(lg));
+	if (!rc)
+		rc = signature(&sig, lg);
 	if (!rc) {
-		const git_commit *parents[1] = { lg->commit };
-
+		gt_buf_printf(&msg, "tree %s\n", git_oid_tostr_s(&tree_id));
+		if (lg->has_tip)
+			gt_buf_printf(&msg, "parent %s\n", git_oid_tostr_s(&lg->tip));
+		gt_buf_printf(&msg, "author %s\ncommitter %s\n\n", sig.ptr, sig.ptr);
 		gt_buf_printf(&msg, "%s: %s", tx->opts->command,
 			      tx->summary.len ? tx->summary.ptr : "update");
 		if (tx->nsummaries > 1)
@@ -732,14 +809,11 @@ static int write_commit(struct gt_txn *tx, git_oid *commit_id)
 			gt_buf_printf(&msg, "\n%s", tx->trailers.ptr);
 		if (tx->ntrailers > 64)
 			gt_buf_printf(&msg, "Gt-More: %zu\n", tx->ntrailers - 64);
-		if (git_commit_create(commit_id, lg->git, NULL, sig, sig, NULL, msg.ptr, tree,
-				      lg->has_tip ? 1 : 0, parents) < 0)
-			rc = gt_error_git(GT_EFAIL, "cannot write the commit");
+		rc = gt_objbuf_put(lg->objbuf, GIT_OBJECT_COMMIT, msg.ptr, msg.len, commit_id);
 	}
-	git_signature_free(sig);
-	git_tree_free(tree);
 	gt_buf_release(&data);
 	gt_buf_release(&msg);
+	gt_buf_release(&sig);
 	free(u);
 	return rc;
 }
@@ -811,8 +885,14 @@ int gt_ledger_transact(struct gt_ledger *lg, const struct gt_txn_opts *opts, gt_
 		rc = gt_lock_acquire(&lockfd, lockpath.ptr,
 				     opts->lock_timeout_ms ? opts->lock_timeout_ms : -1);
 	gt_buf_release(&lockpath);
-	if (rc < 0)
+	/* creating a ledger or importing (which writes only a pack) leaves
+	 * the object fan-out ready for the small writes that follow */
+	if (!rc && (opts->bulk || opts->allow_no_ledger))
+		rc = gt_repo_fanout(lg->repo);
+	if (rc < 0) {
+		gt_lock_release(lockfd);
 		return rc;
+	}
 	gt_objbuf_collect(lg->objbuf, 1);
 	for (tx.attempt = 0; tx.attempt < MAX_ATTEMPTS; tx.attempt++) {
 		git_oid commit_id;

@@ -30,6 +30,7 @@ struct obj {
 struct gt_objbuf {
 	git_odb_backend parent;
 	git_odb *odb;
+	git_odb_backend *loose; /* writes loose files directly, no freshen */
 	int collecting;
 	struct obj **buckets;
 	size_t nbuckets;
@@ -68,17 +69,14 @@ static void rehash(struct gt_objbuf *ob)
 	}
 }
 
-static int be_write(git_odb_backend *be, const git_oid *id, const void *data, size_t len,
-		    git_object_t type)
+static void store(struct gt_objbuf *ob, const git_oid *id, const void *data, size_t len,
+		  git_object_t type)
 {
-	struct gt_objbuf *ob = (struct gt_objbuf *)be;
 	struct obj *o;
 	size_t b;
 
-	if (!ob->collecting)
-		return GIT_PASSTHROUGH;
 	if (find(ob, id))
-		return 0;
+		return;
 	o = gt_malloc(sizeof(*o));
 	git_oid_cpy(&o->id, id);
 	o->type = type;
@@ -95,6 +93,25 @@ static int be_write(git_odb_backend *be, const git_oid *id, const void *data, si
 		o->next_in_bucket = ob->buckets[b];
 		ob->buckets[b] = o;
 	}
+}
+
+static int be_write(git_odb_backend *be, const git_oid *id, const void *data, size_t len,
+		    git_object_t type)
+{
+	struct gt_objbuf *ob = (struct gt_objbuf *)be;
+
+	if (!ob->collecting)
+		return GIT_PASSTHROUGH;
+	store(ob, id, data, len, type);
+	return 0;
+}
+
+int gt_objbuf_put(struct gt_objbuf *ob, git_object_t type, const void *data, size_t len,
+		  git_oid *id)
+{
+	if (git_odb_hash(id, data, len, type) < 0)
+		return gt_error_git(GT_EFAIL, "cannot hash object");
+	store(ob, id, data, len, type);
 	return 0;
 }
 
@@ -146,6 +163,8 @@ static void be_free(git_odb_backend *be)
 {
 	struct gt_objbuf *ob = (struct gt_objbuf *)be;
 
+	if (ob->loose)
+		ob->loose->free(ob->loose);
 	gt_objbuf_discard(ob);
 	free(ob->list);
 	free(ob->buckets);
@@ -175,6 +194,14 @@ int gt_objbuf_attach(struct gt_objbuf **out, git_repository *repo)
 	}
 	ob->odb = odb;
 	git_odb_free(odb); /* the repository keeps the odb alive */
+	{
+		struct gt_buf dir = GT_BUF_INIT;
+
+		gt_buf_printf(&dir, "%sobjects", git_repository_commondir(repo));
+		if (git_odb_backend_loose(&ob->loose, dir.ptr, -1, 0, 0, 0) < 0)
+			ob->loose = NULL; /* fall back to writing through the odb */
+		gt_buf_release(&dir);
+	}
 	*out = ob;
 	return 0;
 }
@@ -200,8 +227,10 @@ static int flush_loose(struct gt_objbuf *ob)
 
 	for (size_t i = 0; i < ob->n; i++) {
 		struct obj *o = ob->list[i];
+		int rc = ob->loose ? ob->loose->write(ob->loose, &o->id, o->data, o->len, o->type)
+				   : git_odb_write(&id, ob->odb, o->data, o->len, o->type);
 
-		if (git_odb_write(&id, ob->odb, o->data, o->len, o->type) < 0)
+		if (rc < 0)
 			return gt_error_git(GT_EFAIL, "cannot write object");
 	}
 	return 0;

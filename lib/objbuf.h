@@ -22,6 +22,11 @@ struct gt_objbuf;
 /* The backend is owned by the repository's odb; *out stays valid until the
  * repository is freed. */
 int gt_objbuf_attach(struct gt_objbuf **out, git_repository *repo);
+/* Add an object directly: hash it and keep it, without asking the other
+ * backends whether it exists (libgit2's write path does, and on a miss
+ * rescans the pack directory, for every object).  *id receives its id. */
+int gt_objbuf_put(struct gt_objbuf *ob, git_object_t type, const void *data, size_t len,
+		  git_oid *id);
 /* Start or stop collecting (when off, the backend is invisible). */
 void gt_objbuf_collect(struct gt_objbuf *ob, int on);
 size_t gt_objbuf_count(const struct gt_objbuf *ob);

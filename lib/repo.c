@@ -41,6 +41,33 @@ int gt_git_init(void)
 {
 	if (git_libgit2_init() < 0)
 		return gt_error_git(GT_EFAIL, "cannot initialise libgit2");
+	/*
+	 * A shard tree is ~20 KB at 100k beads, over libgit2's 4 KB default
+	 * tree-cache limit, so without this every bead read re-reads (and
+	 * re-inflates) its shard.  And like git, trust object ids on read:
+	 * hashing every object read doubles read costs; gt-maintain and
+	 * git fsck are where objects get verified.
+	 */
+	git_libgit2_opts(GIT_OPT_SET_CACHE_OBJECT_LIMIT, GIT_OBJECT_TREE, (size_t)1 << 20);
+	git_libgit2_opts(GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION, 0);
+	return 0;
+}
+
+int gt_repo_fanout(const struct gt_repo *r)
+{
+	struct gt_buf p = GT_BUF_INIT;
+
+	for (int i = 0; i < 256; i++) {
+		gt_buf_reset(&p);
+		gt_buf_printf(&p, "%s/objects/%02x", r->common_dir, i);
+		if (mkdir(p.ptr, 0777) < 0 && errno != EEXIST) {
+			int rc = gt_error_errno(GT_EFAIL, "cannot create '%s'", p.ptr);
+
+			gt_buf_release(&p);
+			return rc;
+		}
+	}
+	gt_buf_release(&p);
 	return 0;
 }
 

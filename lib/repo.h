@@ -41,6 +41,12 @@ void gt_repo_free(struct gt_repo *r);
  * name's parent directories) when mkdirs is set. */
 int gt_repo_runtime_path(struct gt_buf *out, const struct gt_repo *r, const char *name, int mkdirs);
 
+/* Create the 256 objects/xx directories up front.  Loose objects land in
+ * them; on a fresh repository (after an import wrote only a pack) each
+ * write would otherwise also create directories, which on ext4 roughly
+ * doubles the cost of a small transaction. */
+int gt_repo_fanout(const struct gt_repo *r);
+
 /* mkdir -p for the parent directories of path. */
 int gt_mkdir_parents(const char *path);
 

@@ -1,4 +1,3 @@
-# shellcheck shell=sh
 # lib.sh - helpers shared by the naive baseline scripts (sourced, not run).
 #
 # The baseline does what a careful shell programmer would do with only the
@@ -6,6 +5,7 @@
 # beads/<2 hex>/<id>.json, shard = first byte of SHA-256 of the root id),
 # but on its own ref so the real ledger stays untouched.
 
+# shellcheck shell=sh
 NAIVE_REF=${NAIVE_REF:-refs/naive/ledger}
 : "${GIT_AUTHOR_NAME:=${GT_AGENT:-naive}}" "${GIT_AUTHOR_EMAIL:=naive@localhost}"
 : "${GIT_COMMITTER_NAME:=$GIT_AUTHOR_NAME}" "${GIT_COMMITTER_EMAIL:=$GIT_AUTHOR_EMAIL}"
