@@ -202,8 +202,8 @@ void gt_cli_print_bead(struct gt_cli *cli, const cJSON *bead)
 	gt_buf_release(&b);
 }
 
-int gt_cli_print_ids(struct gt_cli *cli, struct gt_ledger *lg, const char *const *ids, size_t n,
-		     const char *const *extra_col)
+int gt_cli_print_ids(struct gt_cli *cli, struct gt_ledger *lg, const char *const *ids,
+		     const git_oid *const *blobs, size_t n, const char *const *extra_col)
 {
 	struct gt_table t;
 	struct gt_buf out = GT_BUF_INIT;
@@ -213,7 +213,7 @@ int gt_cli_print_ids(struct gt_cli *cli, struct gt_ledger *lg, const char *const
 	for (size_t i = 0; i < n && !rc; i++) {
 		cJSON *b;
 
-		rc = gt_ledger_read_bead(&b, lg, NULL, ids[i]);
+		rc = gt_ledger_read_bead_blob(&b, lg, blobs ? blobs[i] : NULL, ids[i]);
 		if (rc < 0)
 			break;
 		if (cli->json) {

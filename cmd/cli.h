@@ -119,8 +119,8 @@ void gt_cli_split_list(struct gt_strlist *out, const struct gt_strlist *in, stru
 /* Print one bead: a canonical JSON line with --json, else the human view. */
 void gt_cli_print_bead(struct gt_cli *cli, const cJSON *bead);
 /* Print beads by id from the ledger tip: JSON lines, or a table. */
-int gt_cli_print_ids(struct gt_cli *cli, struct gt_ledger *lg, const char *const *ids, size_t n,
-		     const char *const *extra_col);
+int gt_cli_print_ids(struct gt_cli *cli, struct gt_ledger *lg, const char *const *ids,
+		     const git_oid *const *blobs, size_t n, const char *const *extra_col);
 
 /* Run op on every bead named by the arguments (partial ids resolved) and
  * by --stdin records (ids, or JSON objects with an "id"), all in one

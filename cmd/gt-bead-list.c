@@ -46,6 +46,7 @@ int main(int argc, char **argv)
 	uint32_t *v = NULL;
 	size_t n = 0, shown = 0;
 	const char **out_ids = NULL;
+	const git_oid **blobs = NULL;
 	int rc, nargs;
 	const struct gt_option opts[] = {
 		GT_OPT_LIST('s', "status", &st, "STATUS",
@@ -105,13 +106,15 @@ int main(int argc, char **argv)
 	if ((rc = gt_index_open(&idx, ctx.lg, NULL)) < 0 || (rc = gt_list(&v, &n, idx, &f)) < 0)
 		goto out;
 	out_ids = gt_calloc(n ? n : 1, sizeof(*out_ids));
+	blobs = gt_calloc(n ? n : 1, sizeof(*blobs));
 	for (size_t i = 0; i < n && (!limit || shown < (size_t)limit); i++) {
 		const char *id = gt_index_id(idx, v[i]);
 
 		if (text || title) {
 			cJSON *b;
 
-			if ((rc = gt_ledger_read_bead(&b, ctx.lg, NULL, id)) < 0)
+			if ((rc = gt_ledger_read_bead_blob(&b, ctx.lg, gt_index_oid(idx, v[i]),
+							   id)) < 0)
 				goto out;
 			if (!text_match(b, title, text)) {
 				cJSON_Delete(b);
@@ -119,11 +122,13 @@ int main(int argc, char **argv)
 			}
 			cJSON_Delete(b);
 		}
+		blobs[shown] = gt_index_oid(idx, v[i]);
 		out_ids[shown++] = id;
 	}
-	rc = gt_cli_print_ids(&cli, ctx.lg, out_ids, shown, NULL);
+	rc = gt_cli_print_ids(&cli, ctx.lg, out_ids, blobs, shown, NULL);
 out:
 	free(out_ids);
+	free(blobs);
 	free(v);
 	gt_list_filter_release(&f);
 	gt_strlist_release(&st);

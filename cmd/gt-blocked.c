@@ -21,6 +21,7 @@ int main(int argc, char **argv)
 	struct gt_buf parent = GT_BUF_INIT;
 	const char *parent_in = NULL;
 	const char **ids = NULL;
+	const git_oid **blobs = NULL;
 	char **cols = NULL;
 	uint32_t *v = NULL;
 	size_t n = 0;
@@ -52,12 +53,14 @@ int main(int argc, char **argv)
 	if (limit && n > (size_t)limit)
 		n = (size_t)limit;
 	ids = gt_calloc(n ? n : 1, sizeof(*ids));
+	blobs = gt_calloc(n ? n : 1, sizeof(*blobs));
 	cols = gt_calloc(n ? n : 1, sizeof(*cols));
 	for (size_t i = 0; i < n; i++) {
 		struct gt_strlist by = { 0 };
 		struct gt_buf j = GT_BUF_INIT;
 
 		ids[i] = gt_index_id(idx, v[i]);
+		blobs[i] = gt_index_oid(idx, v[i]);
 		gt_blocked_by(&by, &g, v[i]);
 		gt_buf_addch(&j, '[');
 		for (size_t k = 0; k < by.n; k++) {
@@ -69,12 +72,13 @@ int main(int argc, char **argv)
 		cols[i] = gt_buf_detach(&j);
 		gt_strlist_release(&by);
 	}
-	rc = gt_cli_print_ids(&cli, ctx.lg, ids, n, (const char *const *)cols);
+	rc = gt_cli_print_ids(&cli, ctx.lg, ids, blobs, n, (const char *const *)cols);
 out:
 	for (size_t i = 0; cols && i < n; i++)
 		free(cols[i]);
 	free(cols);
 	free(ids);
+	free(blobs);
 	free(v);
 	gt_graph_release(&g);
 	gt_buf_release(&parent);

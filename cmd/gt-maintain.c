@@ -75,6 +75,7 @@ int main(int argc, char **argv)
 		rc = (int)checked;
 		goto out;
 	}
+	gt_index_clean(ctx.lg);
 	if (rebuild && (rc = gt_index_remove(ctx.lg)) < 0)
 		goto out;
 	if ((rc = gt_index_open(&idx, ctx.lg, NULL)) < 0)

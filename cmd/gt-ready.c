@@ -25,6 +25,7 @@ int main(int argc, char **argv)
 	const char *prio = NULL, *parent_in = NULL;
 	char *patterns = NULL;
 	const char **ids = NULL;
+	const git_oid **blobs = NULL;
 	uint32_t *v = NULL;
 	size_t n = 0;
 	long limit = 100;
@@ -82,11 +83,15 @@ int main(int argc, char **argv)
 	    (rc = gt_ready(&v, &n, &g, &o)) < 0)
 		goto out;
 	ids = gt_calloc(n ? n : 1, sizeof(*ids));
-	for (size_t i = 0; i < n; i++)
+	blobs = gt_calloc(n ? n : 1, sizeof(*blobs));
+	for (size_t i = 0; i < n; i++) {
 		ids[i] = gt_index_id(idx, v[i]);
-	rc = gt_cli_print_ids(&cli, ctx.lg, ids, n, NULL);
+		blobs[i] = gt_index_oid(idx, v[i]);
+	}
+	rc = gt_cli_print_ids(&cli, ctx.lg, ids, blobs, n, NULL);
 out:
 	free(ids);
+	free(blobs);
 	free(v);
 	free(patterns);
 	gt_graph_release(&g);

@@ -11,13 +11,9 @@
 #include "error.h"
 #include "banned.h"
 
-struct vids {
-	uint16_t blocks, cond, waits, parent;
-};
-
-static struct vids vocab_ids(const struct gt_index *idx)
+static struct gt_graph_vids vocab_ids(const struct gt_index *idx)
 {
-	struct vids v = {
+	struct gt_graph_vids v = {
 		gt_index_vocab_find(idx, "blocks"),
 		gt_index_vocab_find(idx, "conditional-blocks"),
 		gt_index_vocab_find(idx, "waits-for"),
@@ -44,12 +40,12 @@ static int waits_blocks(const struct gt_graph *g, const struct gt_iedge *e)
 	uint32_t s = e->spawner ? gt_index_find(g->idx, gt_index_str(g->idx, e->spawner))
 				: gt_index_ref(g->idx, e->target);
 
-	if (s == GT_IREF_NONE || !g->pending[s])
+	if (s == GT_IREF_NONE || !g->pending || !g->pending[s])
 		return 0;
 	return !(e->gate == 1 && g->done[s] > 0);
 }
 
-static int direct_block(const struct gt_graph *g, const struct vids *v, uint32_t r)
+static int direct_block(const struct gt_graph *g, const struct gt_graph_vids *v, uint32_t r)
 {
 	const struct gt_irec *rec = &g->idx->recs[r];
 
@@ -65,19 +61,21 @@ static int direct_block(const struct gt_graph *g, const struct vids *v, uint32_t
 	return 0;
 }
 
-/* 0 unknown, 1 visiting, 2 not blocked, 3 blocked */
-static int resolve_blocked(struct gt_graph *g, const struct vids *v, uint8_t *state, uint32_t r,
-			   int depth)
+/* Whether r is blocked, worked out on first need and remembered: a query
+ * for ready work only ever looks at open beads and their ancestors.
+ * state: 0 unknown, 1 visiting, 2 not blocked, 3 blocked. */
+static int resolve_blocked(struct gt_graph *g, uint32_t r, int depth)
 {
 	const struct gt_irec *rec = &g->idx->recs[r];
+	const struct gt_graph_vids *v = &g->v;
 	int res = 0;
 
-	if (state[r] >= 2)
-		return state[r] == 3;
-	if (state[r] == 1 || depth > 1000)
+	if (g->state[r] >= 2)
+		return g->state[r] == 3;
+	if (g->state[r] == 1 || depth > 1000)
 		return 0; /* a parent cycle: do not block through it */
-	state[r] = 1;
-	if (g->direct[r]) {
+	g->state[r] = 1;
+	if (direct_block(g, v, r)) {
 		res = 1;
 	} else {
 		for (uint32_t k = 0; k < rec->nedges && !res; k++) {
@@ -87,38 +85,44 @@ static int resolve_blocked(struct gt_graph *g, const struct vids *v, uint8_t *st
 			if (e->type != v->parent)
 				continue;
 			p = gt_index_ref(g->idx, e->target);
-			if (p != GT_IREF_NONE && resolve_blocked(g, v, state, p, depth + 1))
+			if (p != GT_IREF_NONE && resolve_blocked(g, p, depth + 1))
 				res = 1;
 		}
 	}
-	state[r] = res ? 3 : 2;
+	g->state[r] = res ? 3 : 2;
 	return res;
+}
+
+int gt_graph_blocked(struct gt_graph *g, uint32_t r)
+{
+	return resolve_blocked(g, r, 0);
 }
 
 int gt_graph_compute(struct gt_graph *g, const struct gt_index *idx)
 {
-	struct vids v = vocab_ids(idx);
+	struct gt_graph_vids v = vocab_ids(idx);
 	uint32_t n = idx->nrecs;
-	uint8_t *state;
 
 	memset(g, 0, sizeof(*g));
 	g->idx = idx;
+	g->v = v;
 	g->cls = gt_calloc(idx->nvocab ? idx->nvocab : 1, 1);
+	g->internal = gt_calloc(idx->nvocab ? idx->nvocab : 1, 1);
 	for (uint32_t i = 0; i < idx->nvocab; i++) {
 		const char *s = gt_index_vocab(idx, (uint16_t)i);
 
+		g->internal[i] = (uint8_t)gt_type_internal(s);
 		g->cls[i] = !strcmp(s, "open")	      ? GT_CLS_OPEN
 			    : !strcmp(s, "closed")    ? GT_CLS_CLOSED
 			    : !strcmp(s, "tombstone") ? GT_CLS_TOMBSTONE
 			    : !strcmp(s, "pinned")    ? GT_CLS_PINNED
 						      : GT_CLS_OTHER;
 	}
-	g->blocked = gt_calloc(n ? n : 1, 1);
-	g->direct = gt_calloc(n ? n : 1, 1);
-	g->pending = gt_calloc(n ? n : 1, sizeof(uint32_t));
-	g->done = gt_calloc(n ? n : 1, sizeof(uint32_t));
-	/* children per parent, for waits-for gates */
+	g->state = gt_calloc(n ? n : 1, 1);
+	/* children per parent, for waits-for gates (only if any exist) */
 	if (v.waits != 0xffff && v.parent != 0xffff) {
+		g->pending = gt_calloc(n ? n : 1, sizeof(uint32_t));
+		g->done = gt_calloc(n ? n : 1, sizeof(uint32_t));
 		for (uint32_t r = 0; r < n; r++) {
 			const struct gt_irec *rec = &idx->recs[r];
 			uint8_t c = gt_graph_class(g, r);
@@ -139,20 +143,14 @@ int gt_graph_compute(struct gt_graph *g, const struct gt_index *idx)
 			}
 		}
 	}
-	for (uint32_t r = 0; r < n; r++)
-		g->direct[r] = (uint8_t)direct_block(g, &v, r);
-	state = gt_calloc(n ? n : 1, 1);
-	for (uint32_t r = 0; r < n; r++)
-		g->blocked[r] = (uint8_t)resolve_blocked(g, &v, state, r, 0);
-	free(state);
 	return 0;
 }
 
 void gt_graph_release(struct gt_graph *g)
 {
 	free(g->cls);
-	free(g->blocked);
-	free(g->direct);
+	free(g->internal);
+	free(g->state);
 	free(g->pending);
 	free(g->done);
 	memset(g, 0, sizeof(*g));
@@ -228,7 +226,7 @@ static int by_created(const struct gt_irec *a, const struct gt_irec *b)
 
 static int by_updated(const struct gt_irec *a, const struct gt_irec *b)
 {
-	return -cmp_i64(a->updated, b->updated);
+	return -cmp_i64(a->updated, b->updated); /* seconds; ties: id */
 }
 
 static int by_id(const struct gt_irec *a, const struct gt_irec *b)
@@ -260,6 +258,47 @@ static int cmp_recs(const void *pa, const void *pb)
 	if (!c)
 		c = strcmp(gt_index_str(sort_idx, a->id), gt_index_str(sort_idx, b->id));
 	return sort_reverse ? -c : c;
+}
+
+/* Leave the k first of v[0..n) (by cmp_recs) sorted in v[0..k), in
+ * O(n log k): a max-heap of the k best so far.  Returns how many. */
+static void sift(uint32_t *h, size_t k, size_t i)
+{
+	for (;;) {
+		size_t l = 2 * i + 1, r = l + 1, m = i;
+
+		if (l < k && cmp_recs(&h[l], &h[m]) > 0)
+			m = l;
+		if (r < k && cmp_recs(&h[r], &h[m]) > 0)
+			m = r;
+		if (m == i)
+			return;
+		{
+			uint32_t t = h[i];
+
+			h[i] = h[m];
+			h[m] = t;
+		}
+		i = m;
+	}
+}
+
+static size_t top_k(uint32_t *v, size_t n, size_t k)
+{
+	if (!k || k >= n) {
+		qsort(v, n, sizeof(*v), cmp_recs);
+		return n;
+	}
+	for (size_t i = k / 2; i-- > 0;)
+		sift(v, k, i);
+	for (size_t i = k; i < n; i++) {
+		if (cmp_recs(&v[i], &v[0]) < 0) {
+			v[0] = v[i];
+			sift(v, k, 0);
+		}
+	}
+	qsort(v, k, sizeof(*v), cmp_recs);
+	return k;
 }
 
 static int pick_key(const char *key)
@@ -345,7 +384,7 @@ static int deferred(const struct gt_graph *g, uint32_t r, int64_t now, uint16_t 
 {
 	const struct gt_irec *rec = &g->idx->recs[r];
 
-	if (rec->defer_until > now)
+	if ((int64_t)rec->defer_until * 1000000000LL > now)
 		return 1;
 	for (uint32_t k = 0; k < rec->nedges; k++) {
 		const struct gt_iedge *e = &g->idx->edges[rec->edges + k];
@@ -354,13 +393,13 @@ static int deferred(const struct gt_graph *g, uint32_t r, int64_t now, uint16_t 
 		if (e->type != parent)
 			continue;
 		p = gt_index_ref(g->idx, e->target);
-		if (p != GT_IREF_NONE && g->idx->recs[p].defer_until > now)
+		if (p != GT_IREF_NONE && (int64_t)g->idx->recs[p].defer_until * 1000000000LL > now)
 			return 1;
 	}
 	return 0;
 }
 
-int gt_ready(uint32_t **out, size_t *n, const struct gt_graph *g, const struct gt_ready_opts *o)
+int gt_ready(uint32_t **out, size_t *n, struct gt_graph *g, const struct gt_ready_opts *o)
 {
 	const struct gt_index *idx = g->idx;
 	uint16_t parent_t = gt_index_vocab_find(idx, "parent-child");
@@ -388,13 +427,13 @@ int gt_ready(uint32_t **out, size_t *n, const struct gt_graph *g, const struct g
 		const char *id = gt_index_str(idx, rec->id);
 		int ok = 1;
 
-		if (gt_graph_class(g, r) != GT_CLS_OPEN || g->blocked[r] ||
+		if (gt_graph_class(g, r) != GT_CLS_OPEN ||
 		    (rec->flags & (GT_IF_PINNED | GT_IF_EPHEMERAL)))
 			continue;
 		if (o->types.n)
 			ok = in_strlist(&o->types, type);
 		else
-			ok = !gt_type_internal(type) && !id_excluded(id, patterns);
+			ok = !g->internal[rec->type] && !id_excluded(id, patterns);
 		if (!ok || (!o->include_deferred && deferred(g, r, o->now, parent_t)))
 			continue;
 		if (o->priority >= 0 && rec->priority != o->priority)
@@ -412,20 +451,20 @@ int gt_ready(uint32_t **out, size_t *n, const struct gt_graph *g, const struct g
 		}
 		if (!ok || (anc != GT_IREF_NONE && !gt_graph_descends(g, r, anc)))
 			continue;
+		if (gt_graph_blocked(g, r)) /* last: the dearest test */
+			continue;
 		v[cnt++] = r;
 	}
 	sort_idx = idx;
 	sort_reverse = 0;
 	hybrid_cut = o->now - 48LL * 3600 * 1000000000LL;
-	qsort(v, cnt, sizeof(*v), cmp_recs);
-	if (o->limit > 0 && cnt > (size_t)o->limit)
-		cnt = (size_t)o->limit;
+	cnt = top_k(v, cnt, o->limit > 0 ? (size_t)o->limit : 0);
 	*out = v;
 	*n = cnt;
 	return 0;
 }
 
-int gt_blocked(uint32_t **out, size_t *n, const struct gt_graph *g, const char *parent)
+int gt_blocked(uint32_t **out, size_t *n, struct gt_graph *g, const char *parent)
 {
 	const struct gt_index *idx = g->idx;
 	uint32_t anc = GT_IREF_NONE, *v;
@@ -440,7 +479,7 @@ int gt_blocked(uint32_t **out, size_t *n, const struct gt_graph *g, const char *
 	}
 	v = gt_malloc((idx->nrecs ? idx->nrecs : 1) * sizeof(*v));
 	for (uint32_t r = 0; r < idx->nrecs; r++) {
-		if (!g->blocked[r] ||
+		if (!gt_graph_blocked(g, r) ||
 		    (gt_graph_class(g, r) & (GT_CLS_CLOSED | GT_CLS_TOMBSTONE | GT_CLS_PINNED)))
 			continue;
 		if (anc != GT_IREF_NONE && !gt_graph_descends(g, r, anc))
@@ -456,9 +495,9 @@ int gt_blocked(uint32_t **out, size_t *n, const struct gt_graph *g, const char *
 	return 0;
 }
 
-void gt_blocked_by(struct gt_strlist *out, const struct gt_graph *g, uint32_t r)
+void gt_blocked_by(struct gt_strlist *out, struct gt_graph *g, uint32_t r)
 {
-	struct vids v = vocab_ids(g->idx);
+	struct gt_graph_vids v = vocab_ids(g->idx);
 	const struct gt_irec *rec = &g->idx->recs[r];
 
 	for (uint32_t k = 0; k < rec->nedges; k++) {
@@ -475,7 +514,7 @@ void gt_blocked_by(struct gt_strlist *out, const struct gt_graph *g, uint32_t r)
 		const struct gt_iedge *e = &g->idx->edges[rec->edges + k];
 		uint32_t p = gt_index_ref(g->idx, e->target);
 
-		if (e->type == v.parent && p != GT_IREF_NONE && g->blocked[p])
+		if (e->type == v.parent && p != GT_IREF_NONE && gt_graph_blocked(g, p))
 			gt_strlist_push(out, gt_index_str(g->idx, e->target_id));
 	}
 }

@@ -24,13 +24,19 @@
 #include "index.h"
 #include "options.h"
 
+/* vocabulary indexes of the edge types that matter (0xffff: none) */
+struct gt_graph_vids {
+	uint16_t blocks, cond, waits, parent;
+};
+
 struct gt_graph {
 	const struct gt_index *idx;
 	uint8_t *cls;	   /* per vocabulary entry: status class */
-	uint8_t *blocked;  /* per record */
-	uint8_t *direct;   /* per record: blocked by its own edges */
-	uint32_t *pending; /* per record: children not done */
-	uint32_t *done;	   /* per record: children closed */
+	uint8_t *internal; /* per vocabulary entry: an internal type */
+	uint8_t *state;	   /* per record: blocked? worked out on need */
+	uint32_t *pending; /* per record: children not done (waits-for) */
+	uint32_t *done;	   /* per record: children closed (waits-for) */
+	struct gt_graph_vids v;
 };
 
 enum {
@@ -62,14 +68,16 @@ struct gt_ready_opts {
 
 void gt_ready_opts_init(struct gt_ready_opts *o);
 /* Ready records in order; *out is malloc'd. GT_EUSAGE for a bad sort. */
-int gt_ready(uint32_t **out, size_t *n, const struct gt_graph *g, const struct gt_ready_opts *o);
+int gt_ready(uint32_t **out, size_t *n, struct gt_graph *g, const struct gt_ready_opts *o);
 
 /* Blocked records (not closed, tombstoned or pinned), by priority then
  * newest.  For each, gt_blocked_by() lists the blockers. */
-int gt_blocked(uint32_t **out, size_t *n, const struct gt_graph *g, const char *parent);
+int gt_blocked(uint32_t **out, size_t *n, struct gt_graph *g, const char *parent);
 /* Ids that block rec directly (open blocks/conditional-blocks/waits-for
  * targets), or its blocked parents when blocked only through them. */
-void gt_blocked_by(struct gt_strlist *out, const struct gt_graph *g, uint32_t rec);
+void gt_blocked_by(struct gt_strlist *out, struct gt_graph *g, uint32_t rec);
+/* Whether rec is blocked (worked out on first need, remembered). */
+int gt_graph_blocked(struct gt_graph *g, uint32_t rec);
 
 /* Whether rec descends from anc through parent-child edges. */
 int gt_graph_descends(const struct gt_graph *g, uint32_t rec, uint32_t anc);

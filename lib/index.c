@@ -2,25 +2,36 @@
  * index.c - building, refreshing, saving and loading the query index.
  *
  * The file is the in-memory image: a header, then the record, edge, label
- * and vocabulary arrays, then the string pool, in host byte order (the
- * header records the byte order and record size, and any mismatch means
- * "rebuild").  Loading is one read().
+ * and vocabulary arrays, the string pool, and last each record's blob id,
+ * in host byte order (the header records the byte order and record size,
+ * and any mismatch means "rebuild").  Loading maps the file: queries touch
+ * the arrays they need, and the blob ids only of the beads they print.
+ * A checksum over everything before the blob ids catches a damaged file;
+ * a damaged blob id cannot show the wrong bead, because whoever reads a
+ * bead by blob id checks the id inside it.
  *
  * Refresh: the new index starts from the old string pool and vocabulary
  * (their offsets stay valid), copies the records of unchanged shards,
- * merges old and new entries of changed shards (copying a record whose
- * blob id did not change, parsing the blob otherwise), then fixes edge
- * targets: positions in changed shards are remapped, and edges whose
- * target was missing are looked up again if the target's shard changed.
+ * merges the old records of a changed shard with its new tree by name
+ * (copying a record whose blob id did not change, parsing the blob
+ * otherwise), then fixes edge targets: positions in changed shards are
+ * remapped, and edges whose target was missing are looked up again if
+ * the target's shard changed.
  */
 #include "index.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <stddef.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "bead.h"
@@ -30,16 +41,17 @@
 #include "map.h"
 #include "banned.h"
 
-#define MAGIC  "GTIDX03\n"
+#define MAGIC  "GTIDX05\n"
 #define ENDIAN 0x01020304u
 
 struct file_hdr {
 	char magic[8];
+	uint64_t checksum; /* of the bytes after this field, up to the blob ids */
 	uint32_t endian;
 	uint32_t rec_size;
-	uint64_t checksum; /* over the whole file with this field zero */
 	uint8_t beads_tree[GIT_OID_RAWSZ];
-	uint32_t nrecs, nedges, nlabels, nvocab, pool_len, reserved;
+	uint32_t nrecs, nedges, nlabels, nvocab, pool_len;
+	uint32_t pool_base; /* pool size after the last compaction */
 	uint8_t shard_oid[256][GIT_OID_RAWSZ];
 	uint32_t shard_start[257];
 };
@@ -49,6 +61,9 @@ struct file_hdr {
 struct builder {
 	struct gt_irec *recs;
 	size_t nrecs, arecs;
+	git_oid *oids; /* blob id per record */
+	size_t aoids;
+	uint32_t pool_base;
 	struct gt_iedge *edges;
 	size_t nedges, aedges;
 	uint32_t *labels;
@@ -115,10 +130,12 @@ static uint16_t vocab(struct builder *b, const char *s)
 	return (uint16_t)b->nvocab++;
 }
 
-static struct gt_irec *new_rec(struct builder *b)
+static struct gt_irec *new_rec(struct builder *b, const git_oid *blob)
 {
 	GT_ALLOC_GROW(b->recs, b->nrecs + 1, b->arecs);
+	GT_ALLOC_GROW(b->oids, b->nrecs + 1, b->aoids);
 	memset(&b->recs[b->nrecs], 0, sizeof(b->recs[0]));
+	git_oid_cpy(&b->oids[b->nrecs], blob);
 	return &b->recs[b->nrecs++];
 }
 
@@ -142,6 +159,14 @@ static int64_t time_of(const char *s)
 	int64_t ns;
 
 	return s && *s && gt_time_parse(s, &ns) == 0 ? ns : 0;
+}
+
+/* seconds, clamped into 0..UINT32_MAX (0 = none or before 1970) */
+static uint32_t secs_of(const char *s)
+{
+	int64_t ns = time_of(s), sec = ns / 1000000000LL;
+
+	return sec <= 0 ? 0 : sec > (int64_t)UINT32_MAX ? UINT32_MAX : (uint32_t)sec;
 }
 
 /* waits-for metadata: an object, or (Beads) a string holding JSON */
@@ -230,10 +255,10 @@ static void parse_labels(struct builder *b, struct gt_irec *r, struct gt_jscan *
 
 /* One bead blob -> one record.  The id comes from the file name, so the
  * record order always matches the tree. */
-static void parse_bead(struct builder *b, const char *id, size_t idlen, const char *data,
-		       size_t len)
+static void parse_bead(struct builder *b, const git_oid *blob, const char *id, size_t idlen,
+		       const char *data, size_t len)
 {
-	struct gt_irec *r = new_rec(b);
+	struct gt_irec *r = new_rec(b, blob);
 	struct gt_jscan s;
 	const char *k;
 	size_t kl;
@@ -269,10 +294,10 @@ static void parse_bead(struct builder *b, const char *id, size_t idlen, const ch
 				r->created = time_of(b->tmp.ptr);
 		} else if (KEY("updated_at")) {
 			if (gt_jscan_string(&s, &b->tmp) == 0)
-				r->updated = time_of(b->tmp.ptr);
+				r->updated = secs_of(b->tmp.ptr);
 		} else if (KEY("defer_until")) {
 			if (gt_jscan_string(&s, &b->tmp) == 0)
-				r->defer_until = time_of(b->tmp.ptr);
+				r->defer_until = secs_of(b->tmp.ptr);
 		} else if (KEY("pinned") || KEY("ephemeral") || KEY("is_template")) {
 			uint8_t flag = KEY("pinned")	  ? GT_IF_PINNED
 				       : KEY("ephemeral") ? GT_IF_EPHEMERAL
@@ -294,7 +319,7 @@ static void parse_bead(struct builder *b, const char *id, size_t idlen, const ch
 static void copy_rec(struct builder *b, const struct gt_index *old, uint32_t i)
 {
 	const struct gt_irec *o = &old->recs[i];
-	struct gt_irec *r = new_rec(b);
+	struct gt_irec *r = new_rec(b, &old->oids[i]);
 
 	*r = *o;
 	r->edges = (uint32_t)b->nedges;
@@ -305,80 +330,183 @@ static void copy_rec(struct builder *b, const struct gt_index *old, uint32_t i)
 		new_label(b, old->labels[o->labels + l]);
 }
 
-static int name_to_id(const char *name, size_t *idlen)
+/* Records [from, to) of old, whose edges and labels are contiguous in
+ * record order, copied as three blocks. */
+static void copy_range(struct builder *b, const struct gt_index *old, uint32_t from, uint32_t to)
 {
-	size_t n = strlen(name);
+	uint32_t e0, e1, l0, l1, n = to - from;
 
-	if (n <= 5 || strcmp(name + n - 5, ".json"))
-		return -1;
-	*idlen = n - 5;
-	return 0;
+	if (!n)
+		return;
+	e0 = old->recs[from].edges;
+	e1 = old->recs[to - 1].edges + old->recs[to - 1].nedges;
+	l0 = old->recs[from].labels;
+	l1 = old->recs[to - 1].labels + old->recs[to - 1].nlabels;
+	for (uint32_t i = from + 1; i < to; i++) {
+		const struct gt_irec *p = &old->recs[i - 1], *r = &old->recs[i];
+
+		if (r->edges != p->edges + p->nedges || r->labels != p->labels + p->nlabels) {
+			for (uint32_t k = from; k < to; k++) /* not contiguous: one by one */
+				copy_rec(b, old, k);
+			return;
+		}
+	}
+	GT_ALLOC_GROW(b->recs, b->nrecs + n, b->arecs);
+	GT_ALLOC_GROW(b->oids, b->nrecs + n, b->aoids);
+	GT_ALLOC_GROW(b->edges, b->nedges + (e1 - e0), b->aedges);
+	GT_ALLOC_GROW(b->edge_new, b->nedges + (e1 - e0), b->aedge_new);
+	GT_ALLOC_GROW(b->labels, b->nlabels + (l1 - l0), b->alabels);
+	memcpy(b->recs + b->nrecs, old->recs + from, n * sizeof(*b->recs));
+	memcpy(b->oids + b->nrecs, old->oids + from, n * sizeof(*b->oids));
+	for (uint32_t i = 0; i < n; i++) {
+		b->recs[b->nrecs + i].edges += (uint32_t)b->nedges - e0;
+		b->recs[b->nrecs + i].labels += (uint32_t)b->nlabels - l0;
+	}
+	memcpy(b->edges + b->nedges, old->edges + e0, (e1 - e0) * sizeof(*b->edges));
+	memset(b->edge_new + b->nedges, 0, e1 - e0);
+	memcpy(b->labels + b->nlabels, old->labels + l0, (l1 - l0) * sizeof(*b->labels));
+	b->nrecs += n;
+	b->nedges += e1 - e0;
+	b->nlabels += l1 - l0;
 }
 
-static int parse_entry(struct builder *b, git_odb *odb, const git_tree_entry *e)
-{
-	const char *name = git_tree_entry_name(e);
-	git_odb_object *obj;
-	size_t idlen;
+/* One entry of a raw tree object: "<octal mode> <name>\0<20-byte id>". */
+struct rawent {
+	const char *name; /* NUL-terminated in the object */
+	size_t len;
+	unsigned mode;
+	const git_oid *id;
+};
 
-	if (git_tree_entry_type(e) != GIT_OBJECT_BLOB || name_to_id(name, &idlen) < 0)
+/* 1 and the next entry, 0 at the end, -1 when the object is malformed */
+static int raw_next(const char **p, const char *end, struct rawent *e)
+{
+	const char *q = *p, *nul;
+
+	if (q >= end)
 		return 0;
-	if (git_odb_read(&obj, odb, git_tree_entry_id(e)) < 0)
-		return gt_error_git(GT_EFAIL, "cannot read bead '%s'", name);
-	parse_bead(b, name, idlen, git_odb_object_data(obj), git_odb_object_size(obj));
+	e->mode = 0;
+	for (; q < end && *q >= '0' && *q <= '7'; q++)
+		e->mode = e->mode * 8 + (unsigned)(*q - '0');
+	if (q >= end || *q != ' ')
+		return -1;
+	e->name = ++q;
+	nul = memchr(q, '\0', (size_t)(end - q));
+	if (!nul || end - nul < 1 + GIT_OID_RAWSZ)
+		return -1;
+	e->len = (size_t)(nul - q);
+	e->id = (const git_oid *)(const void *)(nul + 1);
+	*p = nul + 1 + GIT_OID_RAWSZ;
+	return 1;
+}
+
+static int parse_entry(struct builder *b, git_odb *odb, const struct rawent *e)
+{
+	git_odb_object *obj;
+
+	if (git_odb_read(&obj, odb, e->id) < 0)
+		return gt_error_git(GT_EFAIL, "cannot read bead '%s'", e->name);
+	parse_bead(b, e->id, e->name, e->len - 5, git_odb_object_data(obj),
+		   git_odb_object_size(obj));
 	git_odb_object_free(obj);
 	return 0;
 }
 
-/* Rebuild shard s from its new tree, reusing old records whose blob is
- * unchanged.  remap[j] receives the new position of old position j. */
-static int build_shard(struct builder *b, git_repository *git, git_odb *odb,
-		       const struct gt_index *old, int s, git_tree *newt, uint32_t **remap)
+static int cmp_id_name(const char *id, const char *name);
+
+/* Copy old records [from, to) and note their new positions. */
+static void copy_run(struct builder *b, const struct gt_index *old, uint32_t from, uint32_t to,
+		     uint32_t ostart, uint32_t base, uint32_t *remap)
 {
-	git_tree *oldt = NULL;
-	size_t nn = newt ? git_tree_entrycount(newt) : 0, no = 0, i = 0, j = 0;
-	uint32_t base = (uint32_t)b->nrecs, ostart = 0;
-	int rc = 0;
+	uint32_t at = (uint32_t)b->nrecs - base;
+
+	copy_range(b, old, from, to);
+	for (uint32_t k = from; k < to; k++)
+		remap[k - ostart] = at + (k - from);
+}
+
+/* Rebuild shard s from its new tree (raw object data), reusing old records
+ * whose blob is unchanged (the old index knows each record's blob id, so
+ * the old tree is not needed); runs of unchanged records are copied as
+ * blocks.  remap[j] receives the new position of old position j. */
+static int build_shard(struct builder *b, git_odb *odb, const struct gt_index *old, int s,
+		       const char *tree, size_t tree_len, uint32_t **remap)
+{
+	const char *p = tree, *end = tree + tree_len;
+	uint32_t base = (uint32_t)b->nrecs, ostart = 0, oend = 0, j, run = 0;
+	struct rawent e;
+	int have, rc = 0, in_run = 0;
 
 	*remap = NULL;
 	b->shards++;
-	if (old && !git_oid_is_zero(&old->shard_oid[s]) &&
-	    git_tree_lookup(&oldt, git, &old->shard_oid[s]) == 0) {
-		no = git_tree_entrycount(oldt);
+	if (old) {
 		ostart = old->shard_start[s];
-		/* only trust it if it matches what the old index holds */
-		if (old->shard_start[s + 1] - ostart != no) {
-			git_tree_free(oldt);
-			oldt = NULL;
-			no = 0;
-		}
+		oend = old->shard_start[s + 1];
 	}
-	git_error_clear();
-	if (no)
-		*remap = gt_malloc(no * sizeof(**remap));
-	while ((i < nn || j < no) && !rc) {
-		const git_tree_entry *ne = i < nn ? git_tree_entry_byindex(newt, i) : NULL;
-		const git_tree_entry *oe = j < no ? git_tree_entry_byindex(oldt, j) : NULL;
-		int cmp = !ne	? 1
-			  : !oe ? -1
-				: strcmp(git_tree_entry_name(ne), git_tree_entry_name(oe));
-		size_t before = b->nrecs;
+	if (oend > ostart)
+		*remap = gt_malloc((oend - ostart) * sizeof(**remap));
+	j = ostart;
+	have = tree ? raw_next(&p, end, &e) : 0;
+	while ((have > 0 || j < oend) && !rc) {
+		size_t before;
+		int cmp;
 
-		if (cmp > 0) {
-			(*remap)[j++] = GT_IREF_NONE;
+		if (have > 0 && ((e.mode & 0170000) != 0100000 || e.len <= 5 ||
+				 memcmp(e.name + e.len - 5, ".json", 5))) {
+			have = raw_next(&p, end, &e); /* not a bead file: not indexed */
 			continue;
 		}
-		if (cmp == 0 && !git_oid_cmp(git_tree_entry_id(ne), git_tree_entry_id(oe)))
-			copy_rec(b, old, ostart + (uint32_t)j);
-		else
-			rc = parse_entry(b, odb, ne);
-		if (cmp == 0)
-			(*remap)[j++] =
+		cmp = have <= 0	  ? 1
+		      : j >= oend ? -1
+				  : -cmp_id_name(old->pool + old->recs[j].id, e.name);
+		if (cmp == 0 && !git_oid_cmp(e.id, &old->oids[j])) {
+			if (!in_run) {
+				run = j;
+				in_run = 1;
+			}
+			j++;
+			have = raw_next(&p, end, &e);
+			continue;
+		}
+		if (in_run) {
+			copy_run(b, old, run, j, ostart, base, *remap);
+			in_run = 0;
+		}
+		if (cmp > 0) {
+			(*remap)[j++ - ostart] = GT_IREF_NONE;
+			continue;
+		}
+		before = b->nrecs;
+		rc = parse_entry(b, odb, &e);
+		if (cmp == 0) {
+			(*remap)[j - ostart] =
 				b->nrecs > before ? (uint32_t)(before - base) : GT_IREF_NONE;
-		i++;
+			j++;
+		}
+		have = raw_next(&p, end, &e);
 	}
-	git_tree_free(oldt);
+	if (in_run && !rc)
+		copy_run(b, old, run, j, ostart, base, *remap);
+	if (have < 0 && !rc)
+		rc = gt_error_set(GT_EFAIL, "shard %02x: malformed tree", s);
 	return rc;
+}
+
+/* git tree order of "<id>.json" against a tree entry name */
+static int cmp_id_name(const char *id, const char *name)
+{
+	static const char sfx[] = ".json";
+	int k = 0;
+
+	for (;; id += *id ? 1 : 0, name++) {
+		unsigned char ca = *id ? (unsigned char)*id : (unsigned char)sfx[k++];
+		unsigned char cb = (unsigned char)*name;
+
+		if (ca != cb)
+			return ca < cb ? -1 : 1;
+		if (!ca)
+			return 0;
+	}
 }
 
 /* git tree order of "<a>.json" against "<b>.json" */
@@ -476,6 +604,11 @@ static void compact(struct builder *b)
 	size_t live = 1;
 	const char *op = b->pool.ptr;
 
+	/* counting the live strings walks everything: only look when the
+	 * pool has doubled since it was last compact */
+	if (b->pool_base && b->pool.len <= 2 * (size_t)b->pool_base + 65536)
+		return;
+
 #define LIVE(off) (live += (off) ? strlen(op + (off)) + 1 : 0)
 	for (size_t i = 0; i < b->nrecs; i++) {
 		LIVE(b->recs[i].id);
@@ -492,6 +625,7 @@ static void compact(struct builder *b)
 #undef LIVE
 	if (b->pool.len <= 2 * live + 65536)
 		return;
+	b->pool_base = 0; /* set from the new pool below */
 	gt_buf_addch(&np, '\0');
 #define MOVE(field)                                                                 \
 	do {                                                                        \
@@ -526,11 +660,13 @@ static void compact(struct builder *b)
 	gt_map_release(&b->intern);
 	gt_buf_release(&b->pool);
 	b->pool = np;
+	b->pool_base = (uint32_t)np.len;
 }
 
 static void builder_release(struct builder *b)
 {
 	free(b->recs);
+	free(b->oids);
 	free(b->edges);
 	free(b->labels);
 	free(b->vocab);
@@ -545,54 +681,131 @@ static void builder_release(struct builder *b)
 	free(b->owned);
 }
 
-/* A fast checksum of the image (four independent lanes of a 64-bit
- * multiply-xorshift), so a file damaged on disk is rebuilt rather than
- * trusted: ~1 ms for the 8 MB index of 100k beads. */
-static uint64_t checksum(const char *p, size_t len)
+/* A Fletcher-style checksum (two running 64-bit sums of 32-bit words):
+ * about 1 cycle per 4 bytes, enough to catch a damaged file.  It covers
+ * the image after the checksum field, up to the blob ids.  Streaming, so
+ * a file written in pieces is summed as it is written. */
+struct csum {
+	uint64_t a, b, len;
+	unsigned char part[4];
+	int np;
+};
+
+static void csum_init(struct csum *c)
 {
-	uint64_t h[4] = { 0x243f6a8885a308d3ULL, 0x13198a2e03707344ULL, 0xa4093822299f31d0ULL,
-			  0x082efa98ec4e6c89ULL };
-	const uint64_t k = 0x9e3779b97f4a7c15ULL;
+	c->a = 1;
+	c->b = 0;
+	c->len = 0;
+	c->np = 0;
+}
+
+static void csum_add(struct csum *c, const void *data, size_t len)
+{
+	const unsigned char *p = data;
 	size_t i = 0;
 
-	for (; i + 32 <= len; i += 32) {
-		for (int l = 0; l < 4; l++) {
-			uint64_t w;
+	c->len += len;
+	while (c->np && i < len) {
+		c->part[c->np++] = p[i++];
+		if (c->np == 4) {
+			uint32_t w;
 
-			memcpy(&w, p + i + 8 * l, 8);
-			h[l] = (h[l] ^ w) * k;
-			h[l] ^= h[l] >> 29;
+			memcpy(&w, c->part, 4);
+			c->a += w;
+			c->b += c->a;
+			c->np = 0;
 		}
 	}
+	for (; i + 4 <= len; i += 4) {
+		uint32_t w;
+
+		memcpy(&w, p + i, 4);
+		c->a += w;
+		c->b += c->a;
+	}
 	for (; i < len; i++)
-		h[0] = ((h[0] ^ (unsigned char)p[i]) * k) ^ (h[0] >> 31);
-	return h[0] ^ (h[1] * 3) ^ (h[2] * 5) ^ (h[3] * 7) ^ len;
+		c->part[c->np++] = p[i];
 }
 
-static uint64_t image_checksum(char *mem, size_t len)
+static uint64_t csum_end(struct csum *c)
 {
-	struct file_hdr *h = (struct file_hdr *)mem;
-	uint64_t saved = h->checksum, c;
-
-	h->checksum = 0;
-	c = checksum(mem, len);
-	h->checksum = saved;
-	return c;
+	for (int i = 0; i < c->np; i++) {
+		c->a += c->part[i];
+		c->b += c->a;
+	}
+	return (c->b << 1) ^ c->a ^ (c->len << 40);
 }
 
-/* Lay the builder out as one image (the file format) in idx. */
+static uint64_t checksum(const char *p, size_t len)
+{
+	struct csum c;
+
+	csum_init(&c);
+	csum_add(&c, p, len);
+	return csum_end(&c);
+}
+
+#define CSUM_FROM (offsetof(struct file_hdr, checksum) + sizeof(uint64_t))
+
+struct layout {
+	size_t recs, edges, labels, vocab, pool, oids, total;
+};
+
+static void layout_of(struct layout *l, size_t nrecs, size_t nedges, size_t nlabels, size_t nvocab,
+		      size_t pool_len)
+{
+	l->recs = ALIGN8(sizeof(struct file_hdr));
+	l->edges = ALIGN8(l->recs + nrecs * sizeof(struct gt_irec));
+	l->labels = ALIGN8(l->edges + nedges * sizeof(struct gt_iedge));
+	l->vocab = ALIGN8(l->labels + nlabels * sizeof(uint32_t));
+	l->pool = ALIGN8(l->vocab + nvocab * sizeof(uint32_t));
+	l->oids = ALIGN8(l->pool + pool_len);
+	l->total = l->oids + nrecs * sizeof(git_oid);
+}
+
+static const char zeros[8];
+
+/* The pieces of the file in order, with the zero padding between them
+ * (each array starts 8-aligned); the checksummed ones come first. */
+static int pieces(const struct gt_index *idx, struct iovec *v, int *nsum)
+{
+	struct layout l;
+	size_t at;
+	int n = 0;
+
+	layout_of(&l, idx->nrecs, idx->nedges, idx->nlabels, idx->nvocab, idx->pool_len);
+#define PIECE(ptr, len, start)                                                \
+	do {                                                                  \
+		if ((start) > at)                                             \
+			v[n++] = (struct iovec){ (void *)zeros, (start)-at }; \
+		v[n++] = (struct iovec){ (void *)(ptr), (len) };              \
+		at = (start) + (len);                                         \
+	} while (0)
+	v[n++] = (struct iovec){ (void *)idx->hdr, sizeof(struct file_hdr) };
+	at = sizeof(struct file_hdr);
+	PIECE(idx->recs, idx->nrecs * sizeof(struct gt_irec), l.recs);
+	PIECE(idx->edges, idx->nedges * sizeof(struct gt_iedge), l.edges);
+	PIECE(idx->labels, idx->nlabels * sizeof(uint32_t), l.labels);
+	PIECE(idx->vocab, idx->nvocab * sizeof(uint32_t), l.vocab);
+	PIECE(idx->pool, idx->pool_len, l.pool);
+	if (l.oids > at)
+		v[n++] = (struct iovec){ (void *)zeros, l.oids - at };
+	*nsum = n;
+	v[n++] = (struct iovec){ (void *)idx->oids, idx->nrecs * sizeof(git_oid) };
+#undef PIECE
+	return n;
+}
+
+/* The new index takes the builder's arrays as they are (no second copy);
+ * the header is made here and the checksum summed over the pieces in
+ * file order. */
 static void finish(struct gt_index *idx, struct builder *b, const git_oid *tree)
 {
-	size_t off_recs = ALIGN8(sizeof(struct file_hdr));
-	size_t off_edges = ALIGN8(off_recs + b->nrecs * sizeof(struct gt_irec));
-	size_t off_labels = ALIGN8(off_edges + b->nedges * sizeof(struct gt_iedge));
-	size_t off_vocab = ALIGN8(off_labels + b->nlabels * sizeof(uint32_t));
-	size_t off_pool = ALIGN8(off_vocab + b->nvocab * sizeof(uint32_t));
-	size_t total = off_pool + b->pool.len;
-	struct file_hdr *h;
-	char *m = gt_calloc(1, total);
+	struct file_hdr *h = gt_calloc(1, sizeof(*h));
+	struct iovec v[16];
+	struct csum c;
+	int nsum;
 
-	h = (struct file_hdr *)m;
 	memcpy(h->magic, MAGIC, 8);
 	h->endian = ENDIAN;
 	h->rec_size = sizeof(struct gt_irec);
@@ -602,42 +815,67 @@ static void finish(struct gt_index *idx, struct builder *b, const git_oid *tree)
 	h->nlabels = (uint32_t)b->nlabels;
 	h->nvocab = (uint32_t)b->nvocab;
 	h->pool_len = (uint32_t)b->pool.len;
+	h->pool_base = b->pool_base ? b->pool_base : (uint32_t)b->pool.len;
 	for (int s = 0; s < 256; s++)
 		memcpy(h->shard_oid[s], b->shard_oid[s].id, GIT_OID_RAWSZ);
 	memcpy(h->shard_start, b->shard_start, sizeof(h->shard_start));
-	if (b->nrecs)
-		memcpy(m + off_recs, b->recs, b->nrecs * sizeof(struct gt_irec));
-	if (b->nedges)
-		memcpy(m + off_edges, b->edges, b->nedges * sizeof(struct gt_iedge));
-	if (b->nlabels)
-		memcpy(m + off_labels, b->labels, b->nlabels * sizeof(uint32_t));
-	if (b->nvocab)
-		memcpy(m + off_vocab, b->vocab, b->nvocab * sizeof(uint32_t));
-	memcpy(m + off_pool, b->pool.ptr, b->pool.len);
-	h->checksum = image_checksum(m, total);
-	free(idx->mem);
-	idx->mem = m;
-	idx->len = total;
+
+	gt_index_release_mem(idx);
+	idx->hdr = h;
+	idx->recs = b->recs;
+	idx->nrecs = h->nrecs;
+	idx->oids = b->oids;
+	idx->edges = b->edges;
+	idx->nedges = h->nedges;
+	idx->labels = b->labels;
+	idx->nlabels = h->nlabels;
+	idx->vocab = b->vocab;
+	idx->nvocab = h->nvocab;
+	idx->pool = gt_buf_cstr(&b->pool);
+	idx->pool_len = h->pool_len;
+	idx->pool_base = h->pool_base;
+	memcpy(idx->shard_start, b->shard_start, sizeof(idx->shard_start));
+	memcpy(idx->beads_tree.id, tree->id, GIT_OID_RAWSZ);
+	for (int s = 0; s < 256; s++)
+		git_oid_cpy(&idx->shard_oid[s], &b->shard_oid[s]);
+	/* the index owns these now */
+	idx->owned[0] = b->recs;
+	idx->owned[1] = b->oids;
+	idx->owned[2] = b->edges;
+	idx->owned[3] = b->labels;
+	idx->owned[4] = b->vocab;
+	idx->owned[5] = gt_buf_detach(&b->pool);
+	idx->pool = idx->owned[5];
+	b->recs = NULL;
+	b->oids = NULL;
+	b->edges = NULL;
+	b->labels = NULL;
+	b->vocab = NULL;
+
+	pieces(idx, v, &nsum);
+	csum_init(&c);
+	csum_add(&c, (const char *)v[0].iov_base + CSUM_FROM, v[0].iov_len - CSUM_FROM);
+	for (int i = 1; i < nsum; i++)
+		csum_add(&c, v[i].iov_base, v[i].iov_len);
+	h->checksum = csum_end(&c);
 }
 
-/* Point idx's arrays into idx->mem after checking every offset, so a
- * damaged file is rejected instead of trusted. */
-static int attach(struct gt_index *idx)
+/* Point idx's arrays into idx->mem.  A file read from disk (verify set)
+ * is checked first, its checksum and every offset, so a damaged file is
+ * rejected instead of trusted; an image just built is not. */
+static int attach(struct gt_index *idx, int verify)
 {
 	const struct file_hdr *h = (const struct file_hdr *)idx->mem;
-	size_t off_recs, off_edges, off_labels, off_vocab, off_pool;
+	struct layout l;
 
 	if (idx->len < sizeof(*h) || memcmp(h->magic, MAGIC, 8) || h->endian != ENDIAN ||
-	    h->rec_size != sizeof(struct gt_irec) ||
-	    h->checksum != image_checksum(idx->mem, idx->len))
+	    h->rec_size != sizeof(struct gt_irec))
 		return -1;
-	off_recs = ALIGN8(sizeof(struct file_hdr));
-	off_edges = ALIGN8(off_recs + (size_t)h->nrecs * sizeof(struct gt_irec));
-	off_labels = ALIGN8(off_edges + (size_t)h->nedges * sizeof(struct gt_iedge));
-	off_vocab = ALIGN8(off_labels + (size_t)h->nlabels * sizeof(uint32_t));
-	off_pool = ALIGN8(off_vocab + (size_t)h->nvocab * sizeof(uint32_t));
-	if (off_pool + h->pool_len != idx->len || !h->pool_len || idx->mem[idx->len - 1] != '\0' ||
+	layout_of(&l, h->nrecs, h->nedges, h->nlabels, h->nvocab, h->pool_len);
+	if (l.total != idx->len || !h->pool_len || idx->mem[l.pool + h->pool_len - 1] != '\0' ||
 	    h->shard_start[256] != h->nrecs)
+		return -1;
+	if (verify && h->checksum != checksum(idx->mem + CSUM_FROM, l.oids - CSUM_FROM))
 		return -1;
 	memcpy(idx->beads_tree.id, h->beads_tree, GIT_OID_RAWSZ);
 	for (int s = 0; s < 256; s++) {
@@ -646,16 +884,21 @@ static int attach(struct gt_index *idx)
 			return -1;
 	}
 	memcpy(idx->shard_start, h->shard_start, sizeof(idx->shard_start));
-	idx->recs = (struct gt_irec *)(idx->mem + off_recs);
+	idx->recs = (struct gt_irec *)(idx->mem + l.recs);
 	idx->nrecs = h->nrecs;
-	idx->edges = (struct gt_iedge *)(idx->mem + off_edges);
+	idx->edges = (struct gt_iedge *)(idx->mem + l.edges);
 	idx->nedges = h->nedges;
-	idx->labels = (uint32_t *)(idx->mem + off_labels);
+	idx->labels = (uint32_t *)(idx->mem + l.labels);
 	idx->nlabels = h->nlabels;
-	idx->vocab = (uint32_t *)(idx->mem + off_vocab);
+	idx->vocab = (uint32_t *)(idx->mem + l.vocab);
 	idx->nvocab = h->nvocab;
-	idx->pool = idx->mem + off_pool;
+	idx->pool = idx->mem + l.pool;
 	idx->pool_len = h->pool_len;
+	idx->pool_base = h->pool_base;
+	idx->oids = (const git_oid *)(idx->mem + l.oids);
+	idx->hdr = (struct file_hdr *)idx->mem;
+	if (!verify)
+		return 0;
 	for (uint32_t i = 0; i < idx->nrecs; i++) {
 		const struct gt_irec *r = &idx->recs[i];
 
@@ -675,8 +918,8 @@ static int attach(struct gt_index *idx)
 			     idx->shard_start[(ed->target >> 24) + 1]))
 			return -1;
 	}
-	for (uint32_t l = 0; l < idx->nlabels; l++)
-		if (idx->labels[l] >= h->pool_len)
+	for (uint32_t k = 0; k < idx->nlabels; k++)
+		if (idx->labels[k] >= h->pool_len)
 			return -1;
 	for (uint32_t v = 0; v < idx->nvocab; v++)
 		if (idx->vocab[v] >= h->pool_len)
@@ -703,28 +946,61 @@ static struct gt_index *load_file(struct gt_ledger *lg)
 	if (fd < 0)
 		return NULL;
 	if (fstat(fd, &st) == 0 && st.st_size > 0 && st.st_size < (1LL << 32)) {
-		size_t got = 0;
+		void *m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
 
-		idx = gt_calloc(1, sizeof(*idx));
-		idx->len = (size_t)st.st_size;
-		idx->mem = gt_malloc(idx->len);
-		while (got < idx->len) {
-			ssize_t n = read(fd, idx->mem + got, idx->len - got);
-
-			if (n <= 0)
-				break;
-			got += (size_t)n;
-		}
-		if (got != idx->len || attach(idx) < 0) {
-			gt_index_free(idx);
-			idx = NULL;
+		if (m != MAP_FAILED) {
+			idx = gt_calloc(1, sizeof(*idx));
+			idx->mem = m;
+			idx->len = (size_t)st.st_size;
+			idx->mapped = 1;
+			if (attach(idx, 1) < 0) {
+				gt_index_free(idx);
+				idx = NULL;
+			}
 		}
 	}
 	close(fd);
 	return idx;
 }
 
-static void save_file(struct gt_ledger *lg, const struct gt_index *idx)
+static void *unlink_later(void *path)
+{
+	unlink(path);
+	free(path);
+	return NULL;
+}
+
+/*
+ * Replacing a 10 MB file with rename() frees its blocks and page cache
+ * inside the rename: ~6 ms on ext4, as long as the whole query.  So the
+ * old file is kept alive by a second link across the rename, and that link
+ * is removed by a helper thread while the command computes its answer
+ * (gt_index_free() joins it).  A leftover "*.old" from a process that died
+ * is removed by gt-maintain.
+ */
+static void replace_file(struct gt_index *idx, const char *tmp, const char *path)
+{
+	struct gt_buf old = GT_BUF_INIT;
+
+	gt_buf_printf(&old, "%s.%ld.old", path, (long)getpid());
+	if (link(path, old.ptr) < 0)
+		gt_buf_reset(&old); /* no old file (or no hard links here) */
+	if (rename(tmp, path) < 0) {
+		unlink(tmp);
+		if (old.len)
+			unlink(old.ptr);
+	} else if (old.len) {
+		char *o = gt_buf_detach(&old);
+
+		if (pthread_create(&idx->unlinker, NULL, unlink_later, o) == 0)
+			idx->has_unlinker = 1;
+		else
+			unlink_later(o);
+	}
+	gt_buf_release(&old);
+}
+
+static void save_file(struct gt_ledger *lg, struct gt_index *idx)
 {
 	struct gt_buf p = GT_BUF_INIT, tmp = GT_BUF_INIT;
 	int fd;
@@ -737,17 +1013,28 @@ static void save_file(struct gt_ledger *lg, const struct gt_index *idx)
 	if (fd < 0)
 		goto out;
 	{
-		size_t done = 0;
+		struct iovec v[16];
+		int nsum, n = pieces(idx, v, &nsum), i = 0, ok = 1;
 
-		while (done < idx->len) {
-			ssize_t n = write(fd, idx->mem + done, idx->len - done);
+		while (i < n && ok) {
+			ssize_t w = writev(fd, v + i, n - i);
 
-			if (n <= 0)
+			if (w <= 0) {
+				ok = 0;
 				break;
-			done += (size_t)n;
+			}
+			/* skip what was written, resume inside a partial piece */
+			while (i < n && (size_t)w >= v[i].iov_len)
+				w -= (ssize_t)v[i++].iov_len;
+			if (i < n) {
+				v[i].iov_base = (char *)v[i].iov_base + w;
+				v[i].iov_len -= (size_t)w;
+			}
 		}
-		if (close(fd) < 0 || done != idx->len || rename(tmp.ptr, p.ptr) < 0)
+		if (close(fd) < 0 || !ok)
 			unlink(tmp.ptr);
+		else
+			replace_file(idx, tmp.ptr, p.ptr);
 	}
 out:
 	/* the index is a cache: failing to save it only costs speed */
@@ -756,13 +1043,27 @@ out:
 	gt_buf_release(&tmp);
 }
 
+static void reserve(void **arr, size_t *alloc, size_t n, size_t size)
+{
+	*arr = gt_realloc(*arr, (n ? n : 1) * size);
+	*alloc = n;
+}
+
 static void seed_from_old(struct builder *b, const struct gt_index *old)
 {
 	if (!old) {
 		gt_buf_addch(&b->pool, '\0'); /* offset 0 is "" */
 		return;
 	}
+	/* the new index is about the size of the old one: grow once */
+	reserve((void **)&b->recs, &b->arecs, old->nrecs + 1024, sizeof(*b->recs));
+	reserve((void **)&b->oids, &b->aoids, old->nrecs + 1024, sizeof(*b->oids));
+	reserve((void **)&b->edges, &b->aedges, old->nedges + 2048, sizeof(*b->edges));
+	reserve((void **)&b->edge_new, &b->aedge_new, old->nedges + 2048, 1);
+	reserve((void **)&b->labels, &b->alabels, old->nlabels + 2048, sizeof(*b->labels));
+	gt_buf_grow(&b->pool, old->pool_len + 65536);
 	gt_buf_add(&b->pool, old->pool, old->pool_len);
+	b->pool_base = old->pool_base;
 	for (uint32_t v = 0; v < old->nvocab; v++) {
 		GT_ALLOC_GROW(b->vocab, b->nvocab + 1, b->avocab);
 		b->vocab[b->nvocab++] = old->vocab[v];
@@ -795,22 +1096,23 @@ static int rebuild(struct gt_index *idx, struct gt_index *old, git_repository *g
 		b.shard_start[s] = (uint32_t)b.nrecs;
 		git_oid_cpy(&b.shard_oid[s], e ? git_tree_entry_id(e) : &zero);
 		if (old && !git_oid_cmp(&old->shard_oid[s], &b.shard_oid[s])) {
-			for (uint32_t i = old->shard_start[s]; i < old->shard_start[s + 1]; i++)
-				copy_rec(&b, old, i);
+			copy_range(&b, old, old->shard_start[s], old->shard_start[s + 1]);
 			continue;
 		}
 		changed[s] = 1;
 		if (e && git_tree_entry_type(e) == GIT_OBJECT_TREE) {
-			git_tree *t;
+			git_odb_object *t;
 
-			if (git_tree_lookup(&t, git, git_tree_entry_id(e)) < 0) {
+			/* the raw object: no tree object, no entry vector */
+			if (git_odb_read(&t, odb, git_tree_entry_id(e)) < 0) {
 				rc = gt_error_git(GT_EFAIL, "cannot read shard %s", name);
 				break;
 			}
-			rc = build_shard(&b, git, odb, old, s, t, &remap[s]);
-			git_tree_free(t);
+			rc = build_shard(&b, odb, old, s, git_odb_object_data(t),
+					 git_odb_object_size(t), &remap[s]);
+			git_odb_object_free(t);
 		} else {
-			rc = build_shard(&b, git, odb, old, s, NULL, &remap[s]);
+			rc = build_shard(&b, odb, old, s, NULL, 0, &remap[s]);
 		}
 		if (b.nrecs - b.shard_start[s] > 0xffffff)
 			rc = gt_error_set(GT_EFAIL, "shard %s is too large to index", name);
@@ -820,8 +1122,6 @@ static int rebuild(struct gt_index *idx, struct gt_index *old, git_repository *g
 		fix_edges(&b, changed, remap);
 		compact(&b);
 		finish(idx, &b, beads_id);
-		if (attach(idx) < 0)
-			rc = gt_error_set(GT_EFAIL, "internal error: index layout");
 		idx->stat_blobs_parsed = b.parsed;
 		idx->stat_shards_rebuilt = b.shards;
 	}
@@ -871,11 +1171,30 @@ int gt_index_open(struct gt_index **out, struct gt_ledger *lg, git_tree *tree)
 	return 0;
 }
 
+void gt_index_release_mem(struct gt_index *idx)
+{
+	if (idx->mapped)
+		munmap(idx->mem, idx->len);
+	else
+		free(idx->mem);
+	for (size_t i = 0; i < sizeof(idx->owned) / sizeof(idx->owned[0]); i++) {
+		free(idx->owned[i]);
+		idx->owned[i] = NULL;
+	}
+	if (!idx->mapped && idx->hdr && (char *)idx->hdr != idx->mem)
+		free(idx->hdr);
+	idx->hdr = NULL;
+	idx->mem = NULL;
+	idx->mapped = 0;
+}
+
 void gt_index_free(struct gt_index *idx)
 {
 	if (!idx)
 		return;
-	free(idx->mem);
+	if (idx->has_unlinker)
+		pthread_join(idx->unlinker, NULL);
+	gt_index_release_mem(idx);
 	free(idx);
 }
 
@@ -889,6 +1208,41 @@ int gt_index_remove(struct gt_ledger *lg)
 		rc = gt_error_errno(GT_EFAIL, "cannot remove '%s'", p.ptr);
 	gt_buf_release(&p);
 	return rc;
+}
+
+int gt_index_clean(struct gt_ledger *lg)
+{
+	struct gt_buf dir = GT_BUF_INIT, f = GT_BUF_INIT;
+	struct dirent *e;
+	int n = 0;
+	DIR *d;
+
+	gt_buf_printf(&dir, "%s/index", lg->repo->runtime_dir);
+	if ((d = opendir(dir.ptr))) {
+		while ((e = readdir(d))) {
+			size_t l = strlen(e->d_name);
+
+			/* leftovers of processes that died: "*.old" and "*.tmp" an
+			 * hour old (a live writer's .tmp is seconds old) */
+			if (strncmp(e->d_name, "beads.idx.", 10) ||
+			    (l < 4 || (strcmp(e->d_name + l - 4, ".old") &&
+				       strcmp(e->d_name + l - 4, ".tmp"))))
+				continue;
+			gt_buf_reset(&f);
+			gt_buf_printf(&f, "%s/%s", dir.ptr, e->d_name);
+			{
+				struct stat st;
+
+				if (stat(f.ptr, &st) == 0 && time(NULL) - st.st_mtime > 3600 &&
+				    unlink(f.ptr) == 0)
+					n++;
+			}
+		}
+		closedir(d);
+	}
+	gt_buf_release(&dir);
+	gt_buf_release(&f);
+	return n;
 }
 
 uint32_t gt_index_find(const struct gt_index *idx, const char *id)

@@ -19,6 +19,7 @@
 #define GT_INDEX_H
 
 #include <git2.h>
+#include <pthread.h>
 #include <stdint.h>
 
 #include "ledger.h"
@@ -41,8 +42,10 @@ struct gt_irec {
 	int8_t priority;
 	uint8_t flags;
 	uint16_t reserved;
+	uint32_t updated;     /* seconds since the epoch */
+	uint32_t defer_until; /* seconds since the epoch; 0 = none */
 	uint32_t reserved2;
-	int64_t created, updated, defer_until; /* ns since epoch; 0 = none */
+	int64_t created; /* ns since the epoch: ties in a batch stay ordered */
 };
 
 struct gt_iedge {
@@ -53,9 +56,16 @@ struct gt_iedge {
 	uint16_t gate;	    /* waits-for: 0 all-children, 1 any-children */
 };
 
+struct file_hdr;
+
 struct gt_index {
-	char *mem; /* the whole image */
+	char *mem; /* the file, mapped (NULL for an index just built) */
 	size_t len;
+	int mapped;
+	struct file_hdr *hdr;
+	void *owned[6];	    /* arrays of an index just built */
+	pthread_t unlinker; /* removing the file this one replaced */
+	int has_unlinker;
 	git_oid beads_tree;
 	git_oid shard_oid[256];
 	uint32_t shard_start[257];
@@ -68,7 +78,8 @@ struct gt_index {
 	uint32_t *vocab; /* string offsets of interned small strings */
 	uint32_t nvocab;
 	const char *pool;
-	uint32_t pool_len;
+	uint32_t pool_len, pool_base;
+	const git_oid *oids; /* blob id of each record */
 	/* how the last open went, for benchmarks and gt-maintain */
 	uint32_t stat_shards_rebuilt, stat_blobs_parsed;
 };
@@ -78,8 +89,12 @@ struct gt_index {
  * or damaged index file: it is rebuilt. */
 int gt_index_open(struct gt_index **out, struct gt_ledger *lg, git_tree *tree);
 void gt_index_free(struct gt_index *idx);
+void gt_index_release_mem(struct gt_index *idx);
 /* Remove the index file (gt-maintain --rebuild-index). */
 int gt_index_remove(struct gt_ledger *lg);
+/* Remove leftovers of processes that died while replacing the index;
+ * returns how many. */
+int gt_index_clean(struct gt_ledger *lg);
 
 static inline const char *gt_index_str(const struct gt_index *idx, uint32_t off)
 {
@@ -99,6 +114,11 @@ static inline uint32_t gt_index_ref(const struct gt_index *idx, uint32_t ref)
 	if (ref == GT_IREF_NONE)
 		return GT_IREF_NONE;
 	return idx->shard_start[ref >> 24] + (ref & 0xffffff);
+}
+/* The blob id of record i (check the id inside what you read: see index.c). */
+static inline const git_oid *gt_index_oid(const struct gt_index *idx, uint32_t i)
+{
+	return &idx->oids[i];
 }
 /* Record index of an exact id, or GT_IREF_NONE. */
 uint32_t gt_index_find(const struct gt_index *idx, const char *id);

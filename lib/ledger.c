@@ -269,6 +269,23 @@ int gt_ledger_read_bead(cJSON **out, struct gt_ledger *lg, git_tree *tree, const
 	return rc;
 }
 
+int gt_ledger_read_bead_blob(cJSON **out, struct gt_ledger *lg, const git_oid *blob, const char *id)
+{
+	git_blob *b;
+
+	*out = NULL;
+	if (blob && git_blob_lookup(&b, lg->git, blob) == 0) {
+		*out = cJSON_ParseWithLength(git_blob_rawcontent(b), (size_t)git_blob_rawsize(b));
+		git_blob_free(b);
+		if (*out && gt_json_str(*out, "id") && !strcmp(gt_json_str(*out, "id"), id))
+			return 0;
+		cJSON_Delete(*out);
+		*out = NULL;
+	}
+	git_error_clear();
+	return gt_ledger_read_bead(out, lg, NULL, id);
+}
+
 /* ---- transactions ---- */
 
 git_tree *gt_txn_base(struct gt_txn *tx)

@@ -68,6 +68,10 @@ int gt_ledger_refresh(struct gt_ledger *lg);
  * GT_ENOTFOUND when absent.  blob_id may be NULL. */
 int gt_ledger_read_file(struct gt_buf *out, git_oid *blob_id, struct gt_ledger *lg, git_tree *tree,
 			const char *path);
+/* Read a bead by its blob id (from the query index), checking that the
+ * bead inside is id; anything else falls back to reading by path. */
+int gt_ledger_read_bead_blob(cJSON **out, struct gt_ledger *lg, const git_oid *blob,
+			     const char *id);
 /* Read and parse one bead by exact id from tree (tip when NULL). */
 int gt_ledger_read_bead(cJSON **out, struct gt_ledger *lg, git_tree *tree, const char *id);
 
