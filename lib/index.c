@@ -81,6 +81,9 @@ struct builder {
 	git_oid shard_oid[256];
 	struct gt_buf tmp, tmp2;
 	uint32_t parsed, shards;
+	/* a patch builder appends after an existing index: the offsets its
+	 * records use start where that index's arrays end (0 otherwise) */
+	uint32_t off_pool, off_edges, off_labels, off_vocab;
 };
 
 static char *own(struct builder *b, const char *s)
@@ -94,7 +97,7 @@ static char *own(struct builder *b, const char *s)
 
 static uint32_t pool_add(struct builder *b, const char *s, size_t len)
 {
-	uint32_t off = (uint32_t)b->pool.len;
+	uint32_t off = b->off_pool + (uint32_t)b->pool.len;
 
 	gt_buf_add(&b->pool, s, len);
 	gt_buf_addch(&b->pool, '\0');
@@ -126,8 +129,8 @@ static uint16_t vocab(struct builder *b, const char *s)
 		return 0; /* absurdly many distinct values: lump together */
 	GT_ALLOC_GROW(b->vocab, b->nvocab + 1, b->avocab);
 	b->vocab[b->nvocab] = pool_add(b, s, strlen(s));
-	gt_map_put(&b->vocab_map, own(b, s), (void *)(uintptr_t)(b->nvocab + 1));
-	return (uint16_t)b->nvocab++;
+	gt_map_put(&b->vocab_map, own(b, s), (void *)(uintptr_t)(b->off_vocab + b->nvocab + 1));
+	return (uint16_t)(b->off_vocab + b->nvocab++);
 }
 
 static struct gt_irec *new_rec(struct builder *b, const git_oid *blob)
@@ -264,8 +267,8 @@ static void parse_bead(struct builder *b, const git_oid *blob, const char *id, s
 	size_t kl;
 
 	r->id = pool_add(b, id, idlen);
-	r->edges = (uint32_t)b->nedges;
-	r->labels = (uint32_t)b->nlabels;
+	r->edges = b->off_edges + (uint32_t)b->nedges;
+	r->labels = b->off_labels + (uint32_t)b->nlabels;
 	r->priority = GT_PRIORITY_DEFAULT;
 	r->status = vocab(b, "open");
 	r->type = vocab(b, "task");
@@ -946,7 +949,10 @@ static struct gt_index *load_file(struct gt_ledger *lg)
 	if (fd < 0)
 		return NULL;
 	if (fstat(fd, &st) == 0 && st.st_size > 0 && st.st_size < (1LL << 32)) {
-		void *m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+		/* writable but private: a patch is applied to the pages it
+		 * touches, copy-on-write, never to the file */
+		void *m =
+			mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
 
 		if (m != MAP_FAILED) {
 			idx = gt_calloc(1, sizeof(*idx));
@@ -1031,10 +1037,15 @@ static void save_file(struct gt_ledger *lg, struct gt_index *idx)
 				v[i].iov_len -= (size_t)w;
 			}
 		}
-		if (close(fd) < 0 || !ok)
+		if (close(fd) < 0 || !ok) {
 			unlink(tmp.ptr);
-		else
+		} else {
 			replace_file(idx, tmp.ptr, p.ptr);
+			/* a patch of the old base is of no use any more */
+			gt_buf_reset(&p);
+			gt_buf_printf(&p, "%s/index/beads.idx.patch", lg->repo->runtime_dir);
+			unlink(p.ptr);
+		}
 	}
 out:
 	/* the index is a cache: failing to save it only costs speed */
@@ -1132,6 +1143,440 @@ static int rebuild(struct gt_index *idx, struct gt_index *old, git_repository *g
 	return rc;
 }
 
+/* ---- the patch file ----
+ *
+ * Rewriting the whole index (10 MB at 100k beads) for a handful of changed
+ * beads costs more than the query.  When a refresh only changes beads in
+ * place (no bead added or removed, so every position stays), it writes
+ * beads.idx.patch instead: the changed records with their blob ids, and
+ * the edges, labels, vocabulary and strings they add, appended after the
+ * base's arrays.  The patch names the base by its checksum and holds every
+ * change since that base, so a reader needs the base and one patch.  A
+ * patch grown past an eighth of the records, or a structural change,
+ * means a full rebuild, which writes a new base and removes the patch.
+ */
+
+#define PATCH_MAGIC "GTIDXP1\n"
+
+struct patch_hdr {
+	char magic[8];
+	uint64_t checksum; /* of the bytes after this field */
+	uint64_t base_checksum;
+	uint32_t base_nrecs, base_nedges, base_nlabels, base_nvocab, base_pool_len;
+	uint32_t nents, nedges, nlabels, nvocab, pool_len;
+	uint8_t beads_tree[GIT_OID_RAWSZ];
+	uint8_t shard_oid[256][GIT_OID_RAWSZ];
+};
+
+struct patch_ent {
+	uint32_t pos, reserved;
+	struct gt_irec rec;
+	git_oid oid;
+	uint8_t pad[4];
+};
+
+struct gt_ipatch {
+	uint64_t base_checksum;
+	uint32_t base_nedges, base_nlabels, base_nvocab, base_pool_len;
+	struct patch_ent *ents; /* sorted by pos */
+	uint32_t nents;
+	struct gt_iedge *edges; /* appended after the base's */
+	uint32_t nedges;
+	uint32_t *labels;
+	uint32_t nlabels;
+	uint32_t *vocab;
+	uint32_t nvocab;
+	char *pool;
+	uint32_t pool_len;
+};
+
+static void patch_free(struct gt_ipatch *p)
+{
+	if (!p)
+		return;
+	free(p->ents);
+	free(p->edges);
+	free(p->labels);
+	free(p->vocab);
+	free(p->pool);
+	free(p);
+}
+
+static void patch_path(struct gt_buf *p, struct gt_ledger *lg)
+{
+	gt_buf_reset(p);
+	gt_buf_printf(p, "%s/index/beads.idx.patch", lg->repo->runtime_dir);
+}
+
+/* replace idx->owned[slot] (and the array it stands for) with a heap
+ * array holding the base prefix of old (n0 items) then add (na items) */
+static void *combine(struct gt_index *idx, int slot, const void *old, size_t n0, const void *add,
+		     size_t na, size_t size)
+{
+	char *m = gt_malloc((n0 + na ? n0 + na : 1) * size);
+
+	if (n0)
+		memcpy(m, old, n0 * size);
+	if (na)
+		memcpy(m + n0 * size, add, na * size);
+	free(idx->owned[slot]);
+	idx->owned[slot] = m;
+	return m;
+}
+
+/* Bring idx (a base, perhaps with an older patch of the same base applied)
+ * to base + p, and take p. */
+static void apply_patch(struct gt_index *idx, struct gt_ipatch *p, const git_oid *tree,
+			const git_oid *shards)
+{
+	idx->edges = combine(idx, 2, idx->edges, p->base_nedges, p->edges, p->nedges,
+			     sizeof(*idx->edges));
+	idx->nedges = p->base_nedges + p->nedges;
+	idx->labels = combine(idx, 3, idx->labels, p->base_nlabels, p->labels, p->nlabels,
+			      sizeof(*idx->labels));
+	idx->nlabels = p->base_nlabels + p->nlabels;
+	idx->vocab = combine(idx, 4, idx->vocab, p->base_nvocab, p->vocab, p->nvocab,
+			     sizeof(*idx->vocab));
+	idx->nvocab = p->base_nvocab + p->nvocab;
+	idx->pool = combine(idx, 5, idx->pool, p->base_pool_len, p->pool, p->pool_len, 1);
+	idx->pool_len = p->base_pool_len + p->pool_len;
+	for (uint32_t i = 0; i < p->nents; i++) {
+		idx->recs[p->ents[i].pos] = p->ents[i].rec;
+		git_oid_cpy((git_oid *)&idx->oids[p->ents[i].pos], &p->ents[i].oid);
+	}
+	git_oid_cpy(&idx->beads_tree, tree);
+	for (int s = 0; s < 256; s++)
+		git_oid_cpy(&idx->shard_oid[s], &shards[s]);
+	if (idx->patch != p)
+		patch_free(idx->patch);
+	idx->patch = p;
+}
+
+static int patch_valid(const struct gt_index *idx, const struct gt_ipatch *p)
+{
+	uint32_t ne = p->base_nedges + p->nedges, nl = p->base_nlabels + p->nlabels;
+	uint32_t nv = p->base_nvocab + p->nvocab, np = p->base_pool_len + p->pool_len;
+
+	if (p->base_nedges != idx->nedges || p->base_nlabels != idx->nlabels ||
+	    p->base_nvocab != idx->nvocab || p->base_pool_len != idx->pool_len ||
+	    (p->pool_len && p->pool[p->pool_len - 1] != '\0'))
+		return 0;
+	for (uint32_t i = 0; i < p->nents; i++) {
+		const struct gt_irec *r = &p->ents[i].rec;
+
+		if (p->ents[i].pos >= idx->nrecs || (i && p->ents[i].pos <= p->ents[i - 1].pos) ||
+		    r->id >= np || r->assignee >= np || (size_t)r->edges + r->nedges > ne ||
+		    (size_t)r->labels + r->nlabels > nl || r->status >= nv || r->type >= nv)
+			return 0;
+	}
+	for (uint32_t e = 0; e < p->nedges; e++) {
+		const struct gt_iedge *ed = &p->edges[e];
+
+		if (ed->target_id >= np || ed->spawner >= np || ed->type >= nv ||
+		    (ed->target != GT_IREF_NONE &&
+		     idx->shard_start[ed->target >> 24] + (ed->target & 0xffffff) >=
+			     idx->shard_start[(ed->target >> 24) + 1]))
+			return 0;
+	}
+	for (uint32_t k = 0; k < p->nlabels; k++)
+		if (p->labels[k] >= np)
+			return 0;
+	for (uint32_t k = 0; k < p->nvocab; k++)
+		if (p->vocab[k] >= np)
+			return 0;
+	return 1;
+}
+
+/* Read beads.idx.patch and apply it when it is a patch of this base. */
+static void load_patch(struct gt_ledger *lg, struct gt_index *idx)
+{
+	struct gt_buf path = GT_BUF_INIT, data = GT_BUF_INIT;
+	struct gt_ipatch *p = NULL;
+	struct patch_hdr h;
+	git_oid tree, shards[256];
+	FILE *f;
+	char tmp[65536];
+	size_t n, at;
+
+	patch_path(&path, lg);
+	f = fopen(path.ptr, "rb");
+	gt_buf_release(&path);
+	if (!f)
+		return;
+	while ((n = fread(tmp, 1, sizeof(tmp), f)) > 0)
+		gt_buf_add(&data, tmp, n);
+	fclose(f);
+	if (data.len < sizeof(h))
+		goto out;
+	memcpy(&h, data.ptr, sizeof(h));
+	if (memcmp(h.magic, PATCH_MAGIC, 8) || h.base_checksum != idx->hdr->checksum ||
+	    h.base_nrecs != idx->nrecs ||
+	    h.checksum != checksum(data.ptr + CSUM_FROM, data.len - CSUM_FROM) ||
+	    data.len != sizeof(h) + (size_t)h.nents * sizeof(struct patch_ent) +
+				(size_t)h.nedges * sizeof(struct gt_iedge) +
+				((size_t)h.nlabels + h.nvocab) * sizeof(uint32_t) + h.pool_len)
+		goto out;
+	p = gt_calloc(1, sizeof(*p));
+	p->base_checksum = h.base_checksum;
+	p->base_nedges = h.base_nedges;
+	p->base_nlabels = h.base_nlabels;
+	p->base_nvocab = h.base_nvocab;
+	p->base_pool_len = h.base_pool_len;
+	at = sizeof(h);
+#define TAKE(field, count, type)                                              \
+	do {                                                                  \
+		p->field = gt_malloc(((count) ? (count) : 1) * sizeof(type)); \
+		memcpy(p->field, data.ptr + at, (count) * sizeof(type));      \
+		at += (count) * sizeof(type);                                 \
+	} while (0)
+	TAKE(ents, h.nents, struct patch_ent);
+	TAKE(edges, h.nedges, struct gt_iedge);
+	TAKE(labels, h.nlabels, uint32_t);
+	TAKE(vocab, h.nvocab, uint32_t);
+	TAKE(pool, h.pool_len, char);
+#undef TAKE
+	p->nents = h.nents;
+	p->nedges = h.nedges;
+	p->nlabels = h.nlabels;
+	p->nvocab = h.nvocab;
+	p->pool_len = h.pool_len;
+	if (!patch_valid(idx, p))
+		goto out;
+	memcpy(tree.id, h.beads_tree, GIT_OID_RAWSZ);
+	for (int s = 0; s < 256; s++)
+		memcpy(shards[s].id, h.shard_oid[s], GIT_OID_RAWSZ);
+	apply_patch(idx, p, &tree, shards);
+	p = NULL;
+out:
+	patch_free(p);
+	gt_buf_release(&data);
+}
+
+static void save_patch(struct gt_ledger *lg, const struct gt_index *idx, const struct gt_ipatch *p)
+{
+	struct gt_buf path = GT_BUF_INIT, tmp = GT_BUF_INIT;
+	struct patch_hdr h;
+	struct iovec v[6];
+	struct csum c;
+	int fd, n = 0, ok = 1;
+
+	memset(&h, 0, sizeof(h));
+	memcpy(h.magic, PATCH_MAGIC, 8);
+	h.base_checksum = p->base_checksum;
+	h.base_nrecs = idx->nrecs;
+	h.base_nedges = p->base_nedges;
+	h.base_nlabels = p->base_nlabels;
+	h.base_nvocab = p->base_nvocab;
+	h.base_pool_len = p->base_pool_len;
+	h.nents = p->nents;
+	h.nedges = p->nedges;
+	h.nlabels = p->nlabels;
+	h.nvocab = p->nvocab;
+	h.pool_len = p->pool_len;
+	memcpy(h.beads_tree, idx->beads_tree.id, GIT_OID_RAWSZ);
+	for (int s = 0; s < 256; s++)
+		memcpy(h.shard_oid[s], idx->shard_oid[s].id, GIT_OID_RAWSZ);
+	v[n++] = (struct iovec){ &h, sizeof(h) };
+	v[n++] = (struct iovec){ p->ents, p->nents * sizeof(*p->ents) };
+	v[n++] = (struct iovec){ p->edges, p->nedges * sizeof(*p->edges) };
+	v[n++] = (struct iovec){ p->labels, p->nlabels * sizeof(*p->labels) };
+	v[n++] = (struct iovec){ p->vocab, p->nvocab * sizeof(*p->vocab) };
+	v[n++] = (struct iovec){ p->pool, p->pool_len };
+	csum_init(&c);
+	csum_add(&c, (const char *)&h + CSUM_FROM, sizeof(h) - CSUM_FROM);
+	for (int i = 1; i < n; i++)
+		csum_add(&c, v[i].iov_base, v[i].iov_len);
+	h.checksum = csum_end(&c);
+	patch_path(&path, lg);
+	gt_buf_printf(&tmp, "%s.%ld.tmp", path.ptr, (long)getpid());
+	fd = open(tmp.ptr, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+	if (fd >= 0) {
+		for (int i = 0; i < n && ok; i++) {
+			size_t done = 0;
+
+			while (done < v[i].iov_len && ok) {
+				ssize_t w = write(fd, (const char *)v[i].iov_base + done,
+						  v[i].iov_len - done);
+
+				if (w <= 0)
+					ok = 0;
+				else
+					done += (size_t)w;
+			}
+		}
+		if (close(fd) < 0 || !ok || rename(tmp.ptr, path.ptr) < 0)
+			unlink(tmp.ptr);
+	}
+	gt_error_clear();
+	gt_buf_release(&path);
+	gt_buf_release(&tmp);
+}
+
+static int ent_pos_cmp(const void *a, const void *b)
+{
+	uint32_t x = ((const struct patch_ent *)a)->pos, y = ((const struct patch_ent *)b)->pos;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * The fast refresh: when every changed shard of beads holds the same bead
+ * names as idx, only the changed records are parsed, and the result is
+ * written as a patch.  Returns 0 when done, 1 when a full rebuild is
+ * needed (a bead added or removed, no base to patch, the patch too big),
+ * or a GT_E* code.
+ */
+static int fast_refresh(struct gt_ledger *lg, struct gt_index *idx, git_tree *beads,
+			const git_oid *beads_id)
+{
+	struct builder b;
+	struct gt_ipatch *np = NULL;
+	const struct gt_ipatch *op = idx->patch;
+	git_oid shards[256];
+	uint32_t *pos = NULL;
+	size_t npos = 0, apos = 0;
+	git_odb *odb = NULL;
+	int rc = 0;
+
+	if (!idx->hdr || !beads)
+		return 1;
+	memset(&b, 0, sizeof(b));
+	b.off_pool = idx->pool_len;
+	b.off_edges = idx->nedges;
+	b.off_labels = idx->nlabels;
+	b.off_vocab = idx->nvocab;
+	for (uint32_t v = 0; v < idx->nvocab; v++)
+		gt_map_put(&b.vocab_map, own(&b, idx->pool + idx->vocab[v]),
+			   (void *)(uintptr_t)(v + 1));
+	if (git_repository_odb(&odb, lg->git) < 0) {
+		rc = gt_error_git(GT_EFAIL, "cannot open the object database");
+		goto out;
+	}
+	for (int s = 0; s < 256 && !rc; s++) {
+		char name[3] = { "0123456789abcdef"[s >> 4], "0123456789abcdef"[s & 15], 0 };
+		const git_tree_entry *e = git_tree_entry_byname(beads, name);
+		git_odb_object *t;
+		const char *p, *end;
+		struct rawent re;
+		uint32_t j = idx->shard_start[s], jend = idx->shard_start[s + 1];
+		int have;
+
+		if (!e || git_tree_entry_type(e) != GIT_OBJECT_TREE) {
+			rc = j == jend ? 0 : 1; /* a shard emptied: structural */
+			memset(&shards[s], 0, sizeof(shards[s]));
+			continue;
+		}
+		git_oid_cpy(&shards[s], git_tree_entry_id(e));
+		if (!git_oid_cmp(&shards[s], &idx->shard_oid[s]))
+			continue;
+		if (git_odb_read(&t, odb, git_tree_entry_id(e)) < 0) {
+			rc = gt_error_git(GT_EFAIL, "cannot read shard %s", name);
+			break;
+		}
+		p = git_odb_object_data(t);
+		end = p + git_odb_object_size(t);
+		while (!rc && (have = raw_next(&p, end, &re)) > 0) {
+			if ((re.mode & 0170000) != 0100000 || re.len <= 5 ||
+			    memcmp(re.name + re.len - 5, ".json", 5))
+				continue;
+			if (j >= jend || cmp_id_name(idx->pool + idx->recs[j].id, re.name)) {
+				rc = 1; /* a bead added or removed */
+				break;
+			}
+			if (git_oid_cmp(re.id, &idx->oids[j])) {
+				rc = parse_entry(&b, odb, &re);
+				GT_ALLOC_GROW(pos, npos + 1, apos);
+				pos[npos++] = j;
+			}
+			j++;
+		}
+		if (!rc && (have < 0 || j != jend))
+			rc = 1;
+		git_odb_object_free(t);
+	}
+	if (rc)
+		goto out;
+	/* edge targets: positions do not move, so look them up in idx */
+	for (size_t e = 0; e < b.nedges; e++) {
+		struct gt_iedge *ed = &b.edges[e];
+		const char *tid = ed->target_id >= b.off_pool
+					  ? b.pool.ptr + (ed->target_id - b.off_pool)
+					  : idx->pool + ed->target_id;
+		uint32_t at;
+
+		ed->target = GT_IREF_NONE;
+		if (strncmp(tid, "external:", 9) && gt_id_check(tid) == 0 &&
+		    find_in(idx->recs, idx->shard_start, idx->pool, tid, &at) != GT_IREF_NONE)
+			ed->target = at;
+		gt_error_clear();
+	}
+	/* the new patch: the old one's entries not changed again, then these */
+	np = gt_calloc(1, sizeof(*np));
+	np->base_checksum = op ? op->base_checksum : idx->hdr->checksum;
+	np->base_nedges = op ? op->base_nedges : idx->nedges;
+	np->base_nlabels = op ? op->base_nlabels : idx->nlabels;
+	np->base_nvocab = op ? op->base_nvocab : idx->nvocab;
+	np->base_pool_len = op ? op->base_pool_len : idx->pool_len;
+	np->ents = gt_malloc(((op ? op->nents : 0) + npos + 1) * sizeof(*np->ents));
+	for (uint32_t i = 0; op && i < op->nents; i++)
+		np->ents[np->nents++] = op->ents[i];
+	for (size_t k = 0; k < npos; k++) {
+		struct patch_ent *pe = NULL;
+
+		for (uint32_t i = 0; op && i < op->nents && !pe; i++)
+			if (np->ents[i].pos == pos[k])
+				pe = &np->ents[i];
+		if (!pe)
+			pe = &np->ents[np->nents++];
+		memset(pe, 0, sizeof(*pe));
+		pe->pos = pos[k];
+		pe->rec = b.recs[k];
+		git_oid_cpy(&pe->oid, &b.oids[k]);
+	}
+	qsort(np->ents, np->nents, sizeof(*np->ents), ent_pos_cmp);
+	np->nedges = (op ? op->nedges : 0) + (uint32_t)b.nedges;
+	np->edges = gt_malloc((np->nedges ? np->nedges : 1) * sizeof(*np->edges));
+	if (op && op->nedges)
+		memcpy(np->edges, op->edges, op->nedges * sizeof(*np->edges));
+	if (b.nedges)
+		memcpy(np->edges + (op ? op->nedges : 0), b.edges, b.nedges * sizeof(*np->edges));
+	np->nlabels = (op ? op->nlabels : 0) + (uint32_t)b.nlabels;
+	np->labels = gt_malloc((np->nlabels ? np->nlabels : 1) * sizeof(*np->labels));
+	if (op && op->nlabels)
+		memcpy(np->labels, op->labels, op->nlabels * sizeof(*np->labels));
+	if (b.nlabels)
+		memcpy(np->labels + (op ? op->nlabels : 0), b.labels,
+		       b.nlabels * sizeof(*np->labels));
+	np->nvocab = (op ? op->nvocab : 0) + (uint32_t)b.nvocab;
+	np->vocab = gt_malloc((np->nvocab ? np->nvocab : 1) * sizeof(*np->vocab));
+	if (op && op->nvocab)
+		memcpy(np->vocab, op->vocab, op->nvocab * sizeof(*np->vocab));
+	if (b.nvocab)
+		memcpy(np->vocab + (op ? op->nvocab : 0), b.vocab, b.nvocab * sizeof(*np->vocab));
+	np->pool_len = (op ? op->pool_len : 0) + (uint32_t)b.pool.len;
+	np->pool = gt_malloc(np->pool_len ? np->pool_len : 1);
+	if (op && op->pool_len)
+		memcpy(np->pool, op->pool, op->pool_len);
+	if (b.pool.len)
+		memcpy(np->pool + (op ? op->pool_len : 0), b.pool.ptr, b.pool.len);
+	/* past an eighth of the records, a new base is cheaper to read */
+	if (np->nents > idx->nrecs / 8 + 64 || np->pool_len > np->base_pool_len / 2 + 65536) {
+		rc = 1;
+		goto out;
+	}
+	apply_patch(idx, np, beads_id, shards);
+	save_patch(lg, idx, np);
+	np = NULL; /* idx has it */
+	idx->stat_blobs_parsed = b.parsed;
+	idx->stat_shards_rebuilt = b.shards;
+out:
+	patch_free(np);
+	free(pos);
+	git_odb_free(odb);
+	builder_release(&b);
+	return rc;
+}
+
 int gt_index_open(struct gt_index **out, struct gt_ledger *lg, git_tree *tree)
 {
 	struct gt_index *old, *idx;
@@ -1153,8 +1598,20 @@ int gt_index_open(struct gt_index **out, struct gt_ledger *lg, git_tree *tree)
 		}
 	}
 	old = load_file(lg);
+	if (old)
+		load_patch(lg, old);
 	if (old && !git_oid_cmp(&old->beads_tree, &beads_id)) {
 		git_tree_free(beads);
+		*out = old;
+		return 0;
+	}
+	/* beads changed in place: patch the index instead of rewriting it */
+	if (old && (rc = fast_refresh(lg, old, beads, &beads_id)) <= 0) {
+		git_tree_free(beads);
+		if (rc < 0) {
+			gt_index_free(old);
+			return rc;
+		}
 		*out = old;
 		return 0;
 	}
@@ -1183,6 +1640,8 @@ void gt_index_release_mem(struct gt_index *idx)
 	}
 	if (!idx->mapped && idx->hdr && (char *)idx->hdr != idx->mem)
 		free(idx->hdr);
+	patch_free(idx->patch);
+	idx->patch = NULL;
 	idx->hdr = NULL;
 	idx->mem = NULL;
 	idx->mapped = 0;
@@ -1205,6 +1664,9 @@ int gt_index_remove(struct gt_ledger *lg)
 
 	index_path(&p, lg);
 	if (unlink(p.ptr) < 0 && errno != ENOENT)
+		rc = gt_error_errno(GT_EFAIL, "cannot remove '%s'", p.ptr);
+	gt_buf_printf(&p, ".patch");
+	if (unlink(p.ptr) < 0 && errno != ENOENT && !rc)
 		rc = gt_error_errno(GT_EFAIL, "cannot remove '%s'", p.ptr);
 	gt_buf_release(&p);
 	return rc;

@@ -57,14 +57,16 @@ struct gt_iedge {
 };
 
 struct file_hdr;
+struct gt_ipatch;
 
 struct gt_index {
 	char *mem; /* the file, mapped (NULL for an index just built) */
 	size_t len;
 	int mapped;
 	struct file_hdr *hdr;
-	void *owned[6];	    /* arrays of an index just built */
-	pthread_t unlinker; /* removing the file this one replaced */
+	void *owned[6];		 /* arrays of an index just built */
+	struct gt_ipatch *patch; /* changes applied over the base file */
+	pthread_t unlinker;	 /* removing the file this one replaced */
 	int has_unlinker;
 	git_oid beads_tree;
 	git_oid shard_oid[256];

@@ -106,4 +106,45 @@ test_expect_success 'a broken town config is reported, not hidden' '
 	grep -q "bad town config" err
 '
 
+test_expect_success 'patched index: in-place changes patch, an add rebuilds, all equal a fresh build' '
+	cd l &&
+	snap() {
+		gt-bead-list -s all -n 0 --json >"$1.list" && gt-ready -n 0 --json >"$1.ready" &&
+		gt-blocked --json >"$1.blocked"
+	}
+	same_as_fresh() {
+		snap inc && mv .git/gt/index .git/gt/index.keep &&
+		snap fresh && rm -rf .git/gt/index && mv .git/gt/index.keep .git/gt/index &&
+		cmp inc.list fresh.list && cmp inc.ready fresh.ready && cmp inc.blocked fresh.blocked
+	}
+	ids=$(gt-bead-list -n 0 --json | jq -r .id) &&
+	gt-ready >/dev/null &&
+	for round in 1 2 3; do
+		for id in $(echo "$ids" | shuf -n 5); do
+			gt-bead-update -q -p $((round % 5)) -l "r$round" "$id"
+		done
+		gt-ready >/dev/null &&
+		[ -f .git/gt/index/beads.idx.patch ] || die "round $round: no patch written"
+		same_as_fresh || die "round $round differs"
+	done &&
+	a=$(echo "$ids" | sed -n 1p) && b=$(echo "$ids" | sed -n 2p) &&
+	gt-bead-dep add "$a" "$b" && gt-bead-close "$b" && gt-bead-delete "$(echo "$ids" | sed -n 3p)" &&
+	same_as_fresh &&
+	gt-bead-add -q "a new bead moves positions" &&
+	gt-ready >/dev/null &&
+	[ ! -f .git/gt/index/beads.idx.patch ] &&
+	same_as_fresh &&
+	gt-bead-update -q -p 0 "$a" && gt-ready >/dev/null &&
+	[ -f .git/gt/index/beads.idx.patch ] && same_as_fresh
+'
+
+test_expect_success 'a damaged patch is ignored, not trusted' '
+	cd l &&
+	gt-bead-list -s all -n 0 --json >before &&
+	p=.git/gt/index/beads.idx.patch && size=$(wc -c <$p) &&
+	dd if=/dev/zero of=$p bs=1 count=16 seek=$((size - 40)) conv=notrunc 2>/dev/null &&
+	gt-bead-list -s all -n 0 --json >after && cmp before after &&
+	printf "junk" >$p && gt-bead-list -s all -n 0 --json >after && cmp before after
+'
+
 test_done
