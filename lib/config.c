@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "error.h"
+#include "file.h"
 #include "json.h"
 #include "banned.h"
 
@@ -36,27 +37,6 @@ static int file_exists(const char *p)
 	return stat(p, &st) == 0 && S_ISREG(st.st_mode);
 }
 
-static int write_file_atomic(const char *path, const void *data, size_t len)
-{
-	struct gt_buf tmp = GT_BUF_INIT;
-	int fd, rc = 0;
-
-	gt_buf_printf(&tmp, "%s.%ld.tmp", path, (long)getpid());
-	if (gt_mkdir_parents(path) < 0) {
-		gt_buf_release(&tmp);
-		return GT_EFAIL;
-	}
-	fd = open(tmp.ptr, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-	if (fd < 0 || write(fd, data, len) != (ssize_t)len || close(fd) < 0 ||
-	    rename(tmp.ptr, path) < 0) {
-		rc = gt_error_errno(GT_EFAIL, "cannot write '%s'", path);
-		if (fd >= 0)
-			unlink(tmp.ptr);
-	}
-	gt_buf_release(&tmp);
-	return rc;
-}
-
 static int add_town_layer(struct gt_config *c, struct gt_ledger *lg, git_tree *tree)
 {
 	struct gt_buf data = GT_BUF_INIT, path = GT_BUF_INIT;
@@ -73,7 +53,7 @@ static int add_town_layer(struct gt_config *c, struct gt_ledger *lg, git_tree *t
 		goto out;
 	git_oid_tostr(hex, sizeof(hex), &id);
 	gt_buf_printf(&path, "%s/cache/town-config-%s", lg->repo->runtime_dir, hex);
-	if (!file_exists(path.ptr) && (rc = write_file_atomic(path.ptr, data.ptr, data.len)) < 0)
+	if (!file_exists(path.ptr) && (rc = gt_write_file_atomic(path.ptr, data.ptr, data.len)) < 0)
 		goto out;
 	if (git_config_add_file_ondisk(c->cfg, path.ptr, LEVEL_TOWN, NULL, 0) < 0)
 		rc = gt_error_git(GT_EINVALID, "bad town config in the ledger");
@@ -258,7 +238,7 @@ int gt_config_town_set(struct gt_txn *tx, const char *key, const char *value)
 	if (rc < 0)
 		goto out;
 	gt_buf_printf(&path, "%s/tmp/town-config.%ld", lg->repo->runtime_dir, (long)getpid());
-	if ((rc = write_file_atomic(path.ptr, gt_buf_cstr(&data), data.len)) < 0 ||
+	if ((rc = gt_write_file_atomic(path.ptr, gt_buf_cstr(&data), data.len)) < 0 ||
 	    (rc = edit_file(path.ptr, key, value)) < 0)
 		goto out;
 	gt_buf_reset(&data);

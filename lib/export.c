@@ -18,6 +18,7 @@
 #include "backup.h"
 #include "bead.h"
 #include "error.h"
+#include "file.h"
 #include "index.h"
 #include "jscan.h"
 #include "json.h"
@@ -244,19 +245,12 @@ static void row_out(struct table *t, cJSON *row)
 
 static int write_file(const char *dir, const char *name, const struct gt_buf *b)
 {
-	struct gt_buf p = GT_BUF_INIT, tmp = GT_BUF_INIT;
-	int fd, rc = 0;
+	struct gt_buf p = GT_BUF_INIT;
+	int rc;
 
 	gt_buf_printf(&p, "%s/%s", dir, name);
-	gt_buf_printf(&tmp, "%s.tmp", p.ptr);
-	fd = open(tmp.ptr, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-	if (fd < 0 || (b->len && write(fd, b->ptr, b->len) != (ssize_t)b->len) || close(fd) < 0 ||
-	    rename(tmp.ptr, p.ptr) < 0) {
-		rc = gt_error_errno(GT_EFAIL, "cannot write '%s'", p.ptr);
-		unlink(tmp.ptr);
-	}
+	rc = gt_write_file_atomic(p.ptr, b->ptr ? b->ptr : "", b->len);
 	gt_buf_release(&p);
-	gt_buf_release(&tmp);
 	return rc;
 }
 

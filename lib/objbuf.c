@@ -9,7 +9,9 @@
  */
 #include "objbuf.h"
 
+#include <dirent.h>
 #include <git2/sys/odb_backend.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
@@ -31,6 +33,7 @@ struct gt_objbuf {
 	git_odb_backend parent;
 	git_odb *odb;
 	git_odb_backend *loose; /* writes loose files directly, no freshen */
+	char *objdir;		/* <common-dir>objects */
 	int collecting;
 	struct obj **buckets;
 	size_t nbuckets;
@@ -166,6 +169,7 @@ static void be_free(git_odb_backend *be)
 	if (ob->loose)
 		ob->loose->free(ob->loose);
 	gt_objbuf_discard(ob);
+	free(ob->objdir);
 	free(ob->list);
 	free(ob->buckets);
 	free(ob);
@@ -200,7 +204,7 @@ int gt_objbuf_attach(struct gt_objbuf **out, git_repository *repo)
 		gt_buf_printf(&dir, "%sobjects", git_repository_commondir(repo));
 		if (git_odb_backend_loose(&ob->loose, dir.ptr, -1, 0, 0, 0) < 0)
 			ob->loose = NULL; /* fall back to writing through the odb */
-		gt_buf_release(&dir);
+		ob->objdir = gt_buf_detach(&dir);
 	}
 	*out = ob;
 	return 0;
@@ -327,15 +331,94 @@ static int flush_pack(struct gt_objbuf *ob)
 	return rc;
 }
 
+/*
+ * Before a pack is written, take in the loose objects already in the
+ * repository (a fresh ledger has the few gt-init wrote) so that a bulk
+ * import leaves one pack and nothing loose.  Only a handful: a repository
+ * with many loose objects is gt-maintain's to repack.  The names of the
+ * objects taken are appended to *taken, NUL-terminated, for pruning once
+ * the pack is in place; a copy in a pack makes the loose file redundant
+ * (git prune-packed), so removing it is safe while others read and write.
+ */
+#define ABSORB_MAX 256
+
+static void absorb_loose(struct gt_objbuf *ob, struct gt_buf *taken)
+{
+	struct gt_buf path = GT_BUF_INIT;
+	git_oid ids[ABSORB_MAX], id;
+	char hex[GIT_OID_HEXSZ + 1];
+	size_t found = 0;
+	int too_many = 0;
+
+	if (!ob->loose || !ob->objdir)
+		return;
+	for (int i = 0; i < 256; i++) {
+		struct dirent *e;
+		DIR *d;
+
+		gt_buf_reset(&path);
+		gt_buf_printf(&path, "%s/%02x", ob->objdir, i);
+		if (!(d = opendir(path.ptr)))
+			continue;
+		while ((e = readdir(d))) {
+			if (strlen(e->d_name) != GIT_OID_HEXSZ - 2)
+				continue;
+			snprintf(hex, sizeof(hex), "%02x%s", i, e->d_name);
+			if (git_oid_fromstr(&id, hex) < 0) {
+				git_error_clear();
+				continue;
+			}
+			if (found == ABSORB_MAX) {
+				too_many = 1;
+				break;
+			}
+			git_oid_cpy(&ids[found++], &id);
+		}
+		closedir(d);
+		if (too_many) { /* all left to gt-maintain */
+			gt_buf_release(&path);
+			return;
+		}
+	}
+	gt_buf_release(&path);
+	for (size_t k = 0; k < found; k++) {
+		git_object_t type;
+		void *data;
+		size_t n;
+
+		if (ob->loose->read(&data, &n, &type, ob->loose, &ids[k]) < 0) {
+			git_error_clear(); /* unreadable: not ours to remove */
+			continue;
+		}
+		store(ob, &ids[k], data, n, type);
+		git_odb_backend_data_free(ob->loose, data);
+		git_oid_tostr(hex, sizeof(hex), &ids[k]);
+		gt_buf_printf(taken, "%s/%.2s/%s", ob->objdir, hex, hex + 2);
+		gt_buf_add(taken, "", 1);
+	}
+}
+
+static void prune_taken(const struct gt_buf *taken)
+{
+	for (size_t at = 0; at < taken->len; at += strlen(taken->ptr + at) + 1)
+		(void)unlink(taken->ptr + at);
+}
+
 int gt_objbuf_flush(struct gt_objbuf *ob, size_t pack_threshold)
 {
+	struct gt_buf taken = GT_BUF_INIT;
 	int rc;
 
 	if (!ob->n)
 		return 0;
+	if (ob->n >= pack_threshold)
+		absorb_loose(ob, &taken);
 	ob->collecting = 0; /* invisible, so the odb writes to disk */
 	rc = ob->n >= pack_threshold ? flush_pack(ob) : flush_loose(ob);
 	ob->collecting = 1;
+	if (!rc)
+		prune_taken(&taken);
+	gt_buf_release(&taken);
 	gt_objbuf_discard(ob);
 	return rc;
 }

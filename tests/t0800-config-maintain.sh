@@ -134,7 +134,7 @@ test_expect_success 'patched index: in-place changes patch, an add rebuilds, all
 	gt-ready >/dev/null &&
 	[ ! -f .git/gt/index/beads.idx.patch ] &&
 	same_as_fresh &&
-	gt-bead-update -q -p 0 "$a" && gt-ready >/dev/null &&
+	gt-bead-update -q --title "retitled after the rebuild" "$a" && gt-ready >/dev/null &&
 	[ -f .git/gt/index/beads.idx.patch ] && same_as_fresh
 '
 
