@@ -1,31 +1,24 @@
 /*
- * objbuf.c - in-memory object backend and a minimal pack writer.
- *
- * Pack format (git's Documentation/gitformat-pack): "PACK", version 2,
- * object count, then per object a type+size varint header and the zlib
- * stream of its content, then the SHA-1 of everything before.  We write no
- * deltas: the ledger's blobs are small and distinct, and the next repack
- * (gt-maintain) can deltify if it wants.
+ * objbuf.c - in-memory object backend; bulk flushes go through
+ * packwrite.c, small ones are written loose.
  */
 #include "objbuf.h"
 
 #include <dirent.h>
 #include <git2/sys/odb_backend.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <zlib.h>
+#include <unistd.h>
 
 #include "buf.h"
 #include "error.h"
-#include "sha1.h"
+#include "packwrite.h"
 #include "banned.h"
 
 struct obj {
-	git_oid id;
-	git_object_t type;
-	size_t len;
-	unsigned char *data;
+	struct gt_packobj p; /* id, type, len, data (owned) */
 	struct obj *next_in_bucket;
 };
 
@@ -54,7 +47,7 @@ static struct obj *find(const struct gt_objbuf *ob, const git_oid *id)
 	if (!ob->collecting || !ob->n)
 		return NULL;
 	for (struct obj *o = ob->buckets[bucket_of(ob, id)]; o; o = o->next_in_bucket)
-		if (!git_oid_cmp(&o->id, id))
+		if (!git_oid_cmp(&o->p.id, id))
 			return o;
 	return NULL;
 }
@@ -65,7 +58,7 @@ static void rehash(struct gt_objbuf *ob)
 	ob->nbuckets = ob->nbuckets ? ob->nbuckets * 2 : 1024;
 	ob->buckets = gt_calloc(ob->nbuckets, sizeof(*ob->buckets));
 	for (size_t i = 0; i < ob->n; i++) {
-		size_t b = bucket_of(ob, &ob->list[i]->id);
+		size_t b = bucket_of(ob, &ob->list[i]->p.id);
 
 		ob->list[i]->next_in_bucket = ob->buckets[b];
 		ob->buckets[b] = ob->list[i];
@@ -75,17 +68,19 @@ static void rehash(struct gt_objbuf *ob)
 static void store(struct gt_objbuf *ob, const git_oid *id, const void *data, size_t len,
 		  git_object_t type)
 {
+	unsigned char *copy;
 	struct obj *o;
 	size_t b;
 
 	if (find(ob, id))
 		return;
 	o = gt_malloc(sizeof(*o));
-	git_oid_cpy(&o->id, id);
-	o->type = type;
-	o->len = len;
-	o->data = gt_malloc(len ? len : 1);
-	memcpy(o->data, data, len);
+	git_oid_cpy(&o->p.id, id);
+	o->p.type = type;
+	o->p.len = len;
+	copy = gt_malloc(len ? len : 1);
+	memcpy(copy, data, len);
+	o->p.data = copy;
 	GT_ALLOC_GROW(ob->list, ob->n + 1, ob->alloc);
 	ob->list[ob->n++] = o;
 	ob->bytes += len;
@@ -125,12 +120,12 @@ static int be_read(void **out, size_t *len, git_object_t *type, git_odb_backend 
 
 	if (!o)
 		return GIT_ENOTFOUND;
-	*out = git_odb_backend_data_alloc(be, o->len ? o->len : 1);
+	*out = git_odb_backend_data_alloc(be, o->p.len ? o->p.len : 1);
 	if (!*out)
 		return -1;
-	memcpy(*out, o->data, o->len);
-	*len = o->len;
-	*type = o->type;
+	memcpy(*out, o->p.data, o->p.len);
+	*len = o->p.len;
+	*type = o->p.type;
 	return 0;
 }
 
@@ -140,8 +135,8 @@ static int be_read_header(size_t *len, git_object_t *type, git_odb_backend *be, 
 
 	if (!o)
 		return GIT_ENOTFOUND;
-	*len = o->len;
-	*type = o->type;
+	*len = o->p.len;
+	*type = o->p.type;
 	return 0;
 }
 
@@ -153,7 +148,7 @@ static int be_exists(git_odb_backend *be, const git_oid *id)
 void gt_objbuf_discard(struct gt_objbuf *ob)
 {
 	for (size_t i = 0; i < ob->n; i++) {
-		free(ob->list[i]->data);
+		free((void *)(uintptr_t)ob->list[i]->p.data);
 		free(ob->list[i]);
 	}
 	ob->n = 0;
@@ -231,8 +226,9 @@ static int flush_loose(struct gt_objbuf *ob)
 
 	for (size_t i = 0; i < ob->n; i++) {
 		struct obj *o = ob->list[i];
-		int rc = ob->loose ? ob->loose->write(ob->loose, &o->id, o->data, o->len, o->type)
-				   : git_odb_write(&id, ob->odb, o->data, o->len, o->type);
+		int rc = ob->loose ? ob->loose->write(ob->loose, &o->p.id, o->p.data, o->p.len,
+						      o->p.type)
+				   : git_odb_write(&id, ob->odb, o->p.data, o->p.len, o->p.type);
 
 		if (rc < 0)
 			return gt_error_git(GT_EFAIL, "cannot write object");
@@ -240,95 +236,23 @@ static int flush_loose(struct gt_objbuf *ob)
 	return 0;
 }
 
-/* Streams pack bytes to the indexer in large chunks, hashing as it goes. */
-struct packout {
-	git_odb_writepack *wp;
-	git_indexer_progress stats;
-	struct gt_sha1 sha;
-	struct gt_buf buf;
-	int err;
-};
-
-static void pack_emit(struct packout *p, const void *data, size_t len, int hash)
+static const struct gt_packobj *pack_get(void *ctx, size_t i)
 {
-	if (hash)
-		gt_sha1_update(&p->sha, data, len);
-	gt_buf_add(&p->buf, data, len);
-	if (p->buf.len >= (1u << 20) && !p->err) {
-		if (p->wp->append(p->wp, p->buf.ptr, p->buf.len, &p->stats) < 0)
-			p->err = -1;
-		gt_buf_reset(&p->buf);
-	}
-}
-
-static int pack_object(struct packout *p, z_stream *z, const struct obj *o, unsigned char *zbuf,
-		       size_t zcap)
-{
-	unsigned char hdr[16];
-	size_t n = 0, size = o->len;
-	int zr;
-
-	hdr[n] = (unsigned char)((o->type << 4) | (size & 15));
-	size >>= 4;
-	while (size) {
-		hdr[n++] |= 0x80;
-		hdr[n] = size & 0x7f;
-		size >>= 7;
-	}
-	pack_emit(p, hdr, n + 1, 1);
-	if (deflateReset(z) != Z_OK)
-		return -1;
-	z->next_in = o->data;
-	z->avail_in = (uInt)o->len;
-	do {
-		z->next_out = zbuf;
-		z->avail_out = (uInt)zcap;
-		zr = deflate(z, Z_FINISH);
-		if (zr == Z_STREAM_ERROR)
-			return -1;
-		pack_emit(p, zbuf, zcap - z->avail_out, 1);
-	} while (zr != Z_STREAM_END);
-	return 0;
+	return &((struct gt_objbuf *)ctx)->list[i]->p;
 }
 
 static int flush_pack(struct gt_objbuf *ob)
 {
-	struct packout p = { 0 };
-	unsigned char head[12] = { 'P', 'A', 'C', 'K', 0, 0, 0, 2 };
-	unsigned char trailer[20];
-	size_t zcap = 64 * 1024;
-	unsigned char *zbuf;
-	z_stream z = { 0 };
-	int rc = 0;
+	char name[GIT_OID_HEXSZ + 1];
+	int rc;
 
-	if (git_odb_write_pack(&p.wp, ob->odb, NULL, NULL) < 0)
-		return gt_error_git(GT_EFAIL, "cannot start writing a pack");
-	if (deflateInit(&z, 1) != Z_OK) {
-		p.wp->free(p.wp);
-		return gt_error_set(GT_EFAIL, "cannot initialise zlib");
-	}
-	zbuf = gt_malloc(zcap);
-	gt_sha1_init(&p.sha);
-	gt_buf_init(&p.buf, 2u << 20);
-	for (int i = 0; i < 4; i++)
-		head[8 + i] = (unsigned char)(ob->n >> (24 - 8 * i));
-	pack_emit(&p, head, sizeof(head), 1);
-	for (size_t i = 0; i < ob->n && !rc; i++)
-		if (pack_object(&p, &z, ob->list[i], zbuf, zcap) < 0)
-			rc = gt_error_set(GT_EFAIL, "cannot compress object");
-	if (!rc) {
-		gt_sha1_final(&p.sha, trailer);
-		pack_emit(&p, trailer, sizeof(trailer), 0);
-		if (!p.err && p.buf.len && p.wp->append(p.wp, p.buf.ptr, p.buf.len, &p.stats) < 0)
-			p.err = -1;
-		if (p.err || p.wp->commit(p.wp, &p.stats) < 0)
-			rc = gt_error_git(GT_EFAIL, "cannot write pack");
-	}
-	deflateEnd(&z);
-	free(zbuf);
-	gt_buf_release(&p.buf);
-	p.wp->free(p.wp);
-	return rc;
+	if (!ob->objdir)
+		return gt_error_set(GT_EFAIL, "no objects directory to write a pack to");
+	if ((rc = gt_pack_write(ob->objdir, pack_get, ob, ob->n, name)) < 0)
+		return rc;
+	if (git_odb_refresh(ob->odb) < 0) /* so this process sees the new pack */
+		return gt_error_git(GT_EFAIL, "cannot read the new pack");
+	return 0;
 }
 
 /*

@@ -7,7 +7,7 @@
  * trees from tree builders, commits) lands in memory and is readable from
  * there; nothing touches the disk.  gt_objbuf_flush() writes what was
  * collected: loose objects when there are few, otherwise a single pack
- * (undeltified, zlib level 1) streamed through libgit2's indexer, which is
+ * (undeltified, zlib level 1, compressed on every core) with its .idx, which is
  * how bulk import reaches ~20k+ beads/s with no loose objects left behind.
  * gt_objbuf_discard() forgets everything (a lost race leaves no garbage).
  */

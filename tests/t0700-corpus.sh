@@ -18,6 +18,7 @@ test_expect_success 'import the big era C file: one pack, no loose objects' '
 	jq -e ".records == 5722 and .created == 5722" st &&
 	assert_eq 0 "$(git count-objects | cut -d" " -f1)" "loose objects (gt-init'"'"'s packed too)" &&
 	assert_eq 1 "$(git count-objects -v | sed -n "s/^packs: //p")" "packs" &&
+	git verify-pack .git/objects/pack/pack-*.idx &&
 	git fsck --no-dangling refs/gt/ledger
 '
 
