@@ -171,7 +171,7 @@ lint: deps-lint
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
 		--suppress=missingIncludeSystem --inline-suppr -Ilib --library=.cppcheck.cfg \
 		lib cmd tests/unit
-	shellcheck -x tests/run tests/*.sh tests/lib/*.sh cmd/*.sh bench/ledger bench/*.sh .ci/run hooks/*.sh
+	shellcheck -x tests/run tests/*.sh tests/lib/*.sh cmd/*.sh bench/ledger bench/*.sh bench/naive/*.sh .ci/run hooks/*.sh
 
 clean:
 	rm -rf build bin lib/libgt.a
