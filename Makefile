@@ -114,7 +114,7 @@ build/tests/%: tests/unit/%.c lib/libgt.a
 
 # benchmark helpers link exactly like the commands (the floor program must)
 bench-tools: lib/libgt.a $(BENCH_BIN)
-build/bench/%: bench/%.c lib/libgt.a
+build/bench/%: bench/%.c bench/bench.h lib/libgt.a
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) $(GIT2_DEFS) $(LDFLAGS) $(GIT2_LDFLAGS) -o $@ $< lib/libgt.a $(LIBS)
 

@@ -36,35 +36,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench.h"
 #include "../lib/banned.h"
 
 #define MAX_PATH 4096
 
 static char **beads;
 static size_t nbeads;
-
-static void die(const char *msg)
-{
-	fprintf(stderr, "agents: %s\n", msg);
-	exit(2);
-}
-
-static void *xrealloc(void *p, size_t n)
-{
-	p = realloc(p, n);
-	if (!p)
-		die("out of memory");
-	return p;
-}
-
-static char *xstrdup(const char *s)
-{
-	char *d = strdup(s);
-
-	if (!d)
-		die("out of memory");
-	return d;
-}
 
 static double parse_num(const char *s, const char *what, double min)
 {
@@ -74,38 +52,10 @@ static double parse_num(const char *s, const char *what, double min)
 	errno = 0;
 	v = strtod(s, &end);
 	if (errno || end == s || *end || v < min) {
-		fprintf(stderr, "agents: bad %s '%s'\n", what, s);
+		fprintf(stderr, "%s: bad %s '%s'\n", bench_prog, what, s);
 		exit(2);
 	}
 	return v;
-}
-
-static void read_beads(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	char *line = NULL;
-	size_t cap = 0, alloc = 0;
-	ssize_t len;
-
-	if (!f) {
-		perror(path);
-		exit(2);
-	}
-	while ((len = getline(&line, &cap, f)) >= 0) {
-		if (len && line[len - 1] == '\n')
-			line[--len] = '\0';
-		if (!len)
-			continue;
-		if (nbeads == alloc) {
-			alloc = alloc ? 2 * alloc : 256;
-			beads = xrealloc(beads, alloc * sizeof(*beads));
-		}
-		beads[nbeads++] = xstrdup(line);
-	}
-	free(line);
-	fclose(f);
-	if (!nbeads)
-		die("the bead list is empty");
 }
 
 /* arg with every "{bead}" and "{label}" replaced; a new string. */
@@ -130,14 +80,6 @@ static char *fill(const char *arg, const char *bead, const char *label)
 	}
 	out[n] = '\0';
 	return out;
-}
-
-static int64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
 static void sleep_until(int64_t t)
@@ -242,26 +184,6 @@ static void agent(const struct plan *p, int me, int devnull, int errfd)
 	_exit(0);
 }
 
-static int cmp_i64(const void *a, const void *b)
-{
-	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-
-	return (x > y) - (x < y);
-}
-
-static double pct_ms(const int64_t *sorted, size_t n, double p)
-{
-	size_t rank = (size_t)(p / 100.0 * (double)n + 0.999999);
-
-	if (n == 0)
-		return 0;
-	if (rank < 1)
-		rank = 1;
-	if (rank > n)
-		rank = n;
-	return (double)sorted[rank - 1] / 1e6;
-}
-
 static FILE *open_out(const char *prefix, const char *suffix)
 {
 	char path[MAX_PATH];
@@ -286,6 +208,7 @@ int main(int argc, char **argv)
 	size_t nlat = 0, alloc = 0, ok = 0;
 	FILE *okf, *failf;
 
+	bench_prog = "agents";
 	while ((opt = getopt(argc, argv, "+a:d:r:fs:b:o:")) != -1) {
 		switch (opt) {
 		case 'a': p.agents = (int)parse_num(optarg, "agent count", 1); break;
@@ -302,7 +225,7 @@ int main(int argc, char **argv)
 		goto usage;
 	p.cmd = argv + optind;
 	p.nargs = argc - optind;
-	read_beads(list);
+	beads = read_lines(list, &nbeads, "bead list");
 
 	devnull = open("/dev/null", O_RDWR);
 	snprintf(path, sizeof(path), "%s.err", p.prefix);

@@ -29,26 +29,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench.h"
 #include "../lib/banned.h"
 
 #define MAX_REPORTED 5
 
 static char **lines;
 static size_t nlines;
-
-static void die(const char *msg)
-{
-	fprintf(stderr, "timeit: %s\n", msg);
-	exit(2);
-}
-
-static void *xrealloc(void *p, size_t n)
-{
-	p = realloc(p, n);
-	if (!p)
-		die("out of memory");
-	return p;
-}
 
 static long parse_long(const char *s, const char *what, long min)
 {
@@ -62,36 +49,6 @@ static long parse_long(const char *s, const char *what, long min)
 		exit(2);
 	}
 	return v;
-}
-
-static void read_list(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	char *line = NULL;
-	size_t cap = 0, alloc = 0;
-	ssize_t len;
-
-	if (!f) {
-		perror(path);
-		exit(2);
-	}
-	while ((len = getline(&line, &cap, f)) >= 0) {
-		if (len && line[len - 1] == '\n')
-			line[--len] = '\0';
-		if (!len)
-			continue;
-		if (nlines == alloc) {
-			alloc = alloc ? 2 * alloc : 256;
-			lines = xrealloc(lines, alloc * sizeof(*lines));
-		}
-		lines[nlines++] = strdup(line);
-		if (!lines[nlines - 1])
-			die("out of memory");
-	}
-	free(line);
-	fclose(f);
-	if (!nlines)
-		die("the list file is empty");
 }
 
 /* The k-th (1-based) TAB-separated field of line: start and length. */
@@ -146,14 +103,6 @@ static char *substitute(const char *arg, const char *line)
 	return out;
 }
 
-static int64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
 /* Runs argv once; returns its wait status and stores the latency. */
 static int run(char **argv, int devnull, int errfd, int quiet, int64_t *ns)
 {
@@ -185,24 +134,6 @@ static int run(char **argv, int devnull, int errfd, int quiet, int64_t *ns)
 	return status;
 }
 
-static int cmp_i64(const void *a, const void *b)
-{
-	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-
-	return (x > y) - (x < y);
-}
-
-static double pct_ms(const int64_t *sorted, size_t n, double p)
-{
-	size_t rank = (size_t)(p / 100.0 * (double)n + 0.999999);
-
-	if (rank < 1)
-		rank = 1;
-	if (rank > n)
-		rank = n;
-	return (double)sorted[rank - 1] / 1e6;
-}
-
 int main(int argc, char **argv)
 {
 	long runs = 100, warmup = 3, expected = 0;
@@ -212,6 +143,7 @@ int main(int argc, char **argv)
 	int64_t *ns, sum = 0;
 	char **cmd;
 
+	bench_prog = "timeit";
 	while ((opt = getopt(argc, argv, "+n:w:l:x:q")) != -1) {
 		switch (opt) {
 		case 'n': runs = parse_long(optarg, "run count", 1); break;
@@ -229,7 +161,7 @@ int main(int argc, char **argv)
 	if (optind >= argc)
 		die("no command given");
 	if (list)
-		read_list(list);
+		lines = read_lines(list, &nlines, "list file");
 	devnull = open("/dev/null", O_RDWR);
 	if (devnull < 0)
 		die("cannot open /dev/null");
