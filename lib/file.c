@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <unistd.h>
 
@@ -13,12 +14,14 @@
 #include "repo.h"
 #include "banned.h"
 
-int gt_write_all(int fd, const void *data, size_t len)
+int gt_writev_all(int fd, struct iovec *v, int n)
 {
-	const char *p = data;
+	int i = 0;
 
-	while (len) {
-		ssize_t w = write(fd, p, len);
+	while (i < n && !v[i].iov_len)
+		i++;
+	while (i < n) {
+		ssize_t w = writev(fd, v + i, n - i);
 
 		if (w < 0 && errno == EINTR)
 			continue;
@@ -27,31 +30,67 @@ int gt_write_all(int fd, const void *data, size_t len)
 				errno = EIO;
 			return -1;
 		}
-		p += w;
-		len -= (size_t)w;
+		/* skip what was written, resume inside a partial piece */
+		while (i < n && (size_t)w >= v[i].iov_len)
+			w -= (ssize_t)v[i++].iov_len;
+		if (i < n) {
+			v[i].iov_base = (char *)v[i].iov_base + w;
+			v[i].iov_len -= (size_t)w;
+		}
 	}
 	return 0;
 }
 
-int gt_write_file_atomic(const char *path, const void *data, size_t len)
+int gt_write_all(int fd, const void *data, size_t len)
 {
-	struct gt_buf tmp = GT_BUF_INIT;
-	int fd, rc = 0;
+	struct iovec v = { (void *)(uintptr_t)data, len };
 
+	return gt_writev_all(fd, &v, 1);
+}
+
+int gt_write_temp(struct gt_buf *tmp, const char *path, struct iovec *v, int n)
+{
+	int fd;
+
+	gt_buf_reset(tmp);
 	if (gt_mkdir_parents(path) < 0)
 		return GT_EFAIL;
-	gt_buf_printf(&tmp, "%s.%ld.tmp", path, (long)getpid());
-	fd = open(tmp.ptr, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-	if (fd < 0) {
-		rc = gt_error_errno(GT_EFAIL, "cannot write '%s'", path);
-	} else if (gt_write_all(fd, data, len) < 0) {
-		rc = gt_error_errno(GT_EFAIL, "cannot write '%s'", path);
+	gt_buf_printf(tmp, "%s.%ld.tmp", path, (long)getpid());
+	fd = open(tmp->ptr, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+	if (fd < 0)
+		return gt_error_errno(GT_EFAIL, "cannot write '%s'", path);
+	if (gt_writev_all(fd, v, n) < 0) {
+		int rc = gt_error_errno(GT_EFAIL, "cannot write '%s'", path);
+
 		close(fd);
-		unlink(tmp.ptr);
-	} else if (close(fd) < 0 || rename(tmp.ptr, path) < 0) {
+		unlink(tmp->ptr);
+		return rc;
+	}
+	if (close(fd) < 0) {
+		int rc = gt_error_errno(GT_EFAIL, "cannot write '%s'", path);
+
+		unlink(tmp->ptr);
+		return rc;
+	}
+	return 0;
+}
+
+int gt_write_file_atomicv(const char *path, struct iovec *v, int n)
+{
+	struct gt_buf tmp = GT_BUF_INIT;
+	int rc = gt_write_temp(&tmp, path, v, n);
+
+	if (!rc && rename(tmp.ptr, path) < 0) {
 		rc = gt_error_errno(GT_EFAIL, "cannot write '%s'", path);
 		unlink(tmp.ptr);
 	}
 	gt_buf_release(&tmp);
 	return rc;
+}
+
+int gt_write_file_atomic(const char *path, const void *data, size_t len)
+{
+	struct iovec v = { (void *)(uintptr_t)data, len };
+
+	return gt_write_file_atomicv(path, &v, 1);
 }

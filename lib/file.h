@@ -6,12 +6,23 @@
 #define GT_FILE_H
 
 #include <stddef.h>
+#include <sys/uio.h>
 
-/* write(2) until all of data is written (short writes, EINTR); 0 or -1
- * with errno set. */
+struct gt_buf;
+
+/* writev(2) until every piece is written (short writes, EINTR); v is
+ * consumed.  0, or -1 with errno set. */
+int gt_writev_all(int fd, struct iovec *v, int n);
+/* The same for one buffer. */
 int gt_write_all(int fd, const void *data, size_t len);
-/* Replace path with data: a temporary file in the same directory, then
- * rename.  Creates missing parent directories.  0 or GT_EFAIL. */
+/* Write the pieces to a new temporary file beside path ("<path>.<pid>.tmp",
+ * creating missing parent directories) and put its name in tmp, for the
+ * caller to rename into place.  0, or GT_EFAIL with nothing left behind. */
+int gt_write_temp(struct gt_buf *tmp, const char *path, struct iovec *v, int n);
+/* Replace path with the pieces: gt_write_temp(), then rename.  0 or
+ * GT_EFAIL. */
+int gt_write_file_atomicv(const char *path, struct iovec *v, int n);
+/* The same for one buffer. */
 int gt_write_file_atomic(const char *path, const void *data, size_t len);
 
 #endif

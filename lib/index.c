@@ -36,6 +36,7 @@
 
 #include "bead.h"
 #include "error.h"
+#include "file.h"
 #include "id.h"
 #include "jscan.h"
 #include "map.h"
@@ -932,8 +933,12 @@ static int attach(struct gt_index *idx, int verify)
 
 static void index_path(struct gt_buf *p, struct gt_ledger *lg)
 {
-	gt_buf_reset(p);
-	gt_buf_printf(p, "%s/index/beads.idx", lg->repo->runtime_dir);
+	gt_repo_runtime_path(p, lg->repo, "index/beads.idx", 0);
+}
+
+static void patch_path(struct gt_buf *p, struct gt_ledger *lg)
+{
+	gt_repo_runtime_path(p, lg->repo, "index/beads.idx.patch", 0);
 }
 
 static struct gt_index *load_file(struct gt_ledger *lg)
@@ -1009,45 +1014,16 @@ static void replace_file(struct gt_index *idx, const char *tmp, const char *path
 static void save_file(struct gt_ledger *lg, struct gt_index *idx)
 {
 	struct gt_buf p = GT_BUF_INIT, tmp = GT_BUF_INIT;
-	int fd;
+	struct iovec v[16];
+	int nsum, n = pieces(idx, v, &nsum);
 
 	index_path(&p, lg);
-	gt_buf_printf(&tmp, "%s.%ld.tmp", p.ptr, (long)getpid());
-	if (gt_mkdir_parents(p.ptr) < 0)
-		goto out;
-	fd = open(tmp.ptr, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-	if (fd < 0)
-		goto out;
-	{
-		struct iovec v[16];
-		int nsum, n = pieces(idx, v, &nsum), i = 0, ok = 1;
-
-		while (i < n && ok) {
-			ssize_t w = writev(fd, v + i, n - i);
-
-			if (w <= 0) {
-				ok = 0;
-				break;
-			}
-			/* skip what was written, resume inside a partial piece */
-			while (i < n && (size_t)w >= v[i].iov_len)
-				w -= (ssize_t)v[i++].iov_len;
-			if (i < n) {
-				v[i].iov_base = (char *)v[i].iov_base + w;
-				v[i].iov_len -= (size_t)w;
-			}
-		}
-		if (close(fd) < 0 || !ok) {
-			unlink(tmp.ptr);
-		} else {
-			replace_file(idx, tmp.ptr, p.ptr);
-			/* a patch of the old base is of no use any more */
-			gt_buf_reset(&p);
-			gt_buf_printf(&p, "%s/index/beads.idx.patch", lg->repo->runtime_dir);
-			unlink(p.ptr);
-		}
+	if (gt_write_temp(&tmp, p.ptr, v, n) == 0) {
+		replace_file(idx, tmp.ptr, p.ptr);
+		/* a patch of the old base is of no use any more */
+		patch_path(&p, lg);
+		unlink(p.ptr);
 	}
-out:
 	/* the index is a cache: failing to save it only costs speed */
 	gt_error_clear();
 	gt_buf_release(&p);
@@ -1202,10 +1178,16 @@ static void patch_free(struct gt_ipatch *p)
 	free(p);
 }
 
-static void patch_path(struct gt_buf *p, struct gt_ledger *lg)
+/* A new heap array: a (na items of size bytes) then b (nb items). */
+static void *concat(const void *a, size_t na, const void *b, size_t nb, size_t size)
 {
-	gt_buf_reset(p);
-	gt_buf_printf(p, "%s/index/beads.idx.patch", lg->repo->runtime_dir);
+	char *m = gt_malloc((na + nb ? na + nb : 1) * size);
+
+	if (na)
+		memcpy(m, a, na * size);
+	if (nb)
+		memcpy(m + na * size, b, nb * size);
+	return m;
 }
 
 /* replace idx->owned[slot] (and the array it stands for) with a heap
@@ -1213,12 +1195,8 @@ static void patch_path(struct gt_buf *p, struct gt_ledger *lg)
 static void *combine(struct gt_index *idx, int slot, const void *old, size_t n0, const void *add,
 		     size_t na, size_t size)
 {
-	char *m = gt_malloc((n0 + na ? n0 + na : 1) * size);
+	void *m = concat(old, n0, add, na, size);
 
-	if (n0)
-		memcpy(m, old, n0 * size);
-	if (na)
-		memcpy(m + n0 * size, add, na * size);
 	free(idx->owned[slot]);
 	idx->owned[slot] = m;
 	return m;
@@ -1354,11 +1332,11 @@ out:
 
 static void save_patch(struct gt_ledger *lg, const struct gt_index *idx, const struct gt_ipatch *p)
 {
-	struct gt_buf path = GT_BUF_INIT, tmp = GT_BUF_INIT;
+	struct gt_buf path = GT_BUF_INIT;
 	struct patch_hdr h;
 	struct iovec v[6];
 	struct csum c;
-	int fd, n = 0, ok = 1;
+	int n = 0;
 
 	memset(&h, 0, sizeof(h));
 	memcpy(h.magic, PATCH_MAGIC, 8);
@@ -1388,28 +1366,9 @@ static void save_patch(struct gt_ledger *lg, const struct gt_index *idx, const s
 		csum_add(&c, v[i].iov_base, v[i].iov_len);
 	h.checksum = csum_end(&c);
 	patch_path(&path, lg);
-	gt_buf_printf(&tmp, "%s.%ld.tmp", path.ptr, (long)getpid());
-	fd = open(tmp.ptr, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-	if (fd >= 0) {
-		for (int i = 0; i < n && ok; i++) {
-			size_t done = 0;
-
-			while (done < v[i].iov_len && ok) {
-				ssize_t w = write(fd, (const char *)v[i].iov_base + done,
-						  v[i].iov_len - done);
-
-				if (w <= 0)
-					ok = 0;
-				else
-					done += (size_t)w;
-			}
-		}
-		if (close(fd) < 0 || !ok || rename(tmp.ptr, path.ptr) < 0)
-			unlink(tmp.ptr);
-	}
-	gt_error_clear();
+	(void)gt_write_file_atomicv(path.ptr, v, n);
+	gt_error_clear(); /* the patch is a cache too */
 	gt_buf_release(&path);
-	gt_buf_release(&tmp);
 }
 
 static int ent_pos_cmp(const void *a, const void *b)
@@ -1535,30 +1494,16 @@ static int fast_refresh(struct gt_ledger *lg, struct gt_index *idx, git_tree *be
 	}
 	qsort(np->ents, np->nents, sizeof(*np->ents), ent_pos_cmp);
 	np->nedges = (op ? op->nedges : 0) + (uint32_t)b.nedges;
-	np->edges = gt_malloc((np->nedges ? np->nedges : 1) * sizeof(*np->edges));
-	if (op && op->nedges)
-		memcpy(np->edges, op->edges, op->nedges * sizeof(*np->edges));
-	if (b.nedges)
-		memcpy(np->edges + (op ? op->nedges : 0), b.edges, b.nedges * sizeof(*np->edges));
+	np->edges = concat(op ? op->edges : NULL, op ? op->nedges : 0, b.edges, b.nedges,
+			   sizeof(*np->edges));
 	np->nlabels = (op ? op->nlabels : 0) + (uint32_t)b.nlabels;
-	np->labels = gt_malloc((np->nlabels ? np->nlabels : 1) * sizeof(*np->labels));
-	if (op && op->nlabels)
-		memcpy(np->labels, op->labels, op->nlabels * sizeof(*np->labels));
-	if (b.nlabels)
-		memcpy(np->labels + (op ? op->nlabels : 0), b.labels,
-		       b.nlabels * sizeof(*np->labels));
+	np->labels = concat(op ? op->labels : NULL, op ? op->nlabels : 0, b.labels, b.nlabels,
+			    sizeof(*np->labels));
 	np->nvocab = (op ? op->nvocab : 0) + (uint32_t)b.nvocab;
-	np->vocab = gt_malloc((np->nvocab ? np->nvocab : 1) * sizeof(*np->vocab));
-	if (op && op->nvocab)
-		memcpy(np->vocab, op->vocab, op->nvocab * sizeof(*np->vocab));
-	if (b.nvocab)
-		memcpy(np->vocab + (op ? op->nvocab : 0), b.vocab, b.nvocab * sizeof(*np->vocab));
+	np->vocab = concat(op ? op->vocab : NULL, op ? op->nvocab : 0, b.vocab, b.nvocab,
+			   sizeof(*np->vocab));
 	np->pool_len = (op ? op->pool_len : 0) + (uint32_t)b.pool.len;
-	np->pool = gt_malloc(np->pool_len ? np->pool_len : 1);
-	if (op && op->pool_len)
-		memcpy(np->pool, op->pool, op->pool_len);
-	if (b.pool.len)
-		memcpy(np->pool + (op ? op->pool_len : 0), b.pool.ptr, b.pool.len);
+	np->pool = concat(op ? op->pool : NULL, op ? op->pool_len : 0, b.pool.ptr, b.pool.len, 1);
 	/* past an eighth of the records, a new base is cheaper to read */
 	if (np->nents > idx->nrecs / 8 + 64 || np->pool_len > np->base_pool_len / 2 + 65536) {
 		rc = 1;
@@ -1665,7 +1610,7 @@ int gt_index_remove(struct gt_ledger *lg)
 	index_path(&p, lg);
 	if (unlink(p.ptr) < 0 && errno != ENOENT)
 		rc = gt_error_errno(GT_EFAIL, "cannot remove '%s'", p.ptr);
-	gt_buf_printf(&p, ".patch");
+	patch_path(&p, lg);
 	if (unlink(p.ptr) < 0 && errno != ENOENT && !rc)
 		rc = gt_error_errno(GT_EFAIL, "cannot remove '%s'", p.ptr);
 	gt_buf_release(&p);
@@ -1679,7 +1624,7 @@ int gt_index_clean(struct gt_ledger *lg)
 	int n = 0;
 	DIR *d;
 
-	gt_buf_printf(&dir, "%s/index", lg->repo->runtime_dir);
+	gt_repo_runtime_path(&dir, lg->repo, "index", 0);
 	if ((d = opendir(dir.ptr))) {
 		while ((e = readdir(d))) {
 			size_t l = strlen(e->d_name);

@@ -266,45 +266,47 @@ static int flush_pack(struct gt_objbuf *ob)
  */
 #define ABSORB_MAX 256
 
-static void absorb_loose(struct gt_objbuf *ob, struct gt_buf *taken)
+size_t gt_loose_scan(const char *objdir, git_oid *ids, size_t limit)
 {
 	struct gt_buf path = GT_BUF_INIT;
-	git_oid ids[ABSORB_MAX], id;
 	char hex[GIT_OID_HEXSZ + 1];
 	size_t found = 0;
-	int too_many = 0;
 
-	if (!ob->loose || !ob->objdir)
-		return;
-	for (int i = 0; i < 256; i++) {
+	for (int i = 0; i < 256 && found <= limit; i++) {
 		struct dirent *e;
 		DIR *d;
 
 		gt_buf_reset(&path);
-		gt_buf_printf(&path, "%s/%02x", ob->objdir, i);
+		gt_buf_printf(&path, "%s/%02x", objdir, i);
 		if (!(d = opendir(path.ptr)))
 			continue;
-		while ((e = readdir(d))) {
-			if (strlen(e->d_name) != GIT_OID_HEXSZ - 2)
+		while (found <= limit && (e = readdir(d))) {
+			if (strlen(e->d_name) != GIT_OID_HEXSZ - 2 ||
+			    strspn(e->d_name, "0123456789abcdef") != GIT_OID_HEXSZ - 2)
 				continue;
-			snprintf(hex, sizeof(hex), "%02x%s", i, e->d_name);
-			if (git_oid_fromstr(&id, hex) < 0) {
-				git_error_clear();
-				continue;
+			if (ids && found < limit) {
+				snprintf(hex, sizeof(hex), "%02x%s", i, e->d_name);
+				git_oid_fromstr(&ids[found], hex);
 			}
-			if (found == ABSORB_MAX) {
-				too_many = 1;
-				break;
-			}
-			git_oid_cpy(&ids[found++], &id);
+			found++;
 		}
 		closedir(d);
-		if (too_many) { /* all left to gt-maintain */
-			gt_buf_release(&path);
-			return;
-		}
 	}
 	gt_buf_release(&path);
+	return found;
+}
+
+static void absorb_loose(struct gt_objbuf *ob, struct gt_buf *taken)
+{
+	git_oid ids[ABSORB_MAX];
+	char hex[GIT_OID_HEXSZ + 1];
+	size_t found;
+
+	if (!ob->loose || !ob->objdir)
+		return;
+	found = gt_loose_scan(ob->objdir, ids, ABSORB_MAX);
+	if (found > ABSORB_MAX) /* too many: all left to gt-maintain */
+		return;
 	for (size_t k = 0; k < found; k++) {
 		git_object_t type;
 		void *data;
@@ -331,14 +333,14 @@ static void prune_taken(const struct gt_buf *taken)
 int gt_objbuf_flush(struct gt_objbuf *ob, size_t pack_threshold)
 {
 	struct gt_buf taken = GT_BUF_INIT;
-	int rc;
+	int rc, pack = ob->n >= pack_threshold;
 
 	if (!ob->n)
 		return 0;
-	if (ob->n >= pack_threshold)
+	if (pack)
 		absorb_loose(ob, &taken);
 	ob->collecting = 0; /* invisible, so the odb writes to disk */
-	rc = ob->n >= pack_threshold ? flush_pack(ob) : flush_loose(ob);
+	rc = pack ? flush_pack(ob) : flush_loose(ob);
 	ob->collecting = 1;
 	if (!rc)
 		prune_taken(&taken);

@@ -36,4 +36,9 @@ size_t gt_objbuf_bytes(const struct gt_objbuf *ob);
 int gt_objbuf_flush(struct gt_objbuf *ob, size_t pack_threshold);
 void gt_objbuf_discard(struct gt_objbuf *ob);
 
+/* Count the loose objects in objdir (a repository's objects directory),
+ * stopping once the count passes limit; the ids of the first limit of
+ * them go to ids when it is not NULL. */
+size_t gt_loose_scan(const char *objdir, git_oid *ids, size_t limit);
+
 #endif

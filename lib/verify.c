@@ -5,12 +5,14 @@
 
 #include <dirent.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "bead.h"
 #include "error.h"
+#include "objbuf.h"
 #include "id.h"
 #include "json.h"
 #include "banned.h"
@@ -135,22 +137,12 @@ long gt_ledger_verify(struct gt_ctx *ctx, gt_verify_cb cb, void *payload, size_t
 long gt_count_loose(const struct gt_repo *repo)
 {
 	struct gt_buf p = GT_BUF_INIT;
-	long n = 0;
+	size_t n;
 
-	for (int i = 0; i < 256; i++) {
-		DIR *d;
-		struct dirent *e;
-
-		gt_buf_reset(&p);
-		gt_buf_printf(&p, "%s/objects/%02x", repo->common_dir, i);
-		if (!(d = opendir(p.ptr)))
-			continue;
-		while ((e = readdir(d)))
-			n += strlen(e->d_name) == 38;
-		closedir(d);
-	}
+	gt_buf_printf(&p, "%s/objects", repo->common_dir);
+	n = gt_loose_scan(p.ptr, NULL, SIZE_MAX);
 	gt_buf_release(&p);
-	return n;
+	return (long)n;
 }
 
 long gt_count_packs(const struct gt_repo *repo)
