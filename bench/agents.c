@@ -44,20 +44,6 @@
 static char **beads;
 static size_t nbeads;
 
-static double parse_num(const char *s, const char *what, double min)
-{
-	char *end;
-	double v;
-
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno || end == s || *end || v < min) {
-		fprintf(stderr, "%s: bad %s '%s'\n", bench_prog, what, s);
-		exit(2);
-	}
-	return v;
-}
-
 /* arg with every "{bead}" and "{label}" replaced; a new string. */
 static char *fill(const char *arg, const char *bead, const char *label)
 {
@@ -90,17 +76,6 @@ static void sleep_until(int64_t t)
 		;
 }
 
-static uint64_t rng;
-
-static uint64_t rnd(void)
-{
-	uint64_t z = (rng += 0x9e3779b97f4a7c15ULL);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
-
 struct plan {
 	int agents;
 	double seconds, rate;
@@ -127,7 +102,7 @@ static void agent(const struct plan *p, int me, int devnull, int errfd)
 		perror(path);
 		_exit(2);
 	}
-	rng = p->seed ^ ((uint64_t)(me + 1) * 0xd1b54a32d192ed03ULL);
+	bench_rng = p->seed ^ ((uint64_t)(me + 1) * 0xd1b54a32d192ed03ULL);
 	if (p->rate > 0) {
 		interval = (int64_t)(1e9 / p->rate);
 		phase = interval * me / p->agents;
@@ -211,11 +186,11 @@ int main(int argc, char **argv)
 	bench_prog = "agents";
 	while ((opt = getopt(argc, argv, "+a:d:r:fs:b:o:")) != -1) {
 		switch (opt) {
-		case 'a': p.agents = (int)parse_num(optarg, "agent count", 1); break;
-		case 'd': p.seconds = parse_num(optarg, "duration", 0.001); break;
-		case 'r': p.rate = parse_num(optarg, "rate", 0); break;
+		case 'a': p.agents = (int)parse_num(optarg, "agent count", 1, 0); break;
+		case 'd': p.seconds = parse_num(optarg, "duration", 0.001, 0); break;
+		case 'r': p.rate = parse_num(optarg, "rate", 0, 0); break;
 		case 'f': p.fixed = 1; break;
-		case 's': p.seed = (uint64_t)parse_num(optarg, "seed", 0); break;
+		case 's': p.seed = (uint64_t)parse_num(optarg, "seed", 0, 0); break;
 		case 'b': list = optarg; break;
 		case 'o': p.prefix = optarg; break;
 		default: goto usage;

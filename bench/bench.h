@@ -5,6 +5,7 @@
 #ifndef GT_BENCH_H
 #define GT_BENCH_H
 
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,13 +14,13 @@
 
 static const char *bench_prog = "bench";
 
-static void die(const char *msg)
+static inline void die(const char *msg)
 {
 	fprintf(stderr, "%s: %s\n", bench_prog, msg);
 	exit(2);
 }
 
-static void *xrealloc(void *p, size_t n)
+static inline void *xrealloc(void *p, size_t n)
 {
 	p = realloc(p, n);
 	if (!p)
@@ -27,7 +28,7 @@ static void *xrealloc(void *p, size_t n)
 	return p;
 }
 
-static char *xstrdup(const char *s)
+static inline char *xstrdup(const char *s)
 {
 	char *d = strdup(s);
 
@@ -38,7 +39,7 @@ static char *xstrdup(const char *s)
 
 /* The non-empty lines of path, without their newlines; exits 2 when the
  * file cannot be read or has none ("the <what> is empty"). */
-static char **read_lines(const char *path, size_t *n, const char *what)
+static inline char **read_lines(const char *path, size_t *n, const char *what)
 {
 	FILE *f = fopen(path, "r");
 	char **v = NULL, *line = NULL;
@@ -70,7 +71,36 @@ static char **read_lines(const char *path, size_t *n, const char *what)
 	return v;
 }
 
-static int64_t now_ns(void)
+/* A number from the command line, at least min (whole: an integer);
+ * exits 2 naming what it was for otherwise. */
+static inline double parse_num(const char *s, const char *what, double min, int whole)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = whole ? (double)strtoll(s, &end, 10) : strtod(s, &end);
+	if (errno || end == s || *end || v < min) {
+		fprintf(stderr, "%s: bad %s '%s'\n", bench_prog, what, s);
+		exit(2);
+	}
+	return v;
+}
+
+/* splitmix64: tiny, fast and good enough for synthetic data and for
+ * picking beads; seed it through bench_rng. */
+static uint64_t bench_rng;
+
+static inline uint64_t rnd(void)
+{
+	uint64_t z = (bench_rng += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+static inline int64_t now_ns(void)
 {
 	struct timespec ts;
 
@@ -78,7 +108,7 @@ static int64_t now_ns(void)
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-static int cmp_i64(const void *a, const void *b)
+static inline int cmp_i64(const void *a, const void *b)
 {
 	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
 
@@ -86,7 +116,7 @@ static int cmp_i64(const void *a, const void *b)
 }
 
 /* Nearest-rank percentile p of n sorted nanosecond figures, in ms. */
-static double pct_ms(const int64_t *sorted, size_t n, double p)
+static inline double pct_ms(const int64_t *sorted, size_t n, double p)
 {
 	size_t rank = (size_t)(p / 100.0 * (double)n + 0.999999);
 

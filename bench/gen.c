@@ -25,6 +25,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench.h"
 #include "../lib/banned.h"
 
 #define ID_DIGITS  6
@@ -32,18 +33,6 @@
 #define CHAINS	   6
 #define START_TIME 1704067200LL /* 2024-01-01T00:00:00Z */
 #define SPAN	   (2LL * 365 * 24 * 3600)
-
-static uint64_t rng_state;
-
-/* splitmix64: tiny, fast and good enough for synthetic data */
-static uint64_t rnd(void)
-{
-	uint64_t z = (rng_state += 0x9e3779b97f4a7c15ULL);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
 
 /* uniform in [0, n) (n > 0); the modulo bias is irrelevant here */
 static uint64_t below(uint64_t n)
@@ -429,6 +418,7 @@ int main(int argc, char **argv)
 	char *end;
 	long long ln;
 
+	bench_prog = "gen";
 	if (argc != 4) {
 		fputs("usage: gen N SEED PREFIX\n", stderr);
 		return 2;
@@ -450,7 +440,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "gen: bad PREFIX '%s'\n", argv[3]);
 		return 2;
 	}
-	rng_state = seed;
+	bench_rng = seed;
 	setvbuf(stdout, obuf, _IOFBF, sizeof(obuf));
 
 	beads = calloc(n, sizeof(*beads));

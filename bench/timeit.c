@@ -37,20 +37,6 @@
 static char **lines;
 static size_t nlines;
 
-static long parse_long(const char *s, const char *what, long min)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || end == s || *end || v < min) {
-		fprintf(stderr, "timeit: bad %s '%s'\n", what, s);
-		exit(2);
-	}
-	return v;
-}
-
 /* The k-th (1-based) TAB-separated field of line: start and length. */
 static void field(const char *line, int k, const char **start, size_t *len)
 {
@@ -146,10 +132,10 @@ int main(int argc, char **argv)
 	bench_prog = "timeit";
 	while ((opt = getopt(argc, argv, "+n:w:l:x:q")) != -1) {
 		switch (opt) {
-		case 'n': runs = parse_long(optarg, "run count", 1); break;
-		case 'w': warmup = parse_long(optarg, "warm-up count", 0); break;
+		case 'n': runs = (long)parse_num(optarg, "run count", 1, 1); break;
+		case 'w': warmup = (long)parse_num(optarg, "warm-up count", 0, 1); break;
 		case 'l': list = optarg; break;
-		case 'x': expected = parse_long(optarg, "exit status", 0); break;
+		case 'x': expected = (long)parse_num(optarg, "exit status", 0, 1); break;
 		case 'q': quiet = 1; break;
 		default:
 			fputs("usage: timeit [-n RUNS] [-w WARMUP] [-l LISTFILE] "

@@ -70,3 +70,24 @@ naive_commit() {
 	new=$(git commit-tree "$2" -p "$1" -m "$3")
 	git update-ref "$NAIVE_REF" "$new" "$1" 2>/dev/null
 }
+
+# naive_write WHO ID MESSAGE MAKE_BLOB: the write loop of the baseline.
+# Reads the ref, runs "MAKE_BLOB OLD SHARD" for the bead's new blob id, puts it
+# at beads/<shard>/ID.json, commits with MESSAGE and compare-and-swaps the
+# ref; when the ref moved meanwhile it re-does it all, 20 tries at most
+# (then "WHO: ID: lost the race", exit 4).
+naive_write() {
+	w_shard=$(naive_shard "$2")
+	w_tries=0
+	while :; do
+		w_old=$(git rev-parse --verify -q "$NAIVE_REF^{commit}")
+		w_blob=$("$4" "$w_old" "$w_shard")
+		w_tree=$(naive_put_tree "$w_old" "$w_shard" "$2.json" "$w_blob")
+		naive_commit "$w_old" "$w_tree" "$3" && return 0
+		w_tries=$((w_tries + 1))
+		if [ "$w_tries" -ge 20 ]; then
+			echo "$1: $2: lost the race $w_tries times" >&2
+			exit 4
+		fi
+	done
+}

@@ -10,21 +10,14 @@ title=$1
 prefix=$(git config --blob "$NAIVE_REF:config" bead.prefix || echo bn)
 now=$(date -u +%Y-%m-%dT%H:%M:%S.%NZ)
 id=$prefix-$(printf '%s%s' "$title" "$now" | sha256sum | cut -c1-8)
-shard=$(naive_shard "$id")
 blob=$(jq -cn --arg id "$id" --arg title "$title" --arg now "$now" \
 	--arg by "$GIT_AUTHOR_NAME" \
 	'{id: $id, title: $title, status: "open", priority: 2, issue_type: "task",
 	  created_at: $now, created_by: $by, updated_at: $now}' |
 	git hash-object -w --stdin)
-tries=0
-while :; do
-	old=$(git rev-parse --verify -q "$NAIVE_REF^{commit}")
-	tree=$(naive_put_tree "$old" "$shard" "$id.json" "$blob")
-	naive_commit "$old" "$tree" "naive-add: $id: $title" && break
-	tries=$((tries + 1))
-	if [ "$tries" -ge 20 ]; then
-		echo "naive-add: lost the race $tries times" >&2
-		exit 4
-	fi
-done
+# the new bead's blob whatever the ledger holds
+new_blob() {
+	echo "$blob"
+}
+naive_write naive-add "$id" "naive-add: $id: $title" new_blob
 echo "$id"

@@ -9,20 +9,13 @@ set -eu
 
 id=$1
 prio=${2:-null}
-shard=$(naive_shard "$id")
 now=$(date -u +%Y-%m-%dT%H:%M:%S.%NZ)
-tries=0
-while :; do
-	old=$(git rev-parse --verify -q "$NAIVE_REF^{commit}")
-	blob=$(git cat-file blob "$old:beads/$shard/$id.json" |
+# the bead's blob in commit $1 (shard $2) with the new priority and
+# updated_at
+updated_blob() {
+	git cat-file blob "$1:beads/$2/$id.json" |
 		jq -c --argjson p "$prio" --arg now "$now" \
 			'.priority = ($p // ((.priority + 1) % 5)) | .updated_at = $now' |
-		git hash-object -w --stdin)
-	tree=$(naive_put_tree "$old" "$shard" "$id.json" "$blob")
-	naive_commit "$old" "$tree" "naive-update: $id" && break
-	tries=$((tries + 1))
-	if [ "$tries" -ge 20 ]; then
-		echo "naive-update: $id: lost the race $tries times" >&2
-		exit 4
-	fi
-done
+		git hash-object -w --stdin
+}
+naive_write naive-update "$id" "naive-update: $id" updated_blob
