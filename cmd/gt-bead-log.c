@@ -84,15 +84,6 @@ static cJSON *changes(const cJSON *old, const cJSON *new)
 	return ch;
 }
 
-static void format_time(char *out, size_t len, git_time_t t)
-{
-	time_t tt = (time_t)t;
-	struct tm tm;
-
-	gmtime_r(&tt, &tm);
-	strftime(out, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
 static void print_entry(struct gt_cli *cli, cJSON *entry)
 {
 	struct gt_buf b = GT_BUF_INIT;
@@ -222,7 +213,7 @@ static int walk(struct gt_cli *cli, struct gt_ledger *lg, const char *id, long m
 			cJSON *e = cJSON_CreateObject();
 			char when[40];
 
-			format_time(when, sizeof(when), a->when.time);
+			gt_time_seconds(when, sizeof(when), (int64_t)a->when.time);
 			cJSON_AddStringToObject(e, "commit", git_oid_tostr_s(&oid));
 			cJSON_AddStringToObject(e, "time", when);
 			cJSON_AddStringToObject(e, "author", a->name);

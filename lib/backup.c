@@ -183,18 +183,9 @@ int gt_backup_row_to_bead(cJSON *row)
 /* whole-second UTC, as the backup writes times */
 static void second_utc(struct gt_buf *out, const char *s)
 {
-	int64_t ns;
-	time_t t;
-	struct tm tm;
+	char t[64];
 
-	if (gt_time_parse(s, &ns) < 0) {
-		gt_buf_adds(out, s);
-		return;
-	}
-	t = (time_t)(ns >= 0 ? ns / 1000000000 : (ns - 999999999) / 1000000000);
-	gmtime_r(&t, &tm);
-	gt_buf_printf(out, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900, tm.tm_mon + 1,
-		      tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+	gt_buf_adds(out, gt_time_whole_seconds(t, sizeof(t), s) == 0 ? t : s);
 }
 
 static int is_time_field(const char *name)

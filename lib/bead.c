@@ -402,6 +402,26 @@ int64_t gt_time_now_ns(void)
 	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
+void gt_time_seconds(char *out, size_t len, int64_t secs)
+{
+	time_t t = (time_t)secs;
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	snprintf(out, len, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+		 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+}
+
+int gt_time_whole_seconds(char *out, size_t len, const char *s)
+{
+	int64_t ns;
+
+	if (gt_time_parse(s, &ns) < 0)
+		return -1;
+	gt_time_seconds(out, len, ns >= 0 ? ns / 1000000000 : (ns - 999999999) / 1000000000);
+	return 0;
+}
+
 void gt_time_now(char *out, size_t len)
 {
 	struct timespec ts;

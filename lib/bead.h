@@ -84,6 +84,11 @@ int gt_time_cmp(const char *a, const char *b);
 /* Current time as RFC 3339 UTC with nanoseconds (trailing zeros dropped). */
 void gt_time_now(char *out, size_t len);
 int64_t gt_time_now_ns(void);
+/* secs since the epoch as "YYYY-MM-DDTHH:MM:SSZ" (UTC, whole seconds). */
+void gt_time_seconds(char *out, size_t len, int64_t secs);
+/* Timestamp s in that form, its fraction dropped (rounded down); -1 when
+ * s does not parse. */
+int gt_time_whole_seconds(char *out, size_t len, const char *s);
 
 /* Convenience accessors. */
 const char *gt_bead_id(const cJSON *b);

@@ -121,6 +121,7 @@ static int export_lines(struct gt_ledger *lg, const struct gt_export_opts *o, FI
 	size_t n;
 	struct gt_index *idx = NULL;
 	struct gt_buf line = GT_BUF_INIT;
+	uint32_t *dependents = NULL;
 	git_odb *odb;
 	int rc = collect(lg, &v, &n);
 
@@ -130,9 +131,20 @@ static int export_lines(struct gt_ledger *lg, const struct gt_export_opts *o, FI
 		free_entries(v, n);
 		return gt_error_git(GT_EFAIL, "cannot open the object database");
 	}
-	if ((o->format == GT_EXPORT_TYPE_LINES || o->format == GT_EXPORT_LIST) &&
-	    (rc = gt_index_open(&idx, lg, NULL)) < 0)
-		goto out;
+	if (o->format == GT_EXPORT_TYPE_LINES || o->format == GT_EXPORT_LIST) {
+		if ((rc = gt_index_open(&idx, lg, NULL)) < 0)
+			goto out;
+		/* how many edges point at each record, counted once */
+		dependents = gt_calloc(idx->nrecs ? idx->nrecs : 1, sizeof(*dependents));
+		for (uint32_t x = 0; x < idx->nrecs; x++)
+			for (uint32_t k = 0; k < idx->recs[x].nedges; k++) {
+				uint32_t t = gt_index_ref(
+					idx, idx->edges[idx->recs[x].edges + k].target);
+
+				if (t != GT_IREF_NONE)
+					dependents[t]++;
+			}
+	}
 	for (size_t i = 0; i < n && !rc; i++) {
 		git_odb_object *obj;
 		const char *data;
@@ -176,7 +188,7 @@ static int export_lines(struct gt_ledger *lg, const struct gt_export_opts *o, FI
 							out, "reason",
 							gt_json_str(b, "delete_reason"));
 				} else {
-					uint32_t r = gt_index_find(idx, v[i].id), dependents = 0;
+					uint32_t r = gt_index_find(idx, v[i].id);
 					const char *parent = gt_bead_parent(b);
 					cJSON *c;
 
@@ -185,21 +197,13 @@ static int export_lines(struct gt_ledger *lg, const struct gt_export_opts *o, FI
 					cJSON_ArrayForEach (c, b)
 						cJSON_AddItemToObject(out, c->string,
 								      cJSON_Duplicate(c, 1));
-					for (uint32_t x = 0; r != GT_IREF_NONE && x < idx->nrecs;
-					     x++)
-						for (uint32_t k = 0; k < idx->recs[x].nedges; k++)
-							dependents +=
-								gt_index_ref(
-									idx,
-									idx->edges[idx->recs[x]
-											   .edges +
-										   k]
-										.target) == r;
 					cJSON_AddNumberToObject(
 						out, "dependency_count",
 						cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(
 							b, "dependencies")));
-					cJSON_AddNumberToObject(out, "dependent_count", dependents);
+					cJSON_AddNumberToObject(out, "dependent_count",
+								r != GT_IREF_NONE ? dependents[r]
+										  : 0);
 					cJSON_AddNumberToObject(
 						out, "comment_count",
 						cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(
@@ -220,6 +224,7 @@ static int export_lines(struct gt_ledger *lg, const struct gt_export_opts *o, FI
 			(*count)++;
 	}
 out:
+	free(dependents);
 	gt_index_free(idx);
 	git_odb_free(odb);
 	free_entries(v, n);
@@ -273,17 +278,10 @@ static int cmp_pair(const void *pa, const void *pb)
 static void whole_seconds(cJSON *row, const char *key)
 {
 	const char *s = gt_json_str(row, key);
-	int64_t ns;
+	char t[64];
 
-	if (s && strchr(s, '.') && gt_time_parse(s, &ns) == 0) {
-		cJSON *tmp = cJSON_CreateObject(), *r;
-
-		cJSON_AddStringToObject(tmp, "created_at", s);
-		r = gt_backup_bead_to_row(tmp); /* formats times the backup way */
-		gt_json_set_str(row, key, gt_json_str(r, "created_at"));
-		cJSON_Delete(r);
-		cJSON_Delete(tmp);
-	}
+	if (s && strchr(s, '.') && gt_time_whole_seconds(t, sizeof(t), s) == 0)
+		gt_json_set_str(row, key, t);
 }
 
 static int export_backup(struct gt_ledger *lg, const struct gt_export_opts *o, size_t *count)

@@ -237,10 +237,12 @@ static int write_pack(int fd, struct pw *pw, uint64_t *offs, unsigned char pack_
 		if (!started) { /* no threads: compress here */
 			z_stream z = { 0 };
 
-			if (deflateInit(&z, 1) != Z_OK)
+			if (deflateInit(&z, 1) != Z_OK) {
 				c->err = 1;
-			else
-				compress_chunk(pw, c, &z), deflateEnd(&z);
+			} else {
+				compress_chunk(pw, c, &z);
+				deflateEnd(&z);
+			}
 		} else {
 			pthread_mutex_lock(&pw->mu);
 			while (!c->done)
