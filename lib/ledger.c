@@ -40,6 +40,13 @@ struct staged {
 	struct gt_buf data; /* other files */
 	int dirty;
 	int removed;
+	struct staged *next_in_dir; /* staged order within its directory */
+};
+
+/* The entries staged in one directory, for listing it. */
+struct dirlist {
+	char *dir;
+	struct staged *head, **tail;
 };
 
 struct gt_txn {
@@ -49,7 +56,7 @@ struct gt_txn {
 	int attempt;
 	char now[40];
 	int64_t now_ns;
-	struct gt_map by_path;
+	struct gt_map by_path, by_dir;
 	struct staged **list;
 	size_t n, alloc;
 	struct gt_buf summary, trailers, path;
@@ -322,6 +329,7 @@ int gt_txn_list_dir(struct gt_txn *tx, const char *dir, int (*cb)(const char *na
 		    void *payload)
 {
 	size_t dl = strlen(dir);
+	const struct dirlist *d = dl ? gt_map_get(&tx->by_dir, dir) : NULL;
 	git_tree_entry *e = NULL;
 	git_tree *sub = NULL;
 	int rc = 0;
@@ -333,31 +341,28 @@ int gt_txn_list_dir(struct gt_txn *tx, const char *dir, int (*cb)(const char *na
 
 		for (size_t i = 0; i < n && !rc; i++) {
 			const char *name = git_tree_entry_name(git_tree_entry_byindex(sub, i));
-			struct staged *s;
+			struct staged *s = NULL;
 
-			gt_buf_reset(&tx->path);
-			gt_buf_printf(&tx->path, "%s/%s", dir, name);
-			s = gt_map_get(&tx->by_path, tx->path.ptr);
+			if (d) { /* only then can an entry here be staged as removed */
+				gt_buf_reset(&tx->path);
+				gt_buf_printf(&tx->path, "%s/%s", dir, name);
+				s = gt_map_get(&tx->by_path, tx->path.ptr);
+			}
 			if (s && s->removed)
 				continue;
 			rc = cb(name, payload);
 		}
 	}
-	git_tree_free(sub);
-	git_tree_entry_free(e);
-	for (size_t i = 0; i < tx->n && !rc; i++) {
-		struct staged *s = tx->list[i];
+	/* then what the transaction added: staged here, not in the base */
+	for (const struct staged *s = d ? d->head : NULL; s && !rc; s = s->next_in_dir) {
 		const char *name = s->path + dl + 1;
 
-		if (s->removed || strncmp(s->path, dir, dl) || s->path[dl] != '/' ||
-		    strchr(name, '/'))
-			continue;
-		gt_buf_reset(&tx->path);
-		gt_buf_printf(&tx->path, "%s/%s", dir, name);
-		if (base_has(tx, tx->path.ptr))
+		if (s->removed || (sub && git_tree_entry_byname(sub, name)))
 			continue;
 		rc = cb(name, payload);
 	}
+	git_tree_free(sub);
+	git_tree_entry_free(e);
 	return rc;
 }
 
@@ -372,6 +377,20 @@ static struct staged *stage(struct gt_txn *tx, const char *path)
 	gt_map_put(&tx->by_path, s->path, s);
 	GT_ALLOC_GROW(tx->list, tx->n + 1, tx->alloc);
 	tx->list[tx->n++] = s;
+	{
+		const char *slash = strrchr(path, '/');
+		size_t dl = slash ? (size_t)(slash - path) : 0;
+		struct dirlist *d = gt_map_getn(&tx->by_dir, path, dl);
+
+		if (!d) {
+			d = gt_calloc(1, sizeof(*d));
+			d->dir = gt_strndup(path, dl);
+			d->tail = &d->head;
+			gt_map_put(&tx->by_dir, d->dir, d);
+		}
+		*d->tail = s;
+		d->tail = &s->next_in_dir;
+	}
 	return s;
 }
 
@@ -388,6 +407,17 @@ static void txn_reset(struct gt_txn *tx)
 	}
 	tx->n = 0;
 	gt_map_release(&tx->by_path);
+	{
+		struct gt_map_entry *me;
+
+		for (size_t i = 0; gt_map_next(&tx->by_dir, &i, &me);) {
+			struct dirlist *d = me->value;
+
+			free(d->dir);
+			free(d);
+		}
+		gt_map_release(&tx->by_dir);
+	}
 	gt_buf_reset(&tx->summary);
 	gt_buf_reset(&tx->trailers);
 	tx->nsummaries = tx->ntrailers = 0;
