@@ -107,14 +107,6 @@ static const struct col *find_col(const char *name)
 	return NULL;
 }
 
-static const struct col *find_field(const char *field)
-{
-	for (size_t i = 0; i < NCOLS; i++)
-		if (!strcmp(cols[i].field ? cols[i].field : cols[i].name, field))
-			return &cols[i];
-	return NULL;
-}
-
 int gt_backup_is_row(const cJSON *obj)
 {
 	const cJSON *m = cJSON_GetObjectItemCaseSensitive(obj, "metadata");
@@ -283,9 +275,4 @@ cJSON *gt_backup_bead_to_row(const cJSON *bead)
 		cJSON_AddItemToObject(row, col->name, out);
 	}
 	return row;
-}
-
-int gt_backup_column_field(const char *field)
-{
-	return find_field(field) != NULL;
 }

@@ -15,7 +15,5 @@ int gt_backup_row_to_bead(cJSON *row);
 /* A full issues-table row for a bead (keys in column order, which is
  * sorted). The caller owns the result. */
 cJSON *gt_backup_bead_to_row(const cJSON *bead);
-/* Whether a bead field is an issues-table column. */
-int gt_backup_column_field(const char *field);
 
 #endif

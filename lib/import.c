@@ -227,9 +227,7 @@ static int take_row(struct gt_import *im, enum kind kind, cJSON *obj, const char
 		gt_buf_adds(&key, k);
 		if (!im->config)
 			im->config = cJSON_CreateObject();
-		gt_json_set(im->config, key.ptr,
-			    cJSON_IsString(v) ? cJSON_CreateString(v->valuestring)
-					      : cJSON_Duplicate(v, 1));
+		gt_json_set(im->config, key.ptr, cJSON_Duplicate(v, 1));
 		gt_buf_release(&key);
 		cJSON_Delete(obj);
 		return 0;
@@ -602,10 +600,11 @@ static int read_existing(struct gt_txn *tx, const char *path, struct existing *e
 	return 0;
 }
 
-static int put_bead(struct gt_txn *tx, const char *path, const cJSON *b, struct gt_buf *scratch)
+/* Stage bead b (put in canonical order) at path, as its file's line. */
+static int put_bead(struct gt_txn *tx, const char *path, cJSON *b, struct gt_buf *scratch)
 {
 	gt_buf_reset(scratch);
-	gt_json_write(scratch, b);
+	gt_bead_serialize(scratch, b);
 	gt_buf_addch(scratch, '\n');
 	return gt_txn_file_put(tx, path, scratch->ptr, scratch->len);
 }
@@ -758,10 +757,8 @@ static int apply_loose_rows(struct gt_txn *tx, struct gt_import *im, struct gt_i
 			return rc;
 		n = attach_rows(b, r);
 		st->rows_attached += n;
-		if (n) {
-			gt_bead_canonicalize(b);
+		if (n)
 			rc = put_bead(tx, path->ptr, b, scratch);
-		}
 		cJSON_Delete(b);
 		if (rc < 0)
 			return rc;
@@ -821,7 +818,6 @@ static int apply_deletions(struct gt_txn *tx, struct gt_import *im, struct gt_im
 		gt_json_set_str(b, "deleted_at", ts);
 		gt_bead_set_str(b, "deleted_by", by ? by : "");
 		gt_bead_set_str(b, "delete_reason", why ? why : "");
-		gt_bead_canonicalize(b);
 		rc = put_bead(tx, path->ptr, b, scratch);
 		cJSON_Delete(b);
 		if (rc < 0)
@@ -845,17 +841,36 @@ static int cmp_events(const void *pa, const void *pb)
 	return ia < ib ? -1 : ia > ib;
 }
 
+/* The events to keep: one per id, the first seen. */
+struct evset {
+	struct gt_map seen; /* id (owned) -> 1 */
+	struct gt_buf key;
+	const cJSON **all;
+	size_t n, alloc;
+};
+
+/* Keep ev unless an event with its id is kept already; 1 if kept. */
+static int keep_event(struct evset *es, const cJSON *ev)
+{
+	gt_buf_reset(&es->key);
+	gt_json_write(&es->key, cJSON_GetObjectItemCaseSensitive(ev, "id"));
+	if (gt_map_get(&es->seen, es->key.ptr))
+		return 0;
+	gt_map_put(&es->seen, gt_strdup(es->key.ptr), (void *)1);
+	GT_ALLOC_GROW(es->all, es->n + 1, es->alloc);
+	es->all[es->n++] = ev;
+	return 1;
+}
+
 /* Beads' audit events are kept, verbatim and sorted, in
  * beads-events.jsonl: history from before the import. */
 static int apply_events(struct gt_txn *tx, struct gt_import *im, struct gt_import_stats *st)
 {
-	struct gt_buf data = GT_BUF_INIT, out = GT_BUF_INIT, key = GT_BUF_INIT;
-	struct gt_map seen = GT_MAP_INIT;
+	struct gt_buf data = GT_BUF_INIT, out = GT_BUF_INIT;
+	struct evset es = { GT_MAP_INIT, GT_BUF_INIT, NULL, 0, 0 };
 	struct gt_batch old = { 0 };
-	const cJSON **all = NULL;
-	size_t n = 0, alloc = 0;
-	char **keys = NULL;
-	size_t nkeys = 0;
+	struct gt_map_entry *me;
+	const cJSON *ev;
 	int rc;
 
 	if (!im->events)
@@ -871,46 +886,28 @@ static int apply_events(struct gt_txn *tx, struct gt_import *im, struct gt_impor
 	}
 	if (rc < 0)
 		goto out;
-	keys = gt_calloc(old.n + (size_t)cJSON_GetArraySize(im->events) + 1, sizeof(*keys));
-	for (size_t pass = 0; pass < 2; pass++) {
-		size_t count = pass ? (size_t)cJSON_GetArraySize(im->events) : old.n;
-
-		for (size_t i = 0; i < count; i++) {
-			const cJSON *ev =
-				pass ? cJSON_GetArrayItem(im->events, (int)i) : old.v[i].json;
-
-			if (!ev)
-				continue;
-			gt_buf_reset(&key);
-			gt_json_write(&key, cJSON_GetObjectItemCaseSensitive(ev, "id"));
-			if (gt_map_get(&seen, key.ptr))
-				continue;
-			keys[nkeys] = gt_strdup(key.ptr);
-			gt_map_put(&seen, keys[nkeys++], (void *)1);
-			GT_ALLOC_GROW(all, n + 1, alloc);
-			all[n++] = ev;
-			st->events += pass;
-		}
-	}
+	for (size_t i = 0; i < old.n; i++)
+		keep_event(&es, old.v[i].json);
+	cJSON_ArrayForEach (ev, im->events)
+		st->events += keep_event(&es, ev);
 	if (st->events) {
-		qsort(all, n, sizeof(*all), cmp_events);
-		for (size_t i = 0; i < n; i++) {
+		qsort(es.all, es.n, sizeof(*es.all), cmp_events);
+		for (size_t i = 0; i < es.n; i++) {
 			/* rows are written with sorted keys, like the backup */
-			gt_json_write_sorted(&out, all[i]);
+			gt_json_write_sorted(&out, es.all[i]);
 			gt_buf_addch(&out, '\n');
 		}
 		rc = gt_txn_file_put(tx, "beads-events.jsonl", out.ptr, out.len);
 	}
 out:
-	for (size_t i = 0; i < nkeys; i++)
-		free(keys[i]);
-	free(keys);
-	free(all);
-	gt_map_release(&seen);
+	for (size_t i = 0; gt_map_next(&es.seen, &i, &me);)
+		free((char *)(uintptr_t)me->key);
+	gt_map_release(&es.seen);
+	gt_buf_release(&es.key);
+	free(es.all);
 	gt_batch_release(&old);
 	gt_buf_release(&data);
 	gt_buf_release(&out);
-	gt_buf_release(&key);
 	return rc;
 }
 
