@@ -122,16 +122,22 @@ int gt_cli_color(void)
 	return isatty(1);
 }
 
-int gt_cli_read_stdin(struct gt_buf *out)
+/* Append all of in to out; name says what it was in an error. */
+static int read_all(FILE *in, struct gt_buf *out, const char *name)
 {
 	char tmp[65536];
 	size_t n;
 
-	while ((n = fread(tmp, 1, sizeof(tmp), stdin)) > 0)
+	while ((n = fread(tmp, 1, sizeof(tmp), in)) > 0)
 		gt_buf_add(out, tmp, n);
-	if (ferror(stdin))
-		return gt_error_errno(GT_EFAIL, "cannot read stdin");
+	if (ferror(in))
+		return gt_error_errno(GT_EFAIL, "cannot read %s", name);
 	return 0;
+}
+
+int gt_cli_read_stdin(struct gt_buf *out)
+{
+	return read_all(stdin, out, "stdin");
 }
 
 int gt_cli_read_batch(struct gt_batch *b)
@@ -295,17 +301,17 @@ int gt_cli_fields_apply(struct gt_cli_fields *f, struct gt_bead_spec *s)
 	} else if (f->description_file) {
 		FILE *in =
 			strcmp(f->description_file, "-") ? fopen(f->description_file, "rb") : stdin;
-		char tmp[65536];
-		size_t n;
+		int rrc;
 
 		f->file_read = 1;
 		if (!in)
 			return gt_error_errno(GT_EUSAGE, "cannot open '%s'", f->description_file);
 		gt_buf_reset(&f->file_text);
-		while ((n = fread(tmp, 1, sizeof(tmp), in)) > 0)
-			gt_buf_add(&f->file_text, tmp, n);
+		rrc = read_all(in, &f->file_text, f->description_file);
 		if (in != stdin)
 			fclose(in);
+		if (rrc < 0)
+			return rrc;
 		if (memchr(gt_buf_cstr(&f->file_text), '\0', f->file_text.len))
 			return gt_error_set(GT_EINVALID, "'%s' contains a NUL byte",
 					    f->description_file);
@@ -344,26 +350,12 @@ int gt_cli_fields_apply(struct gt_cli_fields *f, struct gt_bead_spec *s)
 	}
 	for (size_t i = 0; i < f->labels.n; i++)
 		gt_strlist_push(&s->labels, f->labels.v[i]);
-	for (size_t i = 0; i < f->deps.n; i++) {
-		/* --deps a,b,c as well as repeated --deps */
-		const char *p0 = f->deps.v[i];
-
-		while (*p0) {
-			const char *e = strchr(p0, ',');
-			size_t len = e ? (size_t)(e - p0) : strlen(p0);
-			cJSON *str;
-			char *tmp = gt_strndup(p0, len);
-
-			if (!s->owned)
-				s->owned = cJSON_CreateArray();
-			str = cJSON_CreateString(tmp);
-			free(tmp);
-			cJSON_AddItemToArray(s->owned, str);
-			if (len)
-				gt_strlist_push(&s->deps, str->valuestring);
-			p0 += len + (e ? 1 : 0);
-		}
+	if (!f->deps_done) { /* --deps a,b,c as well as repeated --deps */
+		gt_cli_split_list(&f->deps_split, &f->deps, &f->deps_keep);
+		f->deps_done = 1;
 	}
+	for (size_t i = 0; i < f->deps_split.n; i++)
+		gt_strlist_push(&s->deps, f->deps_split.v[i]);
 	if (f->metadata) {
 		cJSON *m;
 
@@ -383,6 +375,8 @@ void gt_cli_fields_release(struct gt_cli_fields *f)
 {
 	gt_strlist_release(&f->labels);
 	gt_strlist_release(&f->deps);
+	gt_strlist_release(&f->deps_split);
+	gt_buf_release(&f->deps_keep);
 	gt_buf_release(&f->file_text);
 }
 

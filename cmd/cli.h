@@ -41,7 +41,10 @@ struct gt_cli_fields {
 	struct gt_strlist labels, deps;
 	int ephemeral;
 	struct gt_buf file_text;
-	int file_read; /* -F is read once, not per record or retry */
+	int file_read;		      /* -F is read once, not per record or retry */
+	struct gt_strlist deps_split; /* --deps split at commas, once */
+	struct gt_buf deps_keep;
+	int deps_done;
 };
 
 #define GT_OPT_FIELDS(f)                                                                         \

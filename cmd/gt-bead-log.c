@@ -35,18 +35,25 @@ static void brief(struct gt_buf *out, const cJSON *v)
 	gt_buf_release(&b);
 }
 
-static cJSON *bead_at(git_repository *git, const git_tree *tree, const char *path, git_oid *blob_id)
+/* The id of the blob at path in tree (all zero when there is none). */
+static void blob_at(const git_tree *tree, const char *path, git_oid *blob_id)
 {
 	git_tree_entry *e;
+
+	memset(blob_id, 0, sizeof(*blob_id));
+	if (tree && git_tree_entry_bypath(&e, tree, path) == 0) {
+		git_oid_cpy(blob_id, git_tree_entry_id(e));
+		git_tree_entry_free(e);
+	}
+}
+
+/* The bead in blob id, or NULL when there is none or it does not parse. */
+static cJSON *bead_in(git_repository *git, const git_oid *id)
+{
 	git_blob *blob;
 	cJSON *b = NULL;
 
-	memset(blob_id, 0, sizeof(*blob_id));
-	if (!tree || git_tree_entry_bypath(&e, tree, path) < 0)
-		return NULL;
-	git_oid_cpy(blob_id, git_tree_entry_id(e));
-	git_tree_entry_free(e);
-	if (git_blob_lookup(&blob, git, blob_id) == 0) {
+	if (!git_oid_is_zero(id) && git_blob_lookup(&blob, git, id) == 0) {
 		b = cJSON_ParseWithLength(git_blob_rawcontent(blob),
 					  (size_t)git_blob_rawsize(blob));
 		git_blob_free(blob);
@@ -114,7 +121,7 @@ static void print_entry(struct gt_cli *cli, cJSON *entry)
 }
 
 /* events Beads recorded before the import, oldest first */
-static void beads_events(struct gt_cli *cli, struct gt_ledger *lg, const char *id, cJSON *out)
+static void beads_events(struct gt_ledger *lg, const char *id, cJSON *out)
 {
 	struct gt_buf data = GT_BUF_INIT, needle = GT_BUF_INIT;
 	const char *p;
@@ -172,16 +179,16 @@ static void beads_events(struct gt_cli *cli, struct gt_ledger *lg, const char *i
 		}
 		line = nl ? nl + 1 : NULL;
 	}
-	(void)cli;
 	gt_buf_release(&data);
 	gt_buf_release(&needle);
 }
 
-static int walk(struct gt_cli *cli, struct gt_ledger *lg, const char *id, long max, cJSON *entries)
+static int walk(struct gt_ledger *lg, const char *id, long max, cJSON *entries)
 {
 	struct gt_buf path = GT_BUF_INIT;
 	git_revwalk *w;
 	git_oid oid;
+	long found = 0;
 	int rc = 0;
 
 	gt_bead_path(&path, id);
@@ -197,7 +204,7 @@ static int walk(struct gt_cli *cli, struct gt_ledger *lg, const char *id, long m
 		git_commit *c = NULL, *parent = NULL;
 		git_tree *t = NULL, *pt = NULL;
 		git_oid now_id, before_id;
-		cJSON *now, *before;
+		int born;
 
 		if (git_commit_lookup(&c, lg->git, &oid) < 0 || git_commit_tree(&t, c) < 0) {
 			rc = gt_error_git(GT_EFAIL, "cannot read commit %s", git_oid_tostr_s(&oid));
@@ -206,11 +213,12 @@ static int walk(struct gt_cli *cli, struct gt_ledger *lg, const char *id, long m
 		}
 		if (git_commit_parentcount(c) && git_commit_parent(&parent, c, 0) == 0)
 			git_commit_tree(&pt, parent);
-		now = bead_at(lg->git, t, path.ptr, &now_id);
-		before = bead_at(lg->git, pt, path.ptr, &before_id);
-		if (git_oid_cmp(&now_id, &before_id)) {
+		blob_at(t, path.ptr, &now_id);
+		blob_at(pt, path.ptr, &before_id);
+		if (git_oid_cmp(&now_id, &before_id)) { /* only then parse them */
 			const git_signature *a = git_commit_author(c);
-			cJSON *e = cJSON_CreateObject();
+			cJSON *e = cJSON_CreateObject(), *now = bead_in(lg->git, &now_id),
+			      *before = bead_in(lg->git, &before_id);
 			char when[40];
 
 			gt_time_seconds(when, sizeof(when), (int64_t)a->when.time);
@@ -223,27 +231,21 @@ static int walk(struct gt_cli *cli, struct gt_ledger *lg, const char *id, long m
 				cJSON_AddStringToObject(e, "trailers", git_commit_body(c));
 			cJSON_AddItemToObject(e, "changes", changes(before, now));
 			cJSON_AddItemToArray(entries, e);
+			cJSON_Delete(now);
+			cJSON_Delete(before);
+			found++;
 		}
-		cJSON_Delete(now);
-		cJSON_Delete(before);
 		/* the commit that created the bead ends its history */
-		if (git_oid_is_zero(&before_id) && !git_oid_is_zero(&now_id)) {
-			git_tree_free(pt);
-			git_tree_free(t);
-			git_commit_free(parent);
-			git_commit_free(c);
-			break;
-		}
+		born = git_oid_is_zero(&before_id) && !git_oid_is_zero(&now_id);
 		git_tree_free(pt);
 		git_tree_free(t);
 		git_commit_free(parent);
 		git_commit_free(c);
-		if (max > 0 && cJSON_GetArraySize(entries) >= max)
+		if (born || (max > 0 && found >= max))
 			break;
 	}
 	git_revwalk_free(w);
 	gt_buf_release(&path);
-	(void)cli;
 	return rc;
 }
 
@@ -273,11 +275,11 @@ int main(int argc, char **argv)
 	if ((rc = gt_cli_open(&cli, &ctx)) < 0 ||
 	    (rc = gt_cli_resolve(&ctx, &idx, argv[1], &id)) < 0)
 		goto out;
-	if ((rc = walk(&cli, ctx.lg, id.ptr, max, entries)) < 0)
+	if ((rc = walk(ctx.lg, id.ptr, max, entries)) < 0)
 		goto out;
 	if (!max || cJSON_GetArraySize(entries) < max) {
 		/* Beads' own events are older than anything in the ledger */
-		beads_events(&cli, ctx.lg, id.ptr, old);
+		beads_events(ctx.lg, id.ptr, old);
 		for (int i = cJSON_GetArraySize(old) - 1; i >= 0; i--) {
 			if (max > 0 && cJSON_GetArraySize(entries) >= max)
 				break;

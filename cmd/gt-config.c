@@ -26,10 +26,8 @@ static int town_set(struct gt_txn *tx, void *p)
 	struct set *s = p;
 	int rc = gt_config_town_set(tx, s->key, s->value);
 
-	if (!rc && s->value)
-		gt_txn_summary(tx, "set %s", s->key);
-	else if (!rc)
-		gt_txn_summary(tx, "unset %s", s->key);
+	if (!rc)
+		gt_txn_summary(tx, "%s %s", s->value ? "set" : "unset", s->key);
 	return rc;
 }
 
@@ -67,7 +65,6 @@ int main(int argc, char **argv)
 {
 	struct gt_cli cli = { .usage = usage };
 	struct gt_ctx ctx = { 0 };
-	struct gt_index *idx = NULL;
 	int local = 0, user = 0, unset = 0, do_list = 0, origin = 0, rc = 0, nargs;
 	const struct gt_option opts[] = {
 		GT_OPT_FLAG(0, "local", &local, "this machine's config (<git-dir>/gt/config)"),
@@ -125,6 +122,6 @@ int main(int argc, char **argv)
 		rc = gt_ledger_transact(ctx.lg, &to, town_set, &s);
 	}
 out:
-	gt_cli_close(&ctx, &idx);
+	gt_cli_close(&ctx, NULL);
 	return gt_cli_finish(&cli, rc);
 }
