@@ -459,13 +459,12 @@ int gt_txn_bead_get(struct gt_txn *tx, const char *id, cJSON **out)
 		*out = s->obj;
 		return 0;
 	}
-	rc = gt_ledger_read_bead(&obj, tx->lg, tx->base ? tx->base : NULL, id);
+	rc = gt_ledger_read_bead(&obj, tx->lg, tx->base, id);
 	if (!tx->base && !rc) /* empty ledger: nothing can exist */
 		rc = GT_ENOTFOUND;
 	if (rc < 0)
 		return rc;
-	gt_bead_path(&tx->path, id);
-	s = stage(tx, tx->path.ptr);
+	s = stage(tx, tx->path.ptr); /* tx->path still holds the bead's path */
 	s->id = gt_strdup(id);
 	s->obj = obj;
 	*out = obj;

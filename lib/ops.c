@@ -339,12 +339,19 @@ static int check_label(const char *l)
 	return check_text("label", l);
 }
 
-/* Merge src into dst: keys set, JSON null deletes. */
-static void merge_object(cJSON *dst, const cJSON *src)
+/* Merge src into dst: keys set, JSON null deletes; keys in skip (a NULL
+ * terminated list, or NULL) are left alone. */
+static void merge_object(cJSON *dst, const cJSON *src, const char *const *skip)
 {
 	const cJSON *c;
 
 	cJSON_ArrayForEach (c, src) {
+		int skipped = 0;
+
+		for (size_t k = 0; skip && skip[k] && !skipped; k++)
+			skipped = !strcmp(c->string, skip[k]);
+		if (skipped)
+			continue;
 		if (cJSON_IsNull(c))
 			gt_json_del(dst, c->string);
 		else
@@ -573,23 +580,35 @@ static int apply_fields(struct gt_txn *tx, struct gt_ctx *ctx, cJSON *b,
 			m = cJSON_CreateObject();
 			gt_json_set(b, "metadata", m);
 		}
-		merge_object(m, s->metadata);
+		merge_object(m, s->metadata, NULL);
 		if (!m->child)
 			gt_json_del(b, "metadata");
 	}
 	if (s->extra) {
-		const cJSON *c;
+		static const char *const managed[] = { "updated_at", "comments", NULL };
 
-		cJSON_ArrayForEach (c, s->extra) {
-			if (!strcmp(c->string, "updated_at") || !strcmp(c->string, "comments"))
-				continue;
-			if (cJSON_IsNull(c))
-				gt_json_del(b, c->string);
-			else
-				gt_json_set(b, c->string, cJSON_Duplicate(c, 1));
-		}
+		merge_object(b, s->extra, managed);
 	}
 	return 0;
+}
+
+/* The edges a spec asks for ("[type:]target" each), from id. */
+static int add_spec_deps(struct gt_txn *tx, struct gt_ctx *ctx, const char *id,
+			 const struct gt_strlist *deps)
+{
+	int rc = 0;
+
+	for (size_t i = 0; i < deps->n && !rc; i++) {
+		const char *type, *target;
+		size_t tl;
+		char t[64];
+		int changed;
+
+		gt_dep_spec_parse(deps->v[i], &type, &tl, &target);
+		snprintf(t, sizeof(t), "%.*s", (int)(tl < 63 ? tl : 63), type);
+		rc = dep_add(tx, ctx, id, target, t, &changed, 0);
+	}
+	return rc;
 }
 
 int gt_op_add(struct gt_txn *tx, struct gt_ctx *ctx, const struct gt_bead_spec *spec,
@@ -634,17 +653,7 @@ int gt_op_add(struct gt_txn *tx, struct gt_ctx *ctx, const struct gt_bead_spec *
 	if (rc < 0)
 		goto out;
 	note_change(tx, "add", id.ptr, spec->title);
-	for (size_t i = 0; i < spec->deps.n && !rc; i++) {
-		const char *type, *target;
-		size_t tl;
-		char t[64];
-		int changed;
-
-		gt_dep_spec_parse(spec->deps.v[i], &type, &tl, &target);
-		snprintf(t, sizeof(t), "%.*s", (int)(tl < 63 ? tl : 63), type);
-		rc = dep_add(tx, ctx, id.ptr, target, t, &changed, 0);
-	}
-	if (rc < 0)
+	if ((rc = add_spec_deps(tx, ctx, id.ptr, &spec->deps)) < 0)
 		goto out;
 	gt_buf_add(id_out, id.ptr, id.len);
 out:
@@ -670,17 +679,8 @@ int gt_op_update(struct gt_txn *tx, struct gt_ctx *ctx, const char *id,
 		return rc;
 	before = cJSON_Duplicate(b, 1);
 	rc = apply_fields(tx, ctx, b, spec);
-	for (size_t i = 0; i < spec->deps.n && !rc; i++) {
-		const char *type, *target;
-		size_t tl;
-		char t[64];
-		int ch;
-
-		gt_dep_spec_parse(spec->deps.v[i], &type, &tl, &target);
-		snprintf(t, sizeof(t), "%.*s", (int)(tl < 63 ? tl : 63), type);
-		rc = dep_add(tx, ctx, id, target, t, &ch, 0);
-		/* the edge was added to the staged object b points at */
-	}
+	if (!rc) /* edges go to the staged object b points at */
+		rc = add_spec_deps(tx, ctx, id, &spec->deps);
 	if (!rc)
 		rc = finish_change(tx, ctx, b, before, changed);
 	if (!rc && *changed) {
@@ -735,45 +735,61 @@ int gt_op_claim(struct gt_txn *tx, struct gt_ctx *ctx, const char *id, int *chan
 	return rc;
 }
 
-int gt_op_close(struct gt_txn *tx, struct gt_ctx *ctx, const char *id, const char *reason,
-		int *changed)
+/* The live bead id, for a status change with reason. */
+static int status_bead(struct gt_txn *tx, struct gt_ctx *ctx, const char *id, const char *reason,
+		       cJSON **b, int *changed)
 {
-	cJSON *b, *before;
 	int rc;
 
 	if ((rc = gt_ctx_config(ctx)) < 0)
 		return rc;
 	*changed = 0;
-	if ((rc = get_live(tx, id, &b)) < 0)
+	if ((rc = get_live(tx, id, b)) < 0)
 		return rc;
-	if ((rc = check_text("reason", reason)) < 0)
-		return rc;
-	if (!strcmp(gt_bead_status(b), "closed"))
-		return 0;
-	before = cJSON_Duplicate(b, 1);
-	set_status(tx, b, "closed", reason && *reason ? reason : NULL);
+	return check_text("reason", reason);
+}
+
+/* Set b's status (with status_reason for the bead), and when that changed
+ * it, say "verb id: reason" and carry the reason as a trailer. */
+static int change_status(struct gt_txn *tx, struct gt_ctx *ctx, cJSON *b, const char *id,
+			 const char *status, const char *status_reason, const char *verb,
+			 const char *reason, int *changed)
+{
+	cJSON *before = cJSON_Duplicate(b, 1);
+	int rc;
+
+	set_status(tx, b, status, status_reason);
 	rc = finish_change(tx, ctx, b, before, changed);
 	cJSON_Delete(before);
 	if (!rc && *changed) {
-		note_change(tx, "close", id, reason);
+		note_change(tx, verb, id, reason);
 		if (reason && *reason)
 			gt_txn_trailer(tx, "Gt-Reason", "%s", reason);
 	}
 	return rc;
 }
 
+int gt_op_close(struct gt_txn *tx, struct gt_ctx *ctx, const char *id, const char *reason,
+		int *changed)
+{
+	cJSON *b;
+	int rc;
+
+	if ((rc = status_bead(tx, ctx, id, reason, &b, changed)) < 0)
+		return rc;
+	if (!strcmp(gt_bead_status(b), "closed"))
+		return 0;
+	return change_status(tx, ctx, b, id, "closed", reason && *reason ? reason : NULL, "close",
+			     reason, changed);
+}
+
 int gt_op_reopen(struct gt_txn *tx, struct gt_ctx *ctx, const char *id, const char *reason,
 		 int *changed)
 {
-	cJSON *b, *before;
+	cJSON *b;
 	int rc;
 
-	if ((rc = gt_ctx_config(ctx)) < 0)
-		return rc;
-	*changed = 0;
-	if ((rc = get_live(tx, id, &b)) < 0)
-		return rc;
-	if ((rc = check_text("reason", reason)) < 0)
+	if ((rc = status_bead(tx, ctx, id, reason, &b, changed)) < 0)
 		return rc;
 	if (!strcmp(gt_bead_status(b), "open"))
 		return 0;
@@ -782,16 +798,7 @@ int gt_op_reopen(struct gt_txn *tx, struct gt_ctx *ctx, const char *id, const ch
 		gt_error_hint("to change its status: gt-bead-update -s open %s", id);
 		return GT_ECONFLICT;
 	}
-	before = cJSON_Duplicate(b, 1);
-	set_status(tx, b, "open", NULL);
-	rc = finish_change(tx, ctx, b, before, changed);
-	cJSON_Delete(before);
-	if (!rc && *changed) {
-		note_change(tx, "reopen", id, reason);
-		if (reason && *reason)
-			gt_txn_trailer(tx, "Gt-Reason", "%s", reason);
-	}
-	return rc;
+	return change_status(tx, ctx, b, id, "open", NULL, "reopen", reason, changed);
 }
 
 static int remove_edge(cJSON *b, const char *target)
