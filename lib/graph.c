@@ -45,19 +45,23 @@ static int waits_blocks(const struct gt_graph *g, const struct gt_iedge *e)
 	return !(e->gate == 1 && g->done[s] > 0);
 }
 
-static int direct_block(const struct gt_graph *g, const struct gt_graph_vids *v, uint32_t r)
+/* Whether edge e blocks its bead by itself (not through a parent). */
+static int edge_blocks(const struct gt_graph *g, const struct gt_iedge *e)
+{
+	const struct gt_graph_vids *v = &g->v;
+
+	if (e->type == v->blocks || e->type == v->cond)
+		return blocking_target(g, gt_index_ref(g->idx, e->target));
+	return e->type == v->waits && waits_blocks(g, e);
+}
+
+static int direct_block(const struct gt_graph *g, uint32_t r)
 {
 	const struct gt_irec *rec = &g->idx->recs[r];
 
-	for (uint32_t k = 0; k < rec->nedges; k++) {
-		const struct gt_iedge *e = &g->idx->edges[rec->edges + k];
-
-		if ((e->type == v->blocks || e->type == v->cond) &&
-		    blocking_target(g, gt_index_ref(g->idx, e->target)))
+	for (uint32_t k = 0; k < rec->nedges; k++)
+		if (edge_blocks(g, &g->idx->edges[rec->edges + k]))
 			return 1;
-		if (e->type == v->waits && waits_blocks(g, e))
-			return 1;
-	}
 	return 0;
 }
 
@@ -75,7 +79,7 @@ static int resolve_blocked(struct gt_graph *g, uint32_t r, int depth)
 	if (g->state[r] == 1 || depth > 1000)
 		return 0; /* a parent cycle: do not block through it */
 	g->state[r] = 1;
-	if (direct_block(g, v, r)) {
+	if (direct_block(g, r)) {
 		res = 1;
 	} else {
 		for (uint32_t k = 0; k < rec->nedges && !res; k++) {
@@ -158,7 +162,7 @@ void gt_graph_release(struct gt_graph *g)
 
 int gt_graph_descends(const struct gt_graph *g, uint32_t rec, uint32_t anc)
 {
-	uint16_t parent = gt_index_vocab_find(g->idx, "parent-child");
+	uint16_t parent = g->v.parent;
 	uint32_t cur = rec;
 
 	/* follow first parents; hierarchies are shallow */
@@ -349,12 +353,19 @@ static int has_label(const struct gt_index *idx, const struct gt_irec *r, const 
 	return 0;
 }
 
-static int in_strlist(const struct gt_strlist *l, const char *s)
+int gt_labels_match(const struct gt_index *idx, const struct gt_irec *r,
+		    const struct gt_strlist *all, const struct gt_strlist *any)
 {
-	for (size_t i = 0; i < l->n; i++)
-		if (!strcmp(l->v[i], s))
-			return 1;
-	return 0;
+	int ok = 1;
+
+	for (size_t i = 0; i < all->n && ok; i++)
+		ok = has_label(idx, r, all->v[i]);
+	if (ok && any->n) {
+		ok = 0;
+		for (size_t i = 0; i < any->n && !ok; i++)
+			ok = has_label(idx, r, any->v[i]);
+	}
+	return ok;
 }
 
 static int id_excluded(const char *id, const char *patterns)
@@ -402,7 +413,7 @@ static int deferred(const struct gt_graph *g, uint32_t r, int64_t now, uint16_t 
 int gt_ready(uint32_t **out, size_t *n, struct gt_graph *g, const struct gt_ready_opts *o)
 {
 	const struct gt_index *idx = g->idx;
-	uint16_t parent_t = gt_index_vocab_find(idx, "parent-child");
+	uint16_t parent_t = g->v.parent;
 	const char *patterns = o->exclude_patterns ? o->exclude_patterns : "-mol-,-wisp-";
 	uint32_t anc = GT_IREF_NONE, *v;
 	size_t cnt = 0;
@@ -431,25 +442,20 @@ int gt_ready(uint32_t **out, size_t *n, struct gt_graph *g, const struct gt_read
 		    (rec->flags & (GT_IF_PINNED | GT_IF_EPHEMERAL)))
 			continue;
 		if (o->types.n)
-			ok = in_strlist(&o->types, type);
+			ok = gt_strlist_has(&o->types, type);
 		else
 			ok = !g->internal[rec->type] && !id_excluded(id, patterns);
 		if (!ok || (!o->include_deferred && deferred(g, r, o->now, parent_t)))
 			continue;
 		if (o->priority >= 0 && rec->priority != o->priority)
 			continue;
-		if (o->unassigned ? rec->assignee != 0
-				  : (o->assignees.n &&
-				     !in_strlist(&o->assignees, gt_index_str(idx, rec->assignee))))
+		if (o->unassigned
+			    ? rec->assignee != 0
+			    : (o->assignees.n &&
+			       !gt_strlist_has(&o->assignees, gt_index_str(idx, rec->assignee))))
 			continue;
-		for (size_t i = 0; i < o->labels.n && ok; i++)
-			ok = has_label(idx, rec, o->labels.v[i]);
-		if (ok && o->labels_any.n) {
-			ok = 0;
-			for (size_t i = 0; i < o->labels_any.n && !ok; i++)
-				ok = has_label(idx, rec, o->labels_any.v[i]);
-		}
-		if (!ok || (anc != GT_IREF_NONE && !gt_graph_descends(g, r, anc)))
+		if (!gt_labels_match(idx, rec, &o->labels, &o->labels_any) ||
+		    (anc != GT_IREF_NONE && !gt_graph_descends(g, r, anc)))
 			continue;
 		if (gt_graph_blocked(g, r)) /* last: the dearest test */
 			continue;
@@ -486,10 +492,7 @@ int gt_blocked(uint32_t **out, size_t *n, struct gt_graph *g, const char *parent
 			continue;
 		v[cnt++] = r;
 	}
-	pick_key("priority");
-	sort_idx = idx;
-	sort_reverse = 0;
-	qsort(v, cnt, sizeof(*v), cmp_recs);
+	gt_sort_records(v, cnt, idx, "priority", 0);
 	*out = v;
 	*n = cnt;
 	return 0;
@@ -497,15 +500,12 @@ int gt_blocked(uint32_t **out, size_t *n, struct gt_graph *g, const char *parent
 
 void gt_blocked_by(struct gt_strlist *out, struct gt_graph *g, uint32_t r)
 {
-	struct gt_graph_vids v = vocab_ids(g->idx);
 	const struct gt_irec *rec = &g->idx->recs[r];
 
 	for (uint32_t k = 0; k < rec->nedges; k++) {
 		const struct gt_iedge *e = &g->idx->edges[rec->edges + k];
 
-		if (((e->type == v.blocks || e->type == v.cond) &&
-		     blocking_target(g, gt_index_ref(g->idx, e->target))) ||
-		    (e->type == v.waits && waits_blocks(g, e)))
+		if (edge_blocks(g, e))
 			gt_strlist_push(out, gt_index_str(g->idx, e->target_id));
 	}
 	if (out->n)
@@ -514,7 +514,7 @@ void gt_blocked_by(struct gt_strlist *out, struct gt_graph *g, uint32_t r)
 		const struct gt_iedge *e = &g->idx->edges[rec->edges + k];
 		uint32_t p = gt_index_ref(g->idx, e->target);
 
-		if (e->type == v.parent && p != GT_IREF_NONE && gt_graph_blocked(g, p))
+		if (e->type == g->v.parent && p != GT_IREF_NONE && gt_graph_blocked(g, p))
 			gt_strlist_push(out, gt_index_str(g->idx, e->target_id));
 	}
 }

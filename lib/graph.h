@@ -84,6 +84,10 @@ int gt_graph_descends(const struct gt_graph *g, uint32_t rec, uint32_t anc);
 
 /* Sort records by a list sort key: priority, created, updated, id,
  * status, type, assignee (reverse flips).  GT_EUSAGE for unknown keys. */
+/* Whether record r has every label in all and, when any is not empty,
+ * at least one in any. */
+int gt_labels_match(const struct gt_index *idx, const struct gt_irec *r,
+		    const struct gt_strlist *all, const struct gt_strlist *any);
 int gt_sort_records(uint32_t *v, size_t n, const struct gt_index *idx, const char *key,
 		    int reverse);
 

@@ -23,6 +23,14 @@ void gt_strlist_release(struct gt_strlist *l)
 	l->n = l->alloc = 0;
 }
 
+int gt_strlist_has(const struct gt_strlist *l, const char *s)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (!strcmp(l->v[i], s))
+			return 1;
+	return 0;
+}
+
 int gt_parse_long(const char *s, long min, long max, long *out)
 {
 	char *end;

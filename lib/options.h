@@ -30,6 +30,8 @@ struct gt_strlist {
 
 void gt_strlist_push(struct gt_strlist *l, const char *s);
 void gt_strlist_release(struct gt_strlist *l);
+/* Whether s is in l. */
+int gt_strlist_has(const struct gt_strlist *l, const char *s);
 
 struct gt_option {
 	enum gt_opt_type type;

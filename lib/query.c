@@ -98,22 +98,6 @@ void gt_list_filter_release(struct gt_list_filter *f)
 	gt_strlist_release(&f->ids);
 }
 
-static int in_list(const struct gt_strlist *l, const char *s)
-{
-	for (size_t i = 0; i < l->n; i++)
-		if (!strcmp(l->v[i], s))
-			return 1;
-	return 0;
-}
-
-static int has_label(const struct gt_index *idx, const struct gt_irec *r, const char *l)
-{
-	for (uint32_t i = 0; i < r->nlabels; i++)
-		if (!strcmp(gt_index_str(idx, idx->labels[r->labels + i]), l))
-			return 1;
-	return 0;
-}
-
 static int direct_child(const struct gt_index *idx, const struct gt_irec *r, uint32_t parent,
 			uint16_t pc)
 {
@@ -130,7 +114,7 @@ int gt_list(uint32_t **out, size_t *n, const struct gt_index *idx, const struct 
 {
 	uint16_t pc = gt_index_vocab_find(idx, "parent-child");
 	uint32_t parent = GT_IREF_NONE, *v;
-	int all = f->all || in_list(&f->statuses, "all");
+	int all = f->all || gt_strlist_has(&f->statuses, "all");
 	size_t cnt = 0;
 	int rc;
 
@@ -142,35 +126,29 @@ int gt_list(uint32_t **out, size_t *n, const struct gt_index *idx, const struct 
 	for (uint32_t r = 0; r < idx->nrecs; r++) {
 		const struct gt_irec *rec = &idx->recs[r];
 		const char *status = gt_index_vocab(idx, rec->status);
-		int ok = 1;
 
 		if (f->statuses.n && !all) {
-			if (!in_list(&f->statuses, status))
+			if (!gt_strlist_has(&f->statuses, status))
 				continue;
 		} else if (!all && (!strcmp(status, "closed") || !strcmp(status, "tombstone"))) {
 			continue;
 		} else if (all && !strcmp(status, "tombstone") &&
-			   !in_list(&f->statuses, "tombstone")) {
+			   !gt_strlist_has(&f->statuses, "tombstone")) {
 			continue; /* deletions only when asked for by name */
 		}
-		if (f->types.n && !in_list(&f->types, gt_index_vocab(idx, rec->type)))
+		if (f->types.n && !gt_strlist_has(&f->types, gt_index_vocab(idx, rec->type)))
 			continue;
 		if (f->no_assignee && rec->assignee)
 			continue;
-		if (f->assignees.n && !in_list(&f->assignees, gt_index_str(idx, rec->assignee)))
+		if (f->assignees.n &&
+		    !gt_strlist_has(&f->assignees, gt_index_str(idx, rec->assignee)))
 			continue;
 		if (rec->priority < f->priority_min || rec->priority > f->priority_max)
 			continue;
-		if (f->ids.n && !in_list(&f->ids, gt_index_str(idx, rec->id)))
+		if (f->ids.n && !gt_strlist_has(&f->ids, gt_index_str(idx, rec->id)))
 			continue;
-		for (size_t i = 0; i < f->labels.n && ok; i++)
-			ok = has_label(idx, rec, f->labels.v[i]);
-		if (ok && f->labels_any.n) {
-			ok = 0;
-			for (size_t i = 0; i < f->labels_any.n && !ok; i++)
-				ok = has_label(idx, rec, f->labels_any.v[i]);
-		}
-		if (!ok || (parent != GT_IREF_NONE && !direct_child(idx, rec, parent, pc)))
+		if (!gt_labels_match(idx, rec, &f->labels, &f->labels_any) ||
+		    (parent != GT_IREF_NONE && !direct_child(idx, rec, parent, pc)))
 			continue;
 		v[cnt++] = r;
 	}
