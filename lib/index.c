@@ -1151,6 +1151,9 @@ struct patch_ent {
 	uint8_t pad[4];
 };
 
+/* past this many changed records a new base is cheaper to read */
+#define PATCH_MAX_ENTS(idx) ((idx)->nrecs / 8 + 64)
+
 struct gt_ipatch {
 	uint64_t base_checksum;
 	uint32_t base_nedges, base_nlabels, base_nvocab, base_pool_len;
@@ -1389,8 +1392,8 @@ static int fast_refresh(struct gt_ledger *lg, struct gt_index *idx, git_tree *be
 			const git_oid *beads_id)
 {
 	struct builder b;
-	struct gt_ipatch *np = NULL;
-	const struct gt_ipatch *op = idx->patch;
+	struct gt_ipatch *np = NULL, none;
+	const struct gt_ipatch *op; /* the patch applied so far, or none */
 	git_oid shards[256];
 	uint32_t *pos = NULL;
 	size_t npos = 0, apos = 0;
@@ -1399,6 +1402,13 @@ static int fast_refresh(struct gt_ledger *lg, struct gt_index *idx, git_tree *be
 
 	if (!idx->hdr || !beads)
 		return 1;
+	memset(&none, 0, sizeof(none));
+	none.base_checksum = idx->hdr->checksum;
+	none.base_nedges = idx->nedges;
+	none.base_nlabels = idx->nlabels;
+	none.base_nvocab = idx->nvocab;
+	none.base_pool_len = idx->pool_len;
+	op = idx->patch ? idx->patch : &none;
 	memset(&b, 0, sizeof(b));
 	b.off_pool = idx->pool_len;
 	b.off_edges = idx->nedges;
@@ -1446,6 +1456,8 @@ static int fast_refresh(struct gt_ledger *lg, struct gt_index *idx, git_tree *be
 				rc = parse_entry(&b, odb, &re);
 				GT_ALLOC_GROW(pos, npos + 1, apos);
 				pos[npos++] = j;
+				if (!rc && npos > PATCH_MAX_ENTS(idx))
+					rc = 1; /* too many for a patch: stop parsing now */
 			}
 			j++;
 		}
@@ -1471,20 +1483,20 @@ static int fast_refresh(struct gt_ledger *lg, struct gt_index *idx, git_tree *be
 	}
 	/* the new patch: the old one's entries not changed again, then these */
 	np = gt_calloc(1, sizeof(*np));
-	np->base_checksum = op ? op->base_checksum : idx->hdr->checksum;
-	np->base_nedges = op ? op->base_nedges : idx->nedges;
-	np->base_nlabels = op ? op->base_nlabels : idx->nlabels;
-	np->base_nvocab = op ? op->base_nvocab : idx->nvocab;
-	np->base_pool_len = op ? op->base_pool_len : idx->pool_len;
-	np->ents = gt_malloc(((op ? op->nents : 0) + npos + 1) * sizeof(*np->ents));
-	for (uint32_t i = 0; op && i < op->nents; i++)
-		np->ents[np->nents++] = op->ents[i];
+	np->base_checksum = op->base_checksum;
+	np->base_nedges = op->base_nedges;
+	np->base_nlabels = op->base_nlabels;
+	np->base_nvocab = op->base_nvocab;
+	np->base_pool_len = op->base_pool_len;
+	np->ents = gt_malloc((op->nents + npos + 1) * sizeof(*np->ents));
+	if (op->nents)
+		memcpy(np->ents, op->ents, op->nents * sizeof(*np->ents));
+	np->nents = op->nents;
 	for (size_t k = 0; k < npos; k++) {
-		struct patch_ent *pe = NULL;
+		struct patch_ent key = { .pos = pos[k] }, *pe;
 
-		for (uint32_t i = 0; op && i < op->nents && !pe; i++)
-			if (np->ents[i].pos == pos[k])
-				pe = &np->ents[i];
+		/* changed again since the old patch: replace its entry */
+		pe = bsearch(&key, np->ents, op->nents, sizeof(*np->ents), ent_pos_cmp);
 		if (!pe)
 			pe = &np->ents[np->nents++];
 		memset(pe, 0, sizeof(*pe));
@@ -1493,19 +1505,16 @@ static int fast_refresh(struct gt_ledger *lg, struct gt_index *idx, git_tree *be
 		git_oid_cpy(&pe->oid, &b.oids[k]);
 	}
 	qsort(np->ents, np->nents, sizeof(*np->ents), ent_pos_cmp);
-	np->nedges = (op ? op->nedges : 0) + (uint32_t)b.nedges;
-	np->edges = concat(op ? op->edges : NULL, op ? op->nedges : 0, b.edges, b.nedges,
-			   sizeof(*np->edges));
-	np->nlabels = (op ? op->nlabels : 0) + (uint32_t)b.nlabels;
-	np->labels = concat(op ? op->labels : NULL, op ? op->nlabels : 0, b.labels, b.nlabels,
-			    sizeof(*np->labels));
-	np->nvocab = (op ? op->nvocab : 0) + (uint32_t)b.nvocab;
-	np->vocab = concat(op ? op->vocab : NULL, op ? op->nvocab : 0, b.vocab, b.nvocab,
-			   sizeof(*np->vocab));
-	np->pool_len = (op ? op->pool_len : 0) + (uint32_t)b.pool.len;
-	np->pool = concat(op ? op->pool : NULL, op ? op->pool_len : 0, b.pool.ptr, b.pool.len, 1);
+	np->nedges = op->nedges + (uint32_t)b.nedges;
+	np->edges = concat(op->edges, op->nedges, b.edges, b.nedges, sizeof(*np->edges));
+	np->nlabels = op->nlabels + (uint32_t)b.nlabels;
+	np->labels = concat(op->labels, op->nlabels, b.labels, b.nlabels, sizeof(*np->labels));
+	np->nvocab = op->nvocab + (uint32_t)b.nvocab;
+	np->vocab = concat(op->vocab, op->nvocab, b.vocab, b.nvocab, sizeof(*np->vocab));
+	np->pool_len = op->pool_len + (uint32_t)b.pool.len;
+	np->pool = concat(op->pool, op->pool_len, b.pool.ptr, b.pool.len, 1);
 	/* past an eighth of the records, a new base is cheaper to read */
-	if (np->nents > idx->nrecs / 8 + 64 || np->pool_len > np->base_pool_len / 2 + 65536) {
+	if (np->nents > PATCH_MAX_ENTS(idx) || np->pool_len > np->base_pool_len / 2 + 65536) {
 		rc = 1;
 		goto out;
 	}
