@@ -23,6 +23,18 @@ void gt_strlist_release(struct gt_strlist *l)
 	l->n = l->alloc = 0;
 }
 
+void gt_strlist_push_dup(struct gt_strlist *l, const char *s)
+{
+	gt_strlist_push(l, s ? gt_strdup(s) : NULL);
+}
+
+void gt_strlist_release_owned(struct gt_strlist *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free((char *)l->v[i]);
+	gt_strlist_release(l);
+}
+
 int gt_strlist_has(const struct gt_strlist *l, const char *s)
 {
 	for (size_t i = 0; i < l->n; i++)

@@ -30,6 +30,10 @@ struct gt_strlist {
 
 void gt_strlist_push(struct gt_strlist *l, const char *s);
 void gt_strlist_release(struct gt_strlist *l);
+/* Push a copy of s (NULL pushes NULL); free with gt_strlist_release_owned(). */
+void gt_strlist_push_dup(struct gt_strlist *l, const char *s);
+/* Free the strings too (for lists filled by gt_strlist_push_dup()). */
+void gt_strlist_release_owned(struct gt_strlist *l);
 /* Whether s is in l. */
 int gt_strlist_has(const struct gt_strlist *l, const char *s);
 

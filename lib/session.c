@@ -1,0 +1,254 @@
+/*
+ * session.c - tmux sessions: start, stop, list, capture, type.
+ */
+#include "session.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "error.h"
+#include "options.h"
+#include "proc.h"
+#include "banned.h"
+
+void gt_session_name(struct gt_buf *out, const char *address)
+{
+	gt_buf_reset(out);
+	gt_buf_adds(out, "gt-");
+	for (const char *p = address; *p; p++) {
+		if (!strncmp(p, "/polecats/", 10)) {
+			gt_buf_addch(out, '-');
+			p += 9;
+		} else if (*p == '/') {
+			gt_buf_addch(out, '-');
+		} else if (*p == '.' || *p == ':') {
+			gt_buf_addch(out, '_'); /* tmux separators */
+		} else {
+			gt_buf_addch(out, *p);
+		}
+	}
+}
+
+static int tmuxv(struct gt_buf *out, const char *socket, const char *const *args, int *status)
+{
+	const char **v;
+	struct gt_buf err = GT_BUF_INIT, tmp = GT_BUF_INIT;
+	struct gt_proc_opts o = { 0 };
+	size_t n = 0;
+	int rc;
+
+	while (args[n])
+		n++;
+	v = gt_calloc(n + 4, sizeof(*v));
+	v[0] = "tmux";
+	v[1] = "-L";
+	v[2] = socket;
+	memcpy(v + 3, args, n * sizeof(*v));
+	o.out = out ? out : &tmp;
+	o.err = &err;
+	if (out)
+		gt_buf_reset(out);
+	rc = gt_run(v, &o, status);
+	while (err.len && err.ptr[err.len - 1] == '\n')
+		err.ptr[--err.len] = '\0';
+	if (rc < 0)
+		rc = gt_error_set(GT_EFAIL, "tmux %s failed%s%s", args[0], err.len ? ": " : "",
+				  gt_buf_cstr(&err));
+	if (out)
+		while (out->len && out->ptr[out->len - 1] == '\n')
+			out->ptr[--out->len] = '\0';
+	free(v);
+	gt_buf_release(&err);
+	gt_buf_release(&tmp);
+	return rc;
+}
+
+int gt_tmux(struct gt_buf *out, const char *socket, ...)
+{
+	const char *argv[64];
+	size_t n = 0;
+	va_list ap;
+
+	va_start(ap, socket);
+	while (n < 63 && (argv[n] = va_arg(ap, const char *)))
+		n++;
+	va_end(ap);
+	argv[n] = NULL;
+	return tmuxv(out, socket, argv, NULL);
+}
+
+static void target(struct gt_buf *t, const char *name, int pane)
+{
+	gt_buf_reset(t);
+	gt_buf_printf(t, "=%s%s", name, pane ? ":" : "");
+}
+
+int gt_session_has(const char *socket, const char *name)
+{
+	struct gt_buf t = GT_BUF_INIT;
+	const char *args[] = { "has-session", "-t", NULL, NULL };
+	int rc;
+
+	target(&t, name, 0);
+	args[2] = t.ptr;
+	rc = tmuxv(NULL, socket, args, NULL);
+	gt_buf_release(&t);
+	if (rc < 0) {
+		gt_error_clear();
+		return GT_ENO;
+	}
+	return 0;
+}
+
+static int start(const char *verb, const char *socket, const char *name, const char *cwd,
+		 const char *const *env, const char *const *argv)
+{
+	struct gt_strlist a = { 0 };
+	struct gt_buf t = GT_BUF_INIT;
+	int rc;
+
+	gt_strlist_push(&a, verb);
+	if (!strcmp(verb, "new-session")) {
+		gt_strlist_push(&a, "-d");
+		gt_strlist_push(&a, "-s");
+		gt_strlist_push(&a, name);
+		gt_strlist_push(&a, "-x");
+		gt_strlist_push(&a, "200");
+		gt_strlist_push(&a, "-y");
+		gt_strlist_push(&a, "50");
+	} else {
+		target(&t, name, 1);
+		gt_strlist_push(&a, "-k");
+		gt_strlist_push(&a, "-t");
+		gt_strlist_push(&a, t.ptr);
+	}
+	if (cwd) {
+		gt_strlist_push(&a, "-c");
+		gt_strlist_push(&a, cwd);
+	}
+	for (size_t i = 0; env && env[i]; i++) {
+		gt_strlist_push(&a, "-e");
+		gt_strlist_push(&a, env[i]);
+	}
+	gt_strlist_push(&a, "--");
+	for (size_t i = 0; argv[i]; i++)
+		gt_strlist_push(&a, argv[i]);
+	gt_strlist_push(&a, NULL);
+	rc = tmuxv(NULL, socket, a.v, NULL);
+	gt_strlist_release(&a);
+	gt_buf_release(&t);
+	return rc;
+}
+
+int gt_session_start(const char *socket, const char *name, const char *cwd,
+		     const char *const *env, const char *const *argv)
+{
+	if (gt_session_has(socket, name) == 0)
+		return gt_error_set(GT_ECONFLICT, "session '%s' is already running", name);
+	return start("new-session", socket, name, cwd, env, argv);
+}
+
+int gt_session_respawn(const char *socket, const char *name, const char *cwd,
+		       const char *const *env, const char *const *argv)
+{
+	if (gt_session_has(socket, name) != 0)
+		return gt_error_set(GT_ENOTFOUND, "session '%s' is not running", name);
+	return start("respawn-pane", socket, name, cwd, env, argv);
+}
+
+int gt_session_kill(const char *socket, const char *name)
+{
+	struct gt_buf t = GT_BUF_INIT;
+	int rc;
+
+	if (gt_session_has(socket, name) != 0)
+		return GT_ENO;
+	target(&t, name, 0);
+	rc = gt_tmux(NULL, socket, "kill-session", "-t", t.ptr, NULL);
+	gt_buf_release(&t);
+	return rc;
+}
+
+int gt_session_capture(struct gt_buf *out, const char *socket, const char *name, int lines)
+{
+	struct gt_buf t = GT_BUF_INIT, start_at = GT_BUF_INIT;
+	int rc;
+
+	target(&t, name, 1);
+	gt_buf_printf(&start_at, "-%d", lines > 0 ? lines : 50);
+	rc = gt_tmux(out, socket, "capture-pane", "-p", "-J", "-t", t.ptr, "-S", start_at.ptr,
+		     NULL);
+	if (rc == 0 && lines > 0) {
+		/* the pane is padded with empty lines below the cursor; drop
+		 * them, then keep the last `lines` lines */
+		size_t n = 0, cut = 0;
+
+		for (size_t i = out->len; i-- > 0;) {
+			if (out->ptr[i] == '\n' && ++n == (size_t)lines) {
+				cut = i + 1;
+				break;
+			}
+		}
+		if (cut) {
+			memmove(out->ptr, out->ptr + cut, out->len - cut + 1);
+			out->len -= cut;
+		}
+	}
+	gt_buf_release(&t);
+	gt_buf_release(&start_at);
+	return rc;
+}
+
+int gt_session_type(const char *socket, const char *name, const char *text, int enter)
+{
+	struct gt_buf t = GT_BUF_INIT;
+	int rc = 0;
+
+	target(&t, name, 1);
+	/* -l: literal, so "Enter" or "C-c" inside the text are just words */
+	if (*text)
+		rc = gt_tmux(NULL, socket, "send-keys", "-t", t.ptr, "-l", "--", text, NULL);
+	if (rc == 0 && enter)
+		rc = gt_tmux(NULL, socket, "send-keys", "-t", t.ptr, "Enter", NULL);
+	gt_buf_release(&t);
+	return rc;
+}
+
+int gt_session_list(struct gt_buf *out, const char *socket)
+{
+	int rc = gt_tmux(out, socket, "list-sessions", "-F",
+			 "#{session_name}\t#{pane_pid}\t#{pane_current_command}\t#{session_created}"
+			 "\t#{session_attached}",
+			 NULL);
+
+	if (rc < 0) {
+		/* no server running means no sessions */
+		gt_buf_reset(out);
+		gt_error_clear();
+		rc = 0;
+	}
+	return rc;
+}
+
+int gt_session_pane(const char *socket, const char *name, long *pid, struct gt_buf *command)
+{
+	struct gt_buf t = GT_BUF_INIT, out = GT_BUF_INIT;
+	int rc;
+
+	target(&t, name, 1);
+	rc = gt_tmux(&out, socket, "display-message", "-p", "-t", t.ptr,
+		     "#{pane_pid}\t#{pane_current_command}", NULL);
+	if (rc == 0) {
+		char *tab = strchr(out.ptr, '\t');
+
+		*pid = strtol(out.ptr, NULL, 10);
+		if (command) {
+			gt_buf_reset(command);
+			gt_buf_adds(command, tab ? tab + 1 : "");
+		}
+	}
+	gt_buf_release(&t);
+	gt_buf_release(&out);
+	return rc;
+}

@@ -1,0 +1,828 @@
+/*
+ * worker.c - sling (allocate, workspace, hook, session, with rollback),
+ * session start, polecat removal and the agent's own identity.
+ * gt-done and gt-prime live in done.c.
+ */
+#include "worker.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bead.h"
+#include "error.h"
+#include "file.h"
+#include "id.h"
+#include "json.h"
+#include "repo.h"
+#include "runtime.h"
+#include "session.h"
+#include "workspace.h"
+#include "banned.h"
+
+void gt_shell_quote(struct gt_buf *out, const char *s)
+{
+	gt_buf_addch(out, '\'');
+	for (; *s; s++) {
+		if (*s == '\'')
+			gt_buf_adds(out, "'\\''");
+		else
+			gt_buf_addch(out, *s);
+	}
+	gt_buf_addch(out, '\'');
+}
+
+static void envf(struct gt_strlist *env, const char *name, const char *value)
+{
+	struct gt_buf b = GT_BUF_INIT;
+
+	if (!value)
+		return;
+	gt_buf_printf(&b, "%s=%s", name, value);
+	gt_strlist_push(env, gt_buf_detach(&b));
+}
+
+void gt_worker_env(struct gt_strlist *env, struct gt_ctx *ctx, const struct gt_town *t,
+		   const cJSON *agent)
+{
+	const char *address = gt_json_str(agent, "address");
+	struct gt_buf b = GT_BUF_INIT, session = GT_BUF_INIT;
+	const char *path = getenv("PATH");
+
+	envf(env, "GT_DIR", ctx->lg->repo->common_dir);
+	envf(env, "GT_AGENT", address);
+	envf(env, "GT_ROLE", gt_json_str(agent, "role"));
+	envf(env, "GT_RIG", gt_json_str(agent, "rig"));
+	envf(env, "GT_BEAD", gt_json_str(agent, "hook"));
+	gt_session_name(&session, address);
+	envf(env, "GT_SESSION", session.ptr);
+	envf(env, "GT_TOWN_ROOT", t->root);
+	envf(env, "GT_RUNTIME", gt_json_str(agent, "runtime"));
+	/* commits are attributed to the agent */
+	envf(env, "GIT_AUTHOR_NAME", address);
+	envf(env, "GIT_COMMITTER_NAME", address);
+	for (const char *p = address; *p; p++)
+		gt_buf_addch(&b, *p == '/' ? '.' : *p);
+	gt_buf_printf(&b, "@%s.gt.invalid", t->name);
+	envf(env, "GIT_AUTHOR_EMAIL", b.ptr);
+	envf(env, "GIT_COMMITTER_EMAIL", b.ptr);
+	gt_buf_reset(&b);
+	/* the tmux server keeps the environment of whoever started it: pass
+	 * what the session needs explicitly */
+	if (t->bindir && *t->bindir)
+		gt_buf_printf(&b, "%s:%s", t->bindir, path ? path : "/usr/bin:/bin");
+	else
+		gt_buf_adds(&b, path ? path : "/usr/bin:/bin");
+	envf(env, "PATH", b.ptr);
+	envf(env, "HOME", getenv("HOME"));
+	envf(env, "TMUX_TMPDIR", getenv("TMUX_TMPDIR"));
+	envf(env, "LANG", getenv("LANG"));
+	gt_strlist_push(env, NULL);
+	env->n--; /* NULL-terminated, not counted */
+	gt_buf_release(&b);
+	gt_buf_release(&session);
+}
+
+/* Claude Code's settings for our hooks: prime at start and after a
+ * compaction, queued nudges on every prompt. */
+static int claude_settings(struct gt_buf *path, struct gt_ctx *ctx, const struct gt_town *t)
+{
+	struct gt_buf data = GT_BUF_INIT, prime = GT_BUF_INIT, drain = GT_BUF_INIT;
+	cJSON *o, *hooks;
+	int rc = gt_repo_runtime_path(path, ctx->lg->repo, "claude-settings.json", 1);
+
+	if (rc < 0)
+		return rc;
+	gt_buf_printf(&prime, "%s/gt-prime", t->bindir);
+	gt_buf_printf(&drain, "%s/gt-nudge", t->bindir);
+	{
+		struct gt_buf q = GT_BUF_INIT;
+
+		gt_shell_quote(&q, prime.ptr);
+		gt_buf_reset(&prime);
+		gt_buf_printf(&prime, "%s --hook", q.ptr);
+		gt_buf_reset(&q);
+		gt_shell_quote(&q, drain.ptr);
+		gt_buf_reset(&drain);
+		gt_buf_printf(&drain, "%s --drain", q.ptr);
+		gt_buf_release(&q);
+	}
+	o = cJSON_CreateObject();
+	hooks = cJSON_AddObjectToObject(o, "hooks");
+	{
+		const char *events[] = { "SessionStart", "PreCompact", "UserPromptSubmit" };
+
+		for (size_t i = 0; i < 3; i++) {
+			cJSON *list = cJSON_AddArrayToObject(hooks, events[i]);
+			cJSON *m = cJSON_CreateObject(), *hl = cJSON_AddArrayToObject(m, "hooks");
+			cJSON *h = cJSON_CreateObject();
+
+			gt_json_set_str(h, "type", "command");
+			gt_json_set_str(h, "command", i < 2 ? prime.ptr : drain.ptr);
+			cJSON_AddItemToArray(hl, h);
+			cJSON_AddItemToArray(list, m);
+		}
+	}
+	gt_json_write(&data, o);
+	gt_buf_addch(&data, '\n');
+	rc = gt_write_file_atomic(path->ptr, data.ptr, data.len);
+	cJSON_Delete(o);
+	gt_buf_release(&data);
+	gt_buf_release(&prime);
+	gt_buf_release(&drain);
+	return rc;
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+static int wait_ready(const struct gt_town *t, const char *session, const struct gt_runtime *rt)
+{
+	struct gt_buf pane = GT_BUF_INIT;
+	long waited = 0, limit = rt->ready_delay_ms > 0 ? rt->ready_delay_ms : 1000;
+	int hits = 0, rc = 0;
+
+	if (!rt->ready) {
+		sleep_ms(limit);
+		return 0;
+	}
+	/* two idle polls in a row, so a prompt drawn mid-startup is not taken
+	 * for readiness; give up waiting (and type anyway) after the delay */
+	while (waited < limit * 3 && hits < 2) {
+		if ((rc = gt_session_capture(&pane, t->socket, session, 10)) < 0)
+			break;
+		hits = gt_runtime_idle(rt, pane.ptr) == 0 ? hits + 1 : 0;
+		sleep_ms(200);
+		waited += 200;
+	}
+	gt_buf_release(&pane);
+	return rc;
+}
+
+int gt_worker_start(struct gt_ctx *ctx, const struct gt_town *t, const cJSON *agent, int respawn)
+{
+	const char *address = gt_json_str(agent, "address");
+	const char *rtname = gt_json_str(agent, "runtime");
+	const char *ws = gt_json_str(agent, "workspace");
+	struct gt_runtime rt;
+	struct gt_strlist env = { 0 }, argv = { 0 };
+	struct gt_buf session = GT_BUF_INIT, settings = GT_BUF_INIT, prompt = GT_BUF_INIT;
+	int rc;
+
+	if ((rc = gt_runtime_load(&rt, ctx, rtname ? rtname : "claude")) < 0)
+		return rc;
+	gt_session_name(&session, address);
+	gt_worker_env(&env, ctx, t, agent);
+	/* the first prompt carries no text from beads or arguments: the
+	 * agent reads those through gt-prime, so nothing a stranger wrote
+	 * ever reaches a command line */
+	gt_buf_printf(&prompt,
+		      "You are %s, a gt %s. Run gt-prime now and do what it says; "
+		      "when the work is finished, run gt-done.",
+		      address, gt_json_str(agent, "role"));
+	if (rt.hook == GT_HOOK_CLAUDE && (rc = claude_settings(&settings, ctx, t)) < 0)
+		goto out;
+	gt_runtime_argv(&argv, &rt, settings.len ? settings.ptr : NULL,
+			rt.prompt == GT_PROMPT_NUDGE ? NULL : prompt.ptr);
+	gt_strlist_push(&argv, NULL);
+	if (respawn)
+		rc = gt_session_respawn(t->socket, session.ptr, ws, env.v, argv.v);
+	else
+		rc = gt_session_start(t->socket, session.ptr, ws, env.v, argv.v);
+	if (rc == 0 && rt.prompt == GT_PROMPT_NUDGE) {
+		if ((rc = wait_ready(t, session.ptr, &rt)) == 0)
+			rc = gt_session_type(t->socket, session.ptr, prompt.ptr, 1);
+	}
+out:
+	gt_runtime_release(&rt);
+	gt_strlist_release_owned(&env);
+	gt_strlist_release_owned(&argv);
+	gt_buf_release(&session);
+	gt_buf_release(&settings);
+	gt_buf_release(&prompt);
+	return rc;
+}
+
+int gt_worker_alive(const struct gt_town *t, const cJSON *agent)
+{
+	struct gt_buf s = GT_BUF_INIT;
+	int rc;
+
+	gt_session_name(&s, gt_json_str(agent, "address"));
+	rc = gt_session_has(t->socket, s.ptr);
+	gt_buf_release(&s);
+	return rc;
+}
+
+int gt_worker_self(cJSON **agent, struct gt_ctx *ctx, const char *hook_cwd)
+{
+	const char *a = getenv("GT_AGENT");
+	char cwd[4096];
+
+	if (a && *a)
+		return gt_agent_read(agent, ctx->lg, a);
+	if (hook_cwd && *hook_cwd)
+		return gt_agent_find_by_path(agent, ctx->lg, hook_cwd);
+	if (!getcwd(cwd, sizeof(cwd)))
+		return gt_error_errno(GT_EFAIL, "cannot find the current directory");
+	return gt_agent_find_by_path(agent, ctx->lg, cwd);
+}
+
+/* ---- sling ---- */
+
+struct sling {
+	struct gt_ctx *ctx;
+	const struct gt_town *t;
+	const struct gt_sling_opts *o;
+	const char *bead;
+	struct gt_rig rig;
+	char *runtime;
+	/* allocation */
+	char *reuse;	   /* address of the idle polecat picked before */
+	struct gt_buf address, name, workspace, branch, session, base;
+	int spawned;	   /* a new record (and workspace) was made */
+	cJSON *prev_agent; /* the reused record before, for rollback */
+	/* hook */
+	struct gt_hook_result hook;
+};
+
+static void sling_release(struct sling *s)
+{
+	gt_rig_release(&s->rig);
+	free(s->runtime);
+	free(s->reuse);
+	gt_buf_release(&s->address);
+	gt_buf_release(&s->name);
+	gt_buf_release(&s->workspace);
+	gt_buf_release(&s->branch);
+	gt_buf_release(&s->session);
+	gt_buf_release(&s->base);
+	cJSON_Delete(s->prev_agent);
+}
+
+static void fill_paths(struct sling *s)
+{
+	struct gt_address a = { GT_ROLE_POLECAT, "", "" };
+	char *strategy = gt_rig_setting(s->ctx, s->rig.name, "workspace", "worktree");
+
+	snprintf(a.rig, sizeof(a.rig), "%s", s->rig.name);
+	snprintf(a.name, sizeof(a.name), "%s", s->name.ptr);
+	gt_address_format(&s->address, &a);
+	gt_buf_reset(&s->workspace);
+	gt_buf_printf(&s->workspace, "%s/polecats/%s", s->rig.dir, s->name.ptr);
+	gt_buf_reset(&s->branch);
+	if (strcmp(strategy, "directory"))
+		gt_buf_printf(&s->branch, "polecat/%s/%s", s->name.ptr, s->bead);
+	gt_session_name(&s->session, s->address.ptr);
+	free(strategy);
+}
+
+static int alloc_fn(struct gt_txn *tx, void *p)
+{
+	struct sling *s = p;
+	struct gt_address a;
+	char *custom, *strategy;
+	cJSON *agent = NULL;
+	int rc = 0;
+
+	cJSON_Delete(s->prev_agent);
+	s->prev_agent = NULL;
+	s->spawned = 0;
+	if (s->reuse && gt_txn_agent_get(tx, s->reuse, &agent) == 0) {
+		const char *st = gt_json_str(agent, "state"), *hook = gt_json_str(agent, "hook");
+
+		if (st && !strcmp(st, "idle") && !(hook && *hook)) {
+			s->prev_agent = cJSON_Duplicate(agent, 1);
+			gt_buf_reset(&s->name);
+			gt_buf_adds(&s->name, gt_json_str(agent, "name"));
+		} else {
+			cJSON_Delete(agent);
+			agent = NULL;
+		}
+	}
+	gt_error_clear();
+	if (!agent) {
+		custom = gt_rig_setting(s->ctx, s->rig.name, "names", NULL);
+		rc = gt_pool_allocate(&s->name, tx, s->rig.name, custom);
+		free(custom);
+		if (rc < 0)
+			return rc;
+		if ((rc = gt_address_parse(&a, "x/polecats/x")) < 0)
+			return rc;
+		snprintf(a.rig, sizeof(a.rig), "%s", s->rig.name);
+		snprintf(a.name, sizeof(a.name), "%s", s->name.ptr);
+		agent = gt_agent_new(&a, gt_txn_now(tx));
+		s->spawned = 1;
+	}
+	fill_paths(s);
+	strategy = gt_rig_setting(s->ctx, s->rig.name, "workspace", "worktree");
+	gt_json_set_str(agent, "runtime", s->runtime);
+	gt_json_set_str(agent, "state", "spawning");
+	gt_json_set_str(agent, "workspace", s->workspace.ptr);
+	gt_json_set_str(agent, "strategy", strategy);
+	if (s->branch.len)
+		gt_json_set_str(agent, "branch", s->branch.ptr);
+	else
+		gt_json_del(agent, "branch");
+	gt_json_set_str(agent, "session", s->session.ptr);
+	gt_json_del(agent, "args");
+	gt_json_del(agent, "base");
+	free(strategy);
+	rc = gt_txn_agent_put(tx, agent);
+	gt_txn_summary(tx, "%s %s for %s", s->spawned ? "spawn" : "reuse", s->address.ptr,
+		       s->bead);
+	gt_txn_trailer(tx, "Agent", "%s", s->address.ptr);
+	cJSON_Delete(agent);
+	return rc;
+}
+
+static int hook_fn(struct gt_txn *tx, void *p)
+{
+	struct sling *s = p;
+	cJSON *agent = NULL;
+	int rc = gt_op_hook_attach(tx, s->ctx, s->address.ptr, s->bead, s->o->force, &s->hook);
+
+	if (rc < 0)
+		return rc;
+	if ((rc = gt_txn_agent_get(tx, s->address.ptr, &agent)) < 0)
+		return rc;
+	if (s->o->args)
+		gt_json_set_str(agent, "args", s->o->args);
+	if (s->base.len)
+		gt_json_set_str(agent, "base", s->base.ptr);
+	if (s->runtime && !gt_json_str(agent, "runtime"))
+		gt_json_set_str(agent, "runtime", s->runtime);
+	rc = gt_txn_agent_put(tx, agent);
+	gt_txn_summary(tx, "sling %s to %s", s->bead, s->address.ptr);
+	cJSON_Delete(agent);
+	return rc;
+}
+
+/* Undo: the bead gets its status and assignee back, a spawned record
+ * goes, a reused one is restored. */
+static int rollback_fn(struct gt_txn *tx, void *p)
+{
+	struct sling *s = p;
+	cJSON *bead = NULL;
+	int rc, changed;
+
+	if (gt_txn_bead_get(tx, s->bead, &bead) == 0 && s->hook.changed) {
+		const char *as = gt_json_str(bead, "assignee");
+
+		if (!strcmp(gt_bead_status(bead), "hooked") && as && !strcmp(as, s->address.ptr)) {
+			struct gt_bead_spec spec;
+
+			gt_bead_spec_init(&spec);
+			spec.status = s->hook.prev_status;
+			spec.assignee = s->hook.prev_assignee;
+			rc = gt_op_update(tx, s->ctx, s->bead, &spec, &changed);
+			gt_bead_spec_release(&spec);
+			if (rc < 0)
+				return rc;
+		}
+	}
+	gt_error_clear();
+	if (s->spawned)
+		rc = gt_txn_agent_remove(tx, s->address.ptr);
+	else if (s->prev_agent)
+		rc = gt_txn_agent_put(tx, s->prev_agent);
+	else
+		rc = 0;
+	gt_txn_summary(tx, "undo sling %s to %s", s->bead, s->address.ptr);
+	return rc;
+}
+
+static int pick_idle(struct sling *s)
+{
+	cJSON *arr = NULL, *it;
+	struct gt_buf lost = GT_BUF_INIT;
+	int rc = gt_agent_list(&arr, s->ctx->lg, s->rig.name);
+
+	cJSON_ArrayForEach(it, arr)
+	{
+		const char *st = gt_json_str(it, "state"), *hook = gt_json_str(it, "hook");
+		const char *role = gt_json_str(it, "role"), *ws = gt_json_str(it, "workspace");
+
+		if (rc < 0 || !role || strcmp(role, "polecat") || !st || strcmp(st, "idle") ||
+		    (hook && *hook) || !ws)
+			continue;
+		/* an idle polecat with unsaved work keeps it: take another */
+		if (gt_ws_unsaved(&lost, ws, gt_json_str(it, "strategy")) < 0 || lost.len) {
+			gt_error_clear();
+			continue;
+		}
+		s->reuse = gt_strdup(gt_json_str(it, "address"));
+		break;
+	}
+	cJSON_Delete(arr);
+	gt_buf_release(&lost);
+	return rc;
+}
+
+/* A local branch left by an earlier worker of the same name and bead: it
+ * goes if everything on it reached the remote, else sling refuses. */
+static int clear_stale_branch(struct sling *s)
+{
+	struct gt_buf out = GT_BUF_INIT, ref = GT_BUF_INIT;
+	int rc = 0;
+
+	gt_buf_printf(&ref, "refs/heads/%s", s->branch.ptr);
+	if (gt_git(&out, s->rig.repo, "rev-parse", "--verify", "--quiet", ref.ptr, NULL) < 0) {
+		gt_error_clear();
+		goto out;
+	}
+	rc = gt_git(&out, s->rig.repo, "rev-list", "--count", ref.ptr, "--not", "--remotes=origin",
+		    NULL);
+	if (rc == 0 && strcmp(out.ptr, "0")) {
+		rc = gt_error_set(GT_ECONFLICT, "branch '%s' exists with %s unpushed commit(s)",
+				  s->branch.ptr, out.ptr);
+		gt_error_hint("push or delete it in %s first", s->rig.repo);
+	} else if (rc == 0) {
+		rc = gt_git(NULL, s->rig.repo, "branch", "-D", "--", s->branch.ptr, NULL);
+	}
+out:
+	gt_buf_release(&out);
+	gt_buf_release(&ref);
+	return rc;
+}
+
+static int make_workspace(struct sling *s)
+{
+	struct gt_buf base = GT_BUF_INIT, overlay = GT_BUF_INIT;
+	struct gt_strlist env = { 0 };
+	cJSON *agent = NULL;
+	char *setup = gt_rig_setting(s->ctx, s->rig.name, "setup", NULL);
+	char *strategy = gt_rig_setting(s->ctx, s->rig.name, "workspace", "worktree");
+	struct gt_ws_spec w = { 0 };
+	int rc;
+
+	gt_buf_printf(&base, "origin/%s", s->rig.default_branch);
+	gt_buf_printf(&overlay, "%s/overlay", s->rig.dir);
+	if (strcmp(strategy, "directory") && (rc = gt_ws_fetch(s->rig.repo)) < 0)
+		goto out;
+	if (s->branch.len && (rc = clear_stale_branch(s)) < 0)
+		goto out;
+	if (!s->spawned) {
+		rc = strcmp(strategy, "directory") ? gt_ws_switch(s->workspace.ptr, s->branch.ptr,
+								  base.ptr)
+						   : 0;
+		if (rc == 0 && strcmp(strategy, "directory"))
+			rc = gt_git(&s->base, s->workspace.ptr, "rev-parse", "HEAD", NULL);
+		goto out;
+	}
+	agent = cJSON_CreateObject();
+	gt_json_set_str(agent, "address", s->address.ptr);
+	gt_json_set_str(agent, "role", "polecat");
+	gt_json_set_str(agent, "rig", s->rig.name);
+	gt_json_set_str(agent, "runtime", s->runtime);
+	gt_worker_env(&env, s->ctx, s->t, agent);
+	w.strategy = strategy;
+	w.repo = s->rig.repo;
+	w.url = s->rig.url;
+	w.path = s->workspace.ptr;
+	w.branch = s->branch.ptr;
+	w.base = base.ptr;
+	w.overlay = overlay.ptr;
+	w.setup = setup;
+	w.env = env.v;
+	rc = gt_ws_create(&w, &s->base);
+out:
+	cJSON_Delete(agent);
+	gt_strlist_release_owned(&env);
+	gt_buf_release(&base);
+	gt_buf_release(&overlay);
+	free(setup);
+	free(strategy);
+	return rc;
+}
+
+static void remove_workspace(struct sling *s)
+{
+	char *strategy = gt_rig_setting(s->ctx, s->rig.name, "workspace", "worktree");
+	struct gt_ws_spec w = { strategy,	       s->rig.repo, s->rig.url, s->workspace.ptr,
+				s->branch.len ? s->branch.ptr : NULL, NULL, NULL, NULL, NULL };
+
+	gt_ws_remove(&w, 1, NULL);
+	free(strategy);
+}
+
+static cJSON *plan_json(struct sling *s, const char *action)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	gt_json_set_str(o, "bead", s->bead);
+	gt_json_set_str(o, "action", action);
+	gt_json_set_str(o, "agent", s->address.ptr);
+	if (s->rig.name)
+		gt_json_set_str(o, "rig", s->rig.name);
+	if (s->runtime)
+		gt_json_set_str(o, "runtime", s->runtime);
+	if (s->workspace.len)
+		gt_json_set_str(o, "workspace", s->workspace.ptr);
+	if (s->branch.len)
+		gt_json_set_str(o, "branch", s->branch.ptr);
+	if (s->base.len)
+		gt_json_set_str(o, "base", s->base.ptr);
+	if (s->session.len)
+		gt_json_set_str(o, "session", s->session.ptr);
+	if (s->o->args)
+		gt_json_set_str(o, "args", s->o->args);
+	return o;
+}
+
+/* Checks sling makes before any write (the hook transaction checks the
+ * hook's own conditions again). */
+static int sling_precheck(struct sling *s, const char *address)
+{
+	cJSON *b = NULL;
+	const char *st, *as, *defer;
+	int rc = gt_ledger_read_bead(&b, s->ctx->lg, NULL, s->bead);
+
+	if (rc < 0)
+		return rc;
+	st = gt_bead_status(b);
+	as = gt_json_str(b, "assignee");
+	defer = gt_json_str(b, "defer_until");
+	if (!strcmp(st, "tombstone")) {
+		rc = gt_error_set(GT_ECONFLICT, "bead '%s' is deleted", s->bead);
+	} else if (!strcmp(st, "closed") && !s->o->force) {
+		rc = gt_error_set(GT_ECONFLICT, "bead '%s' is closed", s->bead);
+		gt_error_hint("reopen it, or pass --force");
+	} else if (defer && *defer && !s->o->force) {
+		char now[40];
+
+		gt_time_now(now, sizeof(now));
+		if (gt_time_cmp(defer, now) > 0) {
+			rc = gt_error_set(GT_ECONFLICT, "bead '%s' is deferred until %s", s->bead,
+					  defer);
+			gt_error_hint("pass --force to sling it now");
+		}
+	}
+	if (rc == 0 && as && *as && (!strcmp(st, "hooked") || !strcmp(st, "in_progress")) &&
+	    (!address || strcmp(as, address)) && !s->o->force) {
+		rc = gt_error_set(GT_ECONFLICT, "bead '%s' is %s by '%s'", s->bead, st, as);
+		gt_error_hint("pass --force to take it (the holder is mailed)");
+	}
+	cJSON_Delete(b);
+	return rc;
+}
+
+static int txn(struct gt_ctx *ctx, gt_txn_fn fn, void *p)
+{
+	struct gt_txn_opts o = { .command = "gt-sling", .lock_timeout_ms = -1 };
+
+	return gt_ledger_transact(ctx->lg, &o, fn, p);
+}
+
+/* The name a sling would get now; stages nothing, so commits nothing. */
+static int dry_fn(struct gt_txn *tx, void *p)
+{
+	struct sling *s = p;
+	char *custom = gt_rig_setting(s->ctx, s->rig.name, "names", NULL);
+	int rc = gt_pool_allocate(&s->name, tx, s->rig.name, custom);
+
+	free(custom);
+	return rc;
+}
+
+static int sling_rig(cJSON **result, struct sling *s)
+{
+	int rc, stage = 0;
+
+	if ((rc = pick_idle(s)) < 0)
+		return rc;
+	if (s->o->dry_run) {
+		if (s->reuse) {
+			cJSON *a = NULL;
+
+			if ((rc = gt_agent_read(&a, s->ctx->lg, s->reuse)) < 0)
+				return rc;
+			gt_buf_adds(&s->name, gt_json_str(a, "name"));
+			cJSON_Delete(a);
+		} else if ((rc = txn(s->ctx, dry_fn, s)) < 0) {
+			return rc;
+		}
+		fill_paths(s);
+		*result = plan_json(s, s->reuse ? "reuse" : "spawn");
+		return 0;
+	}
+	if ((rc = txn(s->ctx, alloc_fn, s)) < 0)
+		return rc;
+	stage = 1;
+	if ((rc = make_workspace(s)) < 0)
+		goto undo;
+	stage = 2;
+	if ((rc = txn(s->ctx, hook_fn, s)) < 0)
+		goto undo;
+	stage = 3;
+	if (!s->o->no_start) {
+		cJSON *agent = NULL;
+
+		if ((rc = gt_ledger_refresh(s->ctx->lg)) < 0 ||
+		    (rc = gt_agent_read(&agent, s->ctx->lg, s->address.ptr)) < 0)
+			goto undo;
+		rc = gt_worker_start(s->ctx, s->t, agent, 0);
+		cJSON_Delete(agent);
+		if (rc < 0)
+			goto undo;
+	}
+	*result = plan_json(s, s->spawned ? "spawn" : "reuse");
+	return 0;
+undo: {
+	char *msg = gt_strdup(gt_error_last());
+	char *hint = gt_strdup(gt_error_last_hint());
+
+	if (stage >= 3) {
+		gt_session_kill(s->t->socket, s->session.ptr);
+	}
+	if (stage >= 2 && s->spawned)
+		remove_workspace(s);
+	if (stage >= 1)
+		txn(s->ctx, rollback_fn, s);
+	gt_error_set(rc, "%s", msg);
+	if (*hint)
+		gt_error_hint("%s", hint);
+	free(msg);
+	free(hint);
+}
+	return rc;
+}
+
+static int sling_agent(cJSON **result, struct sling *s, const char *address)
+{
+	cJSON *agent = NULL;
+	int rc;
+
+	gt_buf_reset(&s->address);
+	gt_buf_adds(&s->address, address);
+	if ((rc = gt_agent_read(&agent, s->ctx->lg, address)) < 0)
+		return rc;
+	gt_session_name(&s->session, address);
+	if (gt_json_str(agent, "workspace")) {
+		gt_buf_reset(&s->workspace);
+		gt_buf_adds(&s->workspace, gt_json_str(agent, "workspace"));
+	}
+	if (!s->runtime && gt_json_str(agent, "runtime"))
+		s->runtime = gt_strdup(gt_json_str(agent, "runtime"));
+	cJSON_Delete(agent);
+	agent = NULL;
+	if (s->o->dry_run) {
+		*result = plan_json(s, "hook");
+		return 0;
+	}
+	if ((rc = txn(s->ctx, hook_fn, s)) < 0)
+		return rc;
+	*result = plan_json(s, "hook");
+	if (s->o->no_start || !s->workspace.len || !s->o->target)
+		return 0;
+	if ((rc = gt_ledger_refresh(s->ctx->lg)) < 0 ||
+	    (rc = gt_agent_read(&agent, s->ctx->lg, address)) < 0)
+		return rc;
+	if (gt_worker_alive(s->t, agent) == 0) {
+		/* a live agent is told; the text names only the validated id */
+		struct gt_buf msg = GT_BUF_INIT;
+
+		gt_buf_printf(&msg, "Work slung to you: %s. Run gt-prime to see it.", s->bead);
+		rc = gt_session_type(s->t->socket, s->session.ptr, msg.ptr, 1);
+		gt_buf_release(&msg);
+	} else {
+		rc = gt_worker_start(s->ctx, s->t, agent, 0);
+	}
+	cJSON_Delete(agent);
+	if (rc < 0) {
+		char *msg = gt_strdup(gt_error_last());
+
+		txn(s->ctx, rollback_fn, s);
+		gt_error_set(rc, "%s", msg);
+		free(msg);
+	}
+	return rc;
+}
+
+int gt_sling(cJSON **result, struct gt_ctx *ctx, const struct gt_town *t, const char *bead,
+	     const struct gt_sling_opts *o)
+{
+	struct sling s = { .ctx = ctx, .t = t, .o = o, .bead = bead };
+	const char *target = o->target;
+	int rc;
+
+	*result = NULL;
+	if ((rc = gt_id_check(bead)) < 0)
+		return rc;
+	if (!target) {
+		const char *self = getenv("GT_AGENT");
+
+		if (!self || !*self) {
+			gt_error_set(GT_EUSAGE, "no target, and GT_AGENT is not set");
+			gt_error_hint("name a rig or an agent address to sling to");
+			return GT_EUSAGE;
+		}
+		target = self;
+	}
+	if (o->runtime)
+		s.runtime = gt_strdup(o->runtime);
+	if (!strchr(target, '/') && strcmp(target, "mayor") && strcmp(target, "deacon")) {
+		if ((rc = gt_rig_load(&s.rig, ctx, t, target)) < 0)
+			goto out;
+		if (!s.runtime)
+			s.runtime = gt_rig_setting(ctx, s.rig.name, "agent", "claude");
+		if ((rc = sling_precheck(&s, NULL)) == 0)
+			rc = sling_rig(result, &s);
+	} else {
+		struct gt_address a;
+
+		if ((rc = gt_address_parse(&a, target)) < 0)
+			goto out;
+		if ((rc = sling_precheck(&s, target)) == 0)
+			rc = sling_agent(result, &s, target);
+	}
+out:
+	sling_release(&s);
+	return rc;
+}
+
+/* ---- removal ---- */
+
+struct removal {
+	struct gt_ctx *ctx;
+	const char *address;
+};
+
+static int remove_fn(struct gt_txn *tx, void *p)
+{
+	struct removal *r = p;
+	int changed, rc = gt_op_hook_detach(tx, r->ctx, r->address, "open", &changed, NULL);
+
+	if (rc == 0)
+		rc = gt_txn_agent_remove(tx, r->address);
+	gt_txn_summary(tx, "remove %s", r->address);
+	gt_txn_trailer(tx, "Agent", "%s", r->address);
+	return rc;
+}
+
+int gt_polecat_remove(struct gt_ctx *ctx, const struct gt_town *t, const char *address, int force,
+		      struct gt_buf *discarded)
+{
+	struct gt_address a;
+	struct gt_rig rig = { 0 };
+	struct removal r = { ctx, address };
+	struct gt_txn_opts o = { .command = "gt-polecat-remove", .lock_timeout_ms = -1 };
+	struct gt_buf session = GT_BUF_INIT;
+	cJSON *agent = NULL;
+	int rc;
+
+	if ((rc = gt_address_parse(&a, address)) < 0)
+		return rc;
+	if (a.role != GT_ROLE_POLECAT)
+		return gt_error_set(GT_EUSAGE, "'%s' is not a polecat", address);
+	if ((rc = gt_agent_read(&agent, ctx->lg, address)) < 0)
+		return rc;
+	if ((rc = gt_rig_load(&rig, ctx, t, a.rig)) < 0)
+		goto out;
+	{
+		const char *ws = gt_json_str(agent, "workspace");
+		struct gt_ws_spec w = { gt_json_str(agent, "strategy"),
+					rig.repo,
+					rig.url,
+					ws,
+					gt_json_str(agent, "branch"),
+					NULL,
+					NULL,
+					NULL,
+					NULL };
+
+		/* check before stopping anything: a refusal changes nothing */
+		if (ws && !force) {
+			struct gt_buf lost = GT_BUF_INIT;
+
+			rc = gt_ws_unsaved(&lost, ws, w.strategy);
+			if (rc == 0 && lost.len) {
+				rc = gt_error_set(GT_ECONFLICT,
+						  "'%s' holds work that is not pushed:\n%.*s",
+						  address, (int)lost.len - 1, lost.ptr);
+				gt_error_hint("finish it with gt-done, or pass --force to discard "
+					      "it");
+			}
+			gt_buf_release(&lost);
+			if (rc < 0)
+				goto out;
+		}
+		gt_session_name(&session, address);
+		gt_session_kill(t->socket, session.ptr);
+		gt_error_clear();
+		if (ws && (rc = gt_ws_remove(&w, force, discarded)) < 0)
+			goto out;
+	}
+	rc = gt_ledger_transact(ctx->lg, &o, remove_fn, &r);
+out:
+	cJSON_Delete(agent);
+	gt_rig_release(&rig);
+	gt_buf_release(&session);
+	return rc;
+}
