@@ -166,6 +166,26 @@ int gt_cli_open(struct gt_cli *cli, struct gt_ctx *ctx)
 	return rc;
 }
 
+int gt_cli_town(struct gt_cli *cli, struct gt_ctx *ctx, struct gt_town *t)
+{
+	int rc = gt_cli_open(cli, ctx);
+
+	memset(t, 0, sizeof(*t));
+	if (rc == 0)
+		rc = gt_town_open(t, ctx);
+	return rc;
+}
+
+void gt_cli_print_json(struct gt_cli *cli, const cJSON *v)
+{
+	struct gt_buf b = GT_BUF_INIT;
+
+	gt_json_write(&b, v);
+	fwrite(b.ptr, 1, b.len, stdout);
+	gt_cli_eor(cli);
+	gt_buf_release(&b);
+}
+
 void gt_cli_close(struct gt_ctx *ctx, struct gt_index **idx)
 {
 	if (idx) {

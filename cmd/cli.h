@@ -108,6 +108,10 @@ int gt_cli_read_batch(struct gt_batch *b);
 
 /* Initialise libgit2 and open the ledger with its configuration. */
 int gt_cli_open(struct gt_cli *cli, struct gt_ctx *ctx);
+/* gt_cli_open() and the town around the ledger. */
+int gt_cli_town(struct gt_cli *cli, struct gt_ctx *ctx, struct gt_town *t);
+/* Print a JSON value as one line (--json output). */
+void gt_cli_print_json(struct gt_cli *cli, const cJSON *v);
 /* Release what gt_cli_open() opened (safe to call twice). */
 void gt_cli_close(struct gt_ctx *ctx, struct gt_index **idx);
 

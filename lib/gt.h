@@ -23,5 +23,12 @@
 #include "query.h"
 #include "repo.h"
 #include "verify.h"
+#include "agent.h"
+#include "nudge.h"
+#include "runtime.h"
+#include "session.h"
+#include "town.h"
+#include "worker.h"
+#include "workspace.h"
 
 #endif

@@ -193,7 +193,7 @@ static int rm_rf_cb(const char *path, const struct stat *st, int type, struct FT
 	return remove(path) < 0 && errno != ENOENT ? -1 : 0;
 }
 
-static int rm_rf(const char *path)
+int gt_rm_rf(const char *path)
 {
 	struct stat st;
 
@@ -268,7 +268,7 @@ int gt_ws_create(const struct gt_ws_spec *s, struct gt_buf *base_out)
 			gt_git(NULL, s->repo, "worktree", "remove", "--force", "--", s->path, NULL);
 			gt_git(NULL, s->repo, "branch", "-D", "--", s->branch, NULL);
 		}
-		rm_rf(s->path);
+		gt_rm_rf(s->path);
 		gt_git(NULL, s->repo, "worktree", "prune", NULL);
 		gt_error_set(rc, "%s", msg);
 		free(msg);
@@ -333,13 +333,13 @@ int gt_ws_remove(const struct gt_ws_spec *s, int force, struct gt_buf *discarded
 	rc = 0;
 	if (!strcmp(strategy, "worktree") && s->repo) {
 		gt_git(NULL, s->repo, "worktree", "remove", "--force", "--", s->path, NULL);
-		if ((rc = rm_rf(s->path)) == 0)
+		if ((rc = gt_rm_rf(s->path)) == 0)
 			gt_git(NULL, s->repo, "worktree", "prune", NULL);
 		/* the branch is kept on the remote; the local copy goes */
 		if (rc == 0 && s->branch && gt_branch_check(s->branch) == 0)
 			gt_git(NULL, s->repo, "branch", "-D", "--", s->branch, NULL);
 	} else {
-		rc = rm_rf(s->path);
+		rc = gt_rm_rf(s->path);
 	}
 	if (rc == 0)
 		gt_error_clear(); /* the cleanup steps above may fail harmlessly */

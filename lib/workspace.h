@@ -61,6 +61,9 @@ int gt_ws_unsaved(struct gt_buf *out, const char *path, const char *strategy);
  * discarded receives that list. */
 int gt_ws_remove(const struct gt_ws_spec *s, int force, struct gt_buf *discarded);
 
+/* rm -rf path (no error when it does not exist). */
+int gt_rm_rf(const char *path);
+
 /* Fetch origin into the bare clone (so origin/<branch> is current). */
 int gt_ws_fetch(const char *repo);
 
