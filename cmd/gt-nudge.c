@@ -1,0 +1,90 @@
+/*
+ * gt-nudge - type text into an agent's live session: immediately, when it
+ * is idle (the default; queued if it does not become idle), or queued for
+ * its next turn.  --drain prints and clears the caller's queue (for a
+ * runtime's prompt hook).
+ */
+#include <stdlib.h>
+
+#include "cli.h"
+#include "../lib/banned.h"
+
+static const char *const usage[] = {
+	"gt-nudge [--mode immediate|wait-idle|queue] [--timeout MS] AGENT TEXT",
+	"gt-nudge --drain [--json] [AGENT]",
+	NULL,
+};
+
+int main(int argc, char **argv)
+{
+	struct gt_cli cli = { .usage = usage };
+	struct gt_ctx ctx = { 0 };
+	struct gt_town t = { 0 };
+	struct gt_buf s = GT_BUF_INIT;
+	struct gt_runtime rt = { 0 };
+	const char *mode_s = "wait-idle", *addr;
+	enum gt_nudge_mode mode;
+	long timeout = 15000;
+	cJSON *a = NULL, *q = NULL, *it;
+	int rc, nargs, drain = 0, queued = 0, have_rt = 0;
+	const struct gt_option opts[] = {
+		GT_OPT_STRING(0, "mode", &mode_s, "MODE", "immediate, wait-idle (default) or queue"),
+		GT_OPT_INT(0, "timeout", &timeout, "MS", "wait-idle: queue after MS (default 15000)"),
+		GT_OPT_FLAG(0, "drain", &drain, "print and clear the queued nudges"),
+		GT_OPT_JSON(&cli),
+		GT_OPT_QUIET(&cli),
+		GT_OPT_LEDGER(&cli),
+		GT_OPT_END(),
+	};
+
+	cli.summary = "type text into an agent's session";
+	cli.opts = opts;
+	nargs = gt_cli_parse(&cli, argc, argv);
+	if ((drain && nargs > 1) || (!drain && nargs != 2))
+		gt_cli_usage_error(&cli, drain ? "one agent at most" : "an agent and text are required");
+	if ((rc = gt_nudge_mode_parse(&mode, mode_s)) < 0 || timeout < 0)
+		gt_cli_usage_error(&cli, "%s", timeout < 0 ? "bad --timeout" : gt_error_last());
+	if ((rc = gt_cli_town(&cli, &ctx, &t)) < 0)
+		goto out;
+	if (drain) {
+		if (nargs)
+			addr = argv[1];
+		else if ((rc = gt_worker_self(&a, &ctx, NULL)) < 0)
+			goto out;
+		else
+			addr = gt_json_str(a, "address");
+		gt_session_name(&s, addr);
+		if ((rc = gt_nudge_drain(&q, ctx.lg->repo, s.ptr)) < 0)
+			goto out;
+		cJSON_ArrayForEach(it, q)
+		{
+			if (cli.json)
+				gt_cli_print_json(&cli, it);
+			else
+				printf("[from %s] %s\n", gt_json_str(it, "from"), gt_json_str(it, "text"));
+		}
+		goto out;
+	}
+	if ((rc = gt_agent_read(&a, ctx.lg, argv[1])) < 0)
+		goto out;
+	if (gt_json_str(a, "runtime") &&
+	    (rc = gt_runtime_load(&rt, &ctx, gt_json_str(a, "runtime"))) < 0)
+		goto out;
+	have_rt = gt_json_str(a, "runtime") != NULL;
+	gt_session_name(&s, argv[1]);
+	rc = gt_nudge_send(ctx.lg->repo, t.socket, s.ptr, have_rt ? &rt : NULL,
+			   gt_ledger_actor(ctx.lg), argv[2], mode, timeout, &queued);
+	if (rc == 0 && !cli.quiet) {
+		printf("%s\t%s", argv[1], queued ? "queued" : "typed");
+		gt_cli_eor(&cli);
+	}
+out:
+	if (have_rt)
+		gt_runtime_release(&rt);
+	cJSON_Delete(a);
+	cJSON_Delete(q);
+	gt_buf_release(&s);
+	gt_town_release(&t);
+	gt_cli_close(&ctx, NULL);
+	return gt_cli_finish(&cli, rc);
+}

@@ -1,0 +1,131 @@
+/*
+ * gt-prime - what an agent sees first: who it is, what is on its hook,
+ * its mail, and what to do, ending with gt-done.  With --hook it is run
+ * by an agent runtime's session-start hook and reads the JSON the runtime
+ * sends on stdin (Claude Code: session_id, source, cwd, ...).  A failure
+ * is an error (non-zero exit), never "no work".
+ */
+#include <string.h>
+
+#include "cli.h"
+#include "../lib/banned.h"
+
+static const char *const usage[] = {
+	"gt-prime [--json] [--hook]",
+	NULL,
+};
+
+static void section(const char *title)
+{
+	printf("\n== %s\n", title);
+}
+
+static void field(const cJSON *b, const char *key, const char *label)
+{
+	const char *v = gt_json_str(b, key);
+
+	if (v && *v)
+		printf("\n%s:\n%s\n", label, v);
+}
+
+static void print_human(const cJSON *p)
+{
+	const cJSON *a = cJSON_GetObjectItemCaseSensitive(p, "agent");
+	const cJSON *b = cJSON_GetObjectItemCaseSensitive(p, "bead");
+	const cJSON *mail = cJSON_GetObjectItemCaseSensitive(p, "mail");
+	const cJSON *nudges = cJSON_GetObjectItemCaseSensitive(p, "nudges");
+	const cJSON *h = cJSON_GetObjectItemCaseSensitive(p, "handoff");
+	const cJSON *it;
+	int n = 0;
+
+	printf("You are %s, a gt %s", gt_json_str(a, "address"), gt_json_str(a, "role"));
+	if (gt_json_str(a, "rig"))
+		printf(" of rig %s", gt_json_str(a, "rig"));
+	printf(".\n");
+	if (gt_json_str(a, "workspace"))
+		printf("Workspace: %s\n", gt_json_str(a, "workspace"));
+	if (gt_json_str(a, "branch"))
+		printf("Branch:    %s\n", gt_json_str(a, "branch"));
+	if (cJSON_IsObject(b)) {
+		section("Your hook");
+		printf("%s  [%s, P%d, %s]\n%s\n", gt_bead_id(b), gt_bead_type(b), gt_bead_priority(b),
+		       gt_bead_status(b), gt_json_str(b, "title") ? gt_json_str(b, "title") : "");
+		field(b, "description", "Description");
+		field(b, "design", "Design");
+		field(b, "acceptance_criteria", "Acceptance criteria");
+		field(b, "notes", "Notes");
+	} else {
+		section("Your hook is empty");
+	}
+	if (gt_json_str(p, "args")) {
+		section("Instructions given with the work");
+		printf("%s\n", gt_json_str(p, "args"));
+	}
+	if (h) {
+		section("Handoff notes from your previous session");
+		printf("%s\n", gt_json_str(h, "notes") ? gt_json_str(h, "notes") : "");
+	}
+	if (cJSON_GetArraySize(mail)) {
+		section("Unread mail");
+		cJSON_ArrayForEach(it, mail)
+		printf("%s  from %s: %s\n", gt_json_str(it, "id"), gt_json_str(it, "from"),
+		       gt_json_str(it, "subject"));
+	}
+	if (cJSON_GetArraySize(nudges)) {
+		section("Messages while you were away");
+		cJSON_ArrayForEach(it, nudges)
+		printf("[from %s] %s\n", gt_json_str(it, "from"), gt_json_str(it, "text"));
+	}
+	section("What to do");
+	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(p, "procedure"))
+	printf("%d. %s\n", ++n, it->valuestring);
+}
+
+int main(int argc, char **argv)
+{
+	struct gt_cli cli = { .usage = usage };
+	struct gt_ctx ctx = { 0 };
+	struct gt_town t = { 0 };
+	struct gt_buf in = GT_BUF_INIT;
+	cJSON *hookin = NULL, *agent = NULL, *p = NULL;
+	const char *cwd = NULL;
+	int rc, hook = 0;
+	const struct gt_option opts[] = {
+		GT_OPT_FLAG(0, "hook", &hook,
+			    "run from a runtime hook: read its JSON (session_id, cwd) on stdin"),
+		GT_OPT_JSON(&cli),
+		GT_OPT_LEDGER(&cli),
+		GT_OPT_END(),
+	};
+
+	cli.summary = "print the agent's identity, hook, mail and procedure";
+	cli.opts = opts;
+	if (gt_cli_parse(&cli, argc, argv))
+		gt_cli_usage_error(&cli, "no arguments expected");
+	if (hook) {
+		if ((rc = gt_cli_read_stdin(&in)) < 0)
+			goto out;
+		if (in.len && (rc = gt_json_parse(&hookin, in.ptr, in.len, "stdin", 1)) < 0)
+			goto out;
+		cwd = gt_json_str(hookin, "cwd");
+	}
+	if ((rc = gt_cli_town(&cli, &ctx, &t)) < 0 || (rc = gt_worker_self(&agent, &ctx, cwd)) < 0 ||
+	    (rc = gt_prime(&p, &ctx, &t, agent)) < 0)
+		goto out;
+	if (hookin && gt_json_str(hookin, "session_id"))
+		gt_json_set_str(p, "session_id", gt_json_str(hookin, "session_id"));
+	if (hookin && gt_json_str(hookin, "source"))
+		gt_json_set_str(p, "source", gt_json_str(hookin, "source"));
+	if (cli.json)
+		gt_cli_print_json(&cli, p);
+	else
+		print_human(p);
+out:
+	cJSON_Delete(hookin);
+	cJSON_Delete(agent);
+	cJSON_Delete(p);
+	gt_buf_release(&in);
+	gt_town_release(&t);
+	gt_cli_close(&ctx, NULL);
+	return gt_cli_finish(&cli, rc);
+}

@@ -1,0 +1,69 @@
+#!/bin/sh
+# gt-scripted-agent - gt's own agent: offline and deterministic, for demos
+# and tests.  It reads its hook through `gt-prime --json`, runs the fenced
+# ```sh blocks of the bead's description one by one (each block is a step;
+# the steps finished are remembered in the worktree's git directory, so a
+# restarted session resumes at the first unfinished one), commits what
+# they changed, and calls gt-done.  A failing step escalates the bead.
+#
+# Titles and --args are only ever printed, never run: the one thing it
+# executes is the code the bead's author wrote in a sh block.
+set -eu
+
+me=gt-scripted-agent
+say() { printf '%s: %s\n' "$me" "$*"; }
+
+prime=$(gt-prime --json)
+bead=$(printf '%s\n' "$prime" | jq -r '.bead.id // empty')
+if [ -z "$bead" ]; then
+	say "nothing on my hook; stopping"
+	exit 0
+fi
+title=$(printf '%s\n' "$prime" | jq -r '.bead.title // ""')
+say "working on $bead: $title"
+args=$(printf '%s\n' "$prime" | jq -r '.args // empty')
+[ -z "$args" ] || say "instructions: $args"
+notes=$(printf '%s\n' "$prime" | jq -r '.handoff.notes // empty')
+[ -z "$notes" ] || say "handoff notes: $notes"
+
+state=$(git rev-parse --absolute-git-dir)/gt-scripted
+mkdir -p "$state"
+# steps: every ```sh (or ```bash, ```shell) block, one file each
+rm -f "$state"/step.*
+printf '%s\n' "$prime" | jq -r '.bead.description // ""' | awk -v dir="$state" '
+	/^[ \t]*```[ \t]*(sh|bash|shell)[ \t]*$/ { n++; f = dir "/step." n; inblock = 1; printf "" > f; next }
+	inblock && /^[ \t]*```[ \t]*$/ { inblock = 0; close(f); next }
+	inblock { print >> f }
+'
+progress=$state/progress.$bead
+done_steps=0
+[ ! -f "$progress" ] || done_steps=$(cat "$progress")
+i=1
+while [ -f "$state/step.$i" ]; do
+	if [ "$i" -le "$done_steps" ]; then
+		say "step $i already done"
+	else
+		say "step $i"
+		if ! sh -e "$state/step.$i"; then
+			say "step $i failed; escalating"
+			gt-done --status ESCALATED -m "gt-scripted-agent: step $i failed"
+			exit 1
+		fi
+		printf '%s\n' "$i" >"$progress"
+	fi
+	i=$((i + 1))
+done
+[ "$i" -gt 1 ] || say "no sh steps in the description"
+
+if [ -n "$(git status --porcelain)" ]; then
+	git add -A
+	git commit -q -m "$bead: $title"
+fi
+if [ -z "$(git rev-list -n 1 "$(printf '%s\n' "$prime" | jq -r '.agent.base // "HEAD"')..HEAD")" ]; then
+	say "the steps changed nothing; giving the bead back"
+	gt-done --status DEFERRED -m "gt-scripted-agent: no changes"
+else
+	gt-done
+fi
+rm -f "$progress"
+say "done with $bead"

@@ -1,0 +1,93 @@
+/*
+ * gt-sling - put beads on hooks and start the workers: a rig (an idle
+ * polecat is reused, else one is spawned; one worker per bead), an agent
+ * address, or, with no target, the calling agent itself.
+ */
+#include <string.h>
+
+#include "cli.h"
+#include "../lib/banned.h"
+
+static const char *const usage[] = {
+	"gt-sling [--agent PRESET] [--args TEXT] [--force] [--dry-run] [--no-start] BEAD... [TARGET]",
+	NULL,
+};
+
+/* The last argument is a target when it names a rig or an agent. */
+static int is_target(struct gt_ctx *ctx, struct gt_town *t, const char *s)
+{
+	struct gt_rig rig;
+	struct gt_address a;
+
+	if (strchr(s, '/') || !strcmp(s, "mayor") || !strcmp(s, "deacon"))
+		return gt_address_parse(&a, s) == 0;
+	if (gt_rig_load(&rig, ctx, t, s) == 0) {
+		gt_rig_release(&rig);
+		return 1;
+	}
+	gt_error_clear();
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct gt_cli cli = { .usage = usage };
+	struct gt_ctx ctx = { 0 };
+	struct gt_town t = { 0 };
+	struct gt_index *idx = NULL;
+	struct gt_sling_opts o = { 0 };
+	struct gt_buf id = GT_BUF_INIT;
+	int rc, nargs, nbeads;
+	const struct gt_option opts[] = {
+		GT_OPT_STRING(0, "agent", &o.runtime, "PRESET",
+			      "agent runtime: claude, codex, gemini, ..., scripted"),
+		GT_OPT_STRING(0, "args", &o.args, "TEXT", "instructions stored for the worker"),
+		GT_OPT_FLAG('f', "force", &o.force,
+			    "sling closed, deferred or elsewhere-hooked beads anyway"),
+		GT_OPT_FLAG('n', "dry-run", &o.dry_run, "print the plan as JSON, change nothing"),
+		GT_OPT_FLAG(0, "no-start", &o.no_start, "hook and prepare, but start no session"),
+		GT_OPT_JSON(&cli),
+		GT_OPT_QUIET(&cli),
+		GT_OPT_LEDGER(&cli),
+		GT_OPT_END(),
+	};
+
+	cli.summary = "sling beads onto agents' hooks and start them";
+	cli.opts = opts;
+	if (!(nargs = gt_cli_parse(&cli, argc, argv)))
+		gt_cli_usage_error(&cli, "a bead is required");
+	if ((rc = gt_cli_town(&cli, &ctx, &t)) < 0)
+		goto out;
+	nbeads = nargs;
+	if (nargs > 1 && is_target(&ctx, &t, argv[nargs])) {
+		o.target = argv[nargs];
+		nbeads--;
+	}
+	if (nbeads > 1 && (!o.target || strchr(o.target, '/'))) {
+		rc = gt_error_set(GT_EUSAGE, "an agent holds one hook: sling several beads to a rig");
+		goto out;
+	}
+	for (int i = 1; i <= nbeads && rc == 0; i++) {
+		cJSON *r = NULL;
+
+		if ((rc = gt_cli_resolve(&ctx, &idx, argv[i], &id)) < 0)
+			break;
+		rc = gt_sling(&r, &ctx, &t, id.ptr, &o);
+		if (rc == 0 && (cli.json || o.dry_run)) {
+			gt_cli_print_json(&cli, r);
+		} else if (rc == 0 && !cli.quiet) {
+			printf("%s\t%s\t%s", gt_json_str(r, "bead"), gt_json_str(r, "agent"),
+			       gt_json_str(r, "action"));
+			gt_cli_eor(&cli);
+		}
+		cJSON_Delete(r);
+		fflush(stdout);
+		if (rc == 0)
+			rc = gt_ledger_refresh(ctx.lg);
+	}
+out:
+	gt_buf_release(&id);
+	gt_town_release(&t);
+	gt_cli_close(&ctx, &idx);
+	return gt_cli_finish(&cli, rc);
+}
