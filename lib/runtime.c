@@ -7,16 +7,20 @@
  *   claude   --dangerously-skip-permissions; prompt is the positional
  *            [prompt]; --settings FILE carries our SessionStart hook
  *   codex    --dangerously-bypass-approvals-and-sandbox; [PROMPT]
- *   gemini   --approval-mode yolo; -i/--prompt-interactive TEXT
- *            (-p would be headless)
+ *   gemini   --approval-mode yolo, --skip-trust (no folder-trust dialog);
+ *            -i/--prompt-interactive TEXT (-p would be headless)
  *   copilot  --allow-all; -i/--interactive TEXT (-p would exit)
- *   opencode --prompt TEXT
+ *   opencode --auto (approve permissions); --prompt TEXT, which the TUI
+ *            submits
  *   amp      --dangerously-allow-all (accepted, hidden in help), --no-ide;
  *            the first prompt is typed in
  *   pi       positional message
- * cursor-agent (-f), aider (--yes-always), goose (session) and kimi
- * (--yolo) do not install here; their flags follow their documentation,
- * and the first prompt is typed into the pane, which every TUI accepts.
+ *   kimi     -y/--yolo (read from the package's source: it needs node 22)
+ * cursor-agent (-f), aider (--yes-always) and goose (session) do not
+ * install here; their flags follow their documentation.  Where a CLI takes
+ * no interactive prompt argument (amp, aider, goose, kimi) the first
+ * prompt is typed into the pane once it is ready.  Claude Code refuses
+ * --dangerously-skip-permissions as root unless IS_SANDBOX=1 is set.
  */
 #include "runtime.h"
 
@@ -43,13 +47,13 @@ static const struct preset presets[] = {
 	  "\xe2\x9d\xaf ", 10000, "claude,node", GT_HOOK_CLAUDE },
 	{ "codex", "codex --dangerously-bypass-approvals-and-sandbox", GT_PROMPT_ARG, NULL,
 	  "\xe2\x80\xba ", 3000, "codex,node", GT_HOOK_NONE },
-	{ "gemini", "gemini --approval-mode yolo", GT_PROMPT_FLAG, "-i", NULL, 5000, "gemini,node",
+	{ "gemini", "gemini --approval-mode yolo --skip-trust", GT_PROMPT_FLAG, "-i", NULL, 5000, "gemini,node",
 	  GT_HOOK_NONE },
 	{ "copilot", "copilot --allow-all", GT_PROMPT_FLAG, "-i", NULL, 5000, "copilot,node",
 	  GT_HOOK_NONE },
 	{ "cursor", "cursor-agent -f", GT_PROMPT_ARG, NULL, NULL, 5000, "cursor-agent,agent",
 	  GT_HOOK_NONE },
-	{ "opencode", "opencode", GT_PROMPT_FLAG, "--prompt", NULL, 8000, "opencode,node,bun",
+	{ "opencode", "opencode --auto", GT_PROMPT_FLAG, "--prompt", NULL, 8000, "opencode,node,bun",
 	  GT_HOOK_NONE },
 	{ "amp", "amp --dangerously-allow-all --no-ide", GT_PROMPT_NUDGE, NULL, NULL, 5000,
 	  "amp,node", GT_HOOK_NONE },

@@ -7,6 +7,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "error.h"
@@ -15,9 +16,8 @@
 #include "banned.h"
 
 static const char *const reserved[] = {
-	"mayor", "deacon", "witness", "refinery", "crew",  "polecats", "polecat",
-	"rigs",	 "agents", "beads",   "config",	  "overlay", "boot",   "town",
-	"gt",	 "hq",	   NULL,
+	"mayor", "deacon", "witness", "refinery", "crew", "polecats",
+	"polecat", "boot", "dogs", "hq", NULL,
 };
 
 int gt_name_reserved(const char *name)
@@ -115,42 +115,68 @@ void gt_town_release(struct gt_town *t)
 }
 
 /*
- * Gas Town's rule: split the name into parts at '-', '_' and lower-to-upper
- * case changes; two or more parts give their initials ("gas-town" -> "gt",
- * "myCoolApp" -> "mca"); a single part gives its first two letters
- * ("beads" -> "be").  Lower case, and never empty.
+ * Gas Town's rule: drop a "-py" or "-go" ending; split at '-', '_' and
+ * lower-to-upper case changes; a single word ending in a place word
+ * ("gastown", "riverport") splits before it.  Two or more parts give
+ * their initials ("gas_town" -> "gt", "myApp" -> "ma"); one word keeps
+ * up to three letters whole ("api") and is cut to two otherwise
+ * ("beads" -> "be").  Lower case.
  */
+static const char *const place_words[] = {
+	"town", "ville", "port", "place", "land", "field", "wood", "ford", NULL,
+};
+
 void gt_rig_prefix_derive(struct gt_buf *out, const char *name)
 {
-	struct gt_buf initials = GT_BUF_INIT;
+	struct gt_buf base = GT_BUF_INIT, initials = GT_BUF_INIT;
 	size_t parts = 0;
 	int start = 1;
 
-	for (const char *p = name; *p; p++) {
+	gt_buf_adds(&base, name);
+	if (base.len > 3 && (!strcmp(base.ptr + base.len - 3, "-py") ||
+			     !strcmp(base.ptr + base.len - 3, "-go")))
+		gt_buf_truncate(&base, base.len - 3);
+	for (const char *p = base.ptr; *p; p++) {
 		unsigned char c = (unsigned char)*p;
 
 		if (c == '-' || c == '_' || c == '.' || c == ' ') {
 			start = 1;
 			continue;
 		}
-		if (!start && isupper(c) && p > name && islower((unsigned char)p[-1]))
+		if (!start && isupper(c) && islower((unsigned char)p[-1]))
 			start = 1;
 		if (start && isalnum(c)) {
-			gt_buf_addch(&initials, tolower(c));
+			gt_buf_addch(&initials, (char)tolower(c));
 			parts++;
 		}
 		start = 0;
 	}
 	gt_buf_reset(out);
+	if (parts == 1) {
+		for (size_t i = 0; place_words[i]; i++) {
+			size_t n = strlen(place_words[i]);
+
+			if (base.len > n && !strcasecmp(base.ptr + base.len - n, place_words[i])) {
+				gt_buf_addch(&initials, place_words[i][0]);
+				parts = 2;
+				break;
+			}
+		}
+	}
 	if (parts >= 2) {
 		gt_buf_add(out, initials.ptr, initials.len);
 	} else {
-		for (const char *p = name; *p && out->len < 2; p++)
+		size_t keep = 0;
+
+		for (const char *p = base.ptr; *p; p++)
+			keep += isalnum((unsigned char)*p) != 0;
+		for (const char *p = base.ptr; *p && (keep <= 3 || out->len < 2); p++)
 			if (isalnum((unsigned char)*p))
-				gt_buf_addch(out, tolower((unsigned char)*p));
+				gt_buf_addch(out, (char)tolower((unsigned char)*p));
 	}
 	if (!out->len)
 		gt_buf_adds(out, "rig");
+	gt_buf_release(&base);
 	gt_buf_release(&initials);
 }
 

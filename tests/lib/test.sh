@@ -23,6 +23,10 @@ export HOME="$TRASH/home"
 mkdir -p "$HOME"
 export PATH="$BIN:$PATH"
 export GIT_CONFIG_NOSYSTEM=1 NO_COLOR=1 TZ=UTC LC_ALL=C
+# tmux servers (one per town) live under the scratch directory
+export TMUX_TMPDIR="$TRASH/tmux"
+mkdir -p "$TMUX_TMPDIR"
+unset TMUX TMUX_PANE GT_ROLE GT_RIG GT_BEAD GT_SESSION GT_RUNTIME GT_TOWN_ROOT
 unset GT_DIR GT_AGENT GIT_AUTHOR_NAME GIT_AUTHOR_EMAIL GIT_COMMITTER_NAME \
 	GIT_COMMITTER_EMAIL GIT_DIR GIT_WORK_TREE XDG_CONFIG_HOME
 git config --global user.name "Test User"
@@ -90,9 +94,33 @@ new_ledger() {
 	gt-init -q --prefix "${2:-t}" "$1"
 }
 
+# A sample project and a town around it with one rig, "app" (prefix ap),
+# whose workers run the scripted agent.
+new_town() {
+	git init -q project &&
+		(cd project && echo "# app" >README.md && git add . && git commit -qm init) &&
+		gt-init -q --prefix hq town &&
+		(cd town && gt-rig-add -q app ../project && gt-config rig.agent scripted)
+}
+
+# Poll until a command succeeds (asynchronous sessions).  This is not a
+# time limit on the code under test: it only stops a broken run from
+# hanging forever (10 minutes).
+wait_for() {
+	_w=0
+	until "$@" >/dev/null 2>&1; do
+		_w=$((_w + 1))
+		[ "$_w" -lt 6000 ] || return 1
+		sleep 0.1
+	done
+}
+
 test_done() {
 	passed=$((test_count - test_failed))
 	echo "# $passed passed, $test_failed failed"
+	for _s in "$TMUX_TMPDIR"/tmux-*/*; do
+		[ -S "$_s" ] && tmux -S "$_s" kill-server 2>/dev/null
+	done
 	cd / && rm -rf "$TRASH"
 	[ "$test_failed" = 0 ]
 }
