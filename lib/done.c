@@ -114,7 +114,7 @@ static int make_mr(struct gt_txn *tx, struct done *d, cJSON *bead)
 	struct gt_bead_spec spec;
 	struct gt_buf title = GT_BUF_INIT, dep = GT_BUF_INIT, id = GT_BUF_INIT;
 	const char *old;
-	cJSON *m, *existing = NULL;
+	cJSON *m, *existing = NULL; /* owned by the transaction */
 	int rc = 0, changed;
 
 	mr_id(&d->mr, d);
@@ -174,7 +174,6 @@ static int make_mr(struct gt_txn *tx, struct done *d, cJSON *bead)
 		rc = gt_op_update(tx, d->ctx, d->bead, &spec, &changed);
 		gt_bead_spec_release(&spec);
 	}
-	cJSON_Delete(existing);
 	gt_buf_release(&title);
 	gt_buf_release(&dep);
 	gt_buf_release(&id);

@@ -16,6 +16,7 @@
 #include "file.h"
 #include "id.h"
 #include "json.h"
+#include "lock.h"
 #include "repo.h"
 #include "runtime.h"
 #include "session.h"
@@ -452,7 +453,25 @@ out:
 	return rc;
 }
 
+static int make_workspace_locked(struct sling *s);
+
+/* One workspace change at a time per rig: git fetch and worktree add in
+ * one bare repository do not take concurrent runs. */
 static int make_workspace(struct sling *s)
+{
+	struct gt_buf lockp = GT_BUF_INIT;
+	int fd = -1, rc;
+
+	gt_buf_printf(&lockp, "%s/gt-workspace.lock", s->rig.repo);
+	if ((rc = gt_lock_acquire(&fd, lockp.ptr, -1)) == 0) {
+		rc = make_workspace_locked(s);
+		gt_lock_release(fd);
+	}
+	gt_buf_release(&lockp);
+	return rc;
+}
+
+static int make_workspace_locked(struct sling *s)
 {
 	struct gt_buf base = GT_BUF_INIT, overlay = GT_BUF_INIT;
 	struct gt_strlist env = { 0 };

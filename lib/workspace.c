@@ -235,7 +235,8 @@ int gt_ws_create(const struct gt_ws_spec *s, struct gt_buf *base_out)
 	if (!strcmp(strategy, "worktree")) {
 		if ((rc = gt_branch_check(s->branch)) < 0)
 			return rc;
-		rc = gt_git(NULL, s->repo, "worktree", "add", "--quiet", "-b", s->branch, "--",
+		rc = gt_git(NULL, s->repo, "worktree", "add", "--quiet", "--no-track", "-b", s->branch,
+			    "--",
 			    s->path, s->base, NULL);
 		made_worktree = rc == 0;
 	} else if (!strcmp(strategy, "clone")) {

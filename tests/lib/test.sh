@@ -94,6 +94,11 @@ new_ledger() {
 	gt-init -q --prefix "${2:-t}" "$1"
 }
 
+# Compare two files; show the difference when they differ.
+test_cmp_files() {
+	cmp -s "$1" "$2" || { diff -u "$1" "$2"; return 1; }
+}
+
 # A sample project and a town around it with one rig, "app" (prefix ap),
 # whose workers run the scripted agent.
 new_town() {
