@@ -62,6 +62,7 @@ int main(int argc, char **argv)
 		GT_OPT_STRING(0, "agent", &d.runtime, "PRESET", "agent runtime (default: the rig's)"),
 		GT_OPT_FLAG(0, "no-workspace", &no_ws, "no worktree of its own"),
 		GT_OPT_JSON(&cli),
+		GT_OPT_QUIET(&cli),
 		GT_OPT_LEDGER(&cli),
 		GT_OPT_END(),
 	};
@@ -112,8 +113,17 @@ int main(int argc, char **argv)
 	if ((rc = gt_ledger_transact(ctx.lg, &to, add_fn, &d)) < 0)
 		goto out;
 	made = 0;
-	printf("%s", d.address);
-	gt_cli_eor(&cli);
+	if (cli.json) {
+		cJSON *a = NULL;
+
+		if ((rc = gt_ledger_refresh(ctx.lg)) == 0 &&
+		    (rc = gt_agent_read(&a, ctx.lg, d.address)) == 0)
+			gt_cli_print_json(&cli, a);
+		cJSON_Delete(a);
+	} else if (!cli.quiet) {
+		printf("%s", d.address);
+		gt_cli_eor(&cli);
+	}
 out:
 	if (made) {
 		struct gt_ws_spec w = { "worktree", rig.repo, NULL, ws.ptr, branch.ptr,
