@@ -42,7 +42,7 @@ static int add_fn(struct gt_txn *tx, void *p)
 	gt_json_del(agent, "session");
 	rc = gt_txn_agent_put(tx, agent);
 	gt_txn_summary(tx, "add agent %s", d->address);
-	gt_txn_trailer(tx, "Agent", "%s", d->address);
+	gt_txn_trailer(tx, "Gt-Agent", "%s", d->address);
 	cJSON_Delete(agent);
 	return rc;
 }

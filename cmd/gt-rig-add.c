@@ -76,7 +76,7 @@ static int add_fn(struct gt_txn *tx, void *p)
 	cJSON_Delete(rig);
 	rc = gt_txn_file_put(tx, path.ptr, data.ptr, data.len);
 	gt_txn_summary(tx, "add rig %s (%s)", a->name, a->prefix);
-	gt_txn_trailer(tx, "Rig", "%s", a->name);
+	gt_txn_trailer(tx, "Gt-Rig", "%s", a->name);
 out:
 	gt_buf_release(&path);
 	gt_buf_release(&data);
@@ -196,6 +196,9 @@ int main(int argc, char **argv)
 	}
 	made = 1;
 	if ((rc = clone_rig(a.url, dir.ptr, repo.ptr, a.branch, &branch)) < 0)
+		goto out;
+	/* every workspace of the rig finds the town's ledger (repo.h) */
+	if ((rc = gt_git(NULL, repo.ptr, "config", "gt.ledger", ctx.lg->repo->common_dir, NULL)) < 0)
 		goto out;
 	a.branch = branch.ptr;
 	if ((rc = gt_ledger_transact(ctx.lg, &to, add_fn, &a)) < 0)

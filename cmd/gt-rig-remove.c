@@ -46,7 +46,7 @@ static int rm_fn(struct gt_txn *tx, void *p)
 	if (rc == 0)
 		rc = gt_txn_file_remove(tx, path.ptr);
 	gt_txn_summary(tx, "remove rig %s", r->name);
-	gt_txn_trailer(tx, "Rig", "%s", r->name);
+	gt_txn_trailer(tx, "Gt-Rig", "%s", r->name);
 	gt_buf_release(&path);
 	return rc;
 }

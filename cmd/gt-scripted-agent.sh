@@ -11,6 +11,30 @@
 set -eu
 
 me=gt-scripted-agent
+case "${1:-}" in
+-h | --help)
+	echo "usage: gt-scripted-agent"
+	exit 0
+	;;
+--summary)
+	echo "gt's own offline agent, for demos and tests"
+	exit 0
+	;;
+--version)
+	echo "gt-scripted-agent version $(gt --version | sed 's/^gt version //')"
+	exit 0
+	;;
+--completion-helper)
+	printf -- '--help\t-h\t\tshow this help\n'
+	exit 0
+	;;
+?*)
+	echo "$me: error: unknown argument '$1'" >&2
+	echo "usage: gt-scripted-agent" >&2
+	exit 2
+	;;
+esac
+
 say() { printf '%s: %s\n' "$me" "$*"; }
 
 prime=$(gt-prime --json)

@@ -63,7 +63,8 @@ int main(int argc, char **argv)
 		o.target = argv[nargs];
 		nbeads--;
 	}
-	if (nbeads > 1 && (!o.target || strchr(o.target, '/'))) {
+	if (nbeads > 1 && (!o.target || strchr(o.target, '/') || !strcmp(o.target, "mayor") ||
+			   !strcmp(o.target, "deacon"))) {
 		rc = gt_error_set(GT_EUSAGE, "an agent holds one hook: sling several beads to a rig");
 		goto out;
 	}

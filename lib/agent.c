@@ -536,8 +536,8 @@ int gt_op_hook_attach(struct gt_txn *tx, struct gt_ctx *ctx, const char *address
 		goto out;
 	res->changed = 1;
 	gt_txn_summary(tx, "hook %s on %s", bead_id, address);
-	gt_txn_trailer(tx, "Bead", "%s", bead_id);
-	gt_txn_trailer(tx, "Agent", "%s", address);
+	gt_txn_trailer(tx, "Gt-Bead", "%s", bead_id);
+	gt_txn_trailer(tx, "Gt-Agent", "%s", address);
 out:
 	cJSON_Delete(agent);
 	cJSON_Delete(prev);
@@ -574,8 +574,8 @@ int gt_op_hook_detach(struct gt_txn *tx, struct gt_ctx *ctx, const char *address
 	if (rc < 0)
 		goto out;
 	gt_txn_summary(tx, "unhook %s from %s", hook, address);
-	gt_txn_trailer(tx, "Bead", "%s", hook);
-	gt_txn_trailer(tx, "Agent", "%s", address);
+	gt_txn_trailer(tx, "Gt-Bead", "%s", hook);
+	gt_txn_trailer(tx, "Gt-Agent", "%s", address);
 	gt_json_del(agent, "hook");
 	gt_json_set_str(agent, "state", "idle");
 	if ((rc = gt_txn_agent_put(tx, agent)) == 0)

@@ -95,7 +95,7 @@ static int pushed_fn(struct gt_txn *tx, void *p)
 		gt_json_set_str(prog, "branch", d->branch);
 		rc = gt_txn_agent_put(tx, agent);
 		gt_txn_summary(tx, "%s pushed %s", d->address, d->branch);
-		gt_txn_trailer(tx, "Commit", "%s", d->head.ptr);
+		gt_txn_trailer(tx, "Gt-Commit", "%s", d->head.ptr);
 	}
 	cJSON_Delete(agent);
 	return rc;
@@ -240,10 +240,10 @@ static int finish_fn(struct gt_txn *tx, void *p)
 	rc = gt_txn_agent_put(tx, agent);
 	gt_txn_summary(tx, "%s %s %s%s%s", d->address, d->status, d->bead, d->mr.len ? " as " : "",
 		       d->mr.len ? d->mr.ptr : "");
-	gt_txn_trailer(tx, "Bead", "%s", d->bead);
-	gt_txn_trailer(tx, "Agent", "%s", d->address);
+	gt_txn_trailer(tx, "Gt-Bead", "%s", d->bead);
+	gt_txn_trailer(tx, "Gt-Agent", "%s", d->address);
 	if (d->mr.len)
-		gt_txn_trailer(tx, "Merge-Request", "%s", d->mr.ptr);
+		gt_txn_trailer(tx, "Gt-Merge-Request", "%s", d->mr.ptr);
 out:
 	cJSON_Delete(agent);
 	return rc;
@@ -588,18 +588,32 @@ int gt_prime(cJSON **out, struct gt_ctx *ctx, const struct gt_town *t, const cJS
 		char *build = rigname ? gt_rig_setting(ctx, rigname, "build", NULL) : NULL;
 		char *test = rigname ? gt_rig_setting(ctx, rigname, "test", NULL) : NULL;
 		char *lint = rigname ? gt_rig_setting(ctx, rigname, "lint", NULL) : NULL;
-		char *dflt = rigname ? gt_rig_setting(ctx, rigname, "default-branch", NULL) : NULL;
+		char *dflt = NULL;
+		struct gt_rig rig;
+
+		if (rigname && gt_rig_load(&rig, ctx, t, rigname) == 0) {
+			dflt = gt_strdup(rig.default_branch);
+			gt_rig_release(&rig);
+		}
+		gt_error_clear();
 
 		step(proc, "Read %s above: its description and acceptance criteria are the task.",
 		     hook);
 		if (gt_json_str(agent, "workspace"))
 			step(proc, "Work in %s%s%s. Commit as you go.", gt_json_str(agent, "workspace"),
 			     branch ? " on branch " : "", branch ? branch : "");
-		if (build || lint || test)
-			step(proc, "Before you finish, run the gates:%s%s%s%s%s%s", build ? " build: " : "",
-			     build ? build : "", lint ? "; lint: " : "", lint ? lint : "",
-			     test ? "; test: " : "", test ? test : "");
-		else
+		if (build || lint || test) {
+			struct gt_buf g = GT_BUF_INIT;
+			const char *names[] = { "build", "lint", "test" };
+			const char *cmds[] = { build, lint, test };
+
+			for (size_t i = 0; i < 3; i++)
+				if (cmds[i])
+					gt_buf_printf(&g, "%s%s: %s", g.len ? "; " : "", names[i],
+						      cmds[i]);
+			step(proc, "Before you finish, run the gates (%s).", g.ptr);
+			gt_buf_release(&g);
+		} else
 			step(proc, "Before you finish, build and run the tests.");
 		if (branch)
 			step(proc, "If origin/%s moved, rebase on it: git fetch origin && git rebase "
@@ -612,7 +626,6 @@ int gt_prime(cJSON **out, struct gt_ctx *ctx, const struct gt_town *t, const cJS
 		free(lint);
 		free(dflt);
 	}
-	(void)t;
 	gt_buf_release(&session);
 	return 0;
 }

@@ -338,7 +338,7 @@ static int alloc_fn(struct gt_txn *tx, void *p)
 	rc = gt_txn_agent_put(tx, agent);
 	gt_txn_summary(tx, "%s %s for %s", s->spawned ? "spawn" : "reuse", s->address.ptr,
 		       s->bead);
-	gt_txn_trailer(tx, "Agent", "%s", s->address.ptr);
+	gt_txn_trailer(tx, "Gt-Agent", "%s", s->address.ptr);
 	cJSON_Delete(agent);
 	return rc;
 }
@@ -781,7 +781,7 @@ static int remove_fn(struct gt_txn *tx, void *p)
 	if (rc == 0)
 		rc = gt_txn_agent_remove(tx, r->address);
 	gt_txn_summary(tx, "remove %s", r->address);
-	gt_txn_trailer(tx, "Agent", "%s", r->address);
+	gt_txn_trailer(tx, "Gt-Agent", "%s", r->address);
 	return rc;
 }
 
