@@ -152,6 +152,7 @@ demo: deps
 
 bench: all bench-tools
 	bench/ledger
+	GT_BENCH_NOBUILD=1 bench/workers.sh
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \

@@ -61,13 +61,13 @@ int main(int argc, char **argv)
 			gt_json_set_str(o, "session", f[0]);
 			gt_json_set_str(o, "agent", agent);
 			gt_json_set_int(o, "pid", f[1] ? strtol(f[1], NULL, 10) : 0);
-			gt_json_set_str(o, "command", f[2] ? f[2] : "");
-			gt_json_set_int(o, "created", f[3] ? strtol(f[3], NULL, 10) : 0);
-			gt_json_set_bool(o, "attached", f[4] && strcmp(f[4], "0"));
+			gt_json_set_str(o, "command", f[4] ? f[4] : "");
+			gt_json_set_int(o, "created", f[2] ? strtol(f[2], NULL, 10) : 0);
+			gt_json_set_bool(o, "attached", f[3] && strcmp(f[3], "0"));
 			gt_cli_print_json(&cli, o);
 			cJSON_Delete(o);
 		} else {
-			printf("%s\t%s\t%s", f[0], *agent ? agent : "-", f[2] ? f[2] : "");
+			printf("%s\t%s\t%s", f[0], *agent ? agent : "-", f[4] ? f[4] : "");
 			gt_cli_eor(&cli);
 		}
 		line = nl ? nl + 1 : NULL;

@@ -218,10 +218,19 @@ int gt_session_type(const char *socket, const char *name, const char *text, int 
 int gt_session_list(struct gt_buf *out, const char *socket)
 {
 	int rc = gt_tmux(out, socket, "list-sessions", "-F",
-			 "#{session_name}\t#{pane_pid}\t#{pane_current_command}\t#{session_created}"
-			 "\t#{session_attached}",
+			 "#{session_name}|#{pane_pid}|#{session_created}|#{session_attached}|"
+			 "#{pane_current_command}",
 			 NULL);
 
+	/* tmux turns tabs into '_' in a C locale: fields are split at '|'
+	 * (never in a session name) and turned into tabs here, the command
+	 * last since it could hold anything */
+	for (size_t i = 0, f = 0; rc == 0 && i < out->len; i++) {
+		if (out->ptr[i] == '\n')
+			f = 0;
+		else if (out->ptr[i] == '|' && f < 4 && ++f)
+			out->ptr[i] = '\t';
+	}
 	if (rc < 0) {
 		/* no server running means no sessions */
 		gt_buf_reset(out);
@@ -238,9 +247,9 @@ int gt_session_pane(const char *socket, const char *name, long *pid, struct gt_b
 
 	target(&t, name, 1);
 	rc = gt_tmux(&out, socket, "display-message", "-p", "-t", t.ptr,
-		     "#{pane_pid}\t#{pane_current_command}", NULL);
+		     "#{pane_pid}|#{pane_current_command}", NULL);
 	if (rc == 0) {
-		char *tab = strchr(out.ptr, '\t');
+		char *tab = strchr(out.ptr, '|');
 
 		*pid = strtol(out.ptr, NULL, 10);
 		if (command) {

@@ -42,8 +42,8 @@ int gt_session_capture(struct gt_buf *out, const char *socket, const char *name,
 /* Type text literally into the pane, then press Enter as its own key. */
 int gt_session_type(const char *socket, const char *name, const char *text, int enter);
 
-/* One line per session: name, pid of the pane's process, its current
- * command, creation time (seconds), attached count; tab-separated. */
+/* One line per session: name, pid of the pane's process, creation time
+ * (seconds), attached count, the pane's current command; tab-separated. */
 int gt_session_list(struct gt_buf *out, const char *socket);
 
 /* The pane's process id and current command. */

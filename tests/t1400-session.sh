@@ -53,9 +53,11 @@ test_expect_success 'nudge waiting for idle types when the prompt shows' '
 
 test_expect_success 'two nudges at once never interleave' '
 	cd town &&
-	gt-nudge --mode immediate app/crew/ann "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" >/dev/null &
-	gt-nudge --mode immediate app/crew/ann "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbb" >/dev/null &
-	wait &&
+	for x in a b; do
+		(r=0; gt-nudge --mode immediate app/crew/ann "$x$x$x$x$x$x$x$x$x$x$x$x$x$x$x$x$x$x$x$x$x$x$x$x$x$x$x$x$x$x" >"nudge.$x" 2>&1 || r=$?; echo $r >"rc.$x") &
+	done; wait &&
+	cat nudge.a nudge.b && test "$(cat rc.a rc.b)" = "0
+0" &&
 	wait_for sh -c "gt-peek app/crew/ann 50 | grep -q got:bbbbbbbbbbbbbbbbbbbbbbbbbbbbbb" &&
 	wait_for sh -c "gt-peek app/crew/ann 50 | grep -q got:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
 '
