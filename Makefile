@@ -167,10 +167,12 @@ install: all
 	install -m 644 completions/gt.fish $(DESTDIR)$(DATADIR)/fish/vendor_completions.d/gt.fish
 	for f in formulas/*.toml; do [ -e "$$f" ] && install -m 644 $$f $(DESTDIR)$(DATADIR)/gt/formulas/; done; true
 
+# varFuncNullUB: gt_git() and gt_tmux() end their arguments with NULL, which
+# glibc defines as a pointer (the functions carry the sentinel attribute)
 lint: deps-lint
 	clang-format --dry-run -Werror lib/*.c lib/*.h cmd/*.c cmd/*.h tests/unit/*.c tests/unit/*.h
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
-		--suppress=missingIncludeSystem --inline-suppr -Ilib --library=.cppcheck.cfg \
+		--suppress=missingIncludeSystem --suppress=varFuncNullUB --inline-suppr -Ilib --library=.cppcheck.cfg \
 		lib cmd tests/unit
 	shellcheck -x tests/run tests/*.sh tests/lib/*.sh cmd/*.sh bench/ledger bench/*.sh bench/naive/*.sh .ci/run hooks/*.sh
 

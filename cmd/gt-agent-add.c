@@ -59,7 +59,8 @@ int main(int argc, char **argv)
 	struct gt_txn_opts to = { .command = "gt-agent-add", .lock_timeout_ms = -1 };
 	int rc, no_ws = 0, made = 0;
 	const struct gt_option opts[] = {
-		GT_OPT_STRING(0, "agent", &d.runtime, "PRESET", "agent runtime (default: the rig's)"),
+		GT_OPT_STRING(0, "agent", &d.runtime, "PRESET",
+			      "agent runtime (default: the rig's)"),
 		GT_OPT_FLAG(0, "no-workspace", &no_ws, "no worktree of its own"),
 		GT_OPT_JSON(&cli),
 		GT_OPT_QUIET(&cli),
@@ -80,7 +81,8 @@ int main(int argc, char **argv)
 		gt_error_hint("polecats are made by gt-sling");
 		goto out;
 	}
-	if ((rc = gt_cli_town(&cli, &ctx, &t)) < 0 || (rc = gt_rig_load(&rig, &ctx, &t, d.a.rig)) < 0)
+	if ((rc = gt_cli_town(&cli, &ctx, &t)) < 0 ||
+	    (rc = gt_rig_load(&rig, &ctx, &t, d.a.rig)) < 0)
 		goto out;
 	if (!d.runtime) {
 		char *r = gt_rig_setting(&ctx, rig.name, "agent", "claude");
@@ -128,11 +130,11 @@ out:
 	if (made) {
 		struct gt_ws_spec w = { "worktree", rig.repo, NULL, ws.ptr, branch.ptr,
 					NULL,	    NULL,     NULL, NULL };
-		char *msg = gt_strdup(gt_error_last());
+		struct gt_error_saved e;
 
+		gt_error_save(&e);
 		gt_ws_remove(&w, 1, NULL);
-		gt_error_set(rc, "%s", msg);
-		free(msg);
+		gt_error_restore(&e);
 	}
 	gt_buf_release(&ws);
 	gt_buf_release(&branch);

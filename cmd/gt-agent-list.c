@@ -34,11 +34,11 @@ int main(int argc, char **argv)
 	cli.opts = opts;
 	if (gt_cli_parse(&cli, argc, argv))
 		gt_cli_usage_error(&cli, "no arguments expected");
-	if ((rc = gt_cli_town(&cli, &ctx, &t)) < 0 || (rc = gt_agent_list(&agents, ctx.lg, rig)) < 0 ||
+	if ((rc = gt_cli_town(&cli, &ctx, &t)) < 0 ||
+	    (rc = gt_agent_list(&agents, ctx.lg, rig)) < 0 ||
 	    (rc = gt_session_list(&sessions, t.socket)) < 0)
 		goto out;
-	cJSON_ArrayForEach(a, agents)
-	{
+	cJSON_ArrayForEach (a, agents) {
 		const char *r = gt_json_str(a, "role"), *hook = gt_json_str(a, "hook");
 		int live;
 
@@ -57,7 +57,8 @@ int main(int argc, char **argv)
 			continue;
 		}
 		printf("%s\t%s\t%s\t%s\t%s", gt_json_str(a, "address"), gt_json_str(a, "state"),
-		       hook ? hook : "-", gt_json_str(a, "runtime") ? gt_json_str(a, "runtime") : "-",
+		       hook ? hook : "-",
+		       gt_json_str(a, "runtime") ? gt_json_str(a, "runtime") : "-",
 		       live ? "running" : "stopped");
 		gt_cli_eor(&cli);
 	}

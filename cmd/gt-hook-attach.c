@@ -34,8 +34,9 @@ int main(int argc, char **argv)
 	struct gt_txn_opts to = { .command = "gt-hook-attach", .lock_timeout_ms = -1 };
 	int rc;
 	const struct gt_option opts[] = {
-		GT_OPT_FLAG('f', "force", &a.force,
-			    "take the bead from another agent (it is mailed), or hook a closed one"),
+		GT_OPT_FLAG(
+			'f', "force", &a.force,
+			"take the bead from another agent (it is mailed), or hook a closed one"),
 		GT_OPT_JSON(&cli),
 		GT_OPT_QUIET(&cli),
 		GT_OPT_LEDGER(&cli),
@@ -47,7 +48,8 @@ int main(int argc, char **argv)
 	if (gt_cli_parse(&cli, argc, argv) != 2)
 		gt_cli_usage_error(&cli, "an agent and a bead are required");
 	a.agent = argv[1];
-	if ((rc = gt_cli_open(&cli, &ctx)) < 0 || (rc = gt_cli_resolve(&ctx, &idx, argv[2], &id)) < 0)
+	if ((rc = gt_cli_open(&cli, &ctx)) < 0 ||
+	    (rc = gt_cli_resolve(&ctx, &idx, argv[2], &id)) < 0)
 		goto out;
 	a.bead = id.ptr;
 	if ((rc = gt_ledger_transact(ctx.lg, &to, attach_fn, &a)) < 0)

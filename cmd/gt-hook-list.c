@@ -30,8 +30,7 @@ int main(int argc, char **argv)
 		gt_cli_usage_error(&cli, "no arguments expected");
 	if ((rc = gt_cli_open(&cli, &ctx)) < 0 || (rc = gt_agent_list(&agents, ctx.lg, rig)) < 0)
 		goto out;
-	cJSON_ArrayForEach(a, agents)
-	{
+	cJSON_ArrayForEach (a, agents) {
 		const char *hook = gt_json_str(a, "hook");
 
 		if (!hook || !*hook)
@@ -45,7 +44,8 @@ int main(int argc, char **argv)
 			gt_cli_print_json(&cli, o);
 			cJSON_Delete(o);
 		} else {
-			printf("%s\t%s\t%s", hook, gt_json_str(a, "address"), gt_json_str(a, "state"));
+			printf("%s\t%s\t%s", hook, gt_json_str(a, "address"),
+			       gt_json_str(a, "state"));
 			gt_cli_eor(&cli);
 		}
 	}

@@ -28,8 +28,10 @@ int main(int argc, char **argv)
 	cJSON *a = NULL, *q = NULL, *it;
 	int rc, nargs, drain = 0, queued = 0, have_rt = 0;
 	const struct gt_option opts[] = {
-		GT_OPT_STRING(0, "mode", &mode_s, "MODE", "immediate, wait-idle (default) or queue"),
-		GT_OPT_INT(0, "timeout", &timeout, "MS", "wait-idle: queue after MS (default 15000)"),
+		GT_OPT_STRING(0, "mode", &mode_s, "MODE",
+			      "immediate, wait-idle (default) or queue"),
+		GT_OPT_INT(0, "timeout", &timeout, "MS",
+			   "wait-idle: queue after MS (default 15000)"),
 		GT_OPT_FLAG(0, "drain", &drain, "print and clear the queued nudges"),
 		GT_OPT_JSON(&cli),
 		GT_OPT_QUIET(&cli),
@@ -41,7 +43,8 @@ int main(int argc, char **argv)
 	cli.opts = opts;
 	nargs = gt_cli_parse(&cli, argc, argv);
 	if ((drain && nargs > 1) || (!drain && nargs != 2))
-		gt_cli_usage_error(&cli, drain ? "one agent at most" : "an agent and text are required");
+		gt_cli_usage_error(&cli,
+				   drain ? "one agent at most" : "an agent and text are required");
 	if ((rc = gt_nudge_mode_parse(&mode, mode_s)) < 0 || timeout < 0)
 		gt_cli_usage_error(&cli, "%s", timeout < 0 ? "bad --timeout" : gt_error_last());
 	if ((rc = gt_cli_town(&cli, &ctx, &t)) < 0)
@@ -56,12 +59,12 @@ int main(int argc, char **argv)
 		gt_session_name(&s, addr);
 		if ((rc = gt_nudge_drain(&q, ctx.lg->repo, s.ptr)) < 0)
 			goto out;
-		cJSON_ArrayForEach(it, q)
-		{
+		cJSON_ArrayForEach (it, q) {
 			if (cli.json)
 				gt_cli_print_json(&cli, it);
 			else
-				printf("[from %s] %s\n", gt_json_str(it, "from"), gt_json_str(it, "text"));
+				printf("[from %s] %s\n", gt_json_str(it, "from"),
+				       gt_json_str(it, "text"));
 		}
 		goto out;
 	}

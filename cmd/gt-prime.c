@@ -48,8 +48,9 @@ static void print_human(const cJSON *p)
 		printf("Branch:    %s\n", gt_json_str(a, "branch"));
 	if (cJSON_IsObject(b)) {
 		section("Your hook");
-		printf("%s  [%s, P%d, %s]\n%s\n", gt_bead_id(b), gt_bead_type(b), gt_bead_priority(b),
-		       gt_bead_status(b), gt_json_str(b, "title") ? gt_json_str(b, "title") : "");
+		printf("%s  [%s, P%d, %s]\n%s\n", gt_bead_id(b), gt_bead_type(b),
+		       gt_bead_priority(b), gt_bead_status(b),
+		       gt_json_str(b, "title") ? gt_json_str(b, "title") : "");
 		field(b, "description", "Description");
 		field(b, "design", "Design");
 		field(b, "acceptance_criteria", "Acceptance criteria");
@@ -67,18 +68,18 @@ static void print_human(const cJSON *p)
 	}
 	if (cJSON_GetArraySize(mail)) {
 		section("Unread mail");
-		cJSON_ArrayForEach(it, mail)
-		printf("%s  from %s: %s\n", gt_json_str(it, "id"), gt_json_str(it, "from"),
-		       gt_json_str(it, "subject"));
+		cJSON_ArrayForEach (it, mail)
+			printf("%s  from %s: %s\n", gt_json_str(it, "id"), gt_json_str(it, "from"),
+			       gt_json_str(it, "subject"));
 	}
 	if (cJSON_GetArraySize(nudges)) {
 		section("Messages while you were away");
-		cJSON_ArrayForEach(it, nudges)
-		printf("[from %s] %s\n", gt_json_str(it, "from"), gt_json_str(it, "text"));
+		cJSON_ArrayForEach (it, nudges)
+			printf("[from %s] %s\n", gt_json_str(it, "from"), gt_json_str(it, "text"));
 	}
 	section("What to do");
-	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(p, "procedure"))
-	printf("%d. %s\n", ++n, it->valuestring);
+	cJSON_ArrayForEach (it, cJSON_GetObjectItemCaseSensitive(p, "procedure"))
+		printf("%d. %s\n", ++n, it->valuestring);
 }
 
 int main(int argc, char **argv)
@@ -109,7 +110,8 @@ int main(int argc, char **argv)
 			goto out;
 		cwd = gt_json_str(hookin, "cwd");
 	}
-	if ((rc = gt_cli_town(&cli, &ctx, &t)) < 0 || (rc = gt_worker_self(&agent, &ctx, cwd)) < 0 ||
+	if ((rc = gt_cli_town(&cli, &ctx, &t)) < 0 ||
+	    (rc = gt_worker_self(&agent, &ctx, cwd)) < 0 ||
 	    (rc = gt_prime(&p, &ctx, &t, agent)) < 0)
 		goto out;
 	if (hookin && gt_json_str(hookin, "session_id"))

@@ -198,7 +198,8 @@ int main(int argc, char **argv)
 	if ((rc = clone_rig(a.url, dir.ptr, repo.ptr, a.branch, &branch)) < 0)
 		goto out;
 	/* every workspace of the rig finds the town's ledger (repo.h) */
-	if ((rc = gt_git(NULL, repo.ptr, "config", "gt.ledger", ctx.lg->repo->common_dir, NULL)) < 0)
+	if ((rc = gt_git(NULL, repo.ptr, "config", "gt.ledger", ctx.lg->repo->common_dir, NULL)) <
+	    0)
 		goto out;
 	a.branch = branch.ptr;
 	if ((rc = gt_ledger_transact(ctx.lg, &to, add_fn, &a)) < 0)
@@ -221,11 +222,11 @@ int main(int argc, char **argv)
 	}
 out:
 	if (made && rc < 0) {
-		char *msg = gt_strdup(gt_error_last());
+		struct gt_error_saved e;
 
+		gt_error_save(&e);
 		gt_rm_rf(dir.ptr); /* nothing half made stays behind */
-		gt_error_set(rc, "%s", msg);
-		free(msg);
+		gt_error_restore(&e);
 	}
 	gt_buf_release(&prefix);
 	gt_buf_release(&dir);

@@ -27,8 +27,7 @@ int main(int argc, char **argv)
 	if (gt_cli_parse(&cli, argc, argv))
 		gt_cli_usage_error(&cli, "no arguments expected");
 	if ((rc = gt_cli_open(&cli, &ctx)) == 0 && (rc = gt_rig_list(&rigs, &ctx)) == 0) {
-		cJSON_ArrayForEach(r, rigs)
-		{
+		cJSON_ArrayForEach (r, rigs) {
 			if (cli.json) {
 				gt_cli_print_json(&cli, r);
 				continue;

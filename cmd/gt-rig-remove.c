@@ -27,8 +27,7 @@ static int rm_fn(struct gt_txn *tx, void *p)
 	cJSON *a;
 	int rc = 0;
 
-	cJSON_ArrayForEach(a, r->agents)
-	{
+	cJSON_ArrayForEach (a, r->agents) {
 		const char *hook = gt_json_str(a, "hook");
 
 		/* a bead left on a hook goes back to the pool of work */
@@ -73,13 +72,13 @@ int main(int argc, char **argv)
 	cli.opts = opts;
 	if (gt_cli_parse(&cli, argc, argv) != 1)
 		gt_cli_usage_error(&cli, "a rig name is required");
-	if ((rc = gt_cli_town(&cli, &ctx, &t)) < 0 || (rc = gt_rig_load(&rig, &ctx, &t, argv[1])) < 0 ||
+	if ((rc = gt_cli_town(&cli, &ctx, &t)) < 0 ||
+	    (rc = gt_rig_load(&rig, &ctx, &t, argv[1])) < 0 ||
 	    (rc = gt_agent_list(&r.agents, ctx.lg, rig.name)) < 0)
 		goto out;
 	r.name = rig.name;
 	r.ctx = &ctx;
-	cJSON_ArrayForEach(a, r.agents)
-	{
+	cJSON_ArrayForEach (a, r.agents) {
 		const char *ws = gt_json_str(a, "workspace"), *hook = gt_json_str(a, "hook");
 
 		if (hook && *hook)
@@ -97,8 +96,7 @@ int main(int argc, char **argv)
 	}
 	if (all.len && !cli.quiet)
 		fprintf(stderr, "gt-rig-remove: discarding:\n%s", all.ptr);
-	cJSON_ArrayForEach(a, r.agents)
-	{
+	cJSON_ArrayForEach (a, r.agents) {
 		gt_session_name(&s, gt_json_str(a, "address"));
 		gt_session_kill(t.socket, s.ptr);
 	}

@@ -33,7 +33,8 @@ int main(int argc, char **argv)
 	cli.opts = opts;
 	if (gt_cli_parse(&cli, argc, argv) != 1)
 		gt_cli_usage_error(&cli, "a rig name is required");
-	if ((rc = gt_cli_town(&cli, &ctx, &t)) < 0 || (rc = gt_rig_load(&rig, &ctx, &t, argv[1])) < 0 ||
+	if ((rc = gt_cli_town(&cli, &ctx, &t)) < 0 ||
+	    (rc = gt_rig_load(&rig, &ctx, &t, argv[1])) < 0 ||
 	    (rc = gt_agent_list(&agents, ctx.lg, rig.name)) < 0)
 		goto out;
 	o = cJSON_Duplicate(rig.json, 1);

@@ -28,8 +28,13 @@ case "${1:-}" in
 	printf -- '--help\t-h\t\tshow this help\n'
 	exit 0
 	;;
+-*)
+	echo "$me: error: unknown option '$1'" >&2
+	echo "usage: gt-scripted-agent" >&2
+	exit 2
+	;;
 ?*)
-	echo "$me: error: unknown argument '$1'" >&2
+	echo "$me: error: unexpected argument '$1'" >&2
 	echo "usage: gt-scripted-agent" >&2
 	exit 2
 	;;

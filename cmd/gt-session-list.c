@@ -32,7 +32,8 @@ int main(int argc, char **argv)
 	cli.opts = opts;
 	if (gt_cli_parse(&cli, argc, argv))
 		gt_cli_usage_error(&cli, "no arguments expected");
-	if ((rc = gt_cli_town(&cli, &ctx, &t)) < 0 || (rc = gt_agent_list(&agents, ctx.lg, NULL)) < 0 ||
+	if ((rc = gt_cli_town(&cli, &ctx, &t)) < 0 ||
+	    (rc = gt_agent_list(&agents, ctx.lg, NULL)) < 0 ||
 	    (rc = gt_session_list(&list, t.socket)) < 0)
 		goto out;
 	for (char *line = list.len ? list.ptr : NULL; line;) {
@@ -49,8 +50,7 @@ int main(int argc, char **argv)
 			if (p)
 				*p++ = '\0';
 		}
-		cJSON_ArrayForEach(a, agents)
-		{
+		cJSON_ArrayForEach (a, agents) {
 			gt_session_name(&name, gt_json_str(a, "address"));
 			if (!strcmp(name.ptr, f[0]))
 				agent = gt_json_str(a, "address");

@@ -9,7 +9,8 @@
 #include "../lib/banned.h"
 
 static const char *const usage[] = {
-	"gt-sling [--agent PRESET] [--args TEXT] [--force] [--dry-run] [--no-start] BEAD... [TARGET]",
+	"gt-sling [--agent PRESET] [--args TEXT] [--force] [--dry-run] [--no-start] BEAD... "
+	"[TARGET]",
 	NULL,
 };
 
@@ -65,7 +66,8 @@ int main(int argc, char **argv)
 	}
 	if (nbeads > 1 && (!o.target || strchr(o.target, '/') || !strcmp(o.target, "mayor") ||
 			   !strcmp(o.target, "deacon"))) {
-		rc = gt_error_set(GT_EUSAGE, "an agent holds one hook: sling several beads to a rig");
+		rc = gt_error_set(GT_EUSAGE,
+				  "an agent holds one hook: sling several beads to a rig");
 		goto out;
 	}
 	for (int i = 1; i <= nbeads && rc == 0; i++) {

@@ -16,8 +16,9 @@
 #include "banned.h"
 
 static const char *const role_names[] = {
-	[GT_ROLE_MAYOR] = "mayor",     [GT_ROLE_DEACON] = "deacon",   [GT_ROLE_WITNESS] = "witness",
-	[GT_ROLE_REFINERY] = "refinery", [GT_ROLE_POLECAT] = "polecat", [GT_ROLE_CREW] = "crew",
+	[GT_ROLE_MAYOR] = "mayor",     [GT_ROLE_DEACON] = "deacon",
+	[GT_ROLE_WITNESS] = "witness", [GT_ROLE_REFINERY] = "refinery",
+	[GT_ROLE_POLECAT] = "polecat", [GT_ROLE_CREW] = "crew",
 };
 
 const char *gt_role_name(enum gt_role role)
@@ -80,19 +81,11 @@ void gt_address_format(struct gt_buf *out, const struct gt_address *a)
 	gt_buf_reset(out);
 	switch (a->role) {
 	case GT_ROLE_MAYOR:
-	case GT_ROLE_DEACON:
-		gt_buf_adds(out, gt_role_name(a->role));
-		break;
+	case GT_ROLE_DEACON: gt_buf_adds(out, gt_role_name(a->role)); break;
 	case GT_ROLE_WITNESS:
-	case GT_ROLE_REFINERY:
-		gt_buf_printf(out, "%s/%s", a->rig, gt_role_name(a->role));
-		break;
-	case GT_ROLE_POLECAT:
-		gt_buf_printf(out, "%s/polecats/%s", a->rig, a->name);
-		break;
-	case GT_ROLE_CREW:
-		gt_buf_printf(out, "%s/crew/%s", a->rig, a->name);
-		break;
+	case GT_ROLE_REFINERY: gt_buf_printf(out, "%s/%s", a->rig, gt_role_name(a->role)); break;
+	case GT_ROLE_POLECAT: gt_buf_printf(out, "%s/polecats/%s", a->rig, a->name); break;
+	case GT_ROLE_CREW: gt_buf_printf(out, "%s/crew/%s", a->rig, a->name); break;
 	}
 }
 
@@ -123,9 +116,9 @@ cJSON *gt_agent_new(const struct gt_address *a, const char *now)
 
 /* Fixed key order so records serialize the same way every time. */
 static const char *const agent_order[] = {
-	"address",   "role",	  "rig",    "name",    "runtime", "state",
-	"hook",	     "workspace", "strategy", "branch", "base",   "session",
-	"args",	     "created_at", "updated_at", "metadata", NULL,
+	"address", "role",	 "rig",	       "name",	   "runtime", "state",
+	"hook",	   "workspace",	 "strategy",   "branch",   "base",    "session",
+	"args",	   "created_at", "updated_at", "metadata", NULL,
 };
 
 static void agent_canonicalize(cJSON *o)
@@ -164,6 +157,20 @@ static int parse_record(cJSON **out, const struct gt_buf *data, const char *path
 	return rc;
 }
 
+/* The end of reading an agent record either way: parse it, or say which
+ * agent is missing. */
+static int read_done(cJSON **out, int rc, const char *address, const struct gt_buf *data,
+		     const struct gt_buf *path)
+{
+	if (rc == GT_ENOTFOUND) {
+		rc = gt_error_set(GT_ENOTFOUND, "agent '%s' not found", address);
+		gt_error_hint("gt-agent-list shows the agents");
+	} else if (rc == 0) {
+		rc = parse_record(out, data, path->ptr);
+	}
+	return rc;
+}
+
 int gt_txn_agent_get(struct gt_txn *tx, const char *address, cJSON **out)
 {
 	struct gt_buf path = GT_BUF_INIT, data = GT_BUF_INIT;
@@ -174,13 +181,7 @@ int gt_txn_agent_get(struct gt_txn *tx, const char *address, cJSON **out)
 	if ((rc = gt_address_parse(&a, address)) < 0)
 		return rc;
 	gt_agent_path(&path, address);
-	rc = gt_txn_file_get(tx, path.ptr, &data);
-	if (rc == GT_ENOTFOUND) {
-		rc = gt_error_set(GT_ENOTFOUND, "agent '%s' not found", address);
-		gt_error_hint("gt-agent-list shows the agents");
-	} else if (rc == 0) {
-		rc = parse_record(out, &data, path.ptr);
-	}
+	rc = read_done(out, gt_txn_file_get(tx, path.ptr, &data), address, &data, &path);
 	gt_buf_release(&path);
 	gt_buf_release(&data);
 	return rc;
@@ -227,13 +228,8 @@ int gt_agent_read(cJSON **out, struct gt_ledger *lg, const char *address)
 	if ((rc = gt_address_parse(&a, address)) < 0)
 		return rc;
 	gt_agent_path(&path, address);
-	rc = gt_ledger_read_file(&data, NULL, lg, NULL, path.ptr);
-	if (rc == GT_ENOTFOUND) {
-		rc = gt_error_set(GT_ENOTFOUND, "agent '%s' not found", address);
-		gt_error_hint("gt-agent-list shows the agents");
-	} else if (rc == 0) {
-		rc = parse_record(out, &data, path.ptr);
-	}
+	rc = read_done(out, gt_ledger_read_file(&data, NULL, lg, NULL, path.ptr), address, &data,
+		       &path);
 	gt_buf_release(&path);
 	gt_buf_release(&data);
 	return rc;
@@ -333,8 +329,7 @@ int gt_agent_find_by_path(cJSON **out, struct gt_ledger *lg, const char *path)
 		cJSON_Delete(arr);
 		return rc;
 	}
-	cJSON_ArrayForEach(it, arr)
-	{
+	cJSON_ArrayForEach (it, arr) {
 		const char *ws = gt_json_str(it, "workspace");
 		char wreal[PATH_MAX];
 		size_t n;
@@ -364,14 +359,14 @@ int gt_agent_find_by_path(cJSON **out, struct gt_ledger *lg, const char *path)
 
 /* Minerals and rocks: short, distinct, easy to say and to type. */
 const char *const gt_pool_names[] = {
-	"agate",     "basalt",	 "beryl",    "calcite", "chert",     "cinnabar", "cobalt",
-	"copper",    "dolomite", "emerald",  "feldspar", "flint",    "galena",   "garnet",
-	"gneiss",    "granite",	 "gypsum",   "halite",	"hematite",  "iolite",	 "jade",
-	"jasper",    "kyanite",	 "lapis",    "marble",	"mica",	     "nickel",	 "obsidian",
-	"olivine",   "onyx",	 "opal",     "peridot", "pumice",    "pyrite",	 "quartz",
-	"rhodonite", "ruby",	 "sapphire", "schist",	"selenite",  "shale",	 "slate",
-	"spinel",    "sulfur",	 "talc",     "topaz",	"tourmaline", "turquoise", "zircon",
-	"azurite",   "bismuth",	 "malachite", "amber",	"jet",	     "basanite", "citrine",
+	"agate",     "basalt",	 "beryl",     "calcite",  "chert",	"cinnabar",  "cobalt",
+	"copper",    "dolomite", "emerald",   "feldspar", "flint",	"galena",    "garnet",
+	"gneiss",    "granite",	 "gypsum",    "halite",	  "hematite",	"iolite",    "jade",
+	"jasper",    "kyanite",	 "lapis",     "marble",	  "mica",	"nickel",    "obsidian",
+	"olivine",   "onyx",	 "opal",      "peridot",  "pumice",	"pyrite",    "quartz",
+	"rhodonite", "ruby",	 "sapphire",  "schist",	  "selenite",	"shale",     "slate",
+	"spinel",    "sulfur",	 "talc",      "topaz",	  "tourmaline", "turquoise", "zircon",
+	"azurite",   "bismuth",	 "malachite", "amber",	  "jet",	"basanite",  "citrine",
 	NULL,
 };
 
@@ -487,8 +482,7 @@ int gt_op_hook_attach(struct gt_txn *tx, struct gt_ctx *ctx, const char *address
 	snprintf(res->prev_status, sizeof(res->prev_status), "%s", st);
 	snprintf(res->prev_assignee, sizeof(res->prev_assignee), "%s", as ? as : "");
 	hook = gt_json_str(agent, "hook");
-	if (hook && !strcmp(hook, bead_id) && !strcmp(st, "hooked") && as &&
-	    !strcmp(as, address))
+	if (hook && !strcmp(hook, bead_id) && !strcmp(st, "hooked") && as && !strcmp(as, address))
 		goto out; /* already there: a no-op */
 	if (hook && *hook && strcmp(hook, bead_id)) {
 		rc = gt_error_set(GT_ECONFLICT, "agent '%s' already has '%s' on its hook", address,

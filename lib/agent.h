@@ -90,8 +90,8 @@ struct gt_hook_result {
  * bead (unless force), an agent holding another hook, and a bead held by
  * another agent unless force, in which case that agent's hook is cleared
  * and it is mailed.  Attaching the same bead again is a no-op. */
-int gt_op_hook_attach(struct gt_txn *tx, struct gt_ctx *ctx, const char *address,
-		      const char *bead, int force, struct gt_hook_result *res);
+int gt_op_hook_attach(struct gt_txn *tx, struct gt_ctx *ctx, const char *address, const char *bead,
+		      int force, struct gt_hook_result *res);
 /* Clear agent's hook; the bead goes back to status (default "open") and
  * loses its assignee when it was hooked by this agent.  No hook: no-op.
  * bead_out (if given) receives the bead id that was on the hook. */

@@ -128,7 +128,8 @@ static int make_mr(struct gt_txn *tx, struct done *d, cJSON *bead)
 	} else {
 		gt_error_clear();
 		gt_bead_spec_init(&spec);
-		gt_buf_printf(&title, "Merge %s: %s", d->bead, gt_json_str(bead, "title") ? gt_json_str(bead, "title") : "");
+		gt_buf_printf(&title, "Merge %s: %s", d->bead,
+			      gt_json_str(bead, "title") ? gt_json_str(bead, "title") : "");
 		gt_buf_printf(&dep, "related:%s", d->bead);
 		spec.id = d->mr.ptr;
 		spec.title = title.ptr;
@@ -273,8 +274,7 @@ static int safety_net(struct done *d, const char *ws, const char *overlay)
 	gt_strlist_push_dup(&argv, "--ignore-removal");
 	gt_strlist_push_dup(&argv, "--");
 	gt_strlist_push_dup(&argv, ".");
-	cJSON_ArrayForEach(f, files)
-	{
+	cJSON_ArrayForEach (f, files) {
 		struct gt_buf ex = GT_BUF_INIT;
 
 		gt_buf_printf(&ex, ":(exclude,literal)%s", f->valuestring);
@@ -389,7 +389,8 @@ int gt_done(cJSON **result, struct gt_ctx *ctx, const struct gt_town *t, const c
 			*c = (char)(*c - 'a' + 'A');
 	if (strcmp(d.status, "COMPLETED") && strcmp(d.status, "ESCALATED") &&
 	    strcmp(d.status, "DEFERRED"))
-		return gt_error_set(GT_EUSAGE, "status '%s' is not COMPLETED, ESCALATED or DEFERRED",
+		return gt_error_set(GT_EUSAGE,
+				    "status '%s' is not COMPLETED, ESCALATED or DEFERRED",
 				    o->status);
 	if ((rc = gt_agent_read(&agent, ctx->lg, address)) < 0)
 		return rc;
@@ -532,11 +533,14 @@ static int unread_mail(cJSON *arr, struct gt_ctx *ctx, const char *address)
 			break;
 		m = cJSON_CreateObject();
 		gt_json_set_str(m, "id", gt_bead_id(b));
-		gt_json_set_str(m, "from", gt_json_str(b, "sender") ? gt_json_str(b, "sender") : "");
-		gt_json_set_str(m, "subject", gt_json_str(b, "title") ? gt_json_str(b, "title") : "");
+		gt_json_set_str(m, "from",
+				gt_json_str(b, "sender") ? gt_json_str(b, "sender") : "");
+		gt_json_set_str(m, "subject",
+				gt_json_str(b, "title") ? gt_json_str(b, "title") : "");
 		if (gt_json_str(b, "description"))
 			gt_json_set_str(m, "body", gt_json_str(b, "description"));
-		gt_json_set_str(m, "created_at", gt_json_str(b, "created_at") ? gt_json_str(b, "created_at") : "");
+		gt_json_set_str(m, "created_at",
+				gt_json_str(b, "created_at") ? gt_json_str(b, "created_at") : "");
 		cJSON_AddItemToArray(arr, m);
 		cJSON_Delete(b);
 	}
@@ -568,8 +572,9 @@ int gt_prime(cJSON **out, struct gt_ctx *ctx, const struct gt_town *t, const cJS
 	if (gt_json_str(agent, "args"))
 		gt_json_set_str(o, "args", gt_json_str(agent, "args"));
 	if (cJSON_GetObjectItemCaseSensitive(meta, "handoff"))
-		cJSON_AddItemToObject(o, "handoff",
-				      cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(meta, "handoff"), 1));
+		cJSON_AddItemToObject(
+			o, "handoff",
+			cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(meta, "handoff"), 1));
 	mail = cJSON_AddArrayToObject(o, "mail");
 	if ((rc = unread_mail(mail, ctx, address)) < 0)
 		return rc;
@@ -600,8 +605,9 @@ int gt_prime(cJSON **out, struct gt_ctx *ctx, const struct gt_town *t, const cJS
 		step(proc, "Read %s above: its description and acceptance criteria are the task.",
 		     hook);
 		if (gt_json_str(agent, "workspace"))
-			step(proc, "Work in %s%s%s. Commit as you go.", gt_json_str(agent, "workspace"),
-			     branch ? " on branch " : "", branch ? branch : "");
+			step(proc, "Work in %s%s%s. Commit as you go.",
+			     gt_json_str(agent, "workspace"), branch ? " on branch " : "",
+			     branch ? branch : "");
 		if (build || lint || test) {
 			struct gt_buf g = GT_BUF_INIT;
 			const char *names[] = { "build", "lint", "test" };
@@ -616,8 +622,9 @@ int gt_prime(cJSON **out, struct gt_ctx *ctx, const struct gt_town *t, const cJS
 		} else
 			step(proc, "Before you finish, build and run the tests.");
 		if (branch)
-			step(proc, "If origin/%s moved, rebase on it: git fetch origin && git rebase "
-				   "origin/%s",
+			step(proc,
+			     "If origin/%s moved, rebase on it: git fetch origin && git rebase "
+			     "origin/%s",
 			     dflt ? dflt : "main", dflt ? dflt : "main");
 		step(proc, "When the work is committed, run gt-done. Stuck: gt-done --status "
 			   "ESCALATED -m WHY. To give the bead back: gt-done --status DEFERRED.");

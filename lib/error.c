@@ -6,8 +6,10 @@
 #include <errno.h>
 #include <git2.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "banned.h"
 
 static _Thread_local char last_msg[4096];
@@ -124,4 +126,22 @@ int gt_error_exit_code(int code)
 	case GT_ETEMP: return 6;
 	default: return 7;
 	}
+}
+
+void gt_error_save(struct gt_error_saved *s)
+{
+	s->code = last_code;
+	s->msg = gt_strdup(last_msg);
+	s->hint = gt_strdup(last_hint);
+}
+
+int gt_error_restore(struct gt_error_saved *s)
+{
+	gt_error_set(s->code, "%s", s->msg);
+	if (*s->hint)
+		gt_error_hint("%s", s->hint);
+	free(s->msg);
+	free(s->hint);
+	s->msg = s->hint = NULL;
+	return s->code;
 }

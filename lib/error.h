@@ -45,6 +45,17 @@ const char *gt_error_last(void);
 const char *gt_error_last_hint(void);
 int gt_error_last_code(void);
 
+/* Keep the current error (message, hint, code) across clean-up that may
+ * record errors of its own, then put it back: the caller reports the
+ * failure that started the clean-up. */
+struct gt_error_saved {
+	int code;
+	char *msg, *hint;
+};
+void gt_error_save(struct gt_error_saved *s);
+/* Restore and free what gt_error_save() kept; returns its code. */
+int gt_error_restore(struct gt_error_saved *s);
+
 /* Clear the recorded error. */
 void gt_error_clear(void);
 

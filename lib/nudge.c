@@ -155,8 +155,7 @@ static void sanitize(struct gt_buf *out, const char *text)
 	}
 }
 
-static int type_locked(struct gt_repo *r, const char *socket, const char *session,
-		       const char *text)
+static int type_locked(struct gt_repo *r, const char *socket, const char *session, const char *text)
 {
 	struct gt_buf lockp = GT_BUF_INIT, name = GT_BUF_INIT, clean = GT_BUF_INIT;
 	int fd = -1, rc;

@@ -43,22 +43,22 @@ struct preset {
 };
 
 static const struct preset presets[] = {
-	{ "claude", "claude --dangerously-skip-permissions", GT_PROMPT_ARG, NULL,
-	  "\xe2\x9d\xaf ", 10000, "claude,node", GT_HOOK_CLAUDE },
+	{ "claude", "claude --dangerously-skip-permissions", GT_PROMPT_ARG, NULL, "\xe2\x9d\xaf ",
+	  10000, "claude,node", GT_HOOK_CLAUDE },
 	{ "codex", "codex --dangerously-bypass-approvals-and-sandbox", GT_PROMPT_ARG, NULL,
 	  "\xe2\x80\xba ", 3000, "codex,node", GT_HOOK_NONE },
-	{ "gemini", "gemini --approval-mode yolo --skip-trust", GT_PROMPT_FLAG, "-i", NULL, 5000, "gemini,node",
-	  GT_HOOK_NONE },
+	{ "gemini", "gemini --approval-mode yolo --skip-trust", GT_PROMPT_FLAG, "-i", NULL, 5000,
+	  "gemini,node", GT_HOOK_NONE },
 	{ "copilot", "copilot --allow-all", GT_PROMPT_FLAG, "-i", NULL, 5000, "copilot,node",
 	  GT_HOOK_NONE },
 	{ "cursor", "cursor-agent -f", GT_PROMPT_ARG, NULL, NULL, 5000, "cursor-agent,agent",
 	  GT_HOOK_NONE },
-	{ "opencode", "opencode --auto", GT_PROMPT_FLAG, "--prompt", NULL, 8000, "opencode,node,bun",
-	  GT_HOOK_NONE },
+	{ "opencode", "opencode --auto", GT_PROMPT_FLAG, "--prompt", NULL, 8000,
+	  "opencode,node,bun", GT_HOOK_NONE },
 	{ "amp", "amp --dangerously-allow-all --no-ide", GT_PROMPT_NUDGE, NULL, NULL, 5000,
 	  "amp,node", GT_HOOK_NONE },
-	{ "aider", "aider --yes-always", GT_PROMPT_NUDGE, NULL, "> ", 5000,
-	  "aider,python,python3", GT_HOOK_NONE },
+	{ "aider", "aider --yes-always", GT_PROMPT_NUDGE, NULL, "> ", 5000, "aider,python,python3",
+	  GT_HOOK_NONE },
 	{ "goose", "goose session", GT_PROMPT_NUDGE, NULL, NULL, 5000, "goose", GT_HOOK_NONE },
 	{ "pi", "pi", GT_PROMPT_ARG, NULL, NULL, 8000, "pi,node", GT_HOOK_NONE },
 	{ "kimi", "kimi --yolo", GT_PROMPT_NUDGE, NULL, NULL, 5000, "kimi,python,python3",
@@ -69,7 +69,7 @@ static const struct preset presets[] = {
 };
 
 const char *const gt_runtime_presets[] = {
-	"claude", "codex", "gemini", "copilot", "cursor", "opencode", "amp",
+	"claude", "codex", "gemini", "copilot", "cursor",   "opencode", "amp",
 	"aider",  "goose", "pi",     "kimi",	"scripted", NULL,
 };
 
@@ -146,9 +146,10 @@ int gt_runtime_load(struct gt_runtime *rt, struct gt_ctx *ctx, const char *name)
 	command = cfg(ctx, name, "command");
 	if (!p && !command) {
 		gt_error_set(GT_ENOTFOUND, "unknown agent runtime '%s'", name);
-		gt_error_hint("presets: claude codex gemini copilot cursor opencode amp aider goose "
-			      "pi kimi scripted; define others with runtime.%s.command",
-			      name);
+		gt_error_hint(
+			"presets: claude codex gemini copilot cursor opencode amp aider goose "
+			"pi kimi scripted; define others with runtime.%s.command",
+			name);
 		return GT_ENOTFOUND;
 	}
 	rt->name = gt_strdup(name);

@@ -36,9 +36,9 @@ struct gt_runtime {
 	struct gt_strlist argv; /* program and flags (owned strings) */
 	enum gt_prompt_mode prompt;
 	char *prompt_flag;
-	char *ready;	   /* pane line prefix when idle, or NULL */
+	char *ready;	     /* pane line prefix when idle, or NULL */
 	long ready_delay_ms; /* without `ready`: assume ready after this */
-	char *process;	   /* comma-separated names for liveness */
+	char *process;	     /* comma-separated names for liveness */
 	enum gt_hook_kind hook;
 	int builtin;
 };

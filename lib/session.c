@@ -141,8 +141,8 @@ static int start(const char *verb, const char *socket, const char *name, const c
 	return rc;
 }
 
-int gt_session_start(const char *socket, const char *name, const char *cwd,
-		     const char *const *env, const char *const *argv)
+int gt_session_start(const char *socket, const char *name, const char *cwd, const char *const *env,
+		     const char *const *argv)
 {
 	if (gt_session_has(socket, name) == 0)
 		return gt_error_set(GT_ECONFLICT, "session '%s' is already running", name);

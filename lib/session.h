@@ -27,8 +27,8 @@ int gt_session_has(const char *socket, const char *name);
 
 /* Start a detached session running argv in cwd with env (NAME=VALUE
  * entries, NULL-terminated).  GT_ECONFLICT if it exists already. */
-int gt_session_start(const char *socket, const char *name, const char *cwd,
-		     const char *const *env, const char *const *argv);
+int gt_session_start(const char *socket, const char *name, const char *cwd, const char *const *env,
+		     const char *const *argv);
 /* Replace the program of a running session's pane (handoff): the old
  * process is killed, argv starts in its place with env. */
 int gt_session_respawn(const char *socket, const char *name, const char *cwd,

@@ -16,8 +16,8 @@
 #include "banned.h"
 
 static const char *const reserved[] = {
-	"mayor", "deacon", "witness", "refinery", "crew", "polecats",
-	"polecat", "boot", "dogs", "hq", NULL,
+	"mayor",   "deacon", "witness", "refinery", "crew", "polecats",
+	"polecat", "boot",   "dogs",	"hq",	    NULL,
 };
 
 int gt_name_reserved(const char *name)
@@ -39,15 +39,15 @@ int gt_name_check(const char *what, const char *name)
 				    name);
 	if (!islower((unsigned char)name[0]) && !isdigit((unsigned char)name[0]))
 		return gt_error_set(GT_EINVALID,
-				    "%s name '%s' must start with a lower-case letter or digit", what,
-				    name);
+				    "%s name '%s' must start with a lower-case letter or digit",
+				    what, name);
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)name[i];
 
 		if (!islower(c) && !isdigit(c) && c != '-' && c != '_')
 			return gt_error_set(GT_EINVALID,
-					    "%s name '%s' may hold only a-z, 0-9, '-' and '_'", what,
-					    name);
+					    "%s name '%s' may hold only a-z, 0-9, '-' and '_'",
+					    what, name);
 	}
 	return 0;
 }
@@ -133,8 +133,8 @@ void gt_rig_prefix_derive(struct gt_buf *out, const char *name)
 	int start = 1;
 
 	gt_buf_adds(&base, name);
-	if (base.len > 3 && (!strcmp(base.ptr + base.len - 3, "-py") ||
-			     !strcmp(base.ptr + base.len - 3, "-go")))
+	if (base.len > 3 &&
+	    (!strcmp(base.ptr + base.len - 3, "-py") || !strcmp(base.ptr + base.len - 3, "-go")))
 		gt_buf_truncate(&base, base.len - 3);
 	for (const char *p = base.ptr; *p; p++) {
 		unsigned char c = (unsigned char)*p;

@@ -100,8 +100,9 @@ long gt_ledger_verify(struct gt_ctx *ctx, gt_verify_cb cb, void *payload, size_t
 	for (size_t i = 0; i < git_tree_entrycount(lg->tree); i++) {
 		const char *n = git_tree_entry_name(git_tree_entry_byindex(lg->tree, i));
 
-		if (strcmp(n, "beads") && strcmp(n, "config") && strcmp(n, "agents") && strcmp(n, "rigs") &&
-		    strcmp(n, "beads-config.json") && strcmp(n, "beads-events.jsonl"))
+		if (strcmp(n, "beads") && strcmp(n, "config") && strcmp(n, "agents") &&
+		    strcmp(n, "rigs") && strcmp(n, "beads-config.json") &&
+		    strcmp(n, "beads-events.jsonl"))
 			problem(&v, "%s: not something gt writes", n);
 	}
 	be = git_tree_entry_byname(lg->tree, "beads");

@@ -245,7 +245,7 @@ struct sling {
 	struct gt_rig rig;
 	char *runtime;
 	/* allocation */
-	char *reuse;	   /* address of the idle polecat picked before */
+	char *reuse; /* address of the idle polecat picked before */
 	struct gt_buf address, name, workspace, branch, session, base;
 	int spawned;	   /* a new record (and workspace) was made */
 	cJSON *prev_agent; /* the reused record before, for rollback */
@@ -336,8 +336,7 @@ static int alloc_fn(struct gt_txn *tx, void *p)
 	gt_json_del(agent, "base");
 	free(strategy);
 	rc = gt_txn_agent_put(tx, agent);
-	gt_txn_summary(tx, "%s %s for %s", s->spawned ? "spawn" : "reuse", s->address.ptr,
-		       s->bead);
+	gt_txn_summary(tx, "%s %s for %s", s->spawned ? "spawn" : "reuse", s->address.ptr, s->bead);
 	gt_txn_trailer(tx, "Gt-Agent", "%s", s->address.ptr);
 	cJSON_Delete(agent);
 	return rc;
@@ -405,8 +404,7 @@ static int pick_idle(struct sling *s)
 	struct gt_buf lost = GT_BUF_INIT;
 	int rc = gt_agent_list(&arr, s->ctx->lg, s->rig.name);
 
-	cJSON_ArrayForEach(it, arr)
-	{
+	cJSON_ArrayForEach (it, arr) {
 		const char *st = gt_json_str(it, "state"), *hook = gt_json_str(it, "hook");
 		const char *role = gt_json_str(it, "role"), *ws = gt_json_str(it, "workspace");
 
@@ -488,9 +486,9 @@ static int make_workspace_locked(struct sling *s)
 	if (s->branch.len && (rc = clear_stale_branch(s)) < 0)
 		goto out;
 	if (!s->spawned) {
-		rc = strcmp(strategy, "directory") ? gt_ws_switch(s->workspace.ptr, s->branch.ptr,
-								  base.ptr)
-						   : 0;
+		rc = strcmp(strategy, "directory")
+			     ? gt_ws_switch(s->workspace.ptr, s->branch.ptr, base.ptr)
+			     : 0;
 		if (rc == 0 && strcmp(strategy, "directory"))
 			rc = gt_git(&s->base, s->workspace.ptr, "rev-parse", "HEAD", NULL);
 		goto out;
@@ -524,8 +522,15 @@ out:
 static void remove_workspace(struct sling *s)
 {
 	char *strategy = gt_rig_setting(s->ctx, s->rig.name, "workspace", "worktree");
-	struct gt_ws_spec w = { strategy,	       s->rig.repo, s->rig.url, s->workspace.ptr,
-				s->branch.len ? s->branch.ptr : NULL, NULL, NULL, NULL, NULL };
+	struct gt_ws_spec w = { strategy,
+				s->rig.repo,
+				s->rig.url,
+				s->workspace.ptr,
+				s->branch.len ? s->branch.ptr : NULL,
+				NULL,
+				NULL,
+				NULL,
+				NULL };
 
 	gt_ws_remove(&w, 1, NULL);
 	free(strategy);
@@ -653,22 +658,17 @@ static int sling_rig(cJSON **result, struct sling *s)
 	}
 	*result = plan_json(s, s->spawned ? "spawn" : "reuse");
 	return 0;
-undo: {
-	char *msg = gt_strdup(gt_error_last());
-	char *hint = gt_strdup(gt_error_last_hint());
+undo : {
+	struct gt_error_saved e;
 
-	if (stage >= 3) {
+	gt_error_save(&e);
+	if (stage >= 3)
 		gt_session_kill(s->t->socket, s->session.ptr);
-	}
 	if (stage >= 2 && s->spawned)
 		remove_workspace(s);
 	if (stage >= 1)
 		txn(s->ctx, rollback_fn, s);
-	gt_error_set(rc, "%s", msg);
-	if (*hint)
-		gt_error_hint("%s", hint);
-	free(msg);
-	free(hint);
+	gt_error_restore(&e);
 }
 	return rc;
 }
@@ -715,11 +715,11 @@ static int sling_agent(cJSON **result, struct sling *s, const char *address)
 	}
 	cJSON_Delete(agent);
 	if (rc < 0) {
-		char *msg = gt_strdup(gt_error_last());
+		struct gt_error_saved e;
 
+		gt_error_save(&e);
 		txn(s->ctx, rollback_fn, s);
-		gt_error_set(rc, "%s", msg);
-		free(msg);
+		gt_error_restore(&e);
 	}
 	return rc;
 }

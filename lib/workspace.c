@@ -94,7 +94,8 @@ int gt_branch_check(const char *branch)
 		return gt_error_set(GT_EINVALID, "bad branch name '%s'", branch ? branch : "");
 	if (branch[0] == '-' || branch[0] == '/' || branch[n - 1] == '/' || branch[n - 1] == '.' ||
 	    strstr(branch, "..") || strstr(branch, "//") || strstr(branch, "@{") ||
-	    strstr(branch, "/.") || branch[0] == '.' || (n >= 5 && !strcmp(branch + n - 5, ".lock")))
+	    strstr(branch, "/.") || branch[0] == '.' ||
+	    (n >= 5 && !strcmp(branch + n - 5, ".lock")))
 		return gt_error_set(GT_EINVALID, "bad branch name '%s'", branch);
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)branch[i];
@@ -132,7 +133,8 @@ static int copy_file(const char *src, const char *dst, mode_t mode)
 		rc = gt_error_errno(GT_EFAIL, "cannot read '%s'", src);
 	close(fd);
 	if (rc == 0 && (rc = gt_mkdir_parents(dst)) == 0 &&
-	    (rc = gt_write_file_atomic(dst, data.ptr, data.len)) == 0 && chmod(dst, mode & 07777) < 0)
+	    (rc = gt_write_file_atomic(dst, data.ptr, data.len)) == 0 &&
+	    chmod(dst, mode & 07777) < 0)
 		rc = gt_error_errno(GT_EFAIL, "cannot set the mode of '%s'", dst);
 	gt_buf_release(&data);
 	return rc;
@@ -235,9 +237,8 @@ int gt_ws_create(const struct gt_ws_spec *s, struct gt_buf *base_out)
 	if (!strcmp(strategy, "worktree")) {
 		if ((rc = gt_branch_check(s->branch)) < 0)
 			return rc;
-		rc = gt_git(NULL, s->repo, "worktree", "add", "--quiet", "--no-track", "-b", s->branch,
-			    "--",
-			    s->path, s->base, NULL);
+		rc = gt_git(NULL, s->repo, "worktree", "add", "--quiet", "--no-track", "-b",
+			    s->branch, "--", s->path, s->base, NULL);
 		made_worktree = rc == 0;
 	} else if (!strcmp(strategy, "clone")) {
 		if ((rc = gt_branch_check(s->branch)) < 0)
@@ -263,16 +264,16 @@ int gt_ws_create(const struct gt_ws_spec *s, struct gt_buf *base_out)
 		rc = gt_git(base_out, s->path, "rev-parse", "HEAD", NULL);
 	if (rc < 0) {
 		/* leave nothing behind: the error above is what the caller sees */
-		char *msg = gt_strdup(gt_error_last());
+		struct gt_error_saved e;
 
+		gt_error_save(&e);
 		if (made_worktree) {
 			gt_git(NULL, s->repo, "worktree", "remove", "--force", "--", s->path, NULL);
 			gt_git(NULL, s->repo, "branch", "-D", "--", s->branch, NULL);
 		}
 		gt_rm_rf(s->path);
 		gt_git(NULL, s->repo, "worktree", "prune", NULL);
-		gt_error_set(rc, "%s", msg);
-		free(msg);
+		gt_error_restore(&e);
 	}
 	gt_buf_release(&out);
 	return rc;
@@ -303,7 +304,8 @@ int gt_ws_unsaved(struct gt_buf *out, const char *path, const char *strategy)
 		gt_buf_addch(out, '\n');
 	}
 	if (rc == 0)
-		rc = gt_git(&b, path, "log", "--oneline", "HEAD", "--not", "--remotes=origin", NULL);
+		rc = gt_git(&b, path, "log", "--oneline", "HEAD", "--not", "--remotes=origin",
+			    NULL);
 	if (rc == 0 && b.len) {
 		gt_buf_adds(out, "commits not pushed:\n");
 		gt_buf_add(out, b.ptr, b.len);
@@ -322,8 +324,9 @@ int gt_ws_remove(const struct gt_ws_spec *s, int force, struct gt_buf *discarded
 	if (rc < 0 && !force)
 		goto out;
 	if (lost.len && !force) {
-		rc = gt_error_set(GT_ECONFLICT, "workspace '%s' holds work that is not pushed:\n%.*s",
-				  s->path, (int)lost.len - 1, lost.ptr);
+		rc = gt_error_set(GT_ECONFLICT,
+				  "workspace '%s' holds work that is not pushed:\n%.*s", s->path,
+				  (int)lost.len - 1, lost.ptr);
 		gt_error_hint("push or finish it (gt-done), or pass --force to discard it");
 		goto out;
 	}

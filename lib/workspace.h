@@ -31,14 +31,14 @@ int gt_gitv(struct gt_buf *out, const char *cwd, const char *const *argv);
 int gt_branch_check(const char *branch);
 
 struct gt_ws_spec {
-	const char *strategy; /* worktree, clone, directory */
-	const char *repo;     /* the rig's bare clone */
-	const char *url;      /* the rig's upstream (clone strategy) */
-	const char *path;     /* where the workspace goes */
-	const char *branch;   /* new branch (worktree, clone) */
-	const char *base;     /* start point, e.g. origin/main */
-	const char *overlay;  /* folder whose files are copied in (may not exist) */
-	const char *setup;    /* shell command run inside (NULL: none) */
+	const char *strategy;	/* worktree, clone, directory */
+	const char *repo;	/* the rig's bare clone */
+	const char *url;	/* the rig's upstream (clone strategy) */
+	const char *path;	/* where the workspace goes */
+	const char *branch;	/* new branch (worktree, clone) */
+	const char *base;	/* start point, e.g. origin/main */
+	const char *overlay;	/* folder whose files are copied in (may not exist) */
+	const char *setup;	/* shell command run inside (NULL: none) */
 	const char *const *env; /* NAME=VALUE for the setup command */
 };
 
