@@ -258,36 +258,22 @@ static int txn(struct gt_ctx *ctx, gt_txn_fn fn, void *p)
 }
 
 /* Commit what the agent left uncommitted: new and changed files, never
- * deletions, never the rig's overlay files (gt put them there). */
-static int safety_net(struct done *d, const char *ws, const char *overlay)
+ * deletions.  The rig's overlay files are in the workspace's info/exclude
+ * (workspace.c), so they are never taken. */
+static int safety_net(struct done *d, const char *ws)
 {
 	struct gt_buf st = GT_BUF_INIT, msg = GT_BUF_INIT;
-	struct gt_strlist argv = { 0 };
-	cJSON *files = NULL, *f;
 	int rc = gt_git(&st, ws, "status", "--porcelain", "--untracked-files=all", NULL);
 
 	if (rc < 0 || !st.len)
 		goto out;
-	if ((rc = gt_ws_overlay_files(&files, overlay)) < 0)
-		goto out;
-	gt_strlist_push_dup(&argv, "add");
-	gt_strlist_push_dup(&argv, "--ignore-removal");
-	gt_strlist_push_dup(&argv, "--");
-	gt_strlist_push_dup(&argv, ".");
-	cJSON_ArrayForEach (f, files) {
-		struct gt_buf ex = GT_BUF_INIT;
-
-		gt_buf_printf(&ex, ":(exclude,literal)%s", f->valuestring);
-		gt_strlist_push(&argv, gt_buf_detach(&ex));
-	}
-	gt_strlist_push(&argv, NULL);
-	if ((rc = gt_gitv(NULL, ws, argv.v)) < 0)
+	if ((rc = gt_git(NULL, ws, "add", "--ignore-removal", "--", ".", NULL)) < 0)
 		goto out;
 	/* deletions the agent staged itself are not ours to commit */
 	if ((rc = gt_git(&st, ws, "diff", "--cached", "--name-only", "--diff-filter=D", NULL)) < 0)
 		goto out;
 	if (st.len && (rc = gt_git(NULL, ws, "reset", "--quiet", "--", ".", NULL)) == 0)
-		rc = gt_gitv(NULL, ws, argv.v);
+		rc = gt_git(NULL, ws, "add", "--ignore-removal", "--", ".", NULL);
 	if (rc < 0)
 		goto out;
 	if (gt_git(NULL, ws, "diff", "--cached", "--quiet", NULL) == 0) {
@@ -298,8 +284,6 @@ static int safety_net(struct done *d, const char *ws, const char *overlay)
 	gt_buf_printf(&msg, "%s: work left uncommitted, saved by gt-done", d->bead);
 	rc = gt_git(NULL, ws, "commit", "--quiet", "--no-verify", "-m", msg.ptr, NULL);
 out:
-	cJSON_Delete(files);
-	gt_strlist_release_owned(&argv);
 	gt_buf_release(&st);
 	gt_buf_release(&msg);
 	return rc;
@@ -329,11 +313,10 @@ static int git_steps(struct done *d, const cJSON *agent, const struct gt_rig *ri
 	const char *ws = gt_json_str(agent, "workspace"), *base = gt_json_str(agent, "base");
 	const cJSON *prog = cJSON_GetObjectItemCaseSensitive(
 		cJSON_GetObjectItemCaseSensitive(agent, "metadata"), "done");
-	struct gt_buf overlay = GT_BUF_INIT, count = GT_BUF_INIT, range = GT_BUF_INIT;
+	struct gt_buf count = GT_BUF_INIT, range = GT_BUF_INIT;
 	int rc;
 
-	gt_buf_printf(&overlay, "%s/overlay", rig->dir);
-	if ((rc = safety_net(d, ws, overlay.ptr)) < 0)
+	if ((rc = safety_net(d, ws)) < 0)
 		goto out;
 	if ((rc = gt_git(&d->head, ws, "rev-parse", "HEAD", NULL)) < 0)
 		goto out;
@@ -367,7 +350,6 @@ static int git_steps(struct done *d, const cJSON *agent, const struct gt_rig *ri
 	d->pushed = 1;
 	rc = txn(d->ctx, pushed_fn, d);
 out:
-	gt_buf_release(&overlay);
 	gt_buf_release(&count);
 	gt_buf_release(&range);
 	return rc;

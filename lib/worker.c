@@ -402,14 +402,18 @@ static int pick_idle(struct sling *s)
 {
 	cJSON *arr = NULL, *it;
 	struct gt_buf lost = GT_BUF_INIT;
+	char *strategy = gt_rig_setting(s->ctx, s->rig.name, "workspace", "worktree");
 	int rc = gt_agent_list(&arr, s->ctx->lg, s->rig.name);
 
 	cJSON_ArrayForEach (it, arr) {
 		const char *st = gt_json_str(it, "state"), *hook = gt_json_str(it, "hook");
 		const char *role = gt_json_str(it, "role"), *ws = gt_json_str(it, "workspace");
 
+		const char *its = gt_json_str(it, "strategy");
+
+		/* a workspace made another way than the rig now asks is not reused */
 		if (rc < 0 || !role || strcmp(role, "polecat") || !st || strcmp(st, "idle") ||
-		    (hook && *hook) || !ws)
+		    (hook && *hook) || !ws || strcmp(its ? its : "worktree", strategy))
 			continue;
 		/* an idle polecat with unsaved work keeps it: take another */
 		if (gt_ws_unsaved(&lost, ws, gt_json_str(it, "strategy")) < 0 || lost.len) {
@@ -421,6 +425,7 @@ static int pick_idle(struct sling *s)
 	}
 	cJSON_Delete(arr);
 	gt_buf_release(&lost);
+	free(strategy);
 	return rc;
 }
 

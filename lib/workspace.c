@@ -206,6 +206,50 @@ int gt_rm_rf(const char *path)
 	return 0;
 }
 
+/* Overlay files are the rig's, not the work's: git is told to ignore them
+ * (info/exclude, which a rig's worktrees share), so they are never
+ * committed nor counted as unsaved work. */
+static int exclude_overlay(const struct gt_ws_spec *s)
+{
+	struct gt_buf path = GT_BUF_INIT, have = GT_BUF_INIT, add = GT_BUF_INIT;
+	cJSON *files = NULL, *f;
+	FILE *fp;
+	int rc = gt_ws_overlay_files(&files, s->overlay);
+
+	if (rc == 0 && cJSON_GetArraySize(files))
+		rc = gt_git(&path, s->path, "rev-parse", "--path-format=absolute", "--git-path",
+			    "info/exclude", NULL);
+	if (rc < 0 || !cJSON_GetArraySize(files))
+		goto out;
+	if ((fp = fopen(path.ptr, "r"))) {
+		char line[4096];
+
+		while (fgets(line, sizeof(line), fp))
+			gt_buf_adds(&have, line);
+		fclose(fp);
+	}
+	cJSON_ArrayForEach (f, files) {
+		struct gt_buf want = GT_BUF_INIT;
+
+		gt_buf_printf(&want, "\n/%s\n", f->valuestring);
+		if (!strstr(have.ptr ? have.ptr : "", want.ptr + 1))
+			gt_buf_adds(&add, want.ptr + 1);
+		gt_buf_release(&want);
+	}
+	if (add.len && (rc = gt_mkdir_parents(path.ptr)) == 0) {
+		if (!(fp = fopen(path.ptr, "a")))
+			rc = gt_error_errno(GT_EFAIL, "cannot write '%s'", path.ptr);
+		else if (fputs(add.ptr, fp) < 0 || fclose(fp) != 0)
+			rc = gt_error_errno(GT_EFAIL, "cannot write '%s'", path.ptr);
+	}
+out:
+	cJSON_Delete(files);
+	gt_buf_release(&path);
+	gt_buf_release(&have);
+	gt_buf_release(&add);
+	return rc;
+}
+
 static int run_setup(const struct gt_ws_spec *s)
 {
 	const char *argv[] = { "sh", "-c", s->setup, NULL };
@@ -258,6 +302,8 @@ int gt_ws_create(const struct gt_ws_spec *s, struct gt_buf *base_out)
 	}
 	if (rc == 0)
 		rc = gt_ws_overlay_copy(s->overlay, s->path);
+	if (rc == 0 && strcmp(strategy, "directory"))
+		rc = exclude_overlay(s);
 	if (rc == 0)
 		rc = run_setup(s);
 	if (rc == 0 && base_out && strcmp(strategy, "directory"))

@@ -112,6 +112,28 @@ test_expect_success 'DEFERRED gives the bead back, unassigned' '
 	gt-agent-show --json "$p" | jq -e ".state == \"idle\""
 '
 
+test_expect_success 'the clone strategy: an independent repository, same hand-back' '
+	cd town &&
+	gt-config rig.app.workspace clone &&
+	hooked "Cloned" && read -r id p ws <../cur &&
+	test -d "$ws/.git" && ! test -f "$ws/.git/objects/info/alternates" &&
+	test "$(git -C "$ws" symbolic-ref --short HEAD)" = "polecat/$(basename "$p")/$id" &&
+	echo c >"$ws/c.txt" &&
+	gt-done --json "$p" | jq -e ".pushed == true and .merge_request != null" &&
+	gt-polecat-remove "$p" && ! test -e "$ws"
+'
+
+test_expect_success 'the directory strategy: an empty folder, closed on COMPLETED' '
+	cd town &&
+	gt-config rig.app.workspace directory &&
+	gt-config rig.app.setup "echo filled >data.txt" &&
+	hooked "In a folder" && read -r id p ws <../cur &&
+	test "$(cat "$ws/data.txt")" = filled && ! test -e "$ws/.git" &&
+	gt-done "$p" &&
+	gt-bead-show --json "$id" | jq -e ".status == \"closed\"" &&
+	gt-config --unset rig.app.workspace
+'
+
 test_expect_success 'bad status is a usage error; no hook is not found' '
 	cd town && read -r id p ws <../cur &&
 	expect_code 2 gt-done --status FINISHED "$p" &&
