@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "error.h"
+#include "options.h"
 #include "banned.h"
 
 static void drain(int fds[2], struct gt_buf *out, struct gt_buf *err, int fo, int fe)
@@ -107,4 +108,69 @@ int gt_run(const char *const *argv, const struct gt_proc_opts *o, int *status)
 	if (st)
 		return gt_error_set(GT_EFAIL, "'%s' failed with status %d", argv[0], st);
 	return 0;
+}
+
+static void trim(struct gt_buf *b)
+{
+	while (b->len && (b->ptr[b->len - 1] == '\n' || b->ptr[b->len - 1] == '\r'))
+		b->ptr[--b->len] = '\0';
+}
+
+const char *gt_proc_telling_line(struct gt_buf *err)
+{
+	trim(err);
+	while (err->len) {
+		char *nl = strrchr(err->ptr, '\n'), *line = nl ? nl + 1 : err->ptr;
+
+		if (strncmp(line, "hint:", 5) || !nl)
+			return line;
+		gt_buf_truncate(err, (size_t)(nl - err->ptr));
+		trim(err);
+	}
+	return gt_buf_cstr(err);
+}
+
+int gt_run_tool(struct gt_buf *out, const char *cwd, const char *const *pre,
+		const char *const *args)
+{
+	struct gt_strlist v = { 0 };
+	struct gt_buf err = GT_BUF_INIT, tmp = GT_BUF_INIT;
+	struct gt_proc_opts o = { 0 };
+	int rc, st = 0;
+
+	for (size_t i = 0; pre[i]; i++)
+		gt_strlist_push(&v, pre[i]);
+	for (size_t i = 0; args[i]; i++)
+		gt_strlist_push(&v, args[i]);
+	gt_strlist_push(&v, NULL);
+	o.cwd = cwd;
+	o.out = out ? out : &tmp;
+	o.err = &err;
+	if (out)
+		gt_buf_reset(out);
+	rc = gt_run(v.v, &o, &st);
+	if (rc < 0 && st == 126) {
+		rc = gt_error_set(GT_EFAIL, "%s %s: cannot enter '%s'", pre[0], args[0],
+				  cwd ? cwd : ".");
+	} else if (rc < 0) {
+		const char *line = gt_proc_telling_line(&err);
+
+		rc = gt_error_set(GT_EFAIL, "%s %s failed%s%s", pre[0], args[0], *line ? ": " : "",
+				  line);
+	} else if (out) {
+		trim(out);
+	}
+	gt_strlist_release(&v);
+	gt_buf_release(&err);
+	gt_buf_release(&tmp);
+	return rc;
+}
+
+void gt_args_collect(const char **argv, size_t cap, va_list ap)
+{
+	size_t n = 0;
+
+	while (n + 1 < cap && (argv[n] = va_arg(ap, const char *)))
+		n++;
+	argv[n] = NULL;
 }

@@ -7,6 +7,9 @@
 #ifndef GT_PROC_H
 #define GT_PROC_H
 
+#include <stdarg.h>
+#include <stddef.h>
+
 #include "buf.h"
 
 struct gt_proc_opts {
@@ -21,5 +24,22 @@ struct gt_proc_opts {
  * with a message naming the program and its status otherwise; *status
  * (if given) receives the exit status (or 128+signal). */
 int gt_run(const char *const *argv, const struct gt_proc_opts *o, int *status);
+
+/* Run a tool: the words of pre (e.g. {"tmux", "-L", socket}) followed by
+ * args, both NULL-terminated, in cwd (NULL: here).  stdout goes to out
+ * (if given; trailing newlines trimmed), stderr is kept for the message:
+ * on failure GT_EFAIL with "<tool> <args[0]> failed: <the last line of
+ * stderr that is not a hint>", or "cannot enter" when cwd is missing. */
+int gt_run_tool(struct gt_buf *out, const char *cwd, const char *const *pre,
+		const char *const *args);
+
+/* The line of captured stderr that says what went wrong: the last one
+ * that is not a "hint:" (git ends many failures with hints that only
+ * suggest a next step).  Trims err; the line points into it. */
+const char *gt_proc_telling_line(struct gt_buf *err);
+
+/* Collect a NULL-terminated variable argument list into argv (which holds
+ * cap entries, the last for the terminating NULL). */
+void gt_args_collect(const char **argv, size_t cap, va_list ap);
 
 #endif

@@ -30,52 +30,22 @@ void gt_session_name(struct gt_buf *out, const char *address)
 	}
 }
 
-static int tmuxv(struct gt_buf *out, const char *socket, const char *const *args, int *status)
+static int tmuxv(struct gt_buf *out, const char *socket, const char *const *args)
 {
-	const char **v;
-	struct gt_buf err = GT_BUF_INIT, tmp = GT_BUF_INIT;
-	struct gt_proc_opts o = { 0 };
-	size_t n = 0;
-	int rc;
+	const char *const pre[] = { "tmux", "-L", socket, NULL };
 
-	while (args[n])
-		n++;
-	v = gt_calloc(n + 4, sizeof(*v));
-	v[0] = "tmux";
-	v[1] = "-L";
-	v[2] = socket;
-	memcpy(v + 3, args, n * sizeof(*v));
-	o.out = out ? out : &tmp;
-	o.err = &err;
-	if (out)
-		gt_buf_reset(out);
-	rc = gt_run(v, &o, status);
-	while (err.len && err.ptr[err.len - 1] == '\n')
-		err.ptr[--err.len] = '\0';
-	if (rc < 0)
-		rc = gt_error_set(GT_EFAIL, "tmux %s failed%s%s", args[0], err.len ? ": " : "",
-				  gt_buf_cstr(&err));
-	if (out)
-		while (out->len && out->ptr[out->len - 1] == '\n')
-			out->ptr[--out->len] = '\0';
-	free(v);
-	gt_buf_release(&err);
-	gt_buf_release(&tmp);
-	return rc;
+	return gt_run_tool(out, NULL, pre, args);
 }
 
 int gt_tmux(struct gt_buf *out, const char *socket, ...)
 {
 	const char *argv[64];
-	size_t n = 0;
 	va_list ap;
 
 	va_start(ap, socket);
-	while (n < 63 && (argv[n] = va_arg(ap, const char *)))
-		n++;
+	gt_args_collect(argv, 64, ap);
 	va_end(ap);
-	argv[n] = NULL;
-	return tmuxv(out, socket, argv, NULL);
+	return tmuxv(out, socket, argv);
 }
 
 static void target(struct gt_buf *t, const char *name, int pane)
@@ -92,7 +62,7 @@ int gt_session_has(const char *socket, const char *name)
 
 	target(&t, name, 0);
 	args[2] = t.ptr;
-	rc = tmuxv(NULL, socket, args, NULL);
+	rc = tmuxv(NULL, socket, args);
 	gt_buf_release(&t);
 	if (rc < 0) {
 		gt_error_clear();
@@ -135,7 +105,7 @@ static int start(const char *verb, const char *socket, const char *name, const c
 	for (size_t i = 0; argv[i]; i++)
 		gt_strlist_push(&a, argv[i]);
 	gt_strlist_push(&a, NULL);
-	rc = tmuxv(NULL, socket, a.v, NULL);
+	rc = tmuxv(NULL, socket, a.v);
 	gt_strlist_release(&a);
 	gt_buf_release(&t);
 	return rc;

@@ -20,69 +20,21 @@
 #include "repo.h"
 #include "banned.h"
 
-static void trim(struct gt_buf *b)
-{
-	while (b->len && (b->ptr[b->len - 1] == '\n' || b->ptr[b->len - 1] == '\r'))
-		b->ptr[--b->len] = '\0';
-}
-
-static const char *last_line(struct gt_buf *b)
-{
-	char *nl;
-
-	trim(b);
-	nl = b->len ? strrchr(b->ptr, '\n') : NULL;
-	return nl ? nl + 1 : gt_buf_cstr(b);
-}
-
 int gt_gitv(struct gt_buf *out, const char *cwd, const char *const *argv)
 {
-	const char **v;
-	struct gt_buf err = GT_BUF_INIT, tmp = GT_BUF_INIT;
-	struct gt_proc_opts o = { 0 };
-	size_t n = 0;
-	int rc, st = 0;
+	static const char *const git[] = { "git", NULL };
 
-	while (argv[n])
-		n++;
-	v = gt_calloc(n + 2, sizeof(*v));
-	v[0] = "git";
-	memcpy(v + 1, argv, n * sizeof(*v));
-	o.cwd = cwd;
-	o.out = out ? out : &tmp;
-	o.err = &err;
-	if (out)
-		gt_buf_reset(out);
-	rc = gt_run(v, &o, &st);
-	if (rc < 0) {
-		const char *line = last_line(&err);
-
-		if (st == 126)
-			rc = gt_error_set(GT_EFAIL, "git %s: cannot enter '%s'", argv[0],
-					  cwd ? cwd : ".");
-		else
-			rc = gt_error_set(GT_EFAIL, "git %s failed%s%s", argv[0], *line ? ": " : "",
-					  line);
-	} else if (out) {
-		trim(out);
-	}
-	free(v);
-	gt_buf_release(&err);
-	gt_buf_release(&tmp);
-	return rc;
+	return gt_run_tool(out, cwd, git, argv);
 }
 
 int gt_git(struct gt_buf *out, const char *cwd, ...)
 {
 	const char *argv[32];
-	size_t n = 0;
 	va_list ap;
 
 	va_start(ap, cwd);
-	while (n < 31 && (argv[n] = va_arg(ap, const char *)))
-		n++;
+	gt_args_collect(argv, 32, ap);
 	va_end(ap);
-	argv[n] = NULL;
 	return gt_gitv(out, cwd, argv);
 }
 
@@ -262,7 +214,7 @@ static int run_setup(const struct gt_ws_spec *s)
 	rc = gt_run(argv, &o, &st);
 	if (rc < 0)
 		rc = gt_error_set(GT_EFAIL, "setup command failed with status %d: %s", st,
-				  last_line(&err));
+				  gt_proc_telling_line(&err));
 	gt_buf_release(&err);
 	return rc;
 }
