@@ -136,11 +136,29 @@ out:
 	return rc;
 }
 
-static void sleep_ms(long ms)
+void gt_sleep_ms(long ms)
 {
 	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
 
 	nanosleep(&ts, NULL);
+}
+
+int gt_session_wait_idle(const char *socket, const char *session, const struct gt_runtime *rt,
+			 long timeout_ms, int lines)
+{
+	struct gt_buf pane = GT_BUF_INIT;
+	int rc = 0, hits = 0;
+
+	for (long waited = 0; waited <= timeout_ms; waited += 200) {
+		if ((rc = gt_session_capture(&pane, socket, session, lines)) < 0)
+			break;
+		hits = gt_runtime_idle(rt, pane.ptr) == 0 ? hits + 1 : 0;
+		if (hits == 2)
+			break;
+		gt_sleep_ms(200);
+	}
+	gt_buf_release(&pane);
+	return rc < 0 ? rc : hits == 2 ? 0 : GT_ENO;
 }
 
 /* Control characters would act as keys: tabs and newlines become spaces,
@@ -169,7 +187,7 @@ static int type_locked(struct gt_repo *r, const char *socket, const char *sessio
 		rc = gt_session_type(socket, session, clean.ptr, 0);
 		/* let the TUI take the text in before Enter arrives as a key of
 		 * its own */
-		sleep_ms(150);
+		gt_sleep_ms(150);
 		if (rc == 0)
 			rc = gt_session_type(socket, session, "", 1);
 		gt_lock_release(fd);
@@ -184,8 +202,7 @@ int gt_nudge_send(struct gt_repo *r, const char *socket, const char *session,
 		  const struct gt_runtime *rt, const char *sender, const char *text,
 		  enum gt_nudge_mode mode, long timeout_ms, int *queued)
 {
-	struct gt_buf pane = GT_BUF_INIT;
-	int rc = 0, hits = 0;
+	int rc = 0;
 
 	*queued = 0;
 	if (mode != GT_NUDGE_QUEUE && gt_session_has(socket, session) != 0) {
@@ -194,15 +211,11 @@ int gt_nudge_send(struct gt_repo *r, const char *socket, const char *session,
 		return rc;
 	}
 	if (mode == GT_NUDGE_WAIT_IDLE && rt && rt->ready) {
-		for (long waited = 0; waited <= timeout_ms && hits < 2; waited += 200) {
-			if ((rc = gt_session_capture(&pane, socket, session, 5)) < 0)
-				break;
-			hits = gt_runtime_idle(rt, pane.ptr) == 0 ? hits + 1 : 0;
-			if (hits < 2)
-				sleep_ms(200);
-		}
-		if (rc == 0 && hits < 2)
+		rc = gt_session_wait_idle(socket, session, rt, timeout_ms, 5);
+		if (rc == GT_ENO) {
+			rc = 0;
 			mode = GT_NUDGE_QUEUE;
+		}
 	} else if (mode == GT_NUDGE_WAIT_IDLE) {
 		mode = GT_NUDGE_QUEUE; /* cannot tell when it is idle: its hook drains */
 	}
@@ -212,6 +225,5 @@ int gt_nudge_send(struct gt_repo *r, const char *socket, const char *session,
 	} else if (rc == 0) {
 		rc = type_locked(r, socket, session, text);
 	}
-	gt_buf_release(&pane);
 	return rc;
 }

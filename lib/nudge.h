@@ -22,6 +22,16 @@ enum gt_nudge_mode {
 	GT_NUDGE_QUEUE,
 };
 
+/* Watch the last `lines` lines of session's pane until they show rt idle
+ * (gt_runtime_idle()) on two polls in a row, 200 ms apart, so a prompt
+ * drawn mid-startup is not taken for idleness.  0 when idle, GT_ENO after
+ * timeout_ms, or the error of a failed capture. */
+int gt_session_wait_idle(const char *socket, const char *session, const struct gt_runtime *rt,
+			 long timeout_ms, int lines);
+
+/* Sleep ms milliseconds. */
+void gt_sleep_ms(long ms);
+
 /* Parse "immediate", "wait-idle" or "queue". */
 int gt_nudge_mode_parse(enum gt_nudge_mode *out, const char *s);
 

@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "bead.h"
@@ -17,6 +16,7 @@
 #include "id.h"
 #include "json.h"
 #include "lock.h"
+#include "nudge.h"
 #include "repo.h"
 #include "runtime.h"
 #include "session.h"
@@ -136,34 +136,20 @@ static int claude_settings(struct gt_buf *path, struct gt_ctx *ctx, const struct
 	return rc;
 }
 
-static void sleep_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	nanosleep(&ts, NULL);
-}
-
+/* Before typing the first prompt: wait for the runtime's ready prompt (or
+ * its start-up delay when it shows none); type anyway once three delays
+ * have passed. */
 static int wait_ready(const struct gt_town *t, const char *session, const struct gt_runtime *rt)
 {
-	struct gt_buf pane = GT_BUF_INIT;
-	long waited = 0, limit = rt->ready_delay_ms > 0 ? rt->ready_delay_ms : 1000;
-	int hits = 0, rc = 0;
+	long limit = rt->ready_delay_ms > 0 ? rt->ready_delay_ms : 1000;
+	int rc;
 
 	if (!rt->ready) {
-		sleep_ms(limit);
+		gt_sleep_ms(limit);
 		return 0;
 	}
-	/* two idle polls in a row, so a prompt drawn mid-startup is not taken
-	 * for readiness; give up waiting (and type anyway) after the delay */
-	while (waited < limit * 3 && hits < 2) {
-		if ((rc = gt_session_capture(&pane, t->socket, session, 10)) < 0)
-			break;
-		hits = gt_runtime_idle(rt, pane.ptr) == 0 ? hits + 1 : 0;
-		sleep_ms(200);
-		waited += 200;
-	}
-	gt_buf_release(&pane);
-	return rc;
+	rc = gt_session_wait_idle(t->socket, session, rt, limit * 3, 10);
+	return rc == GT_ENO ? 0 : rc;
 }
 
 int gt_worker_start(struct gt_ctx *ctx, const struct gt_town *t, const cJSON *agent, int respawn)
