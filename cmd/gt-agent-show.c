@@ -28,7 +28,7 @@ int main(int argc, char **argv)
 		gt_cli_usage_error(&cli, "one agent at most");
 	if ((rc = gt_cli_town(&cli, &ctx, &t)) < 0)
 		goto out;
-	rc = nargs ? gt_agent_read(&a, ctx.lg, argv[1]) : gt_worker_self(&a, &ctx, NULL);
+	rc = gt_worker_agent(&a, &ctx, nargs ? argv[1] : NULL);
 	if (rc < 0)
 		goto out;
 	gt_json_set_bool(a, "session_running", gt_worker_alive(&t, a) == 0);

@@ -17,8 +17,8 @@ int main(int argc, char **argv)
 	struct gt_ctx ctx = { 0 };
 	struct gt_town t = { 0 };
 	struct gt_done_opts o = { 0 };
-	cJSON *self = NULL, *r = NULL;
-	const char *address;
+	struct gt_buf address = GT_BUF_INIT;
+	cJSON *r = NULL;
 	int rc, nargs;
 	const struct gt_option opts[] = {
 		GT_OPT_STRING('s', "status", &o.status, "STATUS",
@@ -37,14 +37,8 @@ int main(int argc, char **argv)
 		gt_cli_usage_error(&cli, "one agent at most");
 	if ((rc = gt_cli_town(&cli, &ctx, &t)) < 0)
 		goto out;
-	if (nargs) {
-		address = argv[1];
-	} else {
-		if ((rc = gt_worker_self(&self, &ctx, NULL)) < 0)
-			goto out;
-		address = gt_json_str(self, "address");
-	}
-	if ((rc = gt_done(&r, &ctx, &t, address, &o)) < 0)
+	if ((rc = gt_worker_address(&address, &ctx, nargs ? argv[1] : NULL)) < 0 ||
+	    (rc = gt_done(&r, &ctx, &t, address.ptr, &o)) < 0)
 		goto out;
 	if (cli.json) {
 		gt_cli_print_json(&cli, r);
@@ -55,7 +49,7 @@ int main(int argc, char **argv)
 		gt_cli_eor(&cli);
 	}
 out:
-	cJSON_Delete(self);
+	gt_buf_release(&address);
 	cJSON_Delete(r);
 	gt_town_release(&t);
 	gt_cli_close(&ctx, NULL);

@@ -32,7 +32,7 @@ int main(int argc, char **argv)
 	struct gt_ctx ctx = { 0 };
 	struct detach d = { .ctx = &ctx };
 	struct gt_txn_opts to = { .command = "gt-hook-detach", .lock_timeout_ms = -1 };
-	cJSON *self = NULL;
+	struct gt_buf address = GT_BUF_INIT;
 	int rc, nargs;
 	const struct gt_option opts[] = {
 		GT_OPT_STRING('s', "status", &d.status, "STATUS",
@@ -48,20 +48,16 @@ int main(int argc, char **argv)
 		gt_cli_usage_error(&cli, "one agent at most");
 	if ((rc = gt_cli_open(&cli, &ctx)) < 0)
 		goto out;
-	if (nargs) {
-		d.agent = argv[1];
-	} else {
-		if ((rc = gt_worker_self(&self, &ctx, NULL)) < 0)
-			goto out;
-		d.agent = gt_json_str(self, "address");
-	}
+	if ((rc = gt_worker_address(&address, &ctx, nargs ? argv[1] : NULL)) < 0)
+		goto out;
+	d.agent = address.ptr;
 	if ((rc = gt_ledger_transact(ctx.lg, &to, detach_fn, &d)) == 0 && d.bead.len &&
 	    !cli.quiet) {
 		printf("%s", d.bead.ptr);
 		gt_cli_eor(&cli);
 	}
 out:
-	cJSON_Delete(self);
+	gt_buf_release(&address);
 	gt_buf_release(&d.bead);
 	gt_cli_close(&ctx, NULL);
 	return gt_cli_finish(&cli, rc);

@@ -22,7 +22,7 @@ int main(int argc, char **argv)
 	struct gt_town t = { 0 };
 	struct gt_buf s = GT_BUF_INIT;
 	struct gt_runtime rt = { 0 };
-	const char *mode_s = "wait-idle", *addr;
+	const char *mode_s = "wait-idle";
 	enum gt_nudge_mode mode;
 	long timeout = 15000;
 	cJSON *a = NULL, *q = NULL, *it;
@@ -50,13 +50,13 @@ int main(int argc, char **argv)
 	if ((rc = gt_cli_town(&cli, &ctx, &t)) < 0)
 		goto out;
 	if (drain) {
-		if (nargs)
-			addr = argv[1];
-		else if ((rc = gt_worker_self(&a, &ctx, NULL)) < 0)
+		struct gt_buf addr = GT_BUF_INIT;
+
+		rc = gt_worker_address(&addr, &ctx, nargs ? argv[1] : NULL);
+		gt_session_name(&s, addr.ptr);
+		gt_buf_release(&addr);
+		if (rc < 0)
 			goto out;
-		else
-			addr = gt_json_str(a, "address");
-		gt_session_name(&s, addr);
 		if ((rc = gt_nudge_drain(&q, ctx.lg->repo, s.ptr)) < 0)
 			goto out;
 		cJSON_ArrayForEach (it, q) {

@@ -221,6 +221,25 @@ int gt_worker_self(cJSON **agent, struct gt_ctx *ctx, const char *hook_cwd)
 	return gt_agent_find_by_path(agent, ctx->lg, cwd);
 }
 
+int gt_worker_agent(cJSON **agent, struct gt_ctx *ctx, const char *address)
+{
+	return address ? gt_agent_read(agent, ctx->lg, address) : gt_worker_self(agent, ctx, NULL);
+}
+
+int gt_worker_address(struct gt_buf *out, struct gt_ctx *ctx, const char *address)
+{
+	cJSON *self = NULL;
+	int rc = 0;
+
+	gt_buf_reset(out);
+	if (address)
+		gt_buf_adds(out, address);
+	else if ((rc = gt_worker_self(&self, ctx, NULL)) == 0)
+		gt_buf_adds(out, gt_json_str(self, "address"));
+	cJSON_Delete(self);
+	return rc;
+}
+
 /* ---- sling ---- */
 
 struct sling {

@@ -62,6 +62,13 @@ int gt_polecat_remove(struct gt_ctx *ctx, const struct gt_town *t, const char *a
  * workspace contains cwd (hook_cwd: the cwd a runtime hook reported). */
 int gt_worker_self(cJSON **agent, struct gt_ctx *ctx, const char *hook_cwd);
 
+/* The agent a command is about: address's record when given, else the
+ * caller's (gt_worker_self()).  Caller frees *agent. */
+int gt_worker_agent(cJSON **agent, struct gt_ctx *ctx, const char *address);
+/* Only its address: address itself when given (not read), else the
+ * caller's.  out is reset first. */
+int gt_worker_address(struct gt_buf *out, struct gt_ctx *ctx, const char *address);
+
 /* What gt-prime shows, as one JSON object: agent, bead (or null), args,
  * handoff notes, unread mail, queued nudges, procedure. */
 int gt_prime(cJSON **out, struct gt_ctx *ctx, const struct gt_town *t, const cJSON *agent);
