@@ -83,20 +83,21 @@ out:
 	return rc;
 }
 
-/* Keep the town repository's `git status` quiet about the rig folder. */
+/* Keep the town repository's `git status` quiet about the rig folder
+ * (best effort: a town works without it). */
 static void exclude_in_town(struct gt_ctx *ctx, const char *name)
 {
 	struct gt_buf path = GT_BUF_INIT, line = GT_BUF_INIT;
-	FILE *f;
+	struct gt_strlist pats = { 0 };
 
 	if (!ctx->lg->repo->workdir)
 		return;
 	gt_buf_printf(&path, "%s/info/exclude", ctx->lg->repo->common_dir);
-	gt_buf_printf(&line, "/%s/\n", name);
-	if (gt_mkdir_parents(path.ptr) == 0 && (f = fopen(path.ptr, "a"))) {
-		fputs(line.ptr, f);
-		fclose(f);
-	}
+	gt_buf_printf(&line, "/%s/", name);
+	gt_strlist_push(&pats, line.ptr);
+	if (gt_exclude_add(path.ptr, &pats) < 0)
+		gt_error_clear();
+	gt_strlist_release(&pats);
 	gt_buf_release(&path);
 	gt_buf_release(&line);
 }

@@ -158,47 +158,74 @@ int gt_rm_rf(const char *path)
 	return 0;
 }
 
-/* Overlay files are the rig's, not the work's: git is told to ignore them
- * (info/exclude, which a rig's worktrees share), so they are never
- * committed nor counted as unsaved work. */
-static int exclude_overlay(const struct gt_ws_spec *s)
+int gt_exclude_add(const char *path, const struct gt_strlist *patterns)
 {
-	struct gt_buf path = GT_BUF_INIT, have = GT_BUF_INIT, add = GT_BUF_INIT;
-	cJSON *files = NULL, *f;
+	struct gt_buf have = GT_BUF_INIT, add = GT_BUF_INIT, want = GT_BUF_INIT;
 	FILE *fp;
-	int rc = gt_ws_overlay_files(&files, s->overlay);
+	int rc = 0, missing_nl;
 
-	if (rc == 0 && cJSON_GetArraySize(files))
-		rc = gt_git(&path, s->path, "rev-parse", "--path-format=absolute", "--git-path",
-			    "info/exclude", NULL);
-	if (rc < 0 || !cJSON_GetArraySize(files))
-		goto out;
-	if ((fp = fopen(path.ptr, "r"))) {
+	/* have starts with a newline, so "\n<pattern>\n" finds whole lines */
+	gt_buf_addch(&have, '\n');
+	if ((fp = fopen(path, "r"))) {
 		char line[4096];
 
 		while (fgets(line, sizeof(line), fp))
 			gt_buf_adds(&have, line);
 		fclose(fp);
 	}
-	cJSON_ArrayForEach (f, files) {
-		struct gt_buf want = GT_BUF_INIT;
-
-		gt_buf_printf(&want, "\n/%s\n", f->valuestring);
-		if (!strstr(have.ptr ? have.ptr : "", want.ptr + 1))
+	missing_nl = have.ptr[have.len - 1] != '\n';
+	if (missing_nl)
+		gt_buf_addch(&have, '\n');
+	for (size_t i = 0; i < patterns->n; i++) {
+		gt_buf_reset(&want);
+		gt_buf_printf(&want, "\n%s\n", patterns->v[i]);
+		if (!strstr(have.ptr, want.ptr) && !strstr(gt_buf_cstr(&add), want.ptr + 1))
 			gt_buf_adds(&add, want.ptr + 1);
-		gt_buf_release(&want);
 	}
-	if (add.len && (rc = gt_mkdir_parents(path.ptr)) == 0) {
-		if (!(fp = fopen(path.ptr, "a")))
-			rc = gt_error_errno(GT_EFAIL, "cannot write '%s'", path.ptr);
-		else if (fputs(add.ptr, fp) < 0 || fclose(fp) != 0)
-			rc = gt_error_errno(GT_EFAIL, "cannot write '%s'", path.ptr);
+	if (add.len && (rc = gt_mkdir_parents(path)) == 0) {
+		if (!(fp = fopen(path, "a"))) {
+			rc = gt_error_errno(GT_EFAIL, "cannot write '%s'", path);
+		} else {
+			/* a last line without its newline must not swallow ours */
+			int bad =
+				(missing_nl && fputc('\n', fp) == EOF) || fputs(add.ptr, fp) == EOF;
+
+			if (fclose(fp) != 0 || bad)
+				rc = gt_error_errno(GT_EFAIL, "cannot write '%s'", path);
+		}
 	}
-out:
-	cJSON_Delete(files);
-	gt_buf_release(&path);
 	gt_buf_release(&have);
 	gt_buf_release(&add);
+	gt_buf_release(&want);
+	return rc;
+}
+
+/* Overlay files are the rig's, not the work's: git is told to ignore them
+ * (info/exclude, which a rig's worktrees share), so they are never
+ * committed nor counted as unsaved work. */
+static int exclude_overlay(const struct gt_ws_spec *s)
+{
+	struct gt_buf path = GT_BUF_INIT;
+	struct gt_strlist pats = { 0 };
+	cJSON *files = NULL, *f;
+	int rc = gt_ws_overlay_files(&files, s->overlay);
+
+	if (rc < 0 || !cJSON_GetArraySize(files))
+		goto out;
+	if ((rc = gt_git(&path, s->path, "rev-parse", "--path-format=absolute", "--git-path",
+			 "info/exclude", NULL)) < 0)
+		goto out;
+	cJSON_ArrayForEach (f, files) {
+		struct gt_buf p = GT_BUF_INIT;
+
+		gt_buf_printf(&p, "/%s", f->valuestring);
+		gt_strlist_push(&pats, gt_buf_detach(&p));
+	}
+	rc = gt_exclude_add(path.ptr, &pats);
+out:
+	gt_strlist_release_owned(&pats);
+	cJSON_Delete(files);
+	gt_buf_release(&path);
 	return rc;
 }
 

@@ -19,6 +19,7 @@
 #include <cjson/cJSON.h>
 
 #include "buf.h"
+#include "options.h"
 
 /* Run git with the NULL-terminated arguments in cwd.  stdout goes to out
  * (if given, trailing newlines trimmed); on failure the message carries
@@ -60,6 +61,10 @@ int gt_ws_unsaved(struct gt_buf *out, const char *path, const char *strategy);
  * GT_ECONFLICT when gt_ws_unsaved() finds anything; with force,
  * discarded receives that list. */
 int gt_ws_remove(const struct gt_ws_spec *s, int force, struct gt_buf *discarded);
+
+/* Append each pattern to the git exclude file at path (created if
+ * missing) unless a line says exactly that already. */
+int gt_exclude_add(const char *path, const struct gt_strlist *patterns);
 
 /* rm -rf path (no error when it does not exist). */
 int gt_rm_rf(const char *path);
