@@ -145,18 +145,6 @@ static void agent_canonicalize(cJSON *o)
 	cJSON_Delete(sorted);
 }
 
-static int parse_record(cJSON **out, const struct gt_buf *data, const char *path)
-{
-	int rc = gt_json_parse(out, data->ptr, data->len, path, 1);
-
-	if (rc == 0 && !cJSON_IsObject(*out)) {
-		cJSON_Delete(*out);
-		*out = NULL;
-		rc = gt_error_set(GT_EINVALID, "%s: not a JSON object", path);
-	}
-	return rc;
-}
-
 /* The end of reading an agent record either way: parse it, or say which
  * agent is missing. */
 static int read_done(cJSON **out, int rc, const char *address, const struct gt_buf *data,
@@ -166,7 +154,7 @@ static int read_done(cJSON **out, int rc, const char *address, const struct gt_b
 		rc = gt_error_set(GT_ENOTFOUND, "agent '%s' not found", address);
 		gt_error_hint("gt-agent-list shows the agents");
 	} else if (rc == 0) {
-		rc = parse_record(out, data, path->ptr);
+		rc = gt_record_parse(out, data, path->ptr);
 	}
 	return rc;
 }
@@ -235,41 +223,6 @@ int gt_agent_read(cJSON **out, struct gt_ledger *lg, const char *address)
 	return rc;
 }
 
-struct walk {
-	struct gt_ledger *lg;
-	cJSON *arr;
-	const char *rig;
-	int rc;
-};
-
-static int walk_cb(const char *root, const git_tree_entry *e, void *p)
-{
-	struct walk *w = p;
-	const char *name = git_tree_entry_name(e);
-	size_t n = strlen(name);
-	struct gt_buf path = GT_BUF_INIT, data = GT_BUF_INIT;
-	cJSON *rec = NULL;
-	git_blob *blob = NULL;
-
-	if (git_tree_entry_type(e) != GIT_OBJECT_BLOB || n < 6 || strcmp(name + n - 5, ".json"))
-		return 0;
-	if (w->rig && (strncmp(root, w->rig, strlen(w->rig)) || root[strlen(w->rig)] != '/'))
-		return 0;
-	gt_buf_printf(&path, "agents/%s%s", root, name);
-	if (git_blob_lookup(&blob, w->lg->git, git_tree_entry_id(e)) < 0) {
-		w->rc = gt_error_git(GT_EFAIL, "cannot read '%s'", path.ptr);
-	} else {
-		gt_buf_add(&data, git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob));
-		w->rc = parse_record(&rec, &data, path.ptr);
-		if (w->rc == 0)
-			cJSON_AddItemToArray(w->arr, rec);
-	}
-	git_blob_free(blob);
-	gt_buf_release(&path);
-	gt_buf_release(&data);
-	return w->rc < 0 ? -1 : 0;
-}
-
 static int by_address(const void *a, const void *b)
 {
 	const cJSON *x = *(const cJSON *const *)a, *y = *(const cJSON *const *)b;
@@ -280,37 +233,26 @@ static int by_address(const void *a, const void *b)
 
 int gt_agent_list(cJSON **out, struct gt_ledger *lg, const char *rig)
 {
-	struct walk w = { lg, cJSON_CreateArray(), rig, 0 };
-	git_tree_entry *dir = NULL;
-	git_tree *sub = NULL;
-	cJSON **v = NULL;
+	cJSON **v = NULL, *arr;
 	size_t n = 0, alloc = 0;
+	int rc = gt_ledger_read_records(out, lg, "agents", rig);
 
-	*out = w.arr;
-	if (!lg->tree || git_tree_entry_bypath(&dir, lg->tree, "agents") < 0)
-		return 0;
-	if (git_tree_lookup(&sub, lg->git, git_tree_entry_id(dir)) < 0) {
-		git_tree_entry_free(dir);
-		return gt_error_git(GT_EFAIL, "cannot read the agents");
-	}
-	git_tree_walk(sub, GIT_TREEWALK_PRE, walk_cb, &w);
-	git_tree_free(sub);
-	git_tree_entry_free(dir);
-	if (w.rc < 0)
-		return w.rc;
+	if (rc < 0)
+		return rc;
 	/* tree order puts "x/crew/..." before "x.json"-like names oddly for
 	 * people; sort by address */
-	while (w.arr->child) {
-		cJSON *it = w.arr->child;
+	arr = *out;
+	while (arr->child) {
+		cJSON *it = arr->child;
 
-		cJSON_DetachItemViaPointer(w.arr, it);
+		cJSON_DetachItemViaPointer(arr, it);
 		GT_ALLOC_GROW(v, n + 1, alloc);
 		v[n++] = it;
 	}
 	if (n)
 		qsort(v, n, sizeof(*v), by_address);
 	for (size_t i = 0; i < n; i++)
-		cJSON_AddItemToArray(w.arr, v[i]);
+		cJSON_AddItemToArray(arr, v[i]);
 	free(v);
 	return 0;
 }

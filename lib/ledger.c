@@ -293,6 +293,74 @@ int gt_ledger_read_bead_blob(cJSON **out, struct gt_ledger *lg, const git_oid *b
 	return gt_ledger_read_bead(out, lg, NULL, id);
 }
 
+int gt_record_parse(cJSON **out, const struct gt_buf *data, const char *path)
+{
+	int rc = gt_json_parse(out, data->ptr, data->len, path, 1);
+
+	if (rc == 0 && !cJSON_IsObject(*out)) {
+		cJSON_Delete(*out);
+		*out = NULL;
+		rc = gt_error_set(GT_EINVALID, "%s: not a JSON object", path);
+	}
+	return rc;
+}
+
+struct records {
+	struct gt_ledger *lg;
+	cJSON *arr;
+	const char *dir, *under;
+	int rc;
+};
+
+static int records_cb(const char *root, const git_tree_entry *e, void *p)
+{
+	struct records *w = p;
+	const char *name = git_tree_entry_name(e);
+	size_t n = strlen(name), u = w->under ? strlen(w->under) : 0;
+	struct gt_buf path = GT_BUF_INIT, data = GT_BUF_INIT;
+	cJSON *rec = NULL;
+	git_blob *blob = NULL;
+
+	if (git_tree_entry_type(e) != GIT_OBJECT_BLOB || n < 6 || strcmp(name + n - 5, ".json"))
+		return 0;
+	if (w->under && (strncmp(root, w->under, u) || root[u] != '/'))
+		return 0;
+	gt_buf_printf(&path, "%s/%s%s", w->dir, root, name);
+	if (git_blob_lookup(&blob, w->lg->git, git_tree_entry_id(e)) < 0) {
+		w->rc = gt_error_git(GT_EFAIL, "cannot read '%s'", path.ptr);
+	} else {
+		gt_buf_add(&data, git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob));
+		w->rc = gt_record_parse(&rec, &data, path.ptr);
+		if (w->rc == 0)
+			cJSON_AddItemToArray(w->arr, rec);
+	}
+	git_blob_free(blob);
+	gt_buf_release(&path);
+	gt_buf_release(&data);
+	return w->rc < 0 ? -1 : 0;
+}
+
+int gt_ledger_read_records(cJSON **out, struct gt_ledger *lg, const char *dir, const char *under)
+{
+	struct records w = { lg, cJSON_CreateArray(), dir, under, 0 };
+	git_tree_entry *entry = NULL;
+	git_tree *sub = NULL;
+
+	*out = w.arr;
+	if (!lg->tree || git_tree_entry_bypath(&entry, lg->tree, dir) < 0) {
+		gt_error_clear();
+		return 0;
+	}
+	if (git_tree_lookup(&sub, lg->git, git_tree_entry_id(entry)) < 0) {
+		git_tree_entry_free(entry);
+		return gt_error_git(GT_EFAIL, "cannot read '%s'", dir);
+	}
+	git_tree_walk(sub, GIT_TREEWALK_PRE, records_cb, &w);
+	git_tree_free(sub);
+	git_tree_entry_free(entry);
+	return w.rc;
+}
+
 /* ---- transactions ---- */
 
 git_tree *gt_txn_base(struct gt_txn *tx)

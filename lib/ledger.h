@@ -75,6 +75,13 @@ int gt_ledger_read_bead_blob(cJSON **out, struct gt_ledger *lg, const git_oid *b
 /* Read and parse one bead by exact id from tree (tip when NULL). */
 int gt_ledger_read_bead(cJSON **out, struct gt_ledger *lg, git_tree *tree, const char *id);
 
+/* Parse data as one record: a JSON object (path names it in errors). */
+int gt_record_parse(cJSON **out, const struct gt_buf *data, const char *path);
+/* Every *.json record under dir of the tip tree, recursively, in tree
+ * order, as a JSON array the caller frees (empty when dir is absent).
+ * under, when given, keeps only the files below dir/under/. */
+int gt_ledger_read_records(cJSON **out, struct gt_ledger *lg, const char *dir, const char *under);
+
 /* ---- transactions ---- */
 
 struct gt_txn;

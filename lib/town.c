@@ -207,7 +207,7 @@ int gt_rig_load(struct gt_rig *r, struct gt_ctx *ctx, const struct gt_town *t, c
 		rc = gt_error_set(GT_ENOTFOUND, "rig '%s' not found", name);
 		gt_error_hint("gt-rig-list shows the rigs; gt-rig-add adds one");
 	} else if (rc == 0) {
-		rc = gt_json_parse(&r->json, data.ptr, data.len, path.ptr, 1);
+		rc = gt_record_parse(&r->json, &data, path.ptr);
 	}
 	if (rc == 0) {
 		r->name = gt_strdup(name);
@@ -244,37 +244,8 @@ void gt_rig_release(struct gt_rig *r)
 
 int gt_rig_list(cJSON **out, struct gt_ctx *ctx)
 {
-	git_tree *tree = ctx->lg->tree;
-	git_tree_entry *dir = NULL;
-	git_tree *sub = NULL;
-	cJSON *arr = cJSON_CreateArray();
-	int rc = 0;
-
-	*out = arr;
-	if (!tree || git_tree_entry_bypath(&dir, tree, "rigs") < 0)
-		return 0;
-	if (git_tree_lookup(&sub, ctx->lg->git, git_tree_entry_id(dir)) < 0) {
-		git_tree_entry_free(dir);
-		return gt_error_git(GT_EFAIL, "cannot read the rigs");
-	}
 	/* tree entries are sorted by name already */
-	for (size_t i = 0; i < git_tree_entrycount(sub) && rc == 0; i++) {
-		const git_tree_entry *e = git_tree_entry_byindex(sub, i);
-		struct gt_buf data = GT_BUF_INIT, path = GT_BUF_INIT;
-		cJSON *rig = NULL;
-
-		gt_buf_printf(&path, "rigs/%s", git_tree_entry_name(e));
-		rc = gt_ledger_read_file(&data, NULL, ctx->lg, tree, path.ptr);
-		if (rc == 0)
-			rc = gt_json_parse(&rig, data.ptr, data.len, path.ptr, 1);
-		if (rc == 0)
-			cJSON_AddItemToArray(arr, rig);
-		gt_buf_release(&data);
-		gt_buf_release(&path);
-	}
-	git_tree_free(sub);
-	git_tree_entry_free(dir);
-	return rc;
+	return gt_ledger_read_records(out, ctx->lg, "rigs", NULL);
 }
 
 char *gt_rig_setting(struct gt_ctx *ctx, const char *rig, const char *key, const char *dflt)
