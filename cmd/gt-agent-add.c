@@ -38,8 +38,6 @@ static int add_fn(struct gt_txn *tx, void *p)
 		gt_json_set_str(agent, "branch", d->branch);
 		gt_json_set_str(agent, "base", d->base);
 	}
-	gt_json_set_str(agent, "session", "");
-	gt_json_del(agent, "session");
 	rc = gt_txn_agent_put(tx, agent);
 	gt_txn_summary(tx, "add agent %s", d->address);
 	gt_txn_trailer(tx, "Gt-Agent", "%s", d->address);
@@ -56,7 +54,7 @@ int main(int argc, char **argv)
 	struct add d = { 0 };
 	struct gt_buf ws = GT_BUF_INIT, branch = GT_BUF_INIT, base = GT_BUF_INIT,
 		      start = GT_BUF_INIT;
-	struct gt_txn_opts to = { .command = "gt-agent-add", .lock_timeout_ms = -1 };
+	struct gt_txn_opts to = { .command = "gt-agent-add" };
 	int rc, no_ws = 0, made = 0;
 	const struct gt_option opts[] = {
 		GT_OPT_STRING(0, "agent", &d.runtime, "PRESET",

@@ -31,7 +31,7 @@ int main(int argc, char **argv)
 	struct gt_index *idx = NULL;
 	struct gt_buf id = GT_BUF_INIT;
 	struct attach a = { .ctx = &ctx };
-	struct gt_txn_opts to = { .command = "gt-hook-attach", .lock_timeout_ms = -1 };
+	struct gt_txn_opts to = { .command = "gt-hook-attach" };
 	int rc;
 	const struct gt_option opts[] = {
 		GT_OPT_FLAG(

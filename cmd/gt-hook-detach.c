@@ -31,7 +31,7 @@ int main(int argc, char **argv)
 	struct gt_cli cli = { .usage = usage };
 	struct gt_ctx ctx = { 0 };
 	struct detach d = { .ctx = &ctx };
-	struct gt_txn_opts to = { .command = "gt-hook-detach", .lock_timeout_ms = -1 };
+	struct gt_txn_opts to = { .command = "gt-hook-detach" };
 	struct gt_buf address = GT_BUF_INIT;
 	int rc, nargs;
 	const struct gt_option opts[] = {

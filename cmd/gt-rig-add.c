@@ -140,7 +140,7 @@ int main(int argc, char **argv)
 	struct add a = { 0 };
 	struct gt_buf prefix = GT_BUF_INIT, dir = GT_BUF_INIT, repo = GT_BUF_INIT;
 	struct gt_buf branch = GT_BUF_INIT;
-	struct gt_txn_opts to = { .command = "gt-rig-add", .lock_timeout_ms = -1 };
+	struct gt_txn_opts to = { .command = "gt-rig-add" };
 	char url[PATH_MAX];
 	struct stat st;
 	int rc, nargs, made = 0;

@@ -57,7 +57,7 @@ int main(int argc, char **argv)
 	struct gt_town t = { 0 };
 	struct gt_rig rig = { 0 };
 	struct gt_buf lost = GT_BUF_INIT, all = GT_BUF_INIT, s = GT_BUF_INIT;
-	struct gt_txn_opts to = { .command = "gt-rig-remove", .lock_timeout_ms = -1 };
+	struct gt_txn_opts to = { .command = "gt-rig-remove" };
 	struct rm r = { 0 };
 	cJSON *a;
 	int rc, force = 0;

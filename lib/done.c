@@ -252,7 +252,7 @@ out:
 
 static int txn(struct gt_ctx *ctx, gt_txn_fn fn, void *p)
 {
-	struct gt_txn_opts o = { .command = "gt-done", .lock_timeout_ms = -1 };
+	struct gt_txn_opts o = { .command = "gt-done" };
 
 	return gt_ledger_transact(ctx->lg, &o, fn, p);
 }
@@ -308,7 +308,7 @@ static int push_and_verify(struct done *d, const char *ws)
 	return rc;
 }
 
-static int git_steps(struct done *d, const cJSON *agent, const struct gt_rig *rig)
+static int git_steps(struct done *d, const cJSON *agent)
 {
 	const char *ws = gt_json_str(agent, "workspace"), *base = gt_json_str(agent, "base");
 	const cJSON *prog = cJSON_GetObjectItemCaseSensitive(
@@ -418,7 +418,7 @@ int gt_done(cJSON **result, struct gt_ctx *ctx, const struct gt_town *t, const c
 		if ((rc = gt_ledger_refresh(ctx->lg)) < 0 ||
 		    (rc = gt_agent_read(&agent, ctx->lg, address)) < 0)
 			goto out;
-		if ((rc = git_steps(&d, agent, &rig)) < 0)
+		if ((rc = git_steps(&d, agent)) < 0)
 			goto out;
 	}
 	if ((rc = txn(ctx, finish_fn, &d)) < 0)
@@ -470,7 +470,7 @@ static int handoff_fn(struct gt_txn *tx, void *p)
 int gt_handoff_note(struct gt_ctx *ctx, const char *address, const char *notes)
 {
 	struct handoff h = { address, notes };
-	struct gt_txn_opts o = { .command = "gt-handoff", .lock_timeout_ms = -1 };
+	struct gt_txn_opts o = { .command = "gt-handoff" };
 
 	return gt_ledger_transact(ctx->lg, &o, handoff_fn, &h);
 }

@@ -259,20 +259,3 @@ int gt_runtime_idle(const struct gt_runtime *rt, const char *pane)
 	}
 	return idle > 0 ? 0 : GT_ENO;
 }
-
-int gt_runtime_process_match(const struct gt_runtime *rt, const char *command)
-{
-	const char *p = rt->process;
-	size_t n = strlen(command);
-
-	while (p && *p) {
-		size_t len = strcspn(p, ",");
-
-		if (len == n && !strncmp(p, command, n))
-			return 1;
-		p += len;
-		if (*p == ',')
-			p++;
-	}
-	return 0;
-}

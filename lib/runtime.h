@@ -9,7 +9,7 @@
  *   runtime.<name>.command   the command line (words, "quotes" allowed)
  *   runtime.<name>.prompt    arg | flag:<FLAG> | nudge | none
  *   runtime.<name>.ready     text a pane line starts with when idle
- *   runtime.<name>.process   process name(s) for liveness, comma-separated
+ *   runtime.<name>.process   process name(s), comma-separated (recorded for monitors)
  * The flags each preset passes were checked against the CLI's own --help
  * where the CLI installs from npm (see runtime.c).
  */
@@ -38,7 +38,7 @@ struct gt_runtime {
 	char *prompt_flag;
 	char *ready;	     /* pane line prefix when idle, or NULL */
 	long ready_delay_ms; /* without `ready`: assume ready after this */
-	char *process;	     /* comma-separated names for liveness */
+	char *process;	     /* process names (comma-separated), kept for monitors */
 	enum gt_hook_kind hook;
 	int builtin;
 };
@@ -67,8 +67,5 @@ void gt_runtime_argv(struct gt_strlist *out, const struct gt_runtime *rt, const 
  * ready prefix (non-breaking spaces count as spaces) among the last
  * lines, and no "esc to interrupt".  Without a prefix: GT_ENO. */
 int gt_runtime_idle(const struct gt_runtime *rt, const char *pane);
-
-/* Whether command (a pane's current command) is one of rt's processes. */
-int gt_runtime_process_match(const struct gt_runtime *rt, const char *command);
 
 #endif

@@ -248,6 +248,7 @@ struct sling {
 	const struct gt_sling_opts *o;
 	const char *bead;
 	struct gt_rig rig;
+	char *strategy; /* the rig's workspace setting, read once */
 	char *runtime;
 	/* allocation */
 	char *reuse; /* address of the idle polecat picked before */
@@ -261,6 +262,7 @@ struct sling {
 static void sling_release(struct sling *s)
 {
 	gt_rig_release(&s->rig);
+	free(s->strategy);
 	free(s->runtime);
 	free(s->reuse);
 	gt_buf_release(&s->address);
@@ -275,7 +277,6 @@ static void sling_release(struct sling *s)
 static void fill_paths(struct sling *s)
 {
 	struct gt_address a = { GT_ROLE_POLECAT, "", "" };
-	char *strategy = gt_rig_setting(s->ctx, s->rig.name, "workspace", "worktree");
 
 	snprintf(a.rig, sizeof(a.rig), "%s", s->rig.name);
 	snprintf(a.name, sizeof(a.name), "%s", s->name.ptr);
@@ -283,17 +284,16 @@ static void fill_paths(struct sling *s)
 	gt_buf_reset(&s->workspace);
 	gt_buf_printf(&s->workspace, "%s/polecats/%s", s->rig.dir, s->name.ptr);
 	gt_buf_reset(&s->branch);
-	if (strcmp(strategy, "directory"))
+	if (strcmp(s->strategy, "directory"))
 		gt_buf_printf(&s->branch, "polecat/%s/%s", s->name.ptr, s->bead);
 	gt_session_name(&s->session, s->address.ptr);
-	free(strategy);
 }
 
 static int alloc_fn(struct gt_txn *tx, void *p)
 {
 	struct sling *s = p;
 	struct gt_address a;
-	char *custom, *strategy;
+	char *custom;
 	cJSON *agent = NULL;
 	int rc = 0;
 
@@ -327,11 +327,10 @@ static int alloc_fn(struct gt_txn *tx, void *p)
 		s->spawned = 1;
 	}
 	fill_paths(s);
-	strategy = gt_rig_setting(s->ctx, s->rig.name, "workspace", "worktree");
 	gt_json_set_str(agent, "runtime", s->runtime);
 	gt_json_set_str(agent, "state", "spawning");
 	gt_json_set_str(agent, "workspace", s->workspace.ptr);
-	gt_json_set_str(agent, "strategy", strategy);
+	gt_json_set_str(agent, "strategy", s->strategy);
 	if (s->branch.len)
 		gt_json_set_str(agent, "branch", s->branch.ptr);
 	else
@@ -339,7 +338,6 @@ static int alloc_fn(struct gt_txn *tx, void *p)
 	gt_json_set_str(agent, "session", s->session.ptr);
 	gt_json_del(agent, "args");
 	gt_json_del(agent, "base");
-	free(strategy);
 	rc = gt_txn_agent_put(tx, agent);
 	gt_txn_summary(tx, "%s %s for %s", s->spawned ? "spawn" : "reuse", s->address.ptr, s->bead);
 	gt_txn_trailer(tx, "Gt-Agent", "%s", s->address.ptr);
@@ -407,7 +405,6 @@ static int pick_idle(struct sling *s)
 {
 	cJSON *arr = NULL, *it;
 	struct gt_buf lost = GT_BUF_INIT;
-	char *strategy = gt_rig_setting(s->ctx, s->rig.name, "workspace", "worktree");
 	int rc = gt_agent_list(&arr, s->ctx->lg, s->rig.name);
 
 	cJSON_ArrayForEach (it, arr) {
@@ -418,7 +415,7 @@ static int pick_idle(struct sling *s)
 
 		/* a workspace made another way than the rig now asks is not reused */
 		if (rc < 0 || !role || strcmp(role, "polecat") || !st || strcmp(st, "idle") ||
-		    (hook && *hook) || !ws || strcmp(its ? its : "worktree", strategy))
+		    (hook && *hook) || !ws || strcmp(its ? its : "worktree", s->strategy))
 			continue;
 		/* an idle polecat with unsaved work keeps it: take another */
 		if (gt_ws_unsaved(&lost, ws, gt_json_str(it, "strategy")) < 0 || lost.len) {
@@ -430,7 +427,6 @@ static int pick_idle(struct sling *s)
 	}
 	cJSON_Delete(arr);
 	gt_buf_release(&lost);
-	free(strategy);
 	return rc;
 }
 
@@ -485,21 +481,19 @@ static int make_workspace_locked(struct sling *s)
 	struct gt_strlist env = { 0 };
 	cJSON *agent = NULL;
 	char *setup = gt_rig_setting(s->ctx, s->rig.name, "setup", NULL);
-	char *strategy = gt_rig_setting(s->ctx, s->rig.name, "workspace", "worktree");
+	int dir = !strcmp(s->strategy, "directory");
 	struct gt_ws_spec w = { 0 };
 	int rc;
 
 	gt_buf_printf(&base, "origin/%s", s->rig.default_branch);
 	gt_buf_printf(&overlay, "%s/overlay", s->rig.dir);
-	if (strcmp(strategy, "directory") && (rc = gt_ws_fetch(s->rig.repo)) < 0)
+	if (!dir && (rc = gt_ws_fetch(s->rig.repo)) < 0)
 		goto out;
 	if (s->branch.len && (rc = clear_stale_branch(s)) < 0)
 		goto out;
 	if (!s->spawned) {
-		rc = strcmp(strategy, "directory")
-			     ? gt_ws_switch(s->workspace.ptr, s->branch.ptr, base.ptr)
-			     : 0;
-		if (rc == 0 && strcmp(strategy, "directory"))
+		rc = dir ? 0 : gt_ws_switch(s->workspace.ptr, s->branch.ptr, base.ptr);
+		if (rc == 0 && !dir)
 			rc = gt_git(&s->base, s->workspace.ptr, "rev-parse", "HEAD", NULL);
 		goto out;
 	}
@@ -509,7 +503,7 @@ static int make_workspace_locked(struct sling *s)
 	gt_json_set_str(agent, "rig", s->rig.name);
 	gt_json_set_str(agent, "runtime", s->runtime);
 	gt_worker_env(&env, s->ctx, s->t, agent);
-	w.strategy = strategy;
+	w.strategy = s->strategy;
 	w.repo = s->rig.repo;
 	w.url = s->rig.url;
 	w.path = s->workspace.ptr;
@@ -525,14 +519,12 @@ out:
 	gt_buf_release(&base);
 	gt_buf_release(&overlay);
 	free(setup);
-	free(strategy);
 	return rc;
 }
 
 static void remove_workspace(struct sling *s)
 {
-	char *strategy = gt_rig_setting(s->ctx, s->rig.name, "workspace", "worktree");
-	struct gt_ws_spec w = { strategy,
+	struct gt_ws_spec w = { s->strategy,
 				s->rig.repo,
 				s->rig.url,
 				s->workspace.ptr,
@@ -543,7 +535,6 @@ static void remove_workspace(struct sling *s)
 				NULL };
 
 	gt_ws_remove(&w, 1, NULL);
-	free(strategy);
 }
 
 static cJSON *plan_json(struct sling *s, const char *action)
@@ -609,7 +600,7 @@ static int sling_precheck(struct sling *s, const char *address)
 
 static int txn(struct gt_ctx *ctx, gt_txn_fn fn, void *p)
 {
-	struct gt_txn_opts o = { .command = "gt-sling", .lock_timeout_ms = -1 };
+	struct gt_txn_opts o = { .command = "gt-sling" };
 
 	return gt_ledger_transact(ctx->lg, &o, fn, p);
 }
@@ -761,6 +752,7 @@ int gt_sling(cJSON **result, struct gt_ctx *ctx, const struct gt_town *t, const 
 			goto out;
 		if (!s.runtime)
 			s.runtime = gt_rig_setting(ctx, s.rig.name, "agent", "claude");
+		s.strategy = gt_rig_setting(ctx, s.rig.name, "workspace", "worktree");
 		if ((rc = sling_precheck(&s, NULL)) == 0)
 			rc = sling_rig(result, &s);
 	} else {
@@ -801,7 +793,7 @@ int gt_polecat_remove(struct gt_ctx *ctx, const struct gt_town *t, const char *a
 	struct gt_address a;
 	struct gt_rig rig = { 0 };
 	struct removal r = { ctx, address };
-	struct gt_txn_opts o = { .command = "gt-polecat-remove", .lock_timeout_ms = -1 };
+	struct gt_txn_opts o = { .command = "gt-polecat-remove" };
 	struct gt_buf session = GT_BUF_INIT;
 	cJSON *agent = NULL;
 	int rc;
