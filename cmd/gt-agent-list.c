@@ -45,9 +45,7 @@ int main(int argc, char **argv)
 		if (role && (!r || strcmp(r, role)))
 			continue;
 		gt_session_name(&name, gt_json_str(a, "address"));
-		gt_buf_addch(&name, '\t');
-		live = !strncmp(sessions.ptr ? sessions.ptr : "", name.ptr, name.len) ||
-		       strstr(gt_buf_cstr(&sessions), name.ptr) != NULL;
+		live = gt_session_listed(gt_buf_cstr(&sessions), name.ptr);
 		if (cli.json) {
 			cJSON *o = cJSON_Duplicate(a, 1);
 

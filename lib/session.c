@@ -210,6 +210,20 @@ int gt_session_list(struct gt_buf *out, const char *socket)
 	return rc;
 }
 
+int gt_session_listed(const char *list, const char *name)
+{
+	size_t n = strlen(name);
+
+	for (const char *line = list; line && *line;) {
+		if (!strncmp(line, name, n) && (line[n] == '\t' || line[n] == '\n' || !line[n]))
+			return 1;
+		line = strchr(line, '\n');
+		if (line)
+			line++;
+	}
+	return 0;
+}
+
 int gt_session_pane(const char *socket, const char *name, long *pid, struct gt_buf *command)
 {
 	struct gt_buf t = GT_BUF_INIT, out = GT_BUF_INIT;

@@ -46,6 +46,10 @@ int gt_session_type(const char *socket, const char *name, const char *text, int 
  * (seconds), attached count, the pane's current command; tab-separated. */
 int gt_session_list(struct gt_buf *out, const char *socket);
 
+/* Whether name is a session of a gt_session_list() answer (its first
+ * field on some line, matched whole). */
+int gt_session_listed(const char *list, const char *name);
+
 /* The pane's process id and current command. */
 int gt_session_pane(const char *socket, const char *name, long *pid, struct gt_buf *command);
 

@@ -20,7 +20,9 @@ test_expect_success 'session-start, session-list, peek' '
 	expect_code 4 gt-session-start app/crew/ann &&
 	gt-session-list --json | jq -r "select(.session == \"gt-app-crew-ann\") | .agent" | grep -qx app/crew/ann &&
 	wait_for sh -c "gt-peek app/crew/ann | grep -q READY" &&
-	gt-agent-show --json app/crew/ann | jq -e ".session_running == true"
+	gt-agent-show --json app/crew/ann | jq -e ".session_running == true" &&
+	gt-agent-list --json | jq -r "select(.address == \"app/crew/ann\") | .session_running" | grep -qx true &&
+	gt-agent-list --json | jq -r "select(.address == \"app/crew/bob\") | .session_running" | grep -qx false
 '
 
 test_expect_success 'a session gets its identity in the environment' '
