@@ -385,11 +385,11 @@ out:
 
 /* ---- the hook ---- */
 
-static int held_elsewhere(const cJSON *bead, const char *address)
+int gt_bead_held_elsewhere(const cJSON *bead, const char *address)
 {
 	const char *st = gt_bead_status(bead), *as = gt_json_str(bead, "assignee");
 
-	return as && *as && strcmp(as, address) &&
+	return as && *as && (!address || strcmp(as, address)) &&
 	       (!strcmp(st, "hooked") || !strcmp(st, "in_progress"));
 }
 
@@ -441,7 +441,7 @@ int gt_op_hook_attach(struct gt_txn *tx, struct gt_ctx *ctx, const char *address
 		gt_error_hint("reopen it, or pass --force to hook it anyway");
 		goto out;
 	}
-	if (held_elsewhere(bead, address)) {
+	if (gt_bead_held_elsewhere(bead, address)) {
 		if (!force) {
 			rc = gt_error_set(GT_ECONFLICT, "bead '%s' is held by '%s'", bead_id, as);
 			gt_error_hint("pass --force to take it (the holder is mailed)");

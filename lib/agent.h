@@ -86,6 +86,10 @@ struct gt_hook_result {
 	char prev_assignee[160];
 };
 
+/* Whether bead is hooked or in progress for someone other than address
+ * (anyone, when address is NULL). */
+int gt_bead_held_elsewhere(const cJSON *bead, const char *address);
+
 /* Put bead on agent's hook (see the top of this file).  Refuses a closed
  * bead (unless force), an agent holding another hook, and a bead held by
  * another agent unless force, in which case that agent's hook is cleared

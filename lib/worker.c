@@ -589,8 +589,7 @@ static int sling_precheck(struct sling *s, const char *address)
 			gt_error_hint("pass --force to sling it now");
 		}
 	}
-	if (rc == 0 && as && *as && (!strcmp(st, "hooked") || !strcmp(st, "in_progress")) &&
-	    (!address || strcmp(as, address)) && !s->o->force) {
+	if (rc == 0 && gt_bead_held_elsewhere(b, address) && !s->o->force) {
 		rc = gt_error_set(GT_ECONFLICT, "bead '%s' is %s by '%s'", s->bead, st, as);
 		gt_error_hint("pass --force to take it (the holder is mailed)");
 	}
