@@ -249,7 +249,6 @@ static int run_setup(const struct gt_ws_spec *s)
 int gt_ws_create(const struct gt_ws_spec *s, struct gt_buf *base_out)
 {
 	const char *strategy = s->strategy ? s->strategy : "worktree";
-	struct gt_buf out = GT_BUF_INIT;
 	struct stat st;
 	int rc, made_worktree = 0;
 
@@ -300,7 +299,6 @@ int gt_ws_create(const struct gt_ws_spec *s, struct gt_buf *base_out)
 		gt_git(NULL, s->repo, "worktree", "prune", NULL);
 		gt_error_restore(&e);
 	}
-	gt_buf_release(&out);
 	return rc;
 }
 
