@@ -186,6 +186,41 @@ void gt_cli_print_json(struct gt_cli *cli, const cJSON *v)
 	gt_buf_release(&b);
 }
 
+void gt_cli_print_message(struct gt_cli *cli, const cJSON *m, int full)
+{
+	const cJSON *md = cJSON_GetObjectItemCaseSensitive(m, "metadata");
+	const char *state = strcmp(gt_bead_status(m), "open")	? "acked"
+			    : gt_json_str(md, "read_at")	? "read"
+								: "new";
+	const char *subject = gt_json_str(m, "title"), *body = gt_json_str(m, "description");
+
+	if (cli->json) {
+		gt_cli_print_json(cli, m);
+		return;
+	}
+	if (!full) {
+		printf("%s\t%s\t%s\t%s", gt_bead_id(m), state,
+		       gt_json_str(m, "sender") ? gt_json_str(m, "sender") : "",
+		       subject ? subject : "");
+		gt_cli_eor(cli);
+		return;
+	}
+	printf("Message: %s%s\nFrom: %s\nTo: %s\nDate: %s\nSubject: %s\n", gt_bead_id(m),
+	       gt_json_bool(m, "ephemeral") ? " (wisp)" : "",
+	       gt_json_str(m, "sender") ? gt_json_str(m, "sender") : "",
+	       gt_json_str(m, "assignee") ? gt_json_str(m, "assignee") : "",
+	       gt_json_str(m, "created_at") ? gt_json_str(m, "created_at") : "",
+	       subject ? subject : "");
+	if (gt_json_str(md, "reply_to"))
+		printf("In-Reply-To: %s\n", gt_json_str(md, "reply_to"));
+	if (body && *body)
+		printf("\n%s%s", body, body[strlen(body) - 1] == '\n' ? "" : "\n");
+	if (cli->nul)
+		putchar('\0');
+	else
+		putchar('\n');
+}
+
 void gt_cli_close(struct gt_ctx *ctx, struct gt_index **idx)
 {
 	if (idx) {

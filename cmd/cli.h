@@ -112,6 +112,10 @@ int gt_cli_open(struct gt_cli *cli, struct gt_ctx *ctx);
 int gt_cli_town(struct gt_cli *cli, struct gt_ctx *ctx, struct gt_town *t);
 /* Print a JSON value as one line (--json output). */
 void gt_cli_print_json(struct gt_cli *cli, const cJSON *v);
+/* Print a message: a JSON line with --json; else one tab-separated line
+ * (id, new/read/acked, sender, subject), or with full its headers and
+ * body followed by a blank line. */
+void gt_cli_print_message(struct gt_cli *cli, const cJSON *m, int full);
 /* Release what gt_cli_open() opened (safe to call twice). */
 void gt_cli_close(struct gt_ctx *ctx, struct gt_index **idx);
 

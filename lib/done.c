@@ -13,6 +13,7 @@
 #include "error.h"
 #include "id.h"
 #include "json.h"
+#include "mail.h"
 #include "nudge.h"
 #include "query.h"
 #include "session.h"
@@ -492,27 +493,14 @@ static void step(cJSON *arr, const char *fmt, ...)
 
 static int unread_mail(cJSON *arr, struct gt_ctx *ctx, const char *address)
 {
-	struct gt_index *idx = NULL;
-	struct gt_list_filter f;
-	uint32_t *v = NULL;
-	size_t n = 0;
-	int rc;
+	cJSON *inbox = NULL, *b;
+	int rc = gt_mail_inbox(&inbox, ctx, address, 0);
 
-	gt_list_filter_init(&f);
-	gt_strlist_push(&f.types, "message");
-	gt_strlist_push(&f.statuses, "open");
-	gt_strlist_push(&f.assignees, address);
-	f.sort = "oldest";
-	rc = gt_index_open(&idx, ctx->lg, NULL);
-	if (rc == 0)
-		rc = gt_list(&v, &n, idx, &f);
-	for (size_t i = 0; rc == 0 && i < n; i++) {
-		cJSON *b = NULL, *m;
+	cJSON_ArrayForEach (b, inbox) {
+		cJSON *m;
 
-		rc = gt_ledger_read_bead_blob(&b, ctx->lg, gt_index_oid(idx, v[i]),
-					      gt_index_id(idx, v[i]));
-		if (rc < 0)
-			break;
+		if (gt_json_str(cJSON_GetObjectItemCaseSensitive(b, "metadata"), "read_at"))
+			continue;
 		m = cJSON_CreateObject();
 		gt_json_set_str(m, "id", gt_bead_id(b));
 		gt_json_set_str(m, "from",
@@ -524,11 +512,8 @@ static int unread_mail(cJSON *arr, struct gt_ctx *ctx, const char *address)
 		gt_json_set_str(m, "created_at",
 				gt_json_str(b, "created_at") ? gt_json_str(b, "created_at") : "");
 		cJSON_AddItemToArray(arr, m);
-		cJSON_Delete(b);
 	}
-	free(v);
-	gt_list_filter_release(&f);
-	gt_index_free(idx);
+	cJSON_Delete(inbox);
 	return rc;
 }
 

@@ -24,6 +24,7 @@
 #include "repo.h"
 #include "verify.h"
 #include "agent.h"
+#include "mail.h"
 #include "nudge.h"
 #include "runtime.h"
 #include "session.h"

@@ -80,13 +80,13 @@ int gt_ledger_refresh(struct gt_ledger *lg)
 	git_oid id;
 	int rc;
 
-	rc = git_reference_name_to_id(&id, lg->git, GT_LEDGER_REF);
+	rc = git_reference_name_to_id(&id, lg->git, lg->ref);
 	if (rc == GIT_ENOTFOUND) {
 		clear_tip(lg);
 		return 0;
 	}
 	if (rc < 0)
-		return gt_error_git(GT_EFAIL, "cannot read %s", GT_LEDGER_REF);
+		return gt_error_git(GT_EFAIL, "cannot read %s", lg->ref);
 	if (lg->has_tip && !git_oid_cmp(&id, &lg->tip))
 		return 0;
 	clear_tip(lg);
@@ -108,6 +108,7 @@ int gt_ledger_open_repo(struct gt_ledger **out, struct gt_repo *repo, const char
 
 	lg->repo = repo;
 	lg->git = repo->git;
+	lg->ref = GT_LEDGER_REF;
 	lg->actor_opt = actor && *actor ? gt_strdup(actor) : NULL;
 	rc = gt_objbuf_attach(&lg->objbuf, lg->git);
 	if (!rc)
@@ -119,6 +120,27 @@ int gt_ledger_open_repo(struct gt_ledger **out, struct gt_repo *repo, const char
 		return rc;
 	}
 	*out = lg;
+	return 0;
+}
+
+int gt_ledger_open_wisps(struct gt_ledger **out, struct gt_ledger *lg)
+{
+	struct gt_ledger *w = gt_calloc(1, sizeof(*w));
+	int rc;
+
+	w->repo = lg->repo;
+	w->git = lg->git;
+	w->ref = GT_WISPS_REF;
+	w->squash = 1;
+	w->actor_opt = lg->actor_opt ? gt_strdup(lg->actor_opt) : NULL;
+	w->objbuf = lg->objbuf; /* transactions of the two never nest */
+	rc = gt_ledger_refresh(w);
+	if (rc < 0) {
+		gt_ledger_free(w);
+		*out = NULL;
+		return rc;
+	}
+	*out = w;
 	return 0;
 }
 
@@ -152,7 +174,8 @@ void gt_ledger_free(struct gt_ledger *lg)
 	if (!lg)
 		return;
 	clear_tip(lg);
-	gt_repo_free(lg->repo);
+	if (!lg->squash)
+		gt_repo_free(lg->repo);
 	free(lg->actor_opt);
 	free(lg->actor);
 	free(lg->email);
@@ -911,7 +934,7 @@ static int write_commit(struct gt_txn *tx, git_oid *commit_id)
 		rc = signature(&sig, lg);
 	if (!rc) {
 		gt_buf_printf(&msg, "tree %s\n", git_oid_tostr_s(&tree_id));
-		if (lg->has_tip)
+		if (lg->has_tip && !lg->squash)
 			gt_buf_printf(&msg, "parent %s\n", git_oid_tostr_s(&lg->tip));
 		gt_buf_printf(&msg, "author %s\ncommitter %s\n\n", sig.ptr, sig.ptr);
 		gt_buf_printf(&msg, "%s: %s", tx->opts->command,
@@ -950,7 +973,7 @@ static int break_stale_ref_lock(struct gt_ledger *lg)
 	struct stat st;
 	int broke = 0;
 
-	gt_buf_printf(&p, "%s/%s.lock", lg->repo->common_dir, GT_LEDGER_REF);
+	gt_buf_printf(&p, "%s/%s.lock", lg->repo->common_dir, lg->ref);
 	if (stat(p.ptr, &st) == 0 && time(NULL) - st.st_mtime >= 2)
 		broke = unlink(p.ptr) == 0;
 	gt_buf_release(&p);
@@ -976,7 +999,7 @@ static int update_ref(struct gt_ledger *lg, const git_oid *new_id, const git_oid
 	int rc;
 
 	memset(&zero, 0, sizeof(zero));
-	rc = git_reference_create_matching(&ref, lg->git, GT_LEDGER_REF, new_id, 1,
+	rc = git_reference_create_matching(&ref, lg->git, lg->ref, new_id, 1,
 					   old_id ? old_id : &zero, NULL);
 	git_reference_free(ref);
 	return rc;
@@ -994,7 +1017,7 @@ int gt_ledger_transact(struct gt_ledger *lg, const struct gt_txn_opts *opts, gt_
 	tx.lg = lg;
 	tx.opts = opts;
 	resolve_actor(lg);
-	rc = gt_repo_runtime_path(&lockpath, lg->repo, "ledger.lock", 1);
+	rc = gt_repo_runtime_path(&lockpath, lg->repo, lg->squash ? "wisps.lock" : "ledger.lock", 1);
 	if (!rc)
 		rc = gt_lock_acquire(&lockfd, lockpath.ptr,
 				     opts->lock_timeout_ms ? opts->lock_timeout_ms : -1);
@@ -1017,7 +1040,7 @@ int gt_ledger_transact(struct gt_ledger *lg, const struct gt_txn_opts *opts, gt_
 		rc = gt_ledger_refresh(lg);
 		if (rc < 0)
 			break;
-		if (!lg->has_tip && !opts->allow_no_ledger) {
+		if (!lg->has_tip && !opts->allow_no_ledger && !lg->squash) {
 			rc = gt_error_set(GT_ENOTFOUND, "the ledger disappeared");
 			break;
 		}
@@ -1055,21 +1078,21 @@ int gt_ledger_transact(struct gt_ledger *lg, const struct gt_txn_opts *opts, gt_
 			if (++locked_waits > 400 || !break_stale_ref_lock(lg))
 				nanosleep(&ts, NULL);
 			if (locked_waits > 1000) {
-				rc = gt_error_set(GT_ETEMP, "%s is locked", GT_LEDGER_REF);
+				rc = gt_error_set(GT_ETEMP, "%s is locked", lg->ref);
 				break;
 			}
 			tx.attempt--;
 			continue;
 		}
 		if (ref_rc != GIT_EMODIFIED && ref_rc != GIT_EEXISTS) {
-			rc = gt_error_git(GT_EFAIL, "cannot update %s", GT_LEDGER_REF);
+			rc = gt_error_git(GT_EFAIL, "cannot update %s", lg->ref);
 			break;
 		}
 		/* lost a race with a writer outside our lock: re-apply */
 	}
 	if (tx.attempt >= MAX_ATTEMPTS)
 		rc = gt_error_set(GT_ECONFLICT, "gave up after %d attempts: %s keeps changing",
-				  MAX_ATTEMPTS, GT_LEDGER_REF);
+				  MAX_ATTEMPTS, lg->ref);
 	gt_objbuf_discard(lg->objbuf);
 	gt_objbuf_collect(lg->objbuf, 0);
 	txn_reset(&tx);

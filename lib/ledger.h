@@ -30,6 +30,7 @@
 #include "repo.h"
 
 #define GT_LEDGER_REF "refs/gt/ledger"
+#define GT_WISPS_REF  "refs/gt/wisps"
 
 struct gt_objbuf;
 
@@ -45,6 +46,8 @@ struct gt_ledger {
 	char *actor;	 /* acting identity, resolved on first write */
 	char *email;
 	git_oid last_commit; /* made by the last transaction (zero if none) */
+	const char *ref;     /* GT_LEDGER_REF or GT_WISPS_REF */
+	int squash;	     /* wisps: every commit is a root, no history */
 };
 
 /* Open the ledger found by the discovery rules (repo.h).  Fails with
@@ -54,6 +57,14 @@ int gt_ledger_open(struct gt_ledger **out, const char *gt_dir, const char *actor
 /* Same, but accepts a repository without a ledger yet (for gt-init). */
 int gt_ledger_open_repo(struct gt_ledger **out, struct gt_repo *repo, const char *actor);
 void gt_ledger_free(struct gt_ledger *lg);
+
+/* The ephemeral store beside lg (DESIGN.md): records in the same shape
+ * under refs/gt/wisps, written by the same transactions except that each
+ * commit has no parent, so replaced states are garbage and history never
+ * grows; it is created by its first transaction and never pushed.  It
+ * borrows lg's repository: free it before lg.  Transactions of the two
+ * must not nest. */
+int gt_ledger_open_wisps(struct gt_ledger **out, struct gt_ledger *lg);
 
 /* The acting identity: --actor, else $GT_AGENT, else git user.name, else
  * $USER.  The e-mail: $GIT_AUTHOR_EMAIL, else git user.email when the name

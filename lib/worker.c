@@ -207,6 +207,39 @@ int gt_worker_alive(const struct gt_town *t, const cJSON *agent)
 	return rc;
 }
 
+int gt_worker_nudge(struct gt_ctx *ctx, const struct gt_town *t, const char *address,
+		    const char *text, enum gt_nudge_mode mode, long timeout_ms, int *queued)
+{
+	struct gt_runtime rt = { 0 };
+	struct gt_buf s = GT_BUF_INIT;
+	const char *rtname;
+	cJSON *agent = NULL;
+	int rc, have_rt = 0, q = 0;
+
+	if ((rc = gt_agent_read(&agent, ctx->lg, address)) < 0)
+		return rc;
+	rtname = gt_json_str(agent, "runtime");
+	if (rtname && (rc = gt_runtime_load(&rt, ctx, rtname)) < 0)
+		goto out;
+	have_rt = rtname != NULL;
+	gt_session_name(&s, address);
+	if (mode != GT_NUDGE_QUEUE && gt_session_has(t->socket, s.ptr) != 0) {
+		rc = GT_ENO; /* nobody there to tell */
+		gt_error_clear();
+		goto out;
+	}
+	rc = gt_nudge_send(ctx->lg->repo, t->socket, s.ptr, have_rt ? &rt : NULL,
+			   gt_ledger_actor(ctx->lg), text, mode, timeout_ms, &q);
+	if (queued)
+		*queued = q;
+out:
+	if (have_rt)
+		gt_runtime_release(&rt);
+	gt_buf_release(&s);
+	cJSON_Delete(agent);
+	return rc;
+}
+
 int gt_worker_self(cJSON **agent, struct gt_ctx *ctx, const char *hook_cwd)
 {
 	const char *a = getenv("GT_AGENT");

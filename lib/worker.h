@@ -23,6 +23,7 @@
 
 #include "agent.h"
 #include "index.h"
+#include "nudge.h"
 #include "ops.h"
 #include "town.h"
 
@@ -58,6 +59,10 @@ int gt_sling(cJSON **result, struct gt_ctx *ctx, const struct gt_town *t, const 
 int gt_polecat_remove(struct gt_ctx *ctx, const struct gt_town *t, const char *address, int force,
 		      struct gt_buf *discarded);
 
+/* Nudge an agent (gt-nudge(1)): GT_ENO when its session is not running
+ * (except in queue mode, which needs no session). */
+int gt_worker_nudge(struct gt_ctx *ctx, const struct gt_town *t, const char *address,
+		    const char *text, enum gt_nudge_mode mode, long timeout_ms, int *queued);
 /* The agent running this command: $GT_AGENT, else the one whose
  * workspace contains cwd (hook_cwd: the cwd a runtime hook reported). */
 int gt_worker_self(cJSON **agent, struct gt_ctx *ctx, const char *hook_cwd);
