@@ -84,6 +84,33 @@ while [ -f "$state/step.$i" ]; do
 done
 [ "$i" -gt 1 ] || say "no sh steps in the description"
 
+# A conflict bead from the refinery: rebase the branch it starts from onto
+# the target, and resolve every conflict by keeping both sides (a union
+# merge: deterministic, right for the demo's append-only files; a real
+# agent reads the code instead).
+target=$(printf '%s\n' "$prime" | jq -r '.bead.metadata.conflict.target // empty')
+rebasing() {
+	[ -d "$(git rev-parse --git-path rebase-merge)" ] ||
+		[ -d "$(git rev-parse --git-path rebase-apply)" ]
+}
+if [ -n "$target" ]; then
+	say "rebasing onto origin/$target"
+	git fetch -q origin
+	git rebase -q "origin/$target" >/dev/null 2>&1 || true
+	while rebasing; do
+		git diff --name-only --diff-filter=U | while IFS= read -r f; do
+			say "keeping both sides of $f"
+			git show ":1:$f" >"$state/base" 2>/dev/null || : >"$state/base"
+			git show ":2:$f" >"$state/ours"
+			git show ":3:$f" >"$state/theirs"
+			git merge-file -q --union "$state/ours" "$state/base" "$state/theirs" || :
+			cp "$state/ours" "$f"
+			git add -- "$f"
+		done
+		GIT_EDITOR=true git rebase --continue >/dev/null 2>&1 || true
+	done
+fi
+
 if [ -n "$(git status --porcelain)" ]; then
 	git add -A
 	git commit -q -m "$bead: $title"

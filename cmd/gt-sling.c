@@ -9,7 +9,7 @@
 #include "../lib/banned.h"
 
 static const char *const usage[] = {
-	"gt-sling [--agent PRESET] [--args TEXT] [--force] [--dry-run] [--no-start] BEAD... "
+	"gt-sling [--agent PRESET] [--args TEXT] [--force] [--dry-run] [--no-start] [--no-convoy] BEAD... "
 	"[TARGET]",
 	NULL,
 };
@@ -47,6 +47,8 @@ int main(int argc, char **argv)
 			    "sling closed, deferred or elsewhere-hooked beads anyway"),
 		GT_OPT_FLAG('n', "dry-run", &o.dry_run, "print the plan as JSON, change nothing"),
 		GT_OPT_FLAG(0, "no-start", &o.no_start, "hook and prepare, but start no session"),
+		GT_OPT_FLAG(0, "no-convoy", &o.no_convoy,
+			    "do not make a convoy for work no convoy tracks"),
 		GT_OPT_JSON(&cli),
 		GT_OPT_QUIET(&cli),
 		GT_OPT_LEDGER(&cli),

@@ -182,6 +182,49 @@ static int make_mr(struct gt_txn *tx, struct done *d, cJSON *bead)
 	return rc;
 }
 
+/* A conflict bead's work is the rebased branch of an existing merge
+ * request: the request now points at it (the old branch is remembered
+ * so the refinery deletes it after the merge) and the conflict bead is
+ * done, which unblocks the request. */
+static int resolve_conflict(struct gt_txn *tx, struct done *d, const char *mr_id)
+{
+	struct gt_bead_spec spec;
+	struct gt_buf why = GT_BUF_INIT;
+	cJSON *mr = NULL, *md, *prev;
+	const char *old;
+	int rc, changed;
+
+	if ((rc = gt_txn_bead_get(tx, mr_id, &mr)) < 0)
+		return rc;
+	if (!strcmp(gt_bead_status(mr), "closed"))
+		return gt_error_set(GT_ECONFLICT, "merge request '%s' is closed already", mr_id);
+	md = cJSON_GetObjectItemCaseSensitive(mr, "metadata");
+	old = gt_json_str(md, "branch");
+	gt_bead_spec_init(&spec);
+	spec.metadata = cJSON_CreateObject();
+	prev = cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(md, "previous_branches"), 1);
+	if (!cJSON_IsArray(prev)) {
+		cJSON_Delete(prev);
+		prev = cJSON_CreateArray();
+	}
+	if (old && strcmp(old, d->branch))
+		cJSON_AddItemToArray(prev, cJSON_CreateString(old));
+	cJSON_AddItemToObject(spec.metadata, "previous_branches", prev);
+	gt_json_set_str(spec.metadata, "branch", d->branch);
+	gt_json_set_str(spec.metadata, "commit", d->head.ptr);
+	cJSON_AddNullToObject(spec.metadata, "failure");
+	cJSON_AddNullToObject(spec.metadata, "refinery");
+	rc = gt_op_update(tx, d->ctx, mr_id, &spec, &changed);
+	gt_bead_spec_release(&spec);
+	gt_buf_printf(&why, "Resolved: %s rebased as %.12s on %s", mr_id, d->head.ptr, d->branch);
+	if (rc == 0)
+		rc = gt_op_close(tx, d->ctx, d->bead, why.ptr, &changed);
+	gt_buf_reset(&d->mr);
+	gt_buf_adds(&d->mr, mr_id);
+	gt_buf_release(&why);
+	return rc;
+}
+
 static int finish_fn(struct gt_txn *tx, void *p)
 {
 	struct done *d = p;
@@ -197,7 +240,14 @@ static int finish_fn(struct gt_txn *tx, void *p)
 		goto out;
 	gt_bead_spec_init(&spec);
 	if (!strcmp(d->status, "COMPLETED")) {
-		if (d->branch)
+		const char *cmr = gt_json_str(
+			cJSON_GetObjectItemCaseSensitive(
+				cJSON_GetObjectItemCaseSensitive(bead, "metadata"), "conflict"),
+			"merge_request");
+
+		if (d->branch && cmr)
+			rc = resolve_conflict(tx, d, cmr);
+		else if (d->branch)
 			rc = make_mr(tx, d, bead);
 		else
 			rc = gt_op_close(tx, d->ctx, d->bead, "completed", &changed);

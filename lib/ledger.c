@@ -197,6 +197,15 @@ static char *git_identity(git_repository *git, const char *key)
 	return res;
 }
 
+void gt_ledger_set_actor(struct gt_ledger *lg, const char *actor)
+{
+	free(lg->actor_opt);
+	free(lg->actor);
+	free(lg->email);
+	lg->actor_opt = gt_strdup(actor);
+	lg->actor = lg->email = NULL;
+}
+
 static void resolve_actor(struct gt_ledger *lg)
 {
 	const char *env;

@@ -72,6 +72,9 @@ int gt_ledger_open_wisps(struct gt_ledger **out, struct gt_ledger *lg);
 const char *gt_ledger_actor(struct gt_ledger *lg);
 const char *gt_ledger_actor_email(struct gt_ledger *lg);
 
+/* Act as actor from now on (a monitor acting under its own address). */
+void gt_ledger_set_actor(struct gt_ledger *lg, const char *actor);
+
 /* Re-read refs/gt/ledger (after another process may have written). */
 int gt_ledger_refresh(struct gt_ledger *lg);
 

@@ -13,6 +13,7 @@
 #include "bead.h"
 #include "error.h"
 #include "file.h"
+#include "flow.h"
 #include "id.h"
 #include "json.h"
 #include "lock.h"
@@ -282,6 +283,7 @@ struct sling {
 	const char *bead;
 	struct gt_rig rig;
 	char *strategy; /* the rig's workspace setting, read once */
+	char *start;	/* branch to start from instead of the default */
 	char *runtime;
 	/* allocation */
 	char *reuse; /* address of the idle polecat picked before */
@@ -304,6 +306,7 @@ static void sling_release(struct sling *s)
 	gt_buf_release(&s->branch);
 	gt_buf_release(&s->session);
 	gt_buf_release(&s->base);
+	free(s->start);
 	cJSON_Delete(s->prev_agent);
 }
 
@@ -518,7 +521,8 @@ static int make_workspace_locked(struct sling *s)
 	struct gt_ws_spec w = { 0 };
 	int rc;
 
-	gt_buf_printf(&base, "origin/%s", s->rig.default_branch);
+	/* a conflict bead's worker starts from the branch to rebase */
+	gt_buf_printf(&base, "origin/%s", s->start ? s->start : s->rig.default_branch);
 	gt_buf_printf(&overlay, "%s/overlay", s->rig.dir);
 	if (!dir && (rc = gt_ws_fetch(s->rig.repo)) < 0)
 		goto out;
@@ -757,6 +761,54 @@ static int sling_agent(cJSON **result, struct sling *s, const char *address)
 	return rc;
 }
 
+/* A conflict bead (filed by the refinery) names the branch to rebase in
+ * metadata.conflict.branch: the worker's branch starts there. */
+static int conflict_start(struct sling *s)
+{
+	cJSON *b = NULL;
+	const char *br;
+	int rc;
+
+	if (gt_ledger_read_bead(&b, s->ctx->lg, NULL, s->bead) < 0) {
+		gt_error_clear(); /* the pre-check reports a missing bead */
+		return 0;
+	}
+	br = gt_json_str(cJSON_GetObjectItemCaseSensitive(
+				 cJSON_GetObjectItemCaseSensitive(b, "metadata"), "conflict"),
+			 "branch");
+	rc = br ? gt_branch_check(br) : 0;
+	if (rc == 0 && br)
+		s->start = gt_strdup(br);
+	cJSON_Delete(b);
+	return rc;
+}
+
+/* Work slung on its own is tracked by a convoy of its own ("Work:
+ * TITLE"), so every piece of work lands somewhere.  Best effort: the
+ * sling has happened. */
+static void auto_convoy(struct gt_ctx *ctx, const char *bead, cJSON *result)
+{
+	cJSON *of = NULL, *b = NULL;
+	struct gt_buf name = GT_BUF_INIT, id = GT_BUF_INIT;
+
+	if (gt_ledger_refresh(ctx->lg) < 0 || gt_convoy_of(&of, ctx, bead) < 0 ||
+	    gt_ledger_read_bead(&b, ctx->lg, NULL, bead) < 0)
+		goto out;
+	if (cJSON_GetArraySize(of)) {
+		gt_json_set_str(result, "convoy", of->child->valuestring);
+		goto out;
+	}
+	gt_buf_printf(&name, "Work: %s", gt_json_str(b, "title") ? gt_json_str(b, "title") : bead);
+	if (gt_convoy_create(&id, ctx, name.ptr, &bead, 1, NULL, 0) == 0)
+		gt_json_set_str(result, "convoy", id.ptr);
+out:
+	gt_error_clear();
+	cJSON_Delete(of);
+	cJSON_Delete(b);
+	gt_buf_release(&name);
+	gt_buf_release(&id);
+}
+
 int gt_sling(cJSON **result, struct gt_ctx *ctx, const struct gt_town *t, const char *bead,
 	     const struct gt_sling_opts *o)
 {
@@ -779,6 +831,8 @@ int gt_sling(cJSON **result, struct gt_ctx *ctx, const struct gt_town *t, const 
 	}
 	if (o->runtime)
 		s.runtime = gt_strdup(o->runtime);
+	if ((rc = conflict_start(&s)) < 0)
+		goto out;
 	if (!strchr(target, '/') && strcmp(target, "mayor") && strcmp(target, "deacon")) {
 		if ((rc = gt_rig_load(&s.rig, ctx, t, target)) < 0)
 			goto out;
@@ -795,6 +849,8 @@ int gt_sling(cJSON **result, struct gt_ctx *ctx, const struct gt_town *t, const 
 		if ((rc = sling_precheck(&s, target)) == 0)
 			rc = sling_agent(result, &s, target);
 	}
+	if (rc == 0 && !o->dry_run && !o->no_convoy)
+		auto_convoy(ctx, bead, *result);
 out:
 	sling_release(&s);
 	return rc;

@@ -46,6 +46,7 @@ struct gt_sling_opts {
 	const char *runtime; /* --agent */
 	const char *args;    /* --args */
 	int force, dry_run, no_start;
+	int no_convoy; /* do not make a convoy for work that has none */
 };
 
 /* Sling one bead; *result describes what happened (or, with dry_run,

@@ -103,7 +103,8 @@ test_cmp_files() {
 # whose workers run the scripted agent.
 new_town() {
 	git init -q project &&
-		(cd project && echo "# app" >README.md && git add . && git commit -qm init) &&
+		(cd project && echo "# app" >README.md && git add . && git commit -qm init &&
+			git config receive.denyCurrentBranch updateInstead) &&
 		gt-init -q --prefix hq town &&
 		(cd town && gt-rig-add -q app ../project && gt-config rig.agent scripted)
 }
