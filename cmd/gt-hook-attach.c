@@ -54,6 +54,8 @@ int main(int argc, char **argv)
 	a.bead = id.ptr;
 	if ((rc = gt_ledger_transact(ctx.lg, &to, attach_fn, &a)) < 0)
 		goto out;
+	if (a.res.prev_holder[0])
+		gt_mail_hook_taken(&ctx, NULL, a.res.prev_holder, a.bead, a.agent);
 	if (a.res.prev_holder[0] && !cli.quiet)
 		fprintf(stderr, "gt-hook-attach: took %s from %s (mailed)\n", a.bead,
 			a.res.prev_holder);

@@ -12,6 +12,7 @@
 #include "bead.h"
 #include "error.h"
 #include "json.h"
+#include "mail.h"
 #include "town.h"
 #include "banned.h"
 
@@ -460,9 +461,7 @@ int gt_op_hook_attach(struct gt_txn *tx, struct gt_ctx *ctx, const char *address
 					goto out;
 			}
 		}
-		gt_error_clear();
-		if ((rc = gt_op_mail(tx, ctx, as, "HOOK_TAKEN", NULL, NULL)) < 0)
-			goto out;
+		gt_error_clear(); /* the caller mails the holder (gt_mail_hook_taken) */
 	}
 	if ((rc = set_status(tx, ctx, bead_id, "hooked", address)) < 0)
 		goto out;
@@ -535,7 +534,7 @@ int gt_op_mail(struct gt_txn *tx, struct gt_ctx *ctx, const char *to, const char
 	spec.assignee = to;
 	spec.prefix = ctx->prefix ? NULL : "hq"; /* town-level mail */
 	spec.extra = cJSON_CreateObject();
-	gt_json_set_str(spec.extra, "sender", gt_txn_actor(tx));
+	gt_json_set_str(spec.extra, "sender", gt_mail_sender(ctx));
 	rc = gt_op_add(tx, ctx, &spec, id_out ? id_out : &id);
 	gt_bead_spec_release(&spec);
 	gt_buf_release(&id);

@@ -83,6 +83,8 @@ int gt_mail_resolve(struct gt_strlist *out, struct gt_ctx *ctx, const char *addr
 			return gt_error_set(GT_EINVALID, "'%s' is not a rig", address);
 		memcpy(rig, address, len - 1);
 		rig[len - 1] = '\0';
+		if ((rc = gt_name_check("rig", rig)) < 0)
+			return rc;
 		if (!rig_exists(ctx, rig))
 			return gt_error_set(GT_ENOTFOUND, "no rig '%s' (in address '%s')", rig,
 					    address);
@@ -200,6 +202,8 @@ static int send_fn(struct gt_txn *tx, void *p)
 
 	cJSON_Delete(s->written);
 	s->written = cJSON_CreateArray();
+	gt_txn_summary(tx, "mail to %s%s: %s", s->rcpt->v[0], s->rcpt->n > 1 ? " and others" : "",
+		       s->o->subject);
 	for (size_t i = 0; i < s->rcpt->n && !rc; i++) {
 		struct gt_bead_spec spec;
 		cJSON *b = NULL;
@@ -232,11 +236,8 @@ static int send_fn(struct gt_txn *tx, void *p)
 		if (!rc && (rc = gt_txn_bead_get(tx, id.ptr, &b)) == 0)
 			cJSON_AddItemToArray(s->written, cJSON_Duplicate(b, 1));
 	}
-	if (!rc) {
-		gt_txn_summary(tx, "mail %s to %s%s: %s", first.ptr, s->rcpt->v[0],
-			       s->rcpt->n > 1 ? " and others" : "", s->o->subject);
+	if (!rc)
 		gt_txn_trailer(tx, "Gt-Agent", "%s", s->sender);
-	}
 	gt_buf_release(&id);
 	gt_buf_release(&first);
 	return rc;
@@ -306,6 +307,29 @@ out:
 	gt_ledger_free(w);
 	gt_strlist_release_owned(&rcpt);
 	return rc;
+}
+
+void gt_mail_hook_taken(struct gt_ctx *ctx, const struct gt_town *t, const char *holder,
+			const char *bead, const char *taker)
+{
+	struct gt_mail_opts m = { .ephemeral = 1, .priority = 1 };
+	struct gt_buf subj = GT_BUF_INIT, body = GT_BUF_INIT;
+	struct gt_strlist check = { 0 };
+	cJSON *sent = NULL;
+
+	gt_buf_printf(&subj, "HOOK_TAKEN: %s", bead);
+	gt_buf_printf(&body, "%s was taken from your hook and put on %s's.\n", bead, taker);
+	m.subject = subj.ptr;
+	m.body = body.ptr;
+	/* a holder that is no address (a person who claimed it) learns it
+	 * from the bead */
+	if (gt_mail_resolve(&check, ctx, holder) < 0 ||
+	    gt_mail_send(&sent, ctx, t, &holder, 1, &m) < 0)
+		gt_error_clear();
+	cJSON_Delete(sent);
+	gt_strlist_release_owned(&check);
+	gt_buf_release(&subj);
+	gt_buf_release(&body);
 }
 
 /* ---- reading ---- */
@@ -406,8 +430,11 @@ static int id_prefix(const cJSON *msg, const void *arg)
 {
 	const char *id = gt_bead_id(msg), *want = arg;
 
+	const char *tail = strrchr(id, '-');
+
 	return !strncmp(id, want, strlen(want)) ||
-	       ((id = strchr(id, '-')) && !strncmp(id + 1, want, strlen(want)));
+	       ((id = strchr(id, '-')) && !strncmp(id + 1, want, strlen(want))) ||
+	       (tail && !strncmp(tail + 1, want, strlen(want)));
 }
 
 int gt_mail_get(cJSON **out, int *wisp, struct gt_ctx *ctx, const char *id)

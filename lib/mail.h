@@ -59,6 +59,11 @@ struct gt_mail_opts {
 int gt_mail_send(cJSON **result, struct gt_ctx *ctx, const struct gt_town *t,
 		 const char *const *to, size_t nto, const struct gt_mail_opts *o);
 
+/* Tell holder (when it is an address) that bead was taken from its hook
+ * by taker: a HOOK_TAKEN wisp.  Best effort. */
+void gt_mail_hook_taken(struct gt_ctx *ctx, const struct gt_town *t, const char *holder,
+			const char *bead, const char *taker);
+
 /* The inbox of address: its open messages (every message with all),
  * oldest first, from both stores; each message gets "ephemeral" true
  * when it is a wisp. */

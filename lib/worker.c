@@ -17,6 +17,7 @@
 #include "id.h"
 #include "json.h"
 #include "lock.h"
+#include "mail.h"
 #include "nudge.h"
 #include "repo.h"
 #include "runtime.h"
@@ -682,6 +683,8 @@ static int sling_rig(cJSON **result, struct sling *s)
 	if ((rc = txn(s->ctx, hook_fn, s)) < 0)
 		goto undo;
 	stage = 3;
+	if (s->hook.prev_holder[0])
+		gt_mail_hook_taken(s->ctx, s->t, s->hook.prev_holder, s->bead, s->address.ptr);
 	if (!s->o->no_start) {
 		cJSON *agent = NULL;
 
@@ -734,6 +737,8 @@ static int sling_agent(cJSON **result, struct sling *s, const char *address)
 	}
 	if ((rc = txn(s->ctx, hook_fn, s)) < 0)
 		return rc;
+	if (s->hook.prev_holder[0])
+		gt_mail_hook_taken(s->ctx, s->t, s->hook.prev_holder, s->bead, s->address.ptr);
 	*result = plan_json(s, "hook");
 	if (s->o->no_start || !s->workspace.len || !s->o->target)
 		return 0;

@@ -51,7 +51,9 @@ test_expect_success 'another agent needs --force, and the holder is mailed' '
 	gt-hook-attach --force app/crew/bob "$id" 2>err &&
 	grep -q "took" err &&
 	gt-agent-show --json app/crew/ann | jq -e ".hook == null and .state == \"idle\"" &&
-	gt-bead-list --type message --json | jq -r "select(.assignee == \"app/crew/ann\") | .title == \"HOOK_TAKEN\"" | grep -qx true &&
+	gt-mail-inbox --json app/crew/ann >mail &&
+	jq -r ".title == \"HOOK_TAKEN: $id\" and .ephemeral" mail | grep -qx true &&
+	! gt-bead-list --type message --json | grep -q HOOK_TAKEN &&
 	GT_AGENT=app/crew/ann gt-prime --json | jq -e ".mail | length == 1"
 '
 
