@@ -154,6 +154,7 @@ static int create_fn(struct gt_txn *tx, void *p)
 	cJSON *notify;
 	int rc;
 
+	gt_txn_summary(tx, "convoy %s", c->name);
 	gt_bead_spec_init(&spec);
 	gt_buf_printf(&desc, "Convoy tracking %zu bead%s", c->beads->n, c->beads->n == 1 ? "" : "s");
 	spec.title = c->name;
@@ -394,6 +395,7 @@ static int land_one(struct gt_txn *tx, struct land *l, const char *id)
 	else
 		gt_buf_printf(&reason, "All %zu tracked bead%s closed", ids.n,
 			      ids.n == 1 ? "" : "s");
+	gt_txn_summary(tx, "land convoy %s", id);
 	if ((rc = gt_op_close(tx, l->ctx, id, reason.ptr, &ch)) < 0)
 		goto out;
 	cJSON_ArrayForEach (w, cJSON_GetObjectItemCaseSensitive(
@@ -408,7 +410,6 @@ static int land_one(struct gt_txn *tx, struct land *l, const char *id)
 		rc = gt_op_mail(tx, l->ctx, to.v[i], subj.ptr, body.ptr, NULL);
 	if (rc == 0)
 		cJSON_AddItemToArray(l->landed, cJSON_CreateString(id));
-	gt_txn_summary(tx, "land convoy %s", id);
 out:
 	gt_strlist_release(&ids);
 	gt_strlist_release_owned(&to);

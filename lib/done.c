@@ -194,6 +194,7 @@ static int resolve_conflict(struct gt_txn *tx, struct done *d, const char *mr_id
 	const char *old;
 	int rc, changed;
 
+	gt_txn_summary(tx, "%s resolves %s for %s", d->address, d->bead, mr_id);
 	if ((rc = gt_txn_bead_get(tx, mr_id, &mr)) < 0)
 		return rc;
 	if (!strcmp(gt_bead_status(mr), "closed"))

@@ -10,6 +10,7 @@
 #include "batch.h"
 #include "beadsio.h"
 #include "error.h"
+#include "feed.h"
 #include "flow.h"
 #include "format.h"
 #include "graph.h"

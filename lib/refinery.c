@@ -222,11 +222,11 @@ static int refuse_fn(struct gt_txn *tx, void *p)
 	cJSON *md = cJSON_CreateObject();
 	int rc;
 
+	gt_txn_summary(tx, "refinery refuses %s", j->id);
 	gt_json_set_str(md, "refused", j->why.ptr);
 	rc = set_mr(tx, j, "blocked", NULL, md);
 	if (rc == 0)
 		rc = gt_op_comment(tx, j->ctx, j->id, j->why.ptr, j->me.ptr, NULL);
-	gt_txn_summary(tx, "refinery refuses %s", j->id);
 	gt_txn_trailer(tx, "Gt-Merge-Request", "%s", j->id);
 	return rc;
 }
@@ -267,6 +267,7 @@ static int conflict_fn(struct gt_txn *tx, void *p)
 	char *save = NULL, *list = gt_strdup(j->out.len ? j->out.ptr : "");
 	int rc, changed;
 
+	gt_txn_summary(tx, "conflict: %s does not rebase onto %s", j->id, j->target);
 	if ((rc = gt_txn_bead_get(tx, j->id, &mr)) < 0)
 		goto out;
 	if (j->source && gt_txn_bead_get(tx, j->source, &src) == 0)
@@ -324,8 +325,6 @@ static int conflict_fn(struct gt_txn *tx, void *p)
 		rc = set_mr(tx, j, "open", NULL, md);
 	else
 		cJSON_Delete(md);
-	gt_txn_summary(tx, "conflict: %s does not rebase onto %s, filed %s", j->id, j->target,
-		       j->filed.ptr);
 	gt_txn_trailer(tx, "Gt-Merge-Request", "%s", j->id);
 	gt_txn_trailer(tx, "Gt-Bead", "%s", j->filed.ptr);
 out:
@@ -348,6 +347,8 @@ static int failed_fn(struct gt_txn *tx, void *p)
 	cJSON *mr = NULL, *md, *f;
 	int rc;
 
+	gt_txn_summary(tx, "gate %s fails for %s%s", j->gate, j->id,
+		       j->target_broken ? " and on its target alone" : "");
 	if ((rc = gt_txn_bead_get(tx, j->id, &mr)) < 0)
 		return rc;
 	md = cJSON_CreateObject();
@@ -384,8 +385,6 @@ static int failed_fn(struct gt_txn *tx, void *p)
 			cJSON_Delete(md);
 		gt_buf_release(&title);
 		gt_buf_release(&desc);
-		gt_txn_summary(tx, "gate %s fails on %s itself: filed %s", j->gate, j->target,
-			       j->filed.ptr);
 	} else {
 		gt_json_set_str(f, "caused_by", "branch");
 		bump_retries(md, mr);
@@ -394,7 +393,6 @@ static int failed_fn(struct gt_txn *tx, void *p)
 			      j->gate, j->gate_cmd, tail(&j->out));
 		if (rc == 0 && j->source)
 			rc = gt_op_comment(tx, j->ctx, j->source, note.ptr, j->me.ptr, NULL);
-		gt_txn_summary(tx, "gate %s fails for %s", j->gate, j->id);
 	}
 	gt_txn_trailer(tx, "Gt-Merge-Request", "%s", j->id);
 	gt_buf_release(&note);
@@ -420,6 +418,8 @@ static int close_fn(struct gt_txn *tx, void *p)
 	cJSON *md = cJSON_CreateObject(), *src = NULL;
 	int rc, changed;
 
+	gt_txn_summary(tx, "merged %s%s%s into %s as %.12s", j->id, j->source ? " for " : "",
+		       j->source ? j->source : "", j->target, j->merged.ptr);
 	gt_buf_printf(&why, "Merged in %.12s", j->merged.ptr);
 	gt_json_set_str(md, "merged_commit", j->merged.ptr);
 	rc = set_mr(tx, j, NULL, "merged", md);
@@ -438,8 +438,6 @@ static int close_fn(struct gt_txn *tx, void *p)
 			rc = gt_op_close(tx, j->ctx, j->source, why.ptr, &changed);
 	}
 	gt_error_clear();
-	gt_txn_summary(tx, "merged %s%s%s into %s as %.12s", j->id, j->source ? " for " : "",
-		       j->source ? j->source : "", j->target, j->merged.ptr);
 	gt_txn_trailer(tx, "Gt-Merge-Request", "%s", j->id);
 	if (j->source)
 		gt_txn_trailer(tx, "Gt-Bead", "%s", j->source);
