@@ -1,21 +1,24 @@
 #!/bin/sh
-# gt-demo - the ledger part of the gt story, offline, in a scratch town:
-# create a ledger, import a Beads file, look at ready work, blocked work
-# and a dependency tree, let an agent claim and finish work, watch the
-# blocked work become ready, and check the export is the file imported.
+# gt-demo - the whole loop, offline, in a scratch directory: a town and a
+# rig on an embedded sample project, an epic of six beads with
+# dependencies (two of them written to conflict), one convoy, three
+# scripted polecats in tmux, the refinery merging (the conflict resolved
+# through a conflict bead), the convoy feeding the rest as dependencies
+# close, and landing.  `make demo` runs it.
 #
 # Usage: gt-demo [DIR]     (default: a new directory under /tmp)
-# `make demo` runs it.  Everything it does is plain gt-* commands: read
-# this script as a tour.
+# Everything it does is plain gt-* commands: read this script as a tour.
 set -eu
 
+me=gt-demo
+usage="usage: gt-demo [DIR]"
 case "${1:-}" in
 -h | --help)
-	echo "usage: gt-demo [DIR]"
+	echo "$usage"
 	exit 0
 	;;
 --summary)
-	echo "run the ledger demo in a scratch town"
+	echo "run the whole loop in a scratch town"
 	exit 0
 	;;
 --version)
@@ -27,97 +30,132 @@ case "${1:-}" in
 	exit 0
 	;;
 -*)
-	echo "gt-demo: error: unknown option '$1'" >&2
-	echo "usage: gt-demo [DIR]" >&2
+	echo "$me: error: unknown option '$1'" >&2
+	echo "$usage" >&2
 	exit 2
 	;;
 esac
 if [ $# -gt 1 ]; then
-	echo "gt-demo: error: too many arguments" >&2
-	echo "usage: gt-demo [DIR]" >&2
+	echo "$me: error: too many arguments" >&2
+	echo "$usage" >&2
 	exit 2
 fi
 
-# run the gt-* commands that sit beside this script first
 here=$(cd "$(dirname "$0")" && pwd)
 PATH="$here:$PATH"
 export PATH
 
-town=${1:-$(mktemp -d "${TMPDIR:-/tmp}/gt-demo.XXXXXX")}
-# a new or empty directory, not inside another repository
-if [ -e "$town" ] && { [ -n "$(ls -A "$town")" ] ||
-	git -C "$town" rev-parse --git-dir >/dev/null 2>&1; }; then
-	echo "gt-demo: error: '$town' is not a new, empty directory outside any repository" >&2
+dir=${1:-$(mktemp -d "${TMPDIR:-/tmp}/gt-demo.XXXXXX")}
+if [ -e "$dir" ] && { [ -n "$(ls -A "$dir")" ] ||
+	git -C "$dir" rev-parse --git-dir >/dev/null 2>&1; }; then
+	echo "$me: error: '$dir' is not a new, empty directory outside any repository" >&2
 	exit 4
 fi
+mkdir -p "$dir"
+dir=$(cd "$dir" && pwd)
 
 say() { printf '\n== %s\n' "$*"; }
 run() {
 	printf '$ %s\n' "$*"
 	"$@"
 }
+die() {
+	echo "$me: error: $*" >&2
+	exit 1
+}
 
-# a git identity for the commits, if the machine has none
+# a git identity, if the machine has none; the town's own tmux server
 if ! git config user.name >/dev/null 2>&1; then
-	GIT_AUTHOR_NAME="gt demo"
-	export GIT_AUTHOR_NAME
+	GIT_AUTHOR_NAME="gt demo" GIT_COMMITTER_NAME="gt demo"
+	GIT_AUTHOR_EMAIL="demo@gt.invalid" GIT_COMMITTER_EMAIL="demo@gt.invalid"
+	export GIT_AUTHOR_NAME GIT_COMMITTER_NAME GIT_AUTHOR_EMAIL GIT_COMMITTER_EMAIL
 fi
-unset GT_DIR GT_AGENT
+unset GT_DIR GT_AGENT GT_RIG GT_BEAD
 
-say "A town is an ordinary git repository; its ledger is the ref refs/gt/ledger"
-run gt-init --prefix web "$town"
-cd "$town"
+say "The sample project: a shop's menu, with a check the refinery runs as its test gate"
+git init -q --bare "$dir/shop.git"
+git -C "$dir/shop.git" symbolic-ref HEAD refs/heads/main
+git init -q "$dir/seed"
+(
+	cd "$dir/seed"
+	git checkout -q -b main
+	printf '# The corner shop\n' >README.md
+	printf 'Menu\n====\nbread\n' >menu.txt
+	printf '#!/bin/sh\n# every file the shop needs is there and nothing is empty\nfor f in README.md menu.txt; do test -s "$f" || exit 1; done\n' >check.sh
+	git add . && git commit -q -m "The corner shop"
+	git push -q "$dir/shop.git" main
+)
+rm -rf "$dir/seed"
+echo "upstream: $dir/shop.git"
 
-say "Import a Beads file (the .beads/issues.jsonl format bd writes)"
-cat >issues.jsonl <<'EOF'
-{"id":"web-2x1","title":"Ship the sign-up flow","description":"Epic: new users can sign up, confirm their e-mail and land on the dashboard.","status":"open","priority":1,"issue_type":"epic","owner":"maria","created_at":"2026-03-02T09:00:00Z","created_by":"maria","updated_at":"2026-03-02T09:00:00Z","labels":["signup"]}
-{"id":"web-2x1.1","title":"Sign-up form with validation","description":"Name, e-mail, password; inline errors; rate limited.","status":"closed","priority":1,"issue_type":"task","assignee":"web/polecats/rust","created_at":"2026-03-02T09:05:00Z","created_by":"maria","updated_at":"2026-03-04T16:20:00Z","closed_at":"2026-03-04T16:20:00Z","close_reason":"Merged in 4f2a9c1","labels":["frontend","signup"],"dependencies":[{"issue_id":"web-2x1.1","depends_on_id":"web-2x1","type":"parent-child","created_at":"2026-03-02T09:05:00Z","created_by":"maria"}]}
-{"id":"web-2x1.2","title":"Send the confirmation e-mail","description":"Queue a message with a signed link valid for 24 hours.","status":"open","priority":1,"issue_type":"task","created_at":"2026-03-02T09:06:00Z","created_by":"maria","updated_at":"2026-03-02T09:06:00Z","labels":["backend","signup"],"dependencies":[{"issue_id":"web-2x1.2","depends_on_id":"web-2x1","type":"parent-child","created_at":"2026-03-02T09:06:00Z","created_by":"maria"},{"issue_id":"web-2x1.2","depends_on_id":"web-8kq","type":"blocks","created_at":"2026-03-02T09:07:00Z","created_by":"maria"}]}
-{"id":"web-2x1.3","title":"Confirmation landing page","description":"Verify the token, activate the account, redirect to the dashboard.","status":"open","priority":2,"issue_type":"task","created_at":"2026-03-02T09:08:00Z","created_by":"maria","updated_at":"2026-03-02T09:08:00Z","labels":["frontend","signup"],"dependencies":[{"issue_id":"web-2x1.3","depends_on_id":"web-2x1","type":"parent-child","created_at":"2026-03-02T09:08:00Z","created_by":"maria"},{"issue_id":"web-2x1.3","depends_on_id":"web-2x1.2","type":"blocks","created_at":"2026-03-02T09:09:00Z","created_by":"maria"}]}
-{"id":"web-4ht","title":"Dashboard shows an empty state for new accounts","status":"open","priority":2,"issue_type":"feature","created_at":"2026-03-03T11:00:00Z","created_by":"omar","updated_at":"2026-03-03T11:00:00Z","labels":["frontend"],"dependencies":[{"issue_id":"web-4ht","depends_on_id":"web-2x1.3","type":"blocks","created_at":"2026-03-03T11:01:00Z","created_by":"omar"}]}
-{"id":"web-8kq","title":"Pick an e-mail provider and store its API key","description":"Compare two providers; keep the key in the secrets store, never in the repo.","status":"open","priority":0,"issue_type":"task","created_at":"2026-03-01T15:30:00Z","created_by":"maria","updated_at":"2026-03-01T15:30:00Z","labels":["backend","ops"]}
-{"id":"web-9cm","title":"Password reset link expires too early","description":"Links expire after 10 minutes instead of 60.","status":"open","priority":1,"issue_type":"bug","created_at":"2026-03-04T08:12:00Z","created_by":"omar","updated_at":"2026-03-04T08:12:00Z","labels":["backend"],"comments":[{"id":1,"issue_id":"web-9cm","author":"omar","text":"Reproduced on staging: the TTL is read in seconds but written in minutes.","created_at":"2026-03-04T08:30:00Z"}]}
-{"id":"web-c3v","title":"Upgrade the test runner","status":"open","priority":3,"issue_type":"chore","created_at":"2026-02-20T10:00:00Z","created_by":"omar","updated_at":"2026-02-20T10:00:00Z","defer_until":"2099-01-01T00:00:00Z"}
-{"id":"web-f0e","title":"Write the launch announcement","status":"open","priority":2,"issue_type":"task","created_at":"2026-03-05T13:00:00Z","created_by":"maria","updated_at":"2026-03-05T13:00:00Z","dependencies":[{"issue_id":"web-f0e","depends_on_id":"web-2x1","type":"blocks","created_at":"2026-03-05T13:01:00Z","created_by":"maria"}]}
-{"id":"web-k2p","title":"Old duplicate of the reset bug","status":"tombstone","priority":1,"issue_type":"bug","created_at":"2026-03-04T08:00:00Z","created_by":"omar","updated_at":"2026-03-04T08:40:00Z","deleted_at":"2026-03-04T08:40:00Z","deleted_by":"omar","delete_reason":"duplicate of web-9cm","original_type":"bug"}
-EOF
-run gt-bead-import issues.jsonl
-printf '$ %s\n' "gt-bead-export | cmp - issues.jsonl"
-gt-bead-export | cmp - issues.jsonl
-echo "the export is the imported file, byte for byte"
+say "A town, and the project as its rig 'shop'"
+run gt-init -q --prefix shop "$dir/town"
+cd "$dir/town"
+run gt-rig-add -q --prefix shop shop "$dir/shop.git"
+run gt-config rig.agent scripted
+run gt-config rig.shop.test "sh check.sh"
+run gt-config rig.shop.max-workers 3
 
-say "Ready work: open, nothing open blocks it, not deferred"
-run gt-ready
+say "An epic of six beads; the scripted agent runs the sh blocks of each"
+step() { printf 'Steps:\n```sh\n%s\n```\n' "$1"; }
+epic=$(gt-bead-add -t epic -p 1 "Open the shop online")
+a=$(gt-bead-add --parent "$epic" -p 1 "Add the catalogue page" -d "$(step 'printf "Catalogue\n" >catalogue.txt')")
+b=$(gt-bead-add --parent "$epic" -p 1 "Put coffee on the menu" -d "$(step 'echo coffee >>menu.txt')")
+c=$(gt-bead-add --parent "$epic" -p 1 "Put tea on the menu" -d "$(step 'echo tea >>menu.txt')")
+d=$(gt-bead-add --parent "$epic" -p 2 --deps "$a" "Add a basket" -d "$(step 'printf "Basket\n" >basket.txt')")
+e=$(gt-bead-add --parent "$epic" -p 2 --deps "$d" "Add the checkout" -d "$(step 'printf "Checkout\n" >checkout.txt')")
+f=$(gt-bead-add --parent "$epic" -p 3 --deps "$b,$c,$e" "Write the launch notes" -d "$(step 'printf "We are open: %s\n" "$(tr "\n" " " <menu.txt)" >NOTES.md')")
+run gt-bead-dep tree "$epic"
+echo "($b and $c both append to menu.txt: whichever merges second conflicts)"
 
-say "Blocked work, and what blocks it"
-run gt-blocked
+say "One convoy tracks them all and tells the overseer (you) when it lands"
+convoy=$(gt-convoy-create --notify overseer "Shop launch" "$a" "$b" "$c" "$d" "$e" "$f")
+run gt-convoy-status "$convoy"
 
-say "The epic and everything under it"
-run gt-bead-dep tree --up web-2x1
+say "Feed the convoy: its ready beads go to polecats, up to 3 at a time"
+run gt-convoy-check
 
-say "An agent claims the top ready bead (atomically: a second claimant would get exit 4)"
-top=$(gt-ready --json | jq -r 'select(.issue_type != "epic") | .id' | head -1)
-run gt-bead-update --claim --actor web/polecats/nux "$top"
-run gt-bead-comment add --actor web/polecats/nux "$top" "Chose the provider with the better bounce reporting; key is in the vault."
-run gt-bead-close --actor web/polecats/nux -r "Merged in 9b3e210" "$top"
+busy() { test -n "$(gt-hook-list)"; }
+wait_quiet() {
+	n=0
+	while busy; do
+		n=$((n + 1))
+		[ "$n" -lt 3000 ] || die "the workers never finished"
+		sleep 0.2
+	done
+}
 
-say "Closing it unblocked the next piece of work"
-run gt-ready
+round=0
+while [ "$(gt-bead-show --json "$convoy" | jq -r .status)" != closed ]; do
+	round=$((round + 1))
+	[ "$round" -le 20 ] || die "the convoy did not land"
+	say "Round $round: the workers finish, the refinery merges (and feeds the convoy)"
+	wait_quiet
+	run gt-refinery shop
+	run gt-convoy-check
+done
 
-say "Everything is history: who changed what, when"
-run gt-bead-log "$top"
+say "Landed.  What the overseer got"
+run gt-mail-inbox overseer || true
 
-say "Scripts compose the same commands: every blocker of the launch, as JSON"
-printf '$ %s\n' "gt-blocked --json | jq -c '{id, blocked_by}'"
-gt-blocked --json | jq -c '{id, blocked_by}'
+say "Summary"
+run gt-convoy-status "$convoy"
+printf '$ git -C %s log --oneline main\n' "$dir/shop.git"
+git -C "$dir/shop.git" log --oneline main
+printf '$ git -C %s show main:menu.txt\n' "$dir/shop.git"
+git -C "$dir/shop.git" show main:menu.txt
+merged=$(gt-mq-list --all --json | jq -r 'select(.queue == "merged") | .id' | wc -l)
+conflicts=$(gt-bead-list --all --label conflict --json | jq -r .id | wc -l)
+echo "$merged merge requests merged, $conflicts conflict resolved through a conflict bead,"
+echo "$(git rev-list --count refs/gt/ledger) ledger transactions, 0 model calls."
 
 say "Look around"
 cat <<EOF
-The town is $town.  Try:
-  cd $town
-  gt-ready                       # what can start now
-  gt-bead-show web-2x1.2         # one bead
-  gt-bead-dep tree web-4ht       # what it waits for
-  git log --oneline refs/gt/ledger   # the ledger's history
-  gt help                        # every command
+The town is $dir/town.  Try:
+  cd $dir/town
+  gt-convoy-status $convoy      # the batch, bead by bead
+  gt-feed                       # what happened, newest last
+  gt-mq-list --all              # the merge requests
+  gt-peek shop/polecats/agate   # a worker's screen
+  gt-mail-inbox overseer        # your mail
 EOF

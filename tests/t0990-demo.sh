@@ -1,10 +1,10 @@
 #!/bin/sh
-# The main job: gt-demo (what `make demo` runs) tells the ledger story and
+# The ledger demo: gt-demo-ledger tells the ledger story and
 # leaves a town in the state the story describes.
 . "$(dirname "$0")/lib/test.sh"
 
 test_expect_success 'the demo runs to the end' '
-	gt-demo "$TRASH/town" >out 2>&1 &&
+	gt-demo-ledger "$TRASH/town" >out 2>&1 &&
 	grep -q "the export is the imported file, byte for byte" out &&
 	grep -q "^The town is $TRASH/town" out
 '
@@ -25,12 +25,12 @@ test_expect_success 'the town is left as the story says' '
 '
 
 test_expect_success 'the demo refuses to reuse a repository (4)' '
-	expect_code 4 gt-demo "$TRASH/town"
+	expect_code 4 gt-demo-ledger "$TRASH/town"
 '
 
 test_expect_success 'the demo will not turn another repository into a town (4)' '
 	git init -q project && mkdir project/sub &&
-	expect_code 4 gt-demo "$TRASH/project/sub" &&
+	expect_code 4 gt-demo-ledger "$TRASH/project/sub" &&
 	expect_code 1 git -C project rev-parse -q --verify refs/gt/ledger
 '
 
