@@ -295,7 +295,14 @@ test_expect_success 'branch moved after submission: refused, and again after a r
 	jq -e ".merge_request == \"$mr\" and .outcome == \"refused\"" log &&
 	test "$(field "$mr" .status)" = blocked &&
 	test "$(target_sha)" = "$t" &&
+	git -C ../project update-ref -d "refs/heads/$branch" &&
+	gt-mq-retry -q "$mr" &&
+	gt-refinery --json app >log && cat log &&
+	jq -e ".merge_request == \"$mr\" and .outcome == \"refused\" and (.reason | contains(\"gone\"))" log &&
+	test "$(field "$mr" .status)" = blocked &&
+	gt-mail-inbox "$p" | grep -q MERGE_REFUSED &&
 	gt-mq-reject -q -r "moved on" "$mr" &&
+	gt-bead-show --json "$id" | jq -e ".status == \"open\" and (.assignee // \"\") == \"\"" &&
 	test "$(field "$mr" .status)" = closed &&
 	test -z "$(gt-mq-list app)"
 '
@@ -313,16 +320,51 @@ test_expect_success 'crash between push and close: closed as merged, never merge
 	test "$(target_sha)" = "$sha" &&
 	gt-bead-update -q "$mr" --status in_progress \
 		--metadata "{\"refinery\":{\"step\":\"pushing\",\"merged\":\"$sha\"}}" &&
-	n=$(target_count) &&
+	n=$(target_count) && tip=$(ledger_tip) &&
+	gt-config rig.app.test "touch \"$TRASH/gate-ran\"" &&
 	gt-refinery --json app >log && cat log &&
+	gt-config --unset rig.app.test &&
 	test "$(jq -s length log)" = 1 &&
 	jq -e ".merge_request == \"$mr\" and .outcome == \"merged\" and .commit == \"$sha\"" log &&
 	test "$(target_sha)" = "$sha" && test "$(target_count)" = "$n" &&
+	! test -e "$TRASH/gate-ran" &&
+	git log --format=%s "$tip..refs/gt/ledger" >ledger.log && cat ledger.log &&
+	! grep -q "refinery takes $mr" ledger.log &&
+	! grep -q "refinery pushes $mr" ledger.log &&
 	gt-bead-show --json "$mr" >mr.json &&
 	jq -e ".status == \"closed\" and .close_reason == \"Merged in $(echo "$sha" | cut -c1-12)\" and
 		.metadata.merged_commit == \"$sha\" and .metadata.refinery.step == \"done\"" mr.json &&
 	gt-bead-show --json "$id" | jq -e ".status == \"closed\" and (.close_reason | startswith(\"Merged in \"))" &&
 	test -z "$(remote_branch "$branch")"
+'
+
+test_expect_success 'a run that died after the close only deletes the branches' '
+	cd town && read -r id p ws mr branch commit <../x1 &&
+	sha=$(field "$mr" .metadata.merged_commit) &&
+	git -C ../project update-ref "refs/heads/$branch" "$commit" &&
+	git -C ../project update-ref refs/heads/old-branch "$commit" &&
+	gt-bead-update -q "$mr" --metadata "{\"previous_branches\":[\"old-branch\"],
+		\"refinery\":{\"step\":\"merged\",\"merged\":\"$sha\"}}" &&
+	t=$(target_sha) &&
+	gt-refinery --json app >log && cat log &&
+	test ! -s log &&
+	test -z "$(remote_branch "$branch")" && test -z "$(remote_branch old-branch)" &&
+	test "$(target_sha)" = "$t" &&
+	gt-bead-show --json "$mr" | jq -e ".status == \"closed\" and .metadata.refinery.step == \"done\"" &&
+	tip=$(ledger_tip) &&
+	gt-refinery app && test "$(ledger_tip)" = "$tip"
+'
+
+test_expect_success 'a run that died before pushing starts over' '
+	cd town &&
+	submit x3 "Started only" started.txt yes && read -r id p ws mr branch commit <../x3 &&
+	gt-bead-update -q "$mr" --status in_progress -a app/refinery \
+		--metadata "{\"refinery\":{\"step\":\"started\"}}" &&
+	test "$(queue_of "$mr")" = active &&
+	gt-refinery --json app >log && cat log &&
+	logged "$mr" | jq -e ".outcome == \"merged\"" &&
+	test "$(target_sha)" = "$(field "$mr" .metadata.merged_commit)" &&
+	test "$(git -C ../project show "$(target):started.txt")" = yes
 '
 
 test_expect_success 'a "pushing" state whose commit never landed goes back and merges' '
