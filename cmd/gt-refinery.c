@@ -3,6 +3,7 @@
  * close, delete the branch.  Deterministic: no model calls.
  */
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -46,7 +47,7 @@ int main(int argc, char **argv)
 	struct gt_town t = { 0 };
 	struct gt_strlist rigs = { 0 };
 	long interval = 2000, max = 0;
-	int rc = 0, nargs, once = 0, watch = 0, no_feed = 0;
+	int rc = 0, nargs, once = 0, watch = 0, no_feed = 0, own_actor;
 	cJSON *all = NULL, *it;
 	const struct gt_option opts[] = {
 		GT_OPT_FLAG(0, "once", &once, "work the queue until it is empty, then exit (default)"),
@@ -77,6 +78,8 @@ int main(int argc, char **argv)
 		cJSON_ArrayForEach (it, all)
 			gt_strlist_push_dup(&rigs, gt_json_str(it, "name"));
 	}
+	/* it acts, commits and mails as <rig>/refinery unless told otherwise */
+	own_actor = !cli.actor && !(getenv("GT_AGENT") && *getenv("GT_AGENT"));
 	signal(SIGTERM, on_signal);
 	signal(SIGINT, on_signal);
 	do {
@@ -84,6 +87,13 @@ int main(int argc, char **argv)
 			struct gt_refinery_opts o = { rigs.v[i], (int)max, no_feed };
 			cJSON *log = NULL, *e;
 
+			if (own_actor) {
+				struct gt_buf me = GT_BUF_INIT;
+
+				gt_buf_printf(&me, "%s/refinery", rigs.v[i]);
+				gt_ledger_set_actor(ctx.lg, me.ptr);
+				gt_buf_release(&me);
+			}
 			rc = gt_refinery_run(&log, &ctx, &t, &o);
 			cJSON_ArrayForEach (e, log)
 				print_entry(&cli, e);

@@ -207,7 +207,8 @@ static int reject_fn(struct gt_txn *tx, void *p)
 		if (rc == 0)
 			rc = gt_op_comment(tx, r->ctx, sid, why.ptr, gt_txn_actor(tx), NULL);
 	}
-	gt_error_clear();
+	if (rc == 0)
+		gt_error_clear(); /* a source bead that is gone */
 	gt_buf_release(&why);
 	return rc;
 }

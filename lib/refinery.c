@@ -49,6 +49,7 @@ struct job {
 	struct gt_buf merged;	 /* the commit that lands */
 	struct gt_buf out;	 /* gate output, conflict files */
 	const char *gate, *gate_cmd;
+	int pushing; /* past the point of no return: never requeue */
 	struct gt_buf why;	 /* refusal / failure text */
 	struct gt_buf filed;	 /* conflict or target bug bead */
 	int target_broken;
@@ -70,6 +71,7 @@ static void job_reset(struct job *j)
 	gt_buf_reset(&j->filed);
 	j->gate = j->gate_cmd = NULL;
 	j->target_broken = 0;
+	j->pushing = 0;
 }
 
 static const cJSON *md_of(const cJSON *b)
@@ -437,7 +439,8 @@ static int close_fn(struct gt_txn *tx, void *p)
 		if (rc == 0)
 			rc = gt_op_close(tx, j->ctx, j->source, why.ptr, &changed);
 	}
-	gt_error_clear();
+	if (rc == 0)
+		gt_error_clear(); /* a source bead that is gone */
 	gt_txn_trailer(tx, "Gt-Merge-Request", "%s", j->id);
 	if (j->source)
 		gt_txn_trailer(tx, "Gt-Bead", "%s", j->source);
@@ -719,6 +722,7 @@ static int merge_one(cJSON *log, struct job *j, const cJSON *mr)
 		}
 		if ((rc = txn(j, pushing_fn)) < 0)
 			break;
+		j->pushing = 1;
 		gt_buf_reset(&start);
 		gt_buf_printf(&start, "%s:refs/heads/%s", j->merged.ptr, j->target);
 		if (gt_git(NULL, j->ws.ptr, "push", "--quiet", "origin", start.ptr, NULL) < 0) {
@@ -798,9 +802,6 @@ int gt_refinery_run(cJSON **log, struct gt_ctx *ctx, const struct gt_town *t,
 		return rc;
 	gt_buf_printf(&j.ws, "%s/refinery", j.rig.dir);
 	gt_buf_printf(&j.me, "%s/refinery", j.rig.name);
-	/* it acts, commits and mails as <rig>/refinery unless told otherwise */
-	if (!ctx->lg->actor_opt && !getenv("GT_AGENT"))
-		gt_ledger_set_actor(ctx->lg, j.me.ptr);
 	gt_buf_printf(&name, "locks/refinery-%s", j.rig.name);
 	if ((rc = gt_repo_runtime_path(&lockp, ctx->lg->repo, name.ptr, 1)) < 0 ||
 	    (rc = gt_lock_acquire(&lockfd, lockp.ptr, 0)) < 0) {
@@ -827,11 +828,18 @@ int gt_refinery_run(cJSON **log, struct gt_ctx *ctx, const struct gt_town *t,
 		if (rc < 0)
 			break;
 		job_reset(&j);
-		if ((rc = load(&j, mr)) == 0 && (rc = txn(&j, claim_fn)) == 0) {
+		if ((rc = load(&j, mr)) == GT_EINVALID) {
+			/* a malformed request must not stop the queue */
+			gt_buf_reset(&j.why);
+			gt_buf_printf(&j.why, "Refused: %s", gt_error_last());
+			if ((rc = txn(&j, refuse_fn)) == 0)
+				log_entry(*log, &j, "refused");
+		} else if (rc == 0 && (rc = txn(&j, claim_fn)) == 0) {
 			size_t before = (size_t)cJSON_GetArraySize(*log);
 
 			rc = merge_one(*log, &j, mr);
-			if (rc < 0) {
+			/* after "pushing" the next run's recovery decides */
+			if (rc < 0 && !j.pushing) {
 				/* an error, not an outcome: back in the queue as it was */
 				struct gt_error_saved e;
 
