@@ -214,6 +214,16 @@ static int add_fn(struct gt_txn *tx, void *p)
 		return gt_error_set(GT_EINVALID, "'%s' is a %s, not a convoy", c->convoy,
 				    gt_bead_type(conv));
 	if (!strcmp(gt_bead_status(conv), "closed")) {
+		struct gt_strlist have = { 0 };
+		int fresh = 0;
+
+		/* only beads it does not track yet reopen a landed convoy */
+		tracked(&have, conv);
+		for (size_t i = 0; i < c->beads->n; i++)
+			fresh |= !gt_strlist_has(&have, c->beads->v[i]);
+		gt_strlist_release(&have);
+		if (!fresh)
+			return 0;
 		if ((rc = gt_op_reopen(tx, c->ctx, c->convoy, "more beads to track", &ch)) < 0)
 			return rc;
 		c->changed = 1;
@@ -382,8 +392,12 @@ static int land_one(struct gt_txn *tx, struct land *l, const char *id)
 			open += !is_done(gt_bead_status(b));
 		gt_error_clear();
 	}
-	if (!ids.n && !l->force)
-		goto out; /* nothing tracked is not "all done" */
+	if (!ids.n && !l->force) {
+		/* nothing tracked is not "all done" */
+		if (l->reason)
+			rc = gt_error_set(GT_ECONFLICT, "convoy '%s' tracks nothing", id);
+		goto out;
+	}
 	if (open && !l->force) {
 		if (l->reason) /* an explicit land reports why not */
 			rc = gt_error_set(GT_ECONFLICT, "convoy '%s' still has %zu open bead%s",
