@@ -189,9 +189,9 @@ void gt_cli_print_json(struct gt_cli *cli, const cJSON *v)
 void gt_cli_print_message(struct gt_cli *cli, const cJSON *m, int full)
 {
 	const cJSON *md = cJSON_GetObjectItemCaseSensitive(m, "metadata");
-	const char *state = strcmp(gt_bead_status(m), "open")	? "acked"
-			    : gt_json_str(md, "read_at")	? "read"
-								: "new";
+	const char *state = strcmp(gt_bead_status(m), "open") ? "acked"
+			    : gt_json_str(md, "read_at")      ? "read"
+							      : "new";
 	const char *subject = gt_json_str(m, "title"), *body = gt_json_str(m, "description");
 
 	if (cli->json) {

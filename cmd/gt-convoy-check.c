@@ -49,7 +49,8 @@ int main(int argc, char **argv)
 		goto out;
 	cJSON_ArrayForEach (it, fed) {
 		if (cli.json) {
-			gt_json_set_str(it, "outcome", gt_json_str(it, "error") ? "error" : "slung");
+			gt_json_set_str(it, "outcome",
+					gt_json_str(it, "error") ? "error" : "slung");
 			gt_cli_print_json(&cli, it);
 		} else if (!cli.quiet) {
 			if (gt_json_str(it, "error"))

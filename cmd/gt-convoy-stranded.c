@@ -35,7 +35,7 @@ int main(int argc, char **argv)
 		}
 		printf("%s\t%s\t", gt_json_str(c, "id"),
 		       cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(c, "ready")) ? "ready"
-											   : "empty");
+											: "empty");
 		cJSON_ArrayForEach (b, cJSON_GetObjectItemCaseSensitive(c, "ready"))
 			printf("%s%s", b->valuestring, b->next ? "," : "");
 		printf("\t%s\n", gt_json_str(c, "title"));

@@ -81,6 +81,7 @@ git init -q "$dir/seed"
 	git checkout -q -b main
 	printf '# The corner shop\n' >README.md
 	printf 'Menu\n====\nbread\n' >menu.txt
+	# shellcheck disable=SC2016
 	printf '#!/bin/sh\n# every file the shop needs is there and nothing is empty\nfor f in README.md menu.txt; do test -s "$f" || exit 1; done\n' >check.sh
 	git add . && git commit -q -m "The corner shop"
 	git push -q "$dir/shop.git" main
@@ -97,6 +98,7 @@ run gt-config rig.shop.test "sh check.sh"
 run gt-config rig.shop.max-workers 3
 
 say "An epic of six beads; the scripted agent runs the sh blocks of each"
+# shellcheck disable=SC2016 # the backquotes and $(...) are for the agent
 step() { printf 'Steps:\n```sh\n%s\n```\n' "$1"; }
 epic=$(gt-bead-add -t epic -p 1 "Open the shop online")
 a=$(gt-bead-add --parent "$epic" -p 1 "Add the catalogue page" -d "$(step 'printf "Catalogue\n" >catalogue.txt')")
@@ -104,6 +106,7 @@ b=$(gt-bead-add --parent "$epic" -p 1 "Put coffee on the menu" -d "$(step 'echo 
 c=$(gt-bead-add --parent "$epic" -p 1 "Put tea on the menu" -d "$(step 'echo tea >>menu.txt')")
 d=$(gt-bead-add --parent "$epic" -p 2 --deps "$a" "Add a basket" -d "$(step 'printf "Basket\n" >basket.txt')")
 e=$(gt-bead-add --parent "$epic" -p 2 --deps "$d" "Add the checkout" -d "$(step 'printf "Checkout\n" >checkout.txt')")
+# shellcheck disable=SC2016
 f=$(gt-bead-add --parent "$epic" -p 3 --deps "$b,$c,$e" "Write the launch notes" -d "$(step 'printf "We are open: %s\n" "$(tr "\n" " " <menu.txt)" >NOTES.md')")
 run gt-bead-dep tree "$epic"
 echo "($b and $c both append to menu.txt: whichever merges second conflicts)"

@@ -42,7 +42,8 @@ int main(int argc, char **argv)
 	const struct gt_option opts[] = {
 		GT_OPT_FLAG('f', "follow", &follow, "keep printing new events until interrupted"),
 		GT_OPT_INT('n', "lines", &limit, "N", "the last N events (default 50; 0: all)"),
-		GT_OPT_STRING(0, "since", &since, "TIME", "events from TIME on (RFC 3339 or a date)"),
+		GT_OPT_STRING(0, "since", &since, "TIME",
+			      "events from TIME on (RFC 3339 or a date)"),
 		GT_OPT_STRING(0, "rig", &f.rig, "RIG", "only events of rig RIG"),
 		GT_OPT_STRING(0, "agent", &f.agent, "ADDR", "only events by or about agent ADDR"),
 		GT_OPT_STRING(0, "bead", &f.bead, "ID", "only events about bead ID"),

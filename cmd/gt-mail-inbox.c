@@ -36,8 +36,8 @@ int main(int argc, char **argv)
 	    (rc = gt_mail_inbox(&r, &ctx, me.ptr, all)) < 0)
 		goto out;
 	cJSON_ArrayForEach (it, r) {
-		if (unread && gt_json_str(cJSON_GetObjectItemCaseSensitive(it, "metadata"),
-					  "read_at"))
+		if (unread &&
+		    gt_json_str(cJSON_GetObjectItemCaseSensitive(it, "metadata"), "read_at"))
 			continue;
 		gt_cli_print_message(&cli, it, 0);
 		shown++;

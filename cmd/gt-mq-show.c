@@ -44,8 +44,8 @@ int main(int argc, char **argv)
 		gt_cli_print_json(&cli, found);
 	} else {
 		const cJSON *md = cJSON_GetObjectItemCaseSensitive(found, "metadata"), *f;
-		const char *keys[] = { "source_bead", "branch", "commit", "target", "worker",
-				       "merged_commit", "conflict_bead", "refused" };
+		const char *keys[] = { "source_bead", "branch",	       "commit",	"target",
+				       "worker",      "merged_commit", "conflict_bead", "refused" };
 
 		printf("%s\t%s\t%s\n", gt_bead_id(found), gt_json_str(found, "queue"),
 		       gt_json_str(found, "title") ? gt_json_str(found, "title") : "");

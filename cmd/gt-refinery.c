@@ -24,8 +24,8 @@ static void on_signal(int sig)
 
 static void print_entry(struct gt_cli *cli, const cJSON *e)
 {
-	const char *keys[] = { "merge_request", "convoy", "bead", "commit", "filed",
-			       "agent", "gate", "reason", "error" };
+	const char *keys[] = { "merge_request", "convoy", "bead",   "commit", "filed",
+			       "agent",		"gate",	  "reason", "error" };
 
 	if (cli->json) {
 		gt_cli_print_json(cli, e);
@@ -50,7 +50,8 @@ int main(int argc, char **argv)
 	int rc = 0, nargs, once = 0, watch = 0, no_feed = 0, own_actor;
 	cJSON *all = NULL, *it;
 	const struct gt_option opts[] = {
-		GT_OPT_FLAG(0, "once", &once, "work the queue until it is empty, then exit (default)"),
+		GT_OPT_FLAG(0, "once", &once,
+			    "work the queue until it is empty, then exit (default)"),
 		GT_OPT_FLAG(0, "watch", &watch, "keep watching the queue until interrupted"),
 		GT_OPT_INT(0, "interval", &interval, "MS", "--watch: look every MS (default 2000)"),
 		GT_OPT_INT(0, "max", &max, "N", "stop after N merge requests per rig"),

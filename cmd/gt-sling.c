@@ -9,7 +9,8 @@
 #include "../lib/banned.h"
 
 static const char *const usage[] = {
-	"gt-sling [--agent PRESET] [--args TEXT] [--force] [--dry-run] [--no-start] [--no-convoy] BEAD... "
+	"gt-sling [--agent PRESET] [--args TEXT] [--force] [--dry-run] [--no-start] [--no-convoy] "
+	"BEAD... "
 	"[TARGET]",
 	NULL,
 };

@@ -156,7 +156,8 @@ static int create_fn(struct gt_txn *tx, void *p)
 
 	gt_txn_summary(tx, "convoy %s", c->name);
 	gt_bead_spec_init(&spec);
-	gt_buf_printf(&desc, "Convoy tracking %zu bead%s", c->beads->n, c->beads->n == 1 ? "" : "s");
+	gt_buf_printf(&desc, "Convoy tracking %zu bead%s", c->beads->n,
+		      c->beads->n == 1 ? "" : "s");
 	spec.title = c->name;
 	spec.description = desc.ptr;
 	spec.type = "convoy";
@@ -400,8 +401,8 @@ static int land_one(struct gt_txn *tx, struct land *l, const char *id)
 	}
 	if (open && !l->force) {
 		if (l->reason) /* an explicit land reports why not */
-			rc = gt_error_set(GT_ECONFLICT, "convoy '%s' still has %zu open bead%s",
-					  id, open, open == 1 ? "" : "s");
+			rc = gt_error_set(GT_ECONFLICT, "convoy '%s' still has %zu open bead%s", id,
+					  open, open == 1 ? "" : "s");
 		goto out;
 	}
 	if (l->reason)
@@ -412,8 +413,9 @@ static int land_one(struct gt_txn *tx, struct land *l, const char *id)
 	gt_txn_summary(tx, "land convoy %s", id);
 	if ((rc = gt_op_close(tx, l->ctx, id, reason.ptr, &ch)) < 0)
 		goto out;
-	cJSON_ArrayForEach (w, cJSON_GetObjectItemCaseSensitive(
-				       cJSON_GetObjectItemCaseSensitive(conv, "metadata"), "notify")) {
+	cJSON_ArrayForEach (w,
+			    cJSON_GetObjectItemCaseSensitive(
+				    cJSON_GetObjectItemCaseSensitive(conv, "metadata"), "notify")) {
 		if (cJSON_IsString(w) && gt_mail_resolve(&to, l->ctx, w->valuestring) < 0)
 			gt_error_clear(); /* a watcher that went away */
 	}
@@ -478,7 +480,8 @@ int gt_convoy_land(struct gt_ctx *ctx, const char *convoy, int force, int *chang
 	struct gt_txn_opts o = { .command = "gt-convoy-land" };
 	int rc = resolve_all(&ids, ctx, &convoy, 1);
 
-	gt_buf_printf(&reason, "Landed by %s%s", gt_ledger_actor(ctx->lg), force ? " (forced)" : "");
+	gt_buf_printf(&reason, "Landed by %s%s", gt_ledger_actor(ctx->lg),
+		      force ? " (forced)" : "");
 	l.reason = reason.ptr;
 	if (rc == 0)
 		rc = gt_ledger_transact(ctx->lg, &o, land_fn, &l);
@@ -586,8 +589,7 @@ static int cand_cmp(const void *a, const void *b)
 	return strcmp(x->id, y->id);
 }
 
-int gt_convoy_feed(cJSON **slung, struct gt_ctx *ctx, const struct gt_town *t,
-		   const char *convoy)
+int gt_convoy_feed(cJSON **slung, struct gt_ctx *ctx, const struct gt_town *t, const char *convoy)
 {
 	struct gt_strlist ready = { 0 }, cid = { 0 };
 	struct cand *cands = NULL;
@@ -645,7 +647,8 @@ int gt_convoy_feed(cJSON **slung, struct gt_ctx *ctx, const struct gt_town *t,
 		max_s = gt_rig_setting(ctx, rig, "max-workers", "3");
 		max = strtol(max_s, NULL, 10);
 		free(max_s);
-		if ((rc = gt_ledger_refresh(ctx->lg)) < 0 || (rc = busy_workers(ctx, rig, &busy)) < 0) {
+		if ((rc = gt_ledger_refresh(ctx->lg)) < 0 ||
+		    (rc = busy_workers(ctx, rig, &busy)) < 0) {
 			free(rig);
 			goto out;
 		}

@@ -62,8 +62,7 @@ int gt_convoy_land(struct gt_ctx *ctx, const char *convoy, int force, int *chang
 int gt_convoy_stranded(cJSON **out, struct gt_ctx *ctx);
 /* Sling ready tracked beads of open convoys (or just convoy) within each
  * rig's max_workers.  *slung: [{bead,agent,convoy}] (caller frees). */
-int gt_convoy_feed(cJSON **slung, struct gt_ctx *ctx, const struct gt_town *t,
-		   const char *convoy);
+int gt_convoy_feed(cJSON **slung, struct gt_ctx *ctx, const struct gt_town *t, const char *convoy);
 /* The rig whose prefix the bead id has (NULL when none; caller frees). */
 char *gt_rig_of_bead(struct gt_ctx *ctx, const char *bead);
 
@@ -85,8 +84,8 @@ int gt_mq_retry(struct gt_ctx *ctx, const char *mr, int *changed);
 
 struct gt_refinery_opts {
 	const char *rig;
-	int max;      /* stop after this many requests (0: until empty) */
-	int no_feed;  /* do not feed convoys after a merge */
+	int max;     /* stop after this many requests (0: until empty) */
+	int no_feed; /* do not feed convoys after a merge */
 };
 /* Process ready requests of the rig until none is left (or max).  Each
  * outcome is appended to *log: {mr,outcome,commit,...} where outcome is

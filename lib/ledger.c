@@ -1026,7 +1026,8 @@ int gt_ledger_transact(struct gt_ledger *lg, const struct gt_txn_opts *opts, gt_
 	tx.lg = lg;
 	tx.opts = opts;
 	resolve_actor(lg);
-	rc = gt_repo_runtime_path(&lockpath, lg->repo, lg->squash ? "wisps.lock" : "ledger.lock", 1);
+	rc = gt_repo_runtime_path(&lockpath, lg->repo, lg->squash ? "wisps.lock" : "ledger.lock",
+				  1);
 	if (!rc)
 		rc = gt_lock_acquire(&lockfd, lockpath.ptr,
 				     opts->lock_timeout_ms ? opts->lock_timeout_ms : -1);

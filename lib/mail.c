@@ -53,8 +53,9 @@ static int resolve_list(struct gt_strlist *out, struct gt_ctx *ctx, const char *
 		free(val);
 		return gt_error_set(GT_EINVALID, "mailing list '%s' nests too deep", name);
 	}
-	for (char *w = strtok_r(val, ", \t\n", &save); w && !rc; w = strtok_r(NULL, ", \t\n", &save))
-		rc = (*w == '@')		    ? resolve_list(out, ctx, w + 1, depth + 1)
+	for (char *w = strtok_r(val, ", \t\n", &save); w && !rc;
+	     w = strtok_r(NULL, ", \t\n", &save))
+		rc = (*w == '@')	       ? resolve_list(out, ctx, w + 1, depth + 1)
 		     : !strncmp(w, "list:", 5) ? resolve_list(out, ctx, w + 5, depth + 1)
 					       : gt_mail_resolve(out, ctx, w);
 	free(val);
@@ -109,16 +110,14 @@ int gt_mail_resolve(struct gt_strlist *out, struct gt_ctx *ctx, const char *addr
 	}
 	switch (a.role) {
 	case GT_ROLE_MAYOR:
-	case GT_ROLE_DEACON:
-		return push_unique(out, address);
+	case GT_ROLE_DEACON: return push_unique(out, address);
 	case GT_ROLE_WITNESS:
 	case GT_ROLE_REFINERY:
 		if (!rig_exists(ctx, a.rig))
 			return gt_error_set(GT_ENOTFOUND, "no rig '%s' (in address '%s')", a.rig,
 					    address);
 		return push_unique(out, address);
-	default:
-		break;
+	default: break;
 	}
 	if ((rc = gt_agent_read(&agent, ctx->lg, address)) < 0) {
 		gt_error_set(GT_ENOTFOUND, "no agent '%s' to mail", address);
@@ -172,7 +171,7 @@ int gt_mail_me(struct gt_buf *out, struct gt_ctx *ctx, const char *address)
 	}
 	if (address)
 		return (rc = gt_address_parse(&a, address)) < 0 ? rc
-							       : (gt_buf_adds(out, address), 0);
+								: (gt_buf_adds(out, address), 0);
 	rc = gt_worker_address(out, ctx, NULL);
 	if (rc == GT_ENOTFOUND) {
 		gt_error_clear();
@@ -256,8 +255,8 @@ static void notify(struct gt_ctx *ctx, const struct gt_town *t, const cJSON *msg
 	gt_buf_release(&text);
 }
 
-int gt_mail_send(cJSON **result, struct gt_ctx *ctx, const struct gt_town *t,
-		 const char *const *to, size_t nto, const struct gt_mail_opts *o)
+int gt_mail_send(cJSON **result, struct gt_ctx *ctx, const struct gt_town *t, const char *const *to,
+		 size_t nto, const struct gt_mail_opts *o)
 {
 	struct gt_strlist rcpt = { 0 };
 	struct gt_ledger *w = NULL;
@@ -280,8 +279,8 @@ int gt_mail_send(cJSON **result, struct gt_ctx *ctx, const struct gt_town *t,
 	if (o->reply_to) {
 		if ((rc = gt_mail_get(&orig, &wisp_orig, ctx, o->reply_to)) < 0)
 			goto out;
-		s.thread = gt_json_str(cJSON_GetObjectItemCaseSensitive(orig, "metadata"),
-				       "thread");
+		s.thread =
+			gt_json_str(cJSON_GetObjectItemCaseSensitive(orig, "metadata"), "thread");
 		if (!s.thread)
 			s.thread = gt_bead_id(orig);
 	}

@@ -56,8 +56,8 @@ struct gt_mail_opts {
  * unknown one fails before anything is written), in one transaction.
  * *result is a JSON array of the messages written (caller frees).  Live
  * recipients get a nudge saying mail arrived. */
-int gt_mail_send(cJSON **result, struct gt_ctx *ctx, const struct gt_town *t,
-		 const char *const *to, size_t nto, const struct gt_mail_opts *o);
+int gt_mail_send(cJSON **result, struct gt_ctx *ctx, const struct gt_town *t, const char *const *to,
+		 size_t nto, const struct gt_mail_opts *o);
 
 /* Tell holder (when it is an address) that bead was taken from its hook
  * by taker: a HOOK_TAKEN wisp.  Best effort. */

@@ -43,15 +43,15 @@ struct job {
 	const struct gt_town *t;
 	const struct gt_refinery_opts *o;
 	struct gt_rig rig;
-	struct gt_buf ws, me;	 /* refinery worktree, <rig>/refinery */
+	struct gt_buf ws, me; /* refinery worktree, <rig>/refinery */
 	char *id, *branch, *commit, *target, *source, *worker;
-	struct gt_buf head;	 /* origin/<target> */
-	struct gt_buf merged;	 /* the commit that lands */
-	struct gt_buf out;	 /* gate output, conflict files */
+	struct gt_buf head;   /* origin/<target> */
+	struct gt_buf merged; /* the commit that lands */
+	struct gt_buf out;    /* gate output, conflict files */
 	const char *gate, *gate_cmd;
-	int pushing; /* past the point of no return: never requeue */
-	struct gt_buf why;	 /* refusal / failure text */
-	struct gt_buf filed;	 /* conflict or target bug bead */
+	int pushing;	     /* past the point of no return: never requeue */
+	struct gt_buf why;   /* refusal / failure text */
+	struct gt_buf filed; /* conflict or target bug bead */
 	int target_broken;
 };
 
@@ -578,7 +578,8 @@ static int gates(struct job *j)
 		if (gt_git(NULL, j->ws.ptr, "checkout", "--quiet", "--detach", "--force",
 			   j->head.ptr, NULL) == 0) {
 			for (size_t i = 0; i < 4; i++) {
-				char *cmd = gt_rig_setting(j->ctx, j->rig.name, gate_names[i], NULL);
+				char *cmd =
+					gt_rig_setting(j->ctx, j->rig.name, gate_names[i], NULL);
 				int stop = !strcmp(gate_names[i], j->gate);
 
 				if (cmd && *cmd && run_gate(j, cmd) < 0)
@@ -651,9 +652,10 @@ static int merge_one(cJSON *log, struct job *j, const cJSON *mr)
 			break;
 		gt_buf_reset(&start);
 		gt_buf_printf(&start, "refs/remotes/origin/%s", j->target);
-		if ((rc = gt_git(&j->head, j->ws.ptr, "rev-parse", "--verify", "--quiet",
-				 start.ptr, NULL)) < 0) {
-			gt_error_set(GT_EFAIL, "origin has no branch '%s' to merge into", j->target);
+		if ((rc = gt_git(&j->head, j->ws.ptr, "rev-parse", "--verify", "--quiet", start.ptr,
+				 NULL)) < 0) {
+			gt_error_set(GT_EFAIL, "origin has no branch '%s' to merge into",
+				     j->target);
 			break;
 		}
 		if ((rc = remote_sha(&sha, j, j->branch)) < 0)
@@ -664,10 +666,11 @@ static int merge_one(cJSON *log, struct job *j, const cJSON *mr)
 				gt_buf_printf(&j->why, "Refused: branch %s is gone from origin",
 					      j->branch);
 			else
-				gt_buf_printf(&j->why,
-					      "Refused: branch %s is at %.12s, not the submitted "
-					      "%.12s; run gt-done again to submit what it holds now",
-					      j->branch, sha.ptr, j->commit);
+				gt_buf_printf(
+					&j->why,
+					"Refused: branch %s is at %.12s, not the submitted "
+					"%.12s; run gt-done again to submit what it holds now",
+					j->branch, sha.ptr, j->commit);
 			if ((rc = txn(j, refuse_fn)) == 0) {
 				mail_worker(j, "MERGE_REFUSED", j->why.ptr);
 				log_entry(log, j, "refused");
@@ -688,7 +691,8 @@ static int merge_one(cJSON *log, struct job *j, const cJSON *mr)
 			if ((rc = txn(j, conflict_fn)) == 0) {
 				struct gt_buf body = GT_BUF_INIT;
 
-				gt_buf_printf(&body, "Branch %s conflicts with %s at %s; filed %s.\n",
+				gt_buf_printf(&body,
+					      "Branch %s conflicts with %s at %s; filed %s.\n",
 					      j->branch, j->target, j->head.ptr, j->filed.ptr);
 				mail_worker(j, "MERGE_CONFLICT", body.ptr);
 				gt_buf_release(&body);
