@@ -153,6 +153,7 @@ demo: deps
 bench: all bench-tools
 	bench/ledger
 	GT_BENCH_NOBUILD=1 bench/workers.sh
+	GT_BENCH_NOBUILD=1 bench/flow.sh
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
