@@ -575,8 +575,10 @@ static int gates(struct job *j)
 		int broken = 0;
 
 		gt_buf_add(&keep, j->out.ptr ? j->out.ptr : "", j->out.len);
+		/* the target alone: nothing the branch's gates left behind */
 		if (gt_git(NULL, j->ws.ptr, "checkout", "--quiet", "--detach", "--force",
-			   j->head.ptr, NULL) == 0) {
+			   j->head.ptr, NULL) == 0 &&
+		    gt_git(NULL, j->ws.ptr, "clean", "-fdxq", NULL) == 0) {
 			for (size_t i = 0; i < 4; i++) {
 				char *cmd =
 					gt_rig_setting(j->ctx, j->rig.name, gate_names[i], NULL);
@@ -666,11 +668,11 @@ static int merge_one(cJSON *log, struct job *j, const cJSON *mr)
 				gt_buf_printf(&j->why, "Refused: branch %s is gone from origin",
 					      j->branch);
 			else
-				gt_buf_printf(
-					&j->why,
-					"Refused: branch %s is at %.12s, not the submitted "
-					"%.12s; run gt-done again to submit what it holds now",
-					j->branch, sha.ptr, j->commit);
+				gt_buf_printf(&j->why,
+					      "Refused: branch %s is at %.12s, not the submitted "
+					      "%.12s; to submit what it holds now, hook the bead "
+					      "again (gt-hook-attach) and run gt-done",
+					      j->branch, sha.ptr, j->commit);
 			if ((rc = txn(j, refuse_fn)) == 0) {
 				mail_worker(j, "MERGE_REFUSED", j->why.ptr);
 				log_entry(log, j, "refused");

@@ -355,6 +355,26 @@ test_expect_success 'a run that died after the close only deletes the branches' 
 	gt-refinery app && test "$(ledger_tip)" = "$tip"
 '
 
+test_expect_success 'a branch that cannot be deleted: the merge stands, the next run deletes it' '
+	cd town &&
+	submit d1 "Undeletable" undeletable.txt u && read -r id p ws mr branch commit <../d1 &&
+	printf "#!/bin/sh\nwhile read o n r; do test \"\$n\" != 0000000000000000000000000000000000000000 || exit 1; done\n" \
+		>../project/.git/hooks/pre-receive &&
+	chmod +x ../project/.git/hooks/pre-receive &&
+	expect_code 7 gt-refinery app &&
+	rm ../project/.git/hooks/pre-receive &&
+	test "$(target_sha)" = "$commit" &&
+	test "$(remote_branch "$branch")" = "$commit" &&
+	gt-bead-show --json "$mr" | jq -e ".status == \"closed\" and .metadata.refinery.step == \"merged\" and
+		.metadata.merged_commit == \"$commit\"" &&
+	test "$(field "$id" .status)" = closed &&
+	n=$(target_count) &&
+	gt-refinery app &&
+	test -z "$(remote_branch "$branch")" &&
+	test "$(target_count)" = "$n" &&
+	gt-bead-show --json "$mr" | jq -e ".status == \"closed\" and .metadata.refinery.step == \"done\""
+'
+
 test_expect_success 'a run that died before pushing starts over' '
 	cd town &&
 	submit x3 "Started only" started.txt yes && read -r id p ws mr branch commit <../x3 &&
@@ -407,22 +427,58 @@ test_expect_success 'pre-verified against the target head: merged without the ga
 	test -z "$(gt-mq-list app)"
 '
 
+# The first refinery holds the lock while its gate waits for $TRASH/gate-go
+# (only the first gate run waits: a second refinery that got past the lock
+# would not hang the test).
 test_expect_success 'one refinery per rig: a second one exits 4 while the first works' '
 	cd town &&
-	gt-config rig.app.test "touch \"$TRASH/gate-started\"; while ! test -e \"$TRASH/gate-go\"; do sleep 0.1; done" &&
+	gt-config rig.app.test "if mkdir \"$TRASH/gate-once\" 2>/dev/null; then touch \"$TRASH/gate-started\"; while ! test -e \"$TRASH/gate-go\"; do sleep 0.1; done; fi" &&
 	submit l1 "Slow gate" slow.txt slow && read -r id p ws mr branch commit <../l1 &&
-	{ gt-refinery --json app >log 2>err & echo $! >../bg; } &&
+	{ gt-refinery --json app >log 2>err & } &&
+	bg=$! &&
 	wait_for test -e "$TRASH/gate-started" &&
-	kill -0 "$(cat ../bg)" &&
-	test "$(field "$mr" .status)" = in_progress &&
-	test "$(field "$mr" .assignee)" = app/refinery &&
-	test "$(queue_of "$mr")" = active &&
-	expect_code 4 gt-refinery app 2>err2 &&
-	grep -q "another refinery" err2 &&
+	kill -0 "$bg" &&
+	ok=0 &&
+	expect_code 4 gt-refinery app 2>err2 && ok=1
 	touch "$TRASH/gate-go" &&
-	wait "$(cat ../bg)" &&
+	wait "$bg" &&
+	cat err2 &&
+	test "$ok" = 1 &&
+	grep -q "another refinery" err2 &&
 	jq -e ".merge_request == \"$mr\" and .outcome == \"merged\"" log &&
+	test "$(target_sha)" = "$(field "$mr" .metadata.merged_commit)" &&
 	gt-config --unset rig.app.test
+'
+
+test_expect_success 'while a refinery works, its request shows as active' '
+	cd town &&
+	gt-config rig.app.test "touch \"$TRASH/active-started\"; while ! test -e \"$TRASH/active-go\"; do sleep 0.1; done" &&
+	submit l2 "Watch it" watched.txt w && read -r id p ws mr branch commit <../l2 &&
+	{ gt-refinery --json app >log 2>err & } &&
+	bg=$! &&
+	wait_for test -e "$TRASH/active-started" &&
+	st=$(field "$mr" .status) && who=$(field "$mr" .assignee) && q=$(queue_of "$mr") &&
+	touch "$TRASH/active-go" &&
+	wait "$bg" &&
+	test "$st" = in_progress && test "$who" = app/refinery && test "$q" = active &&
+	gt-config --unset rig.app.test
+'
+
+# The branch's gates leave an untracked file behind; the same gates on the
+# target alone must not see it, or the target is blamed for the branch.
+test_expect_success 'a failure the branch caused is not blamed on the target' '
+	cd town &&
+	gt-config rig.app.build "if test -e marker.txt; then touch untracked.flag; fi" &&
+	gt-config rig.app.test "test ! -e untracked.flag" &&
+	submit u1 "Leaves a flag" marker.txt m && read -r id p ws mr branch commit <../u1 &&
+	t=$(target_sha) &&
+	rc=0 && { gt-refinery --json app >log || rc=$?; } &&
+	gt-config --unset rig.app.build && gt-config --unset rig.app.test &&
+	cat log && test "$rc" = 0 &&
+	jq -e ".merge_request == \"$mr\" and .outcome == \"failed\" and .gate == \"test\"" log &&
+	gt-bead-show --json "$mr" | jq -e ".status == \"blocked\" and .metadata.failure.caused_by == \"branch\"" &&
+	test -z "$(gt-bead-list --type bug)" &&
+	test "$(target_sha)" = "$t"
 '
 
 test_expect_success 'usage errors exit 2, an unknown rig 3, retry of a closed request 4' '
