@@ -54,10 +54,7 @@ static int is_done(const char *status)
 /* Convoy beads at the tip: open ones, or all. */
 static int read_convoys(cJSON **out, struct gt_ctx *ctx, int all, const char *only)
 {
-	struct gt_index *idx = NULL;
 	struct gt_list_filter f;
-	uint32_t *v = NULL;
-	size_t n = 0;
 	int rc;
 
 	*out = cJSON_CreateArray();
@@ -67,20 +64,8 @@ static int read_convoys(cJSON **out, struct gt_ctx *ctx, int all, const char *on
 	if (only)
 		gt_strlist_push(&f.ids, only);
 	f.sort = "oldest";
-	rc = gt_index_open(&idx, ctx->lg, NULL);
-	if (rc == 0)
-		rc = gt_list(&v, &n, idx, &f);
-	for (size_t i = 0; rc == 0 && i < n; i++) {
-		cJSON *b = NULL;
-
-		rc = gt_ledger_read_bead_blob(&b, ctx->lg, gt_index_oid(idx, v[i]),
-					      gt_index_id(idx, v[i]));
-		if (rc == 0)
-			cJSON_AddItemToArray(*out, b);
-	}
-	free(v);
+	rc = gt_list_beads(*out, ctx->lg, &f, NULL, NULL);
 	gt_list_filter_release(&f);
-	gt_index_free(idx);
 	return rc;
 }
 

@@ -367,12 +367,9 @@ typedef int (*msg_pred)(const cJSON *msg, const void *arg);
 static int collect(cJSON *out, struct gt_ctx *ctx, const char *assignee, int all, msg_pred pred,
 		   const void *arg)
 {
-	struct gt_index *idx = NULL;
 	struct gt_list_filter f;
 	struct gt_ledger *w = NULL;
 	cJSON *wisps = NULL, *it;
-	uint32_t *v = NULL;
-	size_t n = 0;
 	int rc;
 
 	gt_list_filter_init(&f);
@@ -381,22 +378,8 @@ static int collect(cJSON *out, struct gt_ctx *ctx, const char *assignee, int all
 	if (assignee)
 		gt_strlist_push(&f.assignees, assignee);
 	f.sort = "oldest";
-	rc = gt_index_open(&idx, ctx->lg, NULL);
-	if (rc == 0)
-		rc = gt_list(&v, &n, idx, &f);
-	for (size_t i = 0; rc == 0 && i < n; i++) {
-		cJSON *b = NULL;
-
-		rc = gt_ledger_read_bead_blob(&b, ctx->lg, gt_index_oid(idx, v[i]),
-					      gt_index_id(idx, v[i]));
-		if (rc == 0 && (!pred || pred(b, arg)))
-			cJSON_AddItemToArray(out, b);
-		else
-			cJSON_Delete(b);
-	}
-	free(v);
+	rc = gt_list_beads(out, ctx->lg, &f, pred, arg);
 	gt_list_filter_release(&f);
-	gt_index_free(idx);
 	if (rc == 0)
 		rc = gt_ledger_open_wisps(&w, ctx->lg);
 	if (rc == 0 && w->has_tip)

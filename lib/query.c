@@ -178,3 +178,28 @@ int gt_contains_ci(const char *hay, const char *needle)
 	}
 	return 0;
 }
+
+int gt_list_beads(cJSON *out, struct gt_ledger *lg, const struct gt_list_filter *f,
+		  int (*pred)(const cJSON *bead, const void *arg), const void *arg)
+{
+	struct gt_index *idx = NULL;
+	uint32_t *v = NULL;
+	size_t n = 0;
+	int rc = gt_index_open(&idx, lg, NULL);
+
+	if (rc == 0)
+		rc = gt_list(&v, &n, idx, f);
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		cJSON *b = NULL;
+
+		rc = gt_ledger_read_bead_blob(&b, lg, gt_index_oid(idx, v[i]),
+					      gt_index_id(idx, v[i]));
+		if (rc == 0 && (!pred || pred(b, arg)))
+			cJSON_AddItemToArray(out, b);
+		else
+			cJSON_Delete(b);
+	}
+	free(v);
+	gt_index_free(idx);
+	return rc;
+}

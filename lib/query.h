@@ -4,6 +4,8 @@
 #ifndef GT_QUERY_H
 #define GT_QUERY_H
 
+#include <cjson/cJSON.h>
+
 #include "graph.h"
 #include "index.h"
 #include "ledger.h"
@@ -41,6 +43,10 @@ void gt_list_filter_release(struct gt_list_filter *f);
  * the blobs come after).  *out is malloc'd. */
 int gt_list(uint32_t **out, size_t *n, const struct gt_index *idx, const struct gt_list_filter *f);
 
+/* The beads matching f at the ledger tip, read and in f's order, that
+ * pred accepts (all when pred is NULL), appended to the JSON array out. */
+int gt_list_beads(cJSON *out, struct gt_ledger *lg, const struct gt_list_filter *f,
+		  int (*pred)(const cJSON *bead, const void *arg), const void *arg);
 /* Case-insensitive (ASCII) substring test. */
 int gt_contains_ci(const char *hay, const char *needle);
 

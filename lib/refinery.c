@@ -32,6 +32,7 @@
 #include "lock.h"
 #include "mail.h"
 #include "proc.h"
+#include "query.h"
 #include "repo.h"
 #include "workspace.h"
 #include "banned.h"
@@ -753,17 +754,34 @@ static int merge_one(cJSON *log, struct job *j, const cJSON *mr)
 	return rc;
 }
 
+/* A request of the rig that a run left between claim and "done". */
+static int unfinished(const cJSON *mr, const void *rig)
+{
+	const char *r = gt_json_str(md_of(mr), "rig");
+	const char *step =
+		gt_json_str(cJSON_GetObjectItemCaseSensitive(md_of(mr), "refinery"), "step");
+
+	return r && !strcmp(r, rig) && step && strcmp(step, "done");
+}
+
 /* Requests a previous run left half done. */
 static int recover(cJSON *log, struct job *j)
 {
-	cJSON *all = NULL, *mr;
-	int rc = gt_mq_list(&all, j->ctx, j->rig.name, 1);
+	struct gt_list_filter f;
+	cJSON *all = cJSON_CreateArray(), *mr;
+	int rc;
 
+	gt_list_filter_init(&f);
+	gt_strlist_push(&f.types, "merge-request");
+	gt_strlist_push(&f.statuses, "all");
+	f.sort = "oldest";
+	rc = gt_list_beads(all, j->ctx->lg, &f, unfinished, j->rig.name);
+	gt_list_filter_release(&f);
 	cJSON_ArrayForEach (mr, all) {
 		const cJSON *prog = cJSON_GetObjectItemCaseSensitive(md_of(mr), "refinery");
 		const char *step = gt_json_str(prog, "step"), *merged = gt_json_str(prog, "merged");
 
-		if (rc < 0 || !step || !strcmp(step, "done"))
+		if (rc < 0)
 			continue;
 		job_reset(j);
 		if ((rc = load(j, mr)) < 0)
