@@ -84,17 +84,14 @@ static int resolve_all(struct gt_strlist *out, struct gt_ctx *ctx, const char *c
 	return rc;
 }
 
-char *gt_rig_of_bead(struct gt_ctx *ctx, const char *bead)
+/* The name of the rig in rigs (gt_rig_list()) whose prefix bead's id has
+ * (the longest such prefix), or NULL. */
+static const char *rig_named(const cJSON *rigs, const char *bead)
 {
-	cJSON *rigs = NULL, *r;
+	const cJSON *r;
 	const char *best = NULL;
 	size_t best_len = 0;
-	char *res = NULL;
 
-	if (gt_rig_list(&rigs, ctx) < 0) {
-		gt_error_clear();
-		return NULL;
-	}
 	cJSON_ArrayForEach (r, rigs) {
 		const char *p = gt_json_str(r, "prefix");
 		size_t len = p ? strlen(p) : 0;
@@ -104,8 +101,26 @@ char *gt_rig_of_bead(struct gt_ctx *ctx, const char *bead)
 			best_len = len;
 		}
 	}
-	if (best)
-		res = gt_strdup(best);
+	return best;
+}
+
+static cJSON *rigs_or_none(struct gt_ctx *ctx)
+{
+	cJSON *rigs = NULL;
+
+	if (gt_rig_list(&rigs, ctx) < 0) {
+		gt_error_clear();
+		return cJSON_CreateArray();
+	}
+	return rigs;
+}
+
+char *gt_rig_of_bead(struct gt_ctx *ctx, const char *bead)
+{
+	cJSON *rigs = rigs_or_none(ctx);
+	const char *name = rig_named(rigs, bead);
+	char *res = name ? gt_strdup(name) : NULL;
+
 	cJSON_Delete(rigs);
 	return res;
 }
@@ -244,7 +259,7 @@ int gt_convoy_add(struct gt_ctx *ctx, const char *convoy, const char *const *bea
 
 /* ---- status, list ---- */
 
-static cJSON *describe(struct gt_ctx *ctx, const cJSON *conv)
+static cJSON *describe(struct gt_ctx *ctx, const cJSON *rigs, const cJSON *conv)
 {
 	struct gt_strlist ids = { 0 };
 	cJSON *o = cJSON_CreateObject(), *arr;
@@ -258,7 +273,7 @@ static cJSON *describe(struct gt_ctx *ctx, const cJSON *conv)
 	arr = cJSON_CreateArray();
 	for (size_t i = 0; i < ids.n; i++) {
 		cJSON *b = NULL, *e = cJSON_CreateObject();
-		char *rig = gt_rig_of_bead(ctx, ids.v[i]);
+		const char *rig = rig_named(rigs, ids.v[i]);
 
 		gt_json_set_str(e, "id", ids.v[i]);
 		if (gt_ledger_read_bead(&b, ctx->lg, NULL, ids.v[i]) == 0) {
@@ -274,7 +289,6 @@ static cJSON *describe(struct gt_ctx *ctx, const cJSON *conv)
 		}
 		if (rig)
 			gt_json_set_str(e, "rig", rig);
-		free(rig);
 		cJSON_Delete(b);
 		cJSON_AddItemToArray(arr, e);
 	}
@@ -306,8 +320,12 @@ int gt_convoy_status(cJSON **out, struct gt_ctx *ctx, const char *convoy)
 		if (strcmp(gt_bead_type(conv), "convoy"))
 			rc = gt_error_set(GT_EINVALID, "'%s' is a %s, not a convoy", id.ptr,
 					  gt_bead_type(conv));
-		else
-			*out = describe(ctx, conv);
+		else {
+			cJSON *rigs = rigs_or_none(ctx);
+
+			*out = describe(ctx, rigs, conv);
+			cJSON_Delete(rigs);
+		}
 	}
 	cJSON_Delete(conv);
 	gt_index_free(idx);
@@ -317,13 +335,14 @@ int gt_convoy_status(cJSON **out, struct gt_ctx *ctx, const char *convoy)
 
 int gt_convoy_list(cJSON **out, struct gt_ctx *ctx, int all)
 {
-	cJSON *convs = NULL, *c;
+	cJSON *convs = NULL, *c, *rigs = rigs_or_none(ctx);
 	int rc = read_convoys(&convs, ctx, all, NULL);
 
 	*out = cJSON_CreateArray();
 	cJSON_ArrayForEach (c, convs)
-		cJSON_AddItemToArray(*out, describe(ctx, c));
+		cJSON_AddItemToArray(*out, describe(ctx, rigs, c));
 	cJSON_Delete(convs);
+	cJSON_Delete(rigs);
 	return rc;
 }
 
@@ -339,6 +358,29 @@ int gt_convoy_of(cJSON **out, struct gt_ctx *ctx, const char *bead)
 		tracked(&ids, c);
 		if (gt_strlist_has(&ids, bead))
 			cJSON_AddItemToArray(*out, cJSON_CreateString(gt_bead_id(c)));
+		gt_strlist_release(&ids);
+	}
+	cJSON_Delete(convs);
+	return rc;
+}
+
+int gt_convoy_ages(cJSON **out, struct gt_ctx *ctx)
+{
+	cJSON *convs = NULL, *c;
+	int rc = read_convoys(&convs, ctx, 0, NULL);
+
+	*out = cJSON_CreateObject();
+	cJSON_ArrayForEach (c, convs) {
+		const char *made = gt_json_str(c, "created_at");
+		struct gt_strlist ids = { 0 };
+
+		tracked(&ids, c);
+		for (size_t i = 0; made && i < ids.n; i++) {
+			const char *have = gt_json_str(*out, ids.v[i]);
+
+			if (!have || gt_time_cmp(made, have) < 0)
+				gt_json_set_str(*out, ids.v[i], made);
+		}
 		gt_strlist_release(&ids);
 	}
 	cJSON_Delete(convs);
@@ -579,7 +621,7 @@ int gt_convoy_feed(cJSON **slung, struct gt_ctx *ctx, const struct gt_town *t, c
 	struct gt_strlist ready = { 0 }, cid = { 0 };
 	struct cand *cands = NULL;
 	size_t ncand = 0, alloc = 0;
-	cJSON *convs = NULL, *c;
+	cJSON *convs = NULL, *c, *rigs = NULL;
 	int rc;
 
 	*slung = cJSON_CreateArray();
@@ -620,9 +662,11 @@ int gt_convoy_feed(cJSON **slung, struct gt_ctx *ctx, const struct gt_town *t, c
 		gt_strlist_release(&ids);
 	}
 	qsort(cands, ncand, sizeof(*cands), cand_cmp);
+	rigs = rigs_or_none(ctx);
 	for (size_t i = 0; i < ncand; i++) {
 		struct gt_sling_opts so = { 0 };
-		char *rig = gt_rig_of_bead(ctx, cands[i].id), *max_s;
+		const char *rig = rig_named(rigs, cands[i].id);
+		char *max_s;
 		long busy = 0, max;
 		cJSON *res = NULL, *e;
 		int src;
@@ -633,14 +677,10 @@ int gt_convoy_feed(cJSON **slung, struct gt_ctx *ctx, const struct gt_town *t, c
 		max = strtol(max_s, NULL, 10);
 		free(max_s);
 		if ((rc = gt_ledger_refresh(ctx->lg)) < 0 ||
-		    (rc = busy_workers(ctx, rig, &busy)) < 0) {
-			free(rig);
+		    (rc = busy_workers(ctx, rig, &busy)) < 0)
 			goto out;
-		}
-		if (busy >= max) {
-			free(rig);
+		if (busy >= max)
 			continue;
-		}
 		so.target = rig;
 		so.no_convoy = 1;
 		e = cJSON_CreateObject();
@@ -655,9 +695,9 @@ int gt_convoy_feed(cJSON **slung, struct gt_ctx *ctx, const struct gt_town *t, c
 		}
 		cJSON_AddItemToArray(*slung, e);
 		cJSON_Delete(res);
-		free(rig);
 	}
 out:
+	cJSON_Delete(rigs);
 	free(cands);
 	cJSON_Delete(convs);
 	gt_strlist_release_owned(&ready);

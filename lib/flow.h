@@ -52,6 +52,9 @@ int gt_convoy_status(cJSON **out, struct gt_ctx *ctx, const char *convoy);
 int gt_convoy_list(cJSON **out, struct gt_ctx *ctx, int all);
 /* Ids of the open convoys that track bead (a JSON array). */
 int gt_convoy_of(cJSON **out, struct gt_ctx *ctx, const char *bead);
+/* For each bead an open convoy tracks, when the oldest such convoy was
+ * made: a JSON object bead id -> created_at (the queue's convoy age). */
+int gt_convoy_ages(cJSON **out, struct gt_ctx *ctx);
 /* Land every open convoy (or just convoy) whose tracked beads are all
  * closed, mailing its watchers.  *landed: ids landed now (JSON array). */
 int gt_convoy_check(cJSON **landed, struct gt_ctx *ctx, const char *convoy);

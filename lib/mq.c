@@ -30,27 +30,6 @@ static const cJSON *md_of(const cJSON *b)
 	return cJSON_GetObjectItemCaseSensitive(b, "metadata");
 }
 
-/* The oldest open convoy tracking each bead: bead id -> created_at. */
-static int convoy_ages(cJSON **out, struct gt_ctx *ctx)
-{
-	cJSON *list = NULL, *c, *b;
-	int rc = gt_convoy_list(&list, ctx, 0);
-
-	*out = cJSON_CreateObject();
-	cJSON_ArrayForEach (c, list) {
-		const char *made = gt_json_str(c, "created_at");
-
-		cJSON_ArrayForEach (b, cJSON_GetObjectItemCaseSensitive(c, "beads")) {
-			const char *id = gt_json_str(b, "id"), *have = gt_json_str(*out, id);
-
-			if (made && id && (!have || gt_time_cmp(made, have) < 0))
-				gt_json_set_str(*out, id, made);
-		}
-	}
-	cJSON_Delete(list);
-	return rc;
-}
-
 static double score(const cJSON *mr, const cJSON *ages, int64_t now)
 {
 	const cJSON *md = md_of(mr);
@@ -102,7 +81,7 @@ int gt_mq_list(cJSON **out, struct gt_ctx *ctx, const char *rig, int all)
 		gt_strlist_push(&f.statuses, "in_progress");
 		gt_strlist_push(&f.statuses, "blocked");
 	}
-	rc = convoy_ages(&ages, ctx);
+	rc = gt_convoy_ages(&ages, ctx);
 	if (rc == 0)
 		rc = gt_index_open(&idx, ctx->lg, NULL);
 	if (rc == 0 && (rc = gt_graph_compute(&g, idx)) == 0)
