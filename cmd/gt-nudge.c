@@ -21,12 +21,11 @@ int main(int argc, char **argv)
 	struct gt_ctx ctx = { 0 };
 	struct gt_town t = { 0 };
 	struct gt_buf s = GT_BUF_INIT;
-	struct gt_runtime rt = { 0 };
 	const char *mode_s = "wait-idle";
 	enum gt_nudge_mode mode;
 	long timeout = 15000;
-	cJSON *a = NULL, *q = NULL, *it;
-	int rc, nargs, drain = 0, queued = 0, have_rt = 0;
+	cJSON *q = NULL, *it;
+	int rc, nargs, drain = 0, queued = 0;
 	const struct gt_option opts[] = {
 		GT_OPT_STRING(0, "mode", &mode_s, "MODE",
 			      "immediate, wait-idle (default) or queue"),
@@ -68,23 +67,12 @@ int main(int argc, char **argv)
 		}
 		goto out;
 	}
-	if ((rc = gt_agent_read(&a, ctx.lg, argv[1])) < 0)
-		goto out;
-	if (gt_json_str(a, "runtime") &&
-	    (rc = gt_runtime_load(&rt, &ctx, gt_json_str(a, "runtime"))) < 0)
-		goto out;
-	have_rt = gt_json_str(a, "runtime") != NULL;
-	gt_session_name(&s, argv[1]);
-	rc = gt_nudge_send(ctx.lg->repo, t.socket, s.ptr, have_rt ? &rt : NULL,
-			   gt_ledger_actor(ctx.lg), argv[2], mode, timeout, &queued);
+	rc = gt_worker_nudge(&ctx, &t, argv[1], argv[2], mode, timeout, &queued);
 	if (rc == 0 && !cli.quiet) {
 		printf("%s\t%s", argv[1], queued ? "queued" : "typed");
 		gt_cli_eor(&cli);
 	}
 out:
-	if (have_rt)
-		gt_runtime_release(&rt);
-	cJSON_Delete(a);
 	cJSON_Delete(q);
 	gt_buf_release(&s);
 	gt_town_release(&t);

@@ -12,6 +12,7 @@
 #include "error.h"
 #include "json.h"
 #include "query.h"
+#include "session.h"
 #include "worker.h"
 #include "banned.h"
 
@@ -245,8 +246,16 @@ static int send_fn(struct gt_txn *tx, void *p)
 static void notify(struct gt_ctx *ctx, const struct gt_town *t, const cJSON *msg)
 {
 	const char *to = gt_json_str(msg, "assignee");
-	struct gt_buf text = GT_BUF_INIT;
+	struct gt_buf text = GT_BUF_INIT, session = GT_BUF_INIT;
 
+	/* only a running session is told; the rest read it with gt-prime */
+	gt_session_name(&session, to);
+	if (gt_session_has(t->socket, session.ptr) != 0) {
+		gt_error_clear();
+		gt_buf_release(&session);
+		return;
+	}
+	gt_buf_release(&session);
 	gt_buf_printf(&text, "You have mail from %s: %s (gt-mail-read %s)",
 		      gt_json_str(msg, "sender"), gt_json_str(msg, "title"), gt_bead_id(msg));
 	/* best effort: mail is durable whether or not the nudge lands */

@@ -225,11 +225,6 @@ int gt_worker_nudge(struct gt_ctx *ctx, const struct gt_town *t, const char *add
 		goto out;
 	have_rt = rtname != NULL;
 	gt_session_name(&s, address);
-	if (mode != GT_NUDGE_QUEUE && gt_session_has(t->socket, s.ptr) != 0) {
-		rc = GT_ENO; /* nobody there to tell */
-		gt_error_clear();
-		goto out;
-	}
 	rc = gt_nudge_send(ctx->lg->repo, t->socket, s.ptr, have_rt ? &rt : NULL,
 			   gt_ledger_actor(ctx->lg), text, mode, timeout_ms, &q);
 	if (queued)

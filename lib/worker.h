@@ -60,8 +60,8 @@ int gt_sling(cJSON **result, struct gt_ctx *ctx, const struct gt_town *t, const 
 int gt_polecat_remove(struct gt_ctx *ctx, const struct gt_town *t, const char *address, int force,
 		      struct gt_buf *discarded);
 
-/* Nudge an agent (gt-nudge(1)): GT_ENO when its session is not running
- * (except in queue mode, which needs no session). */
+/* Nudge an agent (gt-nudge(1)) as the actor; *queued (if given) tells
+ * whether it was queued instead of typed. */
 int gt_worker_nudge(struct gt_ctx *ctx, const struct gt_town *t, const char *address,
 		    const char *text, enum gt_nudge_mode mode, long timeout_ms, int *queued);
 /* The agent running this command: $GT_AGENT, else the one whose
