@@ -46,13 +46,14 @@ struct job {
 	struct gt_rig rig;
 	struct gt_buf ws, me; /* refinery worktree, <rig>/refinery */
 	char *id, *branch, *commit, *target, *source, *worker;
-	struct gt_buf head;   /* origin/<target> */
-	struct gt_buf merged; /* the commit that lands */
-	struct gt_buf out;    /* gate output, conflict files */
-	const char *gate, *gate_cmd;
-	int pushing;	     /* past the point of no return: never requeue */
-	struct gt_buf why;   /* refusal / failure text */
-	struct gt_buf filed; /* conflict or target bug bead */
+	struct gt_buf head;	/* origin/<target> */
+	struct gt_buf merged;	/* the commit that lands */
+	struct gt_buf out;	/* gate output, conflict files */
+	const char *gate;	/* the gate that failed */
+	struct gt_buf gate_cmd; /* and its command */
+	int pushing;		/* past the point of no return: never requeue */
+	struct gt_buf why;	/* refusal / failure text */
+	struct gt_buf filed;	/* conflict or target bug bead */
 	int target_broken;
 };
 
@@ -70,7 +71,8 @@ static void job_reset(struct job *j)
 	gt_buf_reset(&j->out);
 	gt_buf_reset(&j->why);
 	gt_buf_reset(&j->filed);
-	j->gate = j->gate_cmd = NULL;
+	j->gate = NULL;
+	gt_buf_reset(&j->gate_cmd);
 	j->target_broken = 0;
 	j->pushing = 0;
 }
@@ -357,7 +359,7 @@ static int failed_fn(struct gt_txn *tx, void *p)
 	md = cJSON_CreateObject();
 	f = cJSON_AddObjectToObject(md, "failure");
 	gt_json_set_str(f, "gate", j->gate);
-	gt_json_set_str(f, "command", j->gate_cmd);
+	gt_json_set_str(f, "command", j->gate_cmd.ptr);
 	gt_json_set_str(f, "output", tail(&j->out));
 	gt_json_set_str(f, "target_commit", j->head.ptr);
 	gt_json_set_str(f, "at", gt_txn_now(tx));
@@ -371,7 +373,7 @@ static int failed_fn(struct gt_txn *tx, void *p)
 		gt_bead_spec_init(&spec);
 		gt_buf_printf(&title, "Gate %s fails on %s", j->gate, j->target);
 		gt_buf_printf(&desc, "`%s` fails on %s at %s, without any merge request:\n\n%s\n",
-			      j->gate_cmd, j->target, j->head.ptr, tail(&j->out));
+			      j->gate_cmd.ptr, j->target, j->head.ptr, tail(&j->out));
 		spec.prefix = j->rig.prefix ? j->rig.prefix : "gt";
 		spec.title = title.ptr;
 		spec.description = desc.ptr;
@@ -393,7 +395,7 @@ static int failed_fn(struct gt_txn *tx, void *p)
 		bump_retries(md, mr);
 		rc = set_mr(tx, j, "blocked", NULL, md);
 		gt_buf_printf(&note, "Merge request %s failed the %s gate (%s):\n\n%s", j->id,
-			      j->gate, j->gate_cmd, tail(&j->out));
+			      j->gate, j->gate_cmd.ptr, tail(&j->out));
 		if (rc == 0 && j->source)
 			rc = gt_op_comment(tx, j->ctx, j->source, note.ptr, j->me.ptr, NULL);
 	}
@@ -549,55 +551,54 @@ static int run_gate(struct job *j, const char *cmd)
 
 static const char *const gate_names[] = { "setup", "build", "lint", "test" };
 
-/* 0: all passed; 1: gate j->gate failed.  When it fails, try it on the
- * target alone to tell whose fault it is. */
+/* Run gate i of the rig when it is set (its command into cmd, if
+ * given).  0 when it passed or is not set. */
+static int gate_at(struct job *j, size_t i, struct gt_buf *cmd)
+{
+	char *c = gt_rig_setting(j->ctx, j->rig.name, gate_names[i], NULL);
+	int rc = 0;
+
+	if (c && *c) {
+		if (cmd) {
+			gt_buf_reset(cmd);
+			gt_buf_adds(cmd, c);
+		}
+		rc = run_gate(j, c);
+	}
+	free(c);
+	return rc;
+}
+
+/* 0: all passed; 1: gate j->gate failed.  When it fails, the gates up to
+ * it run again on the target alone, to tell whose fault it is. */
 static int gates(struct job *j)
 {
-	int failed = 0;
+	struct gt_buf keep = GT_BUF_INIT;
+	size_t failed = 0;
+	int broken = 0;
 
-	for (size_t i = 0; i < 4 && !failed; i++) {
-		char *cmd = gt_rig_setting(j->ctx, j->rig.name, gate_names[i], NULL);
-
-		if (cmd && *cmd && run_gate(j, cmd) < 0) {
-			failed = 1;
-			j->gate = gate_names[i];
-			j->gate_cmd = gate_names[i]; /* replaced below, kept alive by j */
-			gt_buf_reset(&j->why);
-			gt_buf_adds(&j->why, cmd);
-			j->gate_cmd = j->why.ptr;
-		}
-		free(cmd);
-	}
-	if (!failed)
+	while (failed < 4 && gate_at(j, failed, &j->gate_cmd) == 0)
+		failed++;
+	if (failed == 4) {
+		gt_buf_reset(&j->gate_cmd);
 		return 0;
-	/* the same gates on the target alone (its output is not kept) */
-	{
-		struct gt_buf keep = GT_BUF_INIT;
-		int broken = 0;
-
-		gt_buf_add(&keep, j->out.ptr ? j->out.ptr : "", j->out.len);
-		/* the target alone: nothing the branch's gates left behind */
-		if (gt_git(NULL, j->ws.ptr, "checkout", "--quiet", "--detach", "--force",
-			   j->head.ptr, NULL) == 0 &&
-		    gt_git(NULL, j->ws.ptr, "clean", "-fdxq", NULL) == 0) {
-			for (size_t i = 0; i < 4; i++) {
-				char *cmd =
-					gt_rig_setting(j->ctx, j->rig.name, gate_names[i], NULL);
-				int stop = !strcmp(gate_names[i], j->gate);
-
-				if (cmd && *cmd && run_gate(j, cmd) < 0)
-					broken = stop;
-				free(cmd);
-				if (stop || broken)
-					break;
-			}
-		}
-		gt_error_clear();
-		j->target_broken = broken;
-		gt_buf_reset(&j->out);
-		gt_buf_add(&j->out, keep.ptr ? keep.ptr : "", keep.len);
-		gt_buf_release(&keep);
 	}
+	j->gate = gate_names[failed];
+	gt_buf_add(&keep, j->out.ptr ? j->out.ptr : "", j->out.len);
+	/* the target alone: nothing the branch's gates left behind (its
+	 * output is not kept) */
+	if (gt_git(NULL, j->ws.ptr, "checkout", "--quiet", "--detach", "--force", j->head.ptr,
+		   NULL) == 0 &&
+	    gt_git(NULL, j->ws.ptr, "clean", "-fdxq", NULL) == 0) {
+		for (size_t i = 0; i < failed; i++)
+			gate_at(j, i, NULL);
+		broken = gate_at(j, failed, NULL) < 0;
+	}
+	gt_error_clear();
+	j->target_broken = broken;
+	gt_buf_reset(&j->out);
+	gt_buf_add(&j->out, keep.ptr ? keep.ptr : "", keep.len);
+	gt_buf_release(&keep);
 	return 1;
 }
 
@@ -619,6 +620,8 @@ static void log_entry(cJSON *log, struct job *j, const char *outcome)
 		gt_json_set_str(e, "gate", j->gate);
 	if (j->why.len && strcmp(outcome, "merged"))
 		gt_json_set_str(e, "reason", j->why.ptr);
+	else if (j->gate_cmd.len)
+		gt_json_set_str(e, "reason", j->gate_cmd.ptr);
 	cJSON_AddItemToArray(log, e);
 }
 
@@ -717,7 +720,7 @@ static int merge_one(cJSON *log, struct job *j, const cJSON *mr)
 					gt_buf_printf(&body,
 						      "Merge-Request: %s\nBranch: %s\nGate: %s\n"
 						      "Command: %s\n\n%s",
-						      j->id, j->branch, j->gate, j->gate_cmd,
+						      j->id, j->branch, j->gate, j->gate_cmd.ptr,
 						      tail(&j->out));
 					mail_worker(j, subj.ptr, body.ptr);
 				}
@@ -915,6 +918,7 @@ out:
 	gt_buf_release(&j.out);
 	gt_buf_release(&j.why);
 	gt_buf_release(&j.filed);
+	gt_buf_release(&j.gate_cmd);
 	gt_buf_release(&lockp);
 	gt_buf_release(&name);
 	gt_lock_release(lockfd);
