@@ -221,6 +221,20 @@ void gt_cli_print_message(struct gt_cli *cli, const cJSON *m, int full)
 		putchar('\n');
 }
 
+void gt_cli_print_sent(struct gt_cli *cli, const cJSON *msgs)
+{
+	const cJSON *it;
+
+	cJSON_ArrayForEach (it, msgs) {
+		if (cli->json) {
+			gt_cli_print_json(cli, it);
+		} else if (!cli->quiet) {
+			printf("%s\t%s", gt_bead_id(it), gt_json_str(it, "assignee"));
+			gt_cli_eor(cli);
+		}
+	}
+}
+
 void gt_cli_close(struct gt_ctx *ctx, struct gt_index **idx)
 {
 	if (idx) {

@@ -116,6 +116,8 @@ void gt_cli_print_json(struct gt_cli *cli, const cJSON *v);
  * (id, new/read/acked, sender, subject), or with full its headers and
  * body followed by a blank line. */
 void gt_cli_print_message(struct gt_cli *cli, const cJSON *m, int full);
+/* Print messages just sent: JSON lines, or "id<TAB>recipient" lines. */
+void gt_cli_print_sent(struct gt_cli *cli, const cJSON *msgs);
 /* Release what gt_cli_open() opened (safe to call twice). */
 void gt_cli_close(struct gt_ctx *ctx, struct gt_index **idx);
 

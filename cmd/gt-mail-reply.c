@@ -1,8 +1,6 @@
 /*
  * gt-mail-reply - answer a message: to its sender, in its thread.
  */
-#include <string.h>
-
 #include "cli.h"
 #include "../lib/banned.h"
 
@@ -17,10 +15,9 @@ int main(int argc, char **argv)
 	struct gt_ctx ctx = { 0 };
 	struct gt_town t = { 0 };
 	struct gt_mail_opts o = { .ephemeral = -1, .priority = -1 };
-	struct gt_buf body = GT_BUF_INIT, subj = GT_BUF_INIT;
-	const char *to;
-	int rc, nargs, wisp = 0;
-	cJSON *orig = NULL, *r = NULL, *it;
+	struct gt_buf body = GT_BUF_INIT;
+	int rc, nargs;
+	cJSON *r = NULL;
 	const struct gt_option opts[] = {
 		GT_OPT_STRING('s', "subject", &o.subject, "SUBJECT",
 			      "the subject (default: Re: and the original's)"),
@@ -46,35 +43,12 @@ int main(int argc, char **argv)
 	}
 	if ((rc = gt_cli_town(&cli, &ctx, &t)) < 0)
 		goto out;
-	if ((rc = gt_mail_get(&orig, &wisp, &ctx, argv[1])) < 0)
+	if ((rc = gt_mail_reply(&r, &ctx, &t, argv[1], &o)) < 0)
 		goto out;
-	to = gt_json_str(orig, "sender");
-	if (!to || !*to) {
-		rc = gt_error_set(GT_EINVALID, "message '%s' has no sender to reply to", argv[1]);
-		goto out;
-	}
-	if (!o.subject) {
-		const char *s = gt_json_str(orig, "title") ? gt_json_str(orig, "title") : "";
-
-		gt_buf_printf(&subj, "%s%s", strncmp(s, "Re: ", 4) ? "Re: " : "", s);
-		o.subject = subj.ptr;
-	}
-	o.reply_to = gt_bead_id(orig);
-	if ((rc = gt_mail_send(&r, &ctx, &t, &to, 1, &o)) < 0)
-		goto out;
-	cJSON_ArrayForEach (it, r) {
-		if (cli.json) {
-			gt_cli_print_json(&cli, it);
-		} else if (!cli.quiet) {
-			printf("%s\t%s", gt_bead_id(it), gt_json_str(it, "assignee"));
-			gt_cli_eor(&cli);
-		}
-	}
+	gt_cli_print_sent(&cli, r);
 out:
-	cJSON_Delete(orig);
 	cJSON_Delete(r);
 	gt_buf_release(&body);
-	gt_buf_release(&subj);
 	gt_town_release(&t);
 	gt_cli_close(&ctx, NULL);
 	return gt_cli_finish(&cli, rc);

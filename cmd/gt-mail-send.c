@@ -19,7 +19,7 @@ int main(int argc, char **argv)
 	struct gt_buf body = GT_BUF_INIT;
 	const char *prio = NULL;
 	int rc, nargs, wisp = 0, durable = 0;
-	cJSON *r = NULL, *it;
+	cJSON *r = NULL;
 	const struct gt_option opts[] = {
 		GT_OPT_STRING('s', "subject", &o.subject, "SUBJECT", "the subject (required)"),
 		GT_OPT_STRING('m', "message", &o.body, "BODY", "the body"),
@@ -61,14 +61,7 @@ int main(int argc, char **argv)
 		goto out;
 	if ((rc = gt_mail_send(&r, &ctx, &t, (const char *const *)argv + 1, (size_t)nargs, &o)) < 0)
 		goto out;
-	cJSON_ArrayForEach (it, r) {
-		if (cli.json) {
-			gt_cli_print_json(&cli, it);
-		} else if (!cli.quiet) {
-			printf("%s\t%s", gt_bead_id(it), gt_json_str(it, "assignee"));
-			gt_cli_eor(&cli);
-		}
-	}
+	gt_cli_print_sent(&cli, r);
 out:
 	cJSON_Delete(r);
 	gt_buf_release(&body);

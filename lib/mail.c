@@ -264,15 +264,17 @@ static void notify(struct gt_ctx *ctx, const struct gt_town *t, const cJSON *msg
 	gt_buf_release(&text);
 }
 
-int gt_mail_send(cJSON **result, struct gt_ctx *ctx, const struct gt_town *t, const char *const *to,
-		 size_t nto, const struct gt_mail_opts *o)
+/* Send, in thread (NULL: a thread of its own). */
+static int send_in(cJSON **result, struct gt_ctx *ctx, const struct gt_town *t,
+		   const char *const *to, size_t nto, const struct gt_mail_opts *o,
+		   const char *thread)
 {
 	struct gt_strlist rcpt = { 0 };
 	struct gt_ledger *w = NULL;
-	struct send s = { .ctx = ctx, .o = o, .rcpt = &rcpt };
+	struct send s = { .ctx = ctx, .o = o, .rcpt = &rcpt, .thread = thread };
 	struct gt_txn_opts topts = { .command = "gt-mail-send" };
-	cJSON *orig = NULL, *it;
-	int rc = 0, wisp_orig = 0;
+	cJSON *it;
+	int rc = 0;
 
 	*result = NULL;
 	if (!o->subject || !*o->subject)
@@ -284,14 +286,6 @@ int gt_mail_send(cJSON **result, struct gt_ctx *ctx, const struct gt_town *t, co
 	if (!rcpt.n) {
 		rc = gt_error_set(GT_EUSAGE, "no recipients");
 		goto out;
-	}
-	if (o->reply_to) {
-		if ((rc = gt_mail_get(&orig, &wisp_orig, ctx, o->reply_to)) < 0)
-			goto out;
-		s.thread =
-			gt_json_str(cJSON_GetObjectItemCaseSensitive(orig, "metadata"), "thread");
-		if (!s.thread)
-			s.thread = gt_bead_id(orig);
 	}
 	s.sender = gt_mail_sender(ctx);
 	s.wisp = o->ephemeral >= 0 ? o->ephemeral : gt_mail_is_protocol(o->subject);
@@ -311,9 +305,46 @@ int gt_mail_send(cJSON **result, struct gt_ctx *ctx, const struct gt_town *t, co
 	s.written = NULL;
 out:
 	cJSON_Delete(s.written);
-	cJSON_Delete(orig);
 	gt_ledger_free(w);
 	gt_strlist_release_owned(&rcpt);
+	return rc;
+}
+
+int gt_mail_send(cJSON **result, struct gt_ctx *ctx, const struct gt_town *t, const char *const *to,
+		 size_t nto, const struct gt_mail_opts *o)
+{
+	return send_in(result, ctx, t, to, nto, o, NULL);
+}
+
+int gt_mail_reply(cJSON **result, struct gt_ctx *ctx, const struct gt_town *t, const char *id,
+		  const struct gt_mail_opts *o)
+{
+	struct gt_mail_opts ro = *o;
+	struct gt_buf subj = GT_BUF_INIT;
+	cJSON *orig = NULL;
+	const char *to, *thread;
+	int rc, wisp;
+
+	*result = NULL;
+	if ((rc = gt_mail_get(&orig, &wisp, ctx, id)) < 0)
+		return rc;
+	to = gt_json_str(orig, "sender");
+	if (!to || !*to) {
+		rc = gt_error_set(GT_EINVALID, "message '%s' has no sender to reply to", id);
+		goto out;
+	}
+	if (!ro.subject) {
+		const char *s = gt_json_str(orig, "title") ? gt_json_str(orig, "title") : "";
+
+		gt_buf_printf(&subj, "%s%s", strncmp(s, "Re: ", 4) ? "Re: " : "", s);
+		ro.subject = subj.ptr;
+	}
+	ro.reply_to = gt_bead_id(orig);
+	thread = gt_json_str(cJSON_GetObjectItemCaseSensitive(orig, "metadata"), "thread");
+	rc = send_in(result, ctx, t, &to, 1, &ro, thread ? thread : gt_bead_id(orig));
+out:
+	cJSON_Delete(orig);
+	gt_buf_release(&subj);
 	return rc;
 }
 

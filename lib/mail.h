@@ -46,7 +46,7 @@ int gt_mail_me(struct gt_buf *out, struct gt_ctx *ctx, const char *address);
 
 struct gt_mail_opts {
 	const char *subject, *body;
-	const char *reply_to; /* message id this answers (sets the thread) */
+	const char *reply_to; /* set by gt_mail_reply() */
 	int ephemeral;	      /* 1 wisp, 0 durable, -1 by subject */
 	int priority;	      /* -1: default 2 */
 	int no_nudge;	      /* do not tell live recipients */
@@ -58,6 +58,11 @@ struct gt_mail_opts {
  * recipients get a nudge saying mail arrived. */
 int gt_mail_send(cJSON **result, struct gt_ctx *ctx, const struct gt_town *t, const char *const *to,
 		 size_t nto, const struct gt_mail_opts *o);
+
+/* Answer message id (exact, or a unique prefix): to its sender, in its
+ * thread, with subject "Re: <its subject>" unless o gives one. */
+int gt_mail_reply(cJSON **result, struct gt_ctx *ctx, const struct gt_town *t, const char *id,
+		  const struct gt_mail_opts *o);
 
 /* Tell holder (when it is an address) that bead was taken from its hook
  * by taker: a HOOK_TAKEN wisp.  Best effort. */
