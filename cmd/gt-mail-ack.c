@@ -36,7 +36,7 @@ int main(int argc, char **argv)
 		    (rc = gt_mail_inbox(&inbox, &ctx, me.ptr, 0)) < 0)
 			goto out;
 		cJSON_ArrayForEach (it, inbox) {
-			if ((rc = gt_mail_mark(&ctx, gt_bead_id(it), 1, NULL)) < 0)
+			if ((rc = gt_mail_mark(&ctx, it, 1, NULL)) < 0)
 				goto out;
 			if (!cli.quiet) {
 				printf("%s", gt_bead_id(it));
@@ -45,7 +45,13 @@ int main(int argc, char **argv)
 		}
 	}
 	for (int i = 1; i <= nargs && rc == 0; i++) {
-		if ((rc = gt_mail_mark(&ctx, argv[i], 1, NULL)) == 0 && !cli.quiet) {
+		cJSON *m = NULL;
+		int wisp;
+
+		if ((rc = gt_mail_get(&m, &wisp, &ctx, argv[i])) == 0)
+			rc = gt_mail_mark(&ctx, m, 1, NULL);
+		cJSON_Delete(m);
+		if (rc == 0 && !cli.quiet) {
 			printf("%s", argv[i]);
 			gt_cli_eor(&cli);
 		}

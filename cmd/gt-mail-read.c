@@ -39,7 +39,7 @@ int main(int argc, char **argv)
 			break;
 		gt_cli_print_message(&cli, m, 1);
 		if (!peek)
-			rc = gt_mail_mark(&ctx, gt_bead_id(m), ack, NULL);
+			rc = gt_mail_mark(&ctx, m, ack, NULL);
 		cJSON_Delete(m);
 	}
 out:

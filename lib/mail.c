@@ -524,26 +524,20 @@ static int mark_fn(struct gt_txn *tx, void *p)
 	return rc;
 }
 
-int gt_mail_mark(struct gt_ctx *ctx, const char *id, int ack, int *changed)
+int gt_mail_mark(struct gt_ctx *ctx, const cJSON *msg, int ack, int *changed)
 {
-	struct mark m = { ctx, NULL, ack, 0, 0 };
+	struct mark m = { ctx, gt_bead_id(msg), ack, gt_json_bool(msg, "ephemeral"), 0 };
 	struct gt_txn_opts o = { .command = ack ? "gt-mail-ack" : "gt-mail-read" };
 	struct gt_ledger *w = NULL;
-	cJSON *msg = NULL;
-	int wisp = 0, rc;
+	int rc;
 
-	if ((rc = gt_mail_get(&msg, &wisp, ctx, id)) < 0)
-		return rc;
-	m.id = gt_bead_id(msg);
-	m.wisp = wisp;
-	if (wisp && (rc = gt_ledger_open_wisps(&w, ctx->lg)) == 0)
+	if (m.wisp && (rc = gt_ledger_open_wisps(&w, ctx->lg)) == 0)
 		rc = gt_ledger_transact(w, &o, mark_fn, &m);
-	else if (!wisp)
+	else if (!m.wisp)
 		rc = gt_ledger_transact(ctx->lg, &o, mark_fn, &m);
 	if (changed)
 		*changed = m.changed;
 	gt_ledger_free(w);
-	cJSON_Delete(msg);
 	return rc;
 }
 

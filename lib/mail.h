@@ -78,8 +78,9 @@ int gt_mail_inbox(cJSON **out, struct gt_ctx *ctx, const char *address, int all)
  * anyone) from whichever store has it.  *wisp tells which. */
 int gt_mail_get(cJSON **out, int *wisp, struct gt_ctx *ctx, const char *id);
 
-/* Mark read (sets metadata.read_at) or ack (closes: "acked"). */
-int gt_mail_mark(struct gt_ctx *ctx, const char *id, int ack, int *changed);
+/* Mark a message as gt_mail_get() or gt_mail_inbox() gave it read (sets
+ * metadata.read_at) or ack it (closes: "acked"), in its own store. */
+int gt_mail_mark(struct gt_ctx *ctx, const cJSON *msg, int ack, int *changed);
 
 /* Every message of the thread id belongs to, oldest first. */
 int gt_mail_thread(cJSON **out, struct gt_ctx *ctx, const char *id);
