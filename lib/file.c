@@ -7,12 +7,46 @@
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "buf.h"
 #include "error.h"
 #include "repo.h"
 #include "banned.h"
+
+int gt_read_file(struct gt_buf *out, const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct stat st;
+
+	if (fd < 0)
+		return gt_error_errno(errno == ENOENT ? GT_ENOTFOUND : GT_EFAIL, "cannot read '%s'",
+				      path);
+	/* the size is only a hint: the file may change under us */
+	if (!fstat(fd, &st) && st.st_size > 0)
+		gt_buf_grow(out, (size_t)st.st_size);
+	for (;;) {
+		ssize_t r;
+
+		gt_buf_grow(out, 8192);
+		r = read(fd, out->ptr + out->len, out->alloc - out->len - 1);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			int rc = gt_error_errno(GT_EFAIL, "cannot read '%s'", path);
+
+			close(fd);
+			return rc;
+		}
+		if (!r)
+			break;
+		out->len += (size_t)r;
+		out->ptr[out->len] = '\0';
+	}
+	close(fd);
+	return 0;
+}
 
 int gt_writev_all(int fd, struct iovec *v, int n)
 {

@@ -10,6 +10,10 @@
 
 struct gt_buf;
 
+/* Append the whole of the file at path to out.  0; GT_ENOTFOUND when it
+ * does not exist, GT_EFAIL when it cannot be read (message "cannot read
+ * '<path>': <strerror>" either way); out may then hold part of it. */
+int gt_read_file(struct gt_buf *out, const char *path);
 /* writev(2) until every piece is written (short writes, EINTR); v is
  * consumed.  0, or -1 with errno set. */
 int gt_writev_all(int fd, struct iovec *v, int n);
