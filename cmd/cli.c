@@ -176,6 +176,79 @@ int gt_cli_town(struct gt_cli *cli, struct gt_ctx *ctx, struct gt_town *t)
 	return rc;
 }
 
+int gt_cli_formula_path(struct gt_cli *cli, struct gt_ctx *ctx, struct gt_town *t,
+			const char *rig, int need_ledger, struct gt_formula_path *p)
+{
+	int rc;
+	char *bindir;
+
+	memset(p, 0, sizeof(*p));
+	if (!rig || !*rig)
+		rig = getenv("GT_RIG") && *getenv("GT_RIG") ? getenv("GT_RIG") : NULL;
+	if (rig && (rc = gt_name_check("rig", rig)) < 0)
+		return rc;
+	rc = gt_cli_town(cli, ctx, t);
+	if (rc == GT_ENOTFOUND && !need_ledger && !cli->gt_dir && !getenv("GT_DIR")) {
+		gt_error_clear();
+		memset(ctx, 0, sizeof(*ctx));
+		bindir = gt_self_bindir();
+		gt_formula_path_init(p, NULL, NULL, bindir);
+		free(bindir);
+		return 0;
+	}
+	if (rc < 0)
+		return rc;
+	gt_formula_path_init(p, t->root, rig, t->bindir);
+	return 0;
+}
+
+int gt_cli_molecule(struct gt_ctx *ctx, struct gt_index **idx, const char *arg, struct gt_buf *id)
+{
+	struct gt_buf full = GT_BUF_INIT;
+	int rc = 0;
+
+	/* wisps are not in the ledger's index: their ids are taken whole */
+	if (arg && gt_mol_is_wisp(arg))
+		gt_buf_adds(&full, arg);
+	else if (arg)
+		rc = gt_cli_resolve(ctx, idx, arg, &full);
+	if (rc == 0)
+		rc = gt_mol_resolve(id, ctx, arg ? full.ptr : NULL);
+	gt_buf_release(&full);
+	return rc;
+}
+
+void gt_cli_print_molecule(struct gt_cli *cli, const cJSON *st)
+{
+	const cJSON *s;
+	int64_t done = 0, total = 0;
+
+	if (cli->json) {
+		gt_cli_print_json(cli, st);
+		return;
+	}
+	gt_json_int(st, "done", &done);
+	gt_json_int(st, "total", &total);
+	printf("%s\t%s", gt_json_str(st, "id"), gt_json_str(st, "formula"));
+	if (gt_json_str(st, "work"))
+		printf(" on %s", gt_json_str(st, "work"));
+	printf("\t%lld/%lld steps done\t%s%s\n", (long long)done, (long long)total,
+	       gt_json_str(st, "status"), gt_json_bool(st, "wisp") ? " (wisp)" : "");
+	cJSON_ArrayForEach (s, cJSON_GetObjectItemCaseSensitive(st, "steps")) {
+		const char *state = gt_json_str(s, "state");
+		const char *mark = !strcmp(state, "done")      ? "[x]"
+				   : !strcmp(state, "current") ? "[>]"
+							       : "[ ]";
+
+		printf("  %s %s\t%s", mark, gt_json_str(s, "id"), gt_json_str(s, "title"));
+		if (!strcmp(state, "current"))
+			printf("\t<- current");
+		else if (gt_json_str(s, "waiting_for"))
+			printf("\t(waits for %s)", gt_json_str(s, "waiting_for"));
+		printf("\n");
+	}
+}
+
 void gt_cli_print_json(struct gt_cli *cli, const cJSON *v)
 {
 	struct gt_buf b = GT_BUF_INIT;

@@ -110,6 +110,18 @@ int gt_cli_read_batch(struct gt_batch *b);
 int gt_cli_open(struct gt_cli *cli, struct gt_ctx *ctx);
 /* gt_cli_open() and the town around the ledger. */
 int gt_cli_town(struct gt_cli *cli, struct gt_ctx *ctx, struct gt_town *t);
+/* The formula search path (formula.h): the rig's (rig, else $GT_RIG),
+ * the town's, the shipped formulas.  Opens the ledger and town; without
+ * a ledger (and no --gt-dir or GT_DIR) only the shipped ones, and ctx->lg
+ * stays NULL, unless need_ledger. */
+int gt_cli_formula_path(struct gt_cli *cli, struct gt_ctx *ctx, struct gt_town *t,
+			const char *rig, int need_ledger, struct gt_formula_path *p);
+/* The molecule arg means (gt_mol_resolve(): a molecule, a bead it is on,
+ * partial ids allowed; NULL: the caller's hook) into id. */
+int gt_cli_molecule(struct gt_ctx *ctx, struct gt_index **idx, const char *arg, struct gt_buf *id);
+/* Print a molecule's state (gt_mol_status()): a JSON line with --json,
+ * else a header line and a checklist, one step per line. */
+void gt_cli_print_molecule(struct gt_cli *cli, const cJSON *st);
 /* Print a JSON value as one line (--json output). */
 void gt_cli_print_json(struct gt_cli *cli, const cJSON *v);
 /* Print a message: a JSON line with --json; else one tab-separated line

@@ -123,7 +123,8 @@ static int parse_long_opt(int argc, char **argv, int *i, const struct gt_option 
 		*special = 'h';
 		return 0;
 	}
-	if (len == 7 && !strncmp(name, "summary", 7)) {
+	/* a command's own --summary (gt-mol-squash) wins over gt help's */
+	if (len == 7 && !strncmp(name, "summary", 7) && !find_long(opts, name, len, &negated)) {
 		*special = 's';
 		return 0;
 	}

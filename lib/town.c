@@ -52,7 +52,7 @@ int gt_name_check(const char *what, const char *name)
 	return 0;
 }
 
-static char *self_bindir(void)
+char *gt_self_bindir(void)
 {
 	char path[PATH_MAX];
 	ssize_t n = readlink("/proc/self/exe", path, sizeof(path) - 1);
@@ -101,7 +101,7 @@ int gt_town_open(struct gt_town *t, struct gt_ctx *ctx)
 		if (!isalnum((unsigned char)b.ptr[i]) && b.ptr[i] != '-' && b.ptr[i] != '_')
 			b.ptr[i] = '_';
 	t->socket = gt_buf_detach(&b);
-	t->bindir = self_bindir();
+	t->bindir = gt_self_bindir();
 	return 0;
 }
 
