@@ -154,6 +154,7 @@ bench: all bench-tools
 	bench/ledger
 	GT_BENCH_NOBUILD=1 bench/workers.sh
 	GT_BENCH_NOBUILD=1 bench/flow.sh
+	GT_BENCH_NOBUILD=1 bench/formula.sh
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \

@@ -176,8 +176,8 @@ int gt_cli_town(struct gt_cli *cli, struct gt_ctx *ctx, struct gt_town *t)
 	return rc;
 }
 
-int gt_cli_formula_path(struct gt_cli *cli, struct gt_ctx *ctx, struct gt_town *t,
-			const char *rig, int need_ledger, struct gt_formula_path *p)
+int gt_cli_formula_path(struct gt_cli *cli, struct gt_ctx *ctx, struct gt_town *t, const char *rig,
+			int need_ledger, struct gt_formula_path *p)
 {
 	int rc;
 	char *bindir;

@@ -114,8 +114,8 @@ int gt_cli_town(struct gt_cli *cli, struct gt_ctx *ctx, struct gt_town *t);
  * the town's, the shipped formulas.  Opens the ledger and town; without
  * a ledger (and no --gt-dir or GT_DIR) only the shipped ones, and ctx->lg
  * stays NULL, unless need_ledger. */
-int gt_cli_formula_path(struct gt_cli *cli, struct gt_ctx *ctx, struct gt_town *t,
-			const char *rig, int need_ledger, struct gt_formula_path *p);
+int gt_cli_formula_path(struct gt_cli *cli, struct gt_ctx *ctx, struct gt_town *t, const char *rig,
+			int need_ledger, struct gt_formula_path *p);
 /* The molecule arg means (gt_mol_resolve(): a molecule, a bead it is on,
  * partial ids allowed; NULL: the caller's hook) into id. */
 int gt_cli_molecule(struct gt_ctx *ctx, struct gt_index **idx, const char *arg, struct gt_buf *id);

@@ -23,7 +23,8 @@ int main(int argc, char **argv)
 	cJSON *vars = NULL, *dag = NULL;
 	int rc, partial = 0;
 	const struct gt_option opts[] = {
-		GT_OPT_STRING(0, "rig", &rig, "RIG", "look in RIG's formulas first (default: $GT_RIG)"),
+		GT_OPT_STRING(0, "rig", &rig, "RIG",
+			      "look in RIG's formulas first (default: $GT_RIG)"),
 		GT_OPT_LIST(0, "var", &varargs, "NAME=VALUE", "set a variable (repeatable)"),
 		GT_OPT_FLAG(0, "partial", &partial,
 			    "leave variables without a value as {{NAME}} instead of failing"),

@@ -48,7 +48,8 @@ int main(int argc, char **argv)
 		gt_json_int(it, "version", &v);
 		printf("%s\t%s\tv%lld\t%s%s\t", gt_json_str(it, "name"),
 		       gt_json_str(it, "type") ? gt_json_str(it, "type") : "error", (long long)v,
-		       gt_json_str(it, "origin"), gt_json_bool(it, "shadowed") ? " (shadowed)" : "");
+		       gt_json_str(it, "origin"),
+		       gt_json_bool(it, "shadowed") ? " (shadowed)" : "");
 		if (gt_json_str(it, "error"))
 			printf("%s", gt_json_str(it, "error"));
 		else if (desc)

@@ -64,7 +64,8 @@ int main(int argc, char **argv)
 	cJSON *j = NULL;
 	int rc;
 	const struct gt_option opts[] = {
-		GT_OPT_STRING(0, "rig", &rig, "RIG", "look in RIG's formulas first (default: $GT_RIG)"),
+		GT_OPT_STRING(0, "rig", &rig, "RIG",
+			      "look in RIG's formulas first (default: $GT_RIG)"),
 		GT_OPT_JSON(&cli),
 		GT_OPT_LEDGER(&cli),
 		GT_OPT_END(),

@@ -29,7 +29,8 @@ int main(int argc, char **argv)
 		gt_cli_usage_error(&cli, "one molecule or bead is required");
 	if ((rc = gt_cli_open(&cli, &ctx)) < 0)
 		goto out;
-	if ((rc = gt_cli_molecule(&ctx, &idx, argv[1], &id)) < 0 || (rc = gt_mol_burn(&ctx, id.ptr)) < 0)
+	if ((rc = gt_cli_molecule(&ctx, &idx, argv[1], &id)) < 0 ||
+	    (rc = gt_mol_burn(&ctx, id.ptr)) < 0)
 		goto out;
 	if (!cli.quiet) {
 		printf("%s", id.ptr);

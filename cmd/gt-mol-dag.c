@@ -41,7 +41,7 @@ static void print_dot(const char *name, const cJSON *steps)
 		struct gt_buf label = GT_BUF_INIT;
 
 		if (st)
-			color = !strcmp(st, "done")      ? "palegreen"
+			color = !strcmp(st, "done")	 ? "palegreen"
 				: !strcmp(st, "current") ? "gold"
 				: !strcmp(st, "ready")	 ? "lightblue"
 							 : "white";

@@ -54,7 +54,8 @@ int main(int argc, char **argv)
 	cli.opts = opts;
 	if ((nargs = gt_cli_parse(&cli, argc, argv)) != 1)
 		gt_cli_usage_error(&cli, "one formula is required");
-	if ((rc = gt_formula_vars_parse(&vars, &varargs)) < 0 || (rc = gt_cli_town(&cli, &ctx, &t)) < 0)
+	if ((rc = gt_formula_vars_parse(&vars, &varargs)) < 0 ||
+	    (rc = gt_cli_town(&cli, &ctx, &t)) < 0)
 		goto out;
 	if (onarg) {
 		if ((rc = gt_cli_resolve(&ctx, &idx, onarg, &on)) < 0 ||
@@ -71,10 +72,12 @@ int main(int argc, char **argv)
 		goto out;
 	gt_formula_path_init(&path, t.root, rig, t.bindir);
 	if ((rc = gt_formula_load(&f, &path, argv[1])) < 0 ||
-	    (rc = gt_formula_cook(&dag, f, vars, 0)) < 0 || (rc = gt_mol_pour(&id, &ctx, dag, &m)) < 0)
+	    (rc = gt_formula_cook(&dag, f, vars, 0)) < 0 ||
+	    (rc = gt_mol_pour(&id, &ctx, dag, &m)) < 0)
 		goto out;
 	if (cli.json) {
-		if ((rc = gt_ledger_refresh(ctx.lg)) == 0 && (rc = gt_mol_status(&st, &ctx, id.ptr)) == 0)
+		if ((rc = gt_ledger_refresh(ctx.lg)) == 0 &&
+		    (rc = gt_mol_status(&st, &ctx, id.ptr)) == 0)
 			gt_cli_print_json(&cli, st);
 	} else {
 		printf("%s", id.ptr);

@@ -8,7 +8,7 @@
 #include "../lib/banned.h"
 
 static const char *const usage[] = {
-	"gt-mol-squash [--summary TEXT] [MOLECULE|BEAD]",
+	"gt-mol-squash [-m TEXT] [MOLECULE|BEAD]",
 	NULL,
 };
 
@@ -21,7 +21,8 @@ int main(int argc, char **argv)
 	const char *summary = NULL;
 	int rc, nargs;
 	const struct gt_option opts[] = {
-		GT_OPT_STRING('s', "summary", &summary, "TEXT", "what the molecule achieved"),
+		GT_OPT_STRING('m', "message", &summary, "TEXT",
+			      "a summary of what the molecule achieved"),
 		GT_OPT_LEDGER(&cli),
 		GT_OPT_END(),
 	};

@@ -9,7 +9,7 @@
 #include "../lib/banned.h"
 
 static const char *const usage[] = {
-	"gt-mol-step-done [--mol MOLECULE|BEAD] [--force] [-m REASON] [--json] STEP",
+	"gt-mol-step-done [--mol MOLECULE|BEAD] [--force] [-m REASON] [--json] [-q] STEP",
 	NULL,
 };
 
@@ -26,8 +26,10 @@ int main(int argc, char **argv)
 		GT_OPT_STRING(0, "mol", &mol, "MOLECULE",
 			      "the molecule, or a bead it is on (default: the one on your hook)"),
 		GT_OPT_FLAG('f', "force", &force, "finish it even though steps it needs are not"),
-		GT_OPT_STRING('m', "message", &reason, "REASON", "what was done (kept with the step)"),
+		GT_OPT_STRING('m', "message", &reason, "REASON",
+			      "what was done (kept with the step)"),
 		GT_OPT_JSON(&cli),
+		GT_OPT_QUIET(&cli),
 		GT_OPT_LEDGER(&cli),
 		GT_OPT_END(),
 	};
@@ -43,7 +45,9 @@ int main(int argc, char **argv)
 		goto out;
 	if (!changed && !cli.quiet)
 		gt_cli_warn(&cli, "step '%s' was done already", argv[1]);
-	if (!cli.json && gt_json_str(st, "current")) {
+	if (cli.quiet && !cli.json) {
+		/* nothing more */
+	} else if (!cli.json && gt_json_str(st, "current")) {
 		const char *cur = gt_json_str(st, "current");
 		const cJSON *s;
 

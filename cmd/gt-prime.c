@@ -28,6 +28,35 @@ static void field(const cJSON *b, const char *key, const char *label)
 		printf("\n%s:\n%s\n", label, v);
 }
 
+/* The molecule as a checklist, then its current step in full. */
+static void print_molecule(const cJSON *m)
+{
+	const cJSON *s, *cur = NULL;
+	const char *cid = gt_json_str(m, "current");
+	int64_t done = 0, total = 0;
+	int n = 0;
+
+	gt_json_int(m, "done", &done);
+	gt_json_int(m, "total", &total);
+	printf("\n== Your molecule: %s (%s), %lld of %lld steps done\n", gt_json_str(m, "id"),
+	       gt_json_str(m, "formula"), (long long)done, (long long)total);
+	cJSON_ArrayForEach (s, cJSON_GetObjectItemCaseSensitive(m, "steps")) {
+		const char *st = gt_json_str(s, "state");
+
+		printf("[%s] %d. %s: %s%s\n", !strcmp(st, "done") ? "x" : " ", ++n,
+		       gt_json_str(s, "id"), gt_json_str(s, "title"),
+		       !strcmp(st, "current") ? "   <- you are here" : "");
+		if (cid && !strcmp(gt_json_str(s, "id"), cid))
+			cur = s;
+	}
+	if (!cur)
+		return;
+	printf("\n== Current step: %s: %s\n", cid, gt_json_str(cur, "title"));
+	field(cur, "description", "What to do");
+	field(cur, "acceptance", "Done when");
+	printf("\nWhen this step is done, run: gt-mol-step-done %s\n", cid);
+}
+
 static void print_human(const cJSON *p)
 {
 	const cJSON *a = cJSON_GetObjectItemCaseSensitive(p, "agent");
@@ -35,6 +64,7 @@ static void print_human(const cJSON *p)
 	const cJSON *mail = cJSON_GetObjectItemCaseSensitive(p, "mail");
 	const cJSON *nudges = cJSON_GetObjectItemCaseSensitive(p, "nudges");
 	const cJSON *h = cJSON_GetObjectItemCaseSensitive(p, "handoff");
+	const cJSON *m = cJSON_GetObjectItemCaseSensitive(p, "molecule");
 	const cJSON *it;
 	int n = 0;
 
@@ -58,6 +88,8 @@ static void print_human(const cJSON *p)
 	} else {
 		section("Your hook is empty");
 	}
+	if (cJSON_IsObject(m) && strcmp(gt_json_str(m, "status"), "closed"))
+		print_molecule(m);
 	if (gt_json_str(p, "args")) {
 		section("Instructions given with the work");
 		printf("%s\n", gt_json_str(p, "args"));

@@ -5,6 +5,8 @@
 # the steps finished are remembered in the worktree's git directory, so a
 # restarted session resumes at the first unfinished one), commits what
 # they changed, and calls gt-done.  A failing step escalates the bead.
+# When the bead has a molecule it walks the molecule's steps too, marking
+# each done (the sh blocks are its implement step).
 #
 # Titles and --args are only ever printed, never run: the one thing it
 # executes is the code the bead's author wrote in a sh block.
@@ -65,24 +67,46 @@ printf '%s\n' "$prime" | jq -r '.bead.description // ""' | awk -v dir="$state" '
 	inblock { print >> f }
 '
 progress=$state/progress.$bead
-done_steps=0
-[ ! -f "$progress" ] || done_steps=$(cat "$progress")
-i=1
-while [ -f "$state/step.$i" ]; do
-	if [ "$i" -le "$done_steps" ]; then
-		say "step $i already done"
-	else
-		say "step $i"
-		if ! sh -e "$state/step.$i"; then
-			say "step $i failed; escalating"
-			gt-done --status ESCALATED -m "gt-scripted-agent: step $i failed"
-			exit 1
+run_steps() {
+	done_steps=0
+	[ ! -f "$progress" ] || done_steps=$(cat "$progress")
+	i=1
+	while [ -f "$state/step.$i" ]; do
+		if [ "$i" -le "$done_steps" ]; then
+			say "step $i already done"
+		else
+			say "step $i"
+			if ! sh -e "$state/step.$i"; then
+				say "step $i failed; escalating"
+				gt-done --status ESCALATED -m "gt-scripted-agent: step $i failed"
+				exit 1
+			fi
+			printf '%s\n' "$i" >"$progress"
 		fi
-		printf '%s\n' "$i" >"$progress"
-	fi
-	i=$((i + 1))
-done
-[ "$i" -gt 1 ] || say "no sh steps in the description"
+		i=$((i + 1))
+	done
+	[ "$i" -gt 1 ] || say "no sh steps in the description"
+	ran=1
+}
+
+# With a molecule, follow it: the sh blocks are the work of its implement
+# step; every other step is procedure a script has nothing to add to, so
+# it is only marked done.  gt-mol-status names the first unfinished step,
+# so a restarted session carries on where the last one stopped.
+ran=0
+mol=$(printf '%s\n' "$prime" | jq -r '.molecule | select(. != null and .status != "closed") | .id')
+if [ -n "$mol" ]; then
+	say "following molecule $mol"
+	while cur=$(gt-mol-status --json "$mol" | jq -r '.current // empty') && [ -n "$cur" ]; do
+		case $cur in
+		*implement*) [ "$ran" = 1 ] || run_steps ;;
+		submit) break ;; # gt-done below
+		*) say "step $cur" ;;
+		esac
+		gt-mol-step-done --mol "$mol" "$cur" >/dev/null
+	done
+fi
+[ "$ran" = 1 ] || run_steps
 
 # A conflict bead from the refinery: rebase the branch it starts from onto
 # the target, and resolve every conflict by keeping both sides (a union
@@ -119,6 +143,7 @@ if [ -z "$(git rev-list -n 1 "$(printf '%s\n' "$prime" | jq -r '.agent.base // "
 	say "the steps changed nothing; giving the bead back"
 	gt-done --status DEFERRED -m "gt-scripted-agent: no changes"
 else
+	[ -z "$mol" ] || gt-mol-step-done -q --mol "$mol" submit >/dev/null 2>&1 || :
 	gt-done
 fi
 rm -f "$progress"

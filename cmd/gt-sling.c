@@ -10,8 +10,7 @@
 
 static const char *const usage[] = {
 	"gt-sling [--agent PRESET] [--args TEXT] [--force] [--dry-run] [--no-start] [--no-convoy] "
-	"BEAD... "
-	"[TARGET]",
+	"[--formula NAME | --no-formula] [--var NAME=VALUE]... BEAD... [TARGET]",
 	NULL,
 };
 
@@ -39,6 +38,7 @@ int main(int argc, char **argv)
 	struct gt_index *idx = NULL;
 	struct gt_sling_opts o = { 0 };
 	struct gt_buf id = GT_BUF_INIT;
+	struct gt_strlist vars = { 0 };
 	int rc, nargs, nbeads;
 	const struct gt_option opts[] = {
 		GT_OPT_STRING(0, "agent", &o.runtime, "PRESET",
@@ -50,6 +50,12 @@ int main(int argc, char **argv)
 		GT_OPT_FLAG(0, "no-start", &o.no_start, "hook and prepare, but start no session"),
 		GT_OPT_FLAG(0, "no-convoy", &o.no_convoy,
 			    "do not make a convoy for work no convoy tracks"),
+		GT_OPT_STRING(
+			0, "formula", &o.formula, "NAME",
+			"attach this formula's molecule (default: the rig's formula setting)"),
+		GT_OPT_FLAG(0, "no-formula", &o.no_formula, "attach no molecule"),
+		GT_OPT_LIST(0, "var", &vars, "NAME=VALUE",
+			    "a variable for the formula (repeatable)"),
 		GT_OPT_JSON(&cli),
 		GT_OPT_QUIET(&cli),
 		GT_OPT_LEDGER(&cli),
@@ -58,6 +64,7 @@ int main(int argc, char **argv)
 
 	cli.summary = "sling beads onto agents' hooks and start them";
 	cli.opts = opts;
+	o.vars = &vars;
 	if (!(nargs = gt_cli_parse(&cli, argc, argv)))
 		gt_cli_usage_error(&cli, "a bead is required");
 	if ((rc = gt_cli_town(&cli, &ctx, &t)) < 0)
@@ -92,6 +99,7 @@ int main(int argc, char **argv)
 			rc = gt_ledger_refresh(ctx.lg);
 	}
 out:
+	gt_strlist_release(&vars);
 	gt_buf_release(&id);
 	gt_town_release(&t);
 	gt_cli_close(&ctx, &idx);

@@ -84,6 +84,32 @@ static void subst_json(cJSON *v, const cJSON *vars)
 		subst_json(c, vars);
 }
 
+static char *replace(const char *s, const char *ph, const char *val);
+
+/* An expansion cooked on its own expands a target called "main". */
+static void main_target(cJSON *v)
+{
+	static const char *const ph[] = { "{target.title}", "{target.description}", "{target.id}",
+					  "{target}" };
+	static const char *const val[] = { "main", "", "main", "main" };
+	cJSON *c;
+
+	if (cJSON_IsString(v) && strstr(v->valuestring, "{target")) {
+		char *cur = gt_strdup(v->valuestring);
+
+		for (size_t i = 0; i < 4; i++) {
+			char *n = replace(cur, ph[i], val[i]);
+
+			free(cur);
+			cur = n;
+		}
+		cJSON_SetValuestring(v, cur);
+		free(cur);
+	}
+	cJSON_ArrayForEach (c, v)
+		main_target(c);
+}
+
 /* Replace the literal placeholder ph (e.g. "{target}") with val. */
 static char *replace(const char *s, const char *ph, const char *val)
 {
@@ -237,14 +263,14 @@ static int expand_one(struct gt_formula *f, const struct gt_formula *x, const ch
 	ssize_t at = step_index(f, target);
 	struct gt_formula_step *t, *v;
 	struct gt_strlist ids = { 0 }, sinks = { 0 }, tneeds = { 0 };
-	const char *ph[] = { "{target.title}", "{target.description}", "{target.id}",
-			     "{target}" };
+	const char *ph[] = { "{target.title}", "{target.description}", "{target.id}", "{target}" };
 	const char *val[4];
 	size_t n = x->nsteps;
 
 	if (at < 0)
-		return gt_error_set(GT_EINVALID, "%s: line %d: compose.expand: no step '%s' to expand",
-				    f->path, line, target);
+		return gt_error_set(GT_EINVALID,
+				    "%s: line %d: compose.expand: no step '%s' to expand", f->path,
+				    line, target);
 	if (strcmp(x->type, "expansion"))
 		return gt_error_set(GT_EINVALID,
 				    "%s: line %d: compose.expand: '%s' is a %s formula, not an "
@@ -347,8 +373,9 @@ static void advise(struct gt_formula *f, const struct gt_formula *a)
 						gt_strlist_push_dup(&v[i].needs, v[i - 1].id);
 					else
 						for (size_t j = 0; j < f->steps[at].needs.n; j++)
-							gt_strlist_push_dup(&v[i].needs,
-									    f->steps[at].needs.v[j]);
+							gt_strlist_push_dup(
+								&v[i].needs,
+								f->steps[at].needs.v[j]);
 				}
 				gt_strlist_release_owned(&f->steps[at].needs);
 				gt_strlist_push_dup(&f->steps[at].needs, v[ad->nbefore - 1].id);
@@ -447,9 +474,8 @@ static int check_var(const struct gt_formula_var *v, const char *val)
 
 		for (size_t i = 0; i < v->enumv.n; i++)
 			gt_buf_printf(&b, "%s%s", i ? ", " : "", v->enumv.v[i]);
-		rc = gt_error_set(GT_EINVALID,
-				  "%s: line %d: variable '%s' is '%s', not one of: %s", v->file,
-				  v->line, v->name, val, b.ptr);
+		rc = gt_error_set(GT_EINVALID, "%s: line %d: variable '%s' is '%s', not one of: %s",
+				  v->file, v->line, v->name, val, b.ptr);
 		gt_buf_release(&b);
 		return rc;
 	}
@@ -458,8 +484,9 @@ static int check_var(const struct gt_formula_var *v, const char *val)
 		int bad;
 
 		if (regcomp(&re, v->pattern, REG_EXTENDED | REG_NOSUB) != 0)
-			return gt_error_set(GT_EINVALID, "%s: line %d: variable '%s': bad pattern '%s'",
-					    v->file, v->line, v->name, v->pattern);
+			return gt_error_set(GT_EINVALID,
+					    "%s: line %d: variable '%s': bad pattern '%s'", v->file,
+					    v->line, v->name, v->pattern);
 		bad = regexec(&re, val, 0, NULL, 0) != 0;
 		regfree(&re);
 		if (bad)
@@ -536,8 +563,8 @@ static ssize_t gindex(const struct graph *g, const char *id)
 
 static int step_err(const struct gt_formula_step *s, const char *msg, const char *arg)
 {
-	return gt_error_set(GT_EINVALID, "%s: line %d: step '%s': %s%s%s%s", s->file, s->line, s->id,
-			    msg, arg ? " '" : "", arg ? arg : "", arg ? "'" : "");
+	return gt_error_set(GT_EINVALID, "%s: line %d: step '%s': %s%s%s%s", s->file, s->line,
+			    s->id, msg, arg ? " '" : "", arg ? arg : "", arg ? "'" : "");
 }
 
 /* Depth-first: a step goes out after everything it needs. */
@@ -615,9 +642,10 @@ int gt_formula_cook(cJSON **out, const struct gt_formula *f, const cJSON *given,
 		memset(&synth.needs, 0, sizeof(synth.needs));
 		for (size_t i = 0; i < f->synthesis->needs.n; i++)
 			gt_strlist_push(&synth.needs, f->synthesis->needs.v[i]);
-		for (size_t i = 0; !synth.needs.n && i < f->nsteps; i++)
-			if (!strcmp(f->steps[i].kind, "leg"))
-				gt_strlist_push(&synth.needs, f->steps[i].id);
+		if (!f->synthesis->needs.n)
+			for (size_t i = 0; i < f->nsteps; i++)
+				if (!strcmp(f->steps[i].kind, "leg"))
+					gt_strlist_push(&synth.needs, f->steps[i].id);
 		g.s[f->nsteps] = &synth;
 	}
 	for (size_t i = 0; i < g.n && !rc; i++)
@@ -652,6 +680,8 @@ int gt_formula_cook(cJSON **out, const struct gt_formula *f, const cJSON *given,
 		cJSON *s = gt_formula_step_json(g.s[g.order[k]]);
 
 		subst_json(s, vals);
+		if (!strcmp(f->type, "expansion"))
+			main_target(s);
 		cJSON_AddItemToArray(steps, s);
 	}
 	for (const cJSON *x = f->extra->child; x; x = x->next)

@@ -17,6 +17,7 @@
 #include "nudge.h"
 #include "query.h"
 #include "session.h"
+#include "molecule.h"
 #include "workspace.h"
 #include "banned.h"
 
@@ -29,6 +30,7 @@ struct done {
 	char *bead, *branch, *target, *prefix, *rig;
 	struct gt_buf head, mr;
 	int pushed, commits;
+	cJSON *mol; /* the molecule closed with the bead (gt_mol_close_txn()) */
 };
 
 static void done_release(struct done *d)
@@ -40,6 +42,7 @@ static void done_release(struct done *d)
 	free(d->rig);
 	gt_buf_release(&d->head);
 	gt_buf_release(&d->mr);
+	cJSON_Delete(d->mol);
 }
 
 static cJSON *metadata(cJSON *agent)
@@ -252,6 +255,14 @@ static int finish_fn(struct gt_txn *tx, void *p)
 			rc = make_mr(tx, d, bead);
 		else
 			rc = gt_op_close(tx, d->ctx, d->bead, "completed", &changed);
+		/* the molecule is finished with the work (a deferred or
+		 * escalated bead keeps it, to resume where it stopped) */
+		cJSON_Delete(d->mol);
+		d->mol = NULL;
+		if (rc == 0)
+			rc = gt_mol_close_txn(tx, d->ctx, d->bead,
+					      d->mr.len ? "Done: submitted for merge" : "Done",
+					      &d->mol);
 	} else if (!strcmp(d->status, "ESCALATED")) {
 		spec.status = "blocked";
 		gt_strlist_push(&spec.labels, "escalated");
@@ -475,6 +486,9 @@ int gt_done(cJSON **result, struct gt_ctx *ctx, const struct gt_town *t, const c
 	}
 	if ((rc = txn(ctx, finish_fn, &d)) < 0)
 		goto out;
+	if (gt_json_bool(d.mol, "wisp") &&
+	    gt_mol_close_wisp(ctx, gt_json_str(d.mol, "id"), "Done") < 0)
+		gt_error_clear(); /* the work is submitted; a wisp left open is harmless */
 	r = cJSON_CreateObject();
 	gt_json_set_str(r, "agent", address);
 	gt_json_set_str(r, "bead", d.bead);
@@ -487,6 +501,10 @@ int gt_done(cJSON **result, struct gt_ctx *ctx, const struct gt_town *t, const c
 	gt_json_set_bool(r, "pushed", d.pushed);
 	if (d.mr.len)
 		gt_json_set_str(r, "merge_request", d.mr.ptr);
+	if (d.mol) {
+		cJSON_AddItemToObject(r, "molecule", d.mol);
+		d.mol = NULL;
+	}
 	*result = r;
 out:
 	cJSON_Delete(agent);
@@ -573,7 +591,7 @@ int gt_prime(cJSON **out, struct gt_ctx *ctx, const struct gt_town *t, const cJS
 	const char *address = gt_json_str(agent, "address"), *hook = gt_json_str(agent, "hook");
 	const char *rigname = gt_json_str(agent, "rig"), *branch = gt_json_str(agent, "branch");
 	const cJSON *meta = cJSON_GetObjectItemCaseSensitive(agent, "metadata");
-	cJSON *o = cJSON_CreateObject(), *bead = NULL, *proc, *mail, *nudges = NULL;
+	cJSON *o = cJSON_CreateObject(), *bead = NULL, *proc, *mail, *nudges = NULL, *mol = NULL;
 	struct gt_buf session = GT_BUF_INIT;
 	int rc = 0;
 
@@ -584,6 +602,20 @@ int gt_prime(cJSON **out, struct gt_ctx *ctx, const struct gt_town *t, const cJS
 		if ((rc = gt_ledger_read_bead(&bead, ctx->lg, NULL, hook)) < 0)
 			return rc;
 		cJSON_AddItemToObject(o, "bead", bead);
+		/* its molecule, if any: a checklist that survives restarts */
+		if (gt_json_str(cJSON_GetObjectItemCaseSensitive(bead, "metadata"), "molecule")) {
+			const char *mid = gt_json_str(
+				cJSON_GetObjectItemCaseSensitive(bead, "metadata"), "molecule");
+
+			if ((rc = gt_mol_status(&mol, ctx, mid)) < 0) {
+				if (rc != GT_ENOTFOUND)
+					return rc;
+				gt_error_clear(); /* burnt: no molecule */
+				rc = 0;
+			} else {
+				cJSON_AddItemToObject(o, "molecule", mol);
+			}
+		}
 	} else {
 		cJSON_AddNullToObject(o, "bead");
 	}
@@ -622,6 +654,28 @@ int gt_prime(cJSON **out, struct gt_ctx *ctx, const struct gt_town *t, const cJS
 
 		step(proc, "Read %s above: its description and acceptance criteria are the task.",
 		     hook);
+		if (mol && strcmp(gt_json_str(mol, "status"), "closed")) {
+			/* the molecule is the procedure: follow its current step */
+			const char *cur = gt_json_str(mol, "current");
+
+			if (gt_json_str(agent, "workspace"))
+				step(proc, "Work in %s%s%s. Commit as you go.",
+				     gt_json_str(agent, "workspace"), branch ? " on branch " : "",
+				     branch ? branch : "");
+			if (cur)
+				step(proc,
+				     "Follow molecule %s (%s) step by step. You are at step '%s', "
+				     "shown in full below; when it is done run: gt-mol-step-done "
+				     "%s",
+				     gt_json_str(mol, "id"), gt_json_str(mol, "formula"), cur, cur);
+			else
+				step(proc, "Every step of molecule %s is done.",
+				     gt_json_str(mol, "id"));
+			step(proc, "gt-mol-status shows the checklist. Stuck: gt-done --status "
+				   "ESCALATED -m WHY. To give the bead back: gt-done --status "
+				   "DEFERRED.");
+			goto done;
+		}
 		if (gt_json_str(agent, "workspace"))
 			step(proc, "Work in %s%s%s. Commit as you go.",
 			     gt_json_str(agent, "workspace"), branch ? " on branch " : "",
@@ -646,6 +700,7 @@ int gt_prime(cJSON **out, struct gt_ctx *ctx, const struct gt_town *t, const cJS
 			     dflt ? dflt : "main", dflt ? dflt : "main");
 		step(proc, "When the work is committed, run gt-done. Stuck: gt-done --status "
 			   "ESCALATED -m WHY. To give the bead back: gt-done --status DEFERRED.");
+	done:
 		free(build);
 		free(test);
 		free(lint);

@@ -38,10 +38,13 @@ static int is_dir(const char *path)
 
 static void path_add(struct gt_formula_path *p, const char *dir, const char *origin)
 {
+	char *real = realpath(dir, NULL); /* "bin/../formulas" reads badly in errors */
+
 	if (p->n < 4) {
-		p->dirs[p->n] = gt_strdup(dir);
+		p->dirs[p->n] = gt_strdup(real ? real : dir);
 		p->origins[p->n++] = origin;
 	}
+	free(real);
 }
 
 void gt_formula_path_init(struct gt_formula_path *p, const char *town_root, const char *rig,
@@ -514,10 +517,10 @@ static int read_file(struct gt_formula *f, const char *path, const char *origin)
 		/* as Gas Town infers it */
 		int legs = f->nsteps && !strcmp(f->steps[0].kind, "leg");
 
-		f->type = gt_strdup(legs			     ? "convoy"
-				    : f->nadvice		     ? "aspect"
+		f->type = gt_strdup(legs			   ? "convoy"
+				    : f->nadvice		   ? "aspect"
 				    : gt_toml_get(doc, "template") ? "expansion"
-								     : "workflow");
+								   : "workflow");
 	} else if (strcmp(f->type, "workflow") && strcmp(f->type, "convoy") &&
 		   strcmp(f->type, "expansion") && strcmp(f->type, "aspect")) {
 		rc = ferr(path, gt_toml_get(doc, "type")->line, NULL,
@@ -623,8 +626,23 @@ static void inherit(struct gt_formula *f, const struct gt_formula *parent)
 	}
 	if (!(f->set & SET_POUR))
 		f->pour = parent->pour;
-	if (!f->compose && parent->compose)
+	if (!f->compose && parent->compose) {
 		f->compose = cJSON_Duplicate(parent->compose, 1);
+	} else if (parent->compose) {
+		/* the parent's expansions and aspects, then the child's */
+		for (const cJSON *x = parent->compose->child; x; x = x->next) {
+			cJSON *mine = cJSON_GetObjectItemCaseSensitive(f->compose, x->string);
+
+			if (!mine) {
+				cJSON_AddItemToObject(f->compose, x->string, cJSON_Duplicate(x, 1));
+			} else if (cJSON_IsArray(mine) && cJSON_IsArray(x)) {
+				int i = 0;
+
+				for (const cJSON *e = x->child; e; e = e->next)
+					gt_json_array_insert(mine, i++, cJSON_Duplicate(e, 1));
+			}
+		}
+	}
 	for (const cJSON *x = parent->extra->child; x; x = x->next)
 		if (!cJSON_GetObjectItemCaseSensitive(f->extra, x->string))
 			cJSON_AddItemToObject(f->extra, x->string, cJSON_Duplicate(x, 1));
@@ -800,7 +818,7 @@ int gt_formula_list(cJSON **out, const struct gt_formula_path *p, int all)
 			cJSON_AddItemToArray(arr, o);
 			if (!shadowed)
 				gt_strlist_push_dup(&seen, names[i]);
-next:
+		next:
 			gt_formula_free(f);
 			gt_buf_release(&path);
 			free(names[i]);

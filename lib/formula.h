@@ -53,9 +53,9 @@ struct gt_formula_advice {
 
 struct gt_formula {
 	char *name, *description, *type, *path;
-	const char *origin; /* "rig", "town", "shipped", "file" */
-	int version;	    /* >= 1 */
-	int pour;	    /* steps become beads */
+	const char *origin;	   /* "rig", "town", "shipped", "file" */
+	int version;		   /* >= 1 */
+	int pour;		   /* steps become beads */
 	struct gt_strlist extends; /* owned */
 	struct gt_formula_var *vars;
 	size_t nvars, avars;
@@ -65,8 +65,8 @@ struct gt_formula {
 	struct gt_formula_step *synthesis; /* convoy, NULL if none */
 	struct gt_formula_advice *advice;
 	size_t nadvice, aadvice;
-	cJSON *compose; /* [compose] as JSON, NULL if none */
-	cJSON *extra;	/* unknown top-level keys (an object, never NULL) */
+	cJSON *compose;		 /* [compose] as JSON, NULL if none */
+	cJSON *extra;		 /* unknown top-level keys (an object, never NULL) */
 	struct gt_strlist files; /* owned: every file read, for step->file */
 	/* private: which fields were written (for extends) */
 	unsigned set;
@@ -101,7 +101,7 @@ int gt_formula_load(struct gt_formula **out, const struct gt_formula_path *p, co
 void gt_formula_free(struct gt_formula *f);
 
 /* Every formula on the path: [{name, type, version, description, origin,
- * path, shadowed}], sorted by name then path order.  all: include those a
+ * path, shadowed}], nearest directory first, by name within each.  all: include those a
  * nearer directory shadows.  A file that does not parse is listed with an
  * "error" member. */
 int gt_formula_list(cJSON **out, const struct gt_formula_path *p, int all);

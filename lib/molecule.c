@@ -106,8 +106,8 @@ static cJSON *root_meta(const cJSON *dag, const char *work, int materialize)
 		gt_json_set_str(m, "work", work);
 	cJSON_ArrayForEach (s, cJSON_GetObjectItemCaseSensitive(dag, "steps")) {
 		cJSON *x = cJSON_CreateObject();
-		static const char *const keep[] = { "id", "title", "description", "acceptance",
-						    "needs", "kind" };
+		static const char *const keep[] = { "id",	  "title", "description",
+						    "acceptance", "needs", "kind" };
 
 		for (size_t i = 0; i < sizeof(keep) / sizeof(*keep); i++) {
 			const cJSON *v = cJSON_GetObjectItemCaseSensitive(s, keep[i]);
@@ -161,7 +161,8 @@ struct pour {
 	const cJSON *dag;
 	const struct gt_mol_spec *m;
 	struct gt_buf *id;
-	int attach; /* set work's metadata.molecule in this transaction */
+	int attach;		/* set work's metadata.molecule in this transaction */
+	const char *work_title; /* a wisp's: the work is in the other store */
 };
 
 static int pour_fn(struct gt_txn *tx, void *p)
@@ -183,9 +184,13 @@ static int pour_fn(struct gt_txn *tx, void *p)
 
 		if ((rc = gt_txn_bead_get(tx, m->on, &work)) < 0)
 			return rc;
-		if ((have = open_molecule(tx, work))) {
-			rc = gt_error_set(GT_ECONFLICT, "bead '%s' already has molecule '%s'", m->on,
-					  have);
+		if ((have = open_molecule(tx, work)) && m->reuse) {
+			gt_buf_adds(po->id, have);
+			return 1;
+		}
+		if (have) {
+			rc = gt_error_set(GT_ECONFLICT, "bead '%s' already has molecule '%s'",
+					  m->on, have);
 			gt_error_hint("squash or burn it first (gt-mol-squash, gt-mol-burn)");
 			return rc;
 		}
@@ -195,11 +200,15 @@ static int pour_fn(struct gt_txn *tx, void *p)
 	if (m->on)
 		id_prefix(&prefix, m->on);
 	else
-		gt_buf_adds(&prefix, m->prefix ? m->prefix : po->ctx->prefix ? po->ctx->prefix : "gt");
+		gt_buf_adds(&prefix, m->prefix	       ? m->prefix
+				     : po->ctx->prefix ? po->ctx->prefix
+						       : "gt");
 	gt_buf_adds(&prefix, m->wisp ? "-wisp" : "-mol");
 	gt_buf_printf(&title, "%s", str_or(po->dag, "formula", "molecule"));
 	if (work && gt_json_str(work, "title"))
 		gt_buf_printf(&title, ": %s", gt_json_str(work, "title"));
+	else if (po->work_title)
+		gt_buf_printf(&title, ": %s", po->work_title);
 
 	gt_bead_spec_init(&spec);
 	spec.prefix = prefix.ptr;
@@ -240,7 +249,8 @@ static int pour_fn(struct gt_txn *tx, void *p)
 					gt_strlist_push(&spec.labels, l->valuestring);
 			if (!strcmp(str_or(s, "kind", "step"), "leg"))
 				gt_strlist_push(&spec.labels, "leg");
-			gt_json_set_str(sm, "molecule", po->id->ptr);
+			/* not "molecule": that names the molecule a bead is worked with */
+			gt_json_set_str(sm, "step_of", po->id->ptr);
 			gt_json_set_str(sm, "step", gt_json_str(s, "id"));
 			spec.metadata = sm;
 			cJSON_ArrayForEach (n, cJSON_GetObjectItemCaseSensitive(s, "needs")) {
@@ -250,15 +260,17 @@ static int pour_fn(struct gt_txn *tx, void *p)
 				cJSON_ArrayForEach (o, steps) {
 					const char *oid = gt_json_str(o, "id");
 
-					if (oid && cJSON_IsString(n) && !strcmp(oid, n->valuestring))
+					if (oid && cJSON_IsString(n) &&
+					    !strcmp(oid, n->valuestring))
 						break;
 					k++;
 				}
 				if (o) {
 					struct gt_buf d = GT_BUF_INIT;
 
-					gt_buf_printf(&d, "blocks:%s",
-						      gt_json_str(cJSON_GetArrayItem(rs, k), "bead"));
+					gt_buf_printf(
+						&d, "blocks:%s",
+						gt_json_str(cJSON_GetArrayItem(rs, k), "bead"));
 					gt_strlist_push_dup(&spec.deps, d.ptr);
 					gt_buf_release(&d);
 				}
@@ -295,7 +307,7 @@ out:
 int gt_mol_pour_txn(struct gt_txn *tx, struct gt_ctx *ctx, const cJSON *dag,
 		    const struct gt_mol_spec *m, struct gt_buf *id_out)
 {
-	struct pour po = { ctx, dag, m, id_out, m->on != NULL };
+	struct pour po = { ctx, dag, m, id_out, m->on != NULL, NULL };
 
 	return pour_fn(tx, &po);
 }
@@ -333,7 +345,7 @@ int gt_mol_pour(struct gt_buf *id_out, struct gt_ctx *ctx, const cJSON *dag,
 		const struct gt_mol_spec *m)
 {
 	struct gt_txn_opts o = { .command = m->wisp ? "gt-mol-wisp" : "gt-mol-pour" };
-	struct pour po = { ctx, dag, m, id_out, m->on && !m->wisp };
+	struct pour po = { ctx, dag, m, id_out, m->on && !m->wisp, NULL };
 	struct gt_ledger *w = NULL;
 	struct gt_mol_spec wm = *m;
 	cJSON *work = NULL;
@@ -347,6 +359,7 @@ int gt_mol_pour(struct gt_buf *id_out, struct gt_ctx *ctx, const cJSON *dag,
 			return rc;
 		if (!wm.assignee)
 			wm.assignee = gt_json_str(work, "assignee");
+		po.work_title = gt_json_str(work, "title");
 	}
 	po.m = &wm;
 	if ((rc = gt_ledger_open_wisps(&w, ctx->lg)) == 0)
@@ -441,7 +454,8 @@ static int steps_now(cJSON **out, const struct reader *r, const cJSON *root)
 			continue;
 		}
 		if (!strcmp(gt_bead_status(b), "closed")) {
-			gt_json_set_str(s, "closed_at", str_or(b, "closed_at", str_or(b, "updated_at", "")));
+			gt_json_set_str(s, "closed_at",
+					str_or(b, "closed_at", str_or(b, "updated_at", "")));
 			if (gt_json_str(b, "assignee"))
 				gt_json_set_str(s, "closed_by", gt_json_str(b, "assignee"));
 			if (gt_json_str(b, "close_reason"))
@@ -599,7 +613,8 @@ static int molecule_of_bead(struct gt_buf *out, struct gt_ctx *ctx, const char *
 		return rc;
 	if (is_molecule(b))
 		mid = id;
-	else if (!(mid = gt_json_str(meta(b), "molecule")))
+	else if (!(mid = gt_json_str(meta(b), "molecule")) &&
+		 !(mid = gt_json_str(meta(b), "step_of")))
 		rc = gt_error_set(GT_ENOTFOUND, "bead '%s' has no molecule", id);
 	if (rc == 0) {
 		gt_buf_reset(out);
@@ -844,8 +859,7 @@ static int digest_fn(struct gt_txn *tx, void *p)
 	return rc;
 }
 
-int gt_mol_squash(struct gt_buf *digest_id, struct gt_ctx *ctx, const char *id,
-		  const char *summary)
+int gt_mol_squash(struct gt_buf *digest_id, struct gt_ctx *ctx, const char *id, const char *summary)
 {
 	struct gt_txn_opts o = { .command = "gt-mol-squash" };
 	struct squash q = { ctx, id, summary, NULL, NULL, digest_id };
@@ -917,7 +931,8 @@ int gt_mol_burn(struct gt_ctx *ctx, const char *id)
 	if (rc == 0)
 		rc = gt_ledger_transact(lg, &o, unpour_fn, &(struct unpour){ ctx, id });
 	if (rc == 0 && owned && work)
-		rc = gt_ledger_transact(ctx->lg, &o, burn_link_fn, &(struct burnw){ ctx, id, work });
+		rc = gt_ledger_transact(ctx->lg, &o, burn_link_fn,
+					&(struct burnw){ ctx, id, work });
 	cJSON_Delete(root);
 	free(work);
 	gt_ledger_free(owned);
@@ -999,7 +1014,8 @@ void gt_mol_tiers(cJSON *steps)
 		int64_t tier = 0;
 
 		cJSON_ArrayForEach (n, cJSON_GetObjectItemCaseSensitive(s, "needs")) {
-			const cJSON *o = cJSON_IsString(n) ? find_step(steps, n->valuestring) : NULL;
+			const cJSON *o =
+				cJSON_IsString(n) ? find_step(steps, n->valuestring) : NULL;
 			int64_t t;
 
 			if (o && gt_json_int(o, "tier", &t) == 0 && t + 1 > tier)

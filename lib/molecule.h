@@ -30,6 +30,7 @@ struct gt_mol_spec {
 	const char *assignee; /* NULL: the work bead's */
 	const char *prefix;   /* id prefix when not on a bead (NULL: ctx's) */
 	int wisp;	      /* in refs/gt/wisps */
+	int reuse;	      /* a bead with an open molecule keeps it (no error) */
 };
 
 /* Variables a molecule on bead gets unless given: issue (its id) and
@@ -44,7 +45,8 @@ int gt_mol_is_wisp(const char *id);
  * is GT_ECONFLICT. */
 int gt_mol_pour(struct gt_buf *id_out, struct gt_ctx *ctx, const cJSON *dag,
 		const struct gt_mol_spec *m);
-/* The same inside a ledger transaction (gt-sling's hook); not for wisps. */
+/* The same inside a ledger transaction (gt-sling's hook); not for wisps.
+ * Returns 1 (and the id) when m->reuse kept the bead's open molecule. */
 int gt_mol_pour_txn(struct gt_txn *tx, struct gt_ctx *ctx, const cJSON *dag,
 		    const struct gt_mol_spec *m, struct gt_buf *id_out);
 /* Remove a molecule poured in tx's store, and the work bead's link to
@@ -52,7 +54,8 @@ int gt_mol_pour_txn(struct gt_txn *tx, struct gt_ctx *ctx, const cJSON *dag,
 int gt_mol_unpour_txn(struct gt_txn *tx, struct gt_ctx *ctx, const char *id);
 
 /* The molecule an argument means: a molecule id; a bead with
- * metadata.molecule; a step bead of a poured molecule; or, when arg is
+ * metadata.molecule; a step bead of a poured molecule (metadata.step_of,
+ * metadata.step); or, when arg is
  * NULL, the one on the calling agent's hook.  GT_ENOTFOUND. */
 int gt_mol_resolve(struct gt_buf *out, struct gt_ctx *ctx, const char *arg);
 

@@ -15,8 +15,10 @@
 #include "file.h"
 #include "flow.h"
 #include "id.h"
+#include "formula.h"
 #include "json.h"
 #include "lock.h"
+#include "molecule.h"
 #include "mail.h"
 #include "nudge.h"
 #include "repo.h"
@@ -288,6 +290,11 @@ struct sling {
 	cJSON *prev_agent; /* the reused record before, for rollback */
 	/* hook */
 	struct gt_hook_result hook;
+	/* molecule */
+	struct gt_formula *formula;
+	cJSON *vars, *dag;
+	struct gt_buf mol;
+	int poured;
 };
 
 static void sling_release(struct sling *s)
@@ -304,6 +311,10 @@ static void sling_release(struct sling *s)
 	gt_buf_release(&s->base);
 	free(s->start);
 	cJSON_Delete(s->prev_agent);
+	gt_formula_free(s->formula);
+	cJSON_Delete(s->vars);
+	cJSON_Delete(s->dag);
+	gt_buf_release(&s->mol);
 }
 
 static void fill_paths(struct sling *s)
@@ -385,6 +396,14 @@ static int hook_fn(struct gt_txn *tx, void *p)
 
 	if (rc < 0)
 		return rc;
+	s->poured = 0;
+	if (s->dag) {
+		struct gt_mol_spec m = { .on = s->bead, .assignee = s->address.ptr, .reuse = 1 };
+
+		if ((rc = gt_mol_pour_txn(tx, s->ctx, s->dag, &m, &s->mol)) < 0)
+			return rc;
+		s->poured = rc == 0;
+	}
 	if ((rc = gt_txn_agent_get(tx, s->address.ptr, &agent)) < 0)
 		return rc;
 	if (s->o->args)
@@ -423,6 +442,8 @@ static int rollback_fn(struct gt_txn *tx, void *p)
 		}
 	}
 	gt_error_clear();
+	if (s->poured && gt_mol_unpour_txn(tx, s->ctx, s->mol.ptr) < 0)
+		gt_error_clear(); /* gone already */
 	if (s->spawned)
 		rc = gt_txn_agent_remove(tx, s->address.ptr);
 	else if (s->prev_agent)
@@ -522,6 +543,21 @@ static int make_workspace_locked(struct sling *s)
 	gt_buf_printf(&overlay, "%s/overlay", s->rig.dir);
 	if (!dir && (rc = gt_ws_fetch(s->rig.repo)) < 0)
 		goto out;
+	if (!s->spawned && !dir && s->branch.len) {
+		/* the same polecat given the same bead back (it was deferred):
+		 * its branch is checked out already and holds the work so far */
+		struct gt_buf cur = GT_BUF_INIT;
+
+		if (gt_git(&cur, s->workspace.ptr, "symbolic-ref", "--short", "HEAD", NULL) == 0 &&
+		    !strcmp(cur.ptr, s->branch.ptr)) {
+			gt_buf_release(&cur);
+			rc = gt_git(&s->base, s->workspace.ptr, "merge-base", "HEAD", base.ptr,
+				    NULL);
+			goto out;
+		}
+		gt_error_clear();
+		gt_buf_release(&cur);
+	}
 	if (s->branch.len && (rc = clear_stale_branch(s)) < 0)
 		goto out;
 	if (!s->spawned) {
@@ -591,6 +627,10 @@ static cJSON *plan_json(struct sling *s, const char *action)
 		gt_json_set_str(o, "session", s->session.ptr);
 	if (s->o->args)
 		gt_json_set_str(o, "args", s->o->args);
+	if (s->formula)
+		gt_json_set_str(o, "formula", s->formula->name);
+	if (s->mol.len)
+		gt_json_set_str(o, "molecule", s->mol.ptr);
 	return o;
 }
 
@@ -648,6 +688,8 @@ static int dry_fn(struct gt_txn *tx, void *p)
 	return rc;
 }
 
+static int mol_cook(struct sling *s);
+
 static int sling_rig(cJSON **result, struct sling *s)
 {
 	int rc, stage = 0;
@@ -675,7 +717,7 @@ static int sling_rig(cJSON **result, struct sling *s)
 	if ((rc = make_workspace(s)) < 0)
 		goto undo;
 	stage = 2;
-	if ((rc = txn(s->ctx, hook_fn, s)) < 0)
+	if ((rc = mol_cook(s)) < 0 || (rc = txn(s->ctx, hook_fn, s)) < 0)
 		goto undo;
 	stage = 3;
 	if (s->hook.prev_holder[0])
@@ -730,7 +772,7 @@ static int sling_agent(cJSON **result, struct sling *s, const char *address)
 		*result = plan_json(s, "hook");
 		return 0;
 	}
-	if ((rc = txn(s->ctx, hook_fn, s)) < 0)
+	if ((rc = mol_cook(s)) < 0 || (rc = txn(s->ctx, hook_fn, s)) < 0)
 		return rc;
 	if (s->hook.prev_holder[0])
 		gt_mail_hook_taken(s->ctx, s->t, s->hook.prev_holder, s->bead, s->address.ptr);
@@ -781,6 +823,78 @@ static int conflict_start(struct sling *s)
 		s->start = gt_strdup(br);
 	cJSON_Delete(b);
 	return rc;
+}
+
+/* The molecule a sling attaches: load the formula and cook it now, so a
+ * bad formula or a missing variable stops the sling before anything is
+ * written; the variables only known once a worker is picked (agent,
+ * branch, workspace) are filled in by mol_cook() before the hook. */
+static int mol_prepare(struct sling *s, const char *rig)
+{
+	struct gt_formula_path path;
+	char *name = NULL;
+	cJSON *b = NULL;
+	int rc;
+
+	if (s->o->no_formula)
+		return 0;
+	if (s->o->formula)
+		name = gt_strdup(s->o->formula);
+	else if (rig)
+		name = gt_rig_setting(s->ctx, rig, "formula", "mol-polecat-work");
+	if (!name || !*name || !strcmp(name, "none")) {
+		free(name);
+		return 0;
+	}
+	if ((rc = gt_formula_vars_parse(&s->vars,
+					s->o->vars ? s->o->vars : &(struct gt_strlist){ 0 })) < 0)
+		goto out;
+	if ((rc = gt_ledger_read_bead(&b, s->ctx->lg, NULL, s->bead)) < 0)
+		goto out;
+	gt_mol_bead_vars(s->vars, b);
+	if (rig) {
+		static const char *const gates[] = { "setup", "build", "lint", "test" };
+
+		if (!gt_json_str(s->vars, "rig"))
+			gt_json_set_str(s->vars, "rig", rig);
+		if (!gt_json_str(s->vars, "base_branch") && s->rig.default_branch)
+			gt_json_set_str(s->vars, "base_branch", s->rig.default_branch);
+		for (size_t i = 0; i < 4; i++) {
+			struct gt_buf k = GT_BUF_INIT;
+			char *v = gt_rig_setting(s->ctx, rig, gates[i], "");
+
+			gt_buf_printf(&k, "%s_command", gates[i]);
+			if (!gt_json_str(s->vars, k.ptr))
+				gt_json_set_str(s->vars, k.ptr, v);
+			gt_buf_release(&k);
+			free(v);
+		}
+	}
+	gt_formula_path_init(&path, s->t->root, rig, s->t->bindir);
+	rc = gt_formula_load(&s->formula, &path, name);
+	gt_formula_path_release(&path);
+	if (rc == 0)
+		rc = gt_formula_cook(&s->dag, s->formula, s->vars, 0);
+out:
+	cJSON_Delete(b);
+	free(name);
+	return rc;
+}
+
+/* Cook again with what the worker is: agent, branch, workspace. */
+static int mol_cook(struct sling *s)
+{
+	if (!s->formula)
+		return 0;
+	if (!gt_json_str(s->vars, "agent"))
+		gt_json_set_str(s->vars, "agent", s->address.ptr);
+	if (!gt_json_str(s->vars, "branch") && s->branch.len)
+		gt_json_set_str(s->vars, "branch", s->branch.ptr);
+	if (!gt_json_str(s->vars, "workspace") && s->workspace.len)
+		gt_json_set_str(s->vars, "workspace", s->workspace.ptr);
+	cJSON_Delete(s->dag);
+	s->dag = NULL;
+	return gt_formula_cook(&s->dag, s->formula, s->vars, 0);
 }
 
 /* Work slung on its own is tracked by a convoy of its own ("Work:
@@ -839,14 +953,15 @@ int gt_sling(cJSON **result, struct gt_ctx *ctx, const struct gt_town *t, const 
 		if (!s.runtime)
 			s.runtime = gt_rig_setting(ctx, s.rig.name, "agent", "claude");
 		s.strategy = gt_rig_setting(ctx, s.rig.name, "workspace", "worktree");
-		if ((rc = sling_precheck(&s, NULL)) == 0)
+		if ((rc = sling_precheck(&s, NULL)) == 0 && (rc = mol_prepare(&s, s.rig.name)) == 0)
 			rc = sling_rig(result, &s);
 	} else {
 		struct gt_address a;
 
 		if ((rc = gt_address_parse(&a, target)) < 0)
 			goto out;
-		if ((rc = sling_precheck(&s, target)) == 0)
+		if ((rc = sling_precheck(&s, target)) == 0 &&
+		    (rc = mol_prepare(&s, a.rig[0] ? a.rig : NULL)) == 0)
 			rc = sling_agent(result, &s, target);
 	}
 	if (rc == 0 && !o->dry_run && !o->no_convoy)

@@ -47,6 +47,12 @@ struct gt_sling_opts {
 	const char *args;    /* --args */
 	int force, dry_run, no_start;
 	int no_convoy; /* do not make a convoy for work that has none */
+	/* the molecule: formula (default: the rig's `formula` setting, else
+	 * mol-polecat-work; "none" for none), unless no_formula; vars are
+	 * NAME=VALUE strings added to the ones sling knows */
+	const char *formula;
+	int no_formula;
+	const struct gt_strlist *vars;
 };
 
 /* Sling one bead; *result describes what happened (or, with dry_run,
