@@ -34,6 +34,10 @@ void gt_buf_adds(struct gt_buf *b, const char *s);
 void gt_buf_addch(struct gt_buf *b, int c);
 void gt_buf_printf(struct gt_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void gt_buf_vprintf(struct gt_buf *b, const char *fmt, va_list ap);
+/* Append code point cp (at most U+10FFFF) in UTF-8. */
+void gt_buf_add_utf8(struct gt_buf *b, unsigned long cp);
+/* The value of a hexadecimal digit, -1 for anything else. */
+int gt_hex_digit(int c);
 /* The contents, "" when empty (never NULL). */
 const char *gt_buf_cstr(const struct gt_buf *b);
 

@@ -15,9 +15,6 @@
 #include "json.h"
 #include "banned.h"
 
-int gt_formula_compose(struct gt_formula *f, const struct gt_formula_path *p, int depth);
-cJSON *gt_formula_step_json(const struct gt_formula_step *s);
-
 /* ---- substitution ---- */
 
 static int name_char(char c, int first)
@@ -151,39 +148,6 @@ static void step_placeholders(struct gt_formula_step *d, const char *const *ph,
 
 /* ---- compose ---- */
 
-static void copy_step(struct gt_formula_step *d, const struct gt_formula_step *s,
-		      struct gt_formula *into)
-{
-	*d = *s;
-	d->id = gt_strdup(s->id);
-	d->title = s->title ? gt_strdup(s->title) : NULL;
-	d->description = s->description ? gt_strdup(s->description) : NULL;
-	d->acceptance = s->acceptance ? gt_strdup(s->acceptance) : NULL;
-	memset(&d->needs, 0, sizeof(d->needs));
-	for (size_t i = 0; i < s->needs.n; i++)
-		gt_strlist_push_dup(&d->needs, s->needs.v[i]);
-	d->extra = cJSON_Duplicate(s->extra, 1);
-	/* the file name must live as long as the formula it now belongs to */
-	d->file = NULL;
-	for (size_t i = 0; i < into->files.n && !d->file; i++)
-		if (!strcmp(into->files.v[i], s->file))
-			d->file = into->files.v[i];
-	if (!d->file) {
-		gt_strlist_push_dup(&into->files, s->file);
-		d->file = into->files.v[into->files.n - 1];
-	}
-}
-
-static void release_step(struct gt_formula_step *s)
-{
-	free(s->id);
-	free(s->title);
-	free(s->description);
-	free(s->acceptance);
-	gt_strlist_release_owned(&s->needs);
-	cJSON_Delete(s->extra);
-}
-
 static ssize_t step_index(const struct gt_formula *f, const char *id)
 {
 	for (size_t i = 0; i < f->nsteps; i++)
@@ -225,35 +189,6 @@ static void set_needs(struct gt_formula_step *s, const struct gt_strlist *needs)
 		gt_strlist_push_dup(&s->needs, needs->v[i]);
 }
 
-static void adopt_vars(struct gt_formula *f, const struct gt_formula *from)
-{
-	for (size_t i = 0; i < from->nvars; i++) {
-		const struct gt_formula_var *s = &from->vars[i];
-		struct gt_formula_var *d;
-		size_t j;
-
-		for (j = 0; j < f->nvars; j++)
-			if (!strcmp(f->vars[j].name, s->name))
-				break;
-		if (j < f->nvars)
-			continue;
-		GT_ALLOC_GROW(f->vars, f->nvars + 1, f->avars);
-		d = &f->vars[f->nvars++];
-		memset(d, 0, sizeof(*d));
-		d->name = gt_strdup(s->name);
-		d->description = s->description ? gt_strdup(s->description) : NULL;
-		d->dflt = s->dflt ? gt_strdup(s->dflt) : NULL;
-		d->pattern = s->pattern ? gt_strdup(s->pattern) : NULL;
-		d->type = s->type ? gt_strdup(s->type) : NULL;
-		for (size_t k = 0; k < s->enumv.n; k++)
-			gt_strlist_push_dup(&d->enumv, s->enumv.v[k]);
-		d->required = s->required;
-		d->has_default = s->has_default;
-		d->line = s->line;
-		d->file = f->path; /* close enough: the composing formula */
-	}
-}
-
 /* compose.expand: replace the target step with the expansion's steps;
  * entry steps take over the target's needs, and what needed the target
  * needs the expansion's last steps. */
@@ -288,7 +223,7 @@ static int expand_one(struct gt_formula *f, const struct gt_formula *x, const ch
 		gt_strlist_push_dup(&tneeds, t->needs.v[i]);
 	v = gt_calloc(n, sizeof(*v));
 	for (size_t i = 0; i < n; i++) {
-		copy_step(&v[i], &x->steps[i], f);
+		gt_formula_step_copy(f, &v[i], &x->steps[i]);
 		step_placeholders(&v[i], ph, val, 4);
 		gt_strlist_push(&ids, v[i].id);
 	}
@@ -306,7 +241,7 @@ static int expand_one(struct gt_formula *f, const struct gt_formula *x, const ch
 	{
 		char *tid = gt_strdup(t->id);
 
-		release_step(t);
+		gt_formula_step_release(t);
 		memmove(&f->steps[at], &f->steps[at + 1],
 			(f->nsteps - (size_t)at - 1) * sizeof(*f->steps));
 		f->nsteps--;
@@ -338,7 +273,7 @@ static int expand_one(struct gt_formula *f, const struct gt_formula *x, const ch
 	gt_strlist_release(&ids);
 	gt_strlist_release(&sinks);
 	gt_strlist_release_owned(&tneeds);
-	adopt_vars(f, x);
+	gt_formula_inherit_vars(f, x);
 	return 0;
 }
 
@@ -366,7 +301,7 @@ static void advise(struct gt_formula *f, const struct gt_formula *a)
 				struct gt_formula_step *v = gt_calloc(ad->nbefore, sizeof(*v));
 
 				for (size_t i = 0; i < ad->nbefore; i++) {
-					copy_step(&v[i], &ad->before[i], f);
+					gt_formula_step_copy(f, &v[i], &ad->before[i]);
 					step_placeholders(&v[i], ph, val, 1);
 					gt_strlist_release_owned(&v[i].needs);
 					if (i)
@@ -387,7 +322,7 @@ static void advise(struct gt_formula *f, const struct gt_formula *a)
 				struct gt_formula_step *v = gt_calloc(ad->nafter, sizeof(*v));
 
 				for (size_t i = 0; i < ad->nafter; i++) {
-					copy_step(&v[i], &ad->after[i], f);
+					gt_formula_step_copy(f, &v[i], &ad->after[i]);
 					step_placeholders(&v[i], ph, val, 1);
 					gt_strlist_release_owned(&v[i].needs);
 					gt_strlist_push_dup(&v[i].needs, i ? v[i - 1].id : sid);
@@ -401,7 +336,7 @@ static void advise(struct gt_formula *f, const struct gt_formula *a)
 		}
 	}
 	gt_strlist_release_owned(&orig);
-	adopt_vars(f, a);
+	gt_formula_inherit_vars(f, a);
 }
 
 int gt_formula_compose(struct gt_formula *f, const struct gt_formula_path *p, int depth)

@@ -25,8 +25,6 @@
 /* which top-level fields a file wrote (for extends: unset ones inherit) */
 enum { SET_DESC = 1, SET_TYPE = 2, SET_VERSION = 4, SET_POUR = 8 };
 
-int gt_formula_compose(struct gt_formula *f, const struct gt_formula_path *p, int depth);
-
 /* ---- search path ---- */
 
 static int is_dir(const char *path)
@@ -231,7 +229,7 @@ static int step_id_check(const char *id)
 	return 0;
 }
 
-static void step_release(struct gt_formula_step *s)
+void gt_formula_step_release(struct gt_formula_step *s)
 {
 	free(s->id);
 	free(s->title);
@@ -306,7 +304,7 @@ static int read_steps(struct reader *r, const struct gt_toml *arr, const char *k
 		struct gt_formula_step s;
 
 		if ((rc = read_step(&s, r, arr->kids[i], kind, what)) < 0) {
-			step_release(&s);
+			gt_formula_step_release(&s);
 			return rc;
 		}
 		for (size_t j = 0; j < f->nsteps; j++)
@@ -314,7 +312,7 @@ static int read_steps(struct reader *r, const struct gt_toml *arr, const char *k
 				rc = ferr(r->file, s.line, s.id,
 					  "duplicate id (first defined at line %d)",
 					  f->steps[j].line);
-				step_release(&s);
+				gt_formula_step_release(&s);
 				return rc;
 			}
 		*step_new(f) = s;
@@ -533,7 +531,19 @@ out:
 
 /* ---- extends ---- */
 
-static void step_copy(struct gt_formula_step *d, const struct gt_formula_step *s)
+/* A step or a variable keeps a pointer to the name of its file, which
+ * must live as long as the formula it is copied into. */
+static const char *adopt_file(struct gt_formula *f, const char *file)
+{
+	for (size_t i = 0; i < f->files.n; i++)
+		if (!strcmp(f->files.v[i], file))
+			return f->files.v[i];
+	gt_strlist_push_dup(&f->files, file);
+	return f->files.v[f->files.n - 1];
+}
+
+void gt_formula_step_copy(struct gt_formula *into, struct gt_formula_step *d,
+			  const struct gt_formula_step *s)
 {
 	*d = *s;
 	d->id = gt_strdup(s->id);
@@ -544,30 +554,34 @@ static void step_copy(struct gt_formula_step *d, const struct gt_formula_step *s
 	for (size_t i = 0; i < s->needs.n; i++)
 		gt_strlist_push_dup(&d->needs, s->needs.v[i]);
 	d->extra = cJSON_Duplicate(s->extra, 1);
+	d->file = adopt_file(into, s->file);
 }
 
-static void var_copy(struct gt_formula_var *d, const struct gt_formula_var *s)
+void gt_formula_inherit_vars(struct gt_formula *f, const struct gt_formula *from)
 {
-	*d = *s;
-	d->name = gt_strdup(s->name);
-	d->description = s->description ? gt_strdup(s->description) : NULL;
-	d->dflt = s->dflt ? gt_strdup(s->dflt) : NULL;
-	d->pattern = s->pattern ? gt_strdup(s->pattern) : NULL;
-	d->type = s->type ? gt_strdup(s->type) : NULL;
-	memset(&d->enumv, 0, sizeof(d->enumv));
-	for (size_t i = 0; i < s->enumv.n; i++)
-		gt_strlist_push_dup(&d->enumv, s->enumv.v[i]);
-}
+	for (size_t i = 0; i < from->nvars; i++) {
+		const struct gt_formula_var *s = &from->vars[i];
+		struct gt_formula_var *d;
+		size_t j;
 
-/* A step or a variable a file refers to by pointer must outlive the
- * formula it is copied into: take over the parent's file names. */
-static const char *adopt_file(struct gt_formula *f, const char *file)
-{
-	for (size_t i = 0; i < f->files.n; i++)
-		if (!strcmp(f->files.v[i], file))
-			return f->files.v[i];
-	gt_strlist_push_dup(&f->files, file);
-	return f->files.v[f->files.n - 1];
+		for (j = 0; j < f->nvars; j++)
+			if (!strcmp(f->vars[j].name, s->name))
+				break;
+		if (j < f->nvars)
+			continue; /* declared here: ours wins */
+		GT_ALLOC_GROW(f->vars, f->nvars + 1, f->avars);
+		d = &f->vars[f->nvars++];
+		*d = *s;
+		d->name = gt_strdup(s->name);
+		d->description = s->description ? gt_strdup(s->description) : NULL;
+		d->dflt = s->dflt ? gt_strdup(s->dflt) : NULL;
+		d->pattern = s->pattern ? gt_strdup(s->pattern) : NULL;
+		d->type = s->type ? gt_strdup(s->type) : NULL;
+		memset(&d->enumv, 0, sizeof(d->enumv));
+		for (size_t k = 0; k < s->enumv.n; k++)
+			gt_strlist_push_dup(&d->enumv, s->enumv.v[k]);
+		d->file = adopt_file(f, s->file);
+	}
 }
 
 /* Merge parent into child the way Beads does: the parent's variables
@@ -581,10 +595,7 @@ static void inherit(struct gt_formula *f, const struct gt_formula *parent)
 	f->steps = NULL;
 	f->nsteps = f->asteps = 0;
 	for (size_t i = 0; i < parent->nsteps; i++) {
-		struct gt_formula_step *d = step_new(f);
-
-		step_copy(d, &parent->steps[i]);
-		d->file = adopt_file(f, d->file);
+		gt_formula_step_copy(f, step_new(f), &parent->steps[i]);
 	}
 	for (size_t i = 0; i < nown; i++) {
 		size_t j;
@@ -593,30 +604,17 @@ static void inherit(struct gt_formula *f, const struct gt_formula *parent)
 			if (!strcmp(f->steps[j].id, own[i].id))
 				break;
 		if (j < f->nsteps) {
-			step_release(&f->steps[j]);
+			gt_formula_step_release(&f->steps[j]);
 			f->steps[j] = own[i];
 		} else {
 			*step_new(f) = own[i];
 		}
 	}
 	free(own);
-	for (size_t i = 0; i < parent->nvars; i++) {
-		size_t j;
-
-		for (j = 0; j < f->nvars; j++)
-			if (!strcmp(f->vars[j].name, parent->vars[i].name))
-				break;
-		if (j < f->nvars)
-			continue;
-		GT_ALLOC_GROW(f->vars, f->nvars + 1, f->avars);
-		var_copy(&f->vars[f->nvars], &parent->vars[i]);
-		f->vars[f->nvars].file = adopt_file(f, f->vars[f->nvars].file);
-		f->nvars++;
-	}
+	gt_formula_inherit_vars(f, parent);
 	if (!f->synthesis && parent->synthesis) {
 		f->synthesis = gt_calloc(1, sizeof(*f->synthesis));
-		step_copy(f->synthesis, parent->synthesis);
-		f->synthesis->file = adopt_file(f, f->synthesis->file);
+		gt_formula_step_copy(f, f->synthesis, parent->synthesis);
 	}
 	if (!(f->set & SET_DESC) && parent->description)
 		f->description = gt_strdup(parent->description);
@@ -738,16 +736,16 @@ void gt_formula_free(struct gt_formula *f)
 		var_release(&f->vars[i]);
 	free(f->vars);
 	for (size_t i = 0; i < f->nsteps; i++)
-		step_release(&f->steps[i]);
+		gt_formula_step_release(&f->steps[i]);
 	free(f->steps);
 	if (f->synthesis)
-		step_release(f->synthesis);
+		gt_formula_step_release(f->synthesis);
 	free(f->synthesis);
 	for (size_t i = 0; i < f->nadvice; i++) {
 		for (size_t j = 0; j < f->advice[i].nbefore; j++)
-			step_release(&f->advice[i].before[j]);
+			gt_formula_step_release(&f->advice[i].before[j]);
 		for (size_t j = 0; j < f->advice[i].nafter; j++)
-			step_release(&f->advice[i].after[j]);
+			gt_formula_step_release(&f->advice[i].after[j]);
 		free(f->advice[i].before);
 		free(f->advice[i].after);
 		free(f->advice[i].target);
@@ -852,7 +850,6 @@ static cJSON *step_json(const struct gt_formula_step *s)
 	return o;
 }
 
-cJSON *gt_formula_step_json(const struct gt_formula_step *s);
 cJSON *gt_formula_step_json(const struct gt_formula_step *s)
 {
 	return step_json(s);

@@ -120,6 +120,16 @@ int gt_formula_cook(cJSON **out, const struct gt_formula *f, const cJSON *vars, 
  * are left as written.  Appends to out. */
 void gt_formula_subst(struct gt_buf *out, const char *s, const cJSON *vars);
 
+/* For cook.c: steps and variables copied between formulas, the rewrite
+ * of [compose], and a step as JSON. */
+void gt_formula_step_copy(struct gt_formula *into, struct gt_formula_step *d,
+			  const struct gt_formula_step *s);
+void gt_formula_step_release(struct gt_formula_step *s);
+/* Append copies of from's variables that f does not declare. */
+void gt_formula_inherit_vars(struct gt_formula *f, const struct gt_formula *from);
+int gt_formula_compose(struct gt_formula *f, const struct gt_formula_path *p, int depth);
+cJSON *gt_formula_step_json(const struct gt_formula_step *s);
+
 /* Parse "NAME=VALUE" arguments into an object (GT_EUSAGE on a bad one). */
 int gt_formula_vars_parse(cJSON **out, const struct gt_strlist *args);
 

@@ -156,39 +156,10 @@ int gt_jscan_next_element(struct gt_jscan *s)
 	return 1;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-static void put_utf8(struct gt_buf *out, unsigned cp)
-{
-	if (cp < 0x80) {
-		gt_buf_addch(out, (int)cp);
-	} else if (cp < 0x800) {
-		gt_buf_addch(out, 0xc0 | (cp >> 6));
-		gt_buf_addch(out, 0x80 | (cp & 0x3f));
-	} else if (cp < 0x10000) {
-		gt_buf_addch(out, 0xe0 | (cp >> 12));
-		gt_buf_addch(out, 0x80 | ((cp >> 6) & 0x3f));
-		gt_buf_addch(out, 0x80 | (cp & 0x3f));
-	} else {
-		gt_buf_addch(out, 0xf0 | (cp >> 18));
-		gt_buf_addch(out, 0x80 | ((cp >> 12) & 0x3f));
-		gt_buf_addch(out, 0x80 | ((cp >> 6) & 0x3f));
-		gt_buf_addch(out, 0x80 | (cp & 0x3f));
-	}
-}
-
 static unsigned read_u4(const char *p)
 {
-	int a = hexval(p[0]), b = hexval(p[1]), c = hexval(p[2]), d = hexval(p[3]);
+	int a = gt_hex_digit(p[0]), b = gt_hex_digit(p[1]), c = gt_hex_digit(p[2]),
+	    d = gt_hex_digit(p[3]);
 
 	if (a < 0 || b < 0 || c < 0 || d < 0)
 		return 0xfffd;
@@ -240,7 +211,7 @@ int gt_jscan_string(struct gt_jscan *s, struct gt_buf *out)
 					s->p += 6;
 				}
 			}
-			put_utf8(out, cp);
+			gt_buf_add_utf8(out, cp);
 			break;
 		}
 		default: gt_buf_addch(out, s->p[1]);

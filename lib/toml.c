@@ -394,44 +394,6 @@ static int end_line(struct parser *P, const char *after)
 
 /* --- strings --- */
 
-static int hex_value(int c)
-{
-	if (is_digit(c))
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-static void add_utf8(struct gt_buf *out, uint32_t cp)
-{
-	char u[4];
-	size_t n;
-
-	if (cp < 0x80) {
-		u[0] = (char)cp;
-		n = 1;
-	} else if (cp < 0x800) {
-		u[0] = (char)(0xc0 | (cp >> 6));
-		u[1] = (char)(0x80 | (cp & 0x3f));
-		n = 2;
-	} else if (cp < 0x10000) {
-		u[0] = (char)(0xe0 | (cp >> 12));
-		u[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
-		u[2] = (char)(0x80 | (cp & 0x3f));
-		n = 3;
-	} else {
-		u[0] = (char)(0xf0 | (cp >> 18));
-		u[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
-		u[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
-		u[3] = (char)(0x80 | (cp & 0x3f));
-		n = 4;
-	}
-	gt_buf_add(out, u, n);
-}
-
 static size_t utf8_len(unsigned char c)
 {
 	return c < 0x80 ? 1 : c < 0xe0 ? 2 : c < 0xf0 ? 3 : 4;
@@ -459,7 +421,7 @@ static int escape(struct parser *P, const char **pp, struct gt_buf *out, int mul
 	case 'U':
 		n = c == 'u' ? 4 : 8;
 		for (int k = 0; k < n; k++) {
-			int h = hex_value(p[2 + k]);
+			int h = gt_hex_digit(p[2 + k]);
 
 			if (h < 0)
 				return fail(P, p, "invalid escape '\\%c': expected %d hex digits",
@@ -469,7 +431,7 @@ static int escape(struct parser *P, const char **pp, struct gt_buf *out, int mul
 		if (cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
 			return fail(P, p, "invalid escape '\\%c%.*s': not a unicode scalar value",
 				    c, n, p + 2);
-		add_utf8(out, cp);
+		gt_buf_add_utf8(out, cp);
 		*pp = p + 2 + n;
 		return 0;
 	default:
@@ -765,7 +727,7 @@ static int is_base_digit(int c, int base)
 	switch (base) {
 	case 2: return c == '0' || c == '1';
 	case 8: return c >= '0' && c <= '7';
-	case 16: return hex_value(c) >= 0;
+	case 16: return gt_hex_digit(c) >= 0;
 	default: return is_digit(c);
 	}
 }
@@ -802,7 +764,7 @@ static int accumulate(uint64_t *out, const char *s, const char *e, int base, uin
 
 		if (*s == '_')
 			continue;
-		d = (uint64_t)hex_value(*s);
+		d = (uint64_t)gt_hex_digit(*s);
 		if (u > (limit - d) / (uint64_t)base)
 			return GT_EINVALID;
 		u = u * (uint64_t)base + d;
