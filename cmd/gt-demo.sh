@@ -147,6 +147,9 @@ printf '$ git -C %s log --oneline main\n' "$dir/shop.git"
 git -C "$dir/shop.git" log --oneline main
 printf '$ git -C %s show main:menu.txt\n' "$dir/shop.git"
 git -C "$dir/shop.git" show main:menu.txt
+# every worker followed the rig's formula; the first bead's molecule:
+first=$(gt-convoy-status --json "$convoy" | jq -r '.beads[0].id // empty')
+[ -z "$first" ] || run gt-mol-status "$first"
 merged=$(gt-mq-list --all --json | jq -r 'select(.queue == "merged") | .id' | wc -l)
 conflicts=$(gt-bead-list --all --label conflict --json | jq -r .id | wc -l)
 echo "$merged merge requests merged, $conflicts conflict resolved through a conflict bead,"
@@ -159,6 +162,8 @@ The town is $dir/town.  Try:
   gt-convoy-status $convoy      # the batch, bead by bead
   gt-feed                       # what happened, newest last
   gt-mq-list --all              # the merge requests
+  gt-mol-dag --dot ${first:-BEAD}   # a bead's molecule as Graphviz
+  gt-formula-show mol-polecat-work   # the procedure every worker followed
   gt-peek shop/polecats/agate   # a worker's screen
   gt-mail-inbox overseer        # your mail
 EOF
