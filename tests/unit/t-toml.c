@@ -4,8 +4,9 @@
  * and their positions, lookups, the positions of values and tables, key
  * order, big tables, plain JSON, reading files.
  *
- * The suite is found at $GT_TOML_TEST, else ../shared/toml-test (tests/run
- * runs from the top of the repository).
+ * The suite is found at $GT_TOML_TEST, else beside $GT_CORPUS (both are
+ * in ../shared), else ../shared/toml-test (tests/run runs from the top of
+ * the repository).
  */
 #include <stdlib.h>
 #include <unistd.h>
@@ -46,9 +47,15 @@ static void suite(void)
 {
 	const char *root = getenv("GT_TOML_TEST");
 	struct gt_buf list = GT_BUF_INIT, path = GT_BUF_INIT, toml = GT_BUF_INIT;
+	struct gt_buf rootbuf = GT_BUF_INIT;
 	int valid = 0, valid_ok = 0, invalid = 0, invalid_ok = 0, before;
 	char *line, *next;
 
+	if ((!root || !*root) && getenv("GT_CORPUS") && *getenv("GT_CORPUS")) {
+		/* the corpus and the suite sit side by side in ../shared */
+		gt_buf_printf(&rootbuf, "%s/../toml-test", getenv("GT_CORPUS"));
+		root = rootbuf.ptr;
+	}
 	if (!root || !*root)
 		root = "../shared/toml-test";
 	gt_buf_printf(&path, "%s/tests/files-toml-1.0.0", root);
@@ -96,6 +103,7 @@ out:
 	gt_buf_release(&list);
 	gt_buf_release(&path);
 	gt_buf_release(&toml);
+	gt_buf_release(&rootbuf);
 }
 
 /* The error message for doc ("ok" when it parses). */
