@@ -38,7 +38,7 @@ static void path_add(struct gt_formula_path *p, const char *dir, const char *ori
 {
 	char *real = realpath(dir, NULL); /* "bin/../formulas" reads badly in errors */
 
-	if (p->n < 4) {
+	if (p->n < GT_FORMULA_PATH_MAX - 1) { /* one left for a file's own */
 		p->dirs[p->n] = gt_strdup(real ? real : dir);
 		p->origins[p->n++] = origin;
 	}
@@ -381,9 +381,10 @@ static int read_var(struct gt_formula_var *v, const struct reader *r, const stru
 			rc = get_list(&v->enumv, r, x, "enum", NULL);
 		/* anything else: documentation for people, ignored */
 	}
-	if (rc == 0 && v->required && v->has_default)
-		rc = ferr(r->file, t->line, NULL,
-			  "variable '%s' is required and has a default: choose one", v->name);
+	/* required with a default (Gas Town ships such formulas): the
+	 * default satisfies it */
+	if (v->required && v->has_default)
+		v->required = 0;
 	return rc;
 }
 
@@ -428,7 +429,11 @@ static int read_advice(struct reader *r, const struct gt_toml *arr)
 			return ferr(r->file, t->line, NULL, "advice without a target");
 		a->target = gt_strdup(gt_toml_str(t, "target"));
 		for (int k = 0; k < 2 && !rc; k++) {
+			/* before/after, or Beads' around = { before, after } */
 			const struct gt_toml *l = gt_toml_get(t, names[k]);
+
+			if (!l)
+				l = gt_toml_get(gt_toml_get(t, "around"), names[k]);
 			struct gt_formula_step **v = k ? &a->after : &a->before;
 			size_t *n = k ? &a->nafter : &a->nbefore;
 
@@ -713,13 +718,35 @@ static int load(struct gt_formula **out, const struct gt_formula_path *p, const 
 int gt_formula_load(struct gt_formula **out, const struct gt_formula_path *p, const char *name)
 {
 	struct gt_strlist chain = { 0 };
-	int rc = load(out, p, name, &chain);
+	struct gt_formula_path near = *p;
+	char *dir = NULL;
+	int rc;
+
+	/* a file's own directory comes first for what it extends and
+	 * composes: formulas that go together sit together */
+	if (is_file_arg(name)) {
+		const char *slash = strrchr(name, '/');
+
+		dir = slash ? gt_strndup(name, (size_t)(slash - name + (slash == name)))
+			    : gt_strdup(".");
+		memmove(&near.dirs[1], &near.dirs[0],
+			sizeof(near.dirs[0]) * (GT_FORMULA_PATH_MAX - 1));
+		memmove(&near.origins[1], &near.origins[0],
+			sizeof(near.origins[0]) * (GT_FORMULA_PATH_MAX - 1));
+		near.dirs[0] = dir;
+		near.origins[0] = "file";
+		if (near.n < GT_FORMULA_PATH_MAX)
+			near.n++;
+		p = &near;
+	}
+	rc = load(out, p, name, &chain);
 
 	gt_strlist_release_owned(&chain);
 	if (rc == 0 && (rc = gt_formula_compose(*out, p, 0)) < 0) {
 		gt_formula_free(*out);
 		*out = NULL;
 	}
+	free(dir);
 	return rc;
 }
 

@@ -73,9 +73,10 @@ struct gt_formula {
 };
 
 /* Where formulas are looked for, in order. */
+#define GT_FORMULA_PATH_MAX 5
 struct gt_formula_path {
-	char *dirs[4];
-	const char *origins[4];
+	char *dirs[GT_FORMULA_PATH_MAX];
+	const char *origins[GT_FORMULA_PATH_MAX];
 	size_t n;
 };
 
@@ -96,7 +97,9 @@ int gt_formula_find(struct gt_buf *path, const char **origin, const struct gt_fo
 		    const char *name);
 
 /* Load a formula and everything it extends and composes (GT_EINVALID for
- * bad TOML or schema, naming file, line and step; GT_ENOTFOUND). */
+ * bad TOML or schema, naming file, line and step; GT_ENOTFOUND).  For a
+ * file path, the formulas it extends and composes are looked for in its
+ * own directory first. */
 int gt_formula_load(struct gt_formula **out, const struct gt_formula_path *p, const char *name);
 void gt_formula_free(struct gt_formula *f);
 

@@ -192,6 +192,43 @@ test_expect_success 'compose: an expansion replaces a step, an aspect wraps one'
 	jq -e ".steps[] | select(.id == \"commit\") | .needs == [\"implement-security-check\"]" sec.json
 '
 
+test_expect_success 'Beads shapes: advice around, required with a default, siblings extended' '
+	mkdir -p lib && cd lib &&
+	cat >audit.formula.toml <<-\EOF &&
+	formula = "audit"
+	type = "aspect"
+	[[advice]]
+	target = "build"
+	[advice.around]
+	[[advice.around.before]]
+	id = "{step.id}-pre"
+	[[advice.around.after]]
+	id = "{step.id}-post"
+	EOF
+	cat >base.formula.toml <<-\EOF &&
+	formula = "base"
+	[vars.who]
+	required = true
+	default = "me"
+	[[steps]]
+	id = "build"
+	title = "Build for {{who}}"
+	[[steps]]
+	id = "ship"
+	needs = ["build"]
+	EOF
+	cat >top.formula.toml <<-\EOF &&
+	formula = "top"
+	extends = ["base"]
+	[compose]
+	aspects = ["audit"]
+	EOF
+	cd .. && gt-formula-cook lib/top.formula.toml >top.json &&
+	jq -r "[.steps[] | .id + \"<\" + (.needs | join(\",\"))] | join(\" \")" top.json |
+		grep -qx "build-pre< build<build-pre build-post<build ship<build-post" &&
+	jq -r ".steps[1].title" top.json | grep -qx "Build for me"
+'
+
 test_expect_success 'a convoy: parallel legs, a synthesis that needs them all' '
 	cd town &&
 	gt-formula-cook --var target=main code-review >cr.json &&
