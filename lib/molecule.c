@@ -80,6 +80,8 @@ static void id_prefix(struct gt_buf *out, const char *id)
 		gt_buf_truncate(out, out->len - 4);
 }
 
+static const cJSON *find_step(const cJSON *steps, const char *id);
+
 /* ---- pour ---- */
 
 static const char *str_or(const cJSON *o, const char *key, const char *dflt)
@@ -150,10 +152,24 @@ static int attach_to(struct gt_txn *tx, struct gt_ctx *ctx, const char *bead, co
 	else
 		cJSON_AddNullToObject(spec.metadata, "molecule");
 	rc = gt_op_update(tx, ctx, bead, &spec, &changed);
-	cJSON_Delete(spec.metadata);
-	spec.metadata = NULL;
 	gt_bead_spec_release(&spec);
 	return rc;
+}
+
+/* If bead (in tx's store) is worked with molecule from, link it to to
+ * instead (NULL: to none). */
+static int relink(struct gt_txn *tx, struct gt_ctx *ctx, const char *bead, const char *from,
+		  const char *to)
+{
+	cJSON *w = NULL;
+	const char *mid;
+
+	if (gt_txn_bead_get(tx, bead, &w) < 0) {
+		gt_error_clear(); /* gone: nothing links to from */
+		return 0;
+	}
+	mid = gt_json_str(meta(w), "molecule");
+	return mid && !strcmp(mid, from) ? attach_to(tx, ctx, bead, to) : 0;
 }
 
 struct pour {
@@ -174,9 +190,9 @@ static int pour_fn(struct gt_txn *tx, void *p)
 	int materialize = gt_json_bool(po->dag, "pour") || !strcmp(type, "convoy");
 	struct gt_buf prefix = GT_BUF_INIT, title = GT_BUF_INIT;
 	struct gt_bead_spec spec;
-	cJSON *work = NULL, *root = NULL, *rs;
+	cJSON *work = NULL, *root = NULL, *rs, *mine;
 	const char *assignee = m->assignee;
-	int rc = 0, i = 0;
+	int rc = 0;
 
 	gt_buf_reset(po->id);
 	if (po->attach) {
@@ -219,8 +235,6 @@ static int pour_fn(struct gt_txn *tx, void *p)
 	spec.ephemeral = m->wisp ? 1 : -1;
 	spec.metadata = root_meta(po->dag, m->on, materialize);
 	rc = gt_op_add(tx, po->ctx, &spec, po->id);
-	cJSON_Delete(spec.metadata);
-	spec.metadata = NULL;
 	gt_bead_spec_release(&spec);
 	if (rc < 0)
 		goto out;
@@ -230,10 +244,11 @@ static int pour_fn(struct gt_txn *tx, void *p)
 		if ((rc = gt_txn_bead_get(tx, po->id->ptr, &root)) < 0)
 			goto out;
 		rs = mol_steps(root);
+		mine = rs->child; /* the root's copy of the step s */
 		cJSON_ArrayForEach (s, steps) {
 			struct gt_buf sid = GT_BUF_INIT;
 			const char *stype = gt_json_str(s, "type");
-			cJSON *sm = cJSON_CreateObject(), *n, *mine = cJSON_GetArrayItem(rs, i);
+			cJSON *sm = cJSON_CreateObject(), *n;
 			const cJSON *l;
 
 			gt_bead_spec_init(&spec);
@@ -253,41 +268,22 @@ static int pour_fn(struct gt_txn *tx, void *p)
 			gt_json_set_str(sm, "step_of", po->id->ptr);
 			gt_json_set_str(sm, "step", gt_json_str(s, "id"));
 			spec.metadata = sm;
+			/* a bare id is a blocks edge; the ids live in the staged root */
 			cJSON_ArrayForEach (n, cJSON_GetObjectItemCaseSensitive(s, "needs")) {
-				const cJSON *o;
-				int k = 0;
+				const cJSON *o =
+					cJSON_IsString(n) ? find_step(rs, n->valuestring) : NULL;
 
-				cJSON_ArrayForEach (o, steps) {
-					const char *oid = gt_json_str(o, "id");
-
-					if (oid && cJSON_IsString(n) &&
-					    !strcmp(oid, n->valuestring))
-						break;
-					k++;
-				}
-				if (o) {
-					struct gt_buf d = GT_BUF_INIT;
-
-					gt_buf_printf(
-						&d, "blocks:%s",
-						gt_json_str(cJSON_GetArrayItem(rs, k), "bead"));
-					gt_strlist_push_dup(&spec.deps, d.ptr);
-					gt_buf_release(&d);
-				}
+				if (o && gt_json_str(o, "bead"))
+					gt_strlist_push(&spec.deps, gt_json_str(o, "bead"));
 			}
 			rc = gt_op_add(tx, po->ctx, &spec, &sid);
-			for (size_t d = 0; d < spec.deps.n; d++)
-				free((char *)spec.deps.v[d]);
-			spec.deps.n = 0;
-			cJSON_Delete(sm);
-			spec.metadata = NULL;
 			gt_bead_spec_release(&spec);
 			if (rc == 0)
 				gt_json_set_str(mine, "bead", sid.ptr);
 			gt_buf_release(&sid);
 			if (rc < 0)
 				goto out;
-			i++;
+			mine = mine->next;
 		}
 		/* the root is staged: the step's bead ids go into it */
 		if ((rc = gt_txn_bead_put(tx, po->id->ptr)) < 0)
@@ -388,15 +384,11 @@ int gt_mol_unpour_txn(struct gt_txn *tx, struct gt_ctx *ctx, const char *id)
 	cJSON_ArrayForEach (s, mol_steps(root))
 		if (gt_json_str(s, "bead"))
 			gt_strlist_push_dup(&beads, gt_json_str(s, "bead"));
+	/* a bead in the same store loses its link (a wisp's ledger bead is
+	 * its caller's to unlink) */
 	work = gt_json_str(meta(root), "work");
-	if (work && !gt_mol_is_wisp(id) == !gt_mol_is_wisp(work)) {
-		cJSON *w = NULL;
-
-		if (gt_txn_bead_get(tx, work, &w) == 0 && gt_json_str(meta(w), "molecule") &&
-		    !strcmp(gt_json_str(meta(w), "molecule"), id))
-			rc = attach_to(tx, ctx, work, NULL);
-		gt_error_clear();
-	}
+	if (work && !gt_mol_is_wisp(id) == !gt_mol_is_wisp(work))
+		rc = relink(tx, ctx, work, id, NULL);
 	for (size_t i = 0; i < beads.n && rc >= 0; i++)
 		if (gt_txn_bead_exists(tx, beads.v[i]))
 			rc = gt_txn_bead_purge(tx, beads.v[i]);
@@ -506,12 +498,12 @@ static cJSON *state_json(const cJSON *root, cJSON *steps)
 {
 	cJSON *o = cJSON_CreateObject(), *s;
 	const cJSON *m = meta(root);
+	cJSON *cur = NULL;
 	const char *current = NULL;
 	int done = 0, total = 0;
 
 	cJSON_ArrayForEach (s, steps) {
 		struct gt_buf w = GT_BUF_INIT;
-		const char *st = gt_json_str(s, "status");
 
 		total++;
 		if (step_done(s)) {
@@ -527,24 +519,25 @@ static cJSON *state_json(const cJSON *root, cJSON *steps)
 			gt_json_set_str(s, "state", "ready");
 		}
 		gt_buf_release(&w);
-		(void)st;
 	}
 	/* the current step: one already claimed, else the first ready one
 	 * (a closed molecule has none) */
-	if (!strcmp(gt_bead_status(root), "closed"))
-		current = "";
-	cJSON_ArrayForEach (s, steps)
-		if (!current && !strcmp(gt_json_str(s, "state"), "ready") &&
-		    !strcmp(str_or(s, "status", ""), "in_progress")) {
-			current = gt_json_str(s, "id");
+	cJSON_ArrayForEach (s, steps) {
+		if (!strcmp(gt_bead_status(root), "closed"))
+			break;
+		if (strcmp(gt_json_str(s, "state"), "ready"))
+			continue;
+		if (!strcmp(str_or(s, "status", ""), "in_progress")) {
+			cur = s;
 			break;
 		}
-	cJSON_ArrayForEach (s, steps)
-		if (!current && !strcmp(gt_json_str(s, "state"), "ready"))
-			current = gt_json_str(s, "id");
-	cJSON_ArrayForEach (s, steps)
-		if (current && !strcmp(gt_json_str(s, "id"), current))
-			gt_json_set_str(s, "state", "current");
+		if (!cur)
+			cur = s;
+	}
+	if (cur) {
+		gt_json_set_str(cur, "state", "current");
+		current = gt_json_str(cur, "id");
+	}
 	gt_json_set_str(o, "id", gt_bead_id(root));
 	gt_json_set_str(o, "title", str_or(root, "title", ""));
 	gt_json_set_str(o, "formula", str_or(m, "formula", ""));
@@ -565,7 +558,7 @@ static cJSON *state_json(const cJSON *root, cJSON *steps)
 	gt_json_set_int(o, "total", total);
 	gt_json_set_int(o, "done", done);
 	gt_json_set_bool(o, "complete", done == total);
-	if (current && *current)
+	if (current)
 		gt_json_set_str(o, "current", current);
 	else
 		cJSON_AddNullToObject(o, "current");
@@ -823,7 +816,7 @@ static int digest_fn(struct gt_txn *tx, void *p)
 	const char *work = gt_json_str(m, "work");
 	struct gt_buf prefix = GT_BUF_INIT, title = GT_BUF_INIT, reason = GT_BUF_INIT;
 	struct gt_bead_spec spec;
-	cJSON *md = cJSON_Duplicate(m, 1), *w = NULL;
+	cJSON *md = cJSON_Duplicate(m, 1);
 	int rc, done, total, changed;
 
 	gt_buf_reset(q->digest_id);
@@ -842,17 +835,13 @@ static int digest_fn(struct gt_txn *tx, void *p)
 	spec.assignee = gt_json_str(q->wroot, "assignee");
 	spec.metadata = md;
 	rc = gt_op_add(tx, q->ctx, &spec, q->digest_id);
-	spec.metadata = NULL;
 	gt_bead_spec_release(&spec);
 	if (rc == 0)
 		rc = gt_op_close(tx, q->ctx, q->digest_id->ptr, reason.ptr, &changed);
-	if (rc == 0 && work && gt_txn_bead_get(tx, work, &w) == 0 &&
-	    gt_json_str(meta(w), "molecule") && !strcmp(gt_json_str(meta(w), "molecule"), q->id))
-		rc = attach_to(tx, q->ctx, work, q->digest_id->ptr);
-	gt_error_clear();
+	if (rc == 0 && work)
+		rc = relink(tx, q->ctx, work, q->id, q->digest_id->ptr);
 	if (rc == 0)
 		gt_txn_summary(tx, "squash wisp %s into %s", q->id, q->digest_id->ptr);
-	cJSON_Delete(md);
 	gt_buf_release(&prefix);
 	gt_buf_release(&title);
 	gt_buf_release(&reason);
@@ -902,16 +891,9 @@ struct burnw {
 static int burn_link_fn(struct gt_txn *tx, void *p)
 {
 	struct burnw *b = p;
-	cJSON *w = NULL;
 
-	if (gt_txn_bead_get(tx, b->work, &w) < 0) {
-		gt_error_clear();
-		return 0;
-	}
-	if (!gt_json_str(meta(w), "molecule") || strcmp(gt_json_str(meta(w), "molecule"), b->id))
-		return 0;
 	gt_txn_summary(tx, "detach burnt wisp %s from %s", b->id, b->work);
-	return attach_to(tx, b->ctx, b->work, NULL);
+	return relink(tx, b->ctx, b->work, b->id, NULL);
 }
 
 int gt_mol_burn(struct gt_ctx *ctx, const char *id)
