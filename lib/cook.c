@@ -81,32 +81,6 @@ static void subst_json(cJSON *v, const cJSON *vars)
 		subst_json(c, vars);
 }
 
-static char *replace(const char *s, const char *ph, const char *val);
-
-/* An expansion cooked on its own expands a target called "main". */
-static void main_target(cJSON *v)
-{
-	static const char *const ph[] = { "{target.title}", "{target.description}", "{target.id}",
-					  "{target}" };
-	static const char *const val[] = { "main", "", "main", "main" };
-	cJSON *c;
-
-	if (cJSON_IsString(v) && strstr(v->valuestring, "{target")) {
-		char *cur = gt_strdup(v->valuestring);
-
-		for (size_t i = 0; i < 4; i++) {
-			char *n = replace(cur, ph[i], val[i]);
-
-			free(cur);
-			cur = n;
-		}
-		cJSON_SetValuestring(v, cur);
-		free(cur);
-	}
-	cJSON_ArrayForEach (c, v)
-		main_target(c);
-}
-
 /* Replace the literal placeholder ph (e.g. "{target}") with val. */
 static char *replace(const char *s, const char *ph, const char *val)
 {
@@ -123,6 +97,33 @@ static char *replace(const char *s, const char *ph, const char *val)
 	}
 	gt_buf_adds(&b, s);
 	return gt_buf_detach(&b);
+}
+
+/* What an expansion's steps may say about the step they replace:
+ * its title, description and id (the longer names first). */
+static const char *const target_ph[] = { "{target.title}", "{target.description}", "{target.id}",
+					 "{target}" };
+
+/* An expansion cooked on its own expands a target called "main". */
+static void main_target(cJSON *v)
+{
+	static const char *const val[] = { "main", "", "main", "main" };
+	cJSON *c;
+
+	if (cJSON_IsString(v) && strstr(v->valuestring, "{target")) {
+		char *cur = gt_strdup(v->valuestring);
+
+		for (size_t i = 0; i < 4; i++) {
+			char *n = replace(cur, target_ph[i], val[i]);
+
+			free(cur);
+			cur = n;
+		}
+		cJSON_SetValuestring(v, cur);
+		free(cur);
+	}
+	cJSON_ArrayForEach (c, v)
+		main_target(c);
 }
 
 static void step_placeholders(struct gt_formula_step *d, const char *const *ph,
@@ -197,8 +198,7 @@ static int expand_one(struct gt_formula *f, const struct gt_formula *x, const ch
 {
 	ssize_t at = step_index(f, target);
 	struct gt_formula_step *t, *v;
-	struct gt_strlist ids = { 0 }, sinks = { 0 }, tneeds = { 0 };
-	const char *ph[] = { "{target.title}", "{target.description}", "{target.id}", "{target}" };
+	struct gt_strlist sinks = { 0 }, tneeds = { 0 };
 	const char *val[4];
 	size_t n = x->nsteps;
 
@@ -224,8 +224,7 @@ static int expand_one(struct gt_formula *f, const struct gt_formula *x, const ch
 	v = gt_calloc(n, sizeof(*v));
 	for (size_t i = 0; i < n; i++) {
 		gt_formula_step_copy(f, &v[i], &x->steps[i]);
-		step_placeholders(&v[i], ph, val, 4);
-		gt_strlist_push(&ids, v[i].id);
+		step_placeholders(&v[i], target_ph, val, 4);
 	}
 	for (size_t i = 0; i < n; i++) {
 		int needed = 0;
@@ -270,7 +269,6 @@ static int expand_one(struct gt_formula *f, const struct gt_formula *x, const ch
 		free(tid);
 	}
 	free(v);
-	gt_strlist_release(&ids);
 	gt_strlist_release(&sinks);
 	gt_strlist_release_owned(&tneeds);
 	gt_formula_inherit_vars(f, x);

@@ -857,7 +857,7 @@ int gt_formula_list(cJSON **out, const struct gt_formula_path *p, int all)
 
 /* ---- JSON ---- */
 
-static cJSON *step_json(const struct gt_formula_step *s)
+cJSON *gt_formula_step_json(const struct gt_formula_step *s)
 {
 	cJSON *o = cJSON_CreateObject(), *needs = cJSON_CreateArray();
 
@@ -875,11 +875,6 @@ static cJSON *step_json(const struct gt_formula_step *s)
 		if (!cJSON_GetObjectItemCaseSensitive(o, x->string))
 			cJSON_AddItemToObject(o, x->string, cJSON_Duplicate(x, 1));
 	return o;
-}
-
-cJSON *gt_formula_step_json(const struct gt_formula_step *s)
-{
-	return step_json(s);
 }
 
 cJSON *gt_formula_json(const struct gt_formula *f)
@@ -921,9 +916,9 @@ cJSON *gt_formula_json(const struct gt_formula *f)
 	cJSON_AddItemToObject(o, "vars", vars);
 	steps = cJSON_AddArrayToObject(o, "steps");
 	for (size_t i = 0; i < f->nsteps; i++)
-		cJSON_AddItemToArray(steps, step_json(&f->steps[i]));
+		cJSON_AddItemToArray(steps, gt_formula_step_json(&f->steps[i]));
 	if (f->synthesis)
-		cJSON_AddItemToObject(o, "synthesis", step_json(f->synthesis));
+		cJSON_AddItemToObject(o, "synthesis", gt_formula_step_json(f->synthesis));
 	for (const cJSON *x = f->extra->child; x; x = x->next)
 		if (!cJSON_GetObjectItemCaseSensitive(o, x->string))
 			cJSON_AddItemToObject(o, x->string, cJSON_Duplicate(x, 1));
