@@ -279,6 +279,7 @@ struct sling {
 	const struct gt_town *t;
 	const struct gt_sling_opts *o;
 	const char *bead;
+	cJSON *work; /* the bead as it was when the sling began (work_bead()) */
 	struct gt_rig rig;
 	char *strategy; /* the rig's workspace setting, read once */
 	char *start;	/* branch to start from instead of the default */
@@ -311,6 +312,7 @@ static void sling_release(struct sling *s)
 	gt_buf_release(&s->base);
 	free(s->start);
 	cJSON_Delete(s->prev_agent);
+	cJSON_Delete(s->work);
 	gt_formula_free(s->formula);
 	cJSON_Delete(s->vars);
 	cJSON_Delete(s->dag);
@@ -634,13 +636,25 @@ static cJSON *plan_json(struct sling *s, const char *action)
 	return o;
 }
 
+/* The bead being slung, read once: the checks and preparations made
+ * before the first write all look at the same record. */
+static int work_bead(struct sling *s, const cJSON **out)
+{
+	int rc = 0;
+
+	if (!s->work)
+		rc = gt_ledger_read_bead(&s->work, s->ctx->lg, NULL, s->bead);
+	*out = s->work;
+	return rc;
+}
+
 /* Checks sling makes before any write (the hook transaction checks the
  * hook's own conditions again). */
 static int sling_precheck(struct sling *s, const char *address)
 {
-	cJSON *b = NULL;
+	const cJSON *b;
 	const char *st, *as, *defer;
-	int rc = gt_ledger_read_bead(&b, s->ctx->lg, NULL, s->bead);
+	int rc = work_bead(s, &b);
 
 	if (rc < 0)
 		return rc;
@@ -666,7 +680,6 @@ static int sling_precheck(struct sling *s, const char *address)
 		rc = gt_error_set(GT_ECONFLICT, "bead '%s' is %s by '%s'", s->bead, st, as);
 		gt_error_hint("pass --force to take it (the holder is mailed)");
 	}
-	cJSON_Delete(b);
 	return rc;
 }
 
@@ -807,11 +820,11 @@ static int sling_agent(cJSON **result, struct sling *s, const char *address)
  * metadata.conflict.branch: the worker's branch starts there. */
 static int conflict_start(struct sling *s)
 {
-	cJSON *b = NULL;
+	const cJSON *b;
 	const char *br;
 	int rc;
 
-	if (gt_ledger_read_bead(&b, s->ctx->lg, NULL, s->bead) < 0) {
+	if (work_bead(s, &b) < 0) {
 		gt_error_clear(); /* the pre-check reports a missing bead */
 		return 0;
 	}
@@ -821,7 +834,6 @@ static int conflict_start(struct sling *s)
 	rc = br ? gt_branch_check(br) : 0;
 	if (rc == 0 && br)
 		s->start = gt_strdup(br);
-	cJSON_Delete(b);
 	return rc;
 }
 
@@ -833,7 +845,7 @@ static int mol_prepare(struct sling *s, const char *rig)
 {
 	struct gt_formula_path path;
 	char *name = NULL;
-	cJSON *b = NULL;
+	const cJSON *b;
 	int rc;
 
 	if (s->o->no_formula)
@@ -849,7 +861,7 @@ static int mol_prepare(struct sling *s, const char *rig)
 	if ((rc = gt_formula_vars_parse(&s->vars,
 					s->o->vars ? s->o->vars : &(struct gt_strlist){ 0 })) < 0)
 		goto out;
-	if ((rc = gt_ledger_read_bead(&b, s->ctx->lg, NULL, s->bead)) < 0)
+	if ((rc = work_bead(s, &b)) < 0)
 		goto out;
 	gt_mol_bead_vars(s->vars, b);
 	if (rig) {
@@ -876,7 +888,6 @@ static int mol_prepare(struct sling *s, const char *rig)
 	if (rc == 0)
 		rc = gt_formula_cook(&s->dag, s->formula, s->vars, 0);
 out:
-	cJSON_Delete(b);
 	free(name);
 	return rc;
 }
