@@ -246,6 +246,21 @@ static void bump_retries(cJSON *md, const cJSON *mr)
 
 /* Track a new bead in every open convoy that tracks the source bead, so
  * feeding picks it up. */
+/* File the bead a request now waits for (a conflict, a broken target):
+ * its id goes to j->filed and the request is blocked by it.  spec is
+ * released. */
+static int file_blocker(struct gt_txn *tx, struct job *j, struct gt_bead_spec *spec)
+{
+	int rc, changed;
+
+	gt_buf_reset(&j->filed);
+	rc = gt_op_add(tx, j->ctx, spec, &j->filed);
+	gt_bead_spec_release(spec);
+	if (rc == 0)
+		rc = gt_op_dep_add(tx, j->ctx, j->id, j->filed.ptr, "blocks", &changed);
+	return rc;
+}
+
 static int track_with_source(struct gt_txn *tx, struct job *j, const char *bead)
 {
 	cJSON *of = NULL, *c;
@@ -266,11 +281,11 @@ static int conflict_fn(struct gt_txn *tx, void *p)
 {
 	struct job *j = p;
 	struct gt_bead_spec spec;
-	struct gt_buf title = GT_BUF_INIT, desc = GT_BUF_INIT, prefix = GT_BUF_INIT;
+	struct gt_buf title = GT_BUF_INIT, desc = GT_BUF_INIT;
 	cJSON *mr = NULL, *src = NULL, *c, *files, *md;
 	const char *stitle = NULL;
 	char *save = NULL, *list = gt_strdup(j->out.len ? j->out.ptr : "");
-	int rc, changed;
+	int rc;
 
 	gt_txn_summary(tx, "conflict: %s does not rebase onto %s", j->id, j->target);
 	if ((rc = gt_txn_bead_get(tx, j->id, &mr)) < 0)
@@ -306,8 +321,7 @@ static int conflict_fn(struct gt_txn *tx, void *p)
 	cJSON_AddItemToObject(c, "files", files);
 	gt_bead_spec_init(&spec);
 	/* the conflict is work of the rig the request belongs to */
-	gt_buf_adds(&prefix, j->rig.prefix ? j->rig.prefix : "gt");
-	spec.prefix = prefix.ptr;
+	spec.prefix = j->rig.prefix ? j->rig.prefix : "gt";
 	spec.title = title.ptr;
 	spec.description = desc.ptr;
 	spec.type = "task";
@@ -315,12 +329,7 @@ static int conflict_fn(struct gt_txn *tx, void *p)
 	gt_strlist_push(&spec.labels, "conflict");
 	spec.metadata = cJSON_CreateObject();
 	cJSON_AddItemToObject(spec.metadata, "conflict", c);
-	gt_buf_reset(&j->filed);
-	rc = gt_op_add(tx, j->ctx, &spec, &j->filed);
-	gt_bead_spec_release(&spec);
-	if (rc == 0)
-		rc = gt_op_dep_add(tx, j->ctx, j->id, j->filed.ptr, "blocks", &changed);
-	if (rc == 0)
+	if ((rc = file_blocker(tx, j, &spec)) == 0)
 		rc = track_with_source(tx, j, j->filed.ptr);
 	md = cJSON_CreateObject();
 	bump_retries(md, mr);
@@ -336,7 +345,6 @@ out:
 	free(list);
 	gt_buf_release(&title);
 	gt_buf_release(&desc);
-	gt_buf_release(&prefix);
 	return rc;
 }
 
@@ -367,7 +375,6 @@ static int failed_fn(struct gt_txn *tx, void *p)
 		/* not the branch's fault: wait for the target to be fixed */
 		struct gt_bead_spec spec;
 		struct gt_buf title = GT_BUF_INIT, desc = GT_BUF_INIT;
-		int changed;
 
 		gt_json_set_str(f, "caused_by", "target");
 		gt_bead_spec_init(&spec);
@@ -379,12 +386,7 @@ static int failed_fn(struct gt_txn *tx, void *p)
 		spec.description = desc.ptr;
 		spec.type = "bug";
 		spec.priority = 0;
-		gt_buf_reset(&j->filed);
-		rc = gt_op_add(tx, j->ctx, &spec, &j->filed);
-		gt_bead_spec_release(&spec);
-		if (rc == 0)
-			rc = gt_op_dep_add(tx, j->ctx, j->id, j->filed.ptr, "blocks", &changed);
-		if (rc == 0)
+		if ((rc = file_blocker(tx, j, &spec)) == 0)
 			rc = set_mr(tx, j, "open", NULL, md);
 		else
 			cJSON_Delete(md);
