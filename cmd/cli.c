@@ -4,6 +4,7 @@
 #include "cli.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -122,22 +123,28 @@ int gt_cli_color(void)
 	return isatty(1);
 }
 
-/* Append all of in to out; name says what it was in an error. */
-static int read_all(FILE *in, struct gt_buf *out, const char *name)
-{
-	char tmp[65536];
-	size_t n;
-
-	while ((n = fread(tmp, 1, sizeof(tmp), in)) > 0)
-		gt_buf_add(out, tmp, n);
-	if (ferror(in))
-		return gt_error_errno(GT_EFAIL, "cannot read %s", name);
-	return 0;
-}
-
 int gt_cli_read_stdin(struct gt_buf *out)
 {
-	return read_all(stdin, out, "stdin");
+	return gt_read_fd(out, 0, "stdin");
+}
+
+int gt_cli_read_text(struct gt_buf *out, const char *file)
+{
+	int fd = strcmp(file, "-") ? open(file, O_RDONLY | O_CLOEXEC) : 0, rc;
+
+	if (fd < 0)
+		return gt_error_errno(GT_EUSAGE, "cannot open '%s'", file);
+	gt_buf_reset(out);
+	rc = gt_read_fd(out, fd, file);
+	if (fd)
+		close(fd);
+	if (rc < 0)
+		return rc;
+	if (memchr(gt_buf_cstr(out), '\0', out->len))
+		return gt_error_set(GT_EINVALID, "'%s' contains a NUL byte", file);
+	while (out->len && out->ptr[out->len - 1] == '\n')
+		gt_buf_truncate(out, out->len - 1);
+	return 0;
 }
 
 int gt_cli_read_batch(struct gt_batch *b)
@@ -441,24 +448,9 @@ int gt_cli_fields_apply(struct gt_cli_fields *f, struct gt_bead_spec *s)
 	if (f->description_file && f->file_read) {
 		s->description = gt_buf_cstr(&f->file_text);
 	} else if (f->description_file) {
-		FILE *in =
-			strcmp(f->description_file, "-") ? fopen(f->description_file, "rb") : stdin;
-		int rrc;
-
 		f->file_read = 1;
-		if (!in)
-			return gt_error_errno(GT_EUSAGE, "cannot open '%s'", f->description_file);
-		gt_buf_reset(&f->file_text);
-		rrc = read_all(in, &f->file_text, f->description_file);
-		if (in != stdin)
-			fclose(in);
-		if (rrc < 0)
-			return rrc;
-		if (memchr(gt_buf_cstr(&f->file_text), '\0', f->file_text.len))
-			return gt_error_set(GT_EINVALID, "'%s' contains a NUL byte",
-					    f->description_file);
-		while (f->file_text.len && f->file_text.ptr[f->file_text.len - 1] == '\n')
-			gt_buf_truncate(&f->file_text, f->file_text.len - 1);
+		if ((rc = gt_cli_read_text(&f->file_text, f->description_file)) < 0)
+			return rc;
 		s->description = gt_buf_cstr(&f->file_text);
 	} else if (f->description) {
 		s->description = f->description;

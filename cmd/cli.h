@@ -103,6 +103,10 @@ int gt_cli_color(void);
 
 /* Read all of stdin (for --stdin).  GT_EFAIL on read error. */
 int gt_cli_read_stdin(struct gt_buf *out);
+/* Read the text of a field from file ("-": stdin), as -F options do:
+ * GT_EUSAGE when it cannot be opened, GT_EINVALID when it holds a NUL;
+ * trailing newlines are dropped.  out is reset first. */
+int gt_cli_read_text(struct gt_buf *out, const char *file);
 /* Read stdin as a batch (JSONL or words per line). */
 int gt_cli_read_batch(struct gt_batch *b);
 

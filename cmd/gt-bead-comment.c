@@ -97,26 +97,8 @@ int main(int argc, char **argv)
 	} else {
 		gt_cli_usage_error(&cli, "unknown verb '%s'", argv[1]);
 	}
-	if (file) {
-		FILE *f = strcmp(file, "-") ? fopen(file, "rb") : stdin;
-		char tmp[65536];
-		size_t n;
-
-		if (!f) {
-			rc = gt_error_errno(GT_EUSAGE, "cannot open '%s'", file);
-			goto out;
-		}
-		while ((n = fread(tmp, 1, sizeof(tmp), f)) > 0)
-			gt_buf_add(&c.text, tmp, n);
-		if (f != stdin)
-			fclose(f);
-		if (memchr(gt_buf_cstr(&c.text), '\0', c.text.len)) {
-			rc = gt_error_set(GT_EINVALID, "'%s' contains a NUL byte", file);
-			goto out;
-		}
-		while (c.text.len && c.text.ptr[c.text.len - 1] == '\n')
-			gt_buf_truncate(&c.text, c.text.len - 1);
-	}
+	if (file && (rc = gt_cli_read_text(&c.text, file)) < 0)
+		goto out;
 	if ((rc = gt_cli_open(&cli, &ctx)) < 0)
 		goto out;
 	if ((rc = gt_cli_resolve(&ctx, &idx, argv[2], &id)) < 0)

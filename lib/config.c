@@ -227,7 +227,6 @@ int gt_config_town_set(struct gt_txn *tx, const char *key, const char *value)
 {
 	struct gt_ledger *lg = gt_txn_ledger(tx);
 	struct gt_buf data = GT_BUF_INIT, path = GT_BUF_INIT;
-	FILE *f;
 	int rc;
 
 	if ((rc = gt_config_key_check(key)) < 0)
@@ -242,19 +241,8 @@ int gt_config_town_set(struct gt_txn *tx, const char *key, const char *value)
 	    (rc = edit_file(path.ptr, key, value)) < 0)
 		goto out;
 	gt_buf_reset(&data);
-	f = fopen(path.ptr, "rb");
-	if (!f) {
-		rc = gt_error_errno(GT_EFAIL, "cannot read '%s'", path.ptr);
+	if ((rc = gt_read_file(&data, path.ptr)) < 0)
 		goto out;
-	}
-	{
-		char tmp[4096];
-		size_t n;
-
-		while ((n = fread(tmp, 1, sizeof(tmp), f)) > 0)
-			gt_buf_add(&data, tmp, n);
-	}
-	fclose(f);
 	rc = gt_txn_file_put(tx, "config", gt_buf_cstr(&data), data.len);
 out:
 	if (path.len)

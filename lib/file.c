@@ -1,5 +1,5 @@
 /*
- * file.c - writing files whole.
+ * file.c - reading and writing files whole.
  */
 #include "file.h"
 
@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -15,16 +16,12 @@
 #include "repo.h"
 #include "banned.h"
 
-int gt_read_file(struct gt_buf *out, const char *path)
+int gt_read_fd(struct gt_buf *out, int fd, const char *what)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	struct stat st;
 
-	if (fd < 0)
-		return gt_error_errno(errno == ENOENT ? GT_ENOTFOUND : GT_EFAIL, "cannot read '%s'",
-				      path);
 	/* the size is only a hint: the file may change under us */
-	if (!fstat(fd, &st) && st.st_size > 0)
+	if (!fstat(fd, &st) && S_ISREG(st.st_mode) && st.st_size > 0)
 		gt_buf_grow(out, (size_t)st.st_size);
 	for (;;) {
 		ssize_t r;
@@ -33,19 +30,27 @@ int gt_read_file(struct gt_buf *out, const char *path)
 		r = read(fd, out->ptr + out->len, out->alloc - out->len - 1);
 		if (r < 0 && errno == EINTR)
 			continue;
-		if (r < 0) {
-			int rc = gt_error_errno(GT_EFAIL, "cannot read '%s'", path);
-
-			close(fd);
-			return rc;
-		}
+		if (r < 0)
+			return gt_error_errno(GT_EFAIL, "cannot read '%s'", what);
 		if (!r)
-			break;
+			return 0;
 		out->len += (size_t)r;
 		out->ptr[out->len] = '\0';
 	}
+}
+
+int gt_read_file(struct gt_buf *out, const char *path)
+{
+	int fd, rc;
+
+	if (!strcmp(path, "-"))
+		return gt_read_fd(out, 0, "stdin");
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return gt_error_errno(errno == ENOENT ? GT_ENOTFOUND : GT_EFAIL, "cannot read '%s'",
+				      path);
+	rc = gt_read_fd(out, fd, path);
 	close(fd);
-	return 0;
+	return rc;
 }
 
 int gt_writev_all(int fd, struct iovec *v, int n)

@@ -1,6 +1,7 @@
 /*
- * file.h - writing files whole: all of a buffer, or a file replaced
- * atomically (a temporary beside it, then rename), never half written.
+ * file.h - files whole: read all of one, write all of a buffer, or
+ * replace a file atomically (a temporary beside it, then rename), never
+ * half written.
  */
 #ifndef GT_FILE_H
 #define GT_FILE_H
@@ -10,9 +11,13 @@
 
 struct gt_buf;
 
-/* Append the whole of the file at path to out.  0; GT_ENOTFOUND when it
- * does not exist, GT_EFAIL when it cannot be read (message "cannot read
- * '<path>': <strerror>" either way); out may then hold part of it. */
+/* Append everything left to read from fd to out (what names it in the
+ * message).  0, or GT_EFAIL "cannot read '<what>': <strerror>"; out may
+ * then hold part of it. */
+int gt_read_fd(struct gt_buf *out, int fd, const char *what);
+/* Append the whole of the file at path ("-": stdin) to out.  0;
+ * GT_ENOTFOUND when it does not exist, GT_EFAIL when it cannot be read
+ * (message "cannot read '<path>': <strerror>" either way). */
 int gt_read_file(struct gt_buf *out, const char *path);
 /* writev(2) until every piece is written (short writes, EINTR); v is
  * consumed.  0, or -1 with errno set. */

@@ -11,6 +11,7 @@
 #include "beadsio.h"
 #include "error.h"
 #include "feed.h"
+#include "file.h"
 #include "flow.h"
 #include "format.h"
 #include "formula.h"

@@ -13,15 +13,18 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "backup.h"
 #include "batch.h"
 #include "bead.h"
 #include "config.h"
 #include "error.h"
+#include "file.h"
 #include "id.h"
 #include "jscan.h"
 #include "json.h"
@@ -62,24 +65,19 @@ struct gt_import {
 
 static int read_file(const char *path, char **data, size_t *len)
 {
-	FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
 	struct gt_buf b = GT_BUF_INIT;
-	char tmp[1 << 16];
-	size_t n;
+	int fd = strcmp(path, "-") ? open(path, O_RDONLY | O_CLOEXEC) : 0, rc;
 
-	if (!f)
+	if (fd < 0)
 		return gt_error_errno(errno == ENOENT ? GT_ENOTFOUND : GT_EFAIL, "cannot open '%s'",
 				      path);
-	while ((n = fread(tmp, 1, sizeof(tmp), f)) > 0)
-		gt_buf_add(&b, tmp, n);
-	if (ferror(f)) {
-		if (f != stdin)
-			fclose(f);
+	rc = gt_read_fd(&b, fd, path);
+	if (fd)
+		close(fd);
+	if (rc < 0) {
 		gt_buf_release(&b);
-		return gt_error_errno(GT_EFAIL, "cannot read '%s'", path);
+		return rc;
 	}
-	if (f != stdin)
-		fclose(f);
 	*len = b.len;
 	*data = gt_buf_detach(&b);
 	return 0;

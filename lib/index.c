@@ -1275,18 +1275,17 @@ static void load_patch(struct gt_ledger *lg, struct gt_index *idx)
 	struct gt_ipatch *p = NULL;
 	struct patch_hdr h;
 	git_oid tree, shards[256];
-	FILE *f;
-	char tmp[65536];
-	size_t n, at;
+	size_t at;
+	int rc;
 
 	patch_path(&path, lg);
-	f = fopen(path.ptr, "rb");
+	rc = gt_read_file(&data, path.ptr);
 	gt_buf_release(&path);
-	if (!f)
+	if (rc < 0) {
+		gt_error_clear(); /* no patch: the index alone */
+		gt_buf_release(&data);
 		return;
-	while ((n = fread(tmp, 1, sizeof(tmp), f)) > 0)
-		gt_buf_add(&data, tmp, n);
-	fclose(f);
+	}
 	if (data.len < sizeof(h))
 		goto out;
 	memcpy(&h, data.ptr, sizeof(h));
