@@ -77,7 +77,8 @@ static int by_name(const void *a, const void *b)
 
 int gt_nudge_drain(cJSON **out, struct gt_repo *r, const char *session)
 {
-	struct gt_buf dir = GT_BUF_INIT, path = GT_BUF_INIT, lockp = GT_BUF_INIT;
+	struct gt_buf dir = GT_BUF_INIT, path = GT_BUF_INIT, lockp = GT_BUF_INIT,
+		      text = GT_BUF_INIT;
 	char **names = NULL;
 	size_t n = 0, alloc = 0;
 	struct dirent *e;
@@ -108,19 +109,17 @@ int gt_nudge_drain(cJSON **out, struct gt_repo *r, const char *session)
 		goto out;
 	for (size_t i = 0; i < n; i++) {
 		cJSON *o = NULL;
-		FILE *f;
-		char buf[65536];
-		size_t len;
 
 		gt_buf_reset(&path);
 		gt_buf_printf(&path, "%s/%s", dir.ptr, names[i]);
-		if (!(f = fopen(path.ptr, "r")))
+		gt_buf_reset(&text);
+		if (gt_read_file(&text, path.ptr) < 0) {
+			gt_error_clear();
 			continue; /* taken by another drain */
-		len = fread(buf, 1, sizeof(buf), f);
-		fclose(f);
+		}
 		if (unlink(path.ptr) < 0)
 			continue;
-		if (gt_json_parse(&o, buf, len, path.ptr, 1) == 0)
+		if (gt_json_parse(&o, text.ptr, text.len, path.ptr, 1) == 0)
 			cJSON_AddItemToArray(*out, o);
 		gt_error_clear();
 	}
@@ -132,6 +131,7 @@ out:
 	free(names);
 	gt_buf_release(&dir);
 	gt_buf_release(&path);
+	gt_buf_release(&text);
 	gt_buf_release(&lockp);
 	return rc;
 }

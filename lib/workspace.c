@@ -166,13 +166,8 @@ int gt_exclude_add(const char *path, const struct gt_strlist *patterns)
 
 	/* have starts with a newline, so "\n<pattern>\n" finds whole lines */
 	gt_buf_addch(&have, '\n');
-	if ((fp = fopen(path, "r"))) {
-		char line[4096];
-
-		while (fgets(line, sizeof(line), fp))
-			gt_buf_adds(&have, line);
-		fclose(fp);
-	}
+	if (gt_read_file(&have, path) < 0)
+		gt_error_clear(); /* none yet */
 	missing_nl = have.ptr[have.len - 1] != '\n';
 	if (missing_nl)
 		gt_buf_addch(&have, '\n');
