@@ -4,12 +4,12 @@
 #   make check           install missing Debian packages, build, run tests/run
 #   make demo            install missing Debian packages, build, run the demo
 #   make install PREFIX=/usr/local DESTDIR=
-#   make lint            clang-format check, cppcheck, shellcheck
+#   make lint            clang-format check, cppcheck, shellcheck, the layers of lib/
 #   make bench           run the benchmarks under bench/
 #   DEVELOPER=1          warnings are errors
 #   SANITIZE=address,undefined   build with sanitizers
 #   STATIC_GIT2=0        link libgit2 dynamically (loses the CA-bundle skip)
-#   NONET=0              link the real libssh2/GSSAPI (see lib/nonet.c)
+#   NONET=0              link the real libssh2/GSSAPI (see lib/base/nonet.c)
 
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
@@ -29,7 +29,7 @@ DEB_LINT = clang-format cppcheck shellcheck
 
 override CFLAGS += -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
 	-Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
-	-Wno-unused-parameter -Wformat=2 -Wvla -MMD -MP \
+	-Wno-unused-parameter -Wformat=2 -Wvla -MMD -MP -Ilib \
 	-DGT_VERSION='"$(VERSION)"' -DGT_DATADIR='"$(DATADIR)/gt"'
 ifeq ($(DEVELOPER),1)
 override CFLAGS += -Werror
@@ -49,7 +49,7 @@ GIT2_WRAP = $(if $(GIT2_A),$(shell nm -g $(GIT2_A) 2>/dev/null | grep -q ' T git
 # a static library if there is one, else the shared one
 static_or_dyn = $(if $(wildcard $(LIBDIR_GIT2)/lib$(1).a),$(LIBDIR_GIT2)/lib$(1).a,-l$(1))
 ifeq ($(STATIC_GIT2)$(if $(GIT2_A),y,n),1y)
-# lib/nonet.c stands in for libssh2 and GSSAPI, which gt never uses through
+# lib/base/nonet.c stands in for libssh2 and GSSAPI, which gt never uses through
 # libgit2 and which cost ~1 ms of loading on every start
 GIT2_NET = $(if $(filter 1,$(NONET)),build/nonet.o,-lssh2 -l:libgssapi_krb5.so.2)
 GIT2_LIBS = $(GIT2_A) $(call static_or_dyn,mbedtls) $(call static_or_dyn,mbedx509) \
@@ -65,12 +65,15 @@ endif
 comma := ,
 LIBS = $(GIT2_LIBS) $(shell $(PKG_CONFIG) --libs libcjson zlib 2>/dev/null) -lm
 
-LIB_SRC := $(filter-out lib/nonet.c,$(sort $(wildcard lib/*.c)))
+# lib/ is one folder per layer, named bottom-up in lib/LAYERS (lib/README.md);
+# one archive holds them all
+LIB_LAYERS := $(shell sed -e 's/\#.*//' lib/LAYERS)
+LIB_SRC := $(filter-out lib/base/nonet.c,$(foreach l,$(LIB_LAYERS),$(sort $(wildcard lib/$(l)/*.c))))
 LIB_OBJ := $(LIB_SRC:%.c=build/%.o)
 CMD_SRC := $(sort $(wildcard cmd/gt-*.c cmd/gt.c))
 CMD_SH := $(sort $(wildcard cmd/gt-*.sh))
 CMD_BIN := $(patsubst cmd/%.c,bin/%,$(CMD_SRC)) $(patsubst cmd/%.sh,bin/%,$(CMD_SH))
-CLI_OBJ := build/cmd/cli.o
+CLI_OBJ := $(patsubst %.c,build/%.o,$(sort $(wildcard cmd/cli*.c)))
 TEST_SRC := $(sort $(wildcard tests/unit/*.c))
 TEST_BIN := $(patsubst tests/unit/%.c,build/tests/%,$(TEST_SRC))
 BENCH_SRC := $(sort $(wildcard bench/*.c))
@@ -86,7 +89,7 @@ build/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) $(GIT2_DEFS) -c -o $@ $<
 
-build/nonet.o: lib/nonet.c
+build/nonet.o: lib/base/nonet.c
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
@@ -172,13 +175,14 @@ install: all
 # varFuncNullUB: gt_git() and gt_tmux() end their arguments with NULL, which
 # glibc defines as a pointer (the functions carry the sentinel attribute)
 lint: deps-lint
-	clang-format --dry-run -Werror lib/*.c lib/*.h cmd/*.c cmd/*.h tests/unit/*.c tests/unit/*.h
+	clang-format --dry-run -Werror lib/*.h lib/*/*.c lib/*/*.h cmd/*.c cmd/*.h tests/unit/*.c tests/unit/*.h
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
 		--suppress=missingIncludeSystem --suppress=varFuncNullUB --inline-suppr -Ilib --library=.cppcheck.cfg \
 		lib cmd tests/unit
-	shellcheck -x tests/run tests/*.sh tests/lib/*.sh cmd/*.sh bench/ledger bench/*.sh bench/naive/*.sh .ci/run hooks/*.sh
+	shellcheck -x tests/run tests/layers tests/*.sh tests/lib/*.sh cmd/*.sh bench/ledger bench/*.sh bench/naive/*.sh .ci/run hooks/*.sh
+	tests/layers lib
 
 clean:
 	rm -rf build bin lib/libgt.a
 
--include $(LIB_OBJ:.o=.d) $(CMD_SRC:cmd/%.c=build/cmd/%.d) build/cmd/cli.d $(TEST_BIN:=.d)
+-include $(LIB_OBJ:.o=.d) $(CMD_SRC:cmd/%.c=build/cmd/%.d) $(CLI_OBJ:.o=.d) $(TEST_BIN:=.d)

@@ -37,7 +37,7 @@
 #include <unistd.h>
 
 #include "bench.h"
-#include "../lib/banned.h"
+#include "base/banned.h"
 
 #define MAX_PATH 4096
 

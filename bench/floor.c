@@ -12,8 +12,8 @@
  */
 #include <git2.h>
 
-#include "../lib/repo.h"
-#include "../lib/banned.h"
+#include "store/repo.h"
+#include "base/banned.h"
 
 int main(int argc, char **argv)
 {

@@ -4,7 +4,7 @@
  * Built and linked exactly like the gt commands (bench-tools), so timing it
  * gives the cost of fork, exec and the dynamic loader alone.
  */
-#include "../lib/banned.h"
+#include "base/banned.h"
 
 int main(void)
 {

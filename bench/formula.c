@@ -28,11 +28,11 @@
 #include <unistd.h>
 
 #include "bench.h"
-#include "../lib/error.h"
-#include "../lib/formula.h"
-#include "../lib/options.h"
-#include "../lib/toml.h"
-#include "../lib/banned.h"
+#include "base/error.h"
+#include "formula/cook.h"
+#include "base/options.h"
+#include "formula/toml.h"
+#include "base/banned.h"
 
 static void usage(void)
 {

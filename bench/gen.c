@@ -26,7 +26,7 @@
 #include <time.h>
 
 #include "bench.h"
-#include "../lib/banned.h"
+#include "base/banned.h"
 
 #define ID_DIGITS  6
 #define ID_MAX	   96

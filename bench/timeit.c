@@ -30,7 +30,7 @@
 #include <unistd.h>
 
 #include "bench.h"
-#include "../lib/banned.h"
+#include "base/banned.h"
 
 #define MAX_REPORTED 5
 

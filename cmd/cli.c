@@ -11,7 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../lib/banned.h"
+#include "base/banned.h"
 
 #ifndef GT_VERSION
 #define GT_VERSION "0.0.0"

@@ -10,7 +10,7 @@
 
 #include <stdio.h>
 
-#include "../lib/gt.h"
+#include "gt.h"
 
 struct gt_cli {
 	const char *name;

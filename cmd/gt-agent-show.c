@@ -2,7 +2,7 @@
  * gt-agent-show - one agent's record (default: the agent running it).
  */
 #include "cli.h"
-#include "../lib/banned.h"
+#include "base/banned.h"
 
 static const char *const usage[] = {
 	"gt-agent-show [--json] [AGENT]",

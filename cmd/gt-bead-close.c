@@ -2,7 +2,7 @@
  * gt-bead-close - close beads, with an optional reason.
  */
 #include "cli.h"
-#include "../lib/banned.h"
+#include "base/banned.h"
 
 static const char *const usage[] = {
 	"gt-bead-close [-r REASON] ID...",

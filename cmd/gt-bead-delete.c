@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "cli.h"
-#include "../lib/banned.h"
+#include "base/banned.h"
 
 static const char *const usage[] = {
 	"gt-bead-delete [-r REASON] ID...",

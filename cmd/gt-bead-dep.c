@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "../lib/banned.h"
+#include "base/banned.h"
 
 static const char *const usage[] = {
 	"gt-bead-dep add [-t TYPE] ID DEPENDS-ON",

@@ -7,7 +7,7 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "../lib/banned.h"
+#include "base/banned.h"
 
 static const char *const usage[] = {
 	"gt-bead-export [--format FORMAT | --type-lines] [-o FILE] [--no-tombstones]",

@@ -7,7 +7,7 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "../lib/banned.h"
+#include "base/banned.h"
 
 static const char *const usage[] = {
 	"gt-bead-import [--policy POLICY] [--dry-run] [--json] FILE|DIR|-...",

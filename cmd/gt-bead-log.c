@@ -7,7 +7,7 @@
 #include <time.h>
 
 #include "cli.h"
-#include "../lib/banned.h"
+#include "base/banned.h"
 
 static const char *const usage[] = {
 	"gt-bead-log [--json] [-n N] ID",

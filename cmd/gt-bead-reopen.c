@@ -2,7 +2,7 @@
  * gt-bead-reopen - reopen closed beads.
  */
 #include "cli.h"
-#include "../lib/banned.h"
+#include "base/banned.h"
 
 static const char *const usage[] = {
 	"gt-bead-reopen [-r REASON] ID...",

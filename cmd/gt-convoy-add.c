@@ -2,7 +2,7 @@
  * gt-convoy-add - track more beads in a convoy.
  */
 #include "cli.h"
-#include "../lib/banned.h"
+#include "base/banned.h"
 
 static const char *const usage[] = {
 	"gt-convoy-add CONVOY BEAD...",

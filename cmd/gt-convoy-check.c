@@ -3,7 +3,7 @@
  * watchers get one mail), then feed the others their ready work.
  */
 #include "cli.h"
-#include "../lib/banned.h"
+#include "base/banned.h"
 
 static const char *const usage[] = {
 	"gt-convoy-check [--no-feed] [--json] [CONVOY]",

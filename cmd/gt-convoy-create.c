@@ -2,7 +2,7 @@
  * gt-convoy-create - a convoy tracking a batch of beads.
  */
 #include "cli.h"
-#include "../lib/banned.h"
+#include "base/banned.h"
 
 static const char *const usage[] = {
 	"gt-convoy-create [--notify ADDR]... NAME [BEAD...]",

@@ -2,7 +2,7 @@
  * gt-convoy-land - land a convoy now.
  */
 #include "cli.h"
-#include "../lib/banned.h"
+#include "base/banned.h"
 
 static const char *const usage[] = {
 	"gt-convoy-land [--force] CONVOY",

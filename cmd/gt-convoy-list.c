@@ -2,7 +2,7 @@
  * gt-convoy-list - convoys, one line each: id, status, done/total, name.
  */
 #include "cli.h"
-#include "../lib/banned.h"
+#include "base/banned.h"
 
 static const char *const usage[] = {
 	"gt-convoy-list [--all] [--json]",

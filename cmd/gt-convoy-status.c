@@ -3,7 +3,7 @@
  * and worker.  Without an id, every open convoy.
  */
 #include "cli.h"
-#include "../lib/banned.h"
+#include "base/banned.h"
 
 static const char *const usage[] = {
 	"gt-convoy-status [--json] [CONVOY...]",

@@ -3,7 +3,7 @@
  * nothing tracked.  Exit 1 when there are none.
  */
 #include "cli.h"
-#include "../lib/banned.h"
+#include "base/banned.h"
 
 static const char *const usage[] = {
 	"gt-convoy-stranded [--json]",

@@ -4,7 +4,7 @@
  * Interrupted, it resumes where it stopped when run again.
  */
 #include "cli.h"
-#include "../lib/banned.h"
+#include "base/banned.h"
 
 static const char *const usage[] = {
 	"gt-done [--status COMPLETED|ESCALATED|DEFERRED] [-m NOTES] [--json] [AGENT]",

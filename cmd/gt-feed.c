@@ -3,7 +3,7 @@
  * history; --follow keeps printing as it happens.
  */
 #include "cli.h"
-#include "../lib/banned.h"
+#include "base/banned.h"
 
 static const char *const usage[] = {
 	"gt-feed [--follow] [-n N] [--since TIME] [--rig RIG] [--agent ADDR] [--bead ID] [--json]",

@@ -4,7 +4,7 @@
  * steps it needs.  Errors name the file, the line and the step.
  */
 #include "cli.h"
-#include "../lib/banned.h"
+#include "base/banned.h"
 
 static const char *const usage[] = {
 	"gt-formula-cook [--rig RIG] [--var NAME=VALUE]... [--partial] FORMULA",

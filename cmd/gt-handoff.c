@@ -7,7 +7,7 @@
 #include <stdlib.h>
 
 #include "cli.h"
-#include "../lib/banned.h"
+#include "base/banned.h"
 
 static const char *const usage[] = {
 	"gt-handoff [-m NOTES] [AGENT]",

@@ -3,7 +3,7 @@
  * and assigned to the agent, and the agent names it, in one transaction.
  */
 #include "cli.h"
-#include "../lib/banned.h"
+#include "base/banned.h"
 
 static const char *const usage[] = {
 	"gt-hook-attach [--force] AGENT BEAD",

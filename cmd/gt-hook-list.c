@@ -2,7 +2,7 @@
  * gt-hook-list - every agent with something on its hook.
  */
 #include "cli.h"
-#include "../lib/banned.h"
+#include "base/banned.h"
 
 static const char *const usage[] = {
 	"gt-hook-list [--rig RIG] [--json]",

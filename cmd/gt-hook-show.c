@@ -3,7 +3,7 @@
  * Exit 1 when the hook is empty, so scripts can test it.
  */
 #include "cli.h"
-#include "../lib/banned.h"
+#include "base/banned.h"
 
 static const char *const usage[] = {
 	"gt-hook-show [--json] [AGENT]",

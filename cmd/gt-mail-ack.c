@@ -3,7 +3,7 @@
  * removed).
  */
 #include "cli.h"
-#include "../lib/banned.h"
+#include "base/banned.h"
 
 static const char *const usage[] = {
 	"gt-mail-ack [--all] [ID...]",

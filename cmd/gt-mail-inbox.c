@@ -3,7 +3,7 @@
  * Exit 1 when there is none.
  */
 #include "cli.h"
-#include "../lib/banned.h"
+#include "base/banned.h"
 
 static const char *const usage[] = {
 	"gt-mail-inbox [--all] [--unread] [--json] [ADDR]",

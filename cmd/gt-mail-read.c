@@ -2,7 +2,7 @@
  * gt-mail-read - show messages and mark them read.
  */
 #include "cli.h"
-#include "../lib/banned.h"
+#include "base/banned.h"
 
 static const char *const usage[] = {
 	"gt-mail-read [--ack] [--peek] [--json] ID...",

@@ -2,7 +2,7 @@
  * gt-mail-reply - answer a message: to its sender, in its thread.
  */
 #include "cli.h"
-#include "../lib/banned.h"
+#include "base/banned.h"
 
 static const char *const usage[] = {
 	"gt-mail-reply [-s SUBJECT] (-m BODY | --stdin) [--json] ID",

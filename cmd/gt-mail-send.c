@@ -2,7 +2,7 @@
  * gt-mail-send - send mail to agents, roles, a rig's workers or a list.
  */
 #include "cli.h"
-#include "../lib/banned.h"
+#include "base/banned.h"
 
 static const char *const usage[] = {
 	"gt-mail-send [-s SUBJECT] [-m BODY | --stdin] [--wisp | --durable] [-p N] [--no-nudge]"

@@ -2,7 +2,7 @@
  * gt-mail-thread - every message of a conversation, oldest first.
  */
 #include "cli.h"
-#include "../lib/banned.h"
+#include "base/banned.h"
 
 static const char *const usage[] = {
 	"gt-mail-thread [--json] ID",

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "cli.h"
-#include "../lib/banned.h"
+#include "base/banned.h"
 
 static const char *const usage[] = {
 	"gt-maintain [--repack | --no-repack] [--no-verify] [--rebuild-index] [--json]",

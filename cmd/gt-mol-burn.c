@@ -3,7 +3,7 @@
  * ledger's history; the bead it was on loses the link.
  */
 #include "cli.h"
-#include "../lib/banned.h"
+#include "base/banned.h"
 
 static const char *const usage[] = {
 	"gt-mol-burn [-q] MOLECULE|BEAD",

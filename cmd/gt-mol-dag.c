@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "cli.h"
-#include "../lib/banned.h"
+#include "base/banned.h"
 
 static const char *const usage[] = {
 	"gt-mol-dag [--dot] [--json] [--rig RIG] [--var NAME=VALUE]... [MOLECULE|BEAD|FORMULA]",

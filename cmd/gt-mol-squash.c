@@ -5,7 +5,7 @@
  * goes.  Prints the id of the digest.
  */
 #include "cli.h"
-#include "../lib/banned.h"
+#include "base/banned.h"
 
 static const char *const usage[] = {
 	"gt-mol-squash [-m TEXT] [MOLECULE|BEAD]",

@@ -4,7 +4,7 @@
  * agent's hook.
  */
 #include "cli.h"
-#include "../lib/banned.h"
+#include "base/banned.h"
 
 static const char *const usage[] = {
 	"gt-mol-status [--json] [MOLECULE|BEAD]",

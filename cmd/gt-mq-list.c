@@ -2,7 +2,7 @@
  * gt-mq-list - the merge queue in the order the refinery takes it.
  */
 #include "cli.h"
-#include "../lib/banned.h"
+#include "base/banned.h"
 
 static const char *const usage[] = {
 	"gt-mq-list [--all] [--json] [RIG]",

@@ -3,7 +3,7 @@
  * Exit 1 when none is ready.
  */
 #include "cli.h"
-#include "../lib/banned.h"
+#include "base/banned.h"
 
 static const char *const usage[] = {
 	"gt-mq-next [--json] [RIG]",

@@ -2,7 +2,7 @@
  * gt-mq-reject - take a merge request out of the queue for good.
  */
 #include "cli.h"
-#include "../lib/banned.h"
+#include "base/banned.h"
 
 static const char *const usage[] = {
 	"gt-mq-reject -r REASON MR",

@@ -2,7 +2,7 @@
  * gt-mq-retry - put a failed or refused merge request back in the queue.
  */
 #include "cli.h"
-#include "../lib/banned.h"
+#include "base/banned.h"
 
 static const char *const usage[] = {
 	"gt-mq-retry MR...",

@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "cli.h"
-#include "../lib/banned.h"
+#include "base/banned.h"
 
 static const char *const usage[] = {
 	"gt-mq-show [--json] MR",

@@ -2,7 +2,7 @@
  * gt-peek - the last lines of an agent's session screen.
  */
 #include "cli.h"
-#include "../lib/banned.h"
+#include "base/banned.h"
 
 static const char *const usage[] = {
 	"gt-peek AGENT [LINES]",

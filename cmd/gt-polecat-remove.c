@@ -5,7 +5,7 @@
  * discarded.
  */
 #include "cli.h"
-#include "../lib/banned.h"
+#include "base/banned.h"
 
 static const char *const usage[] = {
 	"gt-polecat-remove [--force] AGENT...",

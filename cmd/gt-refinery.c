@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "cli.h"
-#include "../lib/banned.h"
+#include "base/banned.h"
 
 static const char *const usage[] = {
 	"gt-refinery [--once | --watch [--interval MS]] [--max N] [--no-feed] [--json] [RIG...]",

@@ -8,7 +8,7 @@
 #include <sys/stat.h>
 
 #include "cli.h"
-#include "../lib/banned.h"
+#include "base/banned.h"
 
 static const char *const usage[] = {
 	"gt-rig-add [--prefix PREFIX] [--branch BRANCH] NAME URL|PATH",

@@ -2,7 +2,7 @@
  * gt-rig-list - the rigs of the town.
  */
 #include "cli.h"
-#include "../lib/banned.h"
+#include "base/banned.h"
 
 static const char *const usage[] = {
 	"gt-rig-list [--json]",

@@ -5,7 +5,7 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "../lib/banned.h"
+#include "base/banned.h"
 
 static const char *const usage[] = {
 	"gt-session-attach AGENT",

@@ -4,7 +4,7 @@
  * resumes this way: its hook and workspace are where they were.
  */
 #include "cli.h"
-#include "../lib/banned.h"
+#include "base/banned.h"
 
 static const char *const usage[] = {
 	"gt-session-start [--restart] AGENT...",

@@ -3,7 +3,7 @@
  * stay: gt-session-start resumes the work.
  */
 #include "cli.h"
-#include "../lib/banned.h"
+#include "base/banned.h"
 
 static const char *const usage[] = {
 	"gt-session-stop AGENT...",

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "cli.h"
-#include "../lib/banned.h"
+#include "base/banned.h"
 
 static const char *const usage[] = {
 	"gt-sling [--agent PRESET] [--args TEXT] [--force] [--dry-run] [--no-start] [--no-convoy] "
@@ -39,7 +39,7 @@ int main(int argc, char **argv)
 	struct gt_sling_opts o = { 0 };
 	struct gt_buf id = GT_BUF_INIT;
 	struct gt_strlist vars = { 0 };
-	int rc, nargs, nbeads;
+	int rc, nargs, nbeads, no_convoy = 0;
 	const struct gt_option opts[] = {
 		GT_OPT_STRING(0, "agent", &o.runtime, "PRESET",
 			      "agent runtime: claude, codex, gemini, ..., scripted"),
@@ -48,7 +48,7 @@ int main(int argc, char **argv)
 			    "sling closed, deferred or elsewhere-hooked beads anyway"),
 		GT_OPT_FLAG('n', "dry-run", &o.dry_run, "print the plan as JSON, change nothing"),
 		GT_OPT_FLAG(0, "no-start", &o.no_start, "hook and prepare, but start no session"),
-		GT_OPT_FLAG(0, "no-convoy", &o.no_convoy,
+		GT_OPT_FLAG(0, "no-convoy", &no_convoy,
 			    "do not make a convoy for work no convoy tracks"),
 		GT_OPT_STRING(
 			0, "formula", &o.formula, "NAME",
@@ -86,6 +86,8 @@ int main(int argc, char **argv)
 		if ((rc = gt_cli_resolve(&ctx, &idx, argv[i], &id)) < 0)
 			break;
 		rc = gt_sling(&r, &ctx, &t, id.ptr, &o);
+		if (rc == 0 && !o.dry_run && !no_convoy)
+			gt_convoy_auto(&ctx, id.ptr, r);
 		if (rc == 0 && (cli.json || o.dry_run)) {
 			gt_cli_print_json(&cli, r);
 		} else if (rc == 0 && !cli.quiet) {

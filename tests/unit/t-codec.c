@@ -2,10 +2,10 @@
  * t-codec.c - hashes (known answers), canonical JSON with Go's escaping,
  * strict parsing errors, RFC 3339 times, the pull scanner.
  */
-#include "../../lib/gt.h"
-#include "../../lib/jscan.h"
-#include "../../lib/sha1.h"
-#include "../../lib/sha256.h"
+#include "gt.h"
+#include "base/jscan.h"
+#include "base/sha1.h"
+#include "base/sha256.h"
 #include "tap.h"
 
 static const char *hex20(const unsigned char *d, char *out)

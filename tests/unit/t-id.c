@@ -3,7 +3,7 @@
  * SHA-256 of "title|description|creator|ns|nonce", leading bytes read
  * big-endian, base 36, last L digits), adaptive lengths, validation, paths.
  */
-#include "../../lib/gt.h"
+#include "gt.h"
 #include "tap.h"
 
 static const char *gen(const char *title, const char *desc, const char *who, long long ns,

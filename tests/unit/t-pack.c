@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "../../lib/gt.h"
-#include "../../lib/packwrite.h"
+#include "gt.h"
+#include "store/packwrite.h"
 #include "tap.h"
 
 struct set {

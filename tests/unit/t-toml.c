@@ -11,9 +11,9 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "../../lib/gt.h"
-#include "../../lib/file.h"
-#include "../../lib/toml.h"
+#include "gt.h"
+#include "base/file.h"
+#include "formula/toml.h"
 #include "tap.h"
 #include "toml-tagged.h"
 

@@ -7,7 +7,7 @@
 #include <errno.h>
 #include <unistd.h>
 
-#include "../../lib/error.h"
+#include "base/error.h"
 #include "toml-tagged.h"
 
 int main(void)

@@ -17,8 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../lib/buf.h"
-#include "../../lib/toml.h"
+#include "base/buf.h"
+#include "formula/toml.h"
 
 static inline cJSON *tagged_scalar(const char *type, const char *value)
 {

@@ -1,0 +1,155 @@
+/*
+ * file.c - reading and writing files whole.
+ */
+#include "base/file.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "base/buf.h"
+#include "base/error.h"
+#include "base/banned.h"
+
+int gt_read_fd(struct gt_buf *out, int fd, const char *what)
+{
+	struct stat st;
+
+	/* the size is only a hint: the file may change under us */
+	if (!fstat(fd, &st) && S_ISREG(st.st_mode) && st.st_size > 0)
+		gt_buf_grow(out, (size_t)st.st_size);
+	for (;;) {
+		ssize_t r;
+
+		gt_buf_grow(out, 8192);
+		r = read(fd, out->ptr + out->len, out->alloc - out->len - 1);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return gt_error_errno(GT_EFAIL, "cannot read '%s'", what);
+		if (!r)
+			return 0;
+		out->len += (size_t)r;
+		out->ptr[out->len] = '\0';
+	}
+}
+
+int gt_read_file(struct gt_buf *out, const char *path)
+{
+	int fd, rc;
+
+	if (!strcmp(path, "-"))
+		return gt_read_fd(out, 0, "stdin");
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return gt_error_errno(errno == ENOENT ? GT_ENOTFOUND : GT_EFAIL, "cannot read '%s'",
+				      path);
+	rc = gt_read_fd(out, fd, path);
+	close(fd);
+	return rc;
+}
+
+int gt_writev_all(int fd, struct iovec *v, int n)
+{
+	int i = 0;
+
+	while (i < n && !v[i].iov_len)
+		i++;
+	while (i < n) {
+		ssize_t w = writev(fd, v + i, n - i);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			if (!w)
+				errno = EIO;
+			return -1;
+		}
+		/* skip what was written, resume inside a partial piece */
+		while (i < n && (size_t)w >= v[i].iov_len)
+			w -= (ssize_t)v[i++].iov_len;
+		if (i < n) {
+			v[i].iov_base = (char *)v[i].iov_base + w;
+			v[i].iov_len -= (size_t)w;
+		}
+	}
+	return 0;
+}
+
+int gt_write_all(int fd, const void *data, size_t len)
+{
+	struct iovec v = { (void *)(uintptr_t)data, len };
+
+	return gt_writev_all(fd, &v, 1);
+}
+
+int gt_write_temp(struct gt_buf *tmp, const char *path, struct iovec *v, int n)
+{
+	int fd;
+
+	gt_buf_reset(tmp);
+	if (gt_mkdir_parents(path) < 0)
+		return GT_EFAIL;
+	gt_buf_printf(tmp, "%s.%ld.tmp", path, (long)getpid());
+	fd = open(tmp->ptr, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+	if (fd < 0)
+		return gt_error_errno(GT_EFAIL, "cannot write '%s'", path);
+	if (gt_writev_all(fd, v, n) < 0) {
+		int rc = gt_error_errno(GT_EFAIL, "cannot write '%s'", path);
+
+		close(fd);
+		unlink(tmp->ptr);
+		return rc;
+	}
+	if (close(fd) < 0) {
+		int rc = gt_error_errno(GT_EFAIL, "cannot write '%s'", path);
+
+		unlink(tmp->ptr);
+		return rc;
+	}
+	return 0;
+}
+
+int gt_write_file_atomicv(const char *path, struct iovec *v, int n)
+{
+	struct gt_buf tmp = GT_BUF_INIT;
+	int rc = gt_write_temp(&tmp, path, v, n);
+
+	if (!rc && rename(tmp.ptr, path) < 0) {
+		rc = gt_error_errno(GT_EFAIL, "cannot write '%s'", path);
+		unlink(tmp.ptr);
+	}
+	gt_buf_release(&tmp);
+	return rc;
+}
+
+int gt_write_file_atomic(const char *path, const void *data, size_t len)
+{
+	struct iovec v = { (void *)(uintptr_t)data, len };
+
+	return gt_write_file_atomicv(path, &v, 1);
+}
+
+int gt_mkdir_parents(const char *path)
+{
+	char *p = gt_strdup(path);
+
+	for (char *s = p + 1; *s; s++) {
+		if (*s != '/')
+			continue;
+		*s = '\0';
+		if (mkdir(p, 0777) < 0 && errno != EEXIST) {
+			int rc = gt_error_errno(GT_EFAIL, "cannot create '%s'", p);
+
+			free(p);
+			return rc;
+		}
+		*s = '/';
+	}
+	free(p);
+	return 0;
+}

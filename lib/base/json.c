@@ -1,0 +1,376 @@
+/*
+ * json.c - strict parsing front door for cJSON and the canonical writer.
+ */
+#include "base/json.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/buf.h"
+#include "base/error.h"
+#include "base/banned.h"
+
+int gt_utf8_check(const char *buf, size_t len, size_t *bad_off)
+{
+	const unsigned char *s = (const unsigned char *)buf;
+	size_t i = 0;
+
+	while (i < len) {
+		unsigned c = s[i];
+		size_t n;
+		unsigned min, cp;
+
+		if (c < 0x80) {
+			if (!c)
+				goto bad;
+			i++;
+			continue;
+		}
+		if (c >= 0xc2 && c <= 0xdf) {
+			n = 1;
+			min = 0x80;
+			cp = c & 0x1f;
+		} else if (c >= 0xe0 && c <= 0xef) {
+			n = 2;
+			min = 0x800;
+			cp = c & 0x0f;
+		} else if (c >= 0xf0 && c <= 0xf4) {
+			n = 3;
+			min = 0x10000;
+			cp = c & 0x07;
+		} else {
+			goto bad;
+		}
+		if (i + n >= len)
+			goto bad;
+		for (size_t k = 1; k <= n; k++) {
+			if ((s[i + k] & 0xc0) != 0x80)
+				goto bad;
+			cp = (cp << 6) | (s[i + k] & 0x3f);
+		}
+		if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+			goto bad;
+		i += n + 1;
+	}
+	return 0;
+bad:
+	if (bad_off)
+		*bad_off = i;
+	return GT_EINVALID;
+}
+
+static void position(const char *buf, size_t off, long first_line, long *line, long *col)
+{
+	long l = first_line, c = 1;
+
+	for (size_t i = 0; i < off; i++) {
+		if (buf[i] == '\n') {
+			l++;
+			c = 1;
+		} else if (((unsigned char)buf[i] & 0xc0) != 0x80) {
+			c++;
+		}
+	}
+	*line = l;
+	*col = c;
+}
+
+static int fail_at(const char *buf, size_t off, const char *what, long first_line, const char *why)
+{
+	long line, col;
+
+	position(buf, off, first_line, &line, &col);
+	return gt_error_set(GT_EINVALID, "%s: line %ld, column %ld: %s", what, line, col, why);
+}
+
+/* cJSON turns \u0000 into an early string end: refuse it up front. */
+static const char *find_escaped_nul(const char *buf, size_t len)
+{
+	for (size_t i = 0; i + 6 <= len; i++) {
+		if (buf[i] != '\\')
+			continue;
+		if (buf[i + 1] == 'u' && buf[i + 2] == '0' && buf[i + 3] == '0' &&
+		    buf[i + 4] == '0' && buf[i + 5] == '0')
+			return buf + i;
+		i++; /* skip the escaped character */
+	}
+	return NULL;
+}
+
+int gt_json_parse(cJSON **out, const char *buf, size_t len, const char *what, long first_line)
+{
+	const char *end = NULL, *nul;
+	size_t bad;
+	cJSON *v;
+
+	*out = NULL;
+	if (gt_utf8_check(buf, len, &bad) < 0)
+		return fail_at(buf, bad, what, first_line, buf[bad] ? "invalid UTF-8" : "NUL byte");
+	nul = find_escaped_nul(buf, len);
+	if (nul)
+		return fail_at(buf, (size_t)(nul - buf), what, first_line,
+			       "\\u0000 is not allowed in strings");
+	v = cJSON_ParseWithLengthOpts(buf, len, &end, 0);
+	if (!v) {
+		size_t off = end ? (size_t)(end - buf) : 0;
+
+		if (!end)
+			off = len;
+		if (off > len)
+			off = len;
+		return fail_at(buf, off, what, first_line,
+			       off >= len ? "unexpected end of JSON" : "malformed JSON");
+	}
+	if (end) {
+		size_t off = (size_t)(end - buf);
+
+		while (off < len && (buf[off] == ' ' || buf[off] == '\t' || buf[off] == '\n' ||
+				     buf[off] == '\r'))
+			off++;
+		if (off < len) {
+			cJSON_Delete(v);
+			return fail_at(buf, off, what, first_line,
+				       "unexpected data after the JSON value");
+		}
+	}
+	*out = v;
+	return 0;
+}
+
+static const char hex[] = "0123456789abcdef";
+
+void gt_json_write_string(struct gt_buf *out, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s, *run = p;
+
+	gt_buf_grow(out, strlen(s) + 2);
+	gt_buf_addch(out, '"');
+	for (; *p; p++) {
+		unsigned c = *p;
+		const char *esc = NULL;
+		char u[7];
+
+		if (c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' &&
+		    c != 0xe2)
+			continue;
+		if (c == 0xe2) {
+			/* U+2028 and U+2029 are E2 80 A8 / E2 80 A9 */
+			if (p[1] != 0x80 || (p[2] != 0xa8 && p[2] != 0xa9))
+				continue;
+			gt_buf_add(out, run, (size_t)(p - run));
+			gt_buf_adds(out, p[2] == 0xa8 ? "\\u2028" : "\\u2029");
+			p += 2;
+			run = p + 1;
+			continue;
+		}
+		switch (c) {
+		case '"': esc = "\\\""; break;
+		case '\\': esc = "\\\\"; break;
+		case '\n': esc = "\\n"; break;
+		case '\r': esc = "\\r"; break;
+		case '\t': esc = "\\t"; break;
+		case '\b': esc = "\\b"; break;
+		case '\f': esc = "\\f"; break;
+		default:
+			u[0] = '\\';
+			u[1] = 'u';
+			u[2] = '0';
+			u[3] = '0';
+			u[4] = hex[c >> 4];
+			u[5] = hex[c & 15];
+			u[6] = '\0';
+			esc = u;
+		}
+		gt_buf_add(out, run, (size_t)(p - run));
+		gt_buf_adds(out, esc);
+		run = p + 1;
+	}
+	gt_buf_add(out, run, (size_t)(p - run));
+	gt_buf_addch(out, '"');
+}
+
+void gt_json_write_number(struct gt_buf *out, double d)
+{
+	char tmp[64];
+
+	if (!isfinite(d)) {
+		gt_buf_adds(out, "null");
+		return;
+	}
+	if (d == floor(d) && fabs(d) < 1e21) {
+		snprintf(tmp, sizeof(tmp), "%.0f", d);
+		if (!strcmp(tmp, "-0"))
+			snprintf(tmp, sizeof(tmp), "0");
+		gt_buf_adds(out, tmp);
+		return;
+	}
+	/* shortest representation that reads back to the same double */
+	for (int prec = 15; prec <= 17; prec++) {
+		snprintf(tmp, sizeof(tmp), "%.*g", prec, d);
+		if (strtod(tmp, NULL) == d)
+			break;
+	}
+	gt_buf_adds(out, tmp);
+}
+
+void gt_json_write(struct gt_buf *out, const cJSON *v)
+{
+	const cJSON *c;
+	int first = 1;
+
+	if (!v) {
+		gt_buf_adds(out, "null");
+		return;
+	}
+	switch (v->type & 0xff) {
+	case cJSON_False: gt_buf_adds(out, "false"); break;
+	case cJSON_True: gt_buf_adds(out, "true"); break;
+	case cJSON_NULL: gt_buf_adds(out, "null"); break;
+	case cJSON_Number: gt_json_write_number(out, v->valuedouble); break;
+	case cJSON_String: gt_json_write_string(out, v->valuestring ? v->valuestring : ""); break;
+	case cJSON_Raw: gt_buf_adds(out, v->valuestring ? v->valuestring : "null"); break;
+	case cJSON_Array:
+		gt_buf_addch(out, '[');
+		for (c = v->child; c; c = c->next) {
+			if (!first)
+				gt_buf_addch(out, ',');
+			first = 0;
+			gt_json_write(out, c);
+		}
+		gt_buf_addch(out, ']');
+		break;
+	case cJSON_Object:
+		gt_buf_addch(out, '{');
+		for (c = v->child; c; c = c->next) {
+			if (!first)
+				gt_buf_addch(out, ',');
+			first = 0;
+			gt_json_write_string(out, c->string ? c->string : "");
+			gt_buf_addch(out, ':');
+			gt_json_write(out, c);
+		}
+		gt_buf_addch(out, '}');
+		break;
+	default: gt_buf_adds(out, "null");
+	}
+}
+
+static int cmp_member(const void *a, const void *b)
+{
+	const cJSON *x = *(const cJSON *const *)a, *y = *(const cJSON *const *)b;
+
+	return strcmp(x->string ? x->string : "", y->string ? y->string : "");
+}
+
+void gt_json_write_sorted(struct gt_buf *out, const cJSON *obj)
+{
+	const cJSON **v, *c;
+	size_t n = 0;
+
+	if (!cJSON_IsObject(obj)) {
+		gt_json_write(out, obj);
+		return;
+	}
+	v = gt_calloc((size_t)cJSON_GetArraySize(obj) + 1, sizeof(*v));
+	cJSON_ArrayForEach (c, obj)
+		v[n++] = c;
+	qsort(v, n, sizeof(*v), cmp_member);
+	gt_buf_addch(out, '{');
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			gt_buf_addch(out, ',');
+		gt_json_write_string(out, v[i]->string ? v[i]->string : "");
+		gt_buf_addch(out, ':');
+		gt_json_write(out, v[i]);
+	}
+	gt_buf_addch(out, '}');
+	free(v);
+}
+
+const char *gt_json_str(const cJSON *obj, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+
+	return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+int gt_json_int(const cJSON *obj, const char *key, int64_t *out)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+
+	if (!cJSON_IsNumber(v))
+		return GT_ENOTFOUND;
+	*out = (int64_t)v->valuedouble;
+	return 0;
+}
+
+int gt_json_bool(const cJSON *obj, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+
+	if (cJSON_IsTrue(v))
+		return 1;
+	if (cJSON_IsNumber(v))
+		return v->valuedouble != 0;
+	if (cJSON_IsString(v))
+		return !strcmp(v->valuestring, "1") || !strcmp(v->valuestring, "true");
+	return 0;
+}
+
+void gt_json_set(cJSON *obj, const char *key, cJSON *val)
+{
+	if (cJSON_GetObjectItemCaseSensitive(obj, key))
+		cJSON_ReplaceItemInObjectCaseSensitive(obj, key, val);
+	else
+		cJSON_AddItemToObject(obj, key, val);
+}
+
+void gt_json_set_str(cJSON *obj, const char *key, const char *val)
+{
+	gt_json_set(obj, key, cJSON_CreateString(val));
+}
+
+void gt_json_set_int(cJSON *obj, const char *key, int64_t val)
+{
+	gt_json_set(obj, key, cJSON_CreateNumber((double)val));
+}
+
+void gt_json_set_bool(cJSON *obj, const char *key, int val)
+{
+	gt_json_set(obj, key, cJSON_CreateBool(val));
+}
+
+void gt_json_del(cJSON *obj, const char *key)
+{
+	cJSON_DeleteItemFromObjectCaseSensitive(obj, key);
+}
+
+void gt_json_array_insert(cJSON *arr, int i, cJSON *item)
+{
+	cJSON *at = arr->child;
+
+	while (at && i-- > 0)
+		at = at->next;
+	if (!at) {
+		cJSON_AddItemToArray(arr, item);
+		return;
+	}
+	/* cJSON keeps child->prev pointing at the last element */
+	item->next = at;
+	item->prev = at->prev;
+	if (at == arr->child) {
+		arr->child = item;
+	} else {
+		item->prev->next = item;
+	}
+	at->prev = item;
+}
+
+int gt_json_equal(const cJSON *a, const cJSON *b)
+{
+	if (!a || !b)
+		return a == b;
+	return cJSON_Compare(a, b, 1);
+}

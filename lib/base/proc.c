@@ -1,0 +1,177 @@
+/*
+ * proc.c - fork/exec/wait with optional capture.
+ */
+#include "base/proc.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "base/buf.h"
+#include "base/error.h"
+#include "base/options.h"
+#include "base/banned.h"
+
+static void drain(int fds[2], struct gt_buf *out, struct gt_buf *err, int fo, int fe)
+{
+	struct pollfd p[2];
+	char tmp[8192];
+	int open_o = fo >= 0, open_e = fe >= 0;
+
+	while (open_o || open_e) {
+		int n = 0;
+
+		if (open_o)
+			p[n++] = (struct pollfd){ fo, POLLIN, 0 };
+		if (open_e)
+			p[n++] = (struct pollfd){ fe, POLLIN, 0 };
+		if (poll(p, (nfds_t)n, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		for (int i = 0; i < n; i++) {
+			ssize_t r;
+
+			if (!(p[i].revents & (POLLIN | POLLHUP | POLLERR)))
+				continue;
+			r = read(p[i].fd, tmp, sizeof(tmp));
+			if (r > 0) {
+				gt_buf_add(p[i].fd == fo ? out : err, tmp, (size_t)r);
+			} else if (r == 0 || errno != EINTR) {
+				if (p[i].fd == fo)
+					open_o = 0;
+				else
+					open_e = 0;
+			}
+		}
+	}
+	(void)fds;
+}
+
+int gt_run(const char *const *argv, const struct gt_proc_opts *o, int *status)
+{
+	static const struct gt_proc_opts none;
+	int po[2] = { -1, -1 }, pe[2] = { -1, -1 }, st = 0;
+	pid_t pid;
+
+	if (!o)
+		o = &none;
+	if ((o->out && pipe(po) < 0) || (o->err && pipe(pe) < 0))
+		return gt_error_errno(GT_EFAIL, "cannot run '%s'", argv[0]);
+	pid = fork();
+	if (pid < 0)
+		return gt_error_errno(GT_EFAIL, "cannot run '%s'", argv[0]);
+	if (pid == 0) {
+		int devnull = open("/dev/null", O_RDWR);
+
+		if (o->cwd && chdir(o->cwd) < 0)
+			_exit(126);
+		for (size_t i = 0; o->env && o->env[i]; i++)
+			putenv((char *)o->env[i]);
+		if (o->out)
+			dup2(po[1], 1);
+		else if (o->quiet && devnull >= 0)
+			dup2(devnull, 1);
+		if (o->err)
+			dup2(pe[1], 2);
+		else if (o->quiet && devnull >= 0)
+			dup2(devnull, 2);
+		if (devnull >= 0)
+			dup2(devnull, 0);
+		for (int fd = 3; fd < 256; fd++)
+			close(fd);
+		signal(SIGPIPE, SIG_DFL);
+		execvp(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	if (o->out)
+		close(po[1]);
+	if (o->err)
+		close(pe[1]);
+	drain(NULL, o->out, o->err, o->out ? po[0] : -1, o->err ? pe[0] : -1);
+	if (o->out)
+		close(po[0]);
+	if (o->err)
+		close(pe[0]);
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	st = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	if (status)
+		*status = st;
+	if (st == 127)
+		return gt_error_set(GT_EFAIL, "cannot run '%s': not found", argv[0]);
+	if (st)
+		return gt_error_set(GT_EFAIL, "'%s' failed with status %d", argv[0], st);
+	return 0;
+}
+
+static void trim(struct gt_buf *b)
+{
+	while (b->len && (b->ptr[b->len - 1] == '\n' || b->ptr[b->len - 1] == '\r'))
+		b->ptr[--b->len] = '\0';
+}
+
+const char *gt_proc_telling_line(struct gt_buf *err)
+{
+	trim(err);
+	while (err->len) {
+		char *nl = strrchr(err->ptr, '\n'), *line = nl ? nl + 1 : err->ptr;
+
+		if (strncmp(line, "hint:", 5) || !nl)
+			return line;
+		gt_buf_truncate(err, (size_t)(nl - err->ptr));
+		trim(err);
+	}
+	return gt_buf_cstr(err);
+}
+
+int gt_run_tool(struct gt_buf *out, const char *cwd, const char *const *pre,
+		const char *const *args)
+{
+	struct gt_strlist v = { 0 };
+	struct gt_buf err = GT_BUF_INIT, tmp = GT_BUF_INIT;
+	struct gt_proc_opts o = { 0 };
+	int rc, st = 0;
+
+	for (size_t i = 0; pre[i]; i++)
+		gt_strlist_push(&v, pre[i]);
+	for (size_t i = 0; args[i]; i++)
+		gt_strlist_push(&v, args[i]);
+	gt_strlist_push(&v, NULL);
+	o.cwd = cwd;
+	o.out = out ? out : &tmp;
+	o.err = &err;
+	if (out)
+		gt_buf_reset(out);
+	rc = gt_run(v.v, &o, &st);
+	if (rc < 0 && st == 126) {
+		rc = gt_error_set(GT_EFAIL, "%s %s: cannot enter '%s'", pre[0], args[0],
+				  cwd ? cwd : ".");
+	} else if (rc < 0) {
+		const char *line = gt_proc_telling_line(&err);
+
+		rc = gt_error_set(GT_EFAIL, "%s %s failed%s%s", pre[0], args[0], *line ? ": " : "",
+				  line);
+	} else if (out) {
+		trim(out);
+	}
+	gt_strlist_release(&v);
+	gt_buf_release(&err);
+	gt_buf_release(&tmp);
+	return rc;
+}
+
+void gt_args_collect(const char **argv, size_t cap, va_list ap)
+{
+	size_t n = 0;
+
+	while (n + 1 < cap && (argv[n] = va_arg(ap, const char *)))
+		n++;
+	argv[n] = NULL;
+}

@@ -1,0 +1,45 @@
+/*
+ * proc.h - running other programs without a shell.
+ *
+ * Arguments go straight to execvp(), so ids, titles and branch names from
+ * agents can never be interpreted by a shell.
+ */
+#ifndef GT_PROC_H
+#define GT_PROC_H
+
+#include <stdarg.h>
+#include <stddef.h>
+
+#include "base/buf.h"
+
+struct gt_proc_opts {
+	const char *cwd;	/* run there (NULL: here) */
+	const char *const *env; /* extra NAME=VALUE entries (NULL-terminated) */
+	struct gt_buf *out;	/* capture stdout (NULL: inherit) */
+	struct gt_buf *err;	/* capture stderr (NULL: inherit) */
+	int quiet;		/* discard stdout and stderr not captured */
+};
+
+/* Run argv[0] with argv and wait.  Returns 0 when it exited 0, GT_EFAIL
+ * with a message naming the program and its status otherwise; *status
+ * (if given) receives the exit status (or 128+signal). */
+int gt_run(const char *const *argv, const struct gt_proc_opts *o, int *status);
+
+/* Run a tool: the words of pre (e.g. {"tmux", "-L", socket}) followed by
+ * args, both NULL-terminated, in cwd (NULL: here).  stdout goes to out
+ * (if given; trailing newlines trimmed), stderr is kept for the message:
+ * on failure GT_EFAIL with "<tool> <args[0]> failed: <the last line of
+ * stderr that is not a hint>", or "cannot enter" when cwd is missing. */
+int gt_run_tool(struct gt_buf *out, const char *cwd, const char *const *pre,
+		const char *const *args);
+
+/* The line of captured stderr that says what went wrong: the last one
+ * that is not a "hint:" (git ends many failures with hints that only
+ * suggest a next step).  Trims err; the line points into it. */
+const char *gt_proc_telling_line(struct gt_buf *err);
+
+/* Collect a NULL-terminated variable argument list into argv (which holds
+ * cap entries, the last for the terminating NULL). */
+void gt_args_collect(const char **argv, size_t cap, va_list ap);
+
+#endif

@@ -1,0 +1,714 @@
+/*
+ * sling.c - putting a bead on an agent's hook and starting it: allocate a
+ * polecat, make its workspace, hook the bead (with the rig's molecule),
+ * start the session, each step undone on failure (sling.h).
+ */
+#include "flow/sling.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "base/buf.h"
+#include "base/error.h"
+#include "base/file.h"
+#include "base/json.h"
+#include "base/lock.h"
+#include "base/options.h"
+#include "store/bead.h"
+#include "store/id.h"
+#include "store/ledger.h"
+#include "store/ops.h"
+#include "store/repo.h"
+#include "town/agent.h"
+#include "town/runtime.h"
+#include "town/session.h"
+#include "town/town.h"
+#include "town/worker.h"
+#include "town/workspace.h"
+#include "formula/cook.h"
+#include "formula/formula.h"
+#include "flow/mail.h"
+#include "flow/molecule.h"
+#include "base/banned.h"
+
+struct sling {
+	struct gt_ctx *ctx;
+	const struct gt_town *t;
+	const struct gt_sling_opts *o;
+	const char *bead;
+	cJSON *work; /* the bead as it was when the sling began (work_bead()) */
+	struct gt_rig rig;
+	char *strategy; /* the rig's workspace setting, read once */
+	char *start;	/* branch to start from instead of the default */
+	char *runtime;
+	/* allocation */
+	char *reuse; /* address of the idle polecat picked before */
+	struct gt_buf address, name, workspace, branch, session, base;
+	int spawned;	   /* a new record (and workspace) was made */
+	cJSON *prev_agent; /* the reused record before, for rollback */
+	/* hook */
+	struct gt_hook_result hook;
+	/* molecule */
+	struct gt_formula *formula;
+	cJSON *vars, *dag;
+	struct gt_buf mol;
+	int poured;
+};
+
+static void sling_release(struct sling *s)
+{
+	gt_rig_release(&s->rig);
+	free(s->strategy);
+	free(s->runtime);
+	free(s->reuse);
+	gt_buf_release(&s->address);
+	gt_buf_release(&s->name);
+	gt_buf_release(&s->workspace);
+	gt_buf_release(&s->branch);
+	gt_buf_release(&s->session);
+	gt_buf_release(&s->base);
+	free(s->start);
+	cJSON_Delete(s->prev_agent);
+	cJSON_Delete(s->work);
+	gt_formula_free(s->formula);
+	cJSON_Delete(s->vars);
+	cJSON_Delete(s->dag);
+	gt_buf_release(&s->mol);
+}
+
+static void fill_paths(struct sling *s)
+{
+	struct gt_address a = { GT_ROLE_POLECAT, "", "" };
+
+	snprintf(a.rig, sizeof(a.rig), "%s", s->rig.name);
+	snprintf(a.name, sizeof(a.name), "%s", s->name.ptr);
+	gt_address_format(&s->address, &a);
+	gt_buf_reset(&s->workspace);
+	gt_buf_printf(&s->workspace, "%s/polecats/%s", s->rig.dir, s->name.ptr);
+	gt_buf_reset(&s->branch);
+	if (strcmp(s->strategy, "directory"))
+		gt_buf_printf(&s->branch, "polecat/%s/%s", s->name.ptr, s->bead);
+	gt_session_name(&s->session, s->address.ptr);
+}
+
+static int alloc_fn(struct gt_txn *tx, void *p)
+{
+	struct sling *s = p;
+	struct gt_address a;
+	char *custom;
+	cJSON *agent = NULL;
+	int rc = 0;
+
+	cJSON_Delete(s->prev_agent);
+	s->prev_agent = NULL;
+	s->spawned = 0;
+	if (s->reuse && gt_txn_agent_get(tx, s->reuse, &agent) == 0) {
+		const char *st = gt_json_str(agent, "state"), *hook = gt_json_str(agent, "hook");
+
+		if (st && !strcmp(st, "idle") && !(hook && *hook)) {
+			s->prev_agent = cJSON_Duplicate(agent, 1);
+			gt_buf_reset(&s->name);
+			gt_buf_adds(&s->name, gt_json_str(agent, "name"));
+		} else {
+			cJSON_Delete(agent);
+			agent = NULL;
+		}
+	}
+	gt_error_clear();
+	if (!agent) {
+		custom = gt_rig_setting(s->ctx, s->rig.name, "names", NULL);
+		rc = gt_pool_allocate(&s->name, tx, s->rig.name, custom);
+		free(custom);
+		if (rc < 0)
+			return rc;
+		if ((rc = gt_address_parse(&a, "x/polecats/x")) < 0)
+			return rc;
+		snprintf(a.rig, sizeof(a.rig), "%s", s->rig.name);
+		snprintf(a.name, sizeof(a.name), "%s", s->name.ptr);
+		agent = gt_agent_new(&a, gt_txn_now(tx));
+		s->spawned = 1;
+	}
+	fill_paths(s);
+	gt_json_set_str(agent, "runtime", s->runtime);
+	gt_json_set_str(agent, "state", "spawning");
+	gt_json_set_str(agent, "workspace", s->workspace.ptr);
+	gt_json_set_str(agent, "strategy", s->strategy);
+	if (s->branch.len)
+		gt_json_set_str(agent, "branch", s->branch.ptr);
+	else
+		gt_json_del(agent, "branch");
+	gt_json_set_str(agent, "session", s->session.ptr);
+	gt_json_del(agent, "args");
+	gt_json_del(agent, "base");
+	rc = gt_txn_agent_put(tx, agent);
+	gt_txn_summary(tx, "%s %s for %s", s->spawned ? "spawn" : "reuse", s->address.ptr, s->bead);
+	gt_txn_trailer(tx, "Gt-Agent", "%s", s->address.ptr);
+	cJSON_Delete(agent);
+	return rc;
+}
+
+static int hook_fn(struct gt_txn *tx, void *p)
+{
+	struct sling *s = p;
+	cJSON *agent = NULL;
+	int rc = gt_op_hook_attach(tx, s->ctx, s->address.ptr, s->bead, s->o->force, &s->hook);
+
+	if (rc < 0)
+		return rc;
+	s->poured = 0;
+	if (s->dag) {
+		struct gt_mol_spec m = { .on = s->bead, .assignee = s->address.ptr, .reuse = 1 };
+
+		if ((rc = gt_mol_pour_txn(tx, s->ctx, s->dag, &m, &s->mol)) < 0)
+			return rc;
+		s->poured = rc == 0;
+	}
+	if ((rc = gt_txn_agent_get(tx, s->address.ptr, &agent)) < 0)
+		return rc;
+	if (s->o->args)
+		gt_json_set_str(agent, "args", s->o->args);
+	if (s->base.len)
+		gt_json_set_str(agent, "base", s->base.ptr);
+	if (s->runtime && !gt_json_str(agent, "runtime"))
+		gt_json_set_str(agent, "runtime", s->runtime);
+	rc = gt_txn_agent_put(tx, agent);
+	gt_txn_summary(tx, "sling %s to %s", s->bead, s->address.ptr);
+	cJSON_Delete(agent);
+	return rc;
+}
+
+/* Undo: the bead gets its status and assignee back, a spawned record
+ * goes, a reused one is restored. */
+static int rollback_fn(struct gt_txn *tx, void *p)
+{
+	struct sling *s = p;
+	cJSON *bead = NULL;
+	int rc, changed;
+
+	if (gt_txn_bead_get(tx, s->bead, &bead) == 0 && s->hook.changed) {
+		const char *as = gt_json_str(bead, "assignee");
+
+		if (!strcmp(gt_bead_status(bead), "hooked") && as && !strcmp(as, s->address.ptr)) {
+			struct gt_bead_spec spec;
+
+			gt_bead_spec_init(&spec);
+			spec.status = s->hook.prev_status;
+			spec.assignee = s->hook.prev_assignee;
+			rc = gt_op_update(tx, s->ctx, s->bead, &spec, &changed);
+			gt_bead_spec_release(&spec);
+			if (rc < 0)
+				return rc;
+		}
+	}
+	gt_error_clear();
+	if (s->poured && gt_mol_unpour_txn(tx, s->ctx, s->mol.ptr) < 0)
+		gt_error_clear(); /* gone already */
+	if (s->spawned)
+		rc = gt_txn_agent_remove(tx, s->address.ptr);
+	else if (s->prev_agent)
+		rc = gt_txn_agent_put(tx, s->prev_agent);
+	else
+		rc = 0;
+	gt_txn_summary(tx, "undo sling %s to %s", s->bead, s->address.ptr);
+	return rc;
+}
+
+static int pick_idle(struct sling *s)
+{
+	cJSON *arr = NULL, *it;
+	struct gt_buf lost = GT_BUF_INIT;
+	int rc = gt_agent_list(&arr, s->ctx->lg, s->rig.name);
+
+	cJSON_ArrayForEach (it, arr) {
+		const char *st = gt_json_str(it, "state"), *hook = gt_json_str(it, "hook");
+		const char *role = gt_json_str(it, "role"), *ws = gt_json_str(it, "workspace");
+
+		const char *its = gt_json_str(it, "strategy");
+
+		/* a workspace made another way than the rig now asks is not reused */
+		if (rc < 0 || !role || strcmp(role, "polecat") || !st || strcmp(st, "idle") ||
+		    (hook && *hook) || !ws || strcmp(its ? its : "worktree", s->strategy))
+			continue;
+		/* an idle polecat with unsaved work keeps it: take another */
+		if (gt_ws_unsaved(&lost, ws, gt_json_str(it, "strategy")) < 0 || lost.len) {
+			gt_error_clear();
+			continue;
+		}
+		s->reuse = gt_strdup(gt_json_str(it, "address"));
+		break;
+	}
+	cJSON_Delete(arr);
+	gt_buf_release(&lost);
+	return rc;
+}
+
+/* A local branch left by an earlier worker of the same name and bead: it
+ * goes if everything on it reached the remote, else sling refuses. */
+static int clear_stale_branch(struct sling *s)
+{
+	struct gt_buf out = GT_BUF_INIT, ref = GT_BUF_INIT;
+	int rc = 0;
+
+	gt_buf_printf(&ref, "refs/heads/%s", s->branch.ptr);
+	if (gt_git(&out, s->rig.repo, "rev-parse", "--verify", "--quiet", ref.ptr, NULL) < 0) {
+		gt_error_clear();
+		goto out;
+	}
+	rc = gt_git(&out, s->rig.repo, "rev-list", "--count", ref.ptr, "--not", "--remotes=origin",
+		    NULL);
+	if (rc == 0 && strcmp(out.ptr, "0")) {
+		rc = gt_error_set(GT_ECONFLICT, "branch '%s' exists with %s unpushed commit(s)",
+				  s->branch.ptr, out.ptr);
+		gt_error_hint("push or delete it in %s first", s->rig.repo);
+	} else if (rc == 0) {
+		rc = gt_git(NULL, s->rig.repo, "branch", "-D", "--", s->branch.ptr, NULL);
+	}
+out:
+	gt_buf_release(&out);
+	gt_buf_release(&ref);
+	return rc;
+}
+
+static int make_workspace_locked(struct sling *s);
+
+/* One workspace change at a time per rig: git fetch and worktree add in
+ * one bare repository do not take concurrent runs. */
+static int make_workspace(struct sling *s)
+{
+	struct gt_buf lockp = GT_BUF_INIT;
+	int fd = -1, rc;
+
+	gt_buf_printf(&lockp, "%s/gt-workspace.lock", s->rig.repo);
+	if ((rc = gt_lock_acquire(&fd, lockp.ptr, -1)) == 0) {
+		rc = make_workspace_locked(s);
+		gt_lock_release(fd);
+	}
+	gt_buf_release(&lockp);
+	return rc;
+}
+
+static int make_workspace_locked(struct sling *s)
+{
+	struct gt_buf base = GT_BUF_INIT, overlay = GT_BUF_INIT;
+	struct gt_strlist env = { 0 };
+	cJSON *agent = NULL;
+	char *setup = gt_rig_setting(s->ctx, s->rig.name, "setup", NULL);
+	int dir = !strcmp(s->strategy, "directory");
+	struct gt_ws_spec w = { 0 };
+	int rc;
+
+	/* a conflict bead's worker starts from the branch to rebase */
+	gt_buf_printf(&base, "origin/%s", s->start ? s->start : s->rig.default_branch);
+	gt_buf_printf(&overlay, "%s/overlay", s->rig.dir);
+	if (!dir && (rc = gt_ws_fetch(s->rig.repo)) < 0)
+		goto out;
+	if (!s->spawned && !dir && s->branch.len) {
+		/* the same polecat given the same bead back (it was deferred):
+		 * its branch is checked out already and holds the work so far */
+		struct gt_buf cur = GT_BUF_INIT;
+
+		if (gt_git(&cur, s->workspace.ptr, "symbolic-ref", "--short", "HEAD", NULL) == 0 &&
+		    !strcmp(cur.ptr, s->branch.ptr)) {
+			gt_buf_release(&cur);
+			rc = gt_git(&s->base, s->workspace.ptr, "merge-base", "HEAD", base.ptr,
+				    NULL);
+			goto out;
+		}
+		gt_error_clear();
+		gt_buf_release(&cur);
+	}
+	if (s->branch.len && (rc = clear_stale_branch(s)) < 0)
+		goto out;
+	if (!s->spawned) {
+		rc = dir ? 0 : gt_ws_switch(s->workspace.ptr, s->branch.ptr, base.ptr);
+		if (rc == 0 && !dir)
+			rc = gt_git(&s->base, s->workspace.ptr, "rev-parse", "HEAD", NULL);
+		goto out;
+	}
+	agent = cJSON_CreateObject();
+	gt_json_set_str(agent, "address", s->address.ptr);
+	gt_json_set_str(agent, "role", "polecat");
+	gt_json_set_str(agent, "rig", s->rig.name);
+	gt_json_set_str(agent, "runtime", s->runtime);
+	gt_worker_env(&env, s->ctx, s->t, agent);
+	w.strategy = s->strategy;
+	w.repo = s->rig.repo;
+	w.url = s->rig.url;
+	w.path = s->workspace.ptr;
+	w.branch = s->branch.ptr;
+	w.base = base.ptr;
+	w.overlay = overlay.ptr;
+	w.setup = setup;
+	w.env = env.v;
+	rc = gt_ws_create(&w, &s->base);
+out:
+	cJSON_Delete(agent);
+	gt_strlist_release_owned(&env);
+	gt_buf_release(&base);
+	gt_buf_release(&overlay);
+	free(setup);
+	return rc;
+}
+
+static void remove_workspace(struct sling *s)
+{
+	struct gt_ws_spec w = { s->strategy,
+				s->rig.repo,
+				s->rig.url,
+				s->workspace.ptr,
+				s->branch.len ? s->branch.ptr : NULL,
+				NULL,
+				NULL,
+				NULL,
+				NULL };
+
+	gt_ws_remove(&w, 1, NULL);
+}
+
+static cJSON *plan_json(struct sling *s, const char *action)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	gt_json_set_str(o, "bead", s->bead);
+	gt_json_set_str(o, "action", action);
+	gt_json_set_str(o, "agent", s->address.ptr);
+	if (s->rig.name)
+		gt_json_set_str(o, "rig", s->rig.name);
+	if (s->runtime)
+		gt_json_set_str(o, "runtime", s->runtime);
+	if (s->workspace.len)
+		gt_json_set_str(o, "workspace", s->workspace.ptr);
+	if (s->branch.len)
+		gt_json_set_str(o, "branch", s->branch.ptr);
+	if (s->base.len)
+		gt_json_set_str(o, "base", s->base.ptr);
+	if (s->session.len)
+		gt_json_set_str(o, "session", s->session.ptr);
+	if (s->o->args)
+		gt_json_set_str(o, "args", s->o->args);
+	if (s->formula)
+		gt_json_set_str(o, "formula", s->formula->name);
+	if (s->mol.len)
+		gt_json_set_str(o, "molecule", s->mol.ptr);
+	return o;
+}
+
+/* The bead being slung, read once: the checks and preparations made
+ * before the first write all look at the same record. */
+static int work_bead(struct sling *s, const cJSON **out)
+{
+	int rc = 0;
+
+	if (!s->work)
+		rc = gt_ledger_read_bead(&s->work, s->ctx->lg, NULL, s->bead);
+	*out = s->work;
+	return rc;
+}
+
+/* Checks sling makes before any write (the hook transaction checks the
+ * hook's own conditions again). */
+static int sling_precheck(struct sling *s, const char *address)
+{
+	const cJSON *b;
+	const char *st, *as, *defer;
+	int rc = work_bead(s, &b);
+
+	if (rc < 0)
+		return rc;
+	st = gt_bead_status(b);
+	as = gt_json_str(b, "assignee");
+	defer = gt_json_str(b, "defer_until");
+	if (!strcmp(st, "tombstone")) {
+		rc = gt_error_set(GT_ECONFLICT, "bead '%s' is deleted", s->bead);
+	} else if (!strcmp(st, "closed") && !s->o->force) {
+		rc = gt_error_set(GT_ECONFLICT, "bead '%s' is closed", s->bead);
+		gt_error_hint("reopen it, or pass --force");
+	} else if (defer && *defer && !s->o->force) {
+		char now[40];
+
+		gt_time_now(now, sizeof(now));
+		if (gt_time_cmp(defer, now) > 0) {
+			rc = gt_error_set(GT_ECONFLICT, "bead '%s' is deferred until %s", s->bead,
+					  defer);
+			gt_error_hint("pass --force to sling it now");
+		}
+	}
+	if (rc == 0 && gt_bead_held_elsewhere(b, address) && !s->o->force) {
+		rc = gt_error_set(GT_ECONFLICT, "bead '%s' is %s by '%s'", s->bead, st, as);
+		gt_error_hint("pass --force to take it (the holder is mailed)");
+	}
+	return rc;
+}
+
+static int txn(struct gt_ctx *ctx, gt_txn_fn fn, void *p)
+{
+	struct gt_txn_opts o = { .command = "gt-sling" };
+
+	return gt_ledger_transact(ctx->lg, &o, fn, p);
+}
+
+/* The name a sling would get now; stages nothing, so commits nothing. */
+static int dry_fn(struct gt_txn *tx, void *p)
+{
+	struct sling *s = p;
+	char *custom = gt_rig_setting(s->ctx, s->rig.name, "names", NULL);
+	int rc = gt_pool_allocate(&s->name, tx, s->rig.name, custom);
+
+	free(custom);
+	return rc;
+}
+
+static int mol_cook(struct sling *s);
+
+static int sling_rig(cJSON **result, struct sling *s)
+{
+	int rc, stage = 0;
+
+	if ((rc = pick_idle(s)) < 0)
+		return rc;
+	if (s->o->dry_run) {
+		if (s->reuse) {
+			cJSON *a = NULL;
+
+			if ((rc = gt_agent_read(&a, s->ctx->lg, s->reuse)) < 0)
+				return rc;
+			gt_buf_adds(&s->name, gt_json_str(a, "name"));
+			cJSON_Delete(a);
+		} else if ((rc = txn(s->ctx, dry_fn, s)) < 0) {
+			return rc;
+		}
+		fill_paths(s);
+		*result = plan_json(s, s->reuse ? "reuse" : "spawn");
+		return 0;
+	}
+	if ((rc = txn(s->ctx, alloc_fn, s)) < 0)
+		return rc;
+	stage = 1;
+	if ((rc = make_workspace(s)) < 0)
+		goto undo;
+	stage = 2;
+	if ((rc = mol_cook(s)) < 0 || (rc = txn(s->ctx, hook_fn, s)) < 0)
+		goto undo;
+	stage = 3;
+	if (s->hook.prev_holder[0])
+		gt_mail_hook_taken(s->ctx, s->t, s->hook.prev_holder, s->bead, s->address.ptr);
+	if (!s->o->no_start) {
+		cJSON *agent = NULL;
+
+		if ((rc = gt_ledger_refresh(s->ctx->lg)) < 0 ||
+		    (rc = gt_agent_read(&agent, s->ctx->lg, s->address.ptr)) < 0)
+			goto undo;
+		rc = gt_worker_start(s->ctx, s->t, agent, 0);
+		cJSON_Delete(agent);
+		if (rc < 0)
+			goto undo;
+	}
+	*result = plan_json(s, s->spawned ? "spawn" : "reuse");
+	return 0;
+undo : {
+	struct gt_error_saved e;
+
+	gt_error_save(&e);
+	if (stage >= 3)
+		gt_session_kill(s->t->socket, s->session.ptr);
+	if (stage >= 2 && s->spawned)
+		remove_workspace(s);
+	if (stage >= 1)
+		txn(s->ctx, rollback_fn, s);
+	gt_error_restore(&e);
+}
+	return rc;
+}
+
+static int sling_agent(cJSON **result, struct sling *s, const char *address)
+{
+	cJSON *agent = NULL;
+	int rc;
+
+	gt_buf_reset(&s->address);
+	gt_buf_adds(&s->address, address);
+	if ((rc = gt_agent_read(&agent, s->ctx->lg, address)) < 0)
+		return rc;
+	gt_session_name(&s->session, address);
+	if (gt_json_str(agent, "workspace")) {
+		gt_buf_reset(&s->workspace);
+		gt_buf_adds(&s->workspace, gt_json_str(agent, "workspace"));
+	}
+	if (!s->runtime && gt_json_str(agent, "runtime"))
+		s->runtime = gt_strdup(gt_json_str(agent, "runtime"));
+	cJSON_Delete(agent);
+	agent = NULL;
+	if (s->o->dry_run) {
+		*result = plan_json(s, "hook");
+		return 0;
+	}
+	if ((rc = mol_cook(s)) < 0 || (rc = txn(s->ctx, hook_fn, s)) < 0)
+		return rc;
+	if (s->hook.prev_holder[0])
+		gt_mail_hook_taken(s->ctx, s->t, s->hook.prev_holder, s->bead, s->address.ptr);
+	*result = plan_json(s, "hook");
+	if (s->o->no_start || !s->workspace.len || !s->o->target)
+		return 0;
+	if ((rc = gt_ledger_refresh(s->ctx->lg)) < 0 ||
+	    (rc = gt_agent_read(&agent, s->ctx->lg, address)) < 0)
+		return rc;
+	if (gt_worker_alive(s->t, agent) == 0) {
+		/* a live agent is told; the text names only the validated id */
+		struct gt_buf msg = GT_BUF_INIT;
+
+		gt_buf_printf(&msg, "Work slung to you: %s. Run gt-prime to see it.", s->bead);
+		rc = gt_session_type(s->t->socket, s->session.ptr, msg.ptr, 1);
+		gt_buf_release(&msg);
+	} else {
+		rc = gt_worker_start(s->ctx, s->t, agent, 0);
+	}
+	cJSON_Delete(agent);
+	if (rc < 0) {
+		struct gt_error_saved e;
+
+		gt_error_save(&e);
+		txn(s->ctx, rollback_fn, s);
+		gt_error_restore(&e);
+	}
+	return rc;
+}
+
+/* A conflict bead (filed by the refinery) names the branch to rebase in
+ * metadata.conflict.branch: the worker's branch starts there. */
+static int conflict_start(struct sling *s)
+{
+	const cJSON *b;
+	const char *br;
+	int rc;
+
+	if (work_bead(s, &b) < 0) {
+		gt_error_clear(); /* the pre-check reports a missing bead */
+		return 0;
+	}
+	br = gt_json_str(cJSON_GetObjectItemCaseSensitive(
+				 cJSON_GetObjectItemCaseSensitive(b, "metadata"), "conflict"),
+			 "branch");
+	rc = br ? gt_branch_check(br) : 0;
+	if (rc == 0 && br)
+		s->start = gt_strdup(br);
+	return rc;
+}
+
+/* The molecule a sling attaches: load the formula and cook it now, so a
+ * bad formula or a missing variable stops the sling before anything is
+ * written; the variables only known once a worker is picked (agent,
+ * branch, workspace) are filled in by mol_cook() before the hook. */
+static int mol_prepare(struct sling *s, const char *rig)
+{
+	struct gt_formula_path path;
+	char *name = NULL;
+	const cJSON *b;
+	int rc;
+
+	if (s->o->no_formula)
+		return 0;
+	if (s->o->formula)
+		name = gt_strdup(s->o->formula);
+	else if (rig)
+		name = gt_rig_setting(s->ctx, rig, "formula", "mol-polecat-work");
+	if (!name || !*name || !strcmp(name, "none")) {
+		free(name);
+		return 0;
+	}
+	if ((rc = gt_formula_vars_parse(&s->vars,
+					s->o->vars ? s->o->vars : &(struct gt_strlist){ 0 })) < 0)
+		goto out;
+	if ((rc = work_bead(s, &b)) < 0)
+		goto out;
+	gt_mol_bead_vars(s->vars, b);
+	if (rig) {
+		static const char *const gates[] = { "setup", "build", "lint", "test" };
+
+		if (!gt_json_str(s->vars, "rig"))
+			gt_json_set_str(s->vars, "rig", rig);
+		if (!gt_json_str(s->vars, "base_branch") && s->rig.default_branch)
+			gt_json_set_str(s->vars, "base_branch", s->rig.default_branch);
+		for (size_t i = 0; i < 4; i++) {
+			struct gt_buf k = GT_BUF_INIT;
+			char *v = gt_rig_setting(s->ctx, rig, gates[i], "");
+
+			gt_buf_printf(&k, "%s_command", gates[i]);
+			if (!gt_json_str(s->vars, k.ptr))
+				gt_json_set_str(s->vars, k.ptr, v);
+			gt_buf_release(&k);
+			free(v);
+		}
+	}
+	gt_formula_path_init(&path, s->t->root, rig, s->t->bindir);
+	rc = gt_formula_load(&s->formula, &path, name);
+	gt_formula_path_release(&path);
+	if (rc == 0)
+		rc = gt_formula_cook(&s->dag, s->formula, s->vars, 0);
+out:
+	free(name);
+	return rc;
+}
+
+/* Cook again with what the worker is: agent, branch, workspace. */
+static int mol_cook(struct sling *s)
+{
+	if (!s->formula)
+		return 0;
+	if (!gt_json_str(s->vars, "agent"))
+		gt_json_set_str(s->vars, "agent", s->address.ptr);
+	if (!gt_json_str(s->vars, "branch") && s->branch.len)
+		gt_json_set_str(s->vars, "branch", s->branch.ptr);
+	if (!gt_json_str(s->vars, "workspace") && s->workspace.len)
+		gt_json_set_str(s->vars, "workspace", s->workspace.ptr);
+	cJSON_Delete(s->dag);
+	s->dag = NULL;
+	return gt_formula_cook(&s->dag, s->formula, s->vars, 0);
+}
+
+int gt_sling(cJSON **result, struct gt_ctx *ctx, const struct gt_town *t, const char *bead,
+	     const struct gt_sling_opts *o)
+{
+	struct sling s = { .ctx = ctx, .t = t, .o = o, .bead = bead };
+	const char *target = o->target;
+	int rc;
+
+	*result = NULL;
+	if ((rc = gt_id_check(bead)) < 0)
+		return rc;
+	if (!target) {
+		const char *self = getenv("GT_AGENT");
+
+		if (!self || !*self) {
+			gt_error_set(GT_EUSAGE, "no target, and GT_AGENT is not set");
+			gt_error_hint("name a rig or an agent address to sling to");
+			return GT_EUSAGE;
+		}
+		target = self;
+	}
+	if (o->runtime)
+		s.runtime = gt_strdup(o->runtime);
+	if ((rc = conflict_start(&s)) < 0)
+		goto out;
+	if (!strchr(target, '/') && strcmp(target, "mayor") && strcmp(target, "deacon")) {
+		if ((rc = gt_rig_load(&s.rig, ctx, t, target)) < 0)
+			goto out;
+		if (!s.runtime)
+			s.runtime = gt_rig_setting(ctx, s.rig.name, "agent", "claude");
+		s.strategy = gt_rig_setting(ctx, s.rig.name, "workspace", "worktree");
+		if ((rc = sling_precheck(&s, NULL)) == 0 && (rc = mol_prepare(&s, s.rig.name)) == 0)
+			rc = sling_rig(result, &s);
+	} else {
+		struct gt_address a;
+
+		if ((rc = gt_address_parse(&a, target)) < 0)
+			goto out;
+		if ((rc = sling_precheck(&s, target)) == 0 &&
+		    (rc = mol_prepare(&s, a.rig[0] ? a.rig : NULL)) == 0)
+			rc = sling_agent(result, &s, target);
+	}
+out:
+	sling_release(&s);
+	return rc;
+}

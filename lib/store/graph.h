@@ -1,0 +1,94 @@
+/*
+ * graph.h - ready and blocked work, computed over the query index.
+ *
+ * The rules are Beads' (DESIGN.md "Records"):
+ *  - an edge `X blocks-on Y` (types blocks and conditional-blocks) blocks X
+ *    while Y exists and is not closed (tombstoned and pinned beads do not
+ *    block; a missing or external: target never blocks);
+ *  - `waits-for` gates X on the children of a spawner (metadata spawner_id,
+ *    else the target): with gate all-children X waits while any child is
+ *    still pending, with any-children until one child is done;
+ *  - blocking passes down parent-child edges: a child of a blocked bead is
+ *    blocked, transitively;
+ *  - related, discovered-from, tracks and every other type never block.
+ * Ready = status open, not blocked, not pinned or ephemeral, not deferred
+ * into the future (nor its parent), not an internal type (message, agent,
+ * merge-request, molecule, gate, role, rig) unless asked for by type, and
+ * no id containing -mol- or -wisp- (config ready.exclude-id-patterns).
+ */
+#ifndef GT_GRAPH_H
+#define GT_GRAPH_H
+
+#include <stdint.h>
+
+#include "base/options.h"
+#include "store/index.h"
+
+/* vocabulary indexes of the edge types that matter (0xffff: none) */
+struct gt_graph_vids {
+	uint16_t blocks, cond, waits, parent;
+};
+
+struct gt_graph {
+	const struct gt_index *idx;
+	uint8_t *cls;	   /* per vocabulary entry: status class */
+	uint8_t *internal; /* per vocabulary entry: an internal type */
+	uint8_t *state;	   /* per record: blocked? worked out on need */
+	uint32_t *pending; /* per record: children not done (waits-for) */
+	uint32_t *done;	   /* per record: children closed (waits-for) */
+	struct gt_graph_vids v;
+};
+
+enum {
+	GT_CLS_OPEN = 1,
+	GT_CLS_CLOSED = 2, /* closed */
+	GT_CLS_TOMBSTONE = 4,
+	GT_CLS_PINNED = 8,
+	GT_CLS_OTHER = 16, /* in_progress, hooked, blocked, deferred, custom */
+};
+
+int gt_graph_compute(struct gt_graph *g, const struct gt_index *idx);
+void gt_graph_release(struct gt_graph *g);
+uint8_t gt_graph_class(const struct gt_graph *g, uint32_t rec);
+
+struct gt_ready_opts {
+	const char *sort;	 /* priority (default), oldest, hybrid */
+	long limit;		 /* 0: all */
+	struct gt_strlist types; /* only these types (internal ones allowed) */
+	struct gt_strlist assignees;
+	int unassigned;
+	struct gt_strlist labels; /* all of */
+	struct gt_strlist labels_any;
+	int priority;	    /* -1: any */
+	const char *parent; /* descendants of */
+	int include_deferred;
+	const char *exclude_patterns; /* comma list; NULL: "-mol-,-wisp-" */
+	int64_t now;
+};
+
+void gt_ready_opts_init(struct gt_ready_opts *o);
+/* Ready records in order; *out is malloc'd. GT_EUSAGE for a bad sort. */
+int gt_ready(uint32_t **out, size_t *n, struct gt_graph *g, const struct gt_ready_opts *o);
+
+/* Blocked records (not closed, tombstoned or pinned), by priority then
+ * newest.  For each, gt_blocked_by() lists the blockers. */
+int gt_blocked(uint32_t **out, size_t *n, struct gt_graph *g, const char *parent);
+/* Ids that block rec directly (open blocks/conditional-blocks/waits-for
+ * targets), or its blocked parents when blocked only through them. */
+void gt_blocked_by(struct gt_strlist *out, struct gt_graph *g, uint32_t rec);
+/* Whether rec is blocked (worked out on first need, remembered). */
+int gt_graph_blocked(struct gt_graph *g, uint32_t rec);
+
+/* Whether rec descends from anc through parent-child edges. */
+int gt_graph_descends(const struct gt_graph *g, uint32_t rec, uint32_t anc);
+
+/* Sort records by a list sort key: priority, created, updated, id,
+ * status, type, assignee (reverse flips).  GT_EUSAGE for unknown keys. */
+/* Whether record r has every label in all and, when any is not empty,
+ * at least one in any. */
+int gt_labels_match(const struct gt_index *idx, const struct gt_irec *r,
+		    const struct gt_strlist *all, const struct gt_strlist *any);
+int gt_sort_records(uint32_t *v, size_t n, const struct gt_index *idx, const char *key,
+		    int reverse);
+
+#endif

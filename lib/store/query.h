@@ -1,0 +1,53 @@
+/*
+ * query.h - finding beads: partial ids and list filters.
+ */
+#ifndef GT_QUERY_H
+#define GT_QUERY_H
+
+#include <cjson/cJSON.h>
+
+#include "base/options.h"
+#include "store/graph.h"
+#include "store/index.h"
+#include "store/ledger.h"
+
+/* Resolve what a person typed to one bead id: the exact id, the id with
+ * the default prefix added ("a1b2" -> "gt-a1b2"), or the one id that
+ * starts with it (with or without its prefix).  GT_ENOTFOUND when nothing
+ * matches; GT_EAMBIGUOUS listing the candidates when several do.  *idxp
+ * caches the index across calls (loaded only when needed; free it). */
+int gt_resolve_id(struct gt_buf *out, struct gt_ledger *lg, const char *prefix,
+		  struct gt_index **idxp, const char *input);
+
+/* Whether a bead with exactly this id is in the ledger tip. */
+int gt_ledger_has_bead(struct gt_ledger *lg, const char *id);
+
+struct gt_list_filter {
+	struct gt_strlist statuses; /* any of; "all" for every status */
+	struct gt_strlist types;
+	struct gt_strlist assignees;
+	struct gt_strlist labels; /* all of */
+	struct gt_strlist labels_any;
+	struct gt_strlist ids;
+	int priority_min, priority_max;
+	const char *parent; /* direct children of */
+	int no_assignee, all;
+	const char *sort; /* default priority */
+	int reverse;
+	long limit; /* 0: all */
+};
+
+void gt_list_filter_init(struct gt_list_filter *f);
+void gt_list_filter_release(struct gt_list_filter *f);
+/* Records matching f, sorted (no limit applied: text filters that need
+ * the blobs come after).  *out is malloc'd. */
+int gt_list(uint32_t **out, size_t *n, const struct gt_index *idx, const struct gt_list_filter *f);
+
+/* The beads matching f at the ledger tip, read and in f's order, that
+ * pred accepts (all when pred is NULL), appended to the JSON array out. */
+int gt_list_beads(cJSON *out, struct gt_ledger *lg, const struct gt_list_filter *f,
+		  int (*pred)(const cJSON *bead, const void *arg), const void *arg);
+/* Case-insensitive (ASCII) substring test. */
+int gt_contains_ci(const char *hay, const char *needle);
+
+#endif

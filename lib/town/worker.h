@@ -1,0 +1,55 @@
+/*
+ * worker.h - a worker's session: its environment, starting it, whether it
+ * is alive, nudging it, who the calling agent is, and removing a polecat.
+ * Putting work on a worker is flow/sling.h; ending it flow/done.h.
+ */
+#ifndef GT_WORKER_H
+#define GT_WORKER_H
+
+#include <cjson/cJSON.h>
+
+#include "store/index.h"
+#include "store/ops.h"
+#include "town/agent.h"
+#include "town/nudge.h"
+#include "town/town.h"
+
+/* The environment of an agent's session: GT_DIR GT_AGENT GT_ROLE GT_RIG
+ * GT_BEAD GT_SESSION GT_TOWN_ROOT GT_RUNTIME, git author and committer
+ * identity, PATH with gt's programs first, HOME, TMUX_TMPDIR.  Owned
+ * strings (gt_strlist_release_owned()), NULL-terminated. */
+void gt_worker_env(struct gt_strlist *env, struct gt_ctx *ctx, const struct gt_town *t,
+		   const cJSON *agent);
+
+/* Start the agent's session (respawn: replace the program of the running
+ * one).  Installs the runtime's start hook, delivers the first prompt. */
+int gt_worker_start(struct gt_ctx *ctx, const struct gt_town *t, const cJSON *agent, int respawn);
+
+/* Whether the agent's session is running: 0 yes, GT_ENO no. */
+int gt_worker_alive(const struct gt_town *t, const cJSON *agent);
+
+/* Remove a polecat: its session, workspace (refused when it holds unsaved
+ * work unless force; discarded says what was lost) and record, which puts
+ * its name back in the pool.  A hooked bead goes back to open. */
+int gt_polecat_remove(struct gt_ctx *ctx, const struct gt_town *t, const char *address, int force,
+		      struct gt_buf *discarded);
+
+/* Nudge an agent (gt-nudge(1)) as the actor; *queued (if given) tells
+ * whether it was queued instead of typed. */
+int gt_worker_nudge(struct gt_ctx *ctx, const struct gt_town *t, const char *address,
+		    const char *text, enum gt_nudge_mode mode, long timeout_ms, int *queued);
+/* The agent running this command: $GT_AGENT, else the one whose
+ * workspace contains cwd (hook_cwd: the cwd a runtime hook reported). */
+int gt_worker_self(cJSON **agent, struct gt_ctx *ctx, const char *hook_cwd);
+
+/* The agent a command is about: address's record when given, else the
+ * caller's (gt_worker_self()).  Caller frees *agent. */
+int gt_worker_agent(cJSON **agent, struct gt_ctx *ctx, const char *address);
+/* Only its address: address itself when given (not read), else the
+ * caller's.  out is reset first. */
+int gt_worker_address(struct gt_buf *out, struct gt_ctx *ctx, const char *address);
+
+/* Quote s for a POSIX shell ('...'). */
+void gt_shell_quote(struct gt_buf *out, const char *s);
+
+#endif
