@@ -33,6 +33,88 @@ struct gt_cli {
 	GT_OPT_FLAG(0, "stdin", &(c)->use_stdin, "read records (JSONL or ids) from stdin")
 #define GT_OPT_QUIET(c) GT_OPT_FLAG('q', "quiet", &(c)->quiet, "print less")
 
+/* ---- cli.c: parsing, exiting, input, opening ---- */
+
+/* Parse argv with cli->opts; handles --help, --version and
+ * --completion-helper (and exits 0), reports usage errors (exit 2).
+ * Returns the number of remaining arguments, now in argv[1..]. */
+int gt_cli_parse(struct gt_cli *cli, int argc, char **argv);
+
+/* Print "<name>: error: <msg>" and the usage, then exit 2. */
+_Noreturn void gt_cli_usage_error(struct gt_cli *cli, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Report rc (0 or a GT_E* code) and return the exit status: prints the
+ * last error and hint for failures, flushes stdout and turns a write error
+ * into a failure.  Use as `return gt_cli_finish(&cli, rc);`. */
+int gt_cli_finish(struct gt_cli *cli, int rc);
+
+/* Print a warning line on stderr ("<name>: warning: ..."). */
+void gt_cli_warn(struct gt_cli *cli, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* End one output record: "\n", or NUL with -z. */
+void gt_cli_eor(struct gt_cli *cli);
+
+/* Whether stdout is a terminal that wants colour (honours NO_COLOR). */
+int gt_cli_color(void);
+
+/* Read all of stdin (for --stdin).  GT_EFAIL on read error. */
+int gt_cli_read_stdin(struct gt_buf *out);
+
+/* Read the text of a field from file ("-": stdin), as -F options do:
+ * GT_EUSAGE when it cannot be opened, GT_EINVALID when it holds a NUL;
+ * trailing newlines are dropped.  out is reset first. */
+int gt_cli_read_text(struct gt_buf *out, const char *file);
+
+/* Read stdin as a batch (JSONL or words per line). */
+int gt_cli_read_batch(struct gt_batch *b);
+
+/* Initialise libgit2 and open the ledger with its configuration. */
+int gt_cli_open(struct gt_cli *cli, struct gt_ctx *ctx);
+
+/* gt_cli_open() and the town around the ledger. */
+int gt_cli_town(struct gt_cli *cli, struct gt_ctx *ctx, struct gt_town *t);
+
+/* The formula search path (formula.h): the rig's (rig, else $GT_RIG),
+ * the town's, the shipped formulas.  Opens the ledger and town; without
+ * a ledger (and no --gt-dir or GT_DIR) only the shipped ones, and ctx->lg
+ * stays NULL, unless need_ledger. */
+int gt_cli_formula_path(struct gt_cli *cli, struct gt_ctx *ctx, struct gt_town *t, const char *rig,
+			int need_ledger, struct gt_formula_path *p);
+
+/* Release what gt_cli_open() opened (safe to call twice). */
+void gt_cli_close(struct gt_ctx *ctx, struct gt_index **idx);
+
+/* ---- cli-print.c: output ---- */
+
+/* Print a molecule's state (gt_mol_status()): a JSON line with --json,
+ * else a header line and a checklist, one step per line. */
+void gt_cli_print_molecule(struct gt_cli *cli, const cJSON *st);
+
+/* Print a JSON value as one line (--json output). */
+void gt_cli_print_json(struct gt_cli *cli, const cJSON *v);
+
+/* Print a message: a JSON line with --json; else one tab-separated line
+ * (id, new/read/acked, sender, subject), or with full its headers and
+ * body followed by a blank line. */
+void gt_cli_print_message(struct gt_cli *cli, const cJSON *m, int full);
+
+/* Print messages just sent: JSON lines, or "id<TAB>recipient" lines. */
+void gt_cli_print_sent(struct gt_cli *cli, const cJSON *msgs);
+
+/* Print one bead: a canonical JSON line with --json, else the human view. */
+void gt_cli_print_bead(struct gt_cli *cli, const cJSON *bead);
+
+/* Print beads by id from the ledger tip: JSON lines, or a table. */
+int gt_cli_print_ids(struct gt_cli *cli, struct gt_ledger *lg, const char *const *ids,
+		     const git_oid *const *blobs, size_t n, const char *const *extra_col);
+
+/* Report a batch: one output line per record, in order: what the item
+ * wrote, or an error record for a failed one (with --keep-going). */
+void gt_cli_print_batch(struct gt_cli *cli, const struct gt_batch *b);
+
+/* ---- cli-ids.c: beads named by arguments and --stdin ---- */
+
 /* Bead fields as options, shared by gt-bead-add and gt-bead-update. */
 struct gt_cli_fields {
 	const char *description, *description_file, *design, *acceptance, *notes;
@@ -78,64 +160,9 @@ struct gt_cli_fields {
 int gt_cli_fields_apply(struct gt_cli_fields *f, struct gt_bead_spec *s);
 void gt_cli_fields_release(struct gt_cli_fields *f);
 
-/* Parse argv with cli->opts; handles --help, --version and
- * --completion-helper (and exits 0), reports usage errors (exit 2).
- * Returns the number of remaining arguments, now in argv[1..]. */
-int gt_cli_parse(struct gt_cli *cli, int argc, char **argv);
-
-/* Print "<name>: error: <msg>" and the usage, then exit 2. */
-_Noreturn void gt_cli_usage_error(struct gt_cli *cli, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-/* Report rc (0 or a GT_E* code) and return the exit status: prints the
- * last error and hint for failures, flushes stdout and turns a write error
- * into a failure.  Use as `return gt_cli_finish(&cli, rc);`. */
-int gt_cli_finish(struct gt_cli *cli, int rc);
-
-/* Print a warning line on stderr ("<name>: warning: ..."). */
-void gt_cli_warn(struct gt_cli *cli, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-/* End one output record: "\n", or NUL with -z. */
-void gt_cli_eor(struct gt_cli *cli);
-
-/* Whether stdout is a terminal that wants colour (honours NO_COLOR). */
-int gt_cli_color(void);
-
-/* Read all of stdin (for --stdin).  GT_EFAIL on read error. */
-int gt_cli_read_stdin(struct gt_buf *out);
-/* Read the text of a field from file ("-": stdin), as -F options do:
- * GT_EUSAGE when it cannot be opened, GT_EINVALID when it holds a NUL;
- * trailing newlines are dropped.  out is reset first. */
-int gt_cli_read_text(struct gt_buf *out, const char *file);
-/* Read stdin as a batch (JSONL or words per line). */
-int gt_cli_read_batch(struct gt_batch *b);
-
-/* Initialise libgit2 and open the ledger with its configuration. */
-int gt_cli_open(struct gt_cli *cli, struct gt_ctx *ctx);
-/* gt_cli_open() and the town around the ledger. */
-int gt_cli_town(struct gt_cli *cli, struct gt_ctx *ctx, struct gt_town *t);
-/* The formula search path (formula.h): the rig's (rig, else $GT_RIG),
- * the town's, the shipped formulas.  Opens the ledger and town; without
- * a ledger (and no --gt-dir or GT_DIR) only the shipped ones, and ctx->lg
- * stays NULL, unless need_ledger. */
-int gt_cli_formula_path(struct gt_cli *cli, struct gt_ctx *ctx, struct gt_town *t, const char *rig,
-			int need_ledger, struct gt_formula_path *p);
 /* The molecule arg means (gt_mol_resolve(): a molecule, a bead it is on,
  * partial ids allowed; NULL: the caller's hook) into id. */
 int gt_cli_molecule(struct gt_ctx *ctx, struct gt_index **idx, const char *arg, struct gt_buf *id);
-/* Print a molecule's state (gt_mol_status()): a JSON line with --json,
- * else a header line and a checklist, one step per line. */
-void gt_cli_print_molecule(struct gt_cli *cli, const cJSON *st);
-/* Print a JSON value as one line (--json output). */
-void gt_cli_print_json(struct gt_cli *cli, const cJSON *v);
-/* Print a message: a JSON line with --json; else one tab-separated line
- * (id, new/read/acked, sender, subject), or with full its headers and
- * body followed by a blank line. */
-void gt_cli_print_message(struct gt_cli *cli, const cJSON *m, int full);
-/* Print messages just sent: JSON lines, or "id<TAB>recipient" lines. */
-void gt_cli_print_sent(struct gt_cli *cli, const cJSON *msgs);
-/* Release what gt_cli_open() opened (safe to call twice). */
-void gt_cli_close(struct gt_ctx *ctx, struct gt_index **idx);
 
 /* Resolve a bead id as typed (partial ids allowed). */
 int gt_cli_resolve(struct gt_ctx *ctx, struct gt_index **idx, const char *input,
@@ -145,12 +172,6 @@ int gt_cli_resolve(struct gt_ctx *ctx, struct gt_index **idx, const char *input,
  * add); the strings live in keep until it is released. */
 void gt_cli_split_list(struct gt_strlist *out, const struct gt_strlist *in, struct gt_buf *keep);
 
-/* Print one bead: a canonical JSON line with --json, else the human view. */
-void gt_cli_print_bead(struct gt_cli *cli, const cJSON *bead);
-/* Print beads by id from the ledger tip: JSON lines, or a table. */
-int gt_cli_print_ids(struct gt_cli *cli, struct gt_ledger *lg, const char *const *ids,
-		     const git_oid *const *blobs, size_t n, const char *const *extra_col);
-
 /* Run op on every bead named by the arguments (partial ids resolved) and
  * by --stdin records (ids, or JSON objects with an "id"), all in one
  * transaction (--keep-going: see batch.h).  Prints each id, or the bead as
@@ -159,14 +180,11 @@ typedef int (*gt_cli_id_op)(struct gt_txn *tx, struct gt_ctx *ctx, const char *i
 			    const struct gt_record *rec, void *arg);
 int gt_cli_run_ids(struct gt_cli *cli, struct gt_ctx *ctx, struct gt_index **idx, int nargs,
 		   char **args, const char *command, gt_cli_id_op op, void *arg, int keep_going);
+
 /* The same with a batch the command read (and perhaps rewrote) itself;
  * the batch is released. */
 int gt_cli_run_batch(struct gt_cli *cli, struct gt_ctx *ctx, struct gt_index **idx, int nargs,
 		     char **args, struct gt_batch *batch, const char *command, gt_cli_id_op op,
 		     void *arg, int keep_going);
-
-/* Report a batch: one output line per record, in order: what the item
- * wrote, or an error record for a failed one (with --keep-going). */
-void gt_cli_print_batch(struct gt_cli *cli, const struct gt_batch *b);
 
 #endif
