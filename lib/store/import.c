@@ -405,8 +405,8 @@ static int add_dir(struct gt_import **im, const char *path)
 int gt_import_add(struct gt_import **im, const char *path)
 {
 	struct stat st;
-	char *data;
-	size_t len;
+	char *data = NULL;
+	size_t len = 0;
 	int rc;
 
 	if (!*im)
