@@ -124,7 +124,7 @@ build/bench/%: bench/%.c bench/bench.h lib/libgt.a
 man: $(MAN_OUT)
 build/man/%: man/%.scd
 	@mkdir -p $(@D)
-	scdoc < $< > $@
+	scdoc < $< > $@.tmp && mv $@.tmp $@
 
 # Installs what is missing: as root with apt-get, otherwise prints the
 # exact command and stops.
@@ -158,6 +158,7 @@ bench: all bench-tools
 	GT_BENCH_NOBUILD=1 bench/workers.sh
 	GT_BENCH_NOBUILD=1 bench/flow.sh
 	GT_BENCH_NOBUILD=1 bench/formula.sh
+	GT_BENCH_NOBUILD=1 bench/supervision.sh
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \

@@ -224,3 +224,23 @@ void gt_cli_split_list(struct gt_strlist *out, const struct gt_strlist *in, stru
 	for (size_t off = 0; off < keep->len; off += strlen(keep->ptr + off) + 1)
 		gt_strlist_push(out, keep->ptr + off);
 }
+
+int gt_cli_snapshot(struct gt_ctx *ctx, struct gt_town *t, const char *arg, struct gt_rig *rig,
+		    struct gt_buf *agent, long *n)
+{
+	const char *s = arg, *slash;
+	struct gt_address a;
+	char *end;
+	int rc;
+
+	if (!strncmp(s, "refs/gt/snapshots/", 18))
+		s += 18;
+	slash = strrchr(s, '/');
+	if (!slash || !slash[1] || (*n = strtol(slash + 1, &end, 10)) <= 0 || *end)
+		return gt_error_set(GT_EUSAGE, "'%s' is not a snapshot (AGENT/N)", arg);
+	gt_buf_reset(agent);
+	gt_buf_add(agent, s, (size_t)(slash - s));
+	if ((rc = gt_address_parse(&a, agent->ptr)) < 0)
+		return rc;
+	return gt_rig_load(rig, ctx, t, a.rig);
+}

@@ -163,6 +163,18 @@ int gt_cli_read_batch(struct gt_batch *b)
 	return gt_batch_parse(b, gt_buf_detach(&in), len, "stdin");
 }
 
+/* An agent running a gt command is alive: say so in its run file, for the
+ * witness (heartbeat.h).  Best effort, and only for a valid address. */
+static void heartbeat(struct gt_cli *cli, struct gt_ctx *ctx)
+{
+	const char *me = getenv("GT_AGENT");
+	struct gt_address a;
+
+	if (me && *me && gt_address_parse(&a, me) == 0)
+		gt_heartbeat_command(ctx->lg->repo, me, cli->name, getenv("GT_BEAD"));
+	gt_error_clear();
+}
+
 int gt_cli_open(struct gt_cli *cli, struct gt_ctx *ctx)
 {
 	int rc = gt_git_init();
@@ -171,9 +183,12 @@ int gt_cli_open(struct gt_cli *cli, struct gt_ctx *ctx)
 	if (rc < 0)
 		return rc;
 	rc = gt_ctx_open(ctx, cli->gt_dir, cli->actor);
-	if (rc < 0)
+	if (rc < 0) {
 		gt_git_shutdown();
-	return rc;
+		return rc;
+	}
+	heartbeat(cli, ctx);
+	return 0;
 }
 
 int gt_cli_town(struct gt_cli *cli, struct gt_ctx *ctx, struct gt_town *t)
@@ -222,4 +237,28 @@ void gt_cli_close(struct gt_ctx *ctx, struct gt_index **idx)
 		gt_ctx_close(ctx);
 		gt_git_shutdown();
 	}
+}
+
+int gt_cli_rigs(struct gt_ctx *ctx, int nargs, char **argv, struct gt_strlist *out)
+{
+	cJSON *all = NULL, *it;
+	int rc;
+
+	for (int i = 1; i <= nargs; i++)
+		gt_strlist_push_dup(out, argv[i]);
+	if (nargs)
+		return 0;
+	if ((rc = gt_rig_list(&all, ctx)) < 0)
+		return rc;
+	cJSON_ArrayForEach (it, all)
+		gt_strlist_push_dup(out, gt_json_str(it, "name"));
+	cJSON_Delete(all);
+	return 0;
+}
+
+void gt_cli_nap(long ms, volatile sig_atomic_t *stop)
+{
+	/* in slices, so SIGTERM ends a long wait at once */
+	for (long left = ms; left > 0 && !*stop; left -= 100)
+		gt_sleep_ms(left < 100 ? left : 100);
 }

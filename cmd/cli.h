@@ -8,6 +8,7 @@
 #ifndef GT_CLI_H
 #define GT_CLI_H
 
+#include <signal.h>
 #include <stdio.h>
 
 #include "gt.h"
@@ -81,6 +82,14 @@ int gt_cli_town(struct gt_cli *cli, struct gt_ctx *ctx, struct gt_town *t);
  * stays NULL, unless need_ledger. */
 int gt_cli_formula_path(struct gt_cli *cli, struct gt_ctx *ctx, struct gt_town *t, const char *rig,
 			int need_ledger, struct gt_formula_path *p);
+
+/* The rigs named by argv[1..nargs], else every rig of the town, appended
+ * to out as owned strings. */
+int gt_cli_rigs(struct gt_ctx *ctx, int nargs, char **argv, struct gt_strlist *out);
+
+/* Sleep ms milliseconds, or less when *stop is set meanwhile (by a signal
+ * handler): --watch loops that end promptly on SIGTERM. */
+void gt_cli_nap(long ms, volatile sig_atomic_t *stop);
 
 /* Release what gt_cli_open() opened (safe to call twice). */
 void gt_cli_close(struct gt_ctx *ctx, struct gt_index **idx);
@@ -163,6 +172,11 @@ void gt_cli_fields_release(struct gt_cli_fields *f);
 /* The molecule arg means (gt_mol_resolve(): a molecule, a bead it is on,
  * partial ids allowed; NULL: the caller's hook) into id. */
 int gt_cli_molecule(struct gt_ctx *ctx, struct gt_index **idx, const char *arg, struct gt_buf *id);
+
+/* A snapshot as typed (AGENT/N or refs/gt/snapshots/AGENT/N): its rig
+ * (loaded; release it), agent address and number. */
+int gt_cli_snapshot(struct gt_ctx *ctx, struct gt_town *t, const char *arg, struct gt_rig *rig,
+		    struct gt_buf *agent, long *n);
 
 /* Resolve a bead id as typed (partial ids allowed). */
 int gt_cli_resolve(struct gt_ctx *ctx, struct gt_index **idx, const char *input,

@@ -4,6 +4,8 @@
  * holds uncommitted or unpushed work unless --force, which says what was
  * discarded.
  */
+#include <string.h>
+
 #include "cli.h"
 #include "base/banned.h"
 
@@ -17,7 +19,7 @@ int main(int argc, char **argv)
 	struct gt_cli cli = { .usage = usage };
 	struct gt_ctx ctx = { 0 };
 	struct gt_town t = { 0 };
-	struct gt_buf lost = GT_BUF_INIT;
+	struct gt_buf lost = GT_BUF_INIT, snap = GT_BUF_INIT;
 	int rc, nargs, force = 0;
 	const struct gt_option opts[] = {
 		GT_OPT_FLAG('f', "force", &force, "discard unsaved work"),
@@ -33,11 +35,15 @@ int main(int argc, char **argv)
 	if ((rc = gt_cli_town(&cli, &ctx, &t)) < 0)
 		goto out;
 	for (int i = 1; i <= nargs && rc == 0; i++) {
-		if ((rc = gt_polecat_remove(&ctx, &t, argv[i], force, &lost)) < 0 ||
+		gt_buf_reset(&snap);
+		if ((rc = gt_polecat_remove(&ctx, &t, argv[i], force, &lost, &snap)) < 0 ||
 		    (rc = gt_ledger_refresh(ctx.lg)) < 0)
 			break;
 		if (lost.len)
-			fprintf(stderr, "gt-polecat-remove: %s: discarded:\n%s", argv[i], lost.ptr);
+			fprintf(stderr, "gt-polecat-remove: %s: discarded:\n%s%s%s%s", argv[i],
+				lost.ptr, snap.len ? "it is kept in the snapshot " : "",
+				snap.len ? snap.ptr + strlen("refs/gt/snapshots/") : "",
+				snap.len ? " (gt-snapshot-restore)\n" : "");
 		if (!cli.quiet) {
 			printf("%s", argv[i]);
 			gt_cli_eor(&cli);
@@ -45,6 +51,7 @@ int main(int argc, char **argv)
 	}
 out:
 	gt_buf_release(&lost);
+	gt_buf_release(&snap);
 	gt_town_release(&t);
 	gt_cli_close(&ctx, NULL);
 	return gt_cli_finish(&cli, rc);

@@ -48,7 +48,6 @@ int main(int argc, char **argv)
 	struct gt_strlist rigs = { 0 };
 	long interval = 2000, max = 0;
 	int rc = 0, nargs, once = 0, watch = 0, no_feed = 0, own_actor;
-	cJSON *all = NULL, *it;
 	const struct gt_option opts[] = {
 		GT_OPT_FLAG(0, "once", &once,
 			    "work the queue until it is empty, then exit (default)"),
@@ -70,15 +69,8 @@ int main(int argc, char **argv)
 		gt_cli_usage_error(&cli, "bad %s", max < 0 ? "--max" : "--interval");
 	if ((rc = gt_cli_town(&cli, &ctx, &t)) < 0)
 		goto out;
-	if (nargs) {
-		for (int i = 1; i <= nargs; i++)
-			gt_strlist_push_dup(&rigs, argv[i]);
-	} else {
-		if ((rc = gt_rig_list(&all, &ctx)) < 0)
-			goto out;
-		cJSON_ArrayForEach (it, all)
-			gt_strlist_push_dup(&rigs, gt_json_str(it, "name"));
-	}
+	if ((rc = gt_cli_rigs(&ctx, nargs, argv, &rigs)) < 0)
+		goto out;
 	/* it acts, commits and mails as <rig>/refinery unless told otherwise */
 	own_actor = !cli.actor && !(getenv("GT_AGENT") && *getenv("GT_AGENT"));
 	signal(SIGTERM, on_signal);
@@ -102,10 +94,9 @@ int main(int argc, char **argv)
 			fflush(stdout);
 		}
 		if (watch && rc == 0 && !stop)
-			gt_sleep_ms(interval);
+			gt_cli_nap(interval, &stop);
 	} while (watch && rc == 0 && !stop);
 out:
-	cJSON_Delete(all);
 	gt_strlist_release_owned(&rigs);
 	gt_town_release(&t);
 	gt_cli_close(&ctx, NULL);

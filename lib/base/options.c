@@ -264,3 +264,25 @@ void gt_options_completion(struct gt_buf *out, const struct gt_option *opts)
 	}
 	gt_buf_adds(out, "--help\t-h\t\tshow this help\n");
 }
+
+int gt_duration_parse(int64_t *ms, const char *s, const char *what)
+{
+	static const struct {
+		const char *unit;
+		int64_t ms;
+	} units[] = { { "", 1000 },   { "ms", 1 },	{ "s", 1000 },
+		      { "m", 60000 }, { "h", 3600000 }, { "d", 86400000 } };
+	char *end;
+	long long n;
+
+	errno = 0;
+	n = s && *s >= '0' && *s <= '9' ? strtoll(s, &end, 10) : -1;
+	if (n >= 0 && !errno && n < INT64_MAX / 86400000)
+		for (size_t i = 0; i < sizeof(units) / sizeof(*units); i++)
+			if (!strcmp(end, units[i].unit)) {
+				*ms = n * units[i].ms;
+				return 0;
+			}
+	return gt_error_set(GT_EINVALID, "%s: '%s' is not a duration (N, Nms, Ns, Nm, Nh, Nd)",
+			    what, s ? s : "");
+}

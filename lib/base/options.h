@@ -12,6 +12,8 @@
 #ifndef GT_OPTIONS_H
 #define GT_OPTIONS_H
 
+#include <stdint.h>
+
 #include "base/buf.h"
 
 enum gt_opt_type {
@@ -89,5 +91,9 @@ void gt_options_completion(struct gt_buf *out, const struct gt_option *opts);
 
 /* Strict integer parse: whole string, base 10, within [min, max]. */
 int gt_parse_long(const char *s, long min, long max, long *out);
+
+/* Parse a duration: N (seconds), or N followed by ms, s, m, h or d.
+ * GT_EINVALID with a message naming what when it is not one. */
+int gt_duration_parse(int64_t *ms, const char *s, const char *what);
 
 #endif

@@ -21,9 +21,11 @@
 #include "store/ledger.h"
 #include "store/repo.h"
 #include "town/agent.h"
+#include "town/heartbeat.h"
 #include "town/nudge.h"
 #include "town/runtime.h"
 #include "town/session.h"
+#include "town/snapshot.h"
 #include "town/town.h"
 #include "town/workspace.h"
 #include "base/banned.h"
@@ -287,13 +289,15 @@ static int remove_fn(struct gt_txn *tx, void *p)
 
 	if (rc == 0)
 		rc = gt_txn_agent_remove(tx, r->address);
+	if (rc == 0)
+		gt_heartbeat_remove(gt_txn_ledger(tx)->repo, r->address);
 	gt_txn_summary(tx, "remove %s", r->address);
 	gt_txn_trailer(tx, "Gt-Agent", "%s", r->address);
 	return rc;
 }
 
 int gt_polecat_remove(struct gt_ctx *ctx, const struct gt_town *t, const char *address, int force,
-		      struct gt_buf *discarded)
+		      struct gt_buf *discarded, struct gt_buf *snapshot)
 {
 	struct gt_address a;
 	struct gt_rig rig = { 0 };
@@ -340,6 +344,21 @@ int gt_polecat_remove(struct gt_ctx *ctx, const struct gt_town *t, const char *a
 				goto out;
 		}
 		gt_session_name(&session, address);
+		if (!force && gt_session_has(t->socket, session.ptr) == 0) {
+			rc = gt_error_set(GT_ECONFLICT, "'%s' has a live session", address);
+			gt_error_hint("stop it with gt-session-stop, or pass --force");
+			goto out;
+		}
+		if (!force && gt_json_str(agent, "hook") && *gt_json_str(agent, "hook")) {
+			rc = gt_error_set(GT_ECONFLICT, "'%s' has %s on its hook", address,
+					  gt_json_str(agent, "hook"));
+			gt_error_hint("take it off with gt-hook-detach, or pass --force");
+			goto out;
+		}
+		gt_error_clear();
+		/* never lose work: the workspace's whole state is kept first */
+		if (ws && gt_snapshot_take(snapshot, rig.repo, ws, address, "polecat removed") < 0)
+			gt_error_clear();
 		gt_session_kill(t->socket, session.ptr);
 		gt_error_clear();
 		if (ws && (rc = gt_ws_remove(&w, force, discarded)) < 0)

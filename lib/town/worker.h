@@ -28,11 +28,15 @@ int gt_worker_start(struct gt_ctx *ctx, const struct gt_town *t, const cJSON *ag
 /* Whether the agent's session is running: 0 yes, GT_ENO no. */
 int gt_worker_alive(const struct gt_town *t, const cJSON *agent);
 
-/* Remove a polecat: its session, workspace (refused when it holds unsaved
- * work unless force; discarded says what was lost) and record, which puts
- * its name back in the pool.  A hooked bead goes back to open. */
+/* Remove a polecat: its session, workspace and record, which puts its
+ * name back in the pool.  Without force it is refused (GT_ECONFLICT) when
+ * the workspace holds unsaved work, the session is live or a bead is on
+ * the hook; with force a hooked bead goes back to open and discarded says
+ * what unsaved work went.  Either way the workspace's whole state is
+ * first kept as a snapshot (snapshot.h), whose ref goes into snapshot (if
+ * given). */
 int gt_polecat_remove(struct gt_ctx *ctx, const struct gt_town *t, const char *address, int force,
-		      struct gt_buf *discarded);
+		      struct gt_buf *discarded, struct gt_buf *snapshot);
 
 /* Nudge an agent (gt-nudge(1)) as the actor; *queued (if given) tells
  * whether it was queued instead of typed. */

@@ -1,0 +1,358 @@
+#!/bin/sh
+# Supervision: the witness's ladder on agents that hang, crash-loop, die
+# mid-step, stay open after gt-done or are left spawning; closed beads on
+# hooks; snapshots before anything is stopped; escalations; the deacon,
+# gt-up and gt-down; polecat removal refusing live work; an idle town
+# writing nothing.  Real tmux sessions and real processes throughout.
+. "$(dirname "$0")/lib/test.sh"
+
+WLOG=$TRASH/witness.log
+
+# has FILTER: some JSON record on stdin satisfies FILTER (jq 1.6's -e
+# goes by the last record only, and says yes to no input at all)
+has() {
+	jq -s -e "any(.[]; $1)" >/dev/null
+}
+
+# gone PID: the process has ended (a zombie nobody reaped counts)
+gone() {
+	! kill -0 "$1" 2>/dev/null || grep -q "^[0-9]* (.*) Z" "/proc/$1/stat" 2>/dev/null
+}
+
+# patrol_until ACTION: patrol the rig until the log shows ACTION (for
+# AGENT when given).  Waits for the condition, not for a time.
+patrol_until() {
+	wait_for sh -c "gt-witness --json app >>'$WLOG' &&
+		grep '\"action\":\"$1\"' '$WLOG' | grep -q '${2:-}'"
+}
+
+# the order of the actions for agent $1 in the log, one per line
+actions_of() {
+	jq -r "select(.agent == \"$1\") | .action" "$WLOG"
+}
+
+step_bead() {
+	gt-bead-add "$1" -d "Steps:
+\`\`\`sh
+$2
+\`\`\`"
+}
+
+sling_to() {
+	gt-sling --no-convoy --agent "$1" "$2" app | cut -f2
+}
+
+test_expect_success 'a town whose workers can hang, crash, stay open' '
+	new_town && cd town &&
+	gt-config runtime.hang.command "sh -c '\''echo working; exec sleep 100000'\''" &&
+	gt-config runtime.hang.prompt none &&
+	gt-config runtime.crash.command "sh -c '\''exit 3'\''" &&
+	gt-config runtime.crash.prompt none &&
+	gt-config runtime.stay.command "sh -c '\''gt-scripted-agent; exec sleep 100000'\''" &&
+	gt-config runtime.stay.prompt none &&
+	gt-config rig.stall-after 1s &&
+	gt-config rig.max-restarts 1
+'
+
+test_expect_success 'gt commands an agent runs leave a heartbeat, not a ledger write' '
+	cd town &&
+	tip=$(ledger_tip) &&
+	GT_AGENT=app/polecats/jasper GT_BEAD=hq-x gt-ready >/dev/null &&
+	f=.git/gt/run/agents/app.polecats.jasper.cmd &&
+	jq -e ".command == \"gt-ready\" and .bead == \"hq-x\" and .at > 0" "$f" &&
+	test "$(ledger_tip)" = "$tip" &&
+	GT_AGENT="../../etc" gt-ready >/dev/null &&
+	! ls .git/gt/run/agents | grep -v "^app.polecats.jasper.cmd$"
+'
+
+test_expect_success 'a hung worker: nudged, restarted, then released and escalated' '
+	cd town &&
+	id=$(gt-bead-add "Hangs") && p=$(sling_to hang "$id") &&
+	echo "$id $p" >"$TRASH/hung" &&
+	patrol_until escalated "$p" &&
+	actions_of "$p" | uniq >order &&
+	printf "nudged\nrestarted\nnudged\nreleased\nescalated\n" >want &&
+	test_cmp_files want order &&
+	gt-bead-show --json "$id" >b &&
+	jq -e ".status == \"open\" and ((.assignee // \"\") == \"\") and .metadata.attempts == 2" b &&
+	jq -e ".metadata.released_from == \"$p\"" b &&
+	jq -e "[.comments[].text] | any(test(\"Released by the witness\"))" b &&
+	gt-agent-show --json "$p" | jq -e ".state == \"idle\" and (.hook // null) == null" &&
+	! gt-session-list --json | has ".agent == \"$p\""
+'
+
+test_expect_success 'the nudge reached the hung session, the restart came with handoff notes' '
+	cd town &&
+	read -r id p <"$TRASH/hung" &&
+	gt-feed -n 200 --json --agent "app/witness" | has ".summary | test(\"handoff $p\")" &&
+	grep "\"action\":\"restarted\"" "$WLOG" | jq -e ".snapshot | startswith(\"refs/gt/snapshots/$p/\")"
+'
+
+test_expect_success 'the escalation is mailed once and counted when it happens again' '
+	cd town &&
+	read -r id p <"$TRASH/hung" &&
+	gt-escalation-list --json >esc &&
+	test "$(jq -s length esc)" = 1 &&
+	jq -e ".metadata.severity == \"high\" and .metadata.bead == \"$id\" and .metadata.count == 1" esc &&
+	test "$(gt-mail-inbox --json overseer | jq -s "map(select(.title | test(\"gave up\"))) | length")" = 1 &&
+	p2=$(sling_to hang "$id") && test "$p2" = "$p" &&
+	patrol_until escalated "\"new\":false" &&
+	gt-escalation-list --json | jq -e ".metadata.count == 2" &&
+	test "$(gt-mail-inbox --json overseer | jq -s "map(select(.title | test(\"gave up\"))) | length")" = 1 &&
+	gt-bead-show --json "$id" | jq -e ".metadata.attempts == 4"
+'
+
+test_expect_success 'a crash loop backs off into a release, with its attempts recorded' '
+	cd town &&
+	gt-config rig.app.max-restarts 2 &&
+	id=$(gt-bead-add "Crashes") && p=$(sling_to crash "$id") &&
+	patrol_until released "$id" &&
+	grep "\"bead\":\"$id\"" "$WLOG" | jq -r .action >order &&
+	printf "restarted\nrestarted\nreleased\nescalated\n" >want &&
+	test_cmp_files want order &&
+	grep "\"bead\":\"$id\"" "$WLOG" | jq -r "select(.action == \"restarted\") | .reason" | sort -u >why &&
+	grep -q "gone" why &&
+	gt-bead-show --json "$id" | jq -e ".status == \"open\" and .metadata.attempts == 3" &&
+	gt-config --unset rig.app.max-restarts
+'
+
+test_expect_success 'a worker killed mid-step is restarted and resumes at that step' '
+	cd town &&
+	gt-config rig.stall-after 1h &&
+	id=$(gt-bead-add "Two steps" -d "First:
+\`\`\`sh
+echo one >>\"$TRASH/count\"; echo a >a.txt
+\`\`\`
+Then:
+\`\`\`sh
+while [ ! -e \"$TRASH/go\" ]; do sleep 0.1; done; echo b >b.txt
+\`\`\`") &&
+	p=$(sling_to scripted "$id") &&
+	wait_for sh -c "gt-peek $p | grep -q \"step 2\"" &&
+	pid=$(gt-session-list --json | jq -r "select(.agent == \"$p\") | .pid") &&
+	kill -9 "$pid" &&
+	wait_for sh -c "! gt-session-list --json | jq -s -e \"any(.[]; .agent == \\\"$p\\\")\" >/dev/null" &&
+	patrol_until restarted "$id" &&
+	touch "$TRASH/go" &&
+	wait_for sh -c "gt-bead-list --type merge-request --json | jq -s -e \"any(.[]; .metadata.source_bead == \\\"$id\\\")\" >/dev/null" &&
+	test "$(wc -l <"$TRASH/count")" = 1 &&
+	gt-config rig.stall-after 1s
+'
+
+test_expect_success 'a closed bead on a hook is unhooked and its session stopped, never redone' '
+	cd town &&
+	id=$(gt-bead-add "Closed under it") && p=$(sling_to hang "$id") &&
+	gt-bead-close "$id" &&
+	patrol_until unhooked "$id" &&
+	grep "\"bead\":\"$id\"" "$WLOG" | jq -r .action >order &&
+	printf "stopped\nunhooked\n" >want && test_cmp_files want order &&
+	gt-agent-show --json "$p" | jq -e "(.hook // null) == null and .state == \"idle\"" &&
+	gt-bead-show --json "$id" | jq -e ".status == \"closed\"" &&
+	gt-witness --json app >again &&
+	! grep -q "$id" again &&
+	! gt-session-list --json | has ".agent == \"$p\""
+'
+
+test_expect_success 'sessions without a hook behind them are stopped' '
+	cd town &&
+	id=$(step_bead "Stays open" "echo s >s.txt") && p=$(sling_to stay "$id") &&
+	wait_for sh -c "gt-agent-show --json $p | jq -e \".state == \\\"idle\\\"\"" &&
+	gt-session-list --json | has ".agent == \"$p\"" &&
+	sock=$(ls -d "$TMUX_TMPDIR"/tmux-*/gt-* | head -1) &&
+	tmux -S "$sock" new-session -d -s gt-app-ghost sleep 100000 &&
+	gt-witness --json app >out &&
+	has ".agent == \"$p\" and .action == \"stopped\"" <out &&
+	has ".agent == \"ghost\" and .action == \"stopped\"" <out &&
+	! gt-session-list --json | has ".agent == \"$p\"" &&
+	! tmux -S "$sock" has-session -t =gt-app-ghost 2>/dev/null
+'
+
+test_expect_success 'a record left spawning by a killed sling is cleaned up' '
+	cd town &&
+	for a in $(gt-agent-list --json | jq -r "select(.role == \"polecat\") | .address"); do
+		gt-polecat-remove --force "$a" >/dev/null
+	done &&
+	gt-config rig.app.setup "echo \$\$ >\"$TRASH/setup.pid\"; exec sleep 100000" &&
+	id=$(gt-bead-add "Spawn dies") &&
+	{ gt-sling --no-convoy --agent hang "$id" app >/dev/null 2>&1 & } &&
+	sling=$! &&
+	wait_for test -s "$TRASH/setup.pid" &&
+	p=$(gt-agent-list --json | jq -r "select(.state == \"spawning\") | .address") &&
+	test -n "$p" &&
+	kill -9 "$sling" && kill -9 "$(cat "$TRASH/setup.pid")" &&
+	gt-config --unset rig.app.setup &&
+	gt-config rig.spawn-timeout 0s &&
+	patrol_until spawn-cleaned "$p" &&
+	! gt-agent-list --json | has ".address == \"$p\" and .state == \"spawning\"" &&
+	gt-config --unset rig.spawn-timeout &&
+	gt-bead-show --json "$id" | jq -e ".status == \"open\""
+'
+
+test_expect_success 'snapshots keep tracked changes and untracked files, not ignored ones' '
+	cd town &&
+	id=$(gt-bead-add "Snap") && p=$(gt-sling --no-convoy --no-start --agent hang "$id" app | cut -f2) &&
+	ws=$(gt-agent-show --json "$p" | jq -r .workspace) &&
+	echo ignored.log >"$ws/.gitignore" && git -C "$ws" add .gitignore && git -C "$ws" commit -qm ignore &&
+	head=$(git -C "$ws" rev-parse HEAD) &&
+	echo change >>"$ws/README.md" && echo new >"$ws/new.txt" && echo noise >"$ws/ignored.log" &&
+	expect_code 4 gt-polecat-remove "$p" 2>err && grep -q "new.txt" err &&
+	gt-polecat-remove --force "$p" 2>err &&
+	grep -q "kept in the snapshot $p/" err && ! test -e "$ws" &&
+	snap=$(gt-snapshot-list --json "$p" | jq -r "select(.reason == \"polecat removed\") | \"\(.agent)/\(.n)\"" | tail -1) &&
+	gt-snapshot-list | grep -q "^$snap	" &&
+	gt-snapshot-show "$snap" >show &&
+	grep -q "README.md" show && grep -q "new.txt" show &&
+	! grep -q ignored.log show &&
+	gt-snapshot-show --json "$snap" | jq -e ".parent == \"$head\" and .rig == \"app\"" &&
+	git -C app/.repo.git worktree add -q --detach "$TRASH/wt" "$head" &&
+	gt-snapshot-restore --to "$TRASH/wt" "$snap" &&
+	test "$(cat "$TRASH/wt/new.txt")" = new &&
+	grep -q change "$TRASH/wt/README.md" && ! test -e "$TRASH/wt/ignored.log" &&
+	expect_code 3 gt-snapshot-show app/polecats/nobody/1 &&
+	expect_code 3 gt-snapshot-restore "$snap" &&
+	expect_code 2 gt-snapshot-show not-a-snapshot
+'
+
+test_expect_success 'polecat removal refuses a bead on the hook without --force' '
+	cd town &&
+	id=$(gt-bead-add "Hooked") && p=$(gt-sling --no-convoy --no-start --agent hang "$id" app | cut -f2) &&
+	expect_code 4 gt-polecat-remove "$p" 2>err &&
+	grep -q "has $id on its hook" err &&
+	gt-agent-show --json "$p" | jq -e ".hook == \"$id\"" &&
+	gt-polecat-remove --force "$p" >/dev/null &&
+	gt-bead-show --json "$id" | jq -e ".status == \"open\""
+'
+
+test_expect_success 'taking a snapshot leaves the workspace, its index and HEAD alone' '
+	cd town &&
+	id=$(gt-bead-add "Snap live") && p=$(gt-sling --no-convoy --no-start --agent hang "$id" app | cut -f2) &&
+	ws=$(gt-agent-show --json "$p" | jq -r .workspace) &&
+	echo staged >"$ws/staged.txt" && git -C "$ws" add staged.txt &&
+	echo loose >"$ws/loose.txt" &&
+	git -C "$ws" status --porcelain >before && git -C "$ws" rev-parse HEAD >hbefore &&
+	gt-agent-show --json "$p" | jq -e ".state == \"working\"" &&
+	gt-witness --json app >out &&
+	has ".agent == \"$p\" and .action == \"restarted\" and (.snapshot | type) == \"string\"" <out &&
+	git -C "$ws" status --porcelain >after && git -C "$ws" rev-parse HEAD >hafter &&
+	test_cmp_files before after && test_cmp_files hbefore hafter &&
+	gt-polecat-remove --force "$p" >/dev/null
+'
+
+test_expect_success 'polecat removal refuses a live session without --force' '
+	cd town &&
+	id=$(gt-bead-add "Live") && p=$(sling_to hang "$id") &&
+	expect_code 4 gt-polecat-remove "$p" 2>err &&
+	grep -q "has a live session" err &&
+	gt-session-list --json | has ".agent == \"$p\"" &&
+	gt-polecat-remove --force "$p" &&
+	! gt-session-list --json | has ".agent == \"$p\""
+'
+
+test_expect_success 'gt-escalate: severities, dedupe keys, the notify command, ack' '
+	cd town &&
+	cat >"$TRASH/notify" <<-EOF &&
+	#!/bin/sh
+	printf "%s\n" "\$@" >>"$TRASH/notified"
+	EOF
+	chmod +x "$TRASH/notify" &&
+	gt-config escalation.notify "$TRASH/notify --from gt" &&
+	expect_code 2 gt-escalate -s urgent "x" &&
+	expect_code 2 gt-escalate &&
+	e=$(gt-escalate -s critical --key disk "disk full \$(touch $TRASH/pwned)") &&
+	test "$(gt-escalate -s critical --key disk "disk full again")" = "$e" &&
+	! test -e "$TRASH/pwned" &&
+	grep -qx -- "--from" "$TRASH/notified" && grep -qx "$e" "$TRASH/notified" &&
+	grep -qx "critical" "$TRASH/notified" &&
+	test "$(grep -c "^$e\$" "$TRASH/notified")" = 1 &&
+	gt-escalation-list --json | jq -s -e ".[0].id == \"$e\" and .[0].metadata.count == 2" &&
+	gt-escalation-ack -m "freed space" "$e" | grep -q acked &&
+	! gt-escalation-list --json | has ".id == \"$e\"" &&
+	gt-escalation-list --all --json | has ".id == \"$e\" and .status == \"closed\"" &&
+	test "$(gt-escalate --key disk "disk full once more")" = "$e" &&
+	test "$(grep -c "^$e\$" "$TRASH/notified")" = 2 &&
+	expect_code 3 gt-escalation-ack hq-esc-nosuch &&
+	expect_code 2 gt-escalation-ack "$(gt-bead-add plain)"
+'
+
+test_expect_success 'an unacknowledged escalation is raised again after escalation.timeout' '
+	cd town &&
+	n=$(wc -l <"$TRASH/notified") &&
+	gt-config escalation.timeout 0s &&
+	gt-deacon --once --json >out &&
+	has ".patrol == \"escalation\" and .action == \"raised-again\"" <out &&
+	test "$(wc -l <"$TRASH/notified")" -gt "$n" &&
+	gt-config escalation.timeout 1h &&
+	gt-deacon --once --json >out2 &&
+	! has ".action == \"raised-again\"" <out2 &&
+	gt-config --unset escalation.notify
+'
+
+test_expect_success 'the deacon runs the refinery when the queue has work' '
+	cd town &&
+	id=$(step_bead "Merge me" "echo m >m.txt") && p=$(sling_to scripted "$id") &&
+	wait_for sh -c "gt-mq-list --json | jq -s -e \"any(.[]; .metadata.source_bead == \\\"$id\\\")\" >/dev/null" &&
+	gt-deacon --once --json >out &&
+	has ".patrol == \"refinery\" and .action == \"ran\" and any(.outcomes[]; .outcome == \"merged\")" <out &&
+	gt-bead-show --json "$id" | jq -e ".status == \"closed\"" &&
+	git -C ../project show HEAD:m.txt
+'
+
+test_expect_success 'gt-up starts one deacon, gt-up again finds it, SIGKILL and gt-up bring it back' '
+	cd town &&
+	gt-up --interval 100ms >up && pid=$(cut -f1 up) && grep -q started up &&
+	kill -0 "$pid" &&
+	gt-up >up2 && grep -q "running already" up2 && test "$(cut -f1 up2)" = "$pid" &&
+	expect_code 4 gt-deacon --once 2>err && grep -q "pid $pid" err &&
+	gt-status --json | jq -e ".deacon.running == true and .deacon.pid == $pid" &&
+	kill -9 "$pid" &&
+	wait_for gone "$pid" &&
+	gt-up --interval 100ms >up3 && pid3=$(cut -f1 up3) && test "$pid3" != "$pid" &&
+	grep -q started up3 &&
+	gt-down >down && grep -q "$pid3" down && wait_for gone "$pid3" &&
+	gt-down | grep -q "not running" &&
+	gt-status --json | jq -e ".deacon.running == false"
+'
+
+test_expect_success 'two gt-up at once start one deacon' '
+	cd town &&
+	(gt-up --interval 100ms >a &) && (gt-up --interval 100ms >b &) &&
+	wait_for test -s a && wait_for test -s b &&
+	test "$(cut -f1 a)" = "$(cut -f1 b)" &&
+	test "$(pgrep -c -f "gt-deacon --watch --gt-dir $(cd .git && pwd)")" = 1 &&
+	gt-down >/dev/null
+'
+
+test_expect_success 'gt-up --print-systemd prints a unit that runs the deacon' '
+	cd town &&
+	gt-up --print-systemd >unit &&
+	grep -q "^ExecStart=.*/gt-deacon --watch --interval 30s --gt-dir /" unit &&
+	grep -q "^Restart=always" unit
+'
+
+test_expect_success 'an idle town: patrols write nothing, to the ledger or the run files' '
+	cd town &&
+	for a in $(gt-agent-list --json | jq -r "select(.hook != null) | .address"); do
+		gt-polecat-remove --force "$a" >/dev/null
+	done &&
+	gt-witness app >/dev/null && gt-deacon --once >/dev/null &&
+	tip=$(ledger_tip) &&
+	ls -l --time-style=+%s.%N -R .git/gt/run >ls1 &&
+	for i in 1 2 3; do gt-witness app && gt-deacon --once; done >out &&
+	test ! -s out &&
+	test "$(ledger_tip)" = "$tip" &&
+	ls -l --time-style=+%s.%N -R .git/gt/run | grep -v "deacon\.\(lock\|pid\)" >ls2 &&
+	grep -v "deacon\.\(lock\|pid\)" ls1 >ls1b &&
+	test_cmp_files ls1b ls2
+'
+
+test_expect_success 'gt-status shows rigs, agents, the queue, convoys and escalations' '
+	cd town &&
+	gt-status --json >st &&
+	jq -e ".town and (.rigs | length) == 1 and (.agents | type) == \"array\"" st &&
+	jq -e ".merge_queue | type == \"array\"" st &&
+	jq -e "(.escalations | length) >= 1 and (.escalations[0].severity | type) == \"string\"" st &&
+	gt-status >txt && grep -q "^AGENTS" txt && grep -q "^ESCALATIONS" txt &&
+	expect_code 2 gt-status extra
+'
+
+test_done
