@@ -40,6 +40,17 @@ static void show(const cJSON *st)
 		printf("deacon running (pid %lld)\n", (long long)pid);
 	else
 		printf("deacon not running (gt-up starts it)\n");
+	{
+		const cJSON *e = cJSON_GetObjectItemCaseSensitive(st, "estop"), *r;
+
+		if (cJSON_GetObjectItemCaseSensitive(e, "town"))
+			printf("E-STOP in force for the whole town (%s)\n",
+			       str(cJSON_GetObjectItemCaseSensitive(e, "town"), "reason"));
+		cJSON_ArrayForEach (r, cJSON_GetObjectItemCaseSensitive(e, "rigs"))
+			printf("E-STOP in force for rig %s (%s)\n", r->string, str(r, "reason"));
+		cJSON_ArrayForEach (r, cJSON_GetObjectItemCaseSensitive(e, "parked"))
+			printf("rig %s is parked\n", r->valuestring);
+	}
 	printf("\nRIGS\n");
 	cJSON_ArrayForEach (it, cJSON_GetObjectItemCaseSensitive(st, "rigs")) {
 		int64_t n = 0, w = 0;

@@ -42,6 +42,7 @@
 #include "flow/molecule.h"
 #include "town/nudge.h"
 #include "town/runtime.h"
+#include "town/estop.h"
 #include "town/heartbeat.h"
 #include "town/session.h"
 #include "town/snapshot.h"

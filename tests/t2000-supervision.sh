@@ -345,6 +345,132 @@ test_expect_success 'an idle town: patrols write nothing, to the ledger or the r
 	test_cmp_files ls1b ls2
 '
 
+test_expect_success 'a writer stopped while holding the ledger lock: others wait a bound, then say who' '
+	cd town &&
+	: >.git/gt/ledger.lock &&
+	{ flock .git/gt/ledger.lock sh -c "echo \"\$\$ (gt-test-holder, since then)\" >.git/gt/ledger.lock; kill -STOP \$\$" & } &&
+	holder=$! &&
+	wait_for sh -c "grep -q gt-test-holder .git/gt/ledger.lock && grep -q \"^[0-9]* (.*) T\" /proc/\$(cut -d\" \" -f1 .git/gt/ledger.lock)/stat" &&
+	tip=$(ledger_tip) &&
+	GT_LEDGER_LOCK_TIMEOUT=300ms expect_code 6 gt-bead-add "blocked" 2>err &&
+	cat err &&
+	grep -q "held by pid [0-9]* (gt-test-holder, since then), which is stopped" err &&
+	test "$(ledger_tip)" = "$tip" &&
+	kill -CONT "$(cut -d" " -f1 .git/gt/ledger.lock)" && wait "$holder" &&
+	gt-bead-add -q "unblocked" &&
+	grep -q "gt-bead-add, since" .git/gt/ledger.lock
+'
+
+test_expect_success 'a leftover directory at the first free polecat name does not block slings' '
+	cd town &&
+	for a in $(gt-agent-list --json | jq -r "select(.role == \"polecat\") | .address"); do
+		gt-polecat-remove --force "$a" >/dev/null
+	done &&
+	mkdir -p app/polecats/agate && echo junk >app/polecats/agate/junk &&
+	id=$(gt-bead-add "Name in the way") &&
+	p=$(gt-sling --no-convoy --no-start "$id" app | cut -f2) &&
+	test "$p" = app/polecats/basalt &&
+	test -f app/polecats/agate/junk &&
+	gt-polecat-remove --force "$p" >/dev/null
+'
+
+test_expect_success 'e-stop: no slings, no merges, sessions stopped with work kept; thaw resumes' '
+	cd town &&
+	gt-config runtime.ticker.command "sh -c '\''while :; do date +%s%N >>\"$TRASH/tick\"; sleep 0.05; done'\''" &&
+	gt-config runtime.ticker.prompt none &&
+	id=$(gt-bead-add "Ticks") && p=$(sling_to ticker "$id") &&
+	wait_for test -s "$TRASH/tick" &&
+	ws=$(gt-agent-show --json "$p" | jq -r .workspace) && echo wip >"$ws/wip.txt" &&
+	gt-estop -m "db migration" app >out &&
+	grep -q "^app	estop	1 session stopped" out &&
+	! gt-session-list --json | has ".agent == \"$p\"" &&
+	n=$(wc -l <"$TRASH/tick") && gt-witness --json app >w && test ! -s w &&
+	test "$(wc -l <"$TRASH/tick")" = "$n" &&
+	gt-agent-show --json "$p" | jq -e ".hook == \"$id\"" && test -f "$ws/wip.txt" &&
+	gt-snapshot-list --json "$p" | has ".reason == \"e-stop: db migration\"" &&
+	id2=$(gt-bead-add "Refused") &&
+	expect_code 4 gt-sling "$id2" app 2>err && grep -q "e-stop of rig .app. is in force" err &&
+	grep -q "db migration" err &&
+	gt-refinery --json app | has ".outcome == \"paused\"" &&
+	gt-status --json >/dev/null &&
+	gt-thaw app >out && grep -q "^app	thaw	1 session started" out &&
+	wait_for sh -c "test \$(wc -l <\"$TRASH/tick\") -gt $n" &&
+	gt-estop >out && grep -q "^town	estop" out &&
+	expect_code 4 gt-sling "$id2" app &&
+	gt-thaw app >out && grep -q "0 sessions started" out &&
+	expect_code 4 gt-sling "$id2" app &&
+	gt-thaw >out && grep -q "1 session started" out &&
+	gt-maintain --no-repack -q &&
+	gt-estop -m "again" app >/dev/null &&
+	gt-status --json | jq -e ".estop.rigs.app.reason == \"again\"" &&
+	gt-status | grep -q "E-STOP in force for rig app (again)" &&
+	gt-thaw app >/dev/null &&
+	gt-status --json | jq -e "(.estop.rigs // {}) | length == 0" &&
+	gt-polecat-remove --force "$p" >/dev/null
+'
+
+test_expect_success 'a parked rig takes no new work until it is unparked' '
+	cd town &&
+	gt-rig-park -m "maintenance" app | grep -q parked &&
+	id=$(gt-bead-add "Later") &&
+	expect_code 4 gt-sling "$id" app 2>err && grep -q "rig .app. is parked" err &&
+	gt-refinery --json app | has ".outcome == \"paused\"" &&
+	gt-rig-park app | grep -q "parked already" &&
+	gt-rig-unpark app | grep -q unparked &&
+	p=$(gt-sling --no-convoy --no-start "$id" app | cut -f2) &&
+	gt-polecat-remove --force "$p" >/dev/null &&
+	expect_code 3 gt-rig-park nosuchrig &&
+	expect_code 2 gt-rig-park
+'
+
+test_expect_success 'at max-workers gt-sling queues; the deacon slings by priority as slots free' '
+	cd town &&
+	for a in $(gt-agent-list --json | jq -r "select(.role == \"polecat\") | .address"); do
+		gt-polecat-remove --force "$a" >/dev/null
+	done &&
+	gt-config rig.app.max-workers 1 &&
+	a=$(gt-bead-add -p 2 "First") && b=$(gt-bead-add -p 3 "Low") && c=$(gt-bead-add -p 1 "High") &&
+	gt-sling --no-convoy --agent hang "$a" app | grep -q "	spawn$" &&
+	gt-sling --no-convoy --agent hang "$b" app | grep -q "	queued$" &&
+	gt-sling --no-convoy --json --agent hang "$c" app | jq -e ".action == \"queued\" and .rig == \"app\"" &&
+	gt-bead-show --json "$b" | jq -e "(.labels | index(\"queued\")) and .metadata.queued.runtime == \"hang\" and .status == \"open\"" &&
+	gt-deacon --once --json >d && ! has ".patrol == \"queue\"" <d &&
+	gt-bead-close "$a" &&
+	gt-deacon --once --json >d &&
+	has ".patrol == \"queue\" and .action == \"dispatched\" and .what == \"$c\"" <d &&
+	! has ".what == \"$b\"" <d &&
+	gt-bead-show --json "$c" | jq -e ".status == \"hooked\" and ((.labels // []) | index(\"queued\") | not)" &&
+	gt-bead-show --json "$b" | jq -e ".status == \"open\"" &&
+	gt-config --unset rig.app.max-workers &&
+	gt-config town.max-workers 1 &&
+	d=$(gt-bead-add "Town full") &&
+	gt-sling --no-convoy --agent hang "$d" app | grep -q "	queued$" &&
+	gt-config --unset town.max-workers &&
+	gt-deacon --once --json >d &&
+	has ".patrol == \"queue\" and .action == \"dispatched\"" <d &&
+	for x in $(gt-agent-list --json | jq -r "select(.role == \"polecat\") | .address"); do
+		gt-polecat-remove --force "$x" >/dev/null
+	done
+'
+
+test_expect_success 'a request that fails its gate goes back to its worker once, then escalates' '
+	cd town &&
+	gt-config rig.app.test "test ! -e g.txt" &&
+	id=$(step_bead "Gated" "echo g >g.txt") && p=$(sling_to scripted "$id") &&
+	wait_for sh -c "gt-mq-list --json | jq -s -e \"any(.[]; .metadata.source_bead == \\\"$id\\\")\" >/dev/null" &&
+	wait_for sh -c "gt-agent-show --json $p | jq -e \".state == \\\"idle\\\"\"" &&
+	gt-refinery --json app | has ".outcome == \"failed\"" &&
+	gt-witness --json app >w &&
+	has ".action == \"sent-back\" and .agent == \"$p\" and .bead == \"$id\"" <w &&
+	gt-agent-show --json "$p" | jq -e ".hook == \"$id\" and (.args | test(\"failed the test gate\"))" &&
+	gt-witness --json app >w2 && ! has ".action == \"sent-back\"" <w2 &&
+	wait_for sh -c "gt-agent-show --json $p | jq -e \".state == \\\"idle\\\"\"" &&
+	gt-witness --json app >w3 &&
+	has ".action == \"escalated\" and .bead == \"$id\" and (.reason | test(\"came back unfixed\"))" <w3 &&
+	gt-witness --json app >w4 && test ! -s w4 &&
+	gt-config --unset rig.app.test
+'
+
 test_expect_success 'gt-status shows rigs, agents, the queue, convoys and escalations' '
 	cd town &&
 	gt-status --json >st &&

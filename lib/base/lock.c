@@ -5,10 +5,16 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/file.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "base/buf.h"
 #include "base/error.h"
 #include "base/file.h"
 #include "base/banned.h"
@@ -21,7 +27,67 @@ static long now_ms(void)
 	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
 }
 
-int gt_lock_acquire(int *fd, const char *path, long timeout_ms)
+static void on_alarm(int sig)
+{
+	(void)sig; /* only to interrupt flock() */
+}
+
+/* A blocking flock() (the kernel queues waiters: first come, first
+ * served) that gives up after ms: an interval timer interrupts it.
+ * 0, or -1 with errno (EINTR: the time ran out). */
+static int flock_within(int f, long ms)
+{
+	struct sigaction sa, old;
+	struct itimerval it = { { 0, 0 }, { ms / 1000, (ms % 1000) * 1000 } }, off = { 0 }, old_it;
+	int r, e;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_alarm; /* no SA_RESTART: flock() returns EINTR */
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGALRM, &sa, &old);
+	setitimer(ITIMER_REAL, &it, &old_it);
+	r = flock(f, LOCK_EX);
+	e = errno;
+	setitimer(ITIMER_REAL, &off, NULL);
+	sigaction(SIGALRM, &old, NULL);
+	if (old_it.it_value.tv_sec || old_it.it_value.tv_usec)
+		setitimer(ITIMER_REAL, &old_it, NULL);
+	errno = e;
+	return r;
+}
+
+/* "pid N (what, since T)" from the lock file, and whether that process
+ * is stopped or gone. */
+static void describe_holder(struct gt_buf *out, int f)
+{
+	char buf[256], stat[64], line[256];
+	ssize_t n = pread(f, buf, sizeof(buf) - 1, 0);
+	long pid;
+	char *end;
+	FILE *sf;
+
+	if (n <= 0)
+		return;
+	buf[n] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	pid = strtol(buf, &end, 10);
+	if (pid <= 0)
+		return;
+	gt_buf_printf(out, " by pid %s", buf);
+	snprintf(stat, sizeof(stat), "/proc/%ld/stat", pid);
+	if (kill((pid_t)pid, 0) < 0 && errno == ESRCH) {
+		gt_buf_adds(out, ", which is gone");
+	} else if ((sf = fopen(stat, "r"))) {
+		const char *rp;
+
+		if (fgets(line, sizeof(line), sf) && (rp = strrchr(line, ')')) && rp[1] == ' ' &&
+		    (rp[2] == 'T' || rp[2] == 't'))
+			gt_buf_adds(out, ", which is stopped (SIGSTOP?)");
+		fclose(sf);
+	}
+}
+
+int gt_lock_acquire_as(int *fd, const char *path, long timeout_ms, const char *who)
 {
 	long deadline;
 	int f;
@@ -38,32 +104,51 @@ int gt_lock_acquire(int *fd, const char *path, long timeout_ms)
 		close(f);
 		return gt_error_errno(GT_EFAIL, "cannot lock '%s'", path);
 	}
-	if (timeout_ms < 0) {
-		while (flock(f, LOCK_EX) < 0) {
-			if (errno != EINTR) {
-				close(f);
-				return gt_error_errno(GT_EFAIL, "cannot lock '%s'", path);
-			}
-		}
-		goto locked;
-	}
-	deadline = now_ms() + timeout_ms;
+	deadline = timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
 	for (;;) {
-		struct timespec ts = { 0, 2 * 1000 * 1000 };
+		long left = deadline < 0 ? 0 : deadline - now_ms();
 
-		if (flock(f, LOCK_EX | LOCK_NB) == 0)
-			goto locked;
-		if (now_ms() >= deadline) {
+		if (deadline >= 0 && left <= 0) {
+			struct gt_buf holder = GT_BUF_INIT;
+
+			describe_holder(&holder, f);
 			close(f);
-			gt_error_set(GT_ETEMP, "lock '%s' is busy", path);
-			gt_error_hint("another gt writer holds it; try again");
+			gt_error_set(GT_ETEMP, "lock '%s' is held%s", path,
+				     holder.len ? holder.ptr : " by another writer");
+			gt_error_hint("another gt command holds it; try again (or end that one)");
+			gt_buf_release(&holder);
 			return GT_ETEMP;
 		}
-		nanosleep(&ts, NULL);
+		if ((deadline < 0 ? flock(f, LOCK_EX) : flock_within(f, left)) == 0)
+			goto locked;
+		if (errno != EINTR) {
+			close(f);
+			return gt_error_errno(GT_EFAIL, "cannot lock '%s'", path);
+		}
 	}
 locked:
+	if (who) {
+		/* who holds it, for the message of a writer that waits too long */
+		char line[200], when[32];
+		time_t now = time(NULL);
+		struct tm tm;
+		int len;
+
+		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&now, &tm));
+		len = snprintf(line, sizeof(line), "%ld (%s, since %s)\n", (long)getpid(), who,
+			       when);
+
+		if (len > 0 && ftruncate(f, 0) == 0 && pwrite(f, line, (size_t)len, 0) < 0) {
+			/* only a message is lost */
+		}
+	}
 	*fd = f;
 	return 0;
+}
+
+int gt_lock_acquire(int *fd, const char *path, long timeout_ms)
+{
+	return gt_lock_acquire_as(fd, path, timeout_ms, NULL);
 }
 
 void gt_lock_release(int fd)

@@ -13,6 +13,11 @@
  * waits forever; otherwise GT_ETEMP after that long.  *fd receives the
  * descriptor to pass to gt_lock_release(). */
 int gt_lock_acquire(int *fd, const char *path, long timeout_ms);
+/* The same, writing "<pid> (<who>, since <time>)" into the lock file once
+ * it is held, so that a writer that waits past timeout_ms says who holds
+ * it (and whether that process is stopped or gone).  The wait is the
+ * kernel's queue (first come, first served), bounded by a timer. */
+int gt_lock_acquire_as(int *fd, const char *path, long timeout_ms, const char *who);
 void gt_lock_release(int fd);
 
 #endif

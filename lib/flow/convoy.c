@@ -18,6 +18,7 @@
 #include "store/ops.h"
 #include "store/query.h"
 #include "town/agent.h"
+#include "town/estop.h"
 #include "town/town.h"
 #include "flow/mail.h"
 #include "flow/sling.h"
@@ -558,25 +559,6 @@ int gt_convoy_stranded(cJSON **out, struct gt_ctx *ctx)
 	return rc;
 }
 
-/* Polecats of rig busy with work (hooked or starting). */
-static int busy_workers(struct gt_ctx *ctx, const char *rig, long *n)
-{
-	cJSON *agents = NULL, *a;
-	int rc = gt_agent_list(&agents, ctx->lg, rig);
-
-	*n = 0;
-	cJSON_ArrayForEach (a, agents) {
-		const char *role = gt_json_str(a, "role"), *hook = gt_json_str(a, "hook");
-		const char *state = gt_json_str(a, "state");
-
-		if (role && !strcmp(role, "polecat") &&
-		    ((hook && *hook) || (state && !strcmp(state, "spawning"))))
-			(*n)++;
-	}
-	cJSON_Delete(agents);
-	return rc;
-}
-
 struct cand {
 	const char *id;
 	int priority;
@@ -647,13 +629,13 @@ int gt_convoy_feed(cJSON **slung, struct gt_ctx *ctx, const struct gt_town *t, c
 		cJSON *res = NULL, *e;
 		int src;
 
-		if (!rig)
-			continue; /* no rig to work it in */
+		if (!rig || gt_rig_paused(ctx, rig, 0, NULL))
+			continue; /* no rig to work it in, or it takes no new work */
 		max_s = gt_rig_setting(ctx, rig, "max-workers", "3");
 		max = strtol(max_s, NULL, 10);
 		free(max_s);
 		if ((rc = gt_ledger_refresh(ctx->lg)) < 0 ||
-		    (rc = busy_workers(ctx, rig, &busy)) < 0)
+		    (rc = gt_agent_busy(&busy, ctx->lg, rig)) < 0)
 			goto out;
 		if (busy >= max)
 			continue;
@@ -662,7 +644,9 @@ int gt_convoy_feed(cJSON **slung, struct gt_ctx *ctx, const struct gt_town *t, c
 		gt_json_set_str(e, "bead", cands[i].id);
 		gt_json_set_str(e, "convoy", cands[i].convoy);
 		src = gt_sling(&res, ctx, t, cands[i].id, &so);
-		if (src == 0) {
+		if (src == 0 && !strcmp(gt_json_str(res, "action"), "queued")) {
+			gt_json_set_bool(e, "queued", 1); /* the town is at its cap */
+		} else if (src == 0) {
 			gt_json_set_str(e, "agent", gt_json_str(res, "agent"));
 		} else {
 			gt_json_set_str(e, "error", gt_error_last());

@@ -22,11 +22,13 @@
 #include "store/ledger.h"
 #include "store/repo.h"
 #include "store/verify.h"
+#include "town/estop.h"
 #include "town/heartbeat.h"
 #include "town/nudge.h"
 #include "flow/convoy.h"
 #include "flow/escalation.h"
 #include "flow/mq.h"
+#include "flow/sling.h"
 #include "flow/witness.h"
 #include "base/banned.h"
 
@@ -85,7 +87,7 @@ static void refinery(cJSON *log, struct gt_ctx *ctx, const struct gt_town *t, st
 	cJSON *mr = NULL, *e;
 	int status = 0, rc;
 
-	if (now < c->next_try)
+	if (now < c->next_try || gt_rig_paused(ctx, rig, 0, NULL))
 		return;
 	rc = gt_mq_next(&mr, ctx, rig);
 	cJSON_Delete(mr);
@@ -174,9 +176,22 @@ static void when_changed(cJSON *log, struct gt_ctx *ctx, const struct gt_town *t
 	if (gt_ledger_refresh(ctx->lg) == 0 && gt_convoy_feed(&slung, ctx, t, NULL) == 0)
 		cJSON_ArrayForEach (it, slung)
 			gt_json_set(entry(log, "convoy",
-					  gt_json_str(it, "error") ? "feed-failed" : "fed",
+					  gt_json_str(it, "error")     ? "feed-failed"
+					  : gt_json_bool(it, "queued") ? "queued"
+								       : "fed",
 					  gt_json_str(it, "bead")),
 				    "sling", cJSON_Duplicate(it, 1));
+	gt_error_clear();
+	cJSON_Delete(slung);
+	slung = NULL;
+	/* beads queued by gt-sling at capacity: their slots may be free now */
+	if (gt_ledger_refresh(ctx->lg) == 0 && gt_sling_dispatch(&slung, ctx, t) == 0)
+		cJSON_ArrayForEach (it, slung)
+			gt_json_set(
+				entry(log, "queue",
+				      gt_json_str(it, "error") ? "dispatch-failed" : "dispatched",
+				      gt_json_str(it, "bead")),
+				"sling", cJSON_Duplicate(it, 1));
 	gt_error_clear();
 	loose = gt_count_loose(ctx->lg->repo);
 	if (loose > threshold) {

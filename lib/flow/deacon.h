@@ -8,7 +8,8 @@
  * deacon down: a child that dies or fails is tried again after a backoff
  * that doubles (5s, 10s, ... 10m), and after three failures in a row an
  * escalation is raised; when the ledger changed since the last patrol,
- * convoy checks (landing) and feeding, and `gt-maintain --no-verify`
+ * convoy checks (landing) and feeding, beads queued at capacity
+ * (gt_sling_dispatch()), and `gt-maintain --no-verify`
  * when more than maintain.loose-threshold loose objects piled up;
  * escalations due again (escalation.h).  A patrol that finds nothing to
  * do changes nothing.

@@ -37,6 +37,7 @@
 #include "store/query.h"
 #include "store/repo.h"
 #include "town/agent.h"
+#include "town/estop.h"
 #include "town/town.h"
 #include "town/workspace.h"
 #include "flow/convoy.h"
@@ -836,6 +837,16 @@ int gt_refinery_run(cJSON **log, struct gt_ctx *ctx, const struct gt_town *t,
 	*log = cJSON_CreateArray();
 	if ((rc = gt_rig_load(&j.rig, ctx, t, o->rig)) < 0)
 		return rc;
+	if (gt_rig_paused(ctx, o->rig, 0, &name)) {
+		/* an e-stop or a parked rig: nothing is merged until it lifts */
+		cJSON *e = cJSON_CreateObject();
+
+		gt_json_set_str(e, "outcome", "paused");
+		gt_json_set_str(e, "rig", o->rig);
+		gt_json_set_str(e, "reason", name.ptr);
+		cJSON_AddItemToArray(*log, e);
+		goto out;
+	}
 	gt_buf_printf(&j.ws, "%s/refinery", j.rig.dir);
 	gt_buf_printf(&j.me, "%s/refinery", j.rig.name);
 	gt_buf_printf(&name, "locks/refinery-%s", j.rig.name);

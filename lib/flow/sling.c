@@ -17,11 +17,14 @@
 #include "base/lock.h"
 #include "base/options.h"
 #include "store/bead.h"
+#include "store/config.h"
 #include "store/id.h"
+#include "store/query.h"
 #include "store/ledger.h"
 #include "store/ops.h"
 #include "store/repo.h"
 #include "town/agent.h"
+#include "town/estop.h"
 #include "town/runtime.h"
 #include "town/session.h"
 #include "town/town.h"
@@ -118,9 +121,13 @@ static int alloc_fn(struct gt_txn *tx, void *p)
 	}
 	gt_error_clear();
 	if (!agent) {
+		struct gt_buf dir = GT_BUF_INIT;
+
 		custom = gt_rig_setting(s->ctx, s->rig.name, "names", NULL);
-		rc = gt_pool_allocate(&s->name, tx, s->rig.name, custom);
+		gt_buf_printf(&dir, "%s/polecats", s->rig.dir);
+		rc = gt_pool_allocate(&s->name, tx, s->rig.name, custom, dir.ptr);
 		free(custom);
+		gt_buf_release(&dir);
 		if (rc < 0)
 			return rc;
 		if ((rc = gt_address_parse(&a, "x/polecats/x")) < 0)
@@ -454,9 +461,13 @@ static int dry_fn(struct gt_txn *tx, void *p)
 {
 	struct sling *s = p;
 	char *custom = gt_rig_setting(s->ctx, s->rig.name, "names", NULL);
-	int rc = gt_pool_allocate(&s->name, tx, s->rig.name, custom);
+	struct gt_buf dir = GT_BUF_INIT;
+	int rc;
 
+	gt_buf_printf(&dir, "%s/polecats", s->rig.dir);
+	rc = gt_pool_allocate(&s->name, tx, s->rig.name, custom, dir.ptr);
 	free(custom);
+	gt_buf_release(&dir);
 	return rc;
 }
 
@@ -667,6 +678,188 @@ static int mol_cook(struct sling *s)
 	return gt_formula_cook(&s->dag, s->formula, s->vars, 0);
 }
 
+/* ---- capacity ---- */
+
+/* A cap from configuration (0: none). */
+static long cap(char *v)
+{
+	long n = v ? strtol(v, NULL, 10) : 0;
+
+	free(v);
+	return n > 0 ? n : 0;
+}
+
+/* 1 when the rig (rig.<rig>.max-workers, else rig.max-workers) or the town
+ * (town.max-workers) has as many busy polecats as it may; 0 when a new
+ * one fits; < 0 on error. */
+static int at_capacity(struct sling *s)
+{
+	long rig_cap = cap(gt_rig_setting(s->ctx, s->rig.name, "max-workers", NULL));
+	long town_cap = cap(gt_config_get(s->ctx->cfg, "town.max-workers"));
+	long busy = 0;
+	int rc;
+
+	if (rig_cap &&
+	    ((rc = gt_agent_busy(&busy, s->ctx->lg, s->rig.name)) < 0 || busy >= rig_cap))
+		return rc < 0 ? rc : 1;
+	if (town_cap && ((rc = gt_agent_busy(&busy, s->ctx->lg, NULL)) < 0 || busy >= town_cap))
+		return rc < 0 ? rc : 1;
+	return 0;
+}
+
+struct queue {
+	struct sling *s;
+	int on;
+};
+
+static int queue_fn(struct gt_txn *tx, void *p)
+{
+	struct queue *q = p;
+	struct sling *s = q->s;
+	struct gt_bead_spec spec;
+	int rc, changed;
+
+	gt_bead_spec_init(&spec);
+	spec.metadata = cJSON_CreateObject();
+	if (q->on) {
+		cJSON *m = cJSON_AddObjectToObject(spec.metadata, "queued");
+
+		gt_json_set_str(m, "rig", s->rig.name);
+		gt_json_set_str(m, "at", gt_txn_now(tx));
+		gt_json_set_str(m, "by", gt_txn_actor(tx));
+		if (s->o->runtime)
+			gt_json_set_str(m, "runtime", s->o->runtime);
+		if (s->o->args)
+			gt_json_set_str(m, "args", s->o->args);
+		if (s->o->formula)
+			gt_json_set_str(m, "formula", s->o->formula);
+		if (s->o->no_formula)
+			gt_json_set_bool(m, "no_formula", 1);
+		gt_strlist_push(&spec.labels, "queued");
+		gt_txn_summary(tx, "queue %s for %s (at capacity)", s->bead, s->rig.name);
+	} else {
+		cJSON_AddNullToObject(spec.metadata, "queued");
+		gt_strlist_push(&spec.labels_rm, "queued");
+		gt_txn_summary(tx, "unqueue %s", s->bead);
+	}
+	gt_txn_trailer(tx, "Gt-Bead", "%s", s->bead);
+	rc = gt_op_update(tx, s->ctx, s->bead, &spec, &changed);
+	gt_bead_spec_release(&spec);
+	return rc;
+}
+
+/* Over capacity: the bead waits, in priority order, for the deacon to
+ * sling it when a slot frees (gt_sling_dispatch()). */
+static int queue_bead(cJSON **result, struct sling *s)
+{
+	struct queue q = { s, 1 };
+	struct gt_txn_opts o = { .command = "gt-sling" };
+	const char *was = gt_json_str(
+		cJSON_GetObjectItemCaseSensitive(
+			cJSON_GetObjectItemCaseSensitive(s->work, "metadata"), "queued"),
+		"rig");
+	int rc = 0;
+
+	/* already waiting for this rig: it keeps its place, nothing written */
+	if (!was || strcmp(was, s->rig.name))
+		rc = gt_ledger_transact(s->ctx->lg, &o, queue_fn, &q);
+	if (rc < 0)
+		return rc;
+	*result = cJSON_CreateObject();
+	gt_json_set_str(*result, "bead", s->bead);
+	gt_json_set_str(*result, "agent", "");
+	gt_json_set_str(*result, "rig", s->rig.name);
+	gt_json_set_str(*result, "action", "queued");
+	return 0;
+}
+
+static void unqueue_if_queued(struct sling *s)
+{
+	const cJSON *l;
+	struct queue q = { s, 0 };
+	struct gt_txn_opts o = { .command = "gt-sling" };
+
+	cJSON_ArrayForEach (l, cJSON_GetObjectItemCaseSensitive(s->work, "labels"))
+		if (cJSON_IsString(l) && !strcmp(l->valuestring, "queued")) {
+			if (gt_ledger_refresh(s->ctx->lg) < 0 ||
+			    gt_ledger_transact(s->ctx->lg, &o, queue_fn, &q) < 0)
+				gt_error_clear(); /* the sling happened; a label stays */
+			return;
+		}
+}
+
+int gt_sling_dispatch(cJSON **slung, struct gt_ctx *ctx, const struct gt_town *t)
+{
+	struct gt_list_filter f;
+	cJSON *queued = cJSON_CreateArray(), *it;
+	int rc;
+
+	*slung = cJSON_CreateArray();
+	gt_list_filter_init(&f);
+	gt_strlist_push(&f.labels, "queued");
+	gt_strlist_push(&f.statuses, "open");
+	rc = gt_list_beads(queued, ctx->lg, &f, NULL, NULL);
+	gt_list_filter_release(&f);
+	cJSON_ArrayForEach (it, queued) {
+		const cJSON *m = cJSON_GetObjectItemCaseSensitive(
+			cJSON_GetObjectItemCaseSensitive(it, "metadata"), "queued");
+		struct gt_sling_opts so = { 0 };
+		cJSON *res = NULL, *e;
+		int src;
+
+		if (rc < 0 || !gt_json_str(m, "rig"))
+			continue;
+		so.target = gt_json_str(m, "rig");
+		so.runtime = gt_json_str(m, "runtime");
+		so.args = gt_json_str(m, "args");
+		so.formula = gt_json_str(m, "formula");
+		so.no_formula = gt_json_bool(m, "no_formula");
+		if (gt_rig_paused(ctx, so.target, 0, NULL) || gt_ledger_refresh(ctx->lg) < 0) {
+			gt_error_clear();
+			continue;
+		}
+		src = gt_sling(&res, ctx, t, gt_bead_id(it), &so);
+		if (src == 0 && !strcmp(gt_json_str(res, "action"), "queued")) {
+			cJSON_Delete(res);
+			continue; /* still no room: stays in the queue */
+		}
+		e = cJSON_CreateObject();
+		gt_json_set_str(e, "bead", gt_bead_id(it));
+		gt_json_set_str(e, "rig", so.target);
+		if (src == 0) {
+			gt_json_set_str(e, "agent", gt_json_str(res, "agent"));
+		} else {
+			gt_json_set_str(e, "error", gt_error_last());
+			gt_error_clear();
+		}
+		cJSON_AddItemToArray(*slung, e);
+		cJSON_Delete(res);
+	}
+	cJSON_Delete(queued);
+	return rc;
+}
+
+/* No new work where an e-stop is in force or the rig is parked. */
+static int refuse_paused(struct gt_ctx *ctx, const char *target)
+{
+	struct gt_buf why = GT_BUF_INIT;
+	struct gt_address a;
+	const char *rig = NULL;
+	int rc = 0;
+
+	if (!strchr(target, '/') && strcmp(target, "mayor") && strcmp(target, "deacon"))
+		rig = target;
+	else if (gt_address_parse(&a, target) == 0 && a.rig[0])
+		rig = a.rig;
+	gt_error_clear();
+	if (gt_rig_paused(ctx, rig ? rig : "", !rig, &why)) {
+		rc = gt_error_set(GT_ECONFLICT, "no new work: %s", why.ptr);
+		gt_error_hint("gt-thaw lifts an e-stop, gt-rig-unpark a parked rig");
+	}
+	gt_buf_release(&why);
+	return rc;
+}
+
 int gt_sling(cJSON **result, struct gt_ctx *ctx, const struct gt_town *t, const char *bead,
 	     const struct gt_sling_opts *o)
 {
@@ -689,7 +882,7 @@ int gt_sling(cJSON **result, struct gt_ctx *ctx, const struct gt_town *t, const 
 	}
 	if (o->runtime)
 		s.runtime = gt_strdup(o->runtime);
-	if ((rc = conflict_start(&s)) < 0)
+	if ((rc = refuse_paused(ctx, target)) < 0 || (rc = conflict_start(&s)) < 0)
 		goto out;
 	if (!strchr(target, '/') && strcmp(target, "mayor") && strcmp(target, "deacon")) {
 		if ((rc = gt_rig_load(&s.rig, ctx, t, target)) < 0)
@@ -697,8 +890,16 @@ int gt_sling(cJSON **result, struct gt_ctx *ctx, const struct gt_town *t, const 
 		if (!s.runtime)
 			s.runtime = gt_rig_setting(ctx, s.rig.name, "agent", "claude");
 		s.strategy = gt_rig_setting(ctx, s.rig.name, "workspace", "worktree");
-		if ((rc = sling_precheck(&s, NULL)) == 0 && (rc = mol_prepare(&s, s.rig.name)) == 0)
-			rc = sling_rig(result, &s);
+		if ((rc = sling_precheck(&s, NULL)) < 0)
+			goto out;
+		if (!o->dry_run && (rc = at_capacity(&s)) != 0) {
+			if (rc > 0)
+				rc = queue_bead(result, &s);
+			goto out;
+		}
+		if ((rc = mol_prepare(&s, s.rig.name)) == 0 && (rc = sling_rig(result, &s)) == 0 &&
+		    !o->dry_run)
+			unqueue_if_queued(&s);
 	} else {
 		struct gt_address a;
 

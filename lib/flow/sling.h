@@ -33,8 +33,17 @@ struct gt_sling_opts {
 };
 
 /* Sling one bead; *result describes what happened (or, with dry_run,
- * the plan).  Caller frees *result. */
+ * the plan).  Caller frees *result.  A rig at capacity (rig.max-workers
+ * per rig, town.max-workers for the whole town, each when set) takes no
+ * new worker: the bead is queued instead (label `queued`,
+ * metadata.queued = {rig, at, by, runtime, args, formula}) and *result's
+ * action is "queued". */
 int gt_sling(cJSON **result, struct gt_ctx *ctx, const struct gt_town *t, const char *bead,
 	     const struct gt_sling_opts *o);
+
+/* Sling queued beads, highest priority first, to rigs that have room
+ * now.  *slung: [{bead, rig, agent}] or {bead, rig, error} (caller
+ * frees). */
+int gt_sling_dispatch(cJSON **slung, struct gt_ctx *ctx, const struct gt_town *t);
 
 #endif

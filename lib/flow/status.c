@@ -11,6 +11,7 @@
 #include "store/bead.h"
 #include "store/ledger.h"
 #include "town/agent.h"
+#include "town/estop.h"
 #include "town/heartbeat.h"
 #include "town/session.h"
 #include "flow/convoy.h"
@@ -89,6 +90,10 @@ int gt_town_status(cJSON **out, struct gt_ctx *ctx, const struct gt_town *t)
 	gt_json_set_bool(d, "running", pid != 0);
 	if (pid > 0)
 		gt_json_set_int(d, "pid", pid);
+	if (gt_estop_state(&d, ctx) == 0)
+		gt_json_set(o, "estop", d);
+	else
+		gt_error_clear();
 	arr = cJSON_AddArrayToObject(o, "rigs");
 	cJSON_ArrayForEach (it, rigs) {
 		const char *name = gt_json_str(it, "name");

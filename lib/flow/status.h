@@ -13,7 +13,8 @@
 
 /* {town, root, deacon: {running, pid}, rigs: [{name, prefix, agents,
  * working}], agents: [{address, rig, role, state, hook, session_running,
- * last_activity, last_command, restarts, molecule, step}], merge_queue:
+ * last_activity, last_command, restarts, molecule, step}], estop: {town,
+ * rigs, parked} (estop.h), merge_queue:
  * [gt_mq_list() records], convoys: [{id, title, done, total}],
  * escalations: [{id, severity, title, bead, count}]}. */
 int gt_town_status(cJSON **out, struct gt_ctx *ctx, const struct gt_town *t);

@@ -21,6 +21,7 @@
 #include "store/ops.h"
 #include "store/repo.h"
 #include "town/agent.h"
+#include "town/estop.h"
 #include "town/heartbeat.h"
 #include "town/nudge.h"
 #include "town/session.h"
@@ -29,6 +30,8 @@
 #include "town/worker.h"
 #include "flow/done.h"
 #include "flow/escalation.h"
+#include "flow/mq.h"
+#include "flow/sling.h"
 #include "base/banned.h"
 
 struct patrol {
@@ -573,6 +576,146 @@ out:
 	return rc < 0 ? rc : 0;
 }
 
+/* ---- failed merge requests ---- */
+
+struct mark {
+	struct gt_ctx *ctx;
+	const char *mr, *key;
+	int64_t retries;
+};
+
+static int mark_fn(struct gt_txn *tx, void *p)
+{
+	struct mark *m = p;
+	struct gt_bead_spec spec;
+	int rc, changed;
+
+	gt_bead_spec_init(&spec);
+	spec.metadata = cJSON_CreateObject();
+	gt_json_set_int(spec.metadata, m->key, m->retries);
+	gt_txn_summary(tx, "%s %s", strcmp(m->key, "fix_requested") ? "escalate" : "send back",
+		       m->mr);
+	rc = gt_op_update(tx, m->ctx, m->mr, &spec, &changed);
+	gt_bead_spec_release(&spec);
+	return rc;
+}
+
+/* A request whose gates failed on its branch leaves its bead in_progress
+ * with nobody on it: the bead goes back on its worker's hook with what
+ * failed (once per failure), or, when that worker is gone or busy, or it
+ * failed too often, a person hears of it. */
+static void failed_requests(struct patrol *p)
+{
+	/* they come only through the ledger: a process that patrols again
+	 * (--watch, the deacon) looks again only when the ledger moved */
+	static struct {
+		char rig[48], tip[GIT_OID_HEXSZ + 1];
+	} seen[32];
+	char tip[GIT_OID_HEXSZ + 1] = "";
+	size_t slot = 0;
+	cJSON *mq = NULL, *it;
+
+	if (p->ctx->lg->has_tip)
+		git_oid_tostr(tip, sizeof(tip), &p->ctx->lg->tip);
+	while (slot < 31 && seen[slot].rig[0] && strcmp(seen[slot].rig, p->rig.name))
+		slot++;
+	if (!strcmp(seen[slot].rig, p->rig.name) && !strcmp(seen[slot].tip, tip))
+		return;
+	snprintf(seen[slot].rig, sizeof(seen[slot].rig), "%s", p->rig.name);
+	memcpy(seen[slot].tip, tip, sizeof(tip));
+	if (gt_mq_list(&mq, p->ctx, p->rig.name, 0) < 0) {
+		gt_error_clear();
+		return;
+	}
+	cJSON_ArrayForEach (it, mq) {
+		const cJSON *md = cJSON_GetObjectItemCaseSensitive(it, "metadata");
+		const cJSON *f = cJSON_GetObjectItemCaseSensitive(md, "failure");
+		const char *src = gt_json_str(md, "source_bead"),
+			   *worker = gt_json_str(md, "worker");
+		const char *q = gt_json_str(it, "queue"), *by = gt_json_str(f, "caused_by");
+		int64_t retries = 0, sent = -1, escalated = -1;
+		cJSON *bead = NULL, *agent = NULL, *res = NULL, *e;
+		struct gt_buf args = GT_BUF_INIT, key = GT_BUF_INIT, title = GT_BUF_INIT,
+			      id = GT_BUF_INIT;
+		int free_worker, sent_now = 0;
+
+		gt_json_int(md, "retries", &retries);
+		gt_json_int(md, "fix_requested", &sent);
+		gt_json_int(md, "fix_escalated", &escalated);
+		/* once per failure each: sent back, then (if it came back
+		 * unfixed) escalated */
+		if (!q || strcmp(q, "failed") || !f || (by && !strcmp(by, "target")) || !src ||
+		    escalated == retries)
+			continue;
+		if (gt_ledger_read_bead(&bead, p->ctx->lg, NULL, src) < 0 ||
+		    strcmp(gt_bead_status(bead), "in_progress")) {
+			gt_error_clear();
+			cJSON_Delete(bead);
+			continue; /* closed, or someone has it again */
+		}
+		free_worker = worker && gt_agent_read(&agent, p->ctx->lg, worker) == 0 &&
+			      !gt_json_str(agent, "hook") && gt_json_str(agent, "state") &&
+			      !strcmp(gt_json_str(agent, "state"), "idle");
+		gt_error_clear();
+		if (sent == retries && !free_worker) {
+			/* sent back, and its worker is still on it */
+			cJSON_Delete(bead);
+			cJSON_Delete(agent);
+			continue;
+		}
+		if (free_worker && sent != retries && retries <= p->max_restarts) {
+			struct gt_sling_opts so = { 0 };
+
+			gt_buf_printf(&args,
+				      "Merge request %s failed the %s gate (%s). Fix it on your "
+				      "branch, commit, and run gt-done again.",
+				      gt_bead_id(it), gt_json_str(f, "gate"),
+				      gt_json_str(f, "command"));
+			so.target = worker;
+			so.args = args.ptr;
+			so.force = 1; /* it is in_progress for that same worker */
+			sent_now = 1;
+			e = entry(p, worker, src, "sent-back", args.ptr);
+			gt_json_set_str(e, "merge_request", gt_bead_id(it));
+			if (gt_sling(&res, p->ctx, p->t, src, &so) < 0) {
+				gt_json_set_str(e, "error", gt_error_last());
+				gt_error_clear();
+			}
+		} else {
+			struct gt_escalation esc = { "medium", NULL, src, NULL, NULL };
+
+			gt_buf_printf(&key, "mr:%s", gt_bead_id(it));
+			gt_buf_printf(&title, "merge request %s of %s failed the %s gate%s",
+				      gt_bead_id(it), src, gt_json_str(f, "gate"),
+				      sent == retries ? " and came back unfixed"
+				      : free_worker   ? " too often"
+						      : " and its worker is gone or busy");
+			esc.key = key.ptr;
+			esc.title = title.ptr;
+			if (gt_escalate(&id, NULL, p->ctx, p->t, &esc) == 0)
+				gt_json_set_str(entry(p, worker ? worker : "-", src, "escalated",
+						      title.ptr),
+						"escalation", id.ptr);
+			gt_error_clear();
+		}
+		{
+			struct mark m = { p->ctx, gt_bead_id(it),
+					  sent_now ? "fix_requested" : "fix_escalated", retries };
+
+			if (txn(p->ctx, mark_fn, &m) < 0)
+				gt_error_clear();
+		}
+		cJSON_Delete(bead);
+		cJSON_Delete(agent);
+		cJSON_Delete(res);
+		gt_buf_release(&args);
+		gt_buf_release(&key);
+		gt_buf_release(&title);
+		gt_buf_release(&id);
+	}
+	cJSON_Delete(mq);
+}
+
 /* Sessions named like a worker of this rig that no agent record owns. */
 static void stop_strays(struct patrol *p, const cJSON *all_agents, const cJSON *rigs)
 {
@@ -632,6 +775,8 @@ int gt_witness_patrol(cJSON **log, struct gt_ctx *ctx, const struct gt_town *t, 
 		goto out;
 	if ((rc = load_settings(&p)) < 0)
 		goto out;
+	if (gt_rig_paused(ctx, rig, 1, NULL) == 1)
+		goto out; /* frozen on purpose: not stalled, not dead */
 	gt_buf_printf(&name, "run/witness-%s.lock", rig);
 	if ((rc = gt_repo_runtime_path(&lockp, ctx->lg->repo, name.ptr, 1)) < 0 ||
 	    (rc = gt_lock_acquire(&fd, lockp.ptr, -1)) < 0)
@@ -653,6 +798,8 @@ int gt_witness_patrol(cJSON **log, struct gt_ctx *ctx, const struct gt_town *t, 
 			break;
 	if (rc == 0)
 		stop_strays(&p, all, rigs);
+	if (rc == 0)
+		failed_requests(&p);
 out:
 	if (fd >= 0)
 		gt_lock_release(fd);

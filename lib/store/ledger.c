@@ -27,6 +27,7 @@
 #include "base/json.h"
 #include "base/lock.h"
 #include "base/map.h"
+#include "base/options.h"
 #include "store/bead.h"
 #include "store/id.h"
 #include "store/objbuf.h"
@@ -1017,6 +1018,22 @@ static int update_ref(struct gt_ledger *lg, const git_oid *new_id, const git_oid
 	return rc;
 }
 
+/* How long a writer waits for the ledger lock: GT_LEDGER_LOCK_TIMEOUT (a
+ * duration), else a minute: far past any queue of healthy writers (p99
+ * under 3 s with 128 of them), short of waiting for ever on a holder that
+ * was stopped. */
+static long lock_timeout_ms(void)
+{
+	const char *v = getenv("GT_LEDGER_LOCK_TIMEOUT");
+	int64_t ms = 60000;
+
+	if (v && *v && gt_duration_parse(&ms, v, "GT_LEDGER_LOCK_TIMEOUT") < 0) {
+		gt_error_clear();
+		ms = 60000;
+	}
+	return (long)ms;
+}
+
 int gt_ledger_transact(struct gt_ledger *lg, const struct gt_txn_opts *opts, gt_txn_fn fn,
 		       void *payload)
 {
@@ -1032,8 +1049,10 @@ int gt_ledger_transact(struct gt_ledger *lg, const struct gt_txn_opts *opts, gt_
 	rc = gt_repo_runtime_path(&lockpath, lg->repo, lg->squash ? "wisps.lock" : "ledger.lock",
 				  1);
 	if (!rc)
-		rc = gt_lock_acquire(&lockfd, lockpath.ptr,
-				     opts->lock_timeout_ms ? opts->lock_timeout_ms : -1);
+		rc = gt_lock_acquire_as(&lockfd, lockpath.ptr,
+					opts->lock_timeout_ms ? opts->lock_timeout_ms
+							      : lock_timeout_ms(),
+					opts->command ? opts->command : "gt");
 	gt_buf_release(&lockpath);
 	/* creating a ledger or importing (which writes only a pack) leaves
 	 * the object fan-out ready for the small writes that follow */

@@ -106,7 +106,7 @@ struct gt_txn_opts {
 	const char *command;  /* "gt-bead-add": first word of the message */
 	int bulk;	      /* many objects: write one pack */
 	int allow_no_ledger;  /* gt-init: create the ref */
-	long lock_timeout_ms; /* < 0: wait (default) */
+	long lock_timeout_ms; /* 0: $GT_LEDGER_LOCK_TIMEOUT, else a minute; < 0: for ever */
 };
 
 /* Run fn in a transaction (see the top of this file).  Returns fn's error,

@@ -104,7 +104,7 @@ long gt_ledger_verify(struct gt_ctx *ctx, gt_verify_cb cb, void *payload, size_t
 
 		if (strcmp(n, "beads") && strcmp(n, "config") && strcmp(n, "agents") &&
 		    strcmp(n, "rigs") && strcmp(n, "beads-config.json") &&
-		    strcmp(n, "beads-events.jsonl"))
+		    strcmp(n, "beads-events.jsonl") && strcmp(n, "estop.json"))
 			problem(&v, "%s: not something gt writes", n);
 	}
 	be = git_tree_entry_byname(lg->tree, "beads");

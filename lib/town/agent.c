@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "base/buf.h"
 #include "base/error.h"
@@ -312,6 +313,24 @@ const char *gt_agent_actor(struct gt_ctx *ctx)
 	return "overseer";
 }
 
+int gt_agent_busy(long *n, struct gt_ledger *lg, const char *rig)
+{
+	cJSON *agents = NULL, *a;
+	int rc = gt_agent_list(&agents, lg, rig);
+
+	*n = 0;
+	cJSON_ArrayForEach (a, agents) {
+		const char *role = gt_json_str(a, "role"), *hook = gt_json_str(a, "hook");
+		const char *state = gt_json_str(a, "state");
+
+		if (role && !strcmp(role, "polecat") &&
+		    ((hook && *hook) || (state && !strcmp(state, "spawning"))))
+			(*n)++;
+	}
+	cJSON_Delete(agents);
+	return rc;
+}
+
 /* ---- the name pool ---- */
 
 /* Minerals and rocks: short, distinct, easy to say and to type. */
@@ -329,6 +348,7 @@ const char *const gt_pool_names[] = {
 
 struct taken {
 	struct gt_map names;
+	const char *dir; /* where polecats' workspaces go, or NULL */
 };
 
 static int note_taken(const char *file, void *p)
@@ -343,17 +363,32 @@ static int note_taken(const char *file, void *p)
 
 static int pool_try(struct gt_buf *out, const struct taken *t, const char *name)
 {
+	struct stat st;
+	int in_the_way = 0;
+
 	if (gt_name_reserved(name) || gt_name_check("polecat", name) < 0 ||
 	    gt_map_get(&t->names, name))
+		return 0;
+	if (t->dir) {
+		/* a leftover directory of that name would make the workspace
+		 * fail: take the next name rather than block every sling */
+		struct gt_buf p = GT_BUF_INIT;
+
+		gt_buf_printf(&p, "%s/%s", t->dir, name);
+		in_the_way = lstat(p.ptr, &st) == 0;
+		gt_buf_release(&p);
+	}
+	if (in_the_way)
 		return 0;
 	gt_buf_reset(out);
 	gt_buf_adds(out, name);
 	return 1;
 }
 
-int gt_pool_allocate(struct gt_buf *out, struct gt_txn *tx, const char *rig, const char *custom)
+int gt_pool_allocate(struct gt_buf *out, struct gt_txn *tx, const char *rig, const char *custom,
+		     const char *wsdir)
 {
-	struct taken t = { { 0 } };
+	struct taken t = { { 0 }, wsdir };
 	struct gt_buf dir = GT_BUF_INIT, word = GT_BUF_INIT;
 	int rc, found = 0;
 

@@ -69,6 +69,10 @@ int gt_agent_find_by_path(cJSON **out, struct gt_ledger *lg, const char *path);
  * agent's; else "overseer" (a person).  Mail's sender, a convoy's owner. */
 const char *gt_agent_actor(struct gt_ctx *ctx);
 
+/* How many polecats of rig (every rig when NULL) are busy: a bead on
+ * the hook, or still spawning. */
+int gt_agent_busy(long *n, struct gt_ledger *lg, const char *rig);
+
 /* ---- the name pool ---- */
 
 /* The built-in pool (NULL-terminated, at least 50 names). */
@@ -78,8 +82,10 @@ extern const char *const gt_pool_names[];
  * (custom: comma-separated names from rig.<rig>.names, or NULL) with no
  * agent record under agents/<rig>/polecats/, else "polecat-<n>".  Since
  * the caller creates the record in the same transaction, two slings never
- * get one name. */
-int gt_pool_allocate(struct gt_buf *out, struct gt_txn *tx, const char *rig, const char *custom);
+ * get one name.  dir (may be NULL): the directory the rig's polecats'
+ * workspaces go in; a name with something already there is skipped. */
+int gt_pool_allocate(struct gt_buf *out, struct gt_txn *tx, const char *rig, const char *custom,
+		     const char *dir);
 
 /* ---- the hook ---- */
 
