@@ -26,8 +26,83 @@ int gt_cli_molecule(struct gt_ctx *ctx, struct gt_index **idx, const char *arg, 
 	return rc;
 }
 
+/* The ephemeral store (refs/gt/wisps), opened when first needed and
+ * closed by gt_cli_close(). */
+static struct gt_ledger *wisps;
+
+static struct gt_ledger *wisps_of(struct gt_ctx *ctx)
+{
+	if (!wisps && gt_ledger_open_wisps(&wisps, ctx->lg) < 0) {
+		gt_error_clear();
+		wisps = NULL;
+	}
+	return wisps && wisps->has_tip ? wisps : NULL;
+}
+
+void gt_cli_wisps_close(void)
+{
+	gt_ledger_free(wisps);
+	wisps = NULL;
+}
+
+/* An id of the wisps: exact, or the one id that starts with input (or
+ * whose part after the prefix does).  GT_ENOTFOUND / GT_EINVALID. */
+static int wisp_resolve(struct gt_ctx *ctx, const char *input, struct gt_buf *out)
+{
+	struct gt_ledger *w = wisps_of(ctx);
+	cJSON *all = NULL, *it, *b = NULL;
+	const char *match = NULL;
+	int n = 0, rc;
+
+	if (!w)
+		return GT_ENOTFOUND;
+	if (gt_ledger_read_bead(&b, w, NULL, input) == 0) {
+		cJSON_Delete(b);
+		gt_buf_reset(out);
+		gt_buf_adds(out, input);
+		return 0;
+	}
+	gt_error_clear();
+	if ((rc = gt_ledger_read_records(&all, w, "beads", NULL)) < 0)
+		return rc;
+	cJSON_ArrayForEach (it, all) {
+		const char *id = gt_bead_id(it), *dash = strrchr(id, '-');
+
+		if (!strncmp(id, input, strlen(input)) ||
+		    (dash && !strncmp(dash + 1, input, strlen(input)))) {
+			match = id;
+			n++;
+		}
+	}
+	if (n == 1) {
+		gt_buf_reset(out);
+		gt_buf_adds(out, match);
+	}
+	rc = n == 1 ? 0
+	     : n    ? gt_error_set(GT_EINVALID, "'%s' matches %d wisps", input, n)
+		    : GT_ENOTFOUND;
+	cJSON_Delete(all);
+	return rc;
+}
+
+struct gt_ledger *gt_cli_wisp(struct gt_ctx *ctx, const char *id)
+{
+	struct gt_ledger *w;
+	cJSON *b = NULL;
+
+	if (gt_ledger_has_bead(ctx->lg, id) || !(w = wisps_of(ctx)))
+		return NULL;
+	if (gt_ledger_read_bead(&b, w, NULL, id) < 0) {
+		gt_error_clear();
+		return NULL;
+	}
+	cJSON_Delete(b);
+	return w;
+}
+
 int gt_cli_resolve(struct gt_ctx *ctx, struct gt_index **idx, const char *input, struct gt_buf *out)
 {
+	struct gt_error_saved e;
 	int rc;
 
 	/* the exact id is the common case: no configuration needed for it */
@@ -38,7 +113,17 @@ int gt_cli_resolve(struct gt_ctx *ctx, struct gt_index **idx, const char *input,
 	}
 	if ((rc = gt_ctx_config(ctx)) < 0)
 		return rc;
-	return gt_resolve_id(out, ctx->lg, ctx->prefix, idx, input);
+	rc = gt_resolve_id(out, ctx->lg, ctx->prefix, idx, input);
+	if (rc != GT_ENOTFOUND)
+		return rc;
+	/* not in the ledger: perhaps a wisp (ephemeral mail, a wisp molecule) */
+	gt_error_save(&e);
+	if (wisp_resolve(ctx, input, out) == 0)
+		return 0;
+	if (gt_error_last()[0] && strstr(gt_error_last(), "wisps"))
+		return GT_EINVALID;
+	gt_error_restore(&e);
+	return rc;
 }
 
 int gt_cli_fields_apply(struct gt_cli_fields *f, struct gt_bead_spec *s)
@@ -194,7 +279,23 @@ int gt_cli_run_batch(struct gt_cli *cli, struct gt_ctx *ctx, struct gt_index **i
 		batch.v = v;
 		batch.n += (size_t)nargs;
 	}
-	rc = gt_batch_transact(ctx->lg, &to, &batch, run_id, &r, keep_going);
+	{
+		/* ids of wisps change in their own store, never mixed with the
+		 * ledger's in one transaction */
+		struct gt_ledger *store = ctx->lg;
+		size_t nw = 0;
+
+		for (size_t i = 0; i < batch.n; i++)
+			nw += batch.v[i].text && gt_cli_wisp(ctx, batch.v[i].text) != NULL;
+		if (nw && nw < batch.n) {
+			rc = gt_error_set(GT_EUSAGE, "wisps and ledger beads cannot change in one "
+						     "transaction");
+			goto out;
+		}
+		if (nw)
+			store = gt_cli_wisp(ctx, batch.v[0].text);
+		rc = gt_batch_transact(store, &to, &batch, run_id, &r, keep_going);
+	}
 	if ((rc >= 0 || keep_going) && (!cli->quiet || cli->json))
 		gt_cli_print_batch(cli, &batch);
 	if (rc < 0 && keep_going)

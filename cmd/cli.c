@@ -233,6 +233,7 @@ void gt_cli_close(struct gt_ctx *ctx, struct gt_index **idx)
 		gt_index_free(*idx);
 		*idx = NULL;
 	}
+	gt_cli_wisps_close();
 	if (ctx->lg) {
 		gt_ctx_close(ctx);
 		gt_git_shutdown();

@@ -178,9 +178,15 @@ int gt_cli_molecule(struct gt_ctx *ctx, struct gt_index **idx, const char *arg, 
 int gt_cli_snapshot(struct gt_ctx *ctx, struct gt_town *t, const char *arg, struct gt_rig *rig,
 		    struct gt_buf *agent, long *n);
 
-/* Resolve a bead id as typed (partial ids allowed). */
+/* Resolve a bead id as typed (partial ids allowed): in the ledger, else
+ * among the wisps (refs/gt/wisps). */
 int gt_cli_resolve(struct gt_ctx *ctx, struct gt_index **idx, const char *input,
 		   struct gt_buf *out);
+
+/* The wisps store when id is a wisp (not in the ledger), else NULL; it
+ * stays open until gt_cli_close(). */
+struct gt_ledger *gt_cli_wisp(struct gt_ctx *ctx, const char *id);
+void gt_cli_wisps_close(void);
 
 /* Split "a,b" entries of in into out (repeated options and commas both
  * add); the strings live in keep until it is released. */

@@ -20,8 +20,11 @@ static int show(struct gt_cli *cli, struct gt_ctx *ctx, struct gt_index **idx, c
 	cJSON *b = NULL;
 	int rc = gt_cli_resolve(ctx, idx, input, &id);
 
-	if (!rc)
-		rc = gt_ledger_read_bead(&b, ctx->lg, NULL, id.ptr);
+	if (!rc) {
+		struct gt_ledger *w = gt_cli_wisp(ctx, id.ptr);
+
+		rc = gt_ledger_read_bead(&b, w ? w : ctx->lg, NULL, id.ptr);
+	}
 	if (!rc) {
 		if (!cli->json && !first)
 			putchar('\n');

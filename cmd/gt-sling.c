@@ -88,6 +88,12 @@ int main(int argc, char **argv)
 		rc = gt_sling(&r, &ctx, &t, id.ptr, &o);
 		if (rc == 0 && !o.dry_run && !no_convoy)
 			gt_convoy_auto(&ctx, id.ptr, r);
+		if (rc == 0 && !strcmp(gt_json_str(r, "action"), "queued") &&
+		    !gt_deacon_running(&ctx))
+			gt_cli_warn(&cli,
+				    "%s is queued: %s is at capacity, and no deacon runs to "
+				    "dispatch it when a slot frees (gt-up starts one)",
+				    id.ptr, gt_json_str(r, "rig"));
 		if (rc == 0 && (cli.json || o.dry_run)) {
 			gt_cli_print_json(&cli, r);
 		} else if (rc == 0 && !cli.quiet) {

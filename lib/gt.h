@@ -14,6 +14,7 @@
 #include "base/file.h"
 #include "flow/convoy.h"
 #include "flow/deacon.h"
+#include "flow/doctor.h"
 #include "flow/done.h"
 #include "flow/escalation.h"
 #include "flow/mq.h"

@@ -65,7 +65,7 @@ test_expect_success 'gt commands an agent runs leave a heartbeat, not a ledger w
 	! ls .git/gt/run/agents | grep -v "^app.polecats.jasper.cmd$"
 '
 
-test_expect_success 'a hung worker: nudged, restarted, then released and escalated' '
+test_expect_success 'a hung worker: nudged, restarted, then released and escalated (Gas Town #1266)' '
 	cd town &&
 	id=$(gt-bead-add "Hangs") && p=$(sling_to hang "$id") &&
 	echo "$id $p" >"$TRASH/hung" &&
@@ -102,7 +102,7 @@ test_expect_success 'the escalation is mailed once and counted when it happens a
 	gt-bead-show --json "$id" | jq -e ".metadata.attempts == 4"
 '
 
-test_expect_success 'a crash loop backs off into a release, with its attempts recorded' '
+test_expect_success 'a crash loop backs off into a release, with its attempts recorded (Gas Town #1380)' '
 	cd town &&
 	gt-config rig.app.max-restarts 2 &&
 	id=$(gt-bead-add "Crashes") && p=$(sling_to crash "$id") &&
@@ -139,7 +139,7 @@ while [ ! -e \"$TRASH/go\" ]; do sleep 0.1; done; echo b >b.txt
 	gt-config rig.stall-after 1s
 '
 
-test_expect_success 'a closed bead on a hook is unhooked and its session stopped, never redone' '
+test_expect_success 'a closed bead on a hook is unhooked and its session stopped, never redone (Gas Town #4698)' '
 	cd town &&
 	id=$(gt-bead-add "Closed under it") && p=$(sling_to hang "$id") &&
 	gt-bead-close "$id" &&
@@ -153,7 +153,7 @@ test_expect_success 'a closed bead on a hook is unhooked and its session stopped
 	! gt-session-list --json | has ".agent == \"$p\""
 '
 
-test_expect_success 'sessions without a hook behind them are stopped' '
+test_expect_success 'sessions without a hook or a record behind them are stopped (Gas Town #3658)' '
 	cd town &&
 	id=$(step_bead "Stays open" "echo s >s.txt") && p=$(sling_to stay "$id") &&
 	wait_for sh -c "gt-agent-show --json $p | jq -e \".state == \\\"idle\\\"\"" &&
@@ -361,7 +361,7 @@ test_expect_success 'a writer stopped while holding the ledger lock: others wait
 	grep -q "gt-bead-add, since" .git/gt/ledger.lock
 '
 
-test_expect_success 'a leftover directory at the first free polecat name does not block slings' '
+test_expect_success 'a leftover directory at the first free polecat name does not block slings (Gas Town #618)' '
 	cd town &&
 	for a in $(gt-agent-list --json | jq -r "select(.role == \"polecat\") | .address"); do
 		gt-polecat-remove --force "$a" >/dev/null
@@ -423,7 +423,7 @@ test_expect_success 'a parked rig takes no new work until it is unparked' '
 	expect_code 2 gt-rig-park
 '
 
-test_expect_success 'at max-workers gt-sling queues; the deacon slings by priority as slots free' '
+test_expect_success 'at max-workers gt-sling queues, says so, and the deacon slings by priority as slots free (Gas Town #4037)' '
 	cd town &&
 	for a in $(gt-agent-list --json | jq -r "select(.role == \"polecat\") | .address"); do
 		gt-polecat-remove --force "$a" >/dev/null
@@ -431,7 +431,8 @@ test_expect_success 'at max-workers gt-sling queues; the deacon slings by priori
 	gt-config rig.app.max-workers 1 &&
 	a=$(gt-bead-add -p 2 "First") && b=$(gt-bead-add -p 3 "Low") && c=$(gt-bead-add -p 1 "High") &&
 	gt-sling --no-convoy --agent hang "$a" app | grep -q "	spawn$" &&
-	gt-sling --no-convoy --agent hang "$b" app | grep -q "	queued$" &&
+	gt-sling --no-convoy --agent hang "$b" app 2>err | grep -q "	queued$" &&
+	grep -q "no deacon runs to dispatch it" err &&
 	gt-sling --no-convoy --json --agent hang "$c" app | jq -e ".action == \"queued\" and .rig == \"app\"" &&
 	gt-bead-show --json "$b" | jq -e "(.labels | index(\"queued\")) and .metadata.queued.runtime == \"hang\" and .status == \"open\"" &&
 	gt-deacon --once --json >d && ! has ".patrol == \"queue\"" <d &&
@@ -469,6 +470,91 @@ test_expect_success 'a request that fails its gate goes back to its worker once,
 	has ".action == \"escalated\" and .bead == \"$id\" and (.reason | test(\"came back unfixed\"))" <w3 &&
 	gt-witness --json app >w4 && test ! -s w4 &&
 	gt-config --unset rig.app.test
+'
+
+test_expect_success 'a removed polecat'"'"'s name is reused at once with a fresh workspace (Gas Town #4478)' '
+	cd town &&
+	id=$(gt-bead-add "Old") && p=$(sling_to hang "$id") &&
+	ws=$(gt-agent-show --json "$p" | jq -r .workspace) && echo old >"$ws/old.txt" &&
+	gt-polecat-remove --force "$p" >/dev/null &&
+	id2=$(gt-bead-add "New") && p2=$(sling_to hang "$id2") &&
+	test "$p2" = "$p" &&
+	test -e "$ws/.git" &&
+	! test -e "$ws/old.txt" &&
+	gt-session-list --json | has ".agent == \"$p\"" &&
+	gt-witness --json app >w && ! has ".action == \"stopped\"" <w &&
+	test -d "$ws" &&
+	gt-polecat-remove --force "$p" >/dev/null
+'
+
+test_expect_success 'the deacon expires wisp messages past wisp.ttl, never durable mail' '
+	cd town &&
+	w=$(gt-mail-send --json -s "FIX_NEEDED: nothing" overseer | jq -r .id) &&
+	m=$(gt-mail-send --json -s "a durable note" overseer | jq -r .id) &&
+	gt-mail-inbox --json overseer | has ".id == \"$w\" and .ephemeral == true" &&
+	gt-config wisp.ttl 0s &&
+	wait_for sh -c "gt-deacon --once --json >>deacon.log &&
+		! gt-mail-inbox --json overseer | jq -s -e \"any(.[]; .id == \\\"$w\\\")\" >/dev/null" &&
+	has ".patrol == \"wisps\" and .action == \"expired\" and .count >= 1" <deacon.log &&
+	gt-mail-inbox --json overseer | has ".id == \"$m\"" &&
+	gt-config --unset wisp.ttl
+'
+
+test_expect_success 'gt-doctor finds each seeded fault and fixes the safe ones' '
+	cd town &&
+	for a in $(gt-agent-list --json | jq -r "select(.role == \"polecat\") | .address"); do
+		gt-polecat-remove --force "$a" >/dev/null
+	done &&
+	gt-doctor --json >before || true &&
+	id=$(gt-bead-add "Orphan hook") &&
+	p=$(gt-sling --no-convoy --no-start --agent hang "$id" app | cut -f2) &&
+	sock=$(find "$TMUX_TMPDIR" -type s | head -1) &&
+	tmux -S "$sock" new-session -d -s gt-app-ghost2 sleep 100000 &&
+	mkdir -p app/polecats/nobody && echo keep >app/polecats/nobody/work.txt &&
+	gt-mail-send -s "FIX_NEEDED: old" overseer >/dev/null && gt-config wisp.ttl 0s &&
+	touch -d "2 hours ago" .git/objects/pack/tmp_pack_leftover &&
+	gt-config rig.app.restart-window soon &&
+	gt-config runtime.gone.command "no-such-agent-cli --yes" &&
+	gt-agent-add -q --agent gone app/crew/zed &&
+	wait_for sh -c "gt-doctor --json | jq -s -e \"map(select(.check == \\\"wisps\\\"))[0].ok == false\" >/dev/null" &&
+	expect_code 1 gt-doctor --json >d &&
+	for c in config runtimes orphan-sessions orphan-hooks orphan-workspaces wisps tmp-packs; do
+		has ".check == \"$c\" and .ok == false" <d || die "$c not found: $(cat d)"
+	done &&
+	has ".check == \"ledger\" and .ok == true" <d &&
+	has ".check == \"upstreams\" and .ok == true" <d &&
+	has ".check == \"runtimes\" and any(.found[]; test(\"no-such-agent-cli\"))" <d &&
+	has ".check == \"orphan-sessions\" and any(.found[]; test(\"gt-app-ghost2\"))" <d &&
+	has ".check == \"orphan-hooks\" and any(.found[]; test(\"$id\"))" <d &&
+	{ gt-doctor >txt || true; } && grep -q "^PROBLEM	tmp-packs	(--fix: remove them)" txt &&
+	expect_code 1 gt-doctor --fix --json >f &&
+	has ".check == \"orphan-sessions\" and (.fixed | length) == 1" <f &&
+	has ".check == \"orphan-hooks\" and (.fixed | index(\"$p\"))" <f &&
+	has ".check == \"tmp-packs\" and (.fixed | length) == 1" <f &&
+	! tmux -S "$sock" has-session -t =gt-app-ghost2 2>/dev/null &&
+	gt-session-list --json | has ".agent == \"$p\"" &&
+	! test -e .git/objects/pack/tmp_pack_leftover &&
+	test -f app/polecats/nobody/work.txt &&
+	gt-config --unset rig.app.restart-window && gt-config --unset wisp.ttl &&
+	rm -rf app/polecats/nobody &&
+	gt-doctor --json >after || true &&
+	has ".check == \"config\" and .ok == true" <after &&
+	gt-polecat-remove --force "$p" >/dev/null
+'
+
+test_expect_success 'bead commands see wisps: show, update, close by id or partial id' '
+	cd town &&
+	w=$(gt-mail-send --json -s "FIX_NEEDED: see me" overseer | jq -r .id) &&
+	gt-bead-show "$w" | grep -q "FIX_NEEDED: see me" &&
+	gt-bead-show --json "${w##*-}" | jq -e ".id == \"$w\" and .ephemeral == true" &&
+	tip=$(ledger_tip) &&
+	gt-bead-update -p 0 "$w" | grep -qx "$w" &&
+	gt-bead-show --json "$w" | jq -e ".priority == 0" &&
+	test "$(ledger_tip)" = "$tip" &&
+	x=$(gt-bead-add "A ledger bead") &&
+	expect_code 2 gt-bead-close "$w" "$x" 2>err && grep -q "cannot change in one transaction" err &&
+	gt-bead-close "$w" && gt-bead-show --json "$w" | jq -e ".status == \"closed\"" &&
+	expect_code 3 gt-bead-show hq-wisp-nosuch
 '
 
 test_expect_success 'gt-status shows rigs, agents, the queue, convoys and escalations' '

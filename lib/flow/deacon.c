@@ -27,6 +27,7 @@
 #include "town/nudge.h"
 #include "flow/convoy.h"
 #include "flow/escalation.h"
+#include "flow/mail.h"
 #include "flow/mq.h"
 #include "flow/sling.h"
 #include "flow/witness.h"
@@ -262,6 +263,23 @@ int gt_deacon_patrol(cJSON **log, struct gt_ctx *ctx, const struct gt_town *t, s
 		if (gt_ledger_refresh(ctx->lg) == 0 && ctx->lg->has_tip)
 			git_oid_tostr(tip, sizeof(tip), &ctx->lg->tip);
 		memcpy(d->tip, tip, sizeof(tip));
+	}
+	/* wisp messages past wisp.ttl (default 7d), once an hour */
+	if (gt_heartbeat_now() - d->expired_at >= 3600) {
+		char *v = gt_config_get(ctx->cfg, "wisp.ttl");
+		int64_t ttl = 7LL * 86400 * 1000;
+		cJSON *gone = NULL;
+
+		if (!v || gt_duration_parse(&ttl, v, "wisp.ttl") == 0) {
+			if (gt_mail_expire(&gone, ctx, ttl / 1000, 0) == 0 &&
+			    cJSON_GetArraySize(gone))
+				gt_json_set_int(entry(*log, "wisps", "expired", NULL), "count",
+						cJSON_GetArraySize(gone));
+		}
+		gt_error_clear();
+		cJSON_Delete(gone);
+		free(v);
+		d->expired_at = gt_heartbeat_now();
 	}
 	if (gt_escalation_renotify(&again, ctx, t) == 0)
 		cJSON_ArrayForEach (it, again)

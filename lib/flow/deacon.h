@@ -11,7 +11,8 @@
  * convoy checks (landing) and feeding, beads queued at capacity
  * (gt_sling_dispatch()), and `gt-maintain --no-verify`
  * when more than maintain.loose-threshold loose objects piled up;
- * escalations due again (escalation.h).  A patrol that finds nothing to
+ * escalations due again (escalation.h); once an hour, wisp messages
+ * older than wisp.ttl (default 7d) are removed.  A patrol that finds nothing to
  * do changes nothing.
  *
  * One deacon per town: a running deacon holds the lock
@@ -30,8 +31,9 @@
 
 /* What a deacon remembers between patrols. */
 struct gt_deacon {
-	char tip[41];  /* the ledger tip the last patrol saw ("" before) */
-	int own_actor; /* act as <rig>/witness in witness patrols, else deacon */
+	char tip[41];	    /* the ledger tip the last patrol saw ("" before) */
+	int own_actor;	    /* act as <rig>/witness in witness patrols, else deacon */
+	int64_t expired_at; /* when wisps were last expired (seconds) */
 	struct gt_deacon_child {
 		char *rig;
 		int failures;

@@ -561,3 +561,54 @@ int gt_mail_thread(cJSON **out, struct gt_ctx *ctx, const char *id)
 	free(thread);
 	return rc;
 }
+
+/* ---- expiry ---- */
+
+struct expire {
+	const struct gt_strlist *ids;
+};
+
+static int expire_fn(struct gt_txn *tx, void *p)
+{
+	struct expire *x = p;
+	int rc = 0;
+
+	gt_txn_summary(tx, "expire %zu wisp message%s", x->ids->n, x->ids->n == 1 ? "" : "s");
+	for (size_t i = 0; i < x->ids->n && rc == 0; i++)
+		rc = gt_txn_bead_purge(tx, x->ids->v[i]);
+	return rc;
+}
+
+int gt_mail_expire(cJSON **expired, struct gt_ctx *ctx, int64_t ttl_secs, int dry)
+{
+	struct gt_ledger *w = NULL;
+	struct gt_strlist ids = { 0 };
+	struct expire x = { &ids };
+	struct gt_txn_opts o = { .command = "gt-deacon" };
+	cJSON *all = NULL, *it;
+	int64_t now = gt_time_now_ns() / 1000000000;
+	int rc;
+
+	*expired = cJSON_CreateArray();
+	if ((rc = gt_ledger_open_wisps(&w, ctx->lg)) < 0)
+		return rc;
+	if (w->has_tip && (rc = gt_ledger_read_records(&all, w, "beads", NULL)) == 0) {
+		cJSON_ArrayForEach (it, all) {
+			const char *type = gt_json_str(it, "issue_type");
+			const char *at = gt_json_str(it, "created_at");
+			int64_t ns = 0;
+
+			if (type && !strcmp(type, "message") && at && gt_time_parse(at, &ns) == 0 &&
+			    now - ns / 1000000000 > ttl_secs) {
+				gt_strlist_push_dup(&ids, gt_bead_id(it));
+				cJSON_AddItemToArray(*expired, cJSON_CreateString(gt_bead_id(it)));
+			}
+		}
+		if (ids.n && !dry)
+			rc = gt_ledger_transact(w, &o, expire_fn, &x);
+	}
+	cJSON_Delete(all);
+	gt_strlist_release_owned(&ids);
+	gt_ledger_free(w);
+	return rc;
+}

@@ -23,6 +23,7 @@
 #define GT_MAIL_H
 
 #include <cjson/cJSON.h>
+#include <stdint.h>
 
 #include "base/options.h"
 #include "store/ops.h"
@@ -80,5 +81,11 @@ int gt_mail_mark(struct gt_ctx *ctx, const cJSON *msg, int ack, int *changed);
 
 /* Every message of the thread id belongs to, oldest first. */
 int gt_mail_thread(cJSON **out, struct gt_ctx *ctx, const char *id);
+
+/* Remove wisp messages (protocol mail, refs/gt/wisps) older than
+ * ttl_secs, read or not, in one transaction of the ephemeral store;
+ * *expired gets their ids (with dry, only that: nothing is removed).
+ * Durable mail is never expired. */
+int gt_mail_expire(cJSON **expired, struct gt_ctx *ctx, int64_t ttl_secs, int dry);
 
 #endif

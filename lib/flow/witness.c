@@ -161,10 +161,9 @@ static int txn(struct gt_ctx *ctx, gt_txn_fn fn, void *payload)
 
 struct change {
 	struct gt_ctx *ctx;
-	const char *address, *bead, *reason, *updated_at;
+	const char *address, *bead, *reason;
 	int64_t attempts;
-	int ws_exists, changed;
-	const char *outcome;
+	int changed;
 };
 
 /* Clear the agent's hook when it still holds bead; the agent goes idle. */
@@ -248,42 +247,6 @@ out:
 	return rc;
 }
 
-/* A record left in `spawning` by a sling that died. */
-static int spawn_fn(struct gt_txn *tx, void *p)
-{
-	struct change *c = p;
-	cJSON *agent = NULL;
-	const char *st, *up, *hook;
-	int rc = gt_txn_agent_get(tx, c->address, &agent);
-
-	if (rc < 0)
-		return rc;
-	st = gt_json_str(agent, "state");
-	up = gt_json_str(agent, "updated_at");
-	hook = gt_json_str(agent, "hook");
-	/* only the record the patrol looked at: a sling since then owns it */
-	if (!st || strcmp(st, "spawning") || !up || strcmp(up, c->updated_at))
-		goto out;
-	gt_txn_summary(tx, "clean up %s: left spawning", c->address);
-	gt_txn_trailer(tx, "Gt-Agent", "%s", c->address);
-	if (hook && *hook) {
-		gt_json_set_str(agent, "state", "working");
-		rc = gt_txn_agent_put(tx, agent);
-		c->outcome = "working";
-	} else if (c->ws_exists) {
-		gt_json_set_str(agent, "state", "idle");
-		rc = gt_txn_agent_put(tx, agent);
-		c->outcome = "idle";
-	} else {
-		rc = gt_txn_agent_remove(tx, c->address);
-		c->outcome = "removed";
-	}
-	c->changed = 1;
-out:
-	cJSON_Delete(agent);
-	return rc;
-}
-
 /* ---- the ladder ---- */
 
 static int64_t restarts_in_window(struct patrol *p, cJSON *hb)
@@ -305,7 +268,7 @@ static void give_up(struct patrol *p, const cJSON *agent, cJSON *hb, const char 
 		    const char *reason, int64_t attempts, const char *session)
 {
 	const char *address = gt_json_str(agent, "address");
-	struct change c = { p->ctx, address, bead, reason, NULL, attempts, 0, 0, NULL };
+	struct change c = { p->ctx, address, bead, reason, attempts, 0 };
 	struct gt_escalation esc = { "high", NULL, bead, NULL, NULL };
 	struct gt_buf key = GT_BUF_INIT, title = GT_BUF_INIT, body = GT_BUF_INIT, id = GT_BUF_INIT;
 	cJSON *e = entry(p, address, bead, "released", reason);
@@ -506,14 +469,14 @@ static int patrol_agent(struct patrol *p, const cJSON *agent)
 		int64_t ns = 0;
 
 		if (up && gt_time_parse(up, &ns) == 0 && p->now - ns / 1000000000 >= p->spawn) {
-			struct change c = { p->ctx, address, hook, "left spawning", up, 0,
-					    0,	    0,	     NULL };
+			const char *outcome = NULL;
 
-			c.ws_exists = is_dir(gt_json_str(agent, "workspace"));
-			if ((rc = txn(p->ctx, spawn_fn, &c)) == 0 && c.changed)
+			rc = gt_agent_unspawn(&outcome, p->ctx, address, up,
+					      is_dir(gt_json_str(agent, "workspace")));
+			if (rc == 0 && outcome)
 				gt_json_set_str(entry(p, address, hook, "spawn-cleaned",
 						      "a sling died while it was spawning"),
-						"outcome", c.outcome);
+						"outcome", outcome);
 		}
 		goto out;
 	}
@@ -530,9 +493,7 @@ static int patrol_agent(struct patrol *p, const cJSON *agent)
 	rc = gt_ledger_read_bead(&bead, p->ctx->lg, NULL, hook);
 	if (rc == GT_ENOTFOUND || (rc == 0 && (!strcmp(gt_bead_status(bead), "closed") ||
 					       !strcmp(gt_bead_status(bead), "tombstone")))) {
-		struct change c = {
-			p->ctx, address, hook, "the bead is closed", NULL, 0, 0, 0, NULL
-		};
+		struct change c = { p->ctx, address, hook, "the bead is closed", 0, 0 };
 
 		gt_error_clear();
 		if (pid)

@@ -331,6 +331,59 @@ int gt_agent_busy(long *n, struct gt_ledger *lg, const char *rig)
 	return rc;
 }
 
+/* ---- records left spawning ---- */
+
+struct unspawn {
+	const char *address, *updated_at;
+	int ws_exists;
+	const char *outcome;
+};
+
+static int unspawn_fn(struct gt_txn *tx, void *p)
+{
+	struct unspawn *u = p;
+	cJSON *agent = NULL;
+	const char *st, *up, *hook;
+	int rc = gt_txn_agent_get(tx, u->address, &agent);
+
+	if (rc < 0)
+		return rc;
+	st = gt_json_str(agent, "state");
+	up = gt_json_str(agent, "updated_at");
+	hook = gt_json_str(agent, "hook");
+	/* only the record the caller looked at: a sling since then owns it */
+	if (!st || strcmp(st, "spawning") || !up || strcmp(up, u->updated_at))
+		goto out;
+	gt_txn_summary(tx, "clean up %s: left spawning", u->address);
+	gt_txn_trailer(tx, "Gt-Agent", "%s", u->address);
+	if (hook && *hook) {
+		gt_json_set_str(agent, "state", "working");
+		rc = gt_txn_agent_put(tx, agent);
+		u->outcome = "working";
+	} else if (u->ws_exists) {
+		gt_json_set_str(agent, "state", "idle");
+		rc = gt_txn_agent_put(tx, agent);
+		u->outcome = "idle";
+	} else {
+		rc = gt_txn_agent_remove(tx, u->address);
+		u->outcome = "removed";
+	}
+out:
+	cJSON_Delete(agent);
+	return rc;
+}
+
+int gt_agent_unspawn(const char **outcome, struct gt_ctx *ctx, const char *address,
+		     const char *updated_at, int ws_exists)
+{
+	struct unspawn u = { address, updated_at, ws_exists, NULL };
+	struct gt_txn_opts o = { .command = "gt-witness" };
+	int rc = gt_ledger_transact(ctx->lg, &o, unspawn_fn, &u);
+
+	*outcome = rc == 0 ? u.outcome : NULL;
+	return rc;
+}
+
 /* ---- the name pool ---- */
 
 /* Minerals and rocks: short, distinct, easy to say and to type. */
