@@ -257,6 +257,23 @@ int gt_cli_rigs(struct gt_ctx *ctx, int nargs, char **argv, struct gt_strlist *o
 	return 0;
 }
 
+static volatile sig_atomic_t *stop_flag;
+
+static void on_stop_signal(int sig)
+{
+	(void)sig;
+	if (stop_flag)
+		*stop_flag = 1;
+}
+
+void gt_cli_stop_on_signals(volatile sig_atomic_t *stop)
+{
+	stop_flag = stop;
+	signal(SIGTERM, on_stop_signal);
+	signal(SIGINT, on_stop_signal);
+	signal(SIGHUP, on_stop_signal);
+}
+
 void gt_cli_nap(long ms, volatile sig_atomic_t *stop)
 {
 	/* in slices, so SIGTERM ends a long wait at once */

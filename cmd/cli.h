@@ -87,6 +87,10 @@ int gt_cli_formula_path(struct gt_cli *cli, struct gt_ctx *ctx, struct gt_town *
  * to out as owned strings. */
 int gt_cli_rigs(struct gt_ctx *ctx, int nargs, char **argv, struct gt_strlist *out);
 
+/* Set *stop on SIGTERM, SIGINT or SIGHUP: --watch loops finish the
+ * round they are in, then end. */
+void gt_cli_stop_on_signals(volatile sig_atomic_t *stop);
+
 /* Sleep ms milliseconds, or less when *stop is set meanwhile (by a signal
  * handler): --watch loops that end promptly on SIGTERM. */
 void gt_cli_nap(long ms, volatile sig_atomic_t *stop);

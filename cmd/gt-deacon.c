@@ -18,12 +18,6 @@ static const char *const usage[] = {
 
 static volatile sig_atomic_t stop;
 
-static void on_signal(int sig)
-{
-	(void)sig;
-	stop = 1;
-}
-
 static void print_entry(struct gt_cli *cli, const cJSON *e)
 {
 	const char *keys[] = {
@@ -75,9 +69,7 @@ int main(int argc, char **argv)
 		gt_ledger_set_actor(ctx.lg, "deacon");
 		d.own_actor = 1;
 	}
-	signal(SIGTERM, on_signal);
-	signal(SIGINT, on_signal);
-	signal(SIGHUP, on_signal);
+	gt_cli_stop_on_signals(&stop);
 	do {
 		cJSON *log = NULL, *e;
 

@@ -16,12 +16,6 @@ static const char *const usage[] = {
 
 static volatile sig_atomic_t stop;
 
-static void on_signal(int sig)
-{
-	(void)sig;
-	stop = 1;
-}
-
 static void print_entry(struct gt_cli *cli, const cJSON *e)
 {
 	const char *keys[] = { "merge_request", "convoy", "bead",   "commit", "filed",
@@ -73,8 +67,7 @@ int main(int argc, char **argv)
 		goto out;
 	/* it acts, commits and mails as <rig>/refinery unless told otherwise */
 	own_actor = !cli.actor && !(getenv("GT_AGENT") && *getenv("GT_AGENT"));
-	signal(SIGTERM, on_signal);
-	signal(SIGINT, on_signal);
+	gt_cli_stop_on_signals(&stop);
 	do {
 		for (size_t i = 0; i < rigs.n && rc == 0 && !stop; i++) {
 			struct gt_refinery_opts o = { rigs.v[i], (int)max, no_feed };

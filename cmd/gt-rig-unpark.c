@@ -1,39 +1,5 @@
 /*
- * gt-rig-unpark - unpark a rig: it takes work again.
+ * gt-rig-unpark - unpark a rig: gt-rig-park built with UNPARK.
  */
-#include "cli.h"
-#include "base/banned.h"
-
-static const char *const usage[] = {
-	"gt-rig-unpark RIG",
-	NULL,
-};
-
-int main(int argc, char **argv)
-{
-	struct gt_cli cli = { .usage = usage };
-	struct gt_ctx ctx = { 0 };
-	const char *reason = NULL;
-	int rc, changed = 0;
-	const struct gt_option opts[] = {
-
-		GT_OPT_QUIET(&cli),
-		GT_OPT_LEDGER(&cli),
-		GT_OPT_END(),
-	};
-
-	cli.summary = "unpark a rig: it takes work again";
-	cli.opts = opts;
-	if (gt_cli_parse(&cli, argc, argv) != 1)
-		gt_cli_usage_error(&cli, "one rig is required");
-	if ((rc = gt_cli_open(&cli, &ctx)) < 0 ||
-	    (rc = gt_rig_park(&changed, &ctx, argv[1], reason, 0)) < 0)
-		goto out;
-	if (!cli.quiet) {
-		printf("%s\t%s", argv[1], changed ? "unparked" : "unparked already");
-		gt_cli_eor(&cli);
-	}
-out:
-	gt_cli_close(&ctx, NULL);
-	return gt_cli_finish(&cli, rc);
-}
+#define UNPARK 1
+#include "gt-rig-park.c"

@@ -16,12 +16,6 @@ static const char *const usage[] = {
 
 static volatile sig_atomic_t stop;
 
-static void on_signal(int sig)
-{
-	(void)sig;
-	stop = 1;
-}
-
 static const char *str(const cJSON *o, const char *key)
 {
 	const char *s = gt_json_str(o, key);
@@ -122,8 +116,7 @@ int main(int argc, char **argv)
 		gt_cli_usage_error(&cli, "bad --interval '%s'", interval_s);
 	if ((rc = gt_cli_town(&cli, &ctx, &t)) < 0)
 		goto out;
-	signal(SIGTERM, on_signal);
-	signal(SIGINT, on_signal);
+	gt_cli_stop_on_signals(&stop);
 	do {
 		cJSON *st = NULL;
 

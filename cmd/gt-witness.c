@@ -18,12 +18,6 @@ static const char *const usage[] = {
 
 static volatile sig_atomic_t stop;
 
-static void on_signal(int sig)
-{
-	(void)sig;
-	stop = 1;
-}
-
 static void print_entry(struct gt_cli *cli, const cJSON *e)
 {
 	const char *keys[] = { "bead", "reason", "snapshot", "escalation", "outcome", "error" };
@@ -70,8 +64,7 @@ int main(int argc, char **argv)
 	if ((rc = gt_cli_rigs(&ctx, nargs, argv, &rigs)) < 0)
 		goto out;
 	own_actor = !cli.actor && !(getenv("GT_AGENT") && *getenv("GT_AGENT"));
-	signal(SIGTERM, on_signal);
-	signal(SIGINT, on_signal);
+	gt_cli_stop_on_signals(&stop);
 	do {
 		for (size_t i = 0; i < rigs.n && rc == 0 && !stop; i++) {
 			cJSON *log = NULL, *e;

@@ -274,6 +274,10 @@ echo b >feed-b.txt" -p 0 --deps "$a") &&
 
 test_expect_success 'a rig at max-workers is fed nothing more, and nothing is written' '
 	cd town && read -r cv a b c start <../c4 &&
+	w=$(gt-bead-show --json "$a" | jq -r .assignee) &&
+	# the worker writes its first molecule steps on its own: wait until it
+	# sits in its sh step, waiting for goA, before watching the ledger
+	wait_for sh -c "gt-peek $w | grep -q \"step 1\"" &&
 	tip=$(ledger_tip) &&
 	gt-convoy-check --json "$cv" >fed && test ! -s fed &&
 	gt-convoy-check --json >fed && test ! -s fed &&

@@ -139,6 +139,24 @@ while [ ! -e \"$TRASH/go\" ]; do sleep 0.1; done; echo b >b.txt
 	gt-config rig.stall-after 1s
 '
 
+test_expect_success 'a runtime whose program died inside a live pane is restarted' '
+	cd town &&
+	gt-config runtime.wrapped.command "sh -c '\''sleep 100000; exec tail -f /dev/null'\''" &&
+	gt-config runtime.wrapped.prompt none &&
+	gt-config runtime.wrapped.process sleep &&
+	gt-config rig.stall-after 1h &&
+	id=$(gt-bead-add "Wrapped") && p=$(sling_to wrapped "$id") &&
+	pane=$(gt-session-list --json | jq -r "select(.agent == \"$p\") | .pid") &&
+	wait_for pgrep -P "$pane" sleep &&
+	gt-witness --json app >w && ! has ".agent == \"$p\" and .action == \"restarted\"" <w &&
+	pkill -P "$pane" sleep &&
+	wait_for sh -c "test \"\$(ps -o comm= -p $pane)\" = tail" &&
+	gt-witness --json app >w &&
+	has ".agent == \"$p\" and .action == \"restarted\" and (.reason | test(\"program is gone\"))" <w &&
+	gt-config rig.stall-after 1s &&
+	gt-polecat-remove --force "$p" >/dev/null
+'
+
 test_expect_success 'a closed bead on a hook is unhooked and its session stopped, never redone (Gas Town #4698)' '
 	cd town &&
 	id=$(gt-bead-add "Closed under it") && p=$(sling_to hang "$id") &&
@@ -505,7 +523,7 @@ test_expect_success 'gt-doctor finds each seeded fault and fixes the safe ones' 
 	for a in $(gt-agent-list --json | jq -r "select(.role == \"polecat\") | .address"); do
 		gt-polecat-remove --force "$a" >/dev/null
 	done &&
-	gt-doctor --json >before || true &&
+	{ gt-doctor --json >before || true; } &&
 	id=$(gt-bead-add "Orphan hook") &&
 	p=$(gt-sling --no-convoy --no-start --agent hang "$id" app | cut -f2) &&
 	sock=$(find "$TMUX_TMPDIR" -type s | head -1) &&
@@ -513,12 +531,14 @@ test_expect_success 'gt-doctor finds each seeded fault and fixes the safe ones' 
 	mkdir -p app/polecats/nobody && echo keep >app/polecats/nobody/work.txt &&
 	gt-mail-send -s "FIX_NEEDED: old" overseer >/dev/null && gt-config wisp.ttl 0s &&
 	touch -d "2 hours ago" .git/objects/pack/tmp_pack_leftover &&
+	git -C app/.repo.git branch -q polecat/ghost/hq-gone refs/remotes/origin/main &&
+	git -C app/.repo.git branch -q polecat/ghost/hq-work "$(git -C app/.repo.git commit-tree -p refs/remotes/origin/main -m wip "$(git -C app/.repo.git rev-parse refs/remotes/origin/main^{tree})")" &&
 	gt-config rig.app.restart-window soon &&
 	gt-config runtime.gone.command "no-such-agent-cli --yes" &&
 	gt-agent-add -q --agent gone app/crew/zed &&
 	wait_for sh -c "gt-doctor --json | jq -s -e \"map(select(.check == \\\"wisps\\\"))[0].ok == false\" >/dev/null" &&
 	expect_code 1 gt-doctor --json >d &&
-	for c in config runtimes orphan-sessions orphan-hooks orphan-workspaces wisps tmp-packs; do
+	for c in config runtimes orphan-sessions orphan-hooks orphan-workspaces orphan-branches wisps tmp-packs; do
 		has ".check == \"$c\" and .ok == false" <d || die "$c not found: $(cat d)"
 	done &&
 	has ".check == \"ledger\" and .ok == true" <d &&
@@ -531,13 +551,15 @@ test_expect_success 'gt-doctor finds each seeded fault and fixes the safe ones' 
 	has ".check == \"orphan-sessions\" and (.fixed | length) == 1" <f &&
 	has ".check == \"orphan-hooks\" and (.fixed | index(\"$p\"))" <f &&
 	has ".check == \"tmp-packs\" and (.fixed | length) == 1" <f &&
+	has ".check == \"orphan-branches\" and (.fixed | index(\"polecat/ghost/hq-gone\")) and (.fixed | index(\"polecat/ghost/hq-work\") | not)" <f &&
+	git -C app/.repo.git rev-parse -q --verify refs/heads/polecat/ghost/hq-work >/dev/null &&
 	! tmux -S "$sock" has-session -t =gt-app-ghost2 2>/dev/null &&
 	gt-session-list --json | has ".agent == \"$p\"" &&
 	! test -e .git/objects/pack/tmp_pack_leftover &&
 	test -f app/polecats/nobody/work.txt &&
 	gt-config --unset rig.app.restart-window && gt-config --unset wisp.ttl &&
 	rm -rf app/polecats/nobody &&
-	gt-doctor --json >after || true &&
+	{ gt-doctor --json >after || true; } &&
 	has ".check == \"config\" and .ok == true" <after &&
 	gt-polecat-remove --force "$p" >/dev/null
 '
@@ -557,10 +579,55 @@ test_expect_success 'bead commands see wisps: show, update, close by id or parti
 	expect_code 3 gt-bead-show hq-wisp-nosuch
 '
 
+test_expect_success 'an upstream that refuses pushes: the refinery says why, the deacon backs off and escalates once' '
+	git init -q refuser && (cd refuser && echo x >x && git add x && git commit -qm x) &&
+	cd town &&
+	gt-rig-add -q app2 ../refuser && gt-config rig.app2.agent scripted &&
+	pfx=$(gt-rig-show --json app2 | jq -r .prefix) &&
+	id=$(gt-bead-add --prefix "$pfx" "Refused push" -d "Steps:
+\`\`\`sh
+echo r >r.txt
+\`\`\`") &&
+	gt-sling -q --no-convoy "$id" app2 &&
+	wait_for sh -c "gt-mq-list --json app2 | grep -q \"$id\"" &&
+	expect_code 7 gt-refinery app2 2>err &&
+	grep -q "origin refuses the push to main: branch is currently checked out" err &&
+	grep -q "receive.denyCurrentBranch updateInstead" err &&
+	{ gt-deacon --watch --interval 100ms --json >"$TRASH/deacon.out" 2>&1 & } &&
+	dpid=$! &&
+	wait_for sh -c "grep -q \"\\\"action\\\":\\\"escalated\\\",\\\"what\\\":\\\"app2\\\"\" \"$TRASH/deacon.out\"" &&
+	kill "$dpid" && wait "$dpid" || true &&
+	jq -s "map(select(.patrol == \"refinery\" and .what == \"app2\" and .action == \"failed\")) | length" \
+		"$TRASH/deacon.out" >n && test "$(cat n)" -ge 3 &&
+	jq -s "map(select(.patrol == \"refinery\" and .what == \"app2\" and .action == \"failed\") | .retry_in)" \
+		"$TRASH/deacon.out" >waits && jq -e ".[0] == 5 and .[1] == 10" waits &&
+	test "$(jq -s "map(select(.action == \"escalated\" and .what == \"app2\")) | length" "$TRASH/deacon.out")" = 1 &&
+	gt-escalation-list --json | has ".title | test(\"refinery of app2 failed 3 times\")" &&
+	gt-rig-park app2 >/dev/null
+'
+
+test_expect_success 'the pool never names a polecat like a role (Gas Town #836)' '
+	cd town &&
+	gt-config rig.app.names "witness,refinery,crew,mayor,jade" &&
+	id=$(gt-bead-add "Named") && p=$(gt-sling --no-convoy --no-start "$id" app | cut -f2) &&
+	test "$p" = app/polecats/jade &&
+	gt-polecat-remove --force "$p" >/dev/null && gt-config --unset rig.app.names
+'
+
+test_expect_success 'the hook is durable before the session starts: the first gt-prime sees it (Gas Town #866, #2389)' '
+	cd town &&
+	gt-config runtime.primer.command "sh -c '\''gt-prime --json >\"$TRASH/first-prime.json\"; exec sleep 100000'\''" &&
+	gt-config runtime.primer.prompt none &&
+	id=$(gt-bead-add "Seen at once") && p=$(sling_to primer "$id") &&
+	wait_for test -s "$TRASH/first-prime.json" &&
+	jq -e ".bead.id == \"$id\"" "$TRASH/first-prime.json" &&
+	gt-polecat-remove --force "$p" >/dev/null
+'
+
 test_expect_success 'gt-status shows rigs, agents, the queue, convoys and escalations' '
 	cd town &&
 	gt-status --json >st &&
-	jq -e ".town and (.rigs | length) == 1 and (.agents | type) == \"array\"" st &&
+	jq -e ".town and (.rigs | map(.name) | index(\"app\")) != null and (.agents | type) == \"array\"" st &&
 	jq -e ".merge_queue | type == \"array\"" st &&
 	jq -e "(.escalations | length) >= 1 and (.escalations[0].severity | type) == \"string\"" st &&
 	gt-status >txt && grep -q "^AGENTS" txt && grep -q "^ESCALATIONS" txt &&

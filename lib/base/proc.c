@@ -3,10 +3,12 @@
  */
 #include "base/proc.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -174,4 +176,44 @@ void gt_args_collect(const char **argv, size_t cap, va_list ap)
 	while (n + 1 < cap && (argv[n] = va_arg(ap, const char *)))
 		n++;
 	argv[n] = NULL;
+}
+
+int gt_proc_in_session(long sid, const char *names)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	int found = 0;
+
+	if (!d)
+		return -1;
+	while (!found && (e = readdir(d))) {
+		char path[300], buf[512], comm[64];
+		const char *lp, *rp;
+		long s = 0;
+		FILE *f;
+		size_t n;
+
+		if (e->d_name[0] < '0' || e->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/stat", e->d_name);
+		if (!(f = fopen(path, "r")))
+			continue;
+		n = fread(buf, 1, sizeof(buf) - 1, f);
+		fclose(f);
+		buf[n] = '\0';
+		/* pid (comm) state ppid pgrp session ...: comm may hold anything */
+		if (!(lp = strchr(buf, '(')) || !(rp = strrchr(buf, ')')) || rp[1] != ' ' ||
+		    rp[2] == 'Z' || sscanf(rp + 3, "%*d %*d %ld", &s) != 1 || s != sid)
+			continue;
+		snprintf(comm, sizeof(comm), "%.*s", (int)(rp - lp - 1), lp + 1);
+		for (const char *p = names; *p && !found;) {
+			size_t len = strcspn(p, ", ");
+
+			found = len && strlen(comm) == len && !strncmp(comm, p, len);
+			p += len;
+			p += strspn(p, ", ");
+		}
+	}
+	closedir(d);
+	return found;
 }

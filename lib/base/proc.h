@@ -42,4 +42,9 @@ const char *gt_proc_telling_line(struct gt_buf *err);
  * cap entries, the last for the terminating NULL). */
 void gt_args_collect(const char **argv, size_t cap, va_list ap);
 
+/* Whether a live process of session sid (the pane's program leads one)
+ * has one of names (comma-separated, as in /proc/PID/comm, at most 15
+ * bytes each): 1 yes, 0 no, -1 when /proc cannot tell. */
+int gt_proc_in_session(long sid, const char *names);
+
 #endif

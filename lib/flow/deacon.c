@@ -90,11 +90,22 @@ static void refinery(cJSON *log, struct gt_ctx *ctx, const struct gt_town *t, st
 
 	if (now < c->next_try || gt_rig_paused(ctx, rig, 0, NULL))
 		return;
-	rc = gt_mq_next(&mr, ctx, rig);
-	cJSON_Delete(mr);
-	if (rc < 0) {
+	/* work for it: a ready request, or one a run left unfinished (which
+	 * the next run recovers) */
+	rc = gt_mq_list(&mr, ctx, rig, 0);
+	{
+		const cJSON *it;
+		int work = 0;
+
+		cJSON_ArrayForEach (it, mr) {
+			const char *q = gt_json_str(it, "queue");
+
+			work |= q && (!strcmp(q, "ready") || !strcmp(q, "active"));
+		}
+		cJSON_Delete(mr);
 		gt_error_clear();
-		return; /* nothing ready (GT_ENO), or nothing to say */
+		if (rc < 0 || !work)
+			return;
 	}
 	program(&prog, t, "gt-refinery");
 	{

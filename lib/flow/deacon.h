@@ -3,7 +3,8 @@
  * running (gt-up(1), gt-down(1)).
  *
  * One patrol: the witness of every rig (witness.h); for each rig with a
- * ready merge request, the refinery, run as a child process
+ * ready merge request (or one a run left unfinished, which the refinery
+ * recovers), the refinery, run as a child process
  * (`gt-refinery --once RIG`) so that a crash in it never takes the
  * deacon down: a child that dies or fails is tried again after a backoff
  * that doubles (5s, 10s, ... 10m), and after three failures in a row an

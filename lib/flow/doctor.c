@@ -403,6 +403,57 @@ static void check_workspaces(struct doc *d)
 	}
 }
 
+/* Local polecat branches in a rig's bare clone that no agent works on:
+ * left by removals.  Fully on origin, they only clutter; with commits
+ * nowhere else, they are work and stay. */
+static void check_branches(struct doc *d)
+{
+	const cJSON *r;
+
+	begin(d, "orphan-branches", "delete the ones whose commits are all on origin");
+	cJSON_ArrayForEach (r, d->rigs) {
+		struct gt_rig rig;
+		const char *repo = rig_repo(d, gt_json_str(r, "name"), &rig);
+		struct gt_buf out = GT_BUF_INIT, count = GT_BUF_INIT;
+
+		if (repo && gt_git(&out, repo, "for-each-ref", "--format=%(refname:short)",
+				   "refs/heads/polecat/", NULL) == 0) {
+			for (char *line = out.ptr, *nl; line && *line; line = nl ? nl + 1 : NULL) {
+				const cJSON *a;
+				int used = 0;
+
+				if ((nl = strchr(line, '\n')))
+					*nl = '\0';
+				cJSON_ArrayForEach (a, d->agents) {
+					const char *b = gt_json_str(a, "branch");
+
+					used |= b && !strcmp(b, line);
+				}
+				if (used)
+					continue;
+				gt_buf_reset(&count);
+				if (gt_git(&count, repo, "rev-list", "--count", line, "--not",
+					   "--remotes=origin", NULL) < 0) {
+					gt_error_clear();
+					continue;
+				}
+				found(d,
+				      "%s: branch %s belongs to no agent (%s commit(s) not on "
+				      "origin)",
+				      rig.name, line, count.ptr);
+				if (d->fix && !strcmp(count.ptr, "0") &&
+				    gt_git(NULL, repo, "branch", "-D", "--", line, NULL) == 0)
+					fixed(d, line);
+				gt_error_clear();
+			}
+		}
+		gt_error_clear();
+		gt_rig_release(&rig);
+		gt_buf_release(&out);
+		gt_buf_release(&count);
+	}
+}
+
 static void check_requests(struct doc *d)
 {
 	cJSON *mq = NULL, *it;
@@ -503,6 +554,7 @@ int gt_doctor(cJSON **out, struct gt_ctx *ctx, const struct gt_town *t, int fix)
 	check_orphan_hooks(&d);
 	check_spawning(&d);
 	check_workspaces(&d);
+	check_branches(&d);
 	check_requests(&d);
 	check_wisps(&d);
 	check_tmp_packs(&d);

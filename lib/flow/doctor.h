@@ -19,6 +19,8 @@
  *                     rig.spawn-timeout; fix: as the witness does
  *   orphan-workspaces folders under <rig>/polecats/ that no agent owns;
  *                     no fix (they may hold work: gt-snapshot-* or a person)
+ *   orphan-branches   local polecat/... branches of a rig that no agent works
+ *                     on; fix: delete those whose commits are all on origin
  *   stale-requests    open merge requests whose bead is closed; no fix
  *   wisps             wisp messages past wisp.ttl; fix: expire them
  *   tmp-packs         leftover tmp_* files (interrupted pack writes) older

@@ -656,6 +656,8 @@ static int finish(cJSON *log, struct job *j, const cJSON *mr)
 }
 
 /* One merge request from "claimed" to an outcome. */
+static int push(struct job *j, const char *spec);
+
 static int merge_one(cJSON *log, struct job *j, const cJSON *mr)
 {
 	struct gt_buf sha = GT_BUF_INIT, start = GT_BUF_INIT;
@@ -745,11 +747,14 @@ static int merge_one(cJSON *log, struct job *j, const cJSON *mr)
 		j->pushing = 1;
 		gt_buf_reset(&start);
 		gt_buf_printf(&start, "%s:refs/heads/%s", j->merged.ptr, j->target);
-		if (gt_git(NULL, j->ws.ptr, "push", "--quiet", "origin", start.ptr, NULL) < 0) {
+		if ((rc = push(j, start.ptr)) == GT_ETEMP) {
 			/* the target moved meanwhile (not a fast-forward): again */
 			gt_error_clear();
+			rc = 0;
 			continue;
 		}
+		if (rc < 0)
+			break; /* refused: say why, never retry for ever */
 		if ((rc = remote_sha(&sha, j, j->target)) < 0)
 			break;
 		if (strcmp(sha.ptr, j->merged.ptr)) {
@@ -764,6 +769,42 @@ static int merge_one(cJSON *log, struct job *j, const cJSON *mr)
 		rc = gt_error_set(GT_ETEMP, "%s kept moving while merging %s", j->target, j->id);
 	gt_buf_release(&sha);
 	gt_buf_release(&start);
+	return rc;
+}
+
+/* Push spec to origin from the worktree.  GT_ETEMP when the target moved
+ * (not a fast-forward: fetch and try again); GT_EFAIL naming the reason
+ * when origin refuses it (a checked-out branch of a non-bare upstream, a
+ * hook, permissions), which no retry would change. */
+static int push(struct job *j, const char *spec)
+{
+	const char *argv[] = { "git", "push", "--quiet", "--porcelain", "origin", spec, NULL };
+	struct gt_buf out = GT_BUF_INIT, err = GT_BUF_INIT;
+	struct gt_proc_opts po = { .cwd = j->ws.ptr, .out = &out, .err = &err };
+	int rc = gt_run(argv, &po, NULL);
+
+	if (rc < 0) {
+		const char *all = out.ptr ? out.ptr : "", *why;
+
+		gt_error_clear();
+		if (strstr(all, "(fetch first)") || strstr(all, "(non-fast-forward)") ||
+		    strstr(all, "(stale info)")) {
+			rc = GT_ETEMP;
+		} else {
+			why = strstr(all, "[remote rejected]") ? strrchr(all, '(') : NULL;
+			rc = gt_error_set(GT_EFAIL, "origin refuses the push to %s: %.*s",
+					  j->target, why ? (int)strcspn(why + 1, ")") : 200,
+					  why ? why + 1 : gt_proc_telling_line(&err));
+			if (strstr(all, "checked out"))
+				gt_error_hint(
+					"the upstream is a repository with %s checked out: make it "
+					"bare, or set receive.denyCurrentBranch updateInstead "
+					"there (gt-doctor checks this)",
+					j->target);
+		}
+	}
+	gt_buf_release(&out);
+	gt_buf_release(&err);
 	return rc;
 }
 

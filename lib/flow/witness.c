@@ -16,6 +16,7 @@
 #include "base/json.h"
 #include "base/lock.h"
 #include "base/options.h"
+#include "base/proc.h"
 #include "store/bead.h"
 #include "store/ledger.h"
 #include "store/ops.h"
@@ -24,6 +25,7 @@
 #include "town/estop.h"
 #include "town/heartbeat.h"
 #include "town/nudge.h"
+#include "town/runtime.h"
 #include "town/session.h"
 #include "town/snapshot.h"
 #include "town/town.h"
@@ -126,6 +128,24 @@ static int process_alive(long pid)
 	if (fgets(buf, sizeof(buf), f) && (rp = strrchr(buf, ')')) && rp[1] == ' ')
 		alive = rp[2] != 'Z' && rp[2] != 'X';
 	fclose(f);
+	return alive;
+}
+
+/* The runtime's own program still runs in the pane (a wrapper shell can
+ * outlive it): by the process names the runtime declares, when it does. */
+static int runtime_alive(struct patrol *p, const cJSON *agent, long pid)
+{
+	struct gt_runtime rt;
+	const char *name = gt_json_str(agent, "runtime");
+	int alive = 1;
+
+	if (!name || gt_runtime_load(&rt, p->ctx, name) < 0) {
+		gt_error_clear();
+		return 1;
+	}
+	if (rt.process && *rt.process)
+		alive = gt_proc_in_session(pid, rt.process) != 0;
+	gt_runtime_release(&rt);
 	return alive;
 }
 
@@ -490,6 +510,12 @@ static int patrol_agent(struct patrol *p, const cJSON *agent)
 	}
 	if (strcmp(st, "working") && strcmp(st, "done"))
 		goto out; /* stuck (escalated by gt-done): a person's now */
+	if (gt_json_str(hb, "bead") && strcmp(gt_json_str(hb, "bead"), hook)) {
+		/* new work on the hook: restarts count per bead, from nothing */
+		cJSON_Delete(hb);
+		hb = cJSON_CreateObject();
+	}
+	gt_json_set_str(hb, "bead", hook);
 	rc = gt_ledger_read_bead(&bead, p->ctx->lg, NULL, hook);
 	if (rc == GT_ENOTFOUND || (rc == 0 && (!strcmp(gt_bead_status(bead), "closed") ||
 					       !strcmp(gt_bead_status(bead), "tombstone")))) {
@@ -506,7 +532,12 @@ static int patrol_agent(struct patrol *p, const cJSON *agent)
 	}
 	if (rc < 0)
 		goto out;
-	if (!pid || !process_alive(pid)) {
+	if (pid && process_alive(pid) && !runtime_alive(p, agent, pid)) {
+		if (!cJSON_GetObjectItemCaseSensitive(hb, "restarts"))
+			gt_json_set(hb, "restarts", cJSON_CreateArray());
+		restart(p, agent, hb, hook, "the agent's program is gone (its pane lives on)", 1,
+			session.ptr);
+	} else if (!pid || !process_alive(pid)) {
 		if (!cJSON_GetObjectItemCaseSensitive(hb, "restarts"))
 			gt_json_set(hb, "restarts", cJSON_CreateArray());
 		restart(p, agent, hb, hook,
@@ -515,7 +546,6 @@ static int patrol_agent(struct patrol *p, const cJSON *agent)
 	} else {
 		if (!cJSON_GetObjectItemCaseSensitive(hb, "restarts"))
 			gt_json_set(hb, "restarts", cJSON_CreateArray());
-		gt_json_set_str(hb, "bead", hook);
 		gt_json_set_int(hb, "pid", pid);
 		sample(p, agent, hb, hook, session.ptr);
 	}
