@@ -534,11 +534,12 @@ test_expect_success 'gt-doctor finds each seeded fault and fixes the safe ones' 
 	git -C app/.repo.git branch -q polecat/ghost/hq-gone refs/remotes/origin/main &&
 	git -C app/.repo.git branch -q polecat/ghost/hq-work "$(git -C app/.repo.git commit-tree -p refs/remotes/origin/main -m wip "$(git -C app/.repo.git rev-parse refs/remotes/origin/main^{tree})")" &&
 	gt-config rig.app.restart-window soon &&
+	nsnap=$(gt-snapshot-list | wc -l) && test "$nsnap" -gt 0 && gt-config snapshot.ttl 0s &&
 	gt-config runtime.gone.command "no-such-agent-cli --yes" &&
 	gt-agent-add -q --agent gone app/crew/zed &&
 	wait_for sh -c "gt-doctor --json | jq -s -e \"map(select(.check == \\\"wisps\\\"))[0].ok == false\" >/dev/null" &&
 	expect_code 1 gt-doctor --json >d &&
-	for c in config runtimes orphan-sessions orphan-hooks orphan-workspaces orphan-branches wisps tmp-packs; do
+	for c in config runtimes orphan-sessions orphan-hooks orphan-workspaces orphan-branches snapshots wisps tmp-packs; do
 		has ".check == \"$c\" and .ok == false" <d || die "$c not found: $(cat d)"
 	done &&
 	has ".check == \"ledger\" and .ok == true" <d &&
@@ -551,6 +552,8 @@ test_expect_success 'gt-doctor finds each seeded fault and fixes the safe ones' 
 	has ".check == \"orphan-sessions\" and (.fixed | length) == 1" <f &&
 	has ".check == \"orphan-hooks\" and (.fixed | index(\"$p\"))" <f &&
 	has ".check == \"tmp-packs\" and (.fixed | length) == 1" <f &&
+	has ".check == \"snapshots\" and (.fixed | length) > 0" <f &&
+	test "$(gt-snapshot-list | wc -l)" -lt "$nsnap" && gt-config --unset snapshot.ttl &&
 	has ".check == \"orphan-branches\" and (.fixed | index(\"polecat/ghost/hq-gone\")) and (.fixed | index(\"polecat/ghost/hq-work\") | not)" <f &&
 	git -C app/.repo.git rev-parse -q --verify refs/heads/polecat/ghost/hq-work >/dev/null &&
 	! tmux -S "$sock" has-session -t =gt-app-ghost2 2>/dev/null &&

@@ -25,6 +25,7 @@
 #include "town/estop.h"
 #include "town/heartbeat.h"
 #include "town/nudge.h"
+#include "town/snapshot.h"
 #include "flow/convoy.h"
 #include "flow/escalation.h"
 #include "flow/mail.h"
@@ -227,6 +228,35 @@ static void when_changed(cJSON *log, struct gt_ctx *ctx, const struct gt_town *t
 	cJSON_Delete(slung);
 }
 
+/* Snapshots that keep nothing any more (snapshot.ttl, default 30d). */
+static void prune_snapshots(cJSON *log, struct gt_ctx *ctx, const struct gt_town *t,
+			    const cJSON *rigs)
+{
+	char *v = gt_config_get(ctx->cfg, "snapshot.ttl");
+	int64_t ttl = 30LL * 86400 * 1000;
+	const cJSON *r;
+
+	if (v && gt_duration_parse(&ttl, v, "snapshot.ttl") < 0) {
+		gt_error_clear();
+		free(v);
+		return;
+	}
+	free(v);
+	cJSON_ArrayForEach (r, rigs) {
+		struct gt_rig rig;
+		cJSON *gone = NULL;
+
+		if (gt_rig_load(&rig, ctx, t, gt_json_str(r, "name")) == 0 &&
+		    gt_snapshot_prune(&gone, rig.repo, ttl / 1000, 0) == 0 &&
+		    cJSON_GetArraySize(gone))
+			gt_json_set_int(entry(log, "snapshots", "pruned", rig.name), "count",
+					cJSON_GetArraySize(gone));
+		gt_error_clear();
+		cJSON_Delete(gone);
+		gt_rig_release(&rig);
+	}
+}
+
 int gt_deacon_patrol(cJSON **log, struct gt_ctx *ctx, const struct gt_town *t, struct gt_deacon *d)
 {
 	cJSON *rigs = NULL, *it, *again = NULL;
@@ -290,6 +320,7 @@ int gt_deacon_patrol(cJSON **log, struct gt_ctx *ctx, const struct gt_town *t, s
 		gt_error_clear();
 		cJSON_Delete(gone);
 		free(v);
+		prune_snapshots(*log, ctx, t, rigs);
 		d->expired_at = gt_heartbeat_now();
 	}
 	if (gt_escalation_renotify(&again, ctx, t) == 0)

@@ -13,7 +13,8 @@
  * (gt_sling_dispatch()), and `gt-maintain --no-verify`
  * when more than maintain.loose-threshold loose objects piled up;
  * escalations due again (escalation.h); once an hour, wisp messages
- * older than wisp.ttl (default 7d) are removed.  A patrol that finds nothing to
+ * older than wisp.ttl (default 7d) are removed and snapshots that keep
+ * nothing any more are pruned (snapshot.ttl, default 30d).  A patrol that finds nothing to
  * do changes nothing.
  *
  * One deacon per town: a running deacon holds the lock

@@ -454,6 +454,46 @@ static void check_branches(struct doc *d)
 	}
 }
 
+/* Snapshots that keep nothing any more (snapshot.h): older than
+ * snapshot.ttl (default 30d), or merged. */
+static void check_snapshots(struct doc *d)
+{
+	char *v = gt_config_get(d->ctx->cfg, "snapshot.ttl");
+	int64_t ttl = 30LL * 86400 * 1000;
+	const cJSON *r;
+
+	begin(d, "snapshots", "prune them");
+	if (v && gt_duration_parse(&ttl, v, "snapshot.ttl") < 0) {
+		found(d, "%s", gt_error_last());
+		gt_error_clear();
+		free(v);
+		return;
+	}
+	free(v);
+	cJSON_ArrayForEach (r, d->rigs) {
+		struct gt_rig rig;
+		const char *repo = rig_repo(d, gt_json_str(r, "name"), &rig);
+		cJSON *old = NULL, *it;
+
+		if (repo && gt_snapshot_prune(&old, repo, ttl / 1000, 1) == 0) {
+			cJSON_ArrayForEach (it, old)
+				found(d, "%s: %s (%s)", rig.name, gt_json_str(it, "ref"),
+				      gt_json_str(it, "why"));
+			if (d->fix && cJSON_GetArraySize(old)) {
+				cJSON_Delete(old);
+				old = NULL;
+				if (gt_snapshot_prune(&old, repo, ttl / 1000, 0) == 0)
+					cJSON_ArrayForEach (it, old)
+						if (!gt_json_str(it, "error"))
+							fixed(d, gt_json_str(it, "ref"));
+			}
+		}
+		gt_error_clear();
+		cJSON_Delete(old);
+		gt_rig_release(&rig);
+	}
+}
+
 static void check_requests(struct doc *d)
 {
 	cJSON *mq = NULL, *it;
@@ -555,6 +595,7 @@ int gt_doctor(cJSON **out, struct gt_ctx *ctx, const struct gt_town *t, int fix)
 	check_spawning(&d);
 	check_workspaces(&d);
 	check_branches(&d);
+	check_snapshots(&d);
 	check_requests(&d);
 	check_wisps(&d);
 	check_tmp_packs(&d);

@@ -21,6 +21,9 @@
  *                     no fix (they may hold work: gt-snapshot-* or a person)
  *   orphan-branches   local polecat/... branches of a rig that no agent works
  *                     on; fix: delete those whose commits are all on origin
+ *   snapshots         snapshots that keep nothing: older than snapshot.ttl
+ *                     (default 30d), or no different from a commit that is
+ *                     on origin; fix: prune them
  *   stale-requests    open merge requests whose bead is closed; no fix
  *   wisps             wisp messages past wisp.ttl; fix: expire them
  *   tmp-packs         leftover tmp_* files (interrupted pack writes) older

@@ -293,3 +293,58 @@ out:
 	gt_buf_release(&spec);
 	return rc;
 }
+
+int gt_snapshot_prune(cJSON **pruned, const char *repo, int64_t ttl_secs, int dry)
+{
+	cJSON *all = NULL, *it;
+	int64_t now = gt_time_now_ns() / 1000000000;
+	int rc;
+
+	*pruned = cJSON_CreateArray();
+	if ((rc = gt_snapshot_list(&all, repo, NULL)) < 0)
+		return rc;
+	cJSON_ArrayForEach (it, all) {
+		const char *ref = gt_json_str(it, "ref"), *parent = gt_json_str(it, "parent");
+		const char *at = gt_json_str(it, "created_at");
+		struct gt_buf t1 = GT_BUF_INIT, t2 = GT_BUF_INIT, on = GT_BUF_INIT,
+			      spec = GT_BUF_INIT;
+		int64_t ns = 0;
+		const char *why = NULL;
+
+		if (at && gt_time_parse(at, &ns) == 0 && now - ns / 1000000000 > ttl_secs) {
+			why = "expired";
+		} else if (parent) {
+			/* nothing beyond its parent, and the parent is on origin:
+			 * the snapshot keeps nothing that is not kept elsewhere */
+			gt_buf_printf(&spec, "%s^{tree}", ref);
+			if (gt_git(&t1, repo, "rev-parse", spec.ptr, NULL) == 0) {
+				gt_buf_reset(&spec);
+				gt_buf_printf(&spec, "%s^{tree}", parent);
+				if (gt_git(&t2, repo, "rev-parse", spec.ptr, NULL) == 0 &&
+				    !strcmp(t1.ptr, t2.ptr) &&
+				    gt_git(&on, repo, "branch", "-r", "--contains", parent, NULL) ==
+					    0 &&
+				    on.len)
+					why = "merged";
+			}
+			gt_error_clear();
+		}
+		if (why) {
+			cJSON *p = cJSON_CreateObject();
+
+			gt_json_set_str(p, "ref", ref);
+			gt_json_set_str(p, "why", why);
+			if (!dry && gt_git(NULL, repo, "update-ref", "-d", ref, NULL) < 0) {
+				gt_json_set_str(p, "error", gt_error_last());
+				gt_error_clear();
+			}
+			cJSON_AddItemToArray(*pruned, p);
+		}
+		gt_buf_release(&t1);
+		gt_buf_release(&t2);
+		gt_buf_release(&on);
+		gt_buf_release(&spec);
+	}
+	cJSON_Delete(all);
+	return 0;
+}

@@ -15,6 +15,8 @@
 
 #include <cjson/cJSON.h>
 
+#include <stdint.h>
+
 #include "base/buf.h"
 
 /* Snapshot the workspace ws of agent address into repo (the rig's bare
@@ -32,5 +34,11 @@ int gt_snapshot_list(cJSON **out, const char *repo, const char *address);
  * workspace ws: changed and untracked files as they were; the index and
  * HEAD are left alone.  GT_ENOTFOUND when there is no such snapshot. */
 int gt_snapshot_restore(const char *repo, const char *ref, const char *ws);
+
+/* Prune the snapshots of repo that keep nothing any more: older than
+ * ttl_secs ("expired"), or no different from their parent commit while
+ * that commit is on origin ("merged").  *pruned: [{ref, why}] (with dry,
+ * what would go; nothing is deleted). */
+int gt_snapshot_prune(cJSON **pruned, const char *repo, int64_t ttl_secs, int dry);
 
 #endif
