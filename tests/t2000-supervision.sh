@@ -149,6 +149,8 @@ test_expect_success 'a runtime whose program died inside a live pane is restarte
 	pane=$(gt-session-list --json | jq -r "select(.agent == \"$p\") | .pid") &&
 	wait_for pgrep -P "$pane" sleep &&
 	gt-witness --json app >w && ! has ".agent == \"$p\" and .action == \"restarted\"" <w &&
+	hb=.git/gt/run/agents/$(echo "$p" | tr / .).json &&
+	jq -e ".bead == \"$id\" and .step == \"load-context\" and .pid == $pane and (.screen | length) == 16" "$hb" &&
 	pkill -P "$pane" sleep &&
 	wait_for sh -c "test \"\$(ps -o comm= -p $pane)\" = tail" &&
 	gt-witness --json app >w &&

@@ -32,6 +32,7 @@
 #include "town/worker.h"
 #include "flow/done.h"
 #include "flow/escalation.h"
+#include "flow/molecule.h"
 #include "flow/mq.h"
 #include "flow/sling.h"
 #include "base/banned.h"
@@ -364,6 +365,24 @@ static void restart(struct patrol *p, const cJSON *agent, cJSON *hb, const char 
 }
 
 /* A live, hooked worker: has it made progress? */
+/* The molecule step the worker is on, kept with what the witness knows
+ * (read again only when the worker shows progress). */
+static void note_step(struct patrol *p, cJSON *hb, const char *bead)
+{
+	cJSON *b = NULL, *st = NULL;
+	const char *mol;
+
+	if (gt_ledger_read_bead(&b, p->ctx->lg, NULL, bead) == 0 &&
+	    (mol = gt_json_str(cJSON_GetObjectItemCaseSensitive(b, "metadata"), "molecule")) &&
+	    gt_mol_status(&st, p->ctx, mol) == 0 && gt_json_str(st, "current"))
+		gt_json_set_str(hb, "step", gt_json_str(st, "current"));
+	else
+		gt_json_del(hb, "step");
+	gt_error_clear();
+	cJSON_Delete(b);
+	cJSON_Delete(st);
+}
+
 static void sample(struct patrol *p, const cJSON *agent, cJSON *hb, const char *bead,
 		   const char *session)
 {
@@ -382,6 +401,7 @@ static void sample(struct patrol *p, const cJSON *agent, cJSON *hb, const char *
 		/* first sight: start the clock now */
 		gt_json_set_str(hb, "screen", hash);
 		gt_json_set_int(hb, "changed_at", p->now);
+		note_step(p, hb, bead);
 		goto out;
 	}
 	gt_json_int(hb, "nudged_at", &nudged);
@@ -395,6 +415,7 @@ static void sample(struct patrol *p, const cJSON *agent, cJSON *hb, const char *
 			gt_json_set_int(hb, "changed_at", changed);
 			gt_json_del(hb, "nudged_at");
 			nudged = 0;
+			note_step(p, hb, bead);
 		}
 	}
 	if (cmd && gt_json_int(cmd, "at", &cmd_at) == 0 && cmd_at > changed) {
@@ -402,6 +423,7 @@ static void sample(struct patrol *p, const cJSON *agent, cJSON *hb, const char *
 		gt_json_set_int(hb, "changed_at", changed);
 		gt_json_del(hb, "nudged_at");
 		nudged = 0;
+		note_step(p, hb, bead);
 	}
 	if (p->now - changed < p->stall)
 		goto out;

@@ -8,8 +8,9 @@
  *   <key>.cmd   written by gt commands the agent runs ($GT_AGENT set):
  *               {command, at, bead}
  *   <key>.json  written by the witness when it samples the session:
- *               {address, pid, command, screen, changed_at, sampled_at,
- *                nudged_at, settle, restarts: [times], bead, step}
+ *               {bead, pid, screen, changed_at, nudged_at, settle,
+ *                restarts: [times], step (the molecule step, read when
+ *                the worker shows progress)}
  * where <key> is the address with '/' turned into '.'.  Times are whole
  * seconds since the epoch.  Either file may be missing (nothing known
  * yet) or deleted at any time: monitors then start afresh.
