@@ -173,6 +173,26 @@ test_expect_success 'a closed bead on a hook is unhooked and its session stopped
 	! gt-session-list --json | has ".agent == \"$p\""
 '
 
+test_expect_success 'a second bead to a rig whose idle polecat stayed open reuses it, restarted' '
+	cd town &&
+	for a in $(gt-agent-list --json | jq -r "select(.role == \"polecat\") | .address"); do
+		gt-polecat-remove --force "$a" >/dev/null
+	done &&
+	one=$(step_bead "First of two" "echo 1 >one.txt") && p=$(sling_to stay "$one") &&
+	wait_for sh -c "gt-agent-show --json $p | jq -e \".state == \\\"idle\\\"\"" &&
+	pid=$(gt-session-list --json | jq -r "select(.agent == \"$p\") | .pid") && test -n "$pid" &&
+	two=$(step_bead "Second of two" "echo 2 >two.txt") &&
+	gt-sling --no-convoy --agent stay "$two" app >out && grep -q "^$two	$p	reuse$" out &&
+	wait_for sh -c "gt-bead-list --type merge-request --json | jq -s -e \"any(.[]; .metadata.source_bead == \\\"$two\\\")\" >/dev/null" &&
+	gt-session-list --json | has ".agent == \"$p\"" &&
+	test "$(gt-session-list --json | jq -r "select(.agent == \"$p\") | .pid")" != "$pid" &&
+	three=$(gt-bead-add "Third, refused") && gt-bead-close "$three" &&
+	wait_for sh -c "gt-agent-show --json $p | jq -e \".state == \\\"idle\\\"\"" &&
+	expect_code 4 gt-sling --no-convoy --agent stay "$three" app &&
+	gt-session-list --json | has ".agent == \"$p\"" &&
+	gt-polecat-remove --force "$p" >/dev/null
+'
+
 test_expect_success 'sessions without a hook or a record behind them are stopped (Gas Town #3658)' '
 	cd town &&
 	id=$(step_bead "Stays open" "echo s >s.txt") && p=$(sling_to stay "$id") &&

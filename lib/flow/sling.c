@@ -475,7 +475,7 @@ static int mol_cook(struct sling *s);
 
 static int sling_rig(cJSON **result, struct sling *s)
 {
-	int rc, stage = 0;
+	int rc, stage = 0, live = 0;
 
 	if ((rc = pick_idle(s)) < 0)
 		return rc;
@@ -511,7 +511,12 @@ static int sling_rig(cJSON **result, struct sling *s)
 		if ((rc = gt_ledger_refresh(s->ctx->lg)) < 0 ||
 		    (rc = gt_agent_read(&agent, s->ctx->lg, s->address.ptr)) < 0)
 			goto undo;
-		rc = gt_worker_start(s->ctx, s->t, agent, 0);
+		/* a reused polecat whose agent stayed open after gt-done (real
+		 * CLIs do) gets its program replaced, as gt-handoff does; only
+		 * a session this sling made is ever killed on the way back */
+		live = gt_worker_alive(s->t, agent) == 0;
+		gt_error_clear();
+		rc = gt_worker_start(s->ctx, s->t, agent, live);
 		cJSON_Delete(agent);
 		if (rc < 0)
 			goto undo;
@@ -522,7 +527,7 @@ undo : {
 	struct gt_error_saved e;
 
 	gt_error_save(&e);
-	if (stage >= 3)
+	if (stage >= 3 && !live)
 		gt_session_kill(s->t->socket, s->session.ptr);
 	if (stage >= 2 && s->spawned)
 		remove_workspace(s);
