@@ -22,7 +22,7 @@ export GIT_COMMITTER_NAME=bench GIT_COMMITTER_EMAIL=bench@localhost
 mkdir -p "$TMUX_TMPDIR" "$HOME"
 cleanup() {
 	for s in "$TMUX_TMPDIR"/tmux-*/*; do
-		[ -S "$s" ] && tmux -S "$s" kill-server 2>/dev/null
+		[ -S "$s" ] && tmux -S "$s" kill-server 2>/dev/null || true
 	done
 	rm -rf "$DIR"
 }
