@@ -22,7 +22,9 @@ export GIT_COMMITTER_NAME=bench GIT_COMMITTER_EMAIL=bench@localhost
 mkdir -p "$TMUX_TMPDIR" "$HOME"
 cleanup() {
 	for s in "$TMUX_TMPDIR"/tmux-*/*; do
-		[ -S "$s" ] && tmux -S "$s" kill-server 2>/dev/null || true
+		if [ -S "$s" ]; then
+			tmux -S "$s" kill-server 2>/dev/null || :
+		fi
 	done
 	rm -rf "$DIR"
 }
