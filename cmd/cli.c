@@ -257,6 +257,15 @@ int gt_cli_rigs(struct gt_ctx *ctx, int nargs, char **argv, struct gt_strlist *o
 	return 0;
 }
 
+int64_t gt_cli_duration(struct gt_cli *cli, const char *opt, const char *value, int64_t min_ms)
+{
+	int64_t ms = 0;
+
+	if (gt_duration_parse(&ms, value, opt) < 0 || ms < min_ms)
+		gt_cli_usage_error(cli, "bad %s '%s'", opt, value);
+	return ms;
+}
+
 static volatile sig_atomic_t *stop_flag;
 
 static void on_stop_signal(int sig)

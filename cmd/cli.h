@@ -87,6 +87,10 @@ int gt_cli_formula_path(struct gt_cli *cli, struct gt_ctx *ctx, struct gt_town *
  * to out as owned strings. */
 int gt_cli_rigs(struct gt_ctx *ctx, int nargs, char **argv, struct gt_strlist *out);
 
+/* The value of a duration option (--interval 30s) in ms, at least
+ * min_ms; a usage error (exit 2) otherwise. */
+int64_t gt_cli_duration(struct gt_cli *cli, const char *opt, const char *value, int64_t min_ms);
+
 /* Set *stop on SIGTERM, SIGINT or SIGHUP: --watch loops finish the
  * round they are in, then end. */
 void gt_cli_stop_on_signals(volatile sig_atomic_t *stop);

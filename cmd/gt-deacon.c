@@ -60,8 +60,7 @@ int main(int argc, char **argv)
 		gt_cli_usage_error(&cli, "unexpected argument '%s'", argv[1]);
 	if (once && watch)
 		gt_cli_usage_error(&cli, "--once and --watch do not go together");
-	if (gt_duration_parse(&interval, interval_s, "--interval") < 0 || interval < 10)
-		gt_cli_usage_error(&cli, "bad --interval '%s'", interval_s);
+	interval = gt_cli_duration(&cli, "--interval", interval_s, 10);
 	if ((rc = gt_cli_town(&cli, &ctx, &t)) < 0 || (rc = gt_deacon_lock(&fd, &ctx)) < 0)
 		goto out;
 	/* the witnesses act as <rig>/witness; everything else as the deacon */
@@ -88,8 +87,7 @@ int main(int argc, char **argv)
 			gt_cli_nap((long)interval, &stop);
 	} while (watch && !stop);
 out:
-	if (fd >= 0)
-		gt_lock_release(fd);
+	gt_deacon_unlock(fd, &ctx);
 	gt_deacon_release(&d);
 	gt_town_release(&t);
 	gt_cli_close(&ctx, NULL);

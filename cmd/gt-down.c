@@ -31,8 +31,7 @@ int main(int argc, char **argv)
 	cli.opts = opts;
 	if (gt_cli_parse(&cli, argc, argv))
 		gt_cli_usage_error(&cli, "unexpected argument '%s'", argv[1]);
-	if (gt_duration_parse(&grace, grace_s, "--grace") < 0)
-		gt_cli_usage_error(&cli, "bad --grace '%s'", grace_s);
+	grace = gt_cli_duration(&cli, "--grace", grace_s, 0);
 	if ((rc = gt_cli_open(&cli, &ctx)) < 0 ||
 	    (rc = gt_deacon_stop(&pid, &ctx, (long)grace)) < 0)
 		goto out;

@@ -73,13 +73,8 @@ int main(int argc, char **argv)
 			struct gt_refinery_opts o = { rigs.v[i], (int)max, no_feed };
 			cJSON *log = NULL, *e;
 
-			if (own_actor) {
-				struct gt_buf me = GT_BUF_INIT;
-
-				gt_buf_printf(&me, "%s/refinery", rigs.v[i]);
-				gt_ledger_set_actor(ctx.lg, me.ptr);
-				gt_buf_release(&me);
-			}
+			if (own_actor)
+				gt_rig_act_as(&ctx, rigs.v[i], "refinery");
 			rc = gt_refinery_run(&log, &ctx, &t, &o);
 			cJSON_ArrayForEach (e, log)
 				print_entry(&cli, e);

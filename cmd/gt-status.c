@@ -112,8 +112,7 @@ int main(int argc, char **argv)
 	cli.opts = opts;
 	if (gt_cli_parse(&cli, argc, argv))
 		gt_cli_usage_error(&cli, "unexpected argument '%s'", argv[1]);
-	if (gt_duration_parse(&interval, interval_s, "--interval") < 0 || interval < 10)
-		gt_cli_usage_error(&cli, "bad --interval '%s'", interval_s);
+	interval = gt_cli_duration(&cli, "--interval", interval_s, 10);
 	if ((rc = gt_cli_town(&cli, &ctx, &t)) < 0)
 		goto out;
 	gt_cli_stop_on_signals(&stop);

@@ -19,7 +19,6 @@ int main(int argc, char **argv)
 	struct gt_town t = { 0 };
 	const char *interval = NULL;
 	int rc = 0, systemd = 0, started = 0;
-	int64_t ms;
 	long pid = 0;
 	const struct gt_option opts[] = {
 		GT_OPT_STRING(0, "interval", &interval, "DURATION",
@@ -35,8 +34,8 @@ int main(int argc, char **argv)
 	cli.opts = opts;
 	if (gt_cli_parse(&cli, argc, argv))
 		gt_cli_usage_error(&cli, "unexpected argument '%s'", argv[1]);
-	if (interval && (gt_duration_parse(&ms, interval, "--interval") < 0 || ms < 10))
-		gt_cli_usage_error(&cli, "bad --interval '%s'", interval);
+	if (interval)
+		gt_cli_duration(&cli, "--interval", interval, 10);
 	if ((rc = gt_cli_town(&cli, &ctx, &t)) < 0)
 		goto out;
 	if (systemd) {

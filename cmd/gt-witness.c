@@ -57,8 +57,7 @@ int main(int argc, char **argv)
 	nargs = gt_cli_parse(&cli, argc, argv);
 	if (once && watch)
 		gt_cli_usage_error(&cli, "--once and --watch do not go together");
-	if (gt_duration_parse(&interval, interval_s, "--interval") < 0 || interval < 10)
-		gt_cli_usage_error(&cli, "bad --interval '%s'", interval_s);
+	interval = gt_cli_duration(&cli, "--interval", interval_s, 10);
 	if ((rc = gt_cli_town(&cli, &ctx, &t)) < 0)
 		goto out;
 	if ((rc = gt_cli_rigs(&ctx, nargs, argv, &rigs)) < 0)
@@ -70,13 +69,8 @@ int main(int argc, char **argv)
 			cJSON *log = NULL, *e;
 
 			/* it acts as <rig>/witness unless told otherwise */
-			if (own_actor) {
-				struct gt_buf me = GT_BUF_INIT;
-
-				gt_buf_printf(&me, "%s/witness", rigs.v[i]);
-				gt_ledger_set_actor(ctx.lg, me.ptr);
-				gt_buf_release(&me);
-			}
+			if (own_actor)
+				gt_rig_act_as(&ctx, rigs.v[i], "witness");
 			rc = gt_witness_patrol(&log, &ctx, &t, rigs.v[i]);
 			cJSON_ArrayForEach (e, log)
 				print_entry(&cli, e);

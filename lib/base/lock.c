@@ -17,6 +17,7 @@
 #include "base/buf.h"
 #include "base/error.h"
 #include "base/file.h"
+#include "base/proc.h"
 #include "base/banned.h"
 
 static long now_ms(void)
@@ -60,31 +61,22 @@ static int flock_within(int f, long ms)
  * is stopped or gone. */
 static void describe_holder(struct gt_buf *out, int f)
 {
-	char buf[256], stat[64], line[256];
+	char buf[256], state;
 	ssize_t n = pread(f, buf, sizeof(buf) - 1, 0);
 	long pid;
-	char *end;
-	FILE *sf;
 
 	if (n <= 0)
 		return;
 	buf[n] = '\0';
 	buf[strcspn(buf, "\n")] = '\0';
-	pid = strtol(buf, &end, 10);
-	if (pid <= 0)
+	if ((pid = strtol(buf, NULL, 10)) <= 0)
 		return;
 	gt_buf_printf(out, " by pid %s", buf);
-	snprintf(stat, sizeof(stat), "/proc/%ld/stat", pid);
-	if (kill((pid_t)pid, 0) < 0 && errno == ESRCH) {
+	state = gt_proc_state(pid);
+	if (!state)
 		gt_buf_adds(out, ", which is gone");
-	} else if ((sf = fopen(stat, "r"))) {
-		const char *rp;
-
-		if (fgets(line, sizeof(line), sf) && (rp = strrchr(line, ')')) && rp[1] == ' ' &&
-		    (rp[2] == 'T' || rp[2] == 't'))
-			gt_buf_adds(out, ", which is stopped (SIGSTOP?)");
-		fclose(sf);
-	}
+	else if (state == 'T' || state == 't')
+		gt_buf_adds(out, ", which is stopped (SIGSTOP?)");
 }
 
 int gt_lock_acquire_as(int *fd, const char *path, long timeout_ms, const char *who)

@@ -136,6 +136,12 @@ const char *gt_proc_telling_line(struct gt_buf *err)
 int gt_run_tool(struct gt_buf *out, const char *cwd, const char *const *pre,
 		const char *const *args)
 {
+	return gt_run_tool_env(out, cwd, NULL, pre, args);
+}
+
+int gt_run_tool_env(struct gt_buf *out, const char *cwd, const char *const *env,
+		    const char *const *pre, const char *const *args)
+{
 	struct gt_strlist v = { 0 };
 	struct gt_buf err = GT_BUF_INIT, tmp = GT_BUF_INIT;
 	struct gt_proc_opts o = { 0 };
@@ -147,6 +153,7 @@ int gt_run_tool(struct gt_buf *out, const char *cwd, const char *const *pre,
 		gt_strlist_push(&v, args[i]);
 	gt_strlist_push(&v, NULL);
 	o.cwd = cwd;
+	o.env = env;
 	o.out = out ? out : &tmp;
 	o.err = &err;
 	if (out)
@@ -176,6 +183,28 @@ void gt_args_collect(const char **argv, size_t cap, va_list ap)
 	while (n + 1 < cap && (argv[n] = va_arg(ap, const char *)))
 		n++;
 	argv[n] = NULL;
+}
+
+char gt_proc_state(long pid)
+{
+	char path[64], buf[512];
+	const char *rp;
+	char state = 0;
+	FILE *f;
+	size_t n;
+
+	if (pid <= 0 || (kill((pid_t)pid, 0) < 0 && errno == ESRCH))
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
+	if (!(f = fopen(path, "r")))
+		return '?'; /* no procfs: it exists, nothing more is known */
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	/* pid (comm) state ...: comm may hold anything, even ") " */
+	if ((rp = strrchr(buf, ')')) && rp[1] == ' ')
+		state = rp[2];
+	return state ? state : '?';
 }
 
 int gt_proc_in_session(long sid, const char *names)

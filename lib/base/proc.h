@@ -33,6 +33,11 @@ int gt_run(const char *const *argv, const struct gt_proc_opts *o, int *status);
 int gt_run_tool(struct gt_buf *out, const char *cwd, const char *const *pre,
 		const char *const *args);
 
+/* The same with extra NAME=VALUE entries in the environment (NULL-
+ * terminated, may be NULL). */
+int gt_run_tool_env(struct gt_buf *out, const char *cwd, const char *const *env,
+		    const char *const *pre, const char *const *args);
+
 /* The line of captured stderr that says what went wrong: the last one
  * that is not a "hint:" (git ends many failures with hints that only
  * suggest a next step).  Trims err; the line points into it. */
@@ -41,6 +46,10 @@ const char *gt_proc_telling_line(struct gt_buf *err);
 /* Collect a NULL-terminated variable argument list into argv (which holds
  * cap entries, the last for the terminating NULL). */
 void gt_args_collect(const char **argv, size_t cap, va_list ap);
+
+/* The state letter of process pid in /proc (R, S, D, T, t, Z, X, ...),
+ * '?' when it exists but /proc cannot tell, 0 when there is none. */
+char gt_proc_state(long pid);
 
 /* Whether a live process of session sid (the pane's program leads one)
  * has one of names (comma-separated, as in /proc/PID/comm, at most 15

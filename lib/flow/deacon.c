@@ -232,16 +232,13 @@ static void when_changed(cJSON *log, struct gt_ctx *ctx, const struct gt_town *t
 static void prune_snapshots(cJSON *log, struct gt_ctx *ctx, const struct gt_town *t,
 			    const cJSON *rigs)
 {
-	char *v = gt_config_get(ctx->cfg, "snapshot.ttl");
-	int64_t ttl = 30LL * 86400 * 1000;
+	int64_t ttl;
 	const cJSON *r;
 
-	if (v && gt_duration_parse(&ttl, v, "snapshot.ttl") < 0) {
+	if (gt_config_get_duration(ctx->cfg, "snapshot.ttl", GT_SNAPSHOT_TTL_MS, &ttl) < 0) {
 		gt_error_clear();
-		free(v);
 		return;
 	}
-	free(v);
 	cJSON_ArrayForEach (r, rigs) {
 		struct gt_rig rig;
 		cJSON *gone = NULL;
@@ -271,13 +268,8 @@ int gt_deacon_patrol(cJSON **log, struct gt_ctx *ctx, const struct gt_town *t, s
 		const char *rig = gt_json_str(it, "name");
 		cJSON *wlog = NULL, *e;
 
-		if (d->own_actor) {
-			struct gt_buf me = GT_BUF_INIT;
-
-			gt_buf_printf(&me, "%s/witness", rig);
-			gt_ledger_set_actor(ctx->lg, me.ptr);
-			gt_buf_release(&me);
-		}
+		if (d->own_actor)
+			gt_rig_act_as(ctx, rig, "witness");
 		rc = gt_witness_patrol(&wlog, ctx, t, rig);
 		if (d->own_actor)
 			gt_ledger_set_actor(ctx->lg, "deacon");
@@ -307,11 +299,10 @@ int gt_deacon_patrol(cJSON **log, struct gt_ctx *ctx, const struct gt_town *t, s
 	}
 	/* wisp messages past wisp.ttl (default 7d), once an hour */
 	if (gt_heartbeat_now() - d->expired_at >= 3600) {
-		char *v = gt_config_get(ctx->cfg, "wisp.ttl");
-		int64_t ttl = 7LL * 86400 * 1000;
+		int64_t ttl;
 		cJSON *gone = NULL;
 
-		if (!v || gt_duration_parse(&ttl, v, "wisp.ttl") == 0) {
+		if (gt_config_get_duration(ctx->cfg, "wisp.ttl", GT_WISP_TTL_MS, &ttl) == 0) {
 			if (gt_mail_expire(&gone, ctx, ttl / 1000, 0) == 0 &&
 			    cJSON_GetArraySize(gone))
 				gt_json_set_int(entry(*log, "wisps", "expired", NULL), "count",
@@ -319,7 +310,6 @@ int gt_deacon_patrol(cJSON **log, struct gt_ctx *ctx, const struct gt_town *t, s
 		}
 		gt_error_clear();
 		cJSON_Delete(gone);
-		free(v);
 		prune_snapshots(*log, ctx, t, rigs);
 		d->expired_at = gt_heartbeat_now();
 	}
@@ -391,6 +381,24 @@ out:
 	return rc;
 }
 
+static int gone_or_zombie(long pid)
+{
+	char s = gt_proc_state(pid);
+
+	return !s || s == 'Z' || s == 'X';
+}
+
+void gt_deacon_unlock(int fd, struct gt_ctx *ctx)
+{
+	struct gt_buf path = GT_BUF_INIT;
+
+	/* the pid file goes first: nobody reads it as this deacon's after */
+	if (fd >= 0 && run_path(&path, ctx, "deacon.pid") == 0)
+		unlink(path.ptr);
+	gt_buf_release(&path);
+	gt_lock_release(fd);
+}
+
 long gt_deacon_running(struct gt_ctx *ctx)
 {
 	struct gt_buf path = GT_BUF_INIT;
@@ -403,8 +411,9 @@ long gt_deacon_running(struct gt_ctx *ctx)
 			gt_lock_release(fd);
 		else if (rc == GT_ETEMP)
 			pid = read_pid(ctx);
-		/* held, but the pid file not written yet: say it runs */
-		if (rc == GT_ETEMP && pid <= 0)
+		/* held, but the pid file not written yet (or still the one of a
+		 * deacon that is gone): say it runs, pid unknown */
+		if (rc == GT_ETEMP && (pid <= 0 || gone_or_zombie(pid)))
 			pid = -1;
 	}
 	gt_error_clear();
@@ -422,7 +431,10 @@ int gt_deacon_start(long *pid, int *started, struct gt_ctx *ctx, const struct gt
 	int rc = 0, status;
 
 	*started = 0;
-	if ((*pid = gt_deacon_running(ctx)) != 0)
+	/* one starting (pid not written yet): wait to know which */
+	while ((*pid = gt_deacon_running(ctx)) < 0)
+		gt_sleep_ms(20);
+	if (*pid)
 		return 0;
 	program(&prog, t, "gt-deacon");
 	if ((rc = run_path(&log, ctx, "deacon.log")) < 0)

@@ -55,7 +55,11 @@ int gt_deacon_patrol(cJSON **log, struct gt_ctx *ctx, const struct gt_town *t, s
  * another deacon runs. */
 int gt_deacon_lock(int *fd, struct gt_ctx *ctx);
 
-/* The pid of the running deacon, or 0 when none runs. */
+/* Give the deacon's lock back, its pid file removed first. */
+void gt_deacon_unlock(int fd, struct gt_ctx *ctx);
+
+/* The pid of the running deacon, 0 when none runs, -1 when one holds the
+ * lock but its pid is not known yet. */
 long gt_deacon_running(struct gt_ctx *ctx);
 
 /* Start `gt-deacon --watch` detached (its own session, output appended to

@@ -76,24 +76,6 @@ static void fixed(struct doc *d, const char *what)
 			     cJSON_CreateString(what));
 }
 
-/* the agent whose session this is, or NULL */
-static const cJSON *owner_of(struct doc *d, const char *session)
-{
-	const cJSON *a;
-
-	cJSON_ArrayForEach (a, d->agents) {
-		struct gt_buf s = GT_BUF_INIT;
-		int same;
-
-		gt_session_name(&s, gt_json_str(a, "address"));
-		same = !strcmp(s.ptr, session);
-		gt_buf_release(&s);
-		if (same)
-			return a;
-	}
-	return NULL;
-}
-
 static int is_polecat(const cJSON *a)
 {
 	const char *role = gt_json_str(a, "role");
@@ -267,7 +249,7 @@ static void check_sessions(struct doc *d)
 
 		gt_buf_add(&name, line, tab ? (size_t)(tab - line) : strlen(line));
 		line = nl ? nl + 1 : NULL;
-		if (!strncmp(name.ptr, "gt-", 3) && !owner_of(d, name.ptr)) {
+		if (!strncmp(name.ptr, "gt-", 3) && !gt_worker_of_session(d->agents, name.ptr)) {
 			found(d, "session %s has no agent record", name.ptr);
 			if (d->fix && gt_session_kill(d->t->socket, name.ptr) == 0)
 				fixed(d, name.ptr);
@@ -290,19 +272,9 @@ static void check_idle_sessions(struct doc *d)
 		if (is_polecat(a) && !hook_of(a) && st && strcmp(st, "spawning") &&
 		    gt_session_listed(d->sessions.ptr ? d->sessions.ptr : "", s.ptr)) {
 			found(d, "%s: session %s runs with nothing on the hook", addr, s.ptr);
-			if (d->fix) {
-				struct gt_rig r;
-				const char *repo = rig_repo(d, gt_json_str(a, "rig"), &r);
-				const char *ws = gt_json_str(a, "workspace");
-
-				if (repo && ws)
-					gt_snapshot_take(NULL, repo, ws, addr, "gt-doctor --fix");
-				gt_error_clear();
-				gt_rig_release(&r);
-				if (gt_session_kill(d->t->socket, s.ptr) == 0)
-					fixed(d, s.ptr);
-				gt_error_clear();
-			}
+			if (d->fix && gt_worker_stop(NULL, d->ctx, d->t, a, "gt-doctor --fix") == 0)
+				fixed(d, s.ptr);
+			gt_error_clear();
 		}
 		gt_buf_release(&s);
 	}
@@ -340,10 +312,9 @@ static void check_spawning(struct doc *d)
 	begin(d, "stuck-spawning", "clean them up as the witness does");
 	cJSON_ArrayForEach (a, d->agents) {
 		const char *addr = gt_json_str(a, "address"), *st = gt_json_str(a, "state");
-		const char *up = gt_json_str(a, "updated_at"), *ws = gt_json_str(a, "workspace");
+		const char *up = gt_json_str(a, "updated_at");
 		char *lim = gt_rig_setting(d->ctx, gt_json_str(a, "rig"), "spawn-timeout", "2m");
 		int64_t ns = 0, ms = 120000;
-		struct stat sb;
 
 		if (gt_duration_parse(&ms, lim, "spawn-timeout") < 0)
 			gt_error_clear();
@@ -355,10 +326,7 @@ static void check_spawning(struct doc *d)
 		if (d->fix) {
 			const char *outcome = NULL;
 
-			if (gt_agent_unspawn(&outcome, d->ctx, addr, up,
-					     ws && stat(ws, &sb) == 0 && S_ISDIR(sb.st_mode)) ==
-				    0 &&
-			    outcome)
+			if (gt_agent_unspawn(&outcome, d->ctx, addr, up) == 0 && outcome)
 				fixed(d, addr);
 			gt_error_clear();
 		}
@@ -458,18 +426,15 @@ static void check_branches(struct doc *d)
  * snapshot.ttl (default 30d), or merged. */
 static void check_snapshots(struct doc *d)
 {
-	char *v = gt_config_get(d->ctx->cfg, "snapshot.ttl");
-	int64_t ttl = 30LL * 86400 * 1000;
+	int64_t ttl;
 	const cJSON *r;
 
 	begin(d, "snapshots", "prune them");
-	if (v && gt_duration_parse(&ttl, v, "snapshot.ttl") < 0) {
+	if (gt_config_get_duration(d->ctx->cfg, "snapshot.ttl", GT_SNAPSHOT_TTL_MS, &ttl) < 0) {
 		found(d, "%s", gt_error_last());
 		gt_error_clear();
-		free(v);
 		return;
 	}
-	free(v);
 	cJSON_ArrayForEach (r, d->rigs) {
 		struct gt_rig rig;
 		const char *repo = rig_repo(d, gt_json_str(r, "name"), &rig);
@@ -521,12 +486,12 @@ static void check_requests(struct doc *d)
 
 static void check_wisps(struct doc *d)
 {
-	char *v = gt_config_get(d->ctx->cfg, "wisp.ttl");
-	int64_t ttl = 7LL * 86400 * 1000;
+	char *v = gt_config_get(d->ctx->cfg, "wisp.ttl"); /* as written, for the message */
+	int64_t ttl;
 	cJSON *old = NULL;
 
 	begin(d, "wisps", "expire them");
-	if (v && gt_duration_parse(&ttl, v, "wisp.ttl") < 0) {
+	if (gt_config_get_duration(d->ctx->cfg, "wisp.ttl", GT_WISP_TTL_MS, &ttl) < 0) {
 		found(d, "%s", gt_error_last());
 		gt_error_clear();
 	} else if (gt_mail_expire(&old, d->ctx, ttl / 1000, 1) == 0 && cJSON_GetArraySize(old)) {

@@ -321,7 +321,6 @@ static int renotify_fn(struct gt_txn *tx, void *p)
 int gt_escalation_renotify(cJSON **out, struct gt_ctx *ctx, const struct gt_town *t)
 {
 	cJSON *open = NULL, *it;
-	char *tv;
 	int64_t timeout_ms = 3600000;
 	int rc;
 
@@ -329,10 +328,9 @@ int gt_escalation_renotify(cJSON **out, struct gt_ctx *ctx, const struct gt_town
 		*out = cJSON_CreateArray();
 	if ((rc = gt_ctx_config(ctx)) < 0)
 		return rc;
-	tv = gt_config_get(ctx->cfg, "escalation.timeout");
-	rc = tv ? gt_duration_parse(&timeout_ms, tv, "escalation.timeout") : 0;
-	free(tv);
-	if (rc < 0 || (rc = gt_escalation_list(&open, ctx, 0)) < 0)
+	if ((rc = gt_config_get_duration(ctx->cfg, "escalation.timeout", 3600000, &timeout_ms)) <
+		    0 ||
+	    (rc = gt_escalation_list(&open, ctx, 0)) < 0)
 		return rc;
 	cJSON_ArrayForEach (it, open) {
 		const cJSON *md = cJSON_GetObjectItemCaseSensitive(it, "metadata");

@@ -87,5 +87,7 @@ int gt_mail_thread(cJSON **out, struct gt_ctx *ctx, const char *id);
  * *expired gets their ids (with dry, only that: nothing is removed).
  * Durable mail is never expired. */
 int gt_mail_expire(cJSON **expired, struct gt_ctx *ctx, int64_t ttl_secs, int dry);
+/* How long wisp messages live unless wisp.ttl says otherwise. */
+#define GT_WISP_TTL_MS (7LL * 86400 * 1000)
 
 #endif

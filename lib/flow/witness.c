@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "base/buf.h"
 #include "base/error.h"
@@ -27,7 +26,6 @@
 #include "town/nudge.h"
 #include "town/runtime.h"
 #include "town/session.h"
-#include "town/snapshot.h"
 #include "town/town.h"
 #include "town/worker.h"
 #include "flow/done.h"
@@ -116,20 +114,9 @@ static long session_pid(const struct patrol *p, const char *name)
 /* Whether pid is a live process (not a zombie). */
 static int process_alive(long pid)
 {
-	char path[64], buf[256];
-	FILE *f;
-	const char *rp;
-	int alive = 0;
+	char state = gt_proc_state(pid);
 
-	if (pid <= 0 || kill((pid_t)pid, 0) < 0)
-		return 0;
-	snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
-	if (!(f = fopen(path, "r")))
-		return 1; /* no procfs: kill() said it exists */
-	if (fgets(buf, sizeof(buf), f) && (rp = strrchr(buf, ')')) && rp[1] == ' ')
-		alive = rp[2] != 'Z' && rp[2] != 'X';
-	fclose(f);
-	return alive;
+	return state && state != 'Z' && state != 'X';
 }
 
 /* The runtime's own program still runs in the pane (a wrapper shell can
@@ -150,27 +137,17 @@ static int runtime_alive(struct patrol *p, const cJSON *agent, long pid)
 	return alive;
 }
 
-static int is_dir(const char *path)
-{
-	struct stat st;
-
-	return path && stat(path, &st) == 0 && S_ISDIR(st.st_mode);
-}
-
 /* Keep the workspace's state before anything stops its session; the
  * ref (or NULL) goes into the log entry. */
 static void keep_work(struct patrol *p, const cJSON *agent, const char *reason, cJSON *e)
 {
-	const char *ws = gt_json_str(agent, "workspace");
 	struct gt_buf ref = GT_BUF_INIT;
 
-	if (is_dir(ws) &&
-	    gt_snapshot_take(&ref, p->rig.repo, ws, gt_json_str(agent, "address"), reason) == 0)
+	if (gt_worker_snapshot(&ref, p->ctx, p->t, agent, reason) == 0)
 		gt_json_set_str(e, "snapshot", ref.ptr);
 	gt_error_clear();
 	gt_buf_release(&ref);
 }
-
 static int txn(struct gt_ctx *ctx, gt_txn_fn fn, void *payload)
 {
 	struct gt_txn_opts o = { .command = "gt-witness" };
@@ -466,11 +443,13 @@ static void stop_session(struct patrol *p, const cJSON *agent, const char *sessi
 			 const char *bead, const char *action, const char *reason)
 {
 	cJSON *e = entry(p, gt_json_str(agent, "address"), bead, action, reason);
+	struct gt_buf ref = GT_BUF_INIT;
 
-	keep_work(p, agent, reason, e);
-	if (gt_session_kill(p->t->socket, session) < 0)
-		gt_error_clear();
+	if (gt_worker_stop(&ref, p->ctx, p->t, agent, reason) == 0 && ref.len)
+		gt_json_set_str(e, "snapshot", ref.ptr);
+	gt_error_clear();
 	gt_json_set_str(e, "session", session);
+	gt_buf_release(&ref);
 }
 
 /* Stop an idle polecat's session, after reading its record again: a sling
@@ -513,8 +492,7 @@ static int patrol_agent(struct patrol *p, const cJSON *agent)
 		if (up && gt_time_parse(up, &ns) == 0 && p->now - ns / 1000000000 >= p->spawn) {
 			const char *outcome = NULL;
 
-			rc = gt_agent_unspawn(&outcome, p->ctx, address, up,
-					      is_dir(gt_json_str(agent, "workspace")));
+			rc = gt_agent_unspawn(&outcome, p->ctx, address, up);
 			if (rc == 0 && outcome)
 				gt_json_set_str(entry(p, address, hook, "spawn-cleaned",
 						      "a sling died while it was spawning"),
@@ -745,13 +723,7 @@ static void stop_strays(struct patrol *p, const cJSON *all_agents, const cJSON *
 		line = nl ? nl + 1 : NULL;
 		if (strncmp(name.ptr, mine.ptr, mine.len))
 			continue;
-		cJSON_ArrayForEach (it, all_agents) {
-			struct gt_buf s = GT_BUF_INIT;
-
-			gt_session_name(&s, gt_json_str(it, "address"));
-			owned |= !strcmp(s.ptr, name.ptr);
-			gt_buf_release(&s);
-		}
+		owned = gt_worker_of_session(all_agents, name.ptr) != NULL;
 		/* another rig whose name starts like this one's ("app-web") */
 		cJSON_ArrayForEach (it, rigs) {
 			const char *other = gt_json_str(it, "name");

@@ -20,6 +20,7 @@
 #include "base/error.h"
 #include "base/file.h"
 #include "base/json.h"
+#include "base/options.h"
 #include "store/bead.h"
 #include "store/ledger.h"
 #include "base/banned.h"
@@ -164,6 +165,18 @@ long gt_config_get_long(struct gt_config *c, const char *key, long dflt)
 		v = dflt;
 	free(s);
 	return v;
+}
+
+int gt_config_get_duration(struct gt_config *c, const char *key, int64_t dflt_ms, int64_t *ms)
+{
+	char *s = gt_config_get(c, key);
+	int rc = 0;
+
+	*ms = dflt_ms;
+	if (s && (rc = gt_duration_parse(ms, s, key)) < 0)
+		*ms = dflt_ms;
+	free(s);
+	return rc;
 }
 
 int gt_config_get_bool(struct gt_config *c, const char *key, int dflt)

@@ -20,6 +20,7 @@
 #define GT_CONFIG_H
 
 #include <git2.h>
+#include <stdint.h>
 
 #include "store/bead.h"
 #include "store/ledger.h"
@@ -33,6 +34,9 @@ void gt_config_free(struct gt_config *c);
 /* The value of key (e.g. "bead.prefix") or NULL; caller frees. */
 char *gt_config_get(struct gt_config *c, const char *key);
 long gt_config_get_long(struct gt_config *c, const char *key, long dflt);
+/* A duration (N, Nms, Ns, Nm, Nh, Nd) in *ms, dflt_ms when unset.
+ * GT_EINVALID naming key when it is not one (*ms is dflt_ms then). */
+int gt_config_get_duration(struct gt_config *c, const char *key, int64_t dflt_ms, int64_t *ms);
 int gt_config_get_bool(struct gt_config *c, const char *key, int dflt);
 /* A Beads setting from beads-config.json, or NULL; caller frees. */
 char *gt_config_beads_get(struct gt_config *c, const char *key);

@@ -335,9 +335,15 @@ int gt_agent_busy(long *n, struct gt_ledger *lg, const char *rig)
 
 struct unspawn {
 	const char *address, *updated_at;
-	int ws_exists;
 	const char *outcome;
 };
+
+static int is_dir(const char *path)
+{
+	struct stat st;
+
+	return path && stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
 
 static int unspawn_fn(struct gt_txn *tx, void *p)
 {
@@ -360,7 +366,7 @@ static int unspawn_fn(struct gt_txn *tx, void *p)
 		gt_json_set_str(agent, "state", "working");
 		rc = gt_txn_agent_put(tx, agent);
 		u->outcome = "working";
-	} else if (u->ws_exists) {
+	} else if (is_dir(gt_json_str(agent, "workspace"))) {
 		gt_json_set_str(agent, "state", "idle");
 		rc = gt_txn_agent_put(tx, agent);
 		u->outcome = "idle";
@@ -374,9 +380,9 @@ out:
 }
 
 int gt_agent_unspawn(const char **outcome, struct gt_ctx *ctx, const char *address,
-		     const char *updated_at, int ws_exists)
+		     const char *updated_at)
 {
-	struct unspawn u = { address, updated_at, ws_exists, NULL };
+	struct unspawn u = { address, updated_at, NULL };
 	struct gt_txn_opts o = { .command = "gt-witness" };
 	int rc = gt_ledger_transact(ctx->lg, &o, unspawn_fn, &u);
 

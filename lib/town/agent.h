@@ -75,10 +75,10 @@ int gt_agent_busy(long *n, struct gt_ledger *lg, const char *rig);
 
 /* A record left `spawning` by a sling that died, if it is still as the
  * caller saw it (updated_at): hooked, it becomes working; otherwise idle
- * when its workspace exists (ws_exists), else it goes.  *outcome:
+ * when its workspace exists, else it goes.  *outcome:
  * "working", "idle", "removed", or NULL when it had changed meanwhile. */
 int gt_agent_unspawn(const char **outcome, struct gt_ctx *ctx, const char *address,
-		     const char *updated_at, int ws_exists);
+		     const char *updated_at);
 
 /* ---- the name pool ---- */
 

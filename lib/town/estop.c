@@ -4,7 +4,6 @@
 #include "town/estop.h"
 
 #include <string.h>
-#include <sys/stat.h>
 
 #include "base/buf.h"
 #include "base/error.h"
@@ -13,7 +12,6 @@
 #include "store/ops.h"
 #include "town/agent.h"
 #include "town/session.h"
-#include "town/snapshot.h"
 #include "town/town.h"
 #include "town/worker.h"
 #include "base/banned.h"
@@ -198,28 +196,6 @@ int gt_rig_paused(struct gt_ctx *ctx, const char *rig, int estopped_only, struct
 	return paused;
 }
 
-/* Stop an agent's session, its workspace kept first. */
-static int stop_session(const struct gt_town *t, struct gt_ctx *ctx, const cJSON *agent,
-			const char *session, const char *reason)
-{
-	const char *ws = gt_json_str(agent, "workspace"), *r = gt_json_str(agent, "rig");
-	struct gt_rig rig = { 0 };
-	struct stat st;
-
-	if (gt_session_has(t->socket, session) < 0) {
-		gt_error_clear();
-		return 0;
-	}
-	if (ws && r && stat(ws, &st) == 0 && S_ISDIR(st.st_mode) &&
-	    gt_rig_load(&rig, ctx, t, r) == 0)
-		gt_snapshot_take(NULL, rig.repo, ws, gt_json_str(agent, "address"), reason);
-	gt_error_clear();
-	gt_rig_release(&rig);
-	gt_session_kill(t->socket, session);
-	gt_error_clear();
-	return 1;
-}
-
 /* Start a hooked worker's session again, telling it why it stopped. */
 static int resume_session(const struct gt_town *t, struct gt_ctx *ctx, const cJSON *agent,
 			  const char *session)
@@ -271,8 +247,9 @@ int gt_estop(cJSON **sessions, int *changed, struct gt_ctx *ctx, const struct gt
 			continue;
 		}
 		gt_session_name(&s, gt_json_str(it, "address"));
-		done = on ? stop_session(t, ctx, it, s.ptr, why.ptr)
+		done = on ? gt_worker_stop(NULL, ctx, t, it, why.ptr) == 0
 			  : resume_session(t, ctx, it, s.ptr);
+		gt_error_clear();
 		if (done && sessions)
 			cJSON_AddItemToArray(*sessions, cJSON_CreateString(s.ptr));
 		gt_buf_release(&s);

@@ -25,28 +25,9 @@
 static int git_env(struct gt_buf *out, const char *cwd, const char *const *env,
 		   const char *const *args)
 {
-	const char *argv[16] = { "git" };
-	struct gt_buf err = GT_BUF_INIT, o = GT_BUF_INIT;
-	struct gt_proc_opts po = { .cwd = cwd, .env = env, .out = &o, .err = &err };
-	size_t n = 1;
-	int rc;
+	static const char *const git[] = { "git", NULL };
 
-	for (; args[n - 1] && n < 15; n++)
-		argv[n] = args[n - 1];
-	argv[n] = NULL;
-	rc = gt_run(argv, &po, NULL);
-	if (rc < 0)
-		rc = gt_error_set(GT_EFAIL, "git %s failed: %s", args[0],
-				  gt_proc_telling_line(&err));
-	else if (out) {
-		while (o.len && (o.ptr[o.len - 1] == '\n' || o.ptr[o.len - 1] == '\r'))
-			o.ptr[--o.len] = '\0';
-		gt_buf_reset(out);
-		gt_buf_add(out, o.ptr ? o.ptr : "", o.len);
-	}
-	gt_buf_release(&err);
-	gt_buf_release(&o);
-	return rc;
+	return gt_run_tool_env(out, cwd, env, git, args);
 }
 
 static int same_dir(const char *a, const char *b)

@@ -40,5 +40,7 @@ int gt_snapshot_restore(const char *repo, const char *ref, const char *ws);
  * that commit is on origin ("merged").  *pruned: [{ref, why}] (with dry,
  * what would go; nothing is deleted). */
 int gt_snapshot_prune(cJSON **pruned, const char *repo, int64_t ttl_secs, int dry);
+/* How long snapshots are kept unless snapshot.ttl says otherwise. */
+#define GT_SNAPSHOT_TTL_MS (30LL * 86400 * 1000)
 
 #endif

@@ -290,6 +290,15 @@ const char *gt_rig_named(const cJSON *rigs, const char *bead)
 	return best;
 }
 
+void gt_rig_act_as(struct gt_ctx *ctx, const char *rig, const char *role)
+{
+	struct gt_buf me = GT_BUF_INIT;
+
+	gt_buf_printf(&me, "%s/%s", rig, role);
+	gt_ledger_set_actor(ctx->lg, me.ptr);
+	gt_buf_release(&me);
+}
+
 char *gt_rig_of_bead(struct gt_ctx *ctx, const char *bead)
 {
 	cJSON *rigs = NULL;

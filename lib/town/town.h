@@ -72,6 +72,8 @@ char *gt_rig_setting(struct gt_ctx *ctx, const char *rig, const char *key, const
 /* The name of the rig in rigs (gt_rig_list()) whose prefix bead's id has
  * (the longest such prefix), or NULL. */
 const char *gt_rig_named(const cJSON *rigs, const char *bead);
+/* Act (author ledger changes, send mail) as <rig>/<role>, e.g. app/witness. */
+void gt_rig_act_as(struct gt_ctx *ctx, const char *rig, const char *role);
 /* The rig whose prefix the bead id has (NULL when none; caller frees). */
 char *gt_rig_of_bead(struct gt_ctx *ctx, const char *bead);
 

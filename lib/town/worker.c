@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "base/buf.h"
@@ -272,6 +273,62 @@ int gt_worker_address(struct gt_buf *out, struct gt_ctx *ctx, const char *addres
 	else if ((rc = gt_worker_self(&self, ctx, NULL)) == 0)
 		gt_buf_adds(out, gt_json_str(self, "address"));
 	cJSON_Delete(self);
+	return rc;
+}
+
+const cJSON *gt_worker_of_session(const cJSON *agents, const char *session)
+{
+	const cJSON *a;
+
+	cJSON_ArrayForEach (a, agents) {
+		struct gt_buf s = GT_BUF_INIT;
+		int same;
+
+		gt_session_name(&s, gt_json_str(a, "address"));
+		same = !strcmp(s.ptr, session);
+		gt_buf_release(&s);
+		if (same)
+			return a;
+	}
+	return NULL;
+}
+
+/* ---- keeping work ---- */
+
+int gt_worker_snapshot(struct gt_buf *ref_out, struct gt_ctx *ctx, const struct gt_town *t,
+		       const cJSON *agent, const char *reason)
+{
+	const char *ws = gt_json_str(agent, "workspace"), *r = gt_json_str(agent, "rig");
+	struct gt_rig rig = { 0 };
+	struct stat st;
+	int rc;
+
+	if (ref_out)
+		gt_buf_reset(ref_out);
+	if (!ws || !r || stat(ws, &st) < 0 || !S_ISDIR(st.st_mode))
+		return gt_error_set(GT_ENO, "'%s' has no workspace to keep",
+				    gt_json_str(agent, "address"));
+	if ((rc = gt_rig_load(&rig, ctx, t, r)) == 0)
+		rc = gt_snapshot_take(ref_out, rig.repo, ws, gt_json_str(agent, "address"), reason);
+	gt_rig_release(&rig);
+	return rc;
+}
+
+int gt_worker_stop(struct gt_buf *ref_out, struct gt_ctx *ctx, const struct gt_town *t,
+		   const cJSON *agent, const char *reason)
+{
+	struct gt_buf s = GT_BUF_INIT;
+	int rc;
+
+	if (ref_out)
+		gt_buf_reset(ref_out);
+	gt_session_name(&s, gt_json_str(agent, "address"));
+	if ((rc = gt_session_has(t->socket, s.ptr)) == 0) {
+		if (gt_worker_snapshot(ref_out, ctx, t, agent, reason) < 0)
+			gt_error_clear(); /* nothing to keep, or git failed: stop anyway */
+		rc = gt_session_kill(t->socket, s.ptr);
+	}
+	gt_buf_release(&s);
 	return rc;
 }
 

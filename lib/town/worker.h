@@ -38,6 +38,21 @@ int gt_worker_alive(const struct gt_town *t, const cJSON *agent);
 int gt_polecat_remove(struct gt_ctx *ctx, const struct gt_town *t, const char *address, int force,
 		      struct gt_buf *discarded, struct gt_buf *snapshot);
 
+/* The record in agents (a JSON array of agent records) whose session is
+ * named session, or NULL. */
+const cJSON *gt_worker_of_session(const cJSON *agents, const char *session);
+
+/* Keep the whole state of agent's workspace as a snapshot (snapshot.h)
+ * in its rig's repository, with reason; ref_out (may be NULL) gets the
+ * ref.  GT_ENO when it has no workspace to keep. */
+int gt_worker_snapshot(struct gt_buf *ref_out, struct gt_ctx *ctx, const struct gt_town *t,
+		       const cJSON *agent, const char *reason);
+/* Stop agent's session, its workspace kept first (gt_worker_snapshot();
+ * ref_out is left empty when there was nothing to keep).  GT_ENO when no
+ * session ran. */
+int gt_worker_stop(struct gt_buf *ref_out, struct gt_ctx *ctx, const struct gt_town *t,
+		   const cJSON *agent, const char *reason);
+
 /* Nudge an agent (gt-nudge(1)) as the actor; *queued (if given) tells
  * whether it was queued instead of typed. */
 int gt_worker_nudge(struct gt_ctx *ctx, const struct gt_town *t, const char *address,
