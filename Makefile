@@ -26,6 +26,8 @@ VERSION := $(shell git describe --tags --always --dirty 2>/dev/null || echo 0.1.
 DEB_BUILD = gcc make pkg-config libgit2-dev libcjson-dev libcurl4-openssl-dev zlib1g-dev scdoc
 DEB_RUN = git jq tmux procps
 DEB_LINT = clang-format cppcheck shellcheck
+# the fake model server and fake agent CLIs the tests run (tests/fake/)
+DEB_TEST = python3
 
 override CFLAGS += -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
 	-Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
@@ -41,7 +43,7 @@ endif
 
 # Dependencies come from pkg-config; evaluated lazily so `make deps` can run
 # before the packages exist.
-PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags libgit2 libcjson zlib 2>/dev/null)
+PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags libgit2 libcjson libcurl zlib 2>/dev/null)
 LIBDIR_GIT2 = $(shell $(PKG_CONFIG) --variable=libdir libgit2 2>/dev/null)
 GIT2_A = $(wildcard $(LIBDIR_GIT2)/libgit2.a)
 # The mbedTLS initialiser exists only in mbedTLS builds of libgit2.
@@ -106,6 +108,11 @@ bin/gt-%: build/cmd/gt-%.o $(CLI_OBJ) lib/libgt.a
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(LDFLAGS) $(GIT2_LDFLAGS) -o $@ $< $(CLI_OBJ) lib/libgt.a $(LIBS)
 
+# only the commands that speak HTTP link libcurl (DESIGN.md, "Network")
+CURL_LIBS = $(shell $(PKG_CONFIG) --libs libcurl 2>/dev/null)
+HTTP_CMDS = bin/gt-run
+$(HTTP_CMDS): LIBS += $(CURL_LIBS)
+
 bin/gt-%: cmd/gt-%.sh
 	@mkdir -p $(@D)
 	cp $< $@
@@ -113,7 +120,7 @@ bin/gt-%: cmd/gt-%.sh
 
 build/tests/%: tests/unit/%.c lib/libgt.a
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(PKG_CFLAGS) $(LDFLAGS) $(GIT2_LDFLAGS) -o $@ $< lib/libgt.a $(LIBS)
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) $(LDFLAGS) $(GIT2_LDFLAGS) -o $@ $< lib/libgt.a $(LIBS) $(CURL_LIBS)
 
 # benchmark helpers link exactly like the commands (the floor program must)
 bench-tools: lib/libgt.a $(BENCH_BIN)
@@ -145,7 +152,8 @@ deps:
 deps-lint:
 	@$(MAKE) --no-print-directory deps EXTRA_DEBS="$(DEB_LINT)"
 
-check: deps
+check:
+	@$(MAKE) --no-print-directory deps EXTRA_DEBS="$(DEB_TEST)"
 	@$(MAKE) --no-print-directory all
 	tests/run
 
@@ -163,6 +171,7 @@ bench: all bench-tools
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
 		$(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(DATADIR)/gt/formulas \
+		$(DESTDIR)$(DATADIR)/gt/runtimes \
 		$(DESTDIR)$(DATADIR)/bash-completion/completions \
 		$(DESTDIR)$(DATADIR)/zsh/site-functions \
 		$(DESTDIR)$(DATADIR)/fish/vendor_completions.d
@@ -172,6 +181,7 @@ install: all
 	install -m 644 completions/_gt $(DESTDIR)$(DATADIR)/zsh/site-functions/_gt
 	install -m 644 completions/gt.fish $(DESTDIR)$(DATADIR)/fish/vendor_completions.d/gt.fish
 	for f in formulas/*.toml; do [ -e "$$f" ] && install -m 644 $$f $(DESTDIR)$(DATADIR)/gt/formulas/; done; true
+	install -m 644 runtimes/*.toml $(DESTDIR)$(DATADIR)/gt/runtimes/
 
 # varFuncNullUB: gt_git() and gt_tmux() end their arguments with NULL, which
 # glibc defines as a pointer (the functions carry the sentinel attribute)

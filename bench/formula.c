@@ -31,7 +31,7 @@
 #include "base/error.h"
 #include "formula/cook.h"
 #include "base/options.h"
-#include "formula/toml.h"
+#include "base/toml.h"
 #include "base/banned.h"
 
 static void usage(void)

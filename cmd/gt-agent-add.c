@@ -84,8 +84,11 @@ int main(int argc, char **argv)
 		goto out;
 	if (!d.runtime) {
 		char *r = gt_rig_setting(&ctx, rig.name, "agent", "claude");
+		struct gt_strlist chain = { 0 };
 
-		gt_buf_adds(&start, r);
+		gt_runtime_chain(&chain, r);
+		gt_buf_adds(&start, chain.n ? chain.v[0] : "claude");
+		gt_strlist_release_owned(&chain);
 		free(r);
 		d.runtime = start.ptr;
 	}

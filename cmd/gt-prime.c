@@ -57,6 +57,61 @@ static void print_molecule(const cJSON *m)
 	printf("\nWhen this step is done, run: gt-mol-step-done %s\n", cid);
 }
 
+static double json_num(const cJSON *o, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+
+	return cJSON_IsNumber(v) ? v->valuedouble : 0;
+}
+
+/* The mayor sees the town as it is: rigs, convoys, escalations, who
+ * works on what. */
+static void add_town(cJSON *p, struct gt_ctx *ctx, struct gt_town *t)
+{
+	const char *keep[] = { "rigs", "convoys", "escalations", "estop" };
+	cJSON *st = NULL, *town, *a, *working;
+
+	if (gt_town_status(&st, ctx, t) < 0) {
+		gt_error_clear();
+		return;
+	}
+	town = cJSON_AddObjectToObject(p, "town");
+	for (size_t i = 0; i < sizeof(keep) / sizeof(*keep); i++) {
+		cJSON *v = cJSON_DetachItemFromObjectCaseSensitive(st, keep[i]);
+
+		if (v)
+			cJSON_AddItemToObject(town, keep[i], v);
+	}
+	working = cJSON_AddArrayToObject(town, "working");
+	cJSON_ArrayForEach (a, cJSON_GetObjectItemCaseSensitive(st, "agents"))
+		if (gt_json_str(a, "hook") && *gt_json_str(a, "hook")) {
+			cJSON *w = cJSON_CreateObject();
+
+			gt_json_set_str(w, "agent", gt_json_str(a, "address"));
+			gt_json_set_str(w, "bead", gt_json_str(a, "hook"));
+			cJSON_AddItemToArray(working, w);
+		}
+	cJSON_Delete(st);
+}
+
+static void print_town(const cJSON *town)
+{
+	const cJSON *it;
+
+	section("The town now");
+	cJSON_ArrayForEach (it, cJSON_GetObjectItemCaseSensitive(town, "rigs"))
+		printf("rig %s (prefix %s): %.0f agents, %.0f working\n", gt_json_str(it, "name"),
+		       gt_json_str(it, "prefix"), json_num(it, "agents"), json_num(it, "working"));
+	cJSON_ArrayForEach (it, cJSON_GetObjectItemCaseSensitive(town, "working"))
+		printf("%s works on %s\n", gt_json_str(it, "agent"), gt_json_str(it, "bead"));
+	cJSON_ArrayForEach (it, cJSON_GetObjectItemCaseSensitive(town, "convoys"))
+		printf("convoy %s %.0f/%.0f: %s\n", gt_json_str(it, "id"), json_num(it, "done"),
+		       json_num(it, "total"), gt_json_str(it, "title"));
+	cJSON_ArrayForEach (it, cJSON_GetObjectItemCaseSensitive(town, "escalations"))
+		printf("escalation %s [%s]: %s\n", gt_json_str(it, "id"),
+		       gt_json_str(it, "severity"), gt_json_str(it, "title"));
+}
+
 static void print_human(const cJSON *p)
 {
 	const cJSON *a = cJSON_GetObjectItemCaseSensitive(p, "agent");
@@ -65,7 +120,7 @@ static void print_human(const cJSON *p)
 	const cJSON *nudges = cJSON_GetObjectItemCaseSensitive(p, "nudges");
 	const cJSON *h = cJSON_GetObjectItemCaseSensitive(p, "handoff");
 	const cJSON *m = cJSON_GetObjectItemCaseSensitive(p, "molecule");
-	const cJSON *it;
+	const cJSON *it, *prev, *cost;
 	int n = 0;
 
 	printf("You are %s, a gt %s", gt_json_str(a, "address"), gt_json_str(a, "role"));
@@ -98,6 +153,20 @@ static void print_human(const cJSON *p)
 		section("Handoff notes from your previous session");
 		printf("%s\n", gt_json_str(h, "notes") ? gt_json_str(h, "notes") : "");
 	}
+	if ((prev = cJSON_GetObjectItemCaseSensitive(p, "previous")) &&
+	    gt_json_str(prev, "summary")) {
+		section("What your previous session did (gt-seance)");
+		printf("%s", gt_json_str(prev, "summary"));
+	}
+	if ((cost = cJSON_GetObjectItemCaseSensitive(p, "cost")) && json_num(cost, "runs") > 0) {
+		section("Spent on this work so far");
+		printf("%.0f run(s), %.0f tokens in, %.0f out, %.0f cached", json_num(cost, "runs"),
+		       json_num(cost, "tokens_in"), json_num(cost, "tokens_out"),
+		       json_num(cost, "cache_read"));
+		if (cJSON_GetObjectItemCaseSensitive(cost, "cost_usd"))
+			printf(", $%.4f", json_num(cost, "cost_usd"));
+		printf("\n");
+	}
 	if (cJSON_GetArraySize(mail)) {
 		section("Unread mail");
 		cJSON_ArrayForEach (it, mail)
@@ -109,6 +178,8 @@ static void print_human(const cJSON *p)
 		cJSON_ArrayForEach (it, nudges)
 			printf("[from %s] %s\n", gt_json_str(it, "from"), gt_json_str(it, "text"));
 	}
+	if (cJSON_GetObjectItemCaseSensitive(p, "town"))
+		print_town(cJSON_GetObjectItemCaseSensitive(p, "town"));
 	section("What to do");
 	cJSON_ArrayForEach (it, cJSON_GetObjectItemCaseSensitive(p, "procedure"))
 		printf("%d. %s\n", ++n, it->valuestring);
@@ -146,6 +217,8 @@ int main(int argc, char **argv)
 	    (rc = gt_worker_self(&agent, &ctx, cwd)) < 0 ||
 	    (rc = gt_prime(&p, &ctx, &t, agent)) < 0)
 		goto out;
+	if (gt_json_str(agent, "role") && !strcmp(gt_json_str(agent, "role"), "mayor"))
+		add_town(p, &ctx, &t);
 	if (hookin && gt_json_str(hookin, "session_id"))
 		gt_json_set_str(p, "session_id", gt_json_str(hookin, "session_id"));
 	if (hookin && gt_json_str(hookin, "source"))

@@ -57,6 +57,7 @@ static void show(const cJSON *st)
 	printf("\nAGENTS\n");
 	cJSON_ArrayForEach (it, cJSON_GetObjectItemCaseSensitive(st, "agents")) {
 		int64_t r = 0;
+		const cJSON *run;
 
 		gt_json_int(it, "restarts", &r);
 		printf("  %s\t%s\t%s\t%s\t%s\t%s\t%s", str(it, "address"), str(it, "state"),
@@ -65,6 +66,19 @@ static void show(const cJSON *st)
 		       str(it, "last_activity"), str(it, "last_command"));
 		if (r)
 			printf("\t%lld restart%s", (long long)r, r == 1 ? "" : "s");
+		run = cJSON_GetObjectItemCaseSensitive(it, "run");
+		if (run) {
+			const cJSON *u = cJSON_GetObjectItemCaseSensitive(run, "usage");
+			int64_t in = 0, out = 0;
+
+			gt_json_int(u, "tokens_in", &in);
+			gt_json_int(u, "tokens_out", &out);
+			printf("\t%s %s: %s, %lld in/%lld out", str(run, "runtime"),
+			       str(run, "mode"), str(run, "status"), (long long)in, (long long)out);
+			if (cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(u, "cost_usd")))
+				printf(" $%.4f", cJSON_GetObjectItemCaseSensitive(u, "cost_usd")
+							 ->valuedouble);
+		}
 		printf("\n");
 	}
 	printf("\nMERGE QUEUE\n");
@@ -78,8 +92,19 @@ static void show(const cJSON *st)
 
 		gt_json_int(it, "done", &done);
 		gt_json_int(it, "total", &total);
-		printf("  %s\t%lld/%lld\t%s\n", str(it, "id"), (long long)done, (long long)total,
+		const cJSON *cost = cJSON_GetObjectItemCaseSensitive(it, "cost");
+		int64_t in = 0, out = 0;
+
+		gt_json_int(cost, "tokens_in", &in);
+		gt_json_int(cost, "tokens_out", &out);
+		printf("  %s\t%lld/%lld\t%s", str(it, "id"), (long long)done, (long long)total,
 		       str(it, "title"));
+		if (in || out)
+			printf("\t%lld in/%lld out", (long long)in, (long long)out);
+		if (cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(cost, "cost_usd")))
+			printf(" $%.4f",
+			       cJSON_GetObjectItemCaseSensitive(cost, "cost_usd")->valuedouble);
+		printf("\n");
 	}
 	printf("\nESCALATIONS\n");
 	cJSON_ArrayForEach (it, cJSON_GetObjectItemCaseSensitive(st, "escalations")) {

@@ -147,12 +147,12 @@ test_expect_success 'a runtime whose program died inside a live pane is restarte
 	gt-config rig.stall-after 1h &&
 	id=$(gt-bead-add "Wrapped") && p=$(sling_to wrapped "$id") &&
 	pane=$(gt-session-list --json | jq -r "select(.agent == \"$p\") | .pid") &&
-	wait_for pgrep -P "$pane" sleep &&
+	wait_for pgrep -s "$pane" -x sleep &&
 	gt-witness --json app >w && ! has ".agent == \"$p\" and .action == \"restarted\"" <w &&
 	hb=.git/gt/run/agents/$(echo "$p" | tr / .).json &&
 	jq -e ".bead == \"$id\" and .step == \"load-context\" and .pid == $pane and (.screen | length) == 16" "$hb" &&
-	pkill -P "$pane" sleep &&
-	wait_for sh -c "test \"\$(ps -o comm= -p $pane)\" = tail" &&
+	pkill -s "$pane" -x sleep &&
+	wait_for pgrep -s "$pane" -x tail &&
 	gt-witness --json app >w &&
 	has ".agent == \"$p\" and .action == \"restarted\" and (.reason | test(\"program is gone\"))" <w &&
 	gt-config rig.stall-after 1s &&

@@ -16,6 +16,7 @@
 
 #include "base/buf.h"
 #include "base/error.h"
+#include "base/file.h"
 #include "base/options.h"
 #include "base/banned.h"
 
@@ -245,4 +246,51 @@ int gt_proc_in_session(long sid, const char *names)
 	}
 	closedir(d);
 	return found;
+}
+
+int gt_proc_kill_tagged(const char *tag, int sig)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	size_t tlen = strlen(tag);
+	pid_t self = getpid();
+	int n = 0;
+
+	if (!d)
+		return 0;
+	while ((e = readdir(d))) {
+		char path[300];
+		struct gt_buf env = GT_BUF_INIT;
+		long pid;
+
+		if (e->d_name[0] < '0' || e->d_name[0] > '9')
+			continue;
+		pid = strtol(e->d_name, NULL, 10);
+		if (pid == self)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/environ", e->d_name);
+		if (gt_read_file(&env, path) == 0) {
+			for (size_t i = 0; i < env.len;) {
+				size_t l = strnlen(env.ptr + i, env.len - i);
+
+				if (l == tlen && !memcmp(env.ptr + i, tag, tlen)) {
+					if (kill((pid_t)pid, sig) == 0)
+						n++;
+					break;
+				}
+				i += l + 1;
+			}
+		}
+		gt_error_clear();
+		gt_buf_release(&env);
+	}
+	closedir(d);
+	return n;
+}
+
+int gt_proc_alive(long pid)
+{
+	char s = pid > 0 ? gt_proc_state(pid) : 0;
+
+	return s && s != 'Z' && s != 'X';
 }

@@ -56,4 +56,13 @@ char gt_proc_state(long pid);
  * bytes each): 1 yes, 0 no, -1 when /proc cannot tell. */
 int gt_proc_in_session(long sid, const char *names);
 
+/* Send sig to every process whose environment holds the entry tag
+ * ("NAME=VALUE", matched whole), except the caller: how a run's whole
+ * tree is ended, daemons that left the process group included.  Returns
+ * how many were signalled. */
+int gt_proc_kill_tagged(const char *tag, int sig);
+
+/* Whether a process with pid is alive (not a zombie). */
+int gt_proc_alive(long pid);
+
 #endif

@@ -423,6 +423,15 @@ static int land_one(struct gt_txn *tx, struct land *l, const char *id)
 		if (cJSON_IsString(w) && gt_mail_resolve(&to, l->ctx, w->valuestring) < 0)
 			gt_error_clear(); /* a watcher that went away */
 	}
+	{
+		/* the mayor, when the town has one, hears of every landing */
+		cJSON *mayor = NULL;
+
+		if (gt_txn_agent_get(tx, "mayor", &mayor) == 0 && !gt_strlist_has(&to, "mayor"))
+			gt_strlist_push_dup(&to, "mayor");
+		gt_error_clear();
+		cJSON_Delete(mayor);
+	}
 	gt_buf_printf(&subj, "Convoy landed: %s",
 		      gt_json_str(conv, "title") ? gt_json_str(conv, "title") : id);
 	gt_buf_printf(&body, "Convoy %s has landed: %s.\n", id, reason.ptr);

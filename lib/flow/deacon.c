@@ -456,6 +456,7 @@ int gt_deacon_start(long *pid, int *started, struct gt_ctx *ctx, const struct gt
 		int out = open(log.ptr, O_WRONLY | O_CREAT | O_APPEND, 0666);
 
 		setsid();
+		unsetenv("GT_RUN_ID"); /* it outlives the run that started it */
 		if (in >= 0)
 			dup2(in, 0);
 		if (out >= 0) {

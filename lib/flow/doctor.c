@@ -175,9 +175,12 @@ static void check_runtimes(struct doc *d)
 	const cJSON *it;
 
 	begin(d, "runtimes", NULL);
-	cJSON_ArrayForEach (it, d->rigs)
-		gt_strlist_push(&names,
-				gt_rig_setting(d->ctx, gt_json_str(it, "name"), "agent", "claude"));
+	cJSON_ArrayForEach (it, d->rigs) {
+		char *chain = gt_rig_setting(d->ctx, gt_json_str(it, "name"), "agent", "claude");
+
+		gt_runtime_chain(&names, chain);
+		free(chain);
+	}
 	cJSON_ArrayForEach (it, d->agents)
 		if (gt_json_str(it, "runtime"))
 			gt_strlist_push_dup(&names, gt_json_str(it, "runtime"));
@@ -189,7 +192,7 @@ static void check_runtimes(struct doc *d)
 			seen |= !strcmp(names.v[i], names.v[j]);
 		if (seen)
 			continue;
-		if (gt_runtime_load(&rt, d->ctx, names.v[i]) < 0) {
+		if (gt_runtime_load(&rt, d->ctx, NULL, names.v[i]) < 0) {
 			found(d, "runtime '%s': %s", names.v[i], gt_error_last());
 			gt_error_clear();
 			continue;

@@ -142,9 +142,16 @@ static void tell(struct gt_ctx *ctx, const struct gt_town *t, const char *id, co
 {
 	struct gt_buf subject = GT_BUF_INIT, text = GT_BUF_INIT;
 	struct gt_mail_opts mo = { 0 };
-	const char *to = "overseer";
+	const char *to[] = { "overseer", "mayor" };
 	char *notify = gt_config_get(ctx->cfg, "escalation.notify");
-	cJSON *sent = NULL;
+	cJSON *sent = NULL, *mayor = NULL;
+	size_t nto = 1;
+
+	/* the mayor, when the town has one, answers escalations too */
+	if (gt_agent_read(&mayor, ctx->lg, "mayor") == 0)
+		nto = 2;
+	gt_error_clear();
+	cJSON_Delete(mayor);
 
 	gt_buf_printf(&subject, "[%s] %s%s", sev, again ? "still open: " : "", title);
 	gt_buf_printf(&text, "Escalation %s (%s)%s%s.\n", id, sev, bead ? " about " : "",
@@ -156,7 +163,7 @@ static void tell(struct gt_ctx *ctx, const struct gt_town *t, const char *id, co
 	mo.body = text.ptr;
 	mo.ephemeral = 0;
 	mo.priority = -1;
-	if (gt_mail_send(&sent, ctx, t, &to, 1, &mo) < 0)
+	if (gt_mail_send(&sent, ctx, t, to, nto, &mo) < 0)
 		gt_error_clear();
 	cJSON_Delete(sent);
 	if (notify && *notify) {

@@ -575,7 +575,7 @@ static int sling_agent(cJSON **result, struct sling *s, const char *address)
 		struct gt_buf msg = GT_BUF_INIT;
 
 		gt_buf_printf(&msg, "Work slung to you: %s. Run gt-prime to see it.", s->bead);
-		rc = gt_session_type(s->t->socket, s->session.ptr, msg.ptr, 1);
+		rc = gt_worker_nudge(s->ctx, s->t, address, msg.ptr, GT_NUDGE_IMMEDIATE, 0, NULL);
 		gt_buf_release(&msg);
 	} else {
 		rc = gt_worker_start(s->ctx, s->t, agent, 0);
@@ -892,8 +892,18 @@ int gt_sling(cJSON **result, struct gt_ctx *ctx, const struct gt_town *t, const 
 	if (!strchr(target, '/') && strcmp(target, "mayor") && strcmp(target, "deacon")) {
 		if ((rc = gt_rig_load(&s.rig, ctx, t, target)) < 0)
 			goto out;
-		if (!s.runtime)
-			s.runtime = gt_rig_setting(ctx, s.rig.name, "agent", "claude");
+		if (!s.runtime) {
+			/* rig.agent is a fallback chain: the first runtime not
+			 * in a rate-limit window */
+			char *spec = gt_rig_setting(ctx, s.rig.name, "agent", "claude");
+			struct gt_strlist chain = { 0 };
+
+			gt_runtime_chain(&chain, spec);
+			s.runtime = gt_strdup(chain.n ? gt_runtime_pick(ctx->lg->repo, &chain)
+						      : "claude");
+			gt_strlist_release_owned(&chain);
+			free(spec);
+		}
 		s.strategy = gt_rig_setting(ctx, s.rig.name, "workspace", "worktree");
 		if ((rc = sling_precheck(&s, NULL)) < 0)
 			goto out;

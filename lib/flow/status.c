@@ -13,12 +13,14 @@
 #include "town/agent.h"
 #include "town/estop.h"
 #include "town/heartbeat.h"
+#include "town/runstate.h"
 #include "town/session.h"
 #include "flow/convoy.h"
 #include "flow/deacon.h"
 #include "flow/escalation.h"
 #include "flow/molecule.h"
 #include "flow/mq.h"
+#include "flow/usage.h"
 #include "base/banned.h"
 
 /* What the run files and the molecule say of one agent. */
@@ -45,6 +47,28 @@ static void agent_view(cJSON *o, struct gt_ctx *ctx, const cJSON *a, const char 
 		gt_json_set_str(o, "last_command", gt_json_str(cmd, "command"));
 	gt_json_set_int(o, "restarts",
 			cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(hb, "restarts")));
+	{
+		/* what gt-run says of the run: runtime, state, usage so far */
+		cJSON *st = NULL;
+
+		if (gt_runstate_read(&st, ctx->lg->repo, s.ptr) == 0) {
+			cJSON *run = cJSON_CreateObject();
+			const char *keys[] = { "run",	   "runtime", "mode",
+					       "protocol", "status",  "message" };
+
+			for (size_t i = 0; i < sizeof(keys) / sizeof(*keys); i++)
+				if (gt_json_str(st, keys[i]))
+					gt_json_set_str(run, keys[i], gt_json_str(st, keys[i]));
+			if (cJSON_GetObjectItemCaseSensitive(st, "usage"))
+				cJSON_AddItemToObject(
+					run, "usage",
+					cJSON_Duplicate(
+						cJSON_GetObjectItemCaseSensitive(st, "usage"), 1));
+			cJSON_AddItemToObject(o, "run", run);
+		}
+		gt_error_clear();
+		cJSON_Delete(st);
+	}
 	if (hook && *hook) {
 		cJSON *bead = NULL, *st = NULL;
 		const char *mol = NULL;
@@ -138,6 +162,18 @@ int gt_town_status(cJSON **out, struct gt_ctx *ctx, const struct gt_town *t)
 		gt_json_set_str(c, "title", gt_json_str(it, "title"));
 		gt_json_set_int(c, "done", done);
 		gt_json_set_int(c, "total", total);
+		{
+			cJSON *cost = NULL;
+
+			if (gt_usage_sum(&cost, ctx, "convoy", gt_json_str(it, "id"), NULL) == 0) {
+				gt_json_del(cost, "beads");
+				gt_json_del(cost, "by_runtime");
+				gt_json_del(cost, "scope");
+				gt_json_del(cost, "id");
+				cJSON_AddItemToObject(c, "cost", cost);
+			}
+			gt_error_clear();
+		}
 		cJSON_AddItemToArray(arr, c);
 	}
 	arr = cJSON_AddArrayToObject(o, "escalations");

@@ -127,11 +127,13 @@ static int runtime_alive(struct patrol *p, const cJSON *agent, long pid)
 	const char *name = gt_json_str(agent, "runtime");
 	int alive = 1;
 
-	if (!name || gt_runtime_load(&rt, p->ctx, name) < 0) {
+	if (!name || gt_runtime_load(&rt, p->ctx, gt_json_str(agent, "rig"), name) < 0) {
 		gt_error_clear();
 		return 1;
 	}
-	if (rt.process && *rt.process)
+	if (rt.proto != GT_PROTO_TTY)
+		alive = gt_proc_in_session(pid, "gt-run") != 0; /* it watches its child */
+	else if (rt.process && *rt.process)
 		alive = gt_proc_in_session(pid, rt.process) != 0;
 	gt_runtime_release(&rt);
 	return alive;
@@ -243,6 +245,14 @@ static int release_fn(struct gt_txn *tx, void *p)
 out:
 	gt_buf_release(&note);
 	return rc;
+}
+
+int gt_witness_release(struct gt_ctx *ctx, const char *address, const char *bead,
+		       const char *reason, int64_t attempts)
+{
+	struct change c = { ctx, address, bead, reason, attempts, 0 };
+
+	return txn(ctx, release_fn, &c);
 }
 
 /* ---- the ladder ---- */

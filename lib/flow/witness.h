@@ -30,6 +30,7 @@
 #define GT_WITNESS_H
 
 #include <cjson/cJSON.h>
+#include <stdint.h>
 
 #include "store/ops.h"
 #include "town/town.h"
@@ -39,5 +40,10 @@
  * restarted, released, escalated, unhooked, stopped, spawn-cleaned.  Only
  * one patrol of a rig runs at a time (a lock in the run directory). */
 int gt_witness_patrol(cJSON **log, struct gt_ctx *ctx, const struct gt_town *t, const char *rig);
+
+/* Give bead back to ready work from address (unhooked, status open,
+ * metadata.attempts raised by attempts, a comment saying why). */
+int gt_witness_release(struct gt_ctx *ctx, const char *address, const char *bead,
+		       const char *reason, int64_t attempts);
 
 #endif

@@ -15,7 +15,7 @@
 #include "base/error.h"
 #include "base/json.h"
 #include "base/options.h"
-#include "formula/toml.h"
+#include "base/toml.h"
 #include "base/banned.h"
 
 #ifndef GT_DATADIR

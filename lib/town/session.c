@@ -35,6 +35,9 @@ static int tmuxv(struct gt_buf *out, const char *socket, const char *const *args
 {
 	const char *const pre[] = { "tmux", "-L", socket, NULL };
 
+	/* a tmux server this starts must not carry the caller's run tag,
+	 * or ending the caller's run would end the server (runner.h) */
+	unsetenv("GT_RUN_ID");
 	return gt_run_tool(out, NULL, pre, args);
 }
 

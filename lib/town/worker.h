@@ -12,6 +12,7 @@
 #include "store/ops.h"
 #include "town/agent.h"
 #include "town/nudge.h"
+#include "town/runtime.h"
 #include "town/town.h"
 
 /* The environment of an agent's session: GT_DIR GT_AGENT GT_ROLE GT_RIG
@@ -22,8 +23,22 @@ void gt_worker_env(struct gt_strlist *env, struct gt_ctx *ctx, const struct gt_t
 		   const cJSON *agent);
 
 /* Start the agent's session (respawn: replace the program of the running
- * one).  Installs the runtime's start hook, delivers the first prompt. */
+ * one): gt-run(1) in the pane, given gt's variables on its command line
+ * and the runtime's own (secrets) in a 0600 file; interactive runtimes
+ * get their workspace pre-trusted.  The start is checked: when the
+ * runtime does not stay up for its start-check time, or sits on a known
+ * dialog, GT_EFAIL says what the screen showed (the session is left for
+ * the caller to remove). */
 int gt_worker_start(struct gt_ctx *ctx, const struct gt_town *t, const cJSON *agent, int respawn);
+
+/* The first prompt every agent gets (no text from beads in it). */
+void gt_worker_first_prompt(struct gt_buf *out, const cJSON *agent);
+/* The command that runs rt for agent (gt-run(1) calls it): rt's words,
+ * its hook settings (written now), resume words for session resume (may
+ * be NULL), the prompt as rt takes it.  Strings owned by argv. */
+int gt_worker_argv(struct gt_strlist *argv, struct gt_ctx *ctx, const struct gt_town *t,
+		   const cJSON *agent, const struct gt_runtime *rt, const char *resume,
+		   const char *prompt);
 
 /* Whether the agent's session is running: 0 yes, GT_ENO no. */
 int gt_worker_alive(const struct gt_town *t, const cJSON *agent);

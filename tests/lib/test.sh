@@ -121,11 +121,29 @@ wait_for() {
 	done
 }
 
+# Whether a gt-run of this test's towns is still running (it records its
+# run when its session ends).
+runners_left() {
+	for _p in $(pgrep -x gt-run 2>/dev/null); do
+		case "$(readlink "/proc/$_p/cwd" 2>/dev/null)" in
+		"$TRASH"/*) return 0 ;;
+		esac
+	done
+	return 1
+}
+
 test_done() {
 	passed=$((test_count - test_failed))
 	echo "# $passed passed, $test_failed failed"
 	for _s in "$TMUX_TMPDIR"/tmux-*/*; do
 		[ -S "$_s" ] && tmux -S "$_s" kill-server 2>/dev/null
+	done
+	# let the runners those sessions had finish writing (cleanup only:
+	# bounded so a stuck one cannot hold the run)
+	_n=0
+	while runners_left && [ "$_n" -lt 100 ]; do
+		sleep 0.1
+		_n=$((_n + 1))
 	done
 	cd / && rm -rf "$TRASH"
 	[ "$test_failed" = 0 ]

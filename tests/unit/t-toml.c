@@ -13,7 +13,7 @@
 
 #include "gt.h"
 #include "base/file.h"
-#include "formula/toml.h"
+#include "base/toml.h"
 #include "tap.h"
 #include "toml-tagged.h"
 

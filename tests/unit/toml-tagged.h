@@ -18,7 +18,7 @@
 #include <string.h>
 
 #include "base/buf.h"
-#include "formula/toml.h"
+#include "base/toml.h"
 
 static inline cJSON *tagged_scalar(const char *type, const char *value)
 {

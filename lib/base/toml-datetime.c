@@ -7,7 +7,7 @@
  * field has a fixed width, and a date may or may not be followed by a time
  * depending on the character after it.
  */
-#include "formula/toml.h"
+#include "base/toml.h"
 
 #include <stdio.h>
 

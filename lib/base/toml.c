@@ -25,7 +25,7 @@
  * counted from the last position asked for, so asking in document order
  * costs linear time overall.
  */
-#include "formula/toml.h"
+#include "base/toml.h"
 
 #include <errno.h>
 #include <math.h>
