@@ -247,6 +247,49 @@ test_expect_success 'secrets reach the agent only: not a command line, the ledge
 	gt-session-stop "$p" && gt-hook-detach "$p" >/dev/null
 '
 
+test_expect_success 'no stale environment: the tmux server'\''s variables never reach an agent' '
+	cd town &&
+	sock=$(ls -d "$TMUX_TMPDIR"/tmux-*/gt-* | head -n 1) &&
+	ANTHROPIC_API_KEY=sk-stale-OLD tmux -S "$sock" new-session -d -s keep "sleep 100000" &&
+	tmux -S "$sock" set-environment -g ANTHROPIC_API_KEY sk-stale-OLD &&
+	tmux -S "$sock" set-environment -g STALE_THING left-over &&
+	rm -f agent.env &&
+	id=$(gt-bead-add "Fresh env") &&
+	ANTHROPIC_API_KEY=sk-fresh-NEW FAKE_AGENT_SCRIPT=$TRASH/env.sh gt-sling "$id" app >s &&
+	p=$(cut -f2 s) &&
+	wait_for test -s agent.env &&
+	grep -qx "ANTHROPIC_API_KEY=sk-fresh-NEW" agent.env &&
+	! grep -q "STALE_THING\|sk-stale" agent.env &&
+	gt-session-stop "$p" && gt-hook-detach "$p" >/dev/null &&
+	tmux -S "$sock" kill-session -t keep
+'
+
+test_expect_success 'a prompt typed into an interactive runtime is submitted, not left on the line' '
+	cd town &&
+	gt-config runtime.liner.command "sh -c '\''printf \"READY> \"; read -r l; printf \"%s\\n\" \"\$l\" >\"\$GT_TOWN_ROOT/typed\"; exec sleep 100000'\''" &&
+	gt-config runtime.liner.ready "READY> " &&
+	gt-config runtime.liner.prompt nudge &&
+	id=$(gt-bead-add "Typed") &&
+	gt-sling --agent liner "$id" app >s &&
+	p=$(cut -f2 s) &&
+	wait_for test -s typed &&
+	grep -q "^You are $p, a gt polecat. Run gt-prime now" typed &&
+	gt-session-stop "$p" && gt-hook-detach "$p" >/dev/null
+'
+
+test_expect_success 'a run that fails is retried with backoff, then released and escalated' '
+	cd town &&
+	gt-config runtime.flaky.command "sh -c '\''sleep 3; echo broken >&2; exit 2'\''" &&
+	gt-config runtime.flaky.prompt none &&
+	gt-config rig.app.retry-backoff 1s && gt-config rig.app.max-attempts 2 &&
+	id=$(gt-bead-add "Flaky") &&
+	gt-sling --agent flaky "$id" app >s &&
+	wait_for sh -c "gt-bead-show --json $id | jq -e \"(.metadata.runs // []) | length == 2 and .[1].exit == \\\"failed\\\"\" >/dev/null" &&
+	wait_for sh -c "gt-bead-show --json $id | jq -e \".status == \\\"open\\\" and .metadata.attempts == 2\" >/dev/null" &&
+	gt-escalation-list --json | jq -s -e "any(.[]; .title | test(\"flaky failed $id 2 times\"))" &&
+	gt-config --unset rig.app.retry-backoff && gt-config --unset rig.app.max-attempts
+'
+
 test_expect_success 'a compaction is followed by gt-prime text in the next turn' '
 	cd town &&
 	id=$(gt-bead-add "Compacts") &&
