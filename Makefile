@@ -2,6 +2,11 @@
 #
 #   make                 build lib/libgt.a and every command into bin/
 #   make check           install missing Debian packages, build, run tests/run
+#   make check-agents    the same build, then the real agent CLIs (claude, codex,
+#                        gemini, opencode, pi) from npm into build/npm-agents
+#                        (tests/agents/install.sh; needs npm and the registry)
+#                        and tests/agents/t3000-agents.sh: each CLI run by gt
+#                        against the fake provider (tests/fake/provider.py)
 #   make demo            install missing Debian packages, build, run the demo
 #   make install PREFIX=/usr/local DESTDIR=
 #   make lint            clang-format check, cppcheck, shellcheck, the layers of lib/
@@ -83,7 +88,7 @@ BENCH_BIN := $(patsubst bench/%.c,build/bench/%,$(BENCH_SRC))
 MAN_SRC := $(sort $(wildcard man/*.scd))
 MAN_OUT := $(patsubst man/%.scd,build/man/%,$(MAN_SRC))
 
-.PHONY: all check check-build demo install lint bench bench-tools clean deps deps-lint man
+.PHONY: all check check-agents check-build demo install lint bench bench-tools clean deps deps-lint man
 
 all: lib/libgt.a $(CMD_BIN) $(TEST_BIN) man
 
@@ -157,6 +162,15 @@ check:
 	@$(MAKE) --no-print-directory all
 	tests/run
 
+# The real CLIs, in their structured modes, against the fake provider; a CLI
+# that npm could not install is reported as skipped.  Offline, install.sh
+# skips them all.  GT_AGENTS="claude pi" runs only those.
+check-agents:
+	@$(MAKE) --no-print-directory deps EXTRA_DEBS="$(DEB_TEST)"
+	@$(MAKE) --no-print-directory all
+	tests/agents/install.sh
+	sh tests/agents/t3000-agents.sh
+
 demo: deps
 	@$(MAKE) --no-print-directory all
 	bin/gt-demo $(DEMO_DIR)
@@ -190,7 +204,7 @@ lint: deps-lint
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
 		--suppress=missingIncludeSystem --suppress=varFuncNullUB --inline-suppr -Ilib --library=.cppcheck.cfg \
 		lib cmd tests/unit
-	shellcheck -x tests/run tests/layers tests/*.sh tests/lib/*.sh cmd/*.sh bench/ledger bench/*.sh bench/naive/*.sh .ci/run hooks/*.sh
+	shellcheck -x tests/run tests/layers tests/*.sh tests/lib/*.sh tests/agents/*.sh cmd/*.sh bench/ledger bench/*.sh bench/naive/*.sh .ci/run hooks/*.sh
 	tests/layers lib
 
 clean:

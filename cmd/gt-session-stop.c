@@ -31,11 +31,21 @@ int main(int argc, char **argv)
 		goto out;
 	for (int i = 1; i <= nargs && rc == 0; i++) {
 		struct gt_address a;
+		cJSON *agent = NULL;
 
 		if ((rc = gt_address_parse(&a, argv[i])) < 0)
 			break;
 		gt_session_name(&s, argv[i]);
-		rc = gt_session_kill(t.socket, s.ptr);
+		/* the run ends with its whole process tree (gt-run(1)); the
+		 * workspace is kept as a snapshot first */
+		if (gt_agent_read(&agent, ctx.lg, argv[i]) < 0) {
+			gt_error_clear();
+			agent = cJSON_CreateObject();
+			gt_json_set_str(agent, "address", argv[i]);
+		}
+		rc = gt_worker_stop(NULL, &ctx, &t, agent, "gt-session-stop");
+		cJSON_Delete(agent);
+		agent = NULL;
 		if (rc == GT_ENO)
 			rc = gt_error_set(GT_ENOTFOUND, "no session for '%s'", argv[i]);
 		if (rc == 0 && !cli.quiet) {

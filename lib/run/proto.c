@@ -50,6 +50,19 @@ static const cJSON *obj(const cJSON *o, const char *key)
 	return cJSON_GetObjectItemCaseSensitive(o, key);
 }
 
+/* Write o to the agent as one line, and free it. */
+static int send_json(struct gt_runner *r, cJSON *o)
+{
+	struct gt_buf b = GT_BUF_INIT;
+	int rc;
+
+	gt_json_write(&b, o);
+	rc = gt_runner_write(r, b.ptr);
+	cJSON_Delete(o);
+	gt_buf_release(&b);
+	return rc;
+}
+
 /* The tool call as a person reads it: a command, else name + input. */
 static void show_call(struct gt_runner *r, const char *name, const cJSON *input)
 {
@@ -104,19 +117,13 @@ static int claude_send(struct gt_runner *r, const char *text)
 {
 	cJSON *o = cJSON_CreateObject(), *m = cJSON_AddObjectToObject(o, "message");
 	cJSON *content = cJSON_AddArrayToObject(m, "content"), *t = cJSON_CreateObject();
-	struct gt_buf b = GT_BUF_INIT;
-	int rc;
 
 	gt_json_set_str(o, "type", "user");
 	gt_json_set_str(m, "role", "user");
 	gt_json_set_str(t, "type", "text");
 	gt_json_set_str(t, "text", text);
 	cJSON_AddItemToArray(content, t);
-	gt_json_write(&b, o);
-	rc = gt_runner_write(r, b.ptr);
-	cJSON_Delete(o);
-	gt_buf_release(&b);
-	return rc;
+	return send_json(r, o);
 }
 
 static int claude_start(struct gt_runner *r, const char *prompt)
@@ -322,18 +329,12 @@ struct acp {
 static int acp_request(struct gt_runner *r, long id, const char *method, cJSON *params)
 {
 	cJSON *o = cJSON_CreateObject();
-	struct gt_buf b = GT_BUF_INIT;
-	int rc;
 
 	gt_json_set_str(o, "jsonrpc", "2.0");
 	cJSON_AddNumberToObject(o, "id", (double)id);
 	gt_json_set_str(o, "method", method);
 	cJSON_AddItemToObject(o, "params", params);
-	gt_json_write(&b, o);
-	rc = gt_runner_write(r, b.ptr);
-	cJSON_Delete(o);
-	gt_buf_release(&b);
-	return rc;
+	return send_json(r, o);
 }
 
 static int acp_prompt(struct gt_runner *r, const char *text)
@@ -400,7 +401,6 @@ static void acp_answer(struct gt_runner *r, const cJSON *o)
 {
 	const char *method = gt_json_str(o, "method");
 	cJSON *resp = cJSON_CreateObject();
-	struct gt_buf b = GT_BUF_INIT;
 
 	gt_json_set_str(resp, "jsonrpc", "2.0");
 	cJSON_AddItemToObject(resp, "id", cJSON_Duplicate(obj(o, "id"), 1));
@@ -429,10 +429,8 @@ static void acp_answer(struct gt_runner *r, const cJSON *o)
 		cJSON_AddNumberToObject(err, "code", -32601);
 		gt_json_set_str(err, "message", "method not offered by gt");
 	}
-	gt_json_write(&b, resp);
-	gt_runner_write(r, b.ptr);
-	cJSON_Delete(resp);
-	gt_buf_release(&b);
+	if (send_json(r, resp) < 0)
+		gt_error_clear();
 }
 
 static void acp_usage(struct gt_runner *r, const cJSON *result)
@@ -549,16 +547,10 @@ static int acp_line(struct gt_runner *r, const char *line)
 static int pi_send(struct gt_runner *r, const char *text)
 {
 	cJSON *o = cJSON_CreateObject();
-	struct gt_buf b = GT_BUF_INIT;
-	int rc;
 
 	gt_json_set_str(o, "type", "prompt");
 	gt_json_set_str(o, "message", text);
-	gt_json_write(&b, o);
-	rc = gt_runner_write(r, b.ptr);
-	cJSON_Delete(o);
-	gt_buf_release(&b);
-	return rc;
+	return send_json(r, o);
 }
 
 static int pi_start(struct gt_runner *r, const char *prompt)

@@ -569,6 +569,20 @@ static enum outcome run_openai(struct gt_runner *r, const char *prompt)
 	}
 	if (!key)
 		key = read_key(&r->rt);
+	{
+		/* runtime.NAME.tools-ROLE narrows the tools for a role */
+		struct gt_buf k = GT_BUF_INIT;
+		char *v;
+
+		gt_buf_printf(&k, "runtime.%s.tools-%s", r->rt.name, r->role);
+		if ((v = gt_config_get(r->ctx->cfg, k.ptr))) {
+			gt_strlist_release_owned(&r->rt.tools);
+			memset(&r->rt.tools, 0, sizeof(r->rt.tools));
+			gt_runtime_chain(&r->rt.tools, v);
+			free(v);
+		}
+		gt_buf_release(&k);
+	}
 	for (size_t i = 0; i < r->rt.tools.n; i++)
 		gt_strlist_push(&tools, r->rt.tools.v[i]);
 	gt_strlist_push(&tools, NULL);

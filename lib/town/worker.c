@@ -83,10 +83,20 @@ void gt_worker_env(struct gt_strlist *env, struct gt_ctx *ctx, const struct gt_t
 	gt_buf_reset(&b);
 	/* the tmux server keeps the environment of whoever started it: pass
 	 * what the session needs explicitly */
+	/* gt's programs first, once */
 	if (t->bindir && *t->bindir)
-		gt_buf_printf(&b, "%s:%s", t->bindir, path ? path : "/usr/bin:/bin");
-	else
-		gt_buf_adds(&b, path ? path : "/usr/bin:/bin");
+		gt_buf_adds(&b, t->bindir);
+	for (const char *p = path ? path : "/usr/bin:/bin"; *p;) {
+		size_t n = strcspn(p, ":");
+
+		if (n && !(t->bindir && strlen(t->bindir) == n && !strncmp(p, t->bindir, n))) {
+			if (b.len)
+				gt_buf_addch(&b, ':');
+			gt_buf_add(&b, p, n);
+		}
+		p += n;
+		p += *p == ':';
+	}
 	envf(env, "PATH", b.ptr);
 	envf(env, "HOME", getenv("HOME"));
 	envf(env, "TMUX_TMPDIR", getenv("TMUX_TMPDIR"));

@@ -50,5 +50,7 @@ for spec in $pkgs; do
 	rm -f "$prefix/.install-$$.log"
 done
 echo "bin: $prefix/node_modules/.bin"
-ls "$prefix/node_modules/.bin" 2>/dev/null | grep -E '^(claude|codex|gemini|opencode|pi)$' | sed 's/^/        /'
+for b in claude codex gemini opencode pi; do
+	[ -x "$prefix/node_modules/.bin/$b" ] && echo "        $b"
+done
 exit 0
