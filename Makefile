@@ -181,6 +181,7 @@ bench: all bench-tools
 	GT_BENCH_NOBUILD=1 bench/flow.sh
 	GT_BENCH_NOBUILD=1 bench/formula.sh
 	GT_BENCH_NOBUILD=1 bench/supervision.sh
+	GT_BENCH_NOBUILD=1 bench/runtimes.sh
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
