@@ -43,6 +43,7 @@ int main(int argc, char **argv)
 	const char *prio = NULL, *text = NULL, *title = NULL, *parent_in = NULL;
 	struct gt_buf parent = GT_BUF_INIT;
 	long limit = 50, pmin = 0, pmax = 4;
+	size_t last = 0;
 	uint32_t *v = NULL;
 	size_t n = 0, shown = 0;
 	const char **out_ids = NULL;
@@ -110,6 +111,7 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < n && (!limit || shown < (size_t)limit); i++) {
 		const char *id = gt_index_id(idx, v[i]);
 
+		last = i + 1;
 		if (text || title) {
 			cJSON *b;
 
@@ -126,6 +128,14 @@ int main(int argc, char **argv)
 		out_ids[shown++] = id;
 	}
 	rc = gt_cli_print_ids(&cli, ctx.lg, out_ids, blobs, shown, NULL);
+	if (rc == 0 && limit && shown == (size_t)limit && last < n) {
+		/* never cut the list without a word (bd says so too) */
+		if (text || title)
+			gt_cli_warn(&cli, "showing the first %zu; more may match (-n 0 shows all)",
+				    shown);
+		else
+			gt_cli_warn(&cli, "showing %zu of %zu; -n 0 shows all", shown, n);
+	}
 out:
 	free(out_ids);
 	free(blobs);

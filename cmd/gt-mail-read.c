@@ -1,6 +1,9 @@
 /*
- * gt-mail-read - show messages and mark them read.
+ * gt-mail-read - show messages and mark them read (when the reader is
+ * their recipient: anyone else's reading leaves them unread).
  */
+#include <string.h>
+
 #include "cli.h"
 #include "base/banned.h"
 
@@ -38,7 +41,10 @@ int main(int argc, char **argv)
 		if ((rc = gt_mail_get(&m, &wisp, &ctx, argv[i])) < 0)
 			break;
 		gt_cli_print_message(&cli, m, 1);
-		if (!peek)
+		/* only the recipient's reading counts: anyone else only looks
+		 * (an explicit --ack still acks) */
+		if (ack || (!peek && gt_json_str(m, "assignee") &&
+			    !strcmp(gt_json_str(m, "assignee"), gt_agent_actor(&ctx))))
 			rc = gt_mail_mark(&ctx, m, ack, NULL);
 		cJSON_Delete(m);
 	}

@@ -30,6 +30,69 @@ static int is_target(struct gt_ctx *ctx, struct gt_town *t, const char *s)
 	return 0;
 }
 
+/* Edit distance of a and b (small strings; capped at 9). */
+static int distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), i, j;
+	int row[64], prev, cur;
+
+	if (la > 60 || lb > 60)
+		return 9;
+	for (j = 0; j <= lb; j++)
+		row[j] = (int)j;
+	for (i = 1; i <= la; i++) {
+		prev = row[0];
+		row[0] = (int)i;
+		for (j = 1; j <= lb; j++) {
+			int best = prev + (a[i - 1] != b[j - 1]);
+
+			if (row[j] + 1 < best)
+				best = row[j] + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			cur = row[j];
+			row[j] = best;
+			prev = cur;
+		}
+	}
+	return row[lb] > 9 ? 9 : row[lb];
+}
+
+/* "no rig or agent named X", with the names close to it. */
+static int no_target(struct gt_ctx *ctx, const char *name)
+{
+	cJSON *rigs = NULL, *agents = NULL, *it;
+	struct gt_buf near = GT_BUF_INIT, all = GT_BUF_INIT;
+
+	gt_error_clear();
+	if (gt_rig_list(&rigs, ctx) == 0)
+		cJSON_ArrayForEach (it, rigs) {
+			const char *r = gt_json_str(it, "name");
+
+			gt_buf_printf(&all, "%s%s", all.len ? ", " : "", r);
+			if (distance(r, name) <= 2 || !strncmp(r, name, strlen(name)))
+				gt_buf_printf(&near, "%s%s", near.len ? ", " : "", r);
+		}
+	if (gt_agent_list(&agents, ctx->lg, NULL) == 0)
+		cJSON_ArrayForEach (it, agents) {
+			const char *a = gt_json_str(it, "address");
+
+			if (a && distance(a, name) <= 2)
+				gt_buf_printf(&near, "%s%s", near.len ? ", " : "", a);
+		}
+	gt_error_set(GT_ENOTFOUND, "no rig or agent is named '%s' (and no bead has that id)",
+		     name);
+	if (near.len)
+		gt_error_hint("did you mean %s?", near.ptr);
+	else
+		gt_error_hint("rigs: %s", all.len ? all.ptr : "none (gt-rig-add makes one)");
+	cJSON_Delete(rigs);
+	cJSON_Delete(agents);
+	gt_buf_release(&near);
+	gt_buf_release(&all);
+	return GT_ENOTFOUND;
+}
+
 int main(int argc, char **argv)
 {
 	struct gt_cli cli = { .usage = usage };
@@ -73,6 +136,10 @@ int main(int argc, char **argv)
 	if (nargs > 1 && is_target(&ctx, &t, argv[nargs])) {
 		o.target = argv[nargs];
 		nbeads--;
+	} else if (nargs > 1 && gt_cli_resolve(&ctx, &idx, argv[nargs], &id) < 0) {
+		/* neither a target nor a bead: most likely a mistyped rig */
+		rc = no_target(&ctx, argv[nargs]);
+		goto out;
 	}
 	if (nbeads > 1 && (!o.target || strchr(o.target, '/') || !strcmp(o.target, "mayor") ||
 			   !strcmp(o.target, "deacon"))) {

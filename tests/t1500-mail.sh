@@ -93,7 +93,7 @@ test_expect_success 'a person without an agent identity reads the overseer inbox
 	(cd "$ws" && gt-mail-inbox) | cut -f4 | grep -qx Hello
 '
 
-test_expect_success 'inbox and read: new, then read; --peek and re-reading change nothing' '
+test_expect_success 'inbox and read: new, then read by its recipient only; --peek and re-reading change nothing' '
 	cd town && id=$(cat ../hello) &&
 	printf "%s\tnew\toverseer\tHello\n" "$id" >want &&
 	gt-mail-inbox app/crew/ann >got && test_cmp_files want got &&
@@ -102,6 +102,10 @@ test_expect_success 'inbox and read: new, then read; --peek and re-reading chang
 	gt-mail-read --peek "$id" >out &&
 	test "$(ledger_tip)" = "$tip" &&
 	gt-mail-read "$id" >out &&
+	test "$(ledger_tip)" = "$tip" &&
+	GT_AGENT=app/crew/bob gt-mail-read "$id" >/dev/null &&
+	test "$(ledger_tip)" = "$tip" &&
+	GT_AGENT=app/crew/ann gt-mail-read "$id" >out &&
 	grep -qx "Message: $id" out && grep -qx "From: overseer" out &&
 	grep -qx "To: app/crew/ann" out && grep -qx "Subject: Hello" out &&
 	grep -qx "Body text" out &&
@@ -110,7 +114,8 @@ test_expect_success 'inbox and read: new, then read; --peek and re-reading chang
 	printf "%s\tread\toverseer\tHello\n" "$id" >want &&
 	gt-mail-inbox app/crew/ann >got && test_cmp_files want got &&
 	expect_code 1 gt-mail-inbox -u app/crew/ann &&
-	tip=$(ledger_tip) && gt-mail-read "$id" >/dev/null && test "$(ledger_tip)" = "$tip"
+	tip=$(ledger_tip) && GT_AGENT=app/crew/ann gt-mail-read "$id" >/dev/null &&
+	test "$(ledger_tip)" = "$tip"
 '
 
 test_expect_success 'ack closes: the inbox drops it, --all shows it acked' '
@@ -223,7 +228,7 @@ test_expect_success 'refs/gt/wisps stays one commit however many sends' '
 
 test_expect_success 'reading a wisp marks it in the wisp store; ack removes it' '
 	cd town && w=$(cat ../wisp) && tip=$(ledger_tip) &&
-	gt-mail-read "$w" >/dev/null &&
+	GT_AGENT=app/crew/ann gt-mail-read "$w" >/dev/null &&
 	gt-mail-inbox app/crew/ann | grep -q "^$w	read	" &&
 	git show "refs/gt/wisps:$(git ls-tree -r --name-only refs/gt/wisps | grep "/$w.json\$")" |
 		jq -e ".metadata.read_at != null" &&
@@ -326,9 +331,9 @@ test_expect_success 'gt-prime lists unread mail, durable and wisp, until it is r
 	jq -e "[.mail[].id] == [\"$m\", \"$w\"]" p &&
 	jq -e ".mail[0].from == \"overseer\" and .mail[0].subject == \"Please look\" and .mail[0].body == \"at we-1\"" p &&
 	GT_AGENT=app/crew/dan gt-prime | grep -q "Please look" &&
-	gt-mail-read "$m" >/dev/null &&
+	GT_AGENT=app/crew/dan gt-mail-read "$m" >/dev/null &&
 	GT_AGENT=app/crew/dan gt-prime --json | jq -e "[.mail[].id] == [\"$w\"]" &&
-	gt-mail-read "$w" >/dev/null &&
+	GT_AGENT=app/crew/dan gt-mail-read "$w" >/dev/null &&
 	GT_AGENT=app/crew/dan gt-prime --json | jq -e ".mail == []"
 '
 

@@ -221,8 +221,12 @@ static void resolve_actor(struct gt_ledger *lg)
 		lg->actor = gt_strdup(lg->actor_opt);
 	else if ((env = getenv("GT_AGENT")) && *env)
 		lg->actor = gt_strdup(env);
-	else if ((lg->actor = git_identity(lg->git, "user.name")))
+	else if ((env = getenv("GIT_AUTHOR_NAME")) && *env) { /* git's own order */
+		lg->actor = gt_strdup(env);
 		from_git = 1;
+	} else if ((lg->actor = git_identity(lg->git, "user.name"))) {
+		from_git = 1;
+	}
 	else if ((env = getenv("USER")) && *env)
 		lg->actor = gt_strdup(env);
 	else
@@ -232,6 +236,8 @@ static void resolve_actor(struct gt_ledger *lg)
 		lg->email = gt_strdup(env);
 	else if (from_git || !lg->actor_opt)
 		lg->email = git_identity(lg->git, "user.email");
+	if (!lg->email && (env = getenv("EMAIL")) && *env && (from_git || !lg->actor_opt))
+		lg->email = gt_strdup(env);
 	if (!lg->email) {
 		struct gt_buf b = GT_BUF_INIT;
 
