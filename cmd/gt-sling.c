@@ -80,8 +80,7 @@ static int no_target(struct gt_ctx *ctx, const char *name)
 			if (a && distance(a, name) <= 2)
 				gt_buf_printf(&near, "%s%s", near.len ? ", " : "", a);
 		}
-	gt_error_set(GT_ENOTFOUND, "no rig or agent is named '%s' (and no bead has that id)",
-		     name);
+	gt_error_set(GT_ENOTFOUND, "no rig or agent is named '%s' (and no bead has that id)", name);
 	if (near.len)
 		gt_error_hint("did you mean %s?", near.ptr);
 	else

@@ -226,8 +226,7 @@ static void resolve_actor(struct gt_ledger *lg)
 		from_git = 1;
 	} else if ((lg->actor = git_identity(lg->git, "user.name"))) {
 		from_git = 1;
-	}
-	else if ((env = getenv("USER")) && *env)
+	} else if ((env = getenv("USER")) && *env)
 		lg->actor = gt_strdup(env);
 	else
 		lg->actor = gt_strdup("unknown");
