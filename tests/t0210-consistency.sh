@@ -38,4 +38,34 @@ test_expect_success 'gt-sling BEAD typo: no rig or agent of that name, with the 
 	gt-bead-show --json "$id" | jq -e ".status == \"open\""
 '
 
+test_expect_success 'partial ids work for convoys, molecules and escalations too' '
+	cd town &&
+	b=$(gt-bead-add "tracked") &&
+	c=$(gt-convoy-create "conv" "$b" | cut -f1) &&
+	gt-convoy-status "${c##*-}" | head -n 1 | grep -q "^$c	" &&
+	gt-convoy-add "${c##*-}" "$(gt-bead-add other)" >/dev/null &&
+	m=$(gt-mol-pour --on "$b" mol-polecat-work) &&
+	gt-mol-status "${m##*-}" | head -n 1 | grep -q "^$m	" &&
+	e=$(gt-escalate "needs a look" | cut -f1) &&
+	gt-escalation-ack "${e##*-}" | grep -q "^$e	acked"
+'
+
+test_expect_success 'epics: status, eligible once every child is closed, closed on request' '
+	cd town &&
+	ep=$(gt-bead-add -t epic "Big epic") &&
+	c1=$(gt-bead-add --parent "$ep" "one") && c2=$(gt-bead-add --parent "$ep" "two") &&
+	gt-epic-status "$ep" | grep -q "^$ep	0/2	open	Big epic" &&
+	gt-bead-close -q "$c1" &&
+	gt-epic-status --eligible >out && test ! -s out &&
+	gt-bead-close -q "$c2" &&
+	gt-epic-status --eligible | grep -q "^$ep	2/2	open (eligible)" &&
+	tip=$(ledger_tip) &&
+	gt-epic-status --close-eligible --dry-run | grep -q "would close" &&
+	test "$(ledger_tip)" = "$tip" &&
+	gt-epic-status --close-eligible --json | jq -e ".id == \"$ep\" and .action == \"closed\"" &&
+	gt-bead-show --json "$ep" | jq -e ".status == \"closed\" and .close_reason == \"All children closed\"" &&
+	empty=$(gt-bead-add -t epic "No children") &&
+	gt-epic-status --json "$empty" | jq -e ".eligible == false"
+'
+
 test_done

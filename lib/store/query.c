@@ -62,8 +62,12 @@ int gt_resolve_id(struct gt_buf *out, struct gt_ledger *lg, const char *prefix,
 		return rc;
 	for (uint32_t r = 0; r < (*idxp)->nrecs; r++) {
 		const char *id = gt_index_id(*idxp, r), *dash = strchr(id, '-');
+		const char *last = strrchr(id, '-');
 
-		if (strncmp(id, input, il) && !(dash && !strncmp(dash + 1, input, il)))
+		/* the whole id, the id past its prefix, or (for typed ids:
+		 * hq-cv-5ag, hq-mol-j8s) the hash past the last dash */
+		if (strncmp(id, input, il) && !(dash && !strncmp(dash + 1, input, il)) &&
+		    !(last && last != dash && !strchr(input, '-') && !strncmp(last + 1, input, il)))
 			continue;
 		if (nc < 10)
 			gt_buf_printf(&cand, "%s%s", nc ? ", " : "", id);
