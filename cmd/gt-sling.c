@@ -11,6 +11,7 @@
 static const char *const usage[] = {
 	"gt-sling [--agent PRESET] [--args TEXT] [--force] [--dry-run] [--no-start] [--no-convoy] "
 	"[--formula NAME | --no-formula] [--var NAME=VALUE]... BEAD... [TARGET]",
+	"gt-sling [options] --stdin [TARGET]",
 	NULL,
 };
 
@@ -92,6 +93,64 @@ static int no_target(struct gt_ctx *ctx, const char *name)
 	return GT_ENOTFOUND;
 }
 
+/* The beads id stands for: an epic its ready descendants, a convoy its
+ * ready tracked beads, anything else itself.  An epic's batch gets the
+ * epic's name. */
+static int expand(struct gt_ctx *ctx, struct gt_index **idx, const char *id, struct gt_strlist *out,
+		  struct gt_buf *name)
+{
+	cJSON *b = NULL, *st = NULL;
+	const char *type;
+	struct gt_graph g = { 0 };
+	struct gt_ready_opts ro;
+	uint32_t *v = NULL;
+	size_t n = 0;
+	int rc;
+
+	if ((rc = gt_ledger_read_bead(&b, ctx->lg, NULL, id)) < 0)
+		return rc;
+	type = gt_bead_type(b);
+	if (strcmp(type, "epic") && strcmp(type, "convoy")) {
+		if (!gt_strlist_has(out, id))
+			gt_strlist_push_dup(out, id);
+		cJSON_Delete(b);
+		return 0;
+	}
+	if (!*idx && (rc = gt_index_open(idx, ctx->lg, NULL)) < 0)
+		goto done;
+	gt_ready_opts_init(&ro);
+	if (!strcmp(type, "epic")) {
+		ro.parent = id;
+		if (!name->len)
+			gt_buf_printf(name, "Epic: %s",
+				      gt_json_str(b, "title") ? gt_json_str(b, "title") : id);
+	} else if ((rc = gt_convoy_status(&st, ctx, id)) < 0) {
+		goto done;
+	}
+	if ((rc = gt_graph_compute(&g, *idx)) < 0 || (rc = gt_ready(&v, &n, &g, &ro)) < 0)
+		goto done;
+	for (size_t i = 0; i < n; i++) {
+		const char *rid = gt_index_id(*idx, v[i]);
+		int take = 1;
+
+		if (st) {
+			const cJSON *e;
+
+			take = 0;
+			cJSON_ArrayForEach (e, cJSON_GetObjectItemCaseSensitive(st, "beads"))
+				take |= gt_json_str(e, "id") && !strcmp(gt_json_str(e, "id"), rid);
+		}
+		if (take && !gt_strlist_has(out, rid))
+			gt_strlist_push_dup(out, rid);
+	}
+done:
+	free(v);
+	gt_graph_release(&g);
+	cJSON_Delete(st);
+	cJSON_Delete(b);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	struct gt_cli cli = { .usage = usage };
@@ -101,7 +160,12 @@ int main(int argc, char **argv)
 	struct gt_sling_opts o = { 0 };
 	struct gt_buf id = GT_BUF_INIT;
 	struct gt_strlist vars = { 0 };
-	int rc, nargs, nbeads, no_convoy = 0;
+	struct gt_strlist asked = { 0 }, beads = { 0 };
+	struct gt_buf batch_name = GT_BUF_INIT;
+	cJSON **results = NULL;
+	const char **slung = NULL;
+	size_t nslung = 0;
+	int rc, nargs, nbeads, no_convoy = 0, from_stdin = 0;
 	const struct gt_option opts[] = {
 		GT_OPT_STRING(0, "agent", &o.runtime, "PRESET",
 			      "agent runtime: claude, codex, gemini, ..., scripted"),
@@ -118,6 +182,8 @@ int main(int argc, char **argv)
 		GT_OPT_FLAG(0, "no-formula", &o.no_formula, "attach no molecule"),
 		GT_OPT_LIST(0, "var", &vars, "NAME=VALUE",
 			    "a variable for the formula (repeatable)"),
+		GT_OPT_FLAG(0, "stdin", &from_stdin,
+			    "read bead ids from stdin (one convoy for the batch)"),
 		GT_OPT_JSON(&cli),
 		GT_OPT_QUIET(&cli),
 		GT_OPT_LEDGER(&cli),
@@ -127,52 +193,112 @@ int main(int argc, char **argv)
 	cli.summary = "sling beads onto agents' hooks and start them";
 	cli.opts = opts;
 	o.vars = &vars;
-	if (!(nargs = gt_cli_parse(&cli, argc, argv)))
+	if (!(nargs = gt_cli_parse(&cli, argc, argv)) && !from_stdin)
 		gt_cli_usage_error(&cli, "a bead is required");
 	if ((rc = gt_cli_town(&cli, &ctx, &t)) < 0)
 		goto out;
-	nbeads = nargs;
-	if (nargs > 1 && is_target(&ctx, &t, argv[nargs])) {
-		o.target = argv[nargs];
-		nbeads--;
-	} else if (nargs > 1 && gt_cli_resolve(&ctx, &idx, argv[nargs], &id) < 0) {
-		/* neither a target nor a bead: most likely a mistyped rig */
-		rc = no_target(&ctx, argv[nargs]);
+	if (from_stdin) {
+		struct gt_buf in = GT_BUF_INIT;
+
+		if (nargs > 1)
+			gt_cli_usage_error(&cli, "with --stdin, only a target may follow");
+		if (nargs == 1 && !is_target(&ctx, &t, argv[1])) {
+			rc = no_target(&ctx, argv[1]);
+			goto out;
+		}
+		o.target = nargs ? argv[1] : NULL;
+		if ((rc = gt_cli_read_stdin(&in)) < 0)
+			goto out;
+		for (char *p = in.ptr ? in.ptr : ""; *p;) {
+			size_t n = strcspn(p, " \t\r\n");
+
+			if (n) {
+				char c = p[n];
+
+				p[n] = '\0';
+				gt_strlist_push_dup(&asked, p);
+				p[n] = c;
+			}
+			p += n;
+			p += strspn(p, " \t\r\n");
+		}
+		gt_buf_release(&in);
+		if (!asked.n)
+			gt_cli_usage_error(&cli, "no bead ids on stdin");
+	} else {
+		nbeads = nargs;
+		if (nargs > 1 && is_target(&ctx, &t, argv[nargs])) {
+			o.target = argv[nargs];
+			nbeads--;
+		} else if (nargs > 1 && gt_cli_resolve(&ctx, &idx, argv[nargs], &id) < 0) {
+			/* neither a target nor a bead: most likely a mistyped rig */
+			rc = no_target(&ctx, argv[nargs]);
+			goto out;
+		}
+		for (int i = 1; i <= nbeads; i++)
+			gt_strlist_push_dup(&asked, argv[i]);
+	}
+	/* epics and convoys stand for their ready work */
+	for (size_t i = 0; i < asked.n && rc == 0; i++) {
+		if ((rc = gt_cli_resolve(&ctx, &idx, asked.v[i], &id)) < 0)
+			break;
+		rc = expand(&ctx, &idx, id.ptr, &beads, &batch_name);
+	}
+	if (rc < 0)
+		goto out;
+	if (!beads.n) {
+		rc = gt_error_set(GT_ENOTFOUND, "nothing ready to sling in %s", asked.v[0]);
 		goto out;
 	}
-	if (nbeads > 1 && (!o.target || strchr(o.target, '/') || !strcmp(o.target, "mayor") ||
-			   !strcmp(o.target, "deacon"))) {
+	if (beads.n > 1 && (!o.target || strchr(o.target, '/') || !strcmp(o.target, "mayor") ||
+			    !strcmp(o.target, "deacon"))) {
 		rc = gt_error_set(GT_EUSAGE,
 				  "an agent holds one hook: sling several beads to a rig");
 		goto out;
 	}
-	for (int i = 1; i <= nbeads && rc == 0; i++) {
-		cJSON *r = NULL;
-
-		if ((rc = gt_cli_resolve(&ctx, &idx, argv[i], &id)) < 0)
+	results = gt_calloc(beads.n, sizeof(*results));
+	slung = gt_calloc(beads.n, sizeof(*slung));
+	for (size_t i = 0; i < beads.n && rc == 0; i++) {
+		rc = gt_sling(&results[nslung], &ctx, &t, beads.v[i], &o);
+		if (rc < 0)
 			break;
-		rc = gt_sling(&r, &ctx, &t, id.ptr, &o);
-		if (rc == 0 && !o.dry_run && !no_convoy)
-			gt_convoy_auto(&ctx, id.ptr, r);
-		if (rc == 0 && !strcmp(gt_json_str(r, "action"), "queued") &&
+		slung[nslung++] = beads.v[i];
+		if (!strcmp(gt_json_str(results[nslung - 1], "action"), "queued") &&
 		    !gt_deacon_running(&ctx))
 			gt_cli_warn(&cli,
 				    "%s is queued: %s is at capacity, and no deacon runs to "
 				    "dispatch it when a slot frees (gt-up starts one)",
-				    id.ptr, gt_json_str(r, "rig"));
-		if (rc == 0 && (cli.json || o.dry_run)) {
+				    beads.v[i], gt_json_str(results[nslung - 1], "rig"));
+		rc = gt_ledger_refresh(ctx.lg);
+	}
+	/* one convoy for the batch: what was slung stays slung */
+	if (nslung && !o.dry_run && !no_convoy) {
+		struct gt_error_saved e;
+
+		gt_error_save(&e);
+		gt_convoy_auto(&ctx, batch_name.len ? batch_name.ptr : NULL, slung, nslung,
+			       results);
+		gt_error_restore(&e);
+	}
+	for (size_t i = 0; i < nslung; i++) {
+		cJSON *r = results[i];
+
+		if (cli.json || o.dry_run) {
 			gt_cli_print_json(&cli, r);
-		} else if (rc == 0 && !cli.quiet) {
+		} else if (!cli.quiet) {
 			printf("%s\t%s\t%s", gt_json_str(r, "bead"), gt_json_str(r, "agent"),
 			       gt_json_str(r, "action"));
 			gt_cli_eor(&cli);
 		}
-		cJSON_Delete(r);
-		fflush(stdout);
-		if (rc == 0)
-			rc = gt_ledger_refresh(ctx.lg);
 	}
 out:
+	for (size_t i = 0; results && i < nslung; i++)
+		cJSON_Delete(results[i]);
+	free(results);
+	free(slung);
+	gt_strlist_release_owned(&asked);
+	gt_strlist_release_owned(&beads);
+	gt_buf_release(&batch_name);
 	gt_strlist_release(&vars);
 	gt_buf_release(&id);
 	gt_town_release(&t);

@@ -675,25 +675,50 @@ out:
 
 /* ---- work slung on its own ---- */
 
-void gt_convoy_auto(struct gt_ctx *ctx, const char *bead, cJSON *result)
+void gt_convoy_auto(struct gt_ctx *ctx, const char *name, const char *const *beads, size_t n,
+		    cJSON *const *results)
 {
-	cJSON *of = NULL, *b = NULL;
-	struct gt_buf name = GT_BUF_INIT, id = GT_BUF_INIT;
+	struct gt_strlist fresh = { 0 };
+	struct gt_buf nm = GT_BUF_INIT, id = GT_BUF_INIT;
+	size_t *which = gt_calloc(n ? n : 1, sizeof(*which));
 
-	if (gt_ledger_refresh(ctx->lg) < 0 || gt_convoy_of(&of, ctx, bead) < 0 ||
-	    gt_ledger_read_bead(&b, ctx->lg, NULL, bead) < 0)
+	if (gt_ledger_refresh(ctx->lg) < 0)
 		goto out;
-	if (cJSON_GetArraySize(of)) {
-		gt_json_set_str(result, "convoy", of->child->valuestring);
-		goto out;
+	for (size_t i = 0; i < n; i++) {
+		cJSON *of = NULL;
+
+		if (gt_convoy_of(&of, ctx, beads[i]) == 0 && cJSON_GetArraySize(of))
+			gt_json_set_str(results[i], "convoy", of->child->valuestring);
+		else if (!gt_strlist_has(&fresh, beads[i])) {
+			which[fresh.n] = i;
+			gt_strlist_push(&fresh, beads[i]);
+		}
+		gt_error_clear();
+		cJSON_Delete(of);
 	}
-	gt_buf_printf(&name, "Work: %s", gt_json_str(b, "title") ? gt_json_str(b, "title") : bead);
-	if (gt_convoy_create(&id, ctx, name.ptr, &bead, 1, NULL, 0) == 0)
-		gt_json_set_str(result, "convoy", id.ptr);
+	if (!fresh.n)
+		goto out;
+	if (name) {
+		gt_buf_adds(&nm, name);
+	} else if (fresh.n == 1) {
+		cJSON *b = NULL;
+
+		if (gt_ledger_read_bead(&b, ctx->lg, NULL, fresh.v[0]) == 0 &&
+		    gt_json_str(b, "title"))
+			gt_buf_printf(&nm, "Work: %s", gt_json_str(b, "title"));
+		else
+			gt_buf_printf(&nm, "Work: %s", fresh.v[0]);
+		cJSON_Delete(b);
+	} else {
+		gt_buf_printf(&nm, "Batch of %zu beads", fresh.n);
+	}
+	if (gt_convoy_create(&id, ctx, nm.ptr, fresh.v, fresh.n, NULL, 0) == 0)
+		for (size_t k = 0; k < fresh.n; k++)
+			gt_json_set_str(results[which[k]], "convoy", id.ptr);
 out:
 	gt_error_clear();
-	cJSON_Delete(of);
-	cJSON_Delete(b);
-	gt_buf_release(&name);
+	free(which);
+	gt_strlist_release(&fresh);
+	gt_buf_release(&nm);
 	gt_buf_release(&id);
 }

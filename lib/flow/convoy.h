@@ -49,10 +49,13 @@ int gt_convoy_stranded(cJSON **out, struct gt_ctx *ctx);
 /* Sling ready tracked beads of open convoys (or just convoy) within each
  * rig's max_workers.  *slung: [{bead,agent,convoy}] (caller frees). */
 int gt_convoy_feed(cJSON **slung, struct gt_ctx *ctx, const struct gt_town *t, const char *convoy);
-/* Work slung on its own gets a convoy of its own ("Work: TITLE"), so
- * every piece of work lands somewhere: after gt_sling() of bead, put the
- * id of a convoy tracking it (an existing one, else a new one) in
- * result's "convoy".  Best effort: the sling has happened. */
-void gt_convoy_auto(struct gt_ctx *ctx, const char *bead, cJSON *result);
+/* Work slung on its own gets a convoy of its own, so every piece of work
+ * lands somewhere: after gt_sling() of beads (n of them, results[i] the
+ * sling's result for beads[i]), those no open convoy tracks go into one
+ * new convoy, named name (NULL: "Work: TITLE" for one bead, "Batch of N
+ * beads" for more); each result's "convoy" gets the id of a convoy
+ * tracking its bead.  Best effort: the slings have happened. */
+void gt_convoy_auto(struct gt_ctx *ctx, const char *name, const char *const *beads, size_t n,
+		    cJSON *const *results);
 
 #endif
