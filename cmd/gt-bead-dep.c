@@ -195,8 +195,9 @@ static void build_up(struct tree *t, const struct gt_index *idx)
 	for (int pass = 0; pass < 2; pass++) {
 		if (pass) {
 			for (uint32_t r = 0; r < idx->nrecs; r++) {
-				t->up[r] =
-					gt_malloc((t->nup[r] ? t->nup[r] : 1) * sizeof(uint32_t));
+				/* pairs: the edge, then the record that owns it */
+				t->up[r] = gt_malloc((t->nup[r] ? t->nup[r] : 1) * 2 *
+						     sizeof(uint32_t));
 				t->nup[r] = 0;
 			}
 		}
@@ -208,33 +209,14 @@ static void build_up(struct tree *t, const struct gt_index *idx)
 
 				if (to == GT_IREF_NONE)
 					continue;
-				if (pass)
-					t->up[to][t->nup[to]] = rec->edges + k;
+				if (pass) {
+					t->up[to][2 * t->nup[to]] = rec->edges + k;
+					t->up[to][2 * t->nup[to] + 1] = r;
+				}
 				t->nup[to]++;
 			}
 		}
 	}
-}
-
-/* the record owning edge e */
-static uint32_t edge_owner(const struct gt_index *idx, uint32_t e)
-{
-	uint32_t lo = 0, hi = idx->nrecs;
-
-	while (hi - lo > 1) {
-		uint32_t mid = (lo + hi) / 2;
-
-		if (idx->recs[mid].edges <= e && idx->recs[mid].nedges)
-			lo = mid;
-		else if (idx->recs[mid].edges > e)
-			hi = mid;
-		else
-			lo = mid;
-	}
-	while (lo < idx->nrecs &&
-	       !(idx->recs[lo].edges <= e && e < idx->recs[lo].edges + idx->recs[lo].nedges))
-		lo++;
-	return lo;
 }
 
 static void bfs(struct tree *t, const struct gt_index *idx, int down, int up, int max)
@@ -259,8 +241,8 @@ static void bfs(struct tree *t, const struct gt_index *idx, int down, int up, in
 				     gt_index_vocab(idx, e->type), t->v[i].depth + 1, i);
 		}
 		for (uint32_t k = 0; up && k < t->nup[t->v[i].rec]; k++) {
-			uint32_t e = t->up[t->v[i].rec][k];
-			uint32_t owner = edge_owner(idx, e);
+			uint32_t e = t->up[t->v[i].rec][2 * k];
+			uint32_t owner = t->up[t->v[i].rec][2 * k + 1];
 			const char *oid = gt_index_id(idx, owner);
 
 			if (!gt_map_get(&t->seen, oid))

@@ -108,7 +108,7 @@ d=$(gt-bead-add --parent "$epic" -p 2 --deps "$a" "Add a basket" -d "$(step 'pri
 e=$(gt-bead-add --parent "$epic" -p 2 --deps "$d" "Add the checkout" -d "$(step 'printf "Checkout\n" >checkout.txt')")
 # shellcheck disable=SC2016
 f=$(gt-bead-add --parent "$epic" -p 3 --deps "$b,$c,$e" "Write the launch notes" -d "$(step 'printf "We are open: %s\n" "$(tr "\n" " " <menu.txt)" >NOTES.md')")
-run gt-bead-dep tree "$epic"
+run gt-bead-dep tree --up "$epic"
 echo "($b and $c both append to menu.txt: whichever merges second conflicts)"
 
 say "One convoy tracks them all and tells the overseer (you) when it lands"

@@ -68,4 +68,12 @@ test_expect_success 'epics: status, eligible once every child is closed, closed 
 	gt-epic-status --json "$empty" | jq -e ".eligible == false"
 '
 
+test_expect_success 'gt-bead-dep tree --up shows an epic and its children (it crashed)' '
+	cd town &&
+	ep=$(gt-bead-add -t epic "Tree epic") &&
+	k1=$(gt-bead-add --parent "$ep" "leaf one") && k2=$(gt-bead-add --parent "$ep" "leaf two") &&
+	gt-bead-dep tree --up "$ep" >out &&
+	test "$(wc -l <out)" = 3 && grep -q "$k1: leaf one" out && grep -q "$k2: leaf two" out
+'
+
 test_done
