@@ -130,6 +130,30 @@ int gt_cli_print_ids(struct gt_cli *cli, struct gt_ledger *lg, const char *const
  * wrote, or an error record for a failed one (with --keep-going). */
 void gt_cli_print_batch(struct gt_cli *cli, const struct gt_batch *b);
 
+/* ---- cli-format.c: --format TEMPLATE ---- */
+
+#define GT_OPT_FORMAT(v)                         \
+	GT_OPT_STRING(0, "format", (v), "TEMPLATE", \
+		      "print each bead as TEMPLATE: {{id}}, {{title}}, {{status}}, ...")
+
+/* Check a --format template: {{id}} {{title}} {{status}} {{priority}}
+ * {{type}} {{assignee}} {{labels}} (Go's {{.id}} too), and the escapes
+ * \t, \n and \\.  An unknown field, an unclosed {{ or --json as well is
+ * a usage error (exit 2) naming the known fields. */
+void gt_cli_format_check(struct gt_cli *cli, const char *tmpl);
+
+/* Append bead rendered through a checked template: field values with
+ * control characters as spaces, priority as its number, labels joined by
+ * commas, absent fields empty. */
+void gt_cli_format_bead(struct gt_buf *out, const char *tmpl, const cJSON *bead);
+
+/* Print one bead through tmpl, ended as a record (newline, NUL with -z). */
+void gt_cli_print_format(struct gt_cli *cli, const char *tmpl, const cJSON *bead);
+
+/* gt_cli_print_ids() through tmpl. */
+int gt_cli_print_ids_format(struct gt_cli *cli, struct gt_ledger *lg, const char *tmpl,
+			    const char *const *ids, const git_oid *const *blobs, size_t n);
+
 /* ---- cli-ids.c: beads named by arguments and --stdin ---- */
 
 /* Bead fields as options, shared by gt-bead-add and gt-bead-update. */

@@ -40,7 +40,7 @@ int main(int argc, char **argv)
 	struct gt_strlist st = { 0 }, ty = { 0 }, as = { 0 }, ids = { 0 }, la = { 0 }, lany = { 0 };
 	struct gt_buf k1 = GT_BUF_INIT, k2 = GT_BUF_INIT, k3 = GT_BUF_INIT, k4 = GT_BUF_INIT;
 	struct gt_buf k5 = GT_BUF_INIT, k6 = GT_BUF_INIT;
-	const char *prio = NULL, *text = NULL, *title = NULL, *parent_in = NULL;
+	const char *prio = NULL, *text = NULL, *title = NULL, *parent_in = NULL, *format = NULL;
 	struct gt_buf parent = GT_BUF_INIT;
 	long limit = 50, pmin = 0, pmax = 4;
 	size_t last = 0;
@@ -71,6 +71,7 @@ int main(int argc, char **argv)
 		GT_OPT_FLAG('r', "reverse", &f.reverse, "reverse the order"),
 		GT_OPT_INT('n', "limit", &limit, "N", "at most N beads (default 50, 0: all)"),
 		GT_OPT_JSON(&cli),
+		GT_OPT_FORMAT(&format),
 		GT_OPT_NUL(&cli),
 		GT_OPT_LEDGER(&cli),
 		GT_OPT_END(),
@@ -82,6 +83,8 @@ int main(int argc, char **argv)
 		gt_cli_usage_error(&cli, "unexpected argument '%s'", argv[1]);
 	if (limit < 0)
 		gt_cli_usage_error(&cli, "--limit must be 0 or more");
+	if (format)
+		gt_cli_format_check(&cli, format);
 	if (prio) {
 		int p;
 
@@ -127,7 +130,8 @@ int main(int argc, char **argv)
 		blobs[shown] = gt_index_oid(idx, v[i]);
 		out_ids[shown++] = id;
 	}
-	rc = gt_cli_print_ids(&cli, ctx.lg, out_ids, blobs, shown, NULL);
+	rc = format ? gt_cli_print_ids_format(&cli, ctx.lg, format, out_ids, blobs, shown)
+		    : gt_cli_print_ids(&cli, ctx.lg, out_ids, blobs, shown, NULL);
 	if (rc == 0 && limit && shown == (size_t)limit && last < n) {
 		/* never cut the list without a word (bd says so too) */
 		if (text || title)

@@ -8,13 +8,13 @@
 #include "base/banned.h"
 
 static const char *const usage[] = {
-	"gt-bead-show [--json] ID...",
-	"gt-bead-show [--json] --stdin",
+	"gt-bead-show [--json | --format TEMPLATE] ID...",
+	"gt-bead-show [--json | --format TEMPLATE] --stdin",
 	NULL,
 };
 
 static int show(struct gt_cli *cli, struct gt_ctx *ctx, struct gt_index **idx, const char *input,
-		int first)
+		int first, const char *format)
 {
 	struct gt_buf id = GT_BUF_INIT;
 	cJSON *b = NULL;
@@ -25,7 +25,9 @@ static int show(struct gt_cli *cli, struct gt_ctx *ctx, struct gt_index **idx, c
 
 		rc = gt_ledger_read_bead(&b, w ? w : ctx->lg, NULL, id.ptr);
 	}
-	if (!rc) {
+	if (!rc && format) {
+		gt_cli_print_format(cli, format, b);
+	} else if (!rc) {
 		if (!cli->json && !first)
 			putchar('\n');
 		gt_cli_print_bead(cli, b);
@@ -41,9 +43,11 @@ int main(int argc, char **argv)
 	struct gt_ctx ctx = { 0 };
 	struct gt_index *idx = NULL;
 	struct gt_batch batch = { 0 };
+	const char *format = NULL;
 	int rc, nargs, failed = 0, shown = 0;
 	const struct gt_option opts[] = {
 		GT_OPT_JSON(&cli),
+		GT_OPT_FORMAT(&format),
 		GT_OPT_STDIN(&cli),
 		GT_OPT_LEDGER(&cli),
 		GT_OPT_END(),
@@ -54,6 +58,8 @@ int main(int argc, char **argv)
 	nargs = gt_cli_parse(&cli, argc, argv);
 	if (!nargs && !cli.use_stdin)
 		gt_cli_usage_error(&cli, "an id is required");
+	if (format)
+		gt_cli_format_check(&cli, format);
 	if ((rc = gt_cli_open(&cli, &ctx)) < 0)
 		goto out;
 	if (cli.use_stdin && (rc = gt_cli_read_batch(&batch)) < 0)
@@ -69,7 +75,7 @@ int main(int argc, char **argv)
 			r = gt_error_set(GT_EINVALID, "stdin: line %ld: no id",
 					 batch.v[i - nargs].line);
 		} else {
-			r = show(&cli, &ctx, &idx, in, !shown);
+			r = show(&cli, &ctx, &idx, in, !shown, format);
 		}
 		if (r < 0) {
 			if (!failed)

@@ -22,7 +22,7 @@ int main(int argc, char **argv)
 	struct gt_buf parent = GT_BUF_INIT,
 		      keep[4] = { GT_BUF_INIT, GT_BUF_INIT, GT_BUF_INIT, GT_BUF_INIT };
 	struct gt_strlist raw[4] = { { 0 } };
-	const char *prio = NULL, *parent_in = NULL;
+	const char *prio = NULL, *parent_in = NULL, *format = NULL;
 	char *patterns = NULL;
 	const char **ids = NULL;
 	const git_oid **blobs = NULL;
@@ -46,6 +46,7 @@ int main(int argc, char **argv)
 		GT_OPT_FLAG(0, "include-deferred", &o.include_deferred,
 			    "also beads deferred into the future"),
 		GT_OPT_JSON(&cli),
+		GT_OPT_FORMAT(&format),
 		GT_OPT_NUL(&cli),
 		GT_OPT_LEDGER(&cli),
 		GT_OPT_END(),
@@ -59,6 +60,8 @@ int main(int argc, char **argv)
 		gt_cli_usage_error(&cli, "unexpected argument '%s'", argv[1]);
 	if (limit < 0)
 		gt_cli_usage_error(&cli, "--limit must be 0 or more");
+	if (format)
+		gt_cli_format_check(&cli, format);
 	o.limit = limit;
 	gt_cli_split_list(&o.types, &raw[0], &keep[0]);
 	gt_cli_split_list(&o.assignees, &raw[1], &keep[1]);
@@ -88,7 +91,8 @@ int main(int argc, char **argv)
 		ids[i] = gt_index_id(idx, v[i]);
 		blobs[i] = gt_index_oid(idx, v[i]);
 	}
-	rc = gt_cli_print_ids(&cli, ctx.lg, ids, blobs, n, NULL);
+	rc = format ? gt_cli_print_ids_format(&cli, ctx.lg, format, ids, blobs, n)
+		    : gt_cli_print_ids(&cli, ctx.lg, ids, blobs, n, NULL);
 out:
 	free(ids);
 	free(blobs);

@@ -278,6 +278,8 @@ test_expect_success 'a rig at max-workers is fed nothing more, and nothing is wr
 	# the worker writes its first molecule steps on its own: wait until it
 	# sits in its sh step, waiting for goA, before watching the ledger
 	wait_for sh -c "gt-peek $w | grep -q \"step 1\"" &&
+	mol=$(gt-bead-show --json "$a" | jq -r .metadata.molecule) &&
+	wait_for sh -c "gt-mol-status --json $mol | jq -e \".current | test(\\\"implement\\\")\"" &&
 	tip=$(ledger_tip) &&
 	gt-convoy-check --json "$cv" >fed && test ! -s fed &&
 	gt-convoy-check --json >fed && test ! -s fed &&

@@ -3,6 +3,8 @@
  */
 #include "base/jscan.h"
 
+#include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "base/buf.h"
@@ -228,31 +230,69 @@ int gt_jscan_string(struct gt_jscan *s, struct gt_buf *out)
 	return 0;
 }
 
+/* A number with a fraction or an exponent, from start to s->p: its value
+ * when that is a whole number inside int64.  strtod saturates huge
+ * exponents to infinity (1e99999) instead of overflowing. */
+static int whole_number(const char *start, const char *end, int64_t *out)
+{
+	struct gt_buf tmp = GT_BUF_INIT;
+	double d;
+
+	gt_buf_add(&tmp, start, (size_t)(end - start));
+	d = strtod(tmp.ptr, NULL);
+	gt_buf_release(&tmp);
+	if (!(d >= -9223372036854775808.0 && d < 9223372036854775808.0) || d != floor(d))
+		return -1;
+	*out = (int64_t)d;
+	return 0;
+}
+
 int gt_jscan_int(struct gt_jscan *s, int64_t *out)
 {
-	int64_t v = 0;
-	int neg = 0, any = 0;
+	const char *start;
+	uint64_t v = 0, lim = INT64_MAX;
+	int neg = 0, any = 0, over = 0;
 
 	ws(s);
+	start = s->p;
 	if (s->p < s->end && *s->p == '-') {
 		neg = 1;
+		lim = (uint64_t)INT64_MAX + 1;
 		s->p++;
 	}
 	while (s->p < s->end && *s->p >= '0' && *s->p <= '9') {
-		v = v * 10 + (*s->p - '0');
+		unsigned d = (unsigned)(*s->p - '0');
+
+		if (v > (lim - d) / 10)
+			over = 1;
+		else
+			v = v * 10 + d;
 		s->p++;
 		any = 1;
 	}
 	if (!any) {
+		s->p = start;
 		gt_jscan_skip(s);
 		return -1;
 	}
-	/* a fraction or exponent: keep the integer part */
-	while (s->p < s->end && (*s->p == '.' || *s->p == 'e' || *s->p == 'E' || *s->p == '+' ||
-				 *s->p == '-' || (*s->p >= '0' && *s->p <= '9')))
-		s->p++;
-	*out = neg ? -v : v;
+	if (s->p < s->end && (*s->p == '.' || *s->p == 'e' || *s->p == 'E')) {
+		int64_t w;
+		int rc;
+
+		while (s->p < s->end &&
+		       (*s->p == '.' || *s->p == 'e' || *s->p == 'E' || *s->p == '+' ||
+			*s->p == '-' || (*s->p >= '0' && *s->p <= '9')))
+			s->p++;
+		rc = whole_number(start, s->p, &w);
+		after_value(s);
+		if (rc == 0)
+			*out = w;
+		return rc;
+	}
 	after_value(s);
+	if (over)
+		return -1;
+	*out = !neg ? (int64_t)v : v > (uint64_t)INT64_MAX ? INT64_MIN : -(int64_t)v;
 	return 0;
 }
 

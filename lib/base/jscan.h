@@ -33,7 +33,8 @@ int gt_jscan_next_element(struct gt_jscan *s);
 /* Decode a string value into out (reset first); 0 ok, -1 if the value is
  * not a string (it is skipped then). */
 int gt_jscan_string(struct gt_jscan *s, struct gt_buf *out);
-/* An integer value; -1 if not a number (skipped). */
+/* An integer value (1.0 and 1e2 count: they are whole); -1 if the value
+ * is not a number, or not a whole one that fits int64 (it is skipped). */
 int gt_jscan_int(struct gt_jscan *s, int64_t *out);
 /* true/false (also 0/1): 1, 0; -1 if neither (skipped). */
 int gt_jscan_bool(struct gt_jscan *s);

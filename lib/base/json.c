@@ -99,6 +99,50 @@ static const char *find_escaped_nul(const char *buf, size_t len)
 	return NULL;
 }
 
+static int has_infinity(const cJSON *v)
+{
+	for (; v; v = v->next) {
+		if (cJSON_IsNumber(v) && !isfinite(v->valuedouble))
+			return 1;
+		if (v->child && has_infinity(v->child))
+			return 1;
+	}
+	return 0;
+}
+
+/* Offset of the first number in buf that does not fit a double (the
+ * tree says there is one), or len. */
+static size_t find_infinity(const char *buf, size_t len)
+{
+	struct gt_buf num = GT_BUF_INIT;
+	size_t i = 0, at = len;
+
+	while (i < len && at == len) {
+		size_t j = i;
+
+		if (buf[i] == '"') {
+			for (j = i + 1; j < len && buf[j] != '"'; j++)
+				if (buf[j] == '\\')
+					j++;
+			i = j + 1;
+			continue;
+		}
+		if (buf[i] != '-' && (buf[i] < '0' || buf[i] > '9')) {
+			i++;
+			continue;
+		}
+		while (j < len && strchr("+-.eE0123456789", buf[j]))
+			j++;
+		gt_buf_reset(&num);
+		gt_buf_add(&num, buf + i, j - i);
+		if (!isfinite(strtod(num.ptr, NULL)))
+			at = i;
+		i = j;
+	}
+	gt_buf_release(&num);
+	return at;
+}
+
 int gt_json_parse(cJSON **out, const char *buf, size_t len, const char *what, long first_line)
 {
 	const char *end = NULL, *nul;
@@ -134,6 +178,11 @@ int gt_json_parse(cJSON **out, const char *buf, size_t len, const char *what, lo
 			return fail_at(buf, off, what, first_line,
 				       "unexpected data after the JSON value");
 		}
+	}
+	if (has_infinity(v)) {
+		cJSON_Delete(v);
+		return fail_at(buf, find_infinity(buf, len), what, first_line,
+			       "number out of range");
 	}
 	*out = v;
 	return 0;
@@ -296,12 +345,32 @@ const char *gt_json_str(const cJSON *obj, const char *key)
 	return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
+/* whether d (finite, whole) fits int64: -2^63 <= d < 2^63, both exact
+ * doubles */
+static int fits_int64(double d)
+{
+	return d >= -9223372036854775808.0 && d < 9223372036854775808.0;
+}
+
 int gt_json_int(const cJSON *obj, const char *key, int64_t *out)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+	double d;
 
 	if (!cJSON_IsNumber(v))
 		return GT_ENOTFOUND;
+	d = trunc(v->valuedouble);
+	if (!fits_int64(d)) /* also NaN */
+		return GT_EINVALID;
+	*out = (int64_t)d;
+	return 0;
+}
+
+int gt_json_to_int(const cJSON *v, int64_t *out)
+{
+	if (!cJSON_IsNumber(v) || !fits_int64(v->valuedouble) ||
+	    v->valuedouble != floor(v->valuedouble))
+		return GT_EINVALID;
 	*out = (int64_t)v->valuedouble;
 	return 0;
 }

@@ -20,7 +20,9 @@
 /* Parse exactly one JSON value from buf[0..len).  On failure returns
  * GT_EINVALID with a message "<what>: line L, column C: <reason>" where what
  * names the input (a file name, "stdin", "--json argument"); first_line is
- * the line number of buf[0] in that input (1 for a whole document). */
+ * the line number of buf[0] in that input (1 for a whole document).  A
+ * number too large for a double (1e999) is refused: it could only be
+ * written back as null. */
 int gt_json_parse(cJSON **out, const char *buf, size_t len, const char *what, long first_line);
 
 /* Check that buf[0..len) is valid UTF-8 without NUL.  On failure returns
@@ -37,9 +39,16 @@ void gt_json_write_string(struct gt_buf *out, const char *s);
 void gt_json_write_number(struct gt_buf *out, double d);
 
 /* Accessors that tolerate missing keys and wrong types. */
-const char *gt_json_str(const cJSON *obj, const char *key);	  /* NULL if absent/not string */
-int gt_json_int(const cJSON *obj, const char *key, int64_t *out); /* 0 ok, GT_ENOTFOUND */
-int gt_json_bool(const cJSON *obj, const char *key);		  /* true, 1 or "1"/"true" */
+const char *gt_json_str(const cJSON *obj, const char *key); /* NULL if absent/not string */
+/* A number member, its fraction dropped: 0, GT_ENOTFOUND when absent or not
+ * a number, GT_EINVALID when it lies outside int64 (1e20); *out is left
+ * alone unless 0 is returned. */
+int gt_json_int(const cJSON *obj, const char *key, int64_t *out);
+int gt_json_bool(const cJSON *obj, const char *key); /* true, 1 or "1"/"true" */
+/* The integer a number holds: 0, or GT_EINVALID (no message) when v is not
+ * a number, has a fraction, or lies outside int64.  Never casts a double
+ * that does not fit (undefined behaviour in C). */
+int gt_json_to_int(const cJSON *v, int64_t *out);
 
 /* Set (replace or append) a string / number / bool member. */
 void gt_json_set_str(cJSON *obj, const char *key, const char *val);

@@ -9,6 +9,7 @@
  */
 #include "store/bead.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -338,10 +339,22 @@ static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
 	return era * 146097 + (int64_t)doe - 719468;
 }
 
-int gt_time_parse(const char *s, int64_t *ns)
+static int days_in_month(int y, int m)
+{
+	static const int days[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+
+	if (m == 2 && y % 4 == 0 && (y % 100 != 0 || y % 400 == 0))
+		return 29;
+	return days[m - 1];
+}
+
+/* Every quantity here is bounded (years 0..9999, offsets under a day), so
+ * seconds fit in int64 with room to spare: nothing can overflow. */
+int gt_time_parse_exact(struct gt_time *out, const char *s)
 {
 	int Y, M, D, h = 0, m = 0, sec = 0, oh = 0, om = 0, sign = 0;
-	int64_t frac = 0, t;
+	int32_t frac = 0;
+	int64_t t;
 	const char *p;
 
 	if (!s || strlen(s) < 10 || digits(s, 4, &Y) || s[4] != '-' || digits(s + 5, 2, &M) ||
@@ -376,23 +389,45 @@ int gt_time_parse(const char *s, int64_t *ns)
 			return GT_EINVALID;
 		}
 	}
-	if (*p || M < 1 || M > 12 || D < 1 || D > 31 || h > 23 || m > 59 || sec > 60 || oh > 23 ||
-	    om > 59)
+	if (*p || M < 1 || M > 12 || D < 1 || D > days_in_month(Y, M) || h > 23 || m > 59 ||
+	    sec > 60 || oh > 23 || om > 59)
 		return GT_EINVALID;
 	t = days_from_civil(Y, (unsigned)M, (unsigned)D) * 86400 + h * 3600 + m * 60 + sec;
-	t -= sign * (oh * 3600 + om * 60);
-	*ns = t * 1000000000LL + frac;
+	out->sec = t - sign * (oh * 3600 + om * 60);
+	out->nsec = frac;
 	return 0;
+}
+
+int gt_time_parse(const char *s, int64_t *ns)
+{
+	struct gt_time t;
+
+	if (gt_time_parse_exact(&t, s) < 0)
+		return GT_EINVALID;
+	if (t.sec >= INT64_MAX / 1000000000)
+		*ns = INT64_MAX;
+	else if (t.sec < INT64_MIN / 1000000000)
+		*ns = INT64_MIN;
+	else
+		*ns = t.sec * 1000000000 + t.nsec;
+	return 0;
+}
+
+int gt_time_order(const struct gt_time *a, const struct gt_time *b)
+{
+	if (a->sec != b->sec)
+		return a->sec < b->sec ? -1 : 1;
+	return a->nsec < b->nsec ? -1 : a->nsec > b->nsec;
 }
 
 int gt_time_cmp(const char *a, const char *b)
 {
-	int64_t x, y;
-	int ea = !a || gt_time_parse(a, &x) < 0, eb = !b || gt_time_parse(b, &y) < 0;
+	struct gt_time x, y;
+	int ea = !a || gt_time_parse_exact(&x, a) < 0, eb = !b || gt_time_parse_exact(&y, b) < 0;
 
 	if (ea || eb)
 		return ea - eb ? (ea ? -1 : 1) : 0;
-	return x < y ? -1 : x > y;
+	return gt_time_order(&x, &y);
 }
 
 int64_t gt_time_now_ns(void)
@@ -415,11 +450,11 @@ void gt_time_seconds(char *out, size_t len, int64_t secs)
 
 int gt_time_whole_seconds(char *out, size_t len, const char *s)
 {
-	int64_t ns;
+	struct gt_time t;
 
-	if (gt_time_parse(s, &ns) < 0)
+	if (gt_time_parse_exact(&t, s) < 0)
 		return -1;
-	gt_time_seconds(out, len, ns >= 0 ? ns / 1000000000 : (ns - 999999999) / 1000000000);
+	gt_time_seconds(out, len, t.sec); /* sec is the floor already */
 	return 0;
 }
 
@@ -451,16 +486,19 @@ static int bad(const char *id, const char *key, const char *why)
 
 static int check_kind(const char *id, const char *key, enum gt_field_kind k, const cJSON *v)
 {
-	int64_t ns;
+	struct gt_time t;
 	const cJSON *c;
+	int64_t n;
 
 	if (cJSON_IsNull(v))
 		return 0;
 	switch (k) {
 	case GT_F_STR: return cJSON_IsString(v) ? 0 : bad(id, key, "must be a string");
 	case GT_F_INT:
-		if (!cJSON_IsNumber(v) || v->valuedouble != (double)(int64_t)v->valuedouble)
+		if (!cJSON_IsNumber(v) || v->valuedouble != floor(v->valuedouble))
 			return bad(id, key, "must be an integer");
+		if (gt_json_to_int(v, &n) < 0)
+			return bad(id, key, "is out of range");
 		return 0;
 	case GT_F_BOOL:
 		if (cJSON_IsBool(v))
@@ -469,7 +507,7 @@ static int check_kind(const char *id, const char *key, enum gt_field_kind k, con
 			return 0;
 		return bad(id, key, "must be true or false");
 	case GT_F_TIME:
-		if (!cJSON_IsString(v) || gt_time_parse(v->valuestring, &ns) < 0)
+		if (!cJSON_IsString(v) || gt_time_parse_exact(&t, v->valuestring) < 0)
 			return bad(id, key, "must be an RFC 3339 time");
 		return 0;
 	case GT_F_STRLIST:
@@ -585,7 +623,7 @@ int gt_bead_priority(const cJSON *b)
 
 	if (gt_json_int(b, "priority", &p) < 0)
 		return GT_PRIORITY_DEFAULT;
-	return (int)p;
+	return p < -1000 ? -1000 : p > 1000 ? 1000 : (int)p; /* validated: 0..4 */
 }
 
 void gt_bead_set_str(cJSON *b, const char *key, const char *val)

@@ -76,9 +76,25 @@ int gt_bead_validate(const cJSON *bead, const struct gt_vocab *v);
 /* Parse "priority" forms: 0..4 or P0..P4. */
 int gt_priority_parse(const char *s, int *out);
 
+/* An instant: whole seconds since the epoch (floor) and the nanoseconds
+ * after them, 0..999999999.  Holds every time of years 0..9999 exactly. */
+struct gt_time {
+	int64_t sec;
+	int32_t nsec;
+};
+
 /* RFC 3339 (any fraction, Z or +hh:mm), also "YYYY-MM-DD HH:MM:SS" and a
- * bare "YYYY-MM-DD" (midnight UTC).  *ns: nanoseconds since the epoch. */
+ * bare "YYYY-MM-DD" (midnight UTC), years 0000..9999, days checked against
+ * their month.  GT_EINVALID (no message, *out untouched) when s is not
+ * such a time. */
+int gt_time_parse_exact(struct gt_time *out, const char *s);
+/* The same as nanoseconds since the epoch, which int64 holds only for
+ * 1677..2262: later times give INT64_MAX and earlier ones INT64_MIN, so
+ * they still compare after (before) every time in range.  Where such
+ * times matter (order, "in the future"), use gt_time_parse_exact. */
 int gt_time_parse(const char *s, int64_t *ns);
+/* Compare two instants. */
+int gt_time_order(const struct gt_time *a, const struct gt_time *b);
 /* Compare two timestamps as instants (unparseable ones sort first). */
 int gt_time_cmp(const char *a, const char *b);
 /* Current time as RFC 3339 UTC with nanoseconds (trailing zeros dropped). */

@@ -196,38 +196,53 @@ int gt_graph_descends(const struct gt_graph *g, uint32_t rec, uint32_t anc)
 static const struct gt_index *sort_idx;
 static int sort_reverse;
 static int (*sort_key)(const struct gt_irec *, const struct gt_irec *);
-static int64_t hybrid_cut;
+static struct gt_time hybrid_cut;
 
 static int cmp_i64(int64_t a, int64_t b)
 {
 	return a < b ? -1 : a > b;
 }
 
+/* creation times: seconds, then the nanoseconds after them */
+static int cmp_created(const struct gt_irec *a, const struct gt_irec *b)
+{
+	int c = cmp_i64(a->created, b->created);
+
+	return c ? c : cmp_i64(a->created_ns, b->created_ns);
+}
+
+/* whether r was created at or after the hybrid sort's cut */
+static int recent(const struct gt_irec *r)
+{
+	return r->created != hybrid_cut.sec ? r->created > hybrid_cut.sec
+					    : (int64_t)r->created_ns >= hybrid_cut.nsec;
+}
+
 static int by_priority(const struct gt_irec *a, const struct gt_irec *b)
 {
 	if (a->priority != b->priority)
 		return a->priority < b->priority ? -1 : 1;
-	return -cmp_i64(a->created, b->created); /* newest first */
+	return -cmp_created(a, b); /* newest first */
 }
 
 static int by_oldest(const struct gt_irec *a, const struct gt_irec *b)
 {
-	return cmp_i64(a->created, b->created);
+	return cmp_created(a, b);
 }
 
 static int by_hybrid(const struct gt_irec *a, const struct gt_irec *b)
 {
-	int pa = a->created >= hybrid_cut ? a->priority : 999;
-	int pb = b->created >= hybrid_cut ? b->priority : 999;
+	int pa = recent(a) ? a->priority : 999;
+	int pb = recent(b) ? b->priority : 999;
 
 	if (pa != pb)
 		return pa < pb ? -1 : 1;
-	return cmp_i64(a->created, b->created);
+	return cmp_created(a, b);
 }
 
 static int by_created(const struct gt_irec *a, const struct gt_irec *b)
 {
-	return -cmp_i64(a->created, b->created);
+	return -cmp_created(a, b);
 }
 
 static int by_updated(const struct gt_irec *a, const struct gt_irec *b)
@@ -393,11 +408,13 @@ static int id_excluded(const char *id, const char *patterns)
 	return 0;
 }
 
+/* now: the whole seconds of o->now (the floor), so that a defer_until of
+ * any year up to 9999 compares without multiplying it into nanoseconds */
 static int deferred(const struct gt_graph *g, uint32_t r, int64_t now, uint16_t parent)
 {
 	const struct gt_irec *rec = &g->idx->recs[r];
 
-	if ((int64_t)rec->defer_until * 1000000000LL > now)
+	if (rec->defer_until > now)
 		return 1;
 	for (uint32_t k = 0; k < rec->nedges; k++) {
 		const struct gt_iedge *e = &g->idx->edges[rec->edges + k];
@@ -406,10 +423,24 @@ static int deferred(const struct gt_graph *g, uint32_t r, int64_t now, uint16_t 
 		if (e->type != parent)
 			continue;
 		p = gt_index_ref(g->idx, e->target);
-		if (p != GT_IREF_NONE && (int64_t)g->idx->recs[p].defer_until * 1000000000LL > now)
+		if (p != GT_IREF_NONE && g->idx->recs[p].defer_until > now)
 			return 1;
 	}
 	return 0;
+}
+
+/* o->now (nanoseconds) as an instant */
+static struct gt_time now_of(int64_t ns)
+{
+	struct gt_time t;
+
+	t.sec = ns / 1000000000;
+	t.nsec = (int32_t)(ns % 1000000000);
+	if (t.nsec < 0) {
+		t.sec--;
+		t.nsec += 1000000000;
+	}
+	return t;
 }
 
 int gt_ready(uint32_t **out, size_t *n, struct gt_graph *g, const struct gt_ready_opts *o)
@@ -417,6 +448,7 @@ int gt_ready(uint32_t **out, size_t *n, struct gt_graph *g, const struct gt_read
 	const struct gt_index *idx = g->idx;
 	uint16_t parent_t = g->v.parent;
 	const char *patterns = o->exclude_patterns ? o->exclude_patterns : "-mol-,-wisp-";
+	struct gt_time now = now_of(o->now);
 	uint32_t anc = GT_IREF_NONE, *v;
 	size_t cnt = 0;
 	int rc;
@@ -447,7 +479,7 @@ int gt_ready(uint32_t **out, size_t *n, struct gt_graph *g, const struct gt_read
 			ok = gt_strlist_has(&o->types, type);
 		else
 			ok = !g->internal[rec->type] && !id_excluded(id, patterns);
-		if (!ok || (!o->include_deferred && deferred(g, r, o->now, parent_t)))
+		if (!ok || (!o->include_deferred && deferred(g, r, now.sec, parent_t)))
 			continue;
 		if (o->priority >= 0 && rec->priority != o->priority)
 			continue;
@@ -465,7 +497,8 @@ int gt_ready(uint32_t **out, size_t *n, struct gt_graph *g, const struct gt_read
 	}
 	sort_idx = idx;
 	sort_reverse = 0;
-	hybrid_cut = o->now - 48LL * 3600 * 1000000000LL;
+	hybrid_cut = now;
+	hybrid_cut.sec -= 48 * 3600;
 	cnt = top_k(v, cnt, o->limit > 0 ? (size_t)o->limit : 0);
 	*out = v;
 	*n = cnt;

@@ -44,7 +44,7 @@
 #include "store/repo.h"
 #include "base/banned.h"
 
-#define MAGIC  "GTIDX05\n"
+#define MAGIC  "GTIDX06\n" /* 06: times as int64 seconds */
 #define ENDIAN 0x01020304u
 
 struct file_hdr {
@@ -160,19 +160,14 @@ static void new_label(struct builder *b, uint32_t off)
 	b->labels[b->nlabels++] = off;
 }
 
-static int64_t time_of(const char *s)
+/* s as an instant; 0 (the epoch) when s is empty or no time */
+static struct gt_time time_of(const char *s)
 {
-	int64_t ns;
+	struct gt_time t = { 0, 0 };
 
-	return s && *s && gt_time_parse(s, &ns) == 0 ? ns : 0;
-}
-
-/* seconds, clamped into 0..UINT32_MAX (0 = none or before 1970) */
-static uint32_t secs_of(const char *s)
-{
-	int64_t ns = time_of(s), sec = ns / 1000000000LL;
-
-	return sec <= 0 ? 0 : sec > (int64_t)UINT32_MAX ? UINT32_MAX : (uint32_t)sec;
+	if (s && *s)
+		(void)gt_time_parse_exact(&t, s); /* t stays 0 unless s parses */
+	return t;
 }
 
 /* waits-for metadata: an object, or (Beads) a string holding JSON */
@@ -296,14 +291,21 @@ static void parse_bead(struct builder *b, const git_oid *blob, const char *id, s
 			if (gt_jscan_string(&s, &b->tmp) == 0)
 				r->assignee = intern(b, b->tmp.ptr);
 		} else if (KEY("created_at")) {
-			if (gt_jscan_string(&s, &b->tmp) == 0)
-				r->created = time_of(b->tmp.ptr);
+			if (gt_jscan_string(&s, &b->tmp) == 0) {
+				struct gt_time t = time_of(b->tmp.ptr);
+
+				r->created = t.sec;
+				r->created_ns = (uint32_t)t.nsec;
+			}
 		} else if (KEY("updated_at")) {
 			if (gt_jscan_string(&s, &b->tmp) == 0)
-				r->updated = secs_of(b->tmp.ptr);
+				r->updated = time_of(b->tmp.ptr).sec;
 		} else if (KEY("defer_until")) {
-			if (gt_jscan_string(&s, &b->tmp) == 0)
-				r->defer_until = secs_of(b->tmp.ptr);
+			if (gt_jscan_string(&s, &b->tmp) == 0) {
+				struct gt_time t = time_of(b->tmp.ptr);
+
+				r->defer_until = t.sec + (t.nsec > 0);
+			}
 		} else if (KEY("pinned") || KEY("ephemeral") || KEY("is_template")) {
 			uint8_t flag = KEY("pinned")	  ? GT_IF_PINNED
 				       : KEY("ephemeral") ? GT_IF_EPHEMERAL
@@ -1134,7 +1136,7 @@ static int rebuild(struct gt_index *idx, struct gt_index *old, git_repository *g
  * means a full rebuild, which writes a new base and removes the patch.
  */
 
-#define PATCH_MAGIC "GTIDXP1\n"
+#define PATCH_MAGIC "GTIDXP2\n" /* records as in GTIDX06 */
 
 struct patch_hdr {
 	char magic[8];

@@ -42,10 +42,13 @@ struct gt_irec {
 	int8_t priority;
 	uint8_t flags;
 	uint16_t reserved;
-	uint32_t updated;     /* seconds since the epoch */
-	uint32_t defer_until; /* seconds since the epoch; 0 = none */
-	uint32_t reserved2;
-	int64_t created; /* ns since the epoch: ties in a batch stay ordered */
+	/* times as seconds since the epoch, which hold years 0..9999 (ns in
+	 * an int64 would end in 2262); 0 = none or unparseable */
+	uint32_t created_ns; /* created: the nanoseconds after its second, so
+				ties in a batch stay ordered */
+	int64_t created;
+	int64_t updated;
+	int64_t defer_until; /* rounded up: deferred while now < defer_until */
 };
 
 struct gt_iedge {

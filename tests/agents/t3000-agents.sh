@@ -265,9 +265,44 @@ check_two_beads() { # CLI
 	git -C ../project show "main:$b.txt" >/dev/null
 }
 
-# The provider caches at most half of a request's input (README: cached =
-# half of it from the second step on), so input not read from the cache
-# (tokens_in) is never less than the cache reads, whatever the CLI.
+# reported CLI TRANSCRIPT: the usage the CLI itself reported in a run's
+# transcript, as tokens_in (input not read from the cache), tokens_out and
+# cache_read, read off its protocol as tests/fake/README.md describes it:
+# Claude's result events (per turn); Codex's last turn.completed
+# (cumulative, cached inside input); ACP prompt results, opencode's usage
+# (inputTokens without the cached ones: totalTokens = inputTokens +
+# cachedReadTokens + outputTokens) else Gemini's _meta.quota; pi's
+# assistant message_end (input without the cache).  Cost, for the CLIs
+# that report it: Claude's total_cost_usd (for the process so far), the
+# sum of pi's.
+reported() {
+	jq -n --arg cli "$1" '
+	[inputs | select(.from == "agent") | .line | fromjson? // empty] as $ev |
+	def total(f): map(f // 0) | add // 0;
+	if $cli == "claude" then
+		[$ev[] | select(.type == "result")] |
+		(map(.usage) | {tokens_in: total(.input_tokens), tokens_out: total(.output_tokens),
+		 cache_read: total(.cache_read_input_tokens)}) +
+		{cost_usd: (map(.total_cost_usd) | last)}
+	elif $cli == "codex" then
+		([$ev[] | select(.type == "turn.completed") | .usage] | last // {}) |
+		{tokens_in: ((.input_tokens // 0) - (.cached_input_tokens // 0)),
+		 tokens_out: (.output_tokens // 0), cache_read: (.cached_input_tokens // 0)}
+	elif $cli == "pi" then
+		[$ev[] | select(.type == "message_end" and .message.role == "assistant") |
+			.message.usage] |
+		{tokens_in: total(.input), tokens_out: total(.output), cache_read: total(.cacheRead),
+		 cost_usd: total(.cost.total)}
+	else
+		[$ev[] | .result? | objects | select(.stopReason) |
+			if .usage then {i: .usage.inputTokens, o: .usage.outputTokens,
+				c: .usage.cachedReadTokens}
+			else {i: ._meta.quota.token_count.input_tokens,
+				o: ._meta.quota.token_count.output_tokens, c: 0} end] |
+		{tokens_in: total(.i), tokens_out: total(.o), cache_read: total(.c)}
+	end' "$2"
+}
+
 check_usage() { # CLI
 	cd town &&
 	read -r a b <"$TRASH/$1.beads" &&
@@ -278,10 +313,20 @@ check_usage() { # CLI
 			".runtime == \$rt and .mode == \$m and .exit == \"done\" and
 			.tokens_in > 0 and .tokens_out > 0 and .turns >= 1" rec >/dev/null ||
 			return 1
-		jq -e ".tokens_in >= (.cache_read // 0)" rec >/dev/null ||
-			{ echo "tokens_in below cache_read" >&2; return 1; }
+		run=$(jq -r .run rec) &&
+		reported "$1" ".git/gt/runs/$run/transcript.jsonl" >rep &&
+		jq -c "{tokens_in, tokens_out, cache_read}" rec >got &&
+		jq -c "{tokens_in, tokens_out, cache_read}" rep >want &&
+		if ! cmp -s want got; then
+			echo "the CLI reported $(cat want), the record says $(cat got)" >&2
+			return 1
+		fi
 		case $1 in
-		claude | pi) jq -e ".cost_usd > 0" rec >/dev/null || return 1 ;;
+		claude | pi)
+			jq -e --slurpfile r rep ".cost_usd > 0 and
+				(.cost_usd - \$r[0].cost_usd | fabs) < 1e-6" rec >/dev/null ||
+				{ echo "cost: the CLI reported $(jq .cost_usd rep)" >&2; return 1; }
+			;;
 		esac
 		# the CLI's own session id (gt does not ask pi for its own)
 		case $1 in
