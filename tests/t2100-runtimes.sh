@@ -33,6 +33,10 @@ EOF
 # one that never finishes (no gt-done)
 printf 'gt-prime\n' >"$TRASH/idle.sh"
 
+has() {
+	jq -s -e "any(.[]; $1)" >/dev/null
+}
+
 # ran ID: the bead has a run record
 ran() {
 	gt-bead-show --json "$1" | jq -e '(.metadata.runs // []) | length > 0' >/dev/null
@@ -352,6 +356,20 @@ test_expect_success 'gt-seance shows the previous session; the next one resumes 
 	GT_AGENT=mayor gt-prime | grep -q "What your previous session did" &&
 	gt-mayor --stop >/dev/null &&
 	expect_code 3 gt-seance app/polecats/nobody
+'
+
+test_expect_success 'old run directories are pruned by the deacon, each agent'\''s latest kept' '
+	cd town &&
+	before=$(ls .git/gt/runs | wc -l) &&
+	agents=$(ls .git/gt/runs | sed "s/\.[0-9]\{8\}T[0-9]\{6\}\.[0-9a-f]*\$//" | sort -u | wc -l) &&
+	test "$before" -gt "$agents" &&
+	for f in .git/gt/runs/*/record.json; do touch -d "2000-01-01" "$f"; done &&
+	gt-config run.ttl 1d &&
+	gt-deacon --once --json >d &&
+	has ".action == \"pruned\"" <d &&
+	test "$(ls .git/gt/runs | wc -l)" -lt "$before" &&
+	test "$(ls .git/gt/runs | sed "s/\.[0-9]\{8\}T[0-9]\{6\}\.[0-9a-f]*\$//" | sort -u | wc -l)" = "$agents" &&
+	gt-seance mayor >/dev/null
 '
 
 test_expect_success 'cleanup: the fake server' '

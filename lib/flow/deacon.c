@@ -24,6 +24,7 @@
 #include "store/verify.h"
 #include "town/estop.h"
 #include "town/heartbeat.h"
+#include "town/runstate.h"
 #include "town/nudge.h"
 #include "town/snapshot.h"
 #include "flow/convoy.h"
@@ -311,6 +312,16 @@ int gt_deacon_patrol(cJSON **log, struct gt_ctx *ctx, const struct gt_town *t, s
 		gt_error_clear();
 		cJSON_Delete(gone);
 		prune_snapshots(*log, ctx, t, rigs);
+		{
+			/* run directories (transcripts) past run.ttl (default 14d),
+			 * each agent's latest kept */
+			long runs = 0;
+
+			if (gt_config_get_duration(ctx->cfg, "run.ttl", GT_RUN_TTL_MS, &ttl) == 0 &&
+			    gt_run_prune(ctx->lg->repo, ttl, &runs) == 0 && runs)
+				gt_json_set_int(entry(*log, "runs", "pruned", NULL), "count", runs);
+			gt_error_clear();
+		}
 		d->expired_at = gt_heartbeat_now();
 	}
 	if (gt_escalation_renotify(&again, ctx, t) == 0)

@@ -285,3 +285,66 @@ int gt_run_previous(cJSON **out, const struct gt_repo *r, const char *address, c
 	gt_strlist_release_owned(&runs);
 	return rc;
 }
+
+static void rm_tree(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+
+	while (d && (e = readdir(d))) {
+		struct gt_buf p = GT_BUF_INIT;
+
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		gt_buf_printf(&p, "%s/%s", dir, e->d_name);
+		unlink(p.ptr); /* a run directory holds files only */
+		gt_buf_release(&p);
+	}
+	if (d)
+		closedir(d);
+	rmdir(dir);
+}
+
+int gt_run_prune(const struct gt_repo *r, int64_t ttl_ms, long *removed)
+{
+	struct gt_buf dir = GT_BUF_INIT;
+	struct dirent **list = NULL;
+	time_t now = time(NULL);
+	long gone = 0;
+	int n, rc;
+
+	if (removed)
+		*removed = 0;
+	if ((rc = gt_repo_runtime_path(&dir, r, "runs", 0)) < 0)
+		return rc;
+	n = scandir(dir.ptr, &list, NULL, by_name);
+	for (int i = 0; i < n; i++) {
+		const char *name = list[i]->d_name;
+		/* sorted by name: the next entry of the same agent is newer */
+		const char *next = i + 1 < n ? list[i + 1]->d_name : "";
+		const char *dot = strchr(name, '.') ? strrchr(name, '.') : NULL;
+		struct gt_buf p = GT_BUF_INIT;
+		struct stat st;
+		size_t key = 0;
+
+		/* the agent key is what comes before ".<timestamp>.<hex>" */
+		if (dot && dot - name > 16)
+			key = (size_t)(dot - name) - 16;
+		gt_buf_printf(&p, "%s/%s/record.json", dir.ptr, name);
+		if (name[0] != '.' && key && !strncmp(next, name, key) && next[key] == '.' &&
+		    stat(p.ptr, &st) == 0 && (int64_t)(now - st.st_mtime) * 1000 > ttl_ms) {
+			gt_buf_reset(&p);
+			gt_buf_printf(&p, "%s/%s", dir.ptr, name);
+			rm_tree(p.ptr);
+			gone++;
+		}
+		gt_buf_release(&p);
+	}
+	for (int i = 0; i < n; i++)
+		free(list[i]);
+	free(list);
+	gt_buf_release(&dir);
+	if (removed)
+		*removed = gone;
+	return 0;
+}

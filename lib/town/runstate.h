@@ -19,6 +19,7 @@
 #define GT_RUNSTATE_H
 
 #include <cjson/cJSON.h>
+#include <stdint.h>
 
 #include "base/buf.h"
 #include "base/options.h"
@@ -47,5 +48,13 @@ int gt_run_read(cJSON **out, const struct gt_repo *r, const char *run);
 /* The latest ended run of address other than skip (may be NULL), as
  * gt_run_read() gives it; GT_ENOTFOUND when there is none. */
 int gt_run_previous(cJSON **out, const struct gt_repo *r, const char *address, const char *skip);
+
+/* How long a run's directory is kept by default (run.ttl): 14 days. */
+#define GT_RUN_TTL_MS (14LL * 24 * 3600 * 1000)
+
+/* Remove the directories of runs that ended more than ttl_ms ago (by the
+ * time of their record), keeping each agent's latest run (gt-seance,
+ * resume).  *removed (if given) gets how many went. */
+int gt_run_prune(const struct gt_repo *r, int64_t ttl_ms, long *removed);
 
 #endif
