@@ -177,9 +177,9 @@ static int claude_line(struct gt_runner *r, const char *line)
 		else if (!strcmp(sub, "api_retry") && num(o, "error_status") == 429 &&
 			 num(o, "attempt") >= 3) {
 			/* Claude would go on retrying for minutes: another
-			 * runtime of the chain can work meanwhile */
-			gt_runner_rate_limited(r, gt_runner_now_ms() + num(o, "retry_delay_ms"),
-					       "429 rate limit (Claude's retries)");
+			 * runtime of the chain can work meanwhile (its retry
+			 * delay is a backoff step, not a reset time) */
+			gt_runner_rate_limited(r, 0, "429 rate limit (Claude's retries)");
 		}
 	} else if (!strcmp(type, "rate_limit_event")) {
 		/* a plan's limit: {rate_limit_info: {status, resetsAt}} */
@@ -438,11 +438,10 @@ static void acp_usage(struct gt_runner *r, const cJSON *result)
 	const cJSON *u = obj(result, "usage");
 
 	if (u) {
-		int64_t in = num(u, "inputTokens") + num(u, "input_tokens");
-		int64_t cached = num(u, "cachedReadTokens") + num(u, "cached_read_tokens");
-
-		r->usage.tokens_in += in > cached ? in - cached : in;
-		r->usage.cache_read += cached;
+		/* inputTokens leaves the cached ones out (opencode: input +
+		 * cached read + output = totalTokens) */
+		r->usage.tokens_in += num(u, "inputTokens") + num(u, "input_tokens");
+		r->usage.cache_read += num(u, "cachedReadTokens") + num(u, "cached_read_tokens");
 		r->usage.cache_write += num(u, "cachedWriteTokens");
 		r->usage.tokens_out += num(u, "outputTokens") + num(u, "output_tokens");
 		return;
@@ -556,8 +555,14 @@ static int pi_send(struct gt_runner *r, const char *text)
 static int pi_start(struct gt_runner *r, const char *prompt)
 {
 	int rc = spawn(r, NULL);
+	cJSON *o;
 
-	return rc < 0 ? rc : pi_send(r, prompt);
+	if (rc < 0 || (rc = pi_send(r, prompt)) < 0)
+		return rc;
+	/* pi names its session only when asked */
+	o = cJSON_CreateObject();
+	gt_json_set_str(o, "type", "get_state");
+	return send_json(r, o);
 }
 
 static int pi_line(struct gt_runner *r, const char *line)
@@ -569,7 +574,10 @@ static int pi_line(struct gt_runner *r, const char *line)
 		cJSON_Delete(o);
 		return 0;
 	}
-	if (!strcmp(type, "response") && cJSON_IsFalse(obj(o, "success"))) {
+	if (!strcmp(type, "response") && gt_json_str(o, "command") &&
+	    !strcmp(gt_json_str(o, "command"), "get_state")) {
+		gt_runner_set_session(r, gt_json_str(obj(o, "data"), "sessionId"));
+	} else if (!strcmp(type, "response") && cJSON_IsFalse(obj(o, "success"))) {
 		const char *msg = gt_json_str(o, "error");
 
 		gt_runner_error(r, msg ? msg : "pi refused the command");

@@ -193,15 +193,56 @@ static void set_env(struct gt_strlist *env, const char *entry)
 	gt_strlist_push_dup(env, entry);
 }
 
+/* The environment of the current runtime's agent, made afresh for each
+ * attempt: a fallback runtime gets its own variables, never the others'. */
 static void build_env(struct gt_runner *r, const struct gt_strlist *passed)
 {
 	struct gt_buf b = GT_BUF_INIT;
 
+	for (size_t i = 0; i < r->env.n; i++)
+		memset((char *)r->env.v[i], 0, strlen(r->env.v[i]));
+	gt_strlist_release_owned(&r->env);
+	memset(&r->env, 0, sizeof(r->env));
 	for (char **e = environ; e && *e; e++)
 		if (keep_var(*e))
 			set_env(&r->env, *e);
-	for (size_t i = 0; i < passed->n; i++)
-		set_env(&r->env, passed->v[i]);
+	for (size_t i = 0; i < passed->n; i++) {
+		gt_buf_reset(&b);
+		gt_buf_add(&b, passed->v[i], strcspn(passed->v[i], "="));
+		if (gt_runtime_passes(&r->rt, b.ptr))
+			set_env(&r->env, passed->v[i]);
+	}
+	if (r->rt.env_file) {
+		/* runtime.NAME.env-file: how a restart by a monitor gets keys */
+		struct gt_buf d = GT_BUF_INIT;
+
+		if (gt_read_file(&d, r->rt.env_file) == 0) {
+			for (char *line = d.ptr, *nl; line && *line; line = nl ? nl + 1 : NULL) {
+				nl = strchr(line, '\n');
+				if (nl)
+					*nl = '\0';
+				while (*line == ' ' || *line == '\t')
+					line++;
+				if (!strncmp(line, "export ", 7))
+					line += 7;
+				if (*line && *line != '#' && strchr(line, '=') != NULL &&
+				    strchr(line, '=') != line)
+					set_env(&r->env, line);
+			}
+			memset(d.ptr, 0, d.len);
+		} else {
+			gtsay(r, "cannot read runtime.%s.env-file: %s", r->rt.name,
+			      gt_error_last());
+			gt_error_clear();
+		}
+		gt_buf_release(&d);
+	}
+	for (size_t i = 0; i < r->rt.set_env.n; i++)
+		set_env(&r->env, r->rt.set_env.v[i]);
+	if (geteuid() == 0)
+		for (size_t i = 0; i < r->rt.root_env.n; i++)
+			set_env(&r->env, r->rt.root_env.v[i]);
+	gt_buf_reset(&b);
 	gt_buf_printf(&b, "GT_RUN_ID=%s", r->run);
 	set_env(&r->env, b.ptr);
 	gt_strlist_push(&r->env, NULL);
@@ -914,7 +955,7 @@ int gt_runner_main(int *status, struct gt_ctx *ctx, struct gt_town *t, const cha
 	struct gt_buf b = GT_BUF_INIT, prompt = GT_BUF_INIT;
 	const char *address = getenv("GT_AGENT");
 	int64_t max_attempts = 3;
-	int rc = 0, attempt = 0, limited = 0;
+	int rc = 0, attempt = 0, limited = 0, failures = 0;
 	enum outcome o = RUN_EXITED;
 	struct sigaction sa;
 	char *resume = NULL;
@@ -950,7 +991,6 @@ int gt_runner_main(int *status, struct gt_ctx *ctx, struct gt_town *t, const cha
 		r.transcript = fopen(b.ptr, "a");
 	}
 	gt_error_clear();
-	build_env(&r, &passed);
 	{
 		char *spec = gt_rig_setting(ctx, r.rig, "agent", "claude");
 		const char *first = gt_json_str(r.agent, "runtime");
@@ -992,6 +1032,7 @@ int gt_runner_main(int *status, struct gt_ctx *ctx, struct gt_town *t, const cha
 
 		attempt++;
 		reset_attempt(&r);
+		build_env(&r, &passed);
 		if (resume) {
 			r.cli_session = resume;
 			resume = NULL;
@@ -1047,10 +1088,11 @@ int gt_runner_main(int *status, struct gt_ctx *ctx, struct gt_town *t, const cha
 		}
 		if (o != RUN_FAILED || !r.bead || strcmp(r.role, "polecat"))
 			break;
+		failures++;
 		/* a crash at start is not retried: whoever started it is told */
 		if (attempt == 1 && gt_runner_now_ms() - t0 < r.rt.start_check_ms + 2000)
 			break;
-		if (attempt >= max_attempts) {
+		if (failures >= max_attempts) {
 			struct gt_escalation e = { "high", NULL, r.bead, NULL, NULL };
 			struct gt_buf key = GT_BUF_INIT, title = GT_BUF_INIT, id = GT_BUF_INIT;
 
@@ -1060,13 +1102,15 @@ int gt_runner_main(int *status, struct gt_ctx *ctx, struct gt_town *t, const cha
 			e.key = key.ptr;
 			e.title = title.ptr;
 			e.body = r.etail.len ? r.etail.ptr : NULL;
-			if (gt_witness_release(ctx, r.address, r.bead, r.error.ptr, attempt) < 0 ||
+			if (gt_witness_release(ctx, r.address, r.bead, r.error.ptr, failures) < 0 ||
 			    gt_escalate(&id, NULL, ctx, t, &e) < 0) {
 				gtsay(&r, "cannot escalate: %s", gt_error_last());
 				gt_error_clear();
 			} else {
-				gtsay(&r, "gave up after %d attempts: %s released, escalated as %s",
-				      attempt, r.bead, id.ptr);
+				gtsay(&r,
+				      "gave up after %d failed attempts: %s released, escalated as "
+				      "%s",
+				      failures, r.bead, id.ptr);
 			}
 			gt_buf_release(&key);
 			gt_buf_release(&title);
@@ -1074,11 +1118,11 @@ int gt_runner_main(int *status, struct gt_ctx *ctx, struct gt_town *t, const cha
 			break;
 		}
 		{
-			int64_t wait = setting_ms(&r, "retry-backoff", "10s") << (attempt - 1);
+			int64_t wait = setting_ms(&r, "retry-backoff", "10s") << (failures - 1);
 
 			if (wait > 300000)
 				wait = 300000;
-			gtsay(&r, "attempt %d of %lld failed: retrying in %llds", attempt,
+			gtsay(&r, "attempt %d of %lld failed: retrying in %llds", failures,
 			      (long long)max_attempts, (long long)(wait / 1000));
 			state(&r, "retrying", r.error.ptr);
 			if (!sleep_until(gt_runner_now_ms() + wait))

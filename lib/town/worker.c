@@ -211,56 +211,53 @@ out:
 
 extern char **environ;
 
-/* The variables the runtime passes, from this process's environment and
- * runtime.NAME.env-file, plus its root-env when running as root: written
- * to a 0600 file gt-run reads once, never onto a command line. */
-static int pass_env(struct gt_ctx *ctx, const struct gt_runtime *rt, const char *run)
+/* The variables any runtime of the agent's chain passes (its own, then
+ * the rig's rig.agent), from this process's environment: written to a
+ * 0600 file gt-run reads once, never onto a command line.  gt-run gives
+ * each runtime only the ones it passes (with its env-file, set-env and
+ * root-env), so a fallback has its keys and no runtime sees another's. */
+static int pass_env(struct gt_ctx *ctx, const cJSON *agent, const struct gt_runtime *first,
+		    const char *run)
 {
-	struct gt_strlist env = { 0 };
+	struct gt_strlist env = { 0 }, chain = { 0 };
+	struct gt_runtime *rts;
+	size_t nrt = 0;
+	char *spec = gt_rig_setting(ctx, gt_json_str(agent, "rig"), "agent", "claude");
 	int rc;
 
+	gt_runtime_chain(&chain, spec);
+	free(spec);
+	rts = gt_calloc(chain.n + 1, sizeof(*rts));
+	for (size_t i = 0; i < chain.n; i++) {
+		if (!strcmp(chain.v[i], first->name))
+			continue;
+		if (gt_runtime_load(&rts[nrt], ctx, gt_json_str(agent, "rig"), chain.v[i]) == 0)
+			nrt++;
+		gt_error_clear();
+	}
 	for (char **e = environ; e && *e; e++) {
 		const char *eq = strchr(*e, '=');
 		struct gt_buf name = GT_BUF_INIT;
+		int pass;
 
 		if (!eq)
 			continue;
 		gt_buf_add(&name, *e, (size_t)(eq - *e));
-		if (gt_runtime_passes(rt, name.ptr))
+		pass = gt_runtime_passes(first, name.ptr);
+		for (size_t i = 0; !pass && i < nrt; i++)
+			pass = gt_runtime_passes(&rts[i], name.ptr);
+		if (pass)
 			gt_strlist_push_dup(&env, *e);
 		gt_buf_release(&name);
 	}
-	if (rt->env_file) {
-		struct gt_buf d = GT_BUF_INIT;
-
-		if ((rc = gt_read_file(&d, rt->env_file)) < 0) {
-			gt_strlist_release_owned(&env);
-			gt_error_hint("runtime.%s.env-file names it", rt->name);
-			return rc;
-		}
-		for (char *line = d.ptr, *nl; line && *line; line = nl ? nl + 1 : NULL) {
-			nl = strchr(line, '\n');
-			if (nl)
-				*nl = '\0';
-			while (*line == ' ' || *line == '\t')
-				line++;
-			if (!strncmp(line, "export ", 7))
-				line += 7;
-			if (*line && *line != '#' && strchr(line, '=') && strchr(line, '=') != line)
-				gt_strlist_push_dup(&env, line);
-		}
-		memset(d.ptr, 0, d.len);
-		gt_buf_release(&d);
-	}
-	for (size_t i = 0; i < rt->set_env.n; i++)
-		gt_strlist_push_dup(&env, rt->set_env.v[i]);
-	if (geteuid() == 0)
-		for (size_t i = 0; i < rt->root_env.n; i++)
-			gt_strlist_push_dup(&env, rt->root_env.v[i]);
 	rc = gt_runenv_write(ctx->lg->repo, run, &env);
 	for (size_t i = 0; i < env.n; i++)
 		memset((char *)env.v[i], 0, strlen(env.v[i]));
 	gt_strlist_release_owned(&env);
+	for (size_t i = 0; i < nrt; i++)
+		gt_runtime_release(&rts[i]);
+	free(rts);
+	gt_strlist_release_owned(&chain);
 	return rc;
 }
 
@@ -477,7 +474,7 @@ int gt_worker_start(struct gt_ctx *ctx, const struct gt_town *t, const cJSON *ag
 	gt_strlist_push(&env, gt_buf_detach(&tag));
 	gt_strlist_push(&env, NULL);
 	env.n--;
-	if ((rc = pass_env(ctx, &rt, run.ptr)) < 0)
+	if ((rc = pass_env(ctx, agent, &rt, run.ptr)) < 0)
 		goto out;
 	if (rt.proto == GT_PROTO_TTY && rt.trust && ws) {
 		if (!strcmp(rt.trust, "claude"))

@@ -14,6 +14,8 @@
 #   GT_NPM_AGENTS=DIR                 where install.sh put them
 #   GT_AGENTS_WAIT=SECONDS            give up on a condition after this long
 #                                     (default 300)
+#   GT_AGENTS_KEEP=DIR                keep a copy of the scratch directory
+#                                     (town, transcripts, provider.log) there
 #
 # Nothing here reaches the network: every CLI is configured, in a pristine
 # HOME, to talk to the fake provider on 127.0.0.1.
