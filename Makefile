@@ -28,7 +28,7 @@ NONET ?= 1
 VERSION := $(shell git describe --tags --always --dirty 2>/dev/null || echo 0.1.0)
 
 # Debian packages the build, the tests and the demo need.
-DEB_BUILD = gcc make pkg-config libgit2-dev libcjson-dev libcurl4-openssl-dev zlib1g-dev scdoc
+DEB_BUILD = gcc make pkg-config libgit2-dev libcjson-dev libcurl4-openssl-dev libssl-dev zlib1g-dev scdoc
 DEB_RUN = git jq tmux procps
 DEB_LINT = clang-format cppcheck shellcheck
 # the fake model server and fake agent CLIs the tests run (tests/fake/)
@@ -70,7 +70,11 @@ GIT2_DEFS =
 GIT2_LDFLAGS =
 endif
 comma := ,
-LIBS = $(GIT2_LIBS) $(shell $(PKG_CONFIG) --libs libcjson zlib 2>/dev/null) -lm
+# SHA-1/SHA-256 from OpenSSL's libcrypto (CPU SHA instructions), static
+# where Debian ships libcrypto.a so no command pays for loading all of it
+LIBDIR_CRYPTO = $(shell $(PKG_CONFIG) --variable=libdir libcrypto 2>/dev/null)
+CRYPTO_LIBS = $(if $(wildcard $(LIBDIR_CRYPTO)/libcrypto.a),$(LIBDIR_CRYPTO)/libcrypto.a,-lcrypto)
+LIBS = $(GIT2_LIBS) $(shell $(PKG_CONFIG) --libs libcjson zlib 2>/dev/null) $(CRYPTO_LIBS) -lm
 
 # lib/ is one folder per layer, named bottom-up in lib/LAYERS (lib/README.md);
 # one archive holds them all

@@ -1,20 +1,15 @@
 /*
- * sha256.h - SHA-256 (FIPS 180-4), for ids and content hashes.
- *
- * Small and dependency-free so that commands which only touch the ledger do
- * not have to link a crypto library just to make an id.
+ * sha256.h - SHA-256 (FIPS 180-4), for ids and content hashes, through
+ * OpenSSL's libcrypto (see sha1.h).
  */
 #ifndef GT_SHA256_H
 #define GT_SHA256_H
 
+#include <openssl/sha.h>
 #include <stddef.h>
-#include <stdint.h>
 
 struct gt_sha256 {
-	uint32_t h[8];
-	uint64_t len;
-	unsigned char block[64];
-	size_t used;
+	SHA256_CTX ctx;
 };
 
 void gt_sha256_init(struct gt_sha256 *c);
