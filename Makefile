@@ -104,9 +104,10 @@ build/nonet.o: lib/base/nonet.c
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
+# made aside and renamed: a link running meanwhile never sees half an archive
 lib/libgt.a: $(LIB_OBJ) $(if $(filter 1,$(NONET)),build/nonet.o)
-	@rm -f $@
-	$(AR) rcs $@ $(LIB_OBJ)
+	@rm -f $@.tmp
+	@$(AR) rcs $@.tmp $(LIB_OBJ) && mv $@.tmp $@ && echo "AR $@"
 
 # `gt` itself is only a dispatcher: no libgit2, so it starts in ~0.5 ms.
 bin/gt: build/cmd/gt.o
