@@ -132,7 +132,7 @@ void gt_cli_print_batch(struct gt_cli *cli, const struct gt_batch *b);
 
 /* ---- cli-format.c: --format TEMPLATE ---- */
 
-#define GT_OPT_FORMAT(v)                         \
+#define GT_OPT_FORMAT(v)                            \
 	GT_OPT_STRING(0, "format", (v), "TEMPLATE", \
 		      "print each bead as TEMPLATE: {{id}}, {{title}}, {{status}}, ...")
 

@@ -47,7 +47,8 @@ int main(int argc, char **argv)
 	int rc, nargs, failed = 0, shown = 0;
 	const struct gt_option opts[] = {
 		GT_OPT_JSON(&cli),
-		GT_OPT_FORMAT(&format),
+		GT_OPT_STRING(0, "format", &format, "TEMPLATE",
+			      "print each bead as one line of TEMPLATE: {{id}}, {{title}}, ..."),
 		GT_OPT_STDIN(&cli),
 		GT_OPT_LEDGER(&cli),
 		GT_OPT_END(),

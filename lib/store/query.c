@@ -4,11 +4,15 @@
 #include "store/query.h"
 
 #include <ctype.h>
+#include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "base/buf.h"
 #include "base/error.h"
+#include "base/map.h"
 #include "base/options.h"
 #include "store/graph.h"
 #include "store/id.h"
@@ -211,4 +215,211 @@ int gt_list_beads(cJSON *out, struct gt_ledger *lg, const struct gt_list_filter 
 	free(v);
 	gt_index_free(idx);
 	return rc;
+}
+
+/* ---- similar texts (gt_similar_pairs) ----
+ *
+ * Comparing every pair is quadratic; this is the All-Pairs prefix filter
+ * instead.  Words are ranked rarest first across all texts and each set
+ * is sorted by rank.  Two sets with similarity >= t share at least
+ * ceil(t * max(|x|, |y|)) words, so they share one among the first
+ * |x| - ceil(t * |x|) + 1 words of each: only those "prefix" words are
+ * indexed, and sets are visited smallest first so that a candidate is
+ * also dropped by size (|y| >= t * |x|).  Rare words make short posting
+ * lists: ten thousand titles take milliseconds.
+ */
+
+#define SIM_EPS 1e-9
+
+struct sim_set {
+	uint32_t *w; /* word ids, then ranks in ascending order */
+	size_t n;
+};
+
+struct sim_key {
+	uint64_t k;
+	uint32_t i;
+};
+
+struct sim_list {
+	uint32_t *v;
+	size_t n, alloc;
+};
+
+static int sim_word_byte(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       c >= 0x80;
+}
+
+static int sim_key_cmp(const void *a, const void *b)
+{
+	const struct sim_key *x = a, *y = b;
+
+	if (x->k != y->k)
+		return x->k < y->k ? -1 : 1;
+	return x->i < y->i ? -1 : x->i > y->i;
+}
+
+static int sim_u32_cmp(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double sim_jaccard(const struct sim_set *x, const struct sim_set *y)
+{
+	size_t i = 0, j = 0, inter = 0;
+
+	while (i < x->n && j < y->n) {
+		if (x->w[i] == y->w[j]) {
+			inter++;
+			i++;
+			j++;
+		} else if (x->w[i] < y->w[j]) {
+			i++;
+		} else {
+			j++;
+		}
+	}
+	return (double)inter / (double)(x->n + y->n - inter);
+}
+
+static void sim_add(struct gt_similar **out, size_t *n, size_t *alloc, size_t a, size_t b,
+		    double score)
+{
+	GT_ALLOC_GROW(*out, *n + 1, *alloc);
+	(*out)[*n].a = a < b ? a : b;
+	(*out)[*n].b = a < b ? b : a;
+	(*out)[(*n)++].score = score;
+}
+
+/* The words of each text as word ids (each once); freq counts the texts
+ * holding each word.  Returns the number of distinct words. */
+static size_t sim_words(struct sim_set *sets, const char *const *texts, size_t n, uint32_t **freq)
+{
+	struct gt_map ids = GT_MAP_INIT;
+	struct gt_strlist names = { 0 };
+	struct gt_buf word = GT_BUF_INIT;
+	size_t falloc = 0, nw;
+
+	for (size_t i = 0; i < n; i++) {
+		for (const char *p = texts[i] ? texts[i] : ""; *p;) {
+			uintptr_t id;
+			size_t k;
+
+			if (!sim_word_byte((unsigned char)*p)) {
+				p++;
+				continue;
+			}
+			gt_buf_reset(&word);
+			for (; *p && sim_word_byte((unsigned char)*p); p++)
+				gt_buf_addch(&word, *p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
+			if (!(id = (uintptr_t)gt_map_get(&ids, word.ptr))) {
+				gt_strlist_push(&names, gt_strdup(word.ptr));
+				id = names.n;
+				gt_map_put(&ids, names.v[id - 1], (void *)id);
+				GT_ALLOC_GROW(*freq, id, falloc);
+				(*freq)[id - 1] = 0;
+			}
+			for (k = 0; k < sets[i].n && sets[i].w[k] != id - 1; k++)
+				;
+			if (k < sets[i].n)
+				continue; /* a set: each word once */
+			sets[i].w = gt_realloc(sets[i].w, (sets[i].n + 1) * sizeof(*sets[i].w));
+			sets[i].w[sets[i].n++] = (uint32_t)(id - 1);
+			(*freq)[id - 1]++;
+		}
+	}
+	nw = names.n;
+	for (size_t i = 0; i < names.n; i++)
+		free((char *)names.v[i]);
+	gt_strlist_release(&names);
+	gt_map_release(&ids);
+	gt_buf_release(&word);
+	return nw;
+}
+
+int gt_similar_pairs(struct gt_similar **out, size_t *nout, const char *const *texts, size_t n,
+		     double t)
+{
+	struct sim_set *sets;
+	struct sim_key *keys, *order;
+	struct sim_list *post;
+	uint32_t *freq = NULL, *rank, *stamp;
+	size_t nw, alloc = 0;
+
+	*out = NULL;
+	*nout = 0;
+	if (!(t > 0 && t <= 1))
+		return gt_error_set(GT_EUSAGE, "a similarity threshold is above 0 and at most 1");
+	sets = gt_calloc(n ? n : 1, sizeof(*sets));
+	nw = sim_words(sets, texts, n, &freq);
+	keys = gt_malloc((nw ? nw : 1) * sizeof(*keys));
+	rank = gt_malloc((nw ? nw : 1) * sizeof(*rank));
+	for (size_t i = 0; i < nw; i++) {
+		keys[i].k = freq[i];
+		keys[i].i = (uint32_t)i;
+	}
+	qsort(keys, nw, sizeof(*keys), sim_key_cmp);
+	for (size_t i = 0; i < nw; i++)
+		rank[keys[i].i] = (uint32_t)i;
+	order = gt_malloc((n ? n : 1) * sizeof(*order));
+	for (size_t i = 0; i < n; i++) {
+		for (size_t k = 0; k < sets[i].n; k++)
+			sets[i].w[k] = rank[sets[i].w[k]];
+		qsort(sets[i].w, sets[i].n, sizeof(*sets[i].w), sim_u32_cmp);
+		order[i].k = sets[i].n;
+		order[i].i = (uint32_t)i;
+	}
+	qsort(order, n, sizeof(*order), sim_key_cmp);
+	post = gt_calloc(nw ? nw : 1, sizeof(*post));
+	stamp = gt_calloc(n ? n : 1, sizeof(*stamp));
+	for (size_t o = 0; o < n; o++) {
+		uint32_t x = order[o].i;
+		size_t sx = sets[x].n, need = (size_t)ceil(t * (double)sx - SIM_EPS);
+		size_t prefix = sx - need + 1;
+
+		if (!sx)
+			continue;
+		for (size_t k = 0; k < prefix; k++) {
+			const struct sim_list *pl = &post[sets[x].w[k]];
+
+			for (size_t j = 0; j < pl->n; j++) {
+				uint32_t y = pl->v[j];
+				double s;
+
+				if (stamp[y] == x + 1 || sets[y].n < need)
+					continue;
+				stamp[y] = x + 1;
+				if ((s = sim_jaccard(&sets[x], &sets[y])) >= t - SIM_EPS)
+					sim_add(out, nout, &alloc, x, y, s);
+			}
+		}
+		for (size_t k = 0; k < prefix; k++) {
+			struct sim_list *pl = &post[sets[x].w[k]];
+
+			GT_ALLOC_GROW(pl->v, pl->n + 1, pl->alloc);
+			pl->v[pl->n++] = x;
+		}
+	}
+	/* texts without a word ("???") come first in order */
+	for (size_t i = 0; i < n && !sets[order[i].i].n; i++)
+		for (size_t j = i + 1; j < n && !sets[order[j].i].n; j++)
+			if (!strcasecmp(texts[order[i].i] ? texts[order[i].i] : "",
+					texts[order[j].i] ? texts[order[j].i] : ""))
+				sim_add(out, nout, &alloc, order[i].i, order[j].i, 1.0);
+	for (size_t i = 0; i < nw; i++)
+		free(post[i].v);
+	for (size_t i = 0; i < n; i++)
+		free(sets[i].w);
+	free(post);
+	free(stamp);
+	free(order);
+	free(rank);
+	free(keys);
+	free(freq);
+	free(sets);
+	return 0;
 }

@@ -50,4 +50,21 @@ int gt_list_beads(cJSON *out, struct gt_ledger *lg, const struct gt_list_filter 
 /* Case-insensitive (ASCII) substring test. */
 int gt_contains_ci(const char *hay, const char *needle);
 
+/* A pair of texts found similar by gt_similar_pairs(): indexes a < b. */
+struct gt_similar {
+	size_t a, b;
+	double score;
+};
+
+/* Every pair of the n texts whose word sets have a Jaccard similarity
+ * (words both hold / words either holds) of at least t, in no particular
+ * order: *nout pairs in *out, malloc'd (NULL when none).  Words are runs
+ * of ASCII letters and digits and bytes >= 0x80 (UTF-8), compared
+ * ignoring ASCII case; texts without any word pair only with a text equal
+ * to them, ignoring ASCII case (score 1).  Candidates come from a prefix filter
+ * over the rarest words (All-Pairs), not from every pair.  GT_EUSAGE
+ * when t is not above 0 and at most 1. */
+int gt_similar_pairs(struct gt_similar **out, size_t *nout, const char *const *texts, size_t n,
+		     double t);
+
 #endif
