@@ -11,6 +11,8 @@
 #   make install PREFIX=/usr/local DESTDIR=
 #   make lint            clang-format check, cppcheck, shellcheck, the layers of lib/
 #   make bench           run the benchmarks under bench/
+#   make fuzz            libFuzzer (clang) on each tests/fuzz/ harness for
+#                        FUZZ_SECONDS (60) each; FUZZ="json toml" picks some
 #   DEVELOPER=1          warnings are errors
 #   SANITIZE=address,undefined   build with sanitizers
 #   STATIC_GIT2=0        link libgit2 dynamically (loses the CA-bundle skip)
@@ -188,6 +190,66 @@ bench: all bench-tools
 	GT_BENCH_NOBUILD=1 bench/supervision.sh
 	GT_BENCH_NOBUILD=1 bench/runtimes.sh
 
+# Fuzzing (tests/fuzz/README): every tests/fuzz/<name>.c but replay.c is a
+# libFuzzer harness.  `make fuzz` compiles lib/ again with clang into
+# build/fuzz/ (coverage, ASan, UBSan: any report is a crash), links each
+# harness with libFuzzer and runs it FUZZ_SECONDS on its saved corpus
+# tests/fuzz/corpus/<name>/, keeping new inputs in build/fuzz/corpus/<name>/
+# and crashes as build/fuzz/crash-<name>-*; FUZZ="json toml" runs only
+# those.  The normal build links each harness with tests/fuzz/replay.c
+# instead (build/fuzz-replay/<name>), which t0060 runs over the saved corpus.
+DEB_FUZZ = clang libclang-rt-dev
+FUZZ_CC ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_SRC := $(filter-out tests/fuzz/replay.c,$(sort $(wildcard tests/fuzz/*.c)))
+FUZZ_NAMES := $(patsubst tests/fuzz/%.c,%,$(FUZZ_SRC))
+FUZZ ?= $(FUZZ_NAMES)
+FUZZ_CFLAGS = $(CFLAGS) -fsanitize=fuzzer-no-link,address,undefined \
+	-fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_LIB_OBJ := $(LIB_SRC:%.c=build/fuzz/%.o)
+FUZZ_LIBS = $(subst build/nonet.o,build/fuzz/nonet.o,$(LIBS))
+FUZZ_REPLAY_OBJ := $(FUZZ_SRC:%.c=build/%.o) build/tests/fuzz/replay.o
+FUZZ_REPLAY := $(FUZZ_NAMES:%=build/fuzz-replay/%)
+
+.PHONY: fuzz fuzz-replay
+all: fuzz-replay
+fuzz-replay: $(FUZZ_REPLAY_OBJ) $(FUZZ_REPLAY)
+build/fuzz-replay/%: build/tests/fuzz/%.o build/tests/fuzz/replay.o lib/libgt.a
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LDFLAGS) $(GIT2_LDFLAGS) -o $@ $< build/tests/fuzz/replay.o lib/libgt.a $(LIBS)
+
+build/fuzz/%.o: %.c
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(PKG_CFLAGS) $(GIT2_DEFS) -c -o $@ $<
+build/fuzz/nonet.o: lib/base/nonet.c
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -c -o $@ $<
+build/fuzz/libgt.a: $(FUZZ_LIB_OBJ) $(if $(filter 1,$(NONET)),build/fuzz/nonet.o)
+	@rm -f $@
+	$(AR) rcs $@ $(FUZZ_LIB_OBJ)
+build/fuzz/bin/%: build/fuzz/tests/fuzz/%.o build/fuzz/libgt.a
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer $(GIT2_LDFLAGS) -o $@ $< build/fuzz/libgt.a $(FUZZ_LIBS)
+
+fuzz:
+	@$(MAKE) --no-print-directory deps EXTRA_DEBS="$(DEB_FUZZ)"
+	@$(MAKE) --no-print-directory $(FUZZ:%=build/fuzz/tests/fuzz/%.o) $(FUZZ:%=build/fuzz/bin/%)
+	@failed=; for h in $(FUZZ); do \
+		mkdir -p build/fuzz/corpus/$$h; \
+		dict=; [ -f tests/fuzz/$$h.dict ] && dict=-dict=tests/fuzz/$$h.dict; \
+		echo "fuzz: $$h for $(FUZZ_SECONDS)s (log: build/fuzz/$$h.log)"; \
+		if build/fuzz/bin/$$h -max_total_time=$(FUZZ_SECONDS) -timeout=20 \
+			-rss_limit_mb=2048 -artifact_prefix=build/fuzz/crash-$$h- $$dict \
+			build/fuzz/corpus/$$h tests/fuzz/corpus/$$h >build/fuzz/$$h.log 2>&1; then \
+			grep '^Done' build/fuzz/$$h.log; \
+		else \
+			tail -n 60 build/fuzz/$$h.log; failed="$$failed $$h"; \
+		fi; \
+	done; \
+	if [ -n "$$failed" ]; then echo "fuzz: failed:$$failed"; exit 1; fi
+
+-include $(FUZZ_REPLAY_OBJ:.o=.d) $(patsubst %.o,%.d,$(wildcard build/fuzz/*/*/*.o))
+
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
 		$(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(DATADIR)/gt/formulas \
@@ -200,16 +262,21 @@ install: all
 	install -m 644 completions/gt.bash $(DESTDIR)$(DATADIR)/bash-completion/completions/gt
 	install -m 644 completions/_gt $(DESTDIR)$(DATADIR)/zsh/site-functions/_gt
 	install -m 644 completions/gt.fish $(DESTDIR)$(DATADIR)/fish/vendor_completions.d/gt.fish
+	# bash-completion and fish load a file named after the command typed
+	for c in $(filter-out gt,$(notdir $(CMD_BIN))); do \
+		ln -sf gt $(DESTDIR)$(DATADIR)/bash-completion/completions/$$c; \
+		ln -sf gt.fish $(DESTDIR)$(DATADIR)/fish/vendor_completions.d/$$c.fish; done
 	for f in formulas/*.toml; do [ -e "$$f" ] && install -m 644 $$f $(DESTDIR)$(DATADIR)/gt/formulas/; done; true
 	install -m 644 runtimes/*.toml $(DESTDIR)$(DATADIR)/gt/runtimes/
 
 # varFuncNullUB: gt_git() and gt_tmux() end their arguments with NULL, which
 # glibc defines as a pointer (the functions carry the sentinel attribute)
 lint: deps-lint
-	clang-format --dry-run -Werror lib/*.h lib/*/*.c lib/*/*.h cmd/*.c cmd/*.h tests/unit/*.c tests/unit/*.h
+	clang-format --dry-run -Werror lib/*.h lib/*/*.c lib/*/*.h cmd/*.c cmd/*.h tests/unit/*.c tests/unit/*.h \
+		tests/fuzz/*.c tests/fuzz/*.h
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
 		--suppress=missingIncludeSystem --suppress=varFuncNullUB --inline-suppr -Ilib --library=.cppcheck.cfg \
-		lib cmd tests/unit
+		lib cmd tests/unit tests/fuzz
 	shellcheck -x tests/run tests/layers tests/*.sh tests/lib/*.sh tests/agents/*.sh cmd/*.sh bench/ledger bench/*.sh bench/naive/*.sh .ci/run hooks/*.sh
 	tests/layers lib
 

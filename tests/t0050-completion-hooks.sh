@@ -1,6 +1,6 @@
 #!/bin/sh
-# Shell completion (driven by --completion-helper) and the shared-remote
-# update hook.
+# Shell completion (driven by --completion-helper; t0060-completion.sh has
+# the full checks) and the shared-remote update hook.
 . "$(dirname "$0")/lib/test.sh"
 
 COMP=$ROOT/completions
@@ -10,7 +10,7 @@ test_expect_success 'bash completes nouns, verbs and options' '
 	bash -c ". \"$COMP/gt.bash\"
 		COMP_WORDS=(gt be); COMP_CWORD=1; _gt; echo \"\${COMPREPLY[*]}\"
 		COMP_WORDS=(gt bead a); COMP_CWORD=2; _gt; echo \"\${COMPREPLY[*]}\"
-		COMP_WORDS=(gt-bead-add --pri); COMP_CWORD=1; _gt_direct gt-bead-add; echo \"\${COMPREPLY[*]}\"
+		COMP_WORDS=(gt-bead-add --pri); COMP_CWORD=1; _gt gt-bead-add; echo \"\${COMPREPLY[*]}\"
 		COMP_WORDS=(gt bead update --cl); COMP_CWORD=3; _gt; echo \"\${COMPREPLY[*]}\"" >out &&
 	sed -n 1p out | grep -qw bead &&
 	assert_eq "add" "$(sed -n 2p out)" &&
@@ -22,7 +22,7 @@ test_expect_success 'bash completes bead ids' '
 	command -v bash >/dev/null || exit 0
 	new_ledger l && cd l && gt-bead-add -q --id t-compl "x" &&
 	bash -c ". \"$COMP/gt.bash\"; COMP_WORDS=(gt-bead-show t-co); COMP_CWORD=1;
-		_gt_direct gt-bead-show; echo \"\${COMPREPLY[*]}\"" >out &&
+		_gt gt-bead-show; echo \"\${COMPREPLY[*]}\"" >out &&
 	grep -qx t-compl out
 '
 
