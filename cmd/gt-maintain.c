@@ -1,8 +1,10 @@
 /*
- * gt-maintain - housekeeping: repack when loose objects pile up, verify
- * the ledger, refresh or rebuild the query index.  Safe to run while
- * others write: repacking only packs and prunes what is already packed,
- * verification reads one snapshot, and the index is replaced atomically.
+ * gt-maintain - housekeeping: remove temporary files killed writers left,
+ * repack when loose objects pile up, verify the ledger (and name its
+ * dependency loops), refresh or rebuild the query index.  Safe to run
+ * while others write: only temporary files idle for an hour are removed,
+ * repacking only packs and prunes what is already packed, verification
+ * reads one snapshot, and the index is replaced atomically.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +17,9 @@ static const char *const usage[] = {
 	NULL,
 };
 
+/* temporary files idle this long belong to no writer */
+#define TMP_MAX_AGE 3600
+
 static void report(const char *msg, void *p)
 {
 	struct gt_cli *cli = p;
@@ -23,14 +28,19 @@ static void report(const char *msg, void *p)
 	fprintf(stderr, "%s: problem: %s\n", cli->name, msg);
 }
 
+static void report_loop(const char *msg, void *p)
+{
+	gt_cli_warn(p, "%s", msg);
+}
+
 int main(int argc, char **argv)
 {
 	struct gt_cli cli = { .usage = usage };
 	struct gt_ctx ctx = { 0 };
 	struct gt_index *idx = NULL;
 	int force_repack = 0, no_repack = 0, no_verify = 0, rebuild = 0, rc, repacked = 0;
-	long threshold = -1, loose = 0, packs = 0, checked = -1;
-	size_t problems = 0;
+	long threshold = -1, loose = 0, packs = 0, checked = -1, tmp_removed, tmp_failed;
+	size_t problems = 0, self_deps = 0, cycles = 0;
 	const struct gt_option opts[] = {
 		GT_OPT_FLAG(0, "repack", &force_repack, "repack even below the threshold"),
 		GT_OPT_FLAG(0, "no-repack", &no_repack, "do not repack"),
@@ -56,6 +66,10 @@ int main(int argc, char **argv)
 		goto out;
 	if (threshold < 0)
 		threshold = gt_config_get_long(ctx.cfg, "maintain.loose-threshold", 2000);
+	tmp_removed = gt_clean_tmp_objects(ctx.lg->repo, TMP_MAX_AGE, &tmp_failed);
+	if (tmp_failed)
+		gt_cli_warn(&cli, "could not remove %ld stale temporary files under '%s/objects'",
+			    tmp_failed, ctx.lg->repo->common_dir);
 	loose = gt_count_loose(ctx.lg->repo);
 	packs = gt_count_packs(ctx.lg->repo);
 	if (!no_repack && (force_repack || loose > threshold || packs > 50)) {
@@ -80,18 +94,24 @@ int main(int argc, char **argv)
 		goto out;
 	if ((rc = gt_index_open(&idx, ctx.lg, NULL)) < 0)
 		goto out;
+	/* loops are Beads data gt keeps, not damage: warnings */
+	if (!no_verify)
+		gt_index_loops(idx, report_loop, &cli, &self_deps, &cycles);
 	if (cli.json) {
 		printf("{\"loose_objects\":%ld,\"packs\":%ld,\"repacked\":%s,"
-		       "\"loose_after\":%ld,\"packs_after\":%ld,\"verified\":%ld,"
-		       "\"problems\":%zu,\"indexed\":%u,\"index_blobs_parsed\":%u}\n",
+		       "\"loose_after\":%ld,\"packs_after\":%ld,\"tmp_removed\":%ld,"
+		       "\"verified\":%ld,\"problems\":%zu,\"self_dependencies\":%zu,"
+		       "\"dependency_cycles\":%zu,\"indexed\":%u,\"index_blobs_parsed\":%u}\n",
 		       loose, packs, repacked ? "true" : "false", gt_count_loose(ctx.lg->repo),
-		       gt_count_packs(ctx.lg->repo), checked < 0 ? 0 : checked, problems,
-		       idx->nrecs, idx->stat_blobs_parsed);
+		       gt_count_packs(ctx.lg->repo), tmp_removed, checked < 0 ? 0 : checked,
+		       problems, self_deps, cycles, idx->nrecs, idx->stat_blobs_parsed);
 	} else if (!cli.quiet) {
-		printf("objects: %ld loose, %ld packs%s\n", loose, packs,
-		       repacked ? " (repacked)" : "");
+		printf("objects: %ld loose, %ld packs%s, %ld stale temporary files removed\n",
+		       loose, packs, repacked ? " (repacked)" : "", tmp_removed);
 		if (checked >= 0)
-			printf("ledger: %ld beads checked, %zu problems\n", checked, problems);
+			printf("ledger: %ld beads checked, %zu problems, %zu self-dependencies, "
+			       "%zu dependency cycles\n",
+			       checked, problems, self_deps, cycles);
 		printf("index: %u beads (%u read from the ledger)\n", idx->nrecs,
 		       idx->stat_blobs_parsed);
 	}

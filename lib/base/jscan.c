@@ -3,6 +3,7 @@
  */
 #include "base/jscan.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -230,18 +231,20 @@ int gt_jscan_string(struct gt_jscan *s, struct gt_buf *out)
 	return 0;
 }
 
-/* A number with a fraction or an exponent, from start to s->p: its value
+/* A number with a fraction or an exponent, from start to end: its value
  * when that is a whole number inside int64.  strtod saturates huge
- * exponents to infinity (1e99999) instead of overflowing. */
+ * exponents (1e99999) instead of overflowing, and says so. */
 static int whole_number(const char *start, const char *end, int64_t *out)
 {
 	struct gt_buf tmp = GT_BUF_INIT;
 	double d;
 
 	gt_buf_add(&tmp, start, (size_t)(end - start));
+	errno = 0;
 	d = strtod(tmp.ptr, NULL);
 	gt_buf_release(&tmp);
-	if (!(d >= -9223372036854775808.0 && d < 9223372036854775808.0) || d != floor(d))
+	if (errno == ERANGE || !(d >= -9223372036854775808.0 && d < 9223372036854775808.0) ||
+	    d != floor(d)) /* ERANGE: 1e-99999 is no whole number either */
 		return -1;
 	*out = (int64_t)d;
 	return 0;

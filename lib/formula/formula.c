@@ -134,6 +134,7 @@ int gt_formula_find(struct gt_buf *path, const char **origin, const struct gt_fo
 		gt_buf_printf(path, "%s/%s" SUFFIX, p->dirs[i], name);
 		if (stat(path->ptr, &st) == 0) {
 			*origin = p->origins[i];
+			gt_buf_release(&where);
 			return 0;
 		}
 		gt_buf_printf(&where, "%s%s", where.len ? ", " : "", p->dirs[i]);

@@ -19,6 +19,7 @@
 #include <time.h>
 
 #include "base/buf.h"
+#include "base/error.h"
 #include "base/json.h"
 #include "base/sha256.h"
 #include "store/bead.h"
@@ -159,10 +160,16 @@ int gt_backup_row_to_bead(cJSON *row)
 		} else if (col->kind == C_BOOL) {
 			replace_member(row, c, cJSON_CreateBool(1));
 		} else if (col->kind == C_META && cJSON_IsString(c)) {
-			cJSON *m = cJSON_Parse(c->valuestring);
+			cJSON *m = NULL;
 
-			if (m)
+			/* strictly, as every other input: a string that is not
+			 * clean JSON (trailing bytes, 1e999, \u0000) stays the
+			 * string it was rather than turn into something else */
+			if (gt_json_parse(&m, c->valuestring, strlen(c->valuestring), "metadata",
+					  1) == 0)
 				replace_member(row, c, m);
+			else
+				gt_error_clear();
 		} else if (col->field) {
 			cJSON *d = cJSON_DetachItemViaPointer(row, c);
 

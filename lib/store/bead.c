@@ -484,9 +484,39 @@ static int bad(const char *id, const char *key, const char *why)
 	return gt_error_set(GT_EINVALID, "bead '%s': field '%s' %s", id ? id : "?", key, why);
 }
 
+static int bad_edge(const char *id, const char *key, const char *why)
+{
+	char msg[512];
+
+	snprintf(msg, sizeof(msg), "%s", why); /* why may be the last error itself */
+	return gt_error_set(GT_EINVALID, "bead '%s': field '%s': %s", id ? id : "?", key, msg);
+}
+
+int gt_dep_target_check(const char *target)
+{
+	const char *proj, *colon;
+
+	if (strncmp(target, "external:", 9))
+		return gt_id_check(target);
+	proj = target + 9;
+	colon = strchr(proj, ':');
+	if (!colon || colon == proj || !colon[1])
+		return gt_error_set(
+			GT_EINVALID,
+			"external dependency '%.200s' must be external:<project>:<capability>",
+			target);
+	for (const unsigned char *p = (const unsigned char *)target; *p; p++)
+		if (*p < 0x20 || *p == 0x7f)
+			return gt_error_set(GT_EINVALID,
+					    "external dependency '%.200s' contains a control "
+					    "character",
+					    target);
+	return 0;
+}
+
 static int check_kind(const char *id, const char *key, enum gt_field_kind k, const cJSON *v)
 {
-	struct gt_time t;
+	struct gt_time when;
 	const cJSON *c;
 	int64_t n;
 
@@ -507,7 +537,7 @@ static int check_kind(const char *id, const char *key, enum gt_field_kind k, con
 			return 0;
 		return bad(id, key, "must be true or false");
 	case GT_F_TIME:
-		if (!cJSON_IsString(v) || gt_time_parse_exact(&t, v->valuestring) < 0)
+		if (!cJSON_IsString(v) || gt_time_parse_exact(&when, v->valuestring) < 0)
 			return bad(id, key, "must be an RFC 3339 time");
 		return 0;
 	case GT_F_STRLIST:
@@ -522,11 +552,18 @@ static int check_kind(const char *id, const char *key, enum gt_field_kind k, con
 			return bad(id, key, "must be an array");
 		cJSON_ArrayForEach (c, v) {
 			const char *t = gt_json_str(c, "depends_on_id");
+			const cJSON *from = cJSON_GetObjectItemCaseSensitive(c, "issue_id");
 
 			if (!cJSON_IsObject(c) || !t || !*t || !gt_json_str(c, "type"))
 				return bad(id, key, "entries need 'depends_on_id' and 'type'");
 			if (strlen(gt_json_str(c, "type")) > 50 || !*gt_json_str(c, "type"))
 				return bad(id, key, "has a type that is empty or over 50 bytes");
+			if (gt_dep_target_check(t) < 0 ||
+			    (from && (!cJSON_IsString(from) || gt_id_check(from->valuestring) < 0)))
+				return bad_edge(id, key,
+						from && !cJSON_IsString(from)
+							? "'issue_id' must be a string"
+							: gt_error_last());
 		}
 		return 0;
 	case GT_F_COMMENTS:

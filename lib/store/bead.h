@@ -69,9 +69,16 @@ int gt_dep_type_blocking(const char *type); /* blocks, conditional-blocks, waits
 int gt_type_internal(const char *type);
 
 /* Check a bead before it is written: field kinds, id, title length,
- * priority 0..4, known status and type, parseable times, size.  what names
- * the bead in the message.  GT_EINVALID on failure. */
+ * priority 0..4, known status and type, parseable times, size, and the
+ * ids in its dependencies (issue_id, depends_on_id: see
+ * gt_dep_target_check).  A bead that depends on itself passes: Beads data
+ * has such edges (gt-maintain reports them).  GT_EINVALID on failure. */
 int gt_bead_validate(const cJSON *bead, const struct gt_vocab *v);
+
+/* 0 when target can be the target of a dependency: a bead id (gt_id_check)
+ * or external:<project>:<capability>; else GT_EINVALID saying why.  Ids
+ * become paths and branch names: this is what keeps "../x" out. */
+int gt_dep_target_check(const char *target);
 
 /* Parse "priority" forms: 0..4 or P0..P4. */
 int gt_priority_parse(const char *s, int *out);

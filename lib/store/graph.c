@@ -67,41 +67,139 @@ static int direct_block(const struct gt_graph *g, uint32_t r)
 	return 0;
 }
 
-/* Whether r is blocked, worked out on first need and remembered: a query
+/*
+ * Whether r is blocked, worked out on first need and remembered: a query
  * for ready work only ever looks at open beads and their ancestors.
- * state: 0 unknown, 1 visiting, 2 not blocked, 3 blocked. */
-static int resolve_blocked(struct gt_graph *g, uint32_t r, int depth)
+ *
+ * The rule, loops included: r is blocked when r or any bead reachable from
+ * it over parent-child edges (its parent, the parent's parent, ...) is
+ * blocked by its own edges.  So the answer never depends on which bead is
+ * asked about first, and a parent-child loop blocks nothing by itself.
+ * (Edges that block directly need no such care: a bead that blocks on
+ * itself, or on a bead that blocks on it, waits for an open bead like any
+ * other, and stays blocked until one of the loop is closed.)
+ *
+ * A depth-first walk up the parents, on its own stack so that no chain is
+ * too long.  A blocked bead found blocks every bead on the stack (each one
+ * reaches it) and every bead left pending (each reaches one on the stack).
+ * A bead found not blocked is pending when its walk met a bead still on
+ * the stack below it: the answer leans on one not known yet.  It is
+ * settled, with the pending beads above it, once the walk has left every
+ * bead it met.  state: 0 unknown, 1 on the stack, 2 not blocked,
+ * 3 blocked, 4 pending.
+ */
+struct frame {
+	uint32_t r, k; /* the bead, its next edge */
+	size_t low;    /* lowest stack position met (SIZE_MAX: none) */
+	size_t mark;   /* pending beads before this one's walk */
+};
+
+struct walk {
+	struct frame *st, st0[16];
+	size_t n, alloc;
+	uint32_t *pending, pending0[16];
+	size_t npending, apending;
+};
+
+/* grow an array that starts out in the walk itself */
+static void *grow(void *arr, const void *inner, size_t *alloc, size_t size)
 {
-	const struct gt_irec *rec = &g->idx->recs[r];
-	const struct gt_graph_vids *v = &g->v;
-	int res = 0;
+	size_t na = *alloc * 2;
+	void *bigger;
 
-	if (g->state[r] >= 2)
-		return g->state[r] == 3;
-	if (g->state[r] == 1 || depth > 1000)
-		return 0; /* a parent cycle: do not block through it */
+	if (arr != inner)
+		bigger = gt_realloc(arr, na * size);
+	else
+		bigger = memcpy(gt_malloc(na * size), inner, *alloc * size);
+	*alloc = na;
+	return bigger;
+}
+
+static int walk_push(struct gt_graph *g, struct walk *w, uint32_t r)
+{
+	if (w->n == w->alloc)
+		w->st = grow(w->st, w->st0, &w->alloc, sizeof(*w->st));
+	w->st[w->n++] = (struct frame){ r, 0, SIZE_MAX, w->npending };
 	g->state[r] = 1;
-	if (direct_block(g, r)) {
-		res = 1;
-	} else {
-		for (uint32_t k = 0; k < rec->nedges && !res; k++) {
-			const struct gt_iedge *e = &g->idx->edges[rec->edges + k];
-			uint32_t p;
+	return direct_block(g, r);
+}
 
-			if (e->type != v->parent)
-				continue;
-			p = gt_index_ref(g->idx, e->target);
-			if (p != GT_IREF_NONE && resolve_blocked(g, p, depth + 1))
-				res = 1;
-		}
+/* the top of the stack has no blocked parent */
+static void walk_pop(struct gt_graph *g, struct walk *w)
+{
+	struct frame *f = &w->st[--w->n];
+
+	if (f->low >= w->n) { /* met nothing below it: settled */
+		g->state[f->r] = 2;
+		for (size_t i = f->mark; i < w->npending; i++)
+			g->state[w->pending[i]] = 2;
+		w->npending = f->mark;
+		return;
 	}
-	g->state[r] = res ? 3 : 2;
+	g->state[f->r] = 4;
+	if (w->npending == w->apending)
+		w->pending = grow(w->pending, w->pending0, &w->apending, sizeof(*w->pending));
+	w->pending[w->npending++] = f->r;
+	if (f->low < w->st[w->n - 1].low)
+		w->st[w->n - 1].low = f->low;
+}
+
+static int walk_blocked(struct gt_graph *g, uint32_t r)
+{
+	const struct gt_index *idx = g->idx;
+	struct walk w;
+	int res;
+
+	w.st = w.st0;
+	w.alloc = sizeof(w.st0) / sizeof(w.st0[0]);
+	w.pending = w.pending0;
+	w.apending = sizeof(w.pending0) / sizeof(w.pending0[0]);
+	w.n = w.npending = 0;
+	res = walk_push(g, &w, r);
+	while (w.n && !res) {
+		struct frame *f = &w.st[w.n - 1];
+		const struct gt_irec *rec = &idx->recs[f->r];
+		uint32_t p = GT_IREF_NONE;
+
+		while (p == GT_IREF_NONE && f->k < rec->nedges) {
+			const struct gt_iedge *e = &idx->edges[rec->edges + f->k++];
+
+			if (e->type != g->v.parent ||
+			    (p = gt_index_ref(idx, e->target)) == GT_IREF_NONE)
+				continue;
+			if (g->state[p] == 1) { /* a loop back down the stack */
+				for (size_t i = 0; i < w.n; i++)
+					if (i < f->low && w.st[i].r == p)
+						f->low = i;
+			} else if (g->state[p] == 4) { /* leans on the stack: say the bottom */
+				f->low = 0;
+			}
+			if (g->state[p] == 1 || g->state[p] == 2 || g->state[p] == 4)
+				p = GT_IREF_NONE;
+		}
+		if (p == GT_IREF_NONE)
+			walk_pop(g, &w);
+		else if (g->state[p] == 3)
+			res = 1;
+		else
+			res = walk_push(g, &w, p);
+	}
+	for (size_t i = 0; res && i < w.n; i++)
+		g->state[w.st[i].r] = 3;
+	for (size_t i = 0; res && i < w.npending; i++)
+		g->state[w.pending[i]] = 3;
+	if (w.st != w.st0)
+		free(w.st);
+	if (w.pending != w.pending0)
+		free(w.pending);
 	return res;
 }
 
 int gt_graph_blocked(struct gt_graph *g, uint32_t r)
 {
-	return resolve_blocked(g, r, 0);
+	if (g->state[r] == 2 || g->state[r] == 3)
+		return g->state[r] == 3;
+	return walk_blocked(g, r);
 }
 
 int gt_graph_compute(struct gt_graph *g, const struct gt_index *idx)

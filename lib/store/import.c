@@ -189,11 +189,41 @@ static void add_to(cJSON **arr, cJSON *item)
 	cJSON_AddItemToArray(*arr, item);
 }
 
+/* The ids a row names become file names when it joins its bead: check
+ * them as gt-bead-add would, here, where the line is known. */
+static int check_row_ids(enum kind kind, const cJSON *obj, const char *where)
+{
+	const char *issue = gt_json_str(obj, "issue_id"), *id = gt_json_str(obj, "id");
+	const char *target = gt_json_str(obj, "depends_on_id"), *field = NULL;
+	struct gt_time when;
+	char msg[512];
+
+	if ((kind == K_DEP || kind == K_LABEL || kind == K_COMMENT) && issue &&
+	    gt_id_check(issue) < 0)
+		field = "issue_id";
+	else if (kind == K_DEP && target && gt_dep_target_check(target) < 0)
+		field = "depends_on_id";
+	else if (kind == K_DELETION && id && gt_id_check(id) < 0)
+		field = "id";
+	if (!field && kind == K_DELETION && gt_json_str(obj, "ts") &&
+	    gt_time_parse_exact(&when, gt_json_str(obj, "ts")) < 0)
+		return gt_error_set(GT_EINVALID, "%s: ts: '%.100s' is not a time", where,
+				    gt_json_str(obj, "ts"));
+	if (!field)
+		return 0;
+	snprintf(msg, sizeof(msg), "%s", gt_error_last());
+	return gt_error_set(GT_EINVALID, "%s: %s: %s", where, field, msg);
+}
+
 /* Keep a parsed row where it belongs; takes ownership of obj. */
 static int take_row(struct gt_import *im, enum kind kind, cJSON *obj, const char *where)
 {
 	const char *issue = gt_json_str(obj, "issue_id");
 
+	if (check_row_ids(kind, obj, where) < 0) {
+		cJSON_Delete(obj);
+		return GT_EINVALID;
+	}
 	switch (kind) {
 	case K_DEP:
 		if (!issue || !gt_json_str(obj, "depends_on_id"))
@@ -564,7 +594,7 @@ static void normalize(cJSON *b)
 struct existing {
 	int found;
 	int tombstone;
-	int64_t updated;
+	struct gt_time updated; /* the epoch when absent */
 	struct gt_buf data;
 };
 
@@ -577,7 +607,7 @@ static int read_existing(struct gt_txn *tx, const char *path, struct existing *e
 	int rc = gt_txn_file_get(tx, path, &e->data);
 
 	e->found = e->tombstone = 0;
-	e->updated = 0;
+	e->updated.sec = e->updated.nsec = 0;
 	if (rc == GT_ENOTFOUND) {
 		gt_error_clear();
 		return 0;
@@ -592,7 +622,7 @@ static int read_existing(struct gt_txn *tx, const char *path, struct existing *e
 				e->tombstone = !strcmp(tmp.ptr, "tombstone");
 			else if (kl == 10 && !memcmp(k, "updated_at", 10) &&
 				 gt_jscan_string(&s, &tmp) == 0)
-				gt_time_parse(tmp.ptr, &e->updated);
+				gt_time_parse_exact(&e->updated, tmp.ptr);
 			else
 				gt_jscan_skip(&s);
 		}
@@ -666,6 +696,15 @@ static int apply_issue(struct gt_txn *tx, struct gt_ctx *ctx, struct gt_import *
 
 	if ((rc = gt_json_parse(&b, r->p, r->len, file, r->line)) < 0)
 		return rc;
+	/* bd export's computed "parent" is dropped, but not unchecked */
+	if (gt_json_str(b, "parent") && *gt_json_str(b, "parent") &&
+	    gt_id_check(gt_json_str(b, "parent")) < 0) {
+		char msg[512];
+
+		snprintf(msg, sizeof(msg), "%s", gt_error_last());
+		cJSON_Delete(b);
+		return gt_error_set(GT_EINVALID, "%s: line %ld: parent: %s", file, r->line, msg);
+	}
 	normalize(b);
 	if (!gt_json_str(b, "id")) {
 		cJSON_Delete(b);
@@ -712,11 +751,11 @@ static int apply_issue(struct gt_txn *tx, struct gt_ctx *ctx, struct gt_import *
 		take = 0;
 		st->kept_tombstone++;
 	} else {
-		int64_t upd = 0;
+		struct gt_time upd = { 0, 0 };
 
-		gt_time_parse(gt_json_str(b, "updated_at") ? gt_json_str(b, "updated_at") : "",
-			      &upd);
-		take = upd > ex->updated;
+		gt_time_parse_exact(
+			&upd, gt_json_str(b, "updated_at") ? gt_json_str(b, "updated_at") : "");
+		take = gt_time_order(&upd, &ex->updated) > 0;
 		if (!take)
 			st->kept_existing++;
 	}
@@ -784,19 +823,19 @@ static int apply_deletions(struct gt_txn *tx, struct gt_import *im, struct gt_im
 	cJSON_ArrayForEach (d, im->dels) {
 		const char *id = gt_json_str(d, "id"), *ts = gt_json_str(d, "ts");
 		const char *by = gt_json_str(d, "by"), *why = gt_json_str(d, "reason");
-		int64_t when = 0;
+		struct gt_time when;
 		cJSON *b;
 
 		if (gt_map_get(&last, id) != d)
 			continue; /* a later record for this id wins */
-		if (gt_id_check(id) < 0 || gt_time_parse(ts, &when) < 0) {
+		if (gt_id_check(id) < 0 || gt_time_parse_exact(&when, ts) < 0) {
 			rc = gt_error_set(GT_EINVALID, "deletion record for '%s' is invalid", id);
 			break;
 		}
 		gt_bead_path(path, id);
 		if ((rc = read_existing(tx, path->ptr, ex)) < 0)
 			break;
-		if (ex->found && (ex->tombstone || ex->updated > when))
+		if (ex->found && (ex->tombstone || gt_time_order(&ex->updated, &when) > 0))
 			continue;
 		if (ex->found) {
 			if ((rc = gt_json_parse(&b, ex->data.ptr, ex->data.len, path->ptr, 1)) < 0)

@@ -1,20 +1,26 @@
 /*
- * verify.c - ledger verification and repository counts.
+ * verify.c - ledger verification, dependency loops, repository counts,
+ * and the removal of what killed writers leave behind.
  */
 #include "store/verify.h"
 
 #include <dirent.h>
+#include <errno.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "base/buf.h"
 #include "base/error.h"
 #include "base/json.h"
 #include "store/bead.h"
 #include "store/id.h"
+#include "store/index.h"
 #include "store/objbuf.h"
 #include "store/ops.h"
 #include "base/banned.h"
@@ -166,4 +172,245 @@ long gt_count_packs(const struct gt_repo *repo)
 	}
 	gt_buf_release(&p);
 	return n;
+}
+
+/* ---- dependency loops ---- */
+
+/* Tarjan's strongly connected components, iteratively (a chain of 100k
+ * beads must not overflow the C stack). */
+struct scc_call {
+	uint32_t r, k; /* the bead, its next edge */
+};
+
+struct scc {
+	const struct gt_index *idx;
+	const uint8_t *loop_type; /* per vocabulary entry */
+	uint32_t *num, *low;	  /* visit number + 1 (0: not yet), lowest reached */
+	uint32_t *comp;		  /* component + 1 once assigned */
+	uint32_t *stack, nstack, ncomp, next;
+	struct scc_call *calls;
+	uint32_t ncalls;
+};
+
+/* the next loop-edge target of r from edge *k on, or GT_IREF_NONE */
+static uint32_t next_target(const struct scc *s, uint32_t r, uint32_t *k)
+{
+	const struct gt_irec *rec = &s->idx->recs[r];
+
+	while (*k < rec->nedges) {
+		const struct gt_iedge *e = &s->idx->edges[rec->edges + (*k)++];
+		uint32_t t = gt_index_ref(s->idx, e->target);
+
+		if (s->loop_type[e->type] && t != GT_IREF_NONE)
+			return t;
+	}
+	return GT_IREF_NONE;
+}
+
+static void scc_visit(struct scc *s, uint32_t root)
+{
+	s->ncalls = 0;
+	s->calls[s->ncalls].r = root;
+	s->calls[s->ncalls++].k = 0;
+	s->num[root] = s->low[root] = ++s->next;
+	s->stack[s->nstack++] = root;
+	while (s->ncalls) {
+		uint32_t r = s->calls[s->ncalls - 1].r;
+		uint32_t t = next_target(s, r, &s->calls[s->ncalls - 1].k);
+
+		if (t != GT_IREF_NONE) {
+			if (!s->num[t]) {
+				s->num[t] = s->low[t] = ++s->next;
+				s->stack[s->nstack++] = t;
+				s->calls[s->ncalls].r = t;
+				s->calls[s->ncalls++].k = 0;
+			} else if (!s->comp[t] && s->num[t] < s->low[r]) {
+				s->low[r] = s->num[t]; /* t is on the stack */
+			}
+			continue;
+		}
+		if (s->low[r] == s->num[r]) { /* r roots a component */
+			uint32_t m;
+
+			s->ncomp++;
+			do {
+				m = s->stack[--s->nstack];
+				s->comp[m] = s->ncomp;
+			} while (m != r);
+		}
+		s->ncalls--;
+		if (s->ncalls) {
+			uint32_t up = s->calls[s->ncalls - 1].r;
+
+			if (s->low[r] < s->low[up])
+				s->low[up] = s->low[r];
+		}
+	}
+}
+
+/* A shortest cycle from first back to itself inside its component, by a
+ * breadth-first search, written as "a -> b -> a". */
+static void name_cycle(struct gt_buf *out, struct scc *s, uint32_t first, uint32_t *prev,
+		       uint32_t *queue)
+{
+	uint32_t head = 0, tail = 0, c = s->comp[first], end = GT_IREF_NONE;
+	uint32_t *path = s->stack; /* free again: all components are known */
+	size_t n = 0;
+
+	prev[first] = first;
+	queue[tail++] = first;
+	while (head < tail && end == GT_IREF_NONE) {
+		uint32_t r = queue[head++], k = 0, t;
+
+		while ((t = next_target(s, r, &k)) != GT_IREF_NONE) {
+			if (s->comp[t] != c)
+				continue;
+			if (t == first) {
+				end = r;
+				break;
+			}
+			if (prev[t] == GT_IREF_NONE) {
+				prev[t] = r;
+				queue[tail++] = t;
+			}
+		}
+	}
+	for (uint32_t r = end; r != GT_IREF_NONE && r != first; r = prev[r])
+		path[n++] = r;
+	gt_buf_adds(out, gt_index_id(s->idx, first));
+	while (n)
+		gt_buf_printf(out, " -> %s", gt_index_id(s->idx, path[--n]));
+	gt_buf_printf(out, " -> %s", gt_index_id(s->idx, first));
+	for (uint32_t i = 0; i < tail; i++)
+		prev[queue[i]] = GT_IREF_NONE;
+}
+
+/* the type of r's first edge onto itself, or NULL */
+static const char *self_edge(const struct scc *s, uint32_t r)
+{
+	const struct gt_irec *rec = &s->idx->recs[r];
+
+	for (uint32_t k = 0; k < rec->nedges; k++) {
+		const struct gt_iedge *e = &s->idx->edges[rec->edges + k];
+
+		if (s->loop_type[e->type] && gt_index_ref(s->idx, e->target) == r)
+			return gt_index_vocab(s->idx, e->type);
+	}
+	return NULL;
+}
+
+void gt_index_loops(const struct gt_index *idx, gt_verify_cb found, void *payload, size_t *self,
+		    size_t *cycles)
+{
+	struct scc s = { .idx = idx };
+	uint32_t n = idx->nrecs, *first, *size, *prev, *queue;
+	uint8_t *loop_type = gt_calloc(idx->nvocab ? idx->nvocab : 1, 1);
+	struct gt_buf msg = GT_BUF_INIT;
+
+	*self = *cycles = 0;
+	for (uint32_t v = 0; v < idx->nvocab; v++) {
+		const char *t = gt_index_vocab(idx, (uint16_t)v);
+
+		loop_type[v] = (uint8_t)(gt_dep_type_blocking(t) || !strcmp(t, "parent-child"));
+	}
+	s.loop_type = loop_type;
+	s.num = gt_calloc(n + 1, sizeof(uint32_t));
+	s.low = gt_calloc(n + 1, sizeof(uint32_t));
+	s.comp = gt_calloc(n + 1, sizeof(uint32_t));
+	s.stack = gt_calloc(n + 1, sizeof(uint32_t));
+	s.calls = gt_calloc(n + 1, sizeof(*s.calls));
+	for (uint32_t r = 0; r < n; r++)
+		if (!s.num[r])
+			scc_visit(&s, r);
+	/* per component: its size and the member with the smallest id */
+	first = gt_calloc(s.ncomp + 1, sizeof(uint32_t));
+	size = gt_calloc(s.ncomp + 1, sizeof(uint32_t));
+	for (uint32_t r = 0; r < n; r++) {
+		uint32_t c = s.comp[r];
+
+		if (!size[c]++ || strcmp(gt_index_id(idx, r), gt_index_id(idx, first[c])) < 0)
+			first[c] = r;
+	}
+	prev = s.num; /* reused: the search no longer needs them */
+	queue = s.low;
+	for (uint32_t r = 0; r < n; r++)
+		prev[r] = GT_IREF_NONE;
+	for (uint32_t r = 0; r < n; r++) {
+		const char *t = self_edge(&s, r);
+
+		if (t) {
+			gt_buf_reset(&msg);
+			gt_buf_printf(&msg, "bead '%s' depends on itself (%s)", gt_index_id(idx, r),
+				      t);
+			++*self;
+			if (found)
+				found(msg.ptr, payload);
+		}
+		if (size[s.comp[r]] > 1 && first[s.comp[r]] == r) {
+			gt_buf_reset(&msg);
+			gt_buf_adds(&msg, "dependency cycle: ");
+			name_cycle(&msg, &s, r, prev, queue);
+			++*cycles;
+			if (found)
+				found(msg.ptr, payload);
+		}
+	}
+	gt_buf_release(&msg);
+	free(first);
+	free(size);
+	free(s.num);
+	free(s.low);
+	free(s.comp);
+	free(s.stack);
+	free(s.calls);
+	free(loop_type);
+}
+
+/* ---- leftovers of killed writers ---- */
+
+static void clean_dir(const char *dir, const char *prefix, time_t cut, long *removed, long *failed)
+{
+	struct gt_buf p = GT_BUF_INIT;
+	struct dirent *e;
+	DIR *d = opendir(dir);
+
+	if (!d)
+		return;
+	while ((e = readdir(d))) {
+		struct stat st;
+
+		if (strncmp(e->d_name, prefix, strlen(prefix)))
+			continue;
+		gt_buf_reset(&p);
+		gt_buf_printf(&p, "%s/%s", dir, e->d_name);
+		if (lstat(p.ptr, &st) < 0 || !S_ISREG(st.st_mode) || st.st_mtime > cut)
+			continue;
+		if (unlink(p.ptr) == 0)
+			++*removed;
+		else if (errno != ENOENT) /* ENOENT: its writer finished after all */
+			++*failed;
+	}
+	closedir(d);
+	gt_buf_release(&p);
+}
+
+long gt_clean_tmp_objects(const struct gt_repo *repo, long max_age, long *failed)
+{
+	struct gt_buf dir = GT_BUF_INIT;
+	time_t cut = time(NULL) - max_age;
+	long removed = 0;
+
+	*failed = 0;
+	gt_buf_printf(&dir, "%s/objects/pack", repo->common_dir);
+	clean_dir(dir.ptr, "tmp_", cut, &removed, failed);
+	gt_buf_reset(&dir);
+	gt_buf_printf(&dir, "%s/objects", repo->common_dir);
+	clean_dir(dir.ptr, "tmp_obj", cut, &removed, failed);
+	for (int i = 0; i < 256; i++) {
+		gt_buf_reset(&dir);
+		gt_buf_printf(&dir, "%s/objects/%02x", repo->common_dir, i);
+		clean_dir(dir.ptr, "tmp_obj", cut, &removed, failed);
+	}
+	gt_buf_release(&dir);
+	return removed;
 }
