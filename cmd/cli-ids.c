@@ -345,3 +345,30 @@ int gt_cli_snapshot(struct gt_ctx *ctx, struct gt_town *t, const char *arg, stru
 		return rc;
 	return gt_rig_load(rig, ctx, t, a.rig);
 }
+
+void gt_cli_check_vocab(struct gt_cli *cli, struct gt_ctx *ctx, const struct gt_strlist *statuses,
+			const struct gt_strlist *types)
+{
+	struct gt_buf known = GT_BUF_INIT;
+
+	if (gt_ctx_config(ctx) < 0)
+		return; /* the command's own open says why */
+	for (size_t i = 0; statuses && i < statuses->n; i++) {
+		const char *s = statuses->v[i];
+
+		if (!strcmp(s, "all") || gt_status_known(&ctx->vocab, s))
+			continue;
+		gt_vocab_names(&known, &ctx->vocab, 0);
+		gt_cli_usage_error(cli, "unknown status '%s' (known: all, %s)", s, known.ptr);
+	}
+	for (size_t i = 0; types && i < types->n; i++) {
+		const char *t = types->v[i];
+
+		if (gt_type_known(&ctx->vocab, t) ||
+		    gt_type_known(&ctx->vocab, gt_type_normalize(t)))
+			continue;
+		gt_vocab_names(&known, &ctx->vocab, 1);
+		gt_cli_usage_error(cli, "unknown type '%s' (known: %s)", t, known.ptr);
+	}
+	gt_buf_release(&known);
+}

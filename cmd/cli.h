@@ -223,6 +223,12 @@ void gt_cli_wisps_close(void);
 /* Split "a,b" entries of in into out (repeated options and commas both
  * add); the strings live in keep until it is released. */
 void gt_cli_split_list(struct gt_strlist *out, const struct gt_strlist *in, struct gt_buf *keep);
+/* A status or type filter that names no known value (custom ones from
+ * configuration count; "all" is a status word) is a usage error (exit 2)
+ * listing the known ones.  Types may be Beads' aliases.  Either list may
+ * be NULL.  ctx must be open. */
+void gt_cli_check_vocab(struct gt_cli *cli, struct gt_ctx *ctx, const struct gt_strlist *statuses,
+			const struct gt_strlist *types);
 
 /* Run op on every bead named by the arguments (partial ids resolved) and
  * by --stdin records (ids, or JSON objects with an "id"), all in one

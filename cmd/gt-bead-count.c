@@ -132,8 +132,10 @@ int main(int argc, char **argv)
 	gt_cli_split_list(&f.types, &ty, &k2);
 	gt_cli_split_list(&f.assignees, &as, &k3);
 	gt_cli_split_list(&f.labels, &la, &k4);
-	if ((rc = gt_cli_open(&cli, &ctx)) < 0 || (rc = gt_index_open(&idx, ctx.lg, NULL)) < 0 ||
-	    (rc = gt_list(&v, &n, idx, &f)) < 0)
+	if ((rc = gt_cli_open(&cli, &ctx)) < 0)
+		goto out;
+	gt_cli_check_vocab(&cli, &ctx, &f.statuses, &f.types);
+	if ((rc = gt_index_open(&idx, ctx.lg, NULL)) < 0 || (rc = gt_list(&v, &n, idx, &f)) < 0)
 		goto out;
 	for (size_t i = 0; i < n; i++)
 		count_one(&c, idx, &idx->recs[v[i]], key);

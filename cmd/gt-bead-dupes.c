@@ -132,8 +132,10 @@ int main(int argc, char **argv)
 	f.priority_max = 4;
 	f.sort = "id";
 	gt_cli_split_list(&f.types, &ty, &k1);
-	if ((rc = gt_cli_open(&cli, &ctx)) < 0 || (rc = gt_index_open(&idx, ctx.lg, NULL)) < 0 ||
-	    (rc = gt_list(&v, &n, idx, &f)) < 0)
+	if ((rc = gt_cli_open(&cli, &ctx)) < 0)
+		goto out;
+	gt_cli_check_vocab(&cli, &ctx, NULL, &f.types);
+	if ((rc = gt_index_open(&idx, ctx.lg, NULL)) < 0 || (rc = gt_list(&v, &n, idx, &f)) < 0)
 		goto out;
 	titles = gt_calloc(n ? n : 1, sizeof(*titles));
 	recs = gt_calloc(n ? n : 1, sizeof(*recs));

@@ -102,6 +102,7 @@ int main(int argc, char **argv)
 	gt_cli_split_list(&f.labels_any, &lany, &k6);
 	if ((rc = gt_cli_open(&cli, &ctx)) < 0)
 		goto out;
+	gt_cli_check_vocab(&cli, &ctx, &f.statuses, &f.types);
 	if (parent_in) {
 		if ((rc = gt_cli_resolve(&ctx, &idx, parent_in, &parent)) < 0)
 			goto out;

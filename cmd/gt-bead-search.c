@@ -76,8 +76,10 @@ int main(int argc, char **argv)
 	gt_cli_split_list(&f.statuses, &st, &k1);
 	gt_cli_split_list(&f.types, &ty, &k2);
 	f.all = !f.statuses.n; /* closed work is worth finding too */
-	if ((rc = gt_cli_open(&cli, &ctx)) < 0 || (rc = gt_index_open(&idx, ctx.lg, NULL)) < 0 ||
-	    (rc = gt_list(&v, &n, idx, &f)) < 0)
+	if ((rc = gt_cli_open(&cli, &ctx)) < 0)
+		goto out;
+	gt_cli_check_vocab(&cli, &ctx, &f.statuses, &f.types);
+	if ((rc = gt_index_open(&idx, ctx.lg, NULL)) < 0 || (rc = gt_list(&v, &n, idx, &f)) < 0)
 		goto out;
 	for (int i = 0; i < 4; i++)
 		bucket[i] = gt_malloc((n ? n : 1) * sizeof(*bucket[i]));

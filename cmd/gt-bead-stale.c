@@ -63,8 +63,10 @@ int main(int argc, char **argv)
 	f.sort = "updated";
 	f.reverse = 1;
 	cutoff = gt_time_now_ns() / 1000000000LL - (int64_t)days * 86400;
-	if ((rc = gt_cli_open(&cli, &ctx)) < 0 || (rc = gt_index_open(&idx, ctx.lg, NULL)) < 0 ||
-	    (rc = gt_list(&v, &n, idx, &f)) < 0)
+	if ((rc = gt_cli_open(&cli, &ctx)) < 0)
+		goto out;
+	gt_cli_check_vocab(&cli, &ctx, &f.statuses, &f.types);
+	if ((rc = gt_index_open(&idx, ctx.lg, NULL)) < 0 || (rc = gt_list(&v, &n, idx, &f)) < 0)
 		goto out;
 	ids = gt_calloc(n ? n : 1, sizeof(*ids));
 	blobs = gt_calloc(n ? n : 1, sizeof(*blobs));

@@ -71,6 +71,7 @@ int main(int argc, char **argv)
 		gt_cli_usage_error(&cli, "%s", gt_error_last());
 	if ((rc = gt_cli_open(&cli, &ctx)) < 0)
 		goto out;
+	gt_cli_check_vocab(&cli, &ctx, NULL, &o.types);
 	if (parent_in) {
 		if ((rc = gt_cli_resolve(&ctx, &idx, parent_in, &parent)) < 0)
 			goto out;

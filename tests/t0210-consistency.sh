@@ -76,4 +76,24 @@ test_expect_success 'gt-bead-dep tree --up shows an epic and its children (it cr
 	test "$(wc -l <out)" = 3 && grep -q "$k1: leaf one" out && grep -q "$k2: leaf two" out
 '
 
+test_expect_success 'filters that name no known value are usage errors listing the known ones' '
+	cd town &&
+	expect_code 2 gt-bead-list --status bogus 2>err && grep -q "known: all, open, in_progress" err &&
+	expect_code 2 gt-bead-list -s in-progress 2>err && grep -q "unknown status .in-progress." err &&
+	expect_code 2 gt-ready -t nosuchtype 2>err && grep -q "unknown type .nosuchtype." err &&
+	gt-bead-list -t feat -n 1 >/dev/null &&
+	gt-config status.custom review && gt-bead-list -s review >/dev/null &&
+	gt-config types.custom spike2 && expect_code 2 gt-bead-count -t bogus &&
+	gt-ready -t spike2 >/dev/null
+'
+
+test_expect_success 'poured molecule steps: out of plain gt-ready, listed under --parent, slung like any bead' '
+	cd town &&
+	b=$(gt-bead-add "needs a molecule") &&
+	m=$(gt-mol-pour --on "$b" --var version=1.0.0 release) &&
+	gt-bead-show --json "$m.1" >/dev/null &&
+	! gt-ready --json -n 0 | jq -r .id | grep -q "^$m\." &&
+	gt-ready --json -n 0 --parent "$m" | jq -r .id | grep -q "^$m\.1$"
+'
+
 test_done

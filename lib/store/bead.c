@@ -274,6 +274,18 @@ int gt_status_known(const struct gt_vocab *v, const char *status)
 	return 0;
 }
 
+void gt_vocab_names(struct gt_buf *out, const struct gt_vocab *v, int types)
+{
+	const char *const *list = types ? builtin_types : builtin_statuses;
+	char **custom = v ? (types ? v->custom_types : v->custom_statuses) : NULL;
+	size_t n = v ? (types ? v->ntypes : v->nstatuses) : 0;
+
+	for (size_t i = 0; list[i]; i++)
+		gt_buf_printf(out, "%s%s", out->len ? ", " : "", list[i]);
+	for (size_t i = 0; i < n; i++)
+		gt_buf_printf(out, "%s%s", out->len ? ", " : "", custom[i]);
+}
+
 int gt_type_known(const struct gt_vocab *v, const char *type)
 {
 	if (in_list(builtin_types, type))

@@ -61,6 +61,9 @@ void gt_vocab_add_types(struct gt_vocab *v, const char *csv);
 void gt_vocab_add_statuses(struct gt_vocab *v, const char *csv);
 int gt_status_known(const struct gt_vocab *v, const char *status);
 int gt_type_known(const struct gt_vocab *v, const char *type);
+/* The known statuses (types when types is set), built-in then custom,
+ * comma-separated, appended to out. */
+void gt_vocab_names(struct gt_buf *out, const struct gt_vocab *v, int types);
 /* Beads' aliases: enhancement/feat -> feature, mr -> merge-request, ... */
 const char *gt_type_normalize(const char *type);
 /* Dependency types that take part in ready/blocked computation. */

@@ -573,10 +573,15 @@ int gt_ready(uint32_t **out, size_t *n, struct gt_graph *g, const struct gt_read
 		if (gt_graph_class(g, r) != GT_CLS_OPEN ||
 		    (rec->flags & (GT_IF_PINNED | GT_IF_EPHEMERAL)))
 			continue;
+		/* molecule steps (and wisps) are left out of plain ready work,
+		 * as Beads does; asking for a bead's descendants (--parent)
+		 * lists them, so a poured molecule's ready steps can be found,
+		 * claimed and slung (gt-ready(1), "MOLECULE STEPS") */
 		if (o->types.n)
 			ok = gt_strlist_has(&o->types, type);
 		else
-			ok = !g->internal[rec->type] && !id_excluded(id, patterns);
+			ok = !g->internal[rec->type] &&
+			     (anc != GT_IREF_NONE || !id_excluded(id, patterns));
 		if (!ok || (!o->include_deferred && deferred(g, r, now.sec, parent_t)))
 			continue;
 		if (o->priority >= 0 && rec->priority != o->priority)
