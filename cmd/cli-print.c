@@ -128,6 +128,13 @@ int gt_cli_print_ids(struct gt_cli *cli, struct gt_ledger *lg, const char *const
 		cJSON *b;
 
 		rc = gt_ledger_read_bead_blob(&b, lg, blobs ? blobs[i] : NULL, ids[i]);
+		if (rc == GT_EINVALID) {
+			/* left out, and said once when the command ends */
+			gt_ledger_note_bad(lg, gt_error_last());
+			gt_error_clear();
+			rc = 0;
+			continue;
+		}
 		if (rc < 0)
 			break;
 		if (cli->json) {

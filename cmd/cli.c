@@ -36,12 +36,15 @@ static const char *base_name(const char *p)
 	return s ? s + 1 : p;
 }
 
+static const char *cli_name = "gt"; /* for what gt_cli_close() says */
+
 int gt_cli_parse(struct gt_cli *cli, int argc, char **argv)
 {
 	int special = 0, n;
 
 	if (!cli->name)
 		cli->name = base_name(argv[0]);
+	cli_name = cli->name;
 	/* a closed pipe is a normal end for a filter, not a crash */
 	signal(SIGPIPE, SIG_DFL);
 	n = gt_options_parse(argc, argv, cli->opts, &special);
@@ -234,6 +237,15 @@ void gt_cli_close(struct gt_ctx *ctx, struct gt_index **idx)
 		*idx = NULL;
 	}
 	gt_cli_wisps_close();
+	if (ctx->lg && ctx->lg->nbad) {
+		/* said once, whatever read them */
+		fflush(stdout);
+		for (size_t i = 0; i < ctx->lg->nbad; i++)
+			fprintf(stderr, "%s: warning: left out an unreadable record: %s\n",
+				cli_name, ctx->lg->bad[i]);
+		fprintf(stderr,
+			"hint: gt-maintain --quarantine moves it aside (kept, not deleted)\n");
+	}
 	if (ctx->lg) {
 		gt_ctx_close(ctx);
 		gt_git_shutdown();

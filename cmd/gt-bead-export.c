@@ -10,7 +10,7 @@
 #include "base/banned.h"
 
 static const char *const usage[] = {
-	"gt-bead-export [--format FORMAT | --type-lines] [-o FILE] [--no-tombstones]",
+	"gt-bead-export [--format FORMAT | --type-lines] [-o FILE] [--no-tombstones] [--skip-bad]",
 	"gt-bead-export --format backup -o DIR",
 	NULL,
 };
@@ -34,6 +34,8 @@ int main(int argc, char **argv)
 		GT_OPT_STRING('o', "output", &output, "PATH",
 			      "write to PATH (replaced atomically); a directory for backup"),
 		GT_OPT_FLAG(0, "no-tombstones", &o.no_tombstones, "leave deleted beads out"),
+		GT_OPT_FLAG(0, "skip-bad", &o.skip_bad,
+			    "leave out records that do not parse (and say which)"),
 		GT_OPT_FLAG(0, "include-ephemeral", &o.include_ephemeral,
 			    "include ephemeral beads (wisps); backups always do, as bd's"),
 		GT_OPT_QUIET(&cli),

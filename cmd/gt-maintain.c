@@ -13,7 +13,8 @@
 #include "base/banned.h"
 
 static const char *const usage[] = {
-	"gt-maintain [--repack | --no-repack] [--no-verify] [--rebuild-index] [--json]",
+	"gt-maintain [--repack | --no-repack] [--no-verify] [--rebuild-index] [--quarantine] "
+	"[--json]",
 	NULL,
 };
 
@@ -39,6 +40,8 @@ int main(int argc, char **argv)
 	struct gt_ctx ctx = { 0 };
 	struct gt_index *idx = NULL;
 	int force_repack = 0, no_repack = 0, no_verify = 0, rebuild = 0, rc, repacked = 0;
+	int quarantine = 0;
+	struct gt_strlist moved = { 0 };
 	long threshold = -1, loose = 0, packs = 0, checked = -1, tmp_removed, tmp_failed;
 	size_t problems = 0, self_deps = 0, cycles = 0;
 	const struct gt_option opts[] = {
@@ -50,6 +53,8 @@ int main(int argc, char **argv)
 		GT_OPT_FLAG(0, "no-verify", &no_verify, "skip verifying the ledger"),
 		GT_OPT_FLAG(0, "rebuild-index", &rebuild,
 			    "throw the query index away and rebuild it"),
+		GT_OPT_FLAG(0, "quarantine", &quarantine,
+			    "move unreadable records to quarantine/ (kept, not deleted)"),
 		GT_OPT_JSON(&cli),
 		GT_OPT_QUIET(&cli),
 		GT_OPT_LEDGER(&cli),
@@ -85,6 +90,13 @@ int main(int argc, char **argv)
 			goto out;
 		repacked = 1;
 	}
+	if (quarantine) {
+		if ((rc = gt_ledger_quarantine(&ctx, &moved)) < 0 ||
+		    (rc = gt_ledger_refresh(ctx.lg)) < 0)
+			goto out;
+		for (size_t i = 0; i < moved.n && !cli.json && !cli.quiet; i++)
+			printf("quarantined: %s -> quarantine/%s\n", moved.v[i], moved.v[i]);
+	}
 	if (!no_verify && (checked = gt_ledger_verify(&ctx, report, &cli, &problems)) < 0) {
 		rc = (int)checked;
 		goto out;
@@ -101,10 +113,22 @@ int main(int argc, char **argv)
 		printf("{\"loose_objects\":%ld,\"packs\":%ld,\"repacked\":%s,"
 		       "\"loose_after\":%ld,\"packs_after\":%ld,\"tmp_removed\":%ld,"
 		       "\"verified\":%ld,\"problems\":%zu,\"self_dependencies\":%zu,"
-		       "\"dependency_cycles\":%zu,\"indexed\":%u,\"index_blobs_parsed\":%u}\n",
+		       "\"dependency_cycles\":%zu,\"indexed\":%u,\"index_blobs_parsed\":%u,"
+		       "\"quarantined\":",
 		       loose, packs, repacked ? "true" : "false", gt_count_loose(ctx.lg->repo),
 		       gt_count_packs(ctx.lg->repo), tmp_removed, checked < 0 ? 0 : checked,
 		       problems, self_deps, cycles, idx->nrecs, idx->stat_blobs_parsed);
+		{
+			cJSON *q = cJSON_CreateArray();
+			struct gt_buf j = GT_BUF_INIT;
+
+			for (size_t i = 0; i < moved.n; i++)
+				cJSON_AddItemToArray(q, cJSON_CreateString(moved.v[i]));
+			gt_json_write(&j, q);
+			printf("%s}\n", j.ptr);
+			cJSON_Delete(q);
+			gt_buf_release(&j);
+		}
 	} else if (!cli.quiet) {
 		printf("objects: %ld loose, %ld packs%s, %ld stale temporary files removed\n",
 		       loose, packs, repacked ? " (repacked)" : "", tmp_removed);
@@ -118,6 +142,7 @@ int main(int argc, char **argv)
 	if (problems)
 		rc = gt_error_set(GT_EINVALID, "the ledger has %zu problems", problems);
 out:
+	gt_strlist_release_owned(&moved);
 	gt_cli_close(&ctx, &idx);
 	return gt_cli_finish(&cli, rc);
 }

@@ -65,6 +65,10 @@ struct gt_export_opts {
 	int no_tombstones;
 	int include_ephemeral;
 	const char *dir; /* GT_EXPORT_BACKUP: output directory */
+	/* a record that does not parse fails the export (GT_EINVALID naming
+	 * it) unless skip_bad: then it is left out and noted on the ledger
+	 * (gt_ledger_note_bad()) */
+	int skip_bad;
 };
 
 /* Write the export of the ledger tip to f (backup: files under dir). */

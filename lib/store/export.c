@@ -36,6 +36,21 @@ static int cmp_entry(const void *a, const void *b)
 	return strcmp(((const struct entry *)a)->id, ((const struct entry *)b)->id);
 }
 
+/* Whether data is one JSON object and nothing else. */
+static int is_record(const char *data, size_t len)
+{
+	const char *end = NULL;
+	cJSON *o = cJSON_ParseWithLengthOpts(data, len, &end, 0);
+	int ok = cJSON_IsObject(o);
+
+	while (ok && end && end < data + len &&
+	       (*end == ' ' || *end == '\n' || *end == '\r' || *end == '\t'))
+		end++;
+	ok = ok && (!end || end == data + len || !*end);
+	cJSON_Delete(o);
+	return ok;
+}
+
 /* every bead file in the tip, sorted by id */
 static int collect(struct gt_ledger *lg, struct entry **out, size_t *n)
 {
@@ -159,6 +174,21 @@ static int export_lines(struct gt_ledger *lg, const struct gt_export_opts *o, FI
 		}
 		data = git_odb_object_data(obj);
 		len = git_odb_object_size(obj);
+		if (!is_record(data, len)) {
+			/* never copied out as an invalid line */
+			rc = gt_error_set(GT_EINVALID, "bead '%s' does not parse as a JSON object",
+					  v[i].id);
+			git_odb_object_free(obj);
+			if (!o->skip_bad) {
+				gt_error_hint("gt-maintain --quarantine moves it aside; --skip-bad "
+					      "exports the rest");
+				break;
+			}
+			gt_ledger_note_bad(lg, gt_error_last());
+			gt_error_clear();
+			rc = 0;
+			continue;
+		}
 		peek(data, len, &tomb, &eph);
 		if ((tomb && (o->no_tombstones || o->format == GT_EXPORT_TYPE_LINES ||
 			      o->format == GT_EXPORT_LIST)) ||

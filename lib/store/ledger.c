@@ -183,7 +183,19 @@ void gt_ledger_free(struct gt_ledger *lg)
 	free(lg->actor_opt);
 	free(lg->actor);
 	free(lg->email);
+	for (size_t i = 0; i < lg->nbad; i++)
+		free(lg->bad[i]);
+	free(lg->bad);
 	free(lg);
+}
+
+void gt_ledger_note_bad(struct gt_ledger *lg, const char *msg)
+{
+	for (size_t i = 0; i < lg->nbad; i++)
+		if (!strcmp(lg->bad[i], msg))
+			return;
+	lg->bad = gt_realloc(lg->bad, (lg->nbad + 1) * sizeof(*lg->bad));
+	lg->bad[lg->nbad++] = gt_strdup(msg);
 }
 
 static char *git_identity(git_repository *git, const char *key)

@@ -48,6 +48,8 @@ struct gt_ledger {
 	git_oid last_commit; /* made by the last transaction (zero if none) */
 	const char *ref;     /* GT_LEDGER_REF or GT_WISPS_REF */
 	int squash;	     /* wisps: every commit is a root, no history */
+	char **bad;	     /* unreadable records met and left out (messages) */
+	size_t nbad;
 };
 
 /* Open the ledger found by the discovery rules (repo.h).  Fails with
@@ -57,6 +59,12 @@ int gt_ledger_open(struct gt_ledger **out, const char *gt_dir, const char *actor
 /* Same, but accepts a repository without a ledger yet (for gt-init). */
 int gt_ledger_open_repo(struct gt_ledger **out, struct gt_repo *repo, const char *actor);
 void gt_ledger_free(struct gt_ledger *lg);
+
+/* Note an unreadable record a command went on without (its message, kept
+ * once): commands that do not need it work and say once which it was
+ * (the command layer prints lg->bad); those that need it fail naming it.
+ * gt-maintain(1) finds such records and quarantines them. */
+void gt_ledger_note_bad(struct gt_ledger *lg, const char *msg);
 
 /* The ephemeral store beside lg (DESIGN.md): records in the same shape
  * under refs/gt/wisps, written by the same transactions except that each

@@ -207,6 +207,13 @@ int gt_list_beads(cJSON *out, struct gt_ledger *lg, const struct gt_list_filter 
 
 		rc = gt_ledger_read_bead_blob(&b, lg, gt_index_oid(idx, v[i]),
 					      gt_index_id(idx, v[i]));
+		if (rc == GT_EINVALID) {
+			/* one bad record never hides the others */
+			gt_ledger_note_bad(lg, gt_error_last());
+			gt_error_clear();
+			rc = 0;
+			continue;
+		}
 		if (rc == 0 && (!pred || pred(b, arg)))
 			cJSON_AddItemToArray(out, b);
 		else

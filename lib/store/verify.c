@@ -110,7 +110,8 @@ long gt_ledger_verify(struct gt_ctx *ctx, gt_verify_cb cb, void *payload, size_t
 
 		if (strcmp(n, "beads") && strcmp(n, "config") && strcmp(n, "agents") &&
 		    strcmp(n, "rigs") && strcmp(n, "beads-config.json") &&
-		    strcmp(n, "beads-events.jsonl") && strcmp(n, "estop.json"))
+		    strcmp(n, "beads-events.jsonl") && strcmp(n, "estop.json") &&
+		    strcmp(n, "quarantine"))
 			problem(&v, "%s: not something gt writes", n);
 	}
 	be = git_tree_entry_byname(lg->tree, "beads");
@@ -413,4 +414,104 @@ long gt_clean_tmp_objects(const struct gt_repo *repo, long max_age, long *failed
 	}
 	gt_buf_release(&dir);
 	return removed;
+}
+
+/* ---- quarantine ---- */
+
+struct quarantine {
+	struct gt_txn *tx;
+	struct gt_strlist *moved;
+	size_t before; /* moved's length before: a retried pass starts again */
+	struct gt_strlist shards;
+};
+
+static int add_shard(const char *name, void *payload)
+{
+	struct quarantine *q = payload;
+
+	gt_strlist_push_dup(&q->shards, name);
+	return 0;
+}
+
+/* Whether data holds one JSON object whose id is id. */
+static int sound(const struct gt_buf *data, const char *id)
+{
+	cJSON *o = NULL;
+	int ok = gt_json_parse(&o, data->ptr ? data->ptr : "", data->len, id, 1) == 0 &&
+		 cJSON_IsObject(o) && gt_json_str(o, "id") && !strcmp(gt_json_str(o, "id"), id);
+
+	gt_error_clear();
+	cJSON_Delete(o);
+	return ok;
+}
+
+static int check_file(const char *name, void *payload)
+{
+	struct quarantine *q = payload;
+	struct gt_buf path = GT_BUF_INIT, data = GT_BUF_INIT, id = GT_BUF_INIT, to = GT_BUF_INIT;
+	size_t n = strlen(name);
+	int rc = 0;
+
+	if (n > 5 && !strcmp(name + n - 5, ".json")) {
+		gt_buf_printf(&path, "%s/%s", q->shards.v[q->shards.n - 1], name);
+		gt_buf_add(&id, name, n - 5);
+		if (gt_txn_file_get(q->tx, path.ptr, &data) < 0 || !sound(&data, id.ptr)) {
+			gt_error_clear();
+			gt_buf_printf(&to, "quarantine/%s", path.ptr);
+			if ((rc = gt_txn_file_put(q->tx, to.ptr, data.ptr ? data.ptr : "",
+						  data.len)) == 0 &&
+			    (rc = gt_txn_file_remove(q->tx, path.ptr)) == 0)
+				gt_strlist_push_dup(q->moved, path.ptr);
+		}
+	}
+	gt_buf_release(&path);
+	gt_buf_release(&data);
+	gt_buf_release(&id);
+	gt_buf_release(&to);
+	return rc;
+}
+
+static int quarantine_fn(struct gt_txn *tx, void *p)
+{
+	struct quarantine *q = p;
+	struct gt_strlist dirs = { 0 };
+	int rc;
+
+	q->tx = tx;
+	while (q->moved->n > q->before)
+		free((char *)q->moved->v[--q->moved->n]);
+	gt_strlist_release_owned(&q->shards);
+	memset(&q->shards, 0, sizeof(q->shards));
+	if ((rc = gt_txn_list_dir(tx, "beads", add_shard, q)) != 0)
+		return rc;
+	dirs = q->shards;
+	memset(&q->shards, 0, sizeof(q->shards));
+	for (size_t i = 0; i < dirs.n && rc == 0; i++) {
+		struct gt_buf d = GT_BUF_INIT;
+
+		gt_buf_printf(&d, "beads/%s", dirs.v[i]);
+		gt_strlist_push_dup(&q->shards, d.ptr);
+		rc = gt_txn_list_dir(tx, d.ptr, check_file, q);
+		gt_buf_release(&d);
+	}
+	gt_strlist_release_owned(&dirs);
+	gt_txn_summary(tx, "quarantine %zu unreadable record%s", q->moved->n,
+		       q->moved->n == 1 ? "" : "s");
+	return rc;
+}
+
+int gt_ledger_quarantine(struct gt_ctx *ctx, struct gt_strlist *moved)
+{
+	struct quarantine q = { 0 };
+	struct gt_txn_opts o = { .command = "gt-maintain" };
+	int rc;
+
+	q.moved = moved;
+	q.before = moved->n;
+	rc = gt_ledger_transact(ctx->lg, &o, quarantine_fn, &q);
+	gt_strlist_release_owned(&q.shards);
+	if (rc < 0)
+		while (moved->n > q.before)
+			free((char *)moved->v[--moved->n]);
+	return rc;
 }

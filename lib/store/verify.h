@@ -4,6 +4,7 @@
 #ifndef GT_VERIFY_H
 #define GT_VERIFY_H
 
+#include "base/options.h"
 #include "store/index.h"
 #include "store/ledger.h"
 #include "store/ops.h"
@@ -39,5 +40,11 @@ long gt_clean_tmp_objects(const struct gt_repo *repo, long max_age, long *failed
 long gt_count_loose(const struct gt_repo *repo);
 /* Number of pack files. */
 long gt_count_packs(const struct gt_repo *repo);
+
+/* Move every bead file of the tip that does not parse as a JSON object
+ * (or holds another id than its name) to quarantine/<its path>, in one
+ * transaction: kept, never deleted, out of every command's way.  The
+ * moved paths are appended to moved (owned strings). */
+int gt_ledger_quarantine(struct gt_ctx *ctx, struct gt_strlist *moved);
 
 #endif
