@@ -14,7 +14,9 @@
 #   make fuzz            libFuzzer (clang) on each tests/fuzz/ harness for
 #                        FUZZ_SECONDS (60) each; FUZZ="json toml" picks some
 #   DEVELOPER=1          warnings are errors
-#   SANITIZE=address,undefined   build with sanitizers
+#   SANITIZE=address,undefined   build with sanitizers (.ci/run runs the tests
+#                        so too, in a copy of the tree; SANITIZE_TESTS there
+#                        names the tests/run prefixes, default all)
 #   STATIC_GIT2=0        link libgit2 dynamically (loses the CA-bundle skip)
 #   NONET=0              link the real libssh2/GSSAPI (see lib/base/nonet.c)
 
@@ -197,21 +199,22 @@ bench: all bench-tools
 # tests/fuzz/corpus/<name>/, keeping new inputs in build/fuzz/corpus/<name>/
 # and crashes as build/fuzz/crash-<name>-*; FUZZ="json toml" runs only
 # those.  The normal build links each harness with tests/fuzz/replay.c
-# instead (build/fuzz-replay/<name>), which t0060 runs over the saved corpus.
+# instead (build/fuzz-replay/<name>), which t0070 runs over the saved corpus.
 DEB_FUZZ = clang libclang-rt-dev
 FUZZ_CC ?= clang
 FUZZ_SECONDS ?= 60
 FUZZ_SRC := $(filter-out tests/fuzz/replay.c,$(sort $(wildcard tests/fuzz/*.c)))
 FUZZ_NAMES := $(patsubst tests/fuzz/%.c,%,$(FUZZ_SRC))
 FUZZ ?= $(FUZZ_NAMES)
+# clang's -Wformat=2 also warns of the printf-like wrappers' vprintf calls
 FUZZ_CFLAGS = $(CFLAGS) -fsanitize=fuzzer-no-link,address,undefined \
-	-fno-sanitize-recover=all -fno-omit-frame-pointer
+	-fno-sanitize-recover=all -fno-omit-frame-pointer -Wno-format-nonliteral
 FUZZ_LIB_OBJ := $(LIB_SRC:%.c=build/fuzz/%.o)
 FUZZ_LIBS = $(subst build/nonet.o,build/fuzz/nonet.o,$(LIBS))
 FUZZ_REPLAY_OBJ := $(FUZZ_SRC:%.c=build/%.o) build/tests/fuzz/replay.o
 FUZZ_REPLAY := $(FUZZ_NAMES:%=build/fuzz-replay/%)
 
-.PHONY: fuzz fuzz-replay
+.PHONY: fuzz fuzz-build fuzz-replay
 all: fuzz-replay
 fuzz-replay: $(FUZZ_REPLAY_OBJ) $(FUZZ_REPLAY)
 build/fuzz-replay/%: build/tests/fuzz/%.o build/tests/fuzz/replay.o lib/libgt.a
@@ -227,13 +230,15 @@ build/fuzz/nonet.o: lib/base/nonet.c
 build/fuzz/libgt.a: $(FUZZ_LIB_OBJ) $(if $(filter 1,$(NONET)),build/fuzz/nonet.o)
 	@rm -f $@
 	$(AR) rcs $@ $(FUZZ_LIB_OBJ)
+# the harness objects are named so that make keeps them
+fuzz-build: $(FUZZ:%=build/fuzz/tests/fuzz/%.o) $(FUZZ:%=build/fuzz/bin/%)
 build/fuzz/bin/%: build/fuzz/tests/fuzz/%.o build/fuzz/libgt.a
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer $(GIT2_LDFLAGS) -o $@ $< build/fuzz/libgt.a $(FUZZ_LIBS)
 
 fuzz:
 	@$(MAKE) --no-print-directory deps EXTRA_DEBS="$(DEB_FUZZ)"
-	@$(MAKE) --no-print-directory $(FUZZ:%=build/fuzz/tests/fuzz/%.o) $(FUZZ:%=build/fuzz/bin/%)
+	@$(MAKE) --no-print-directory fuzz-build
 	@failed=; for h in $(FUZZ); do \
 		mkdir -p build/fuzz/corpus/$$h; \
 		dict=; [ -f tests/fuzz/$$h.dict ] && dict=-dict=tests/fuzz/$$h.dict; \

@@ -119,10 +119,13 @@ int gt_cli_resolve(struct gt_ctx *ctx, struct gt_index **idx, const char *input,
 	/* not in the ledger: perhaps a wisp (ephemeral mail, a wisp molecule) */
 	gt_error_save(&e);
 	if (wisp_resolve(ctx, input, out) == 0)
-		return 0;
-	if (gt_error_last()[0] && strstr(gt_error_last(), "wisps"))
-		return GT_EINVALID;
-	gt_error_restore(&e);
+		rc = 0;
+	else if (gt_error_last()[0] && strstr(gt_error_last(), "wisps"))
+		rc = GT_EINVALID;
+	else
+		gt_error_restore(&e); /* frees what it kept */
+	free(e.msg);
+	free(e.hint);
 	return rc;
 }
 

@@ -160,7 +160,8 @@ int main(int argc, char **argv)
 	sort_recs = recs;
 	for (size_t i = 0; i < npairs; i++)
 		orient(&pairs[i]);
-	qsort(pairs, npairs, sizeof(*pairs), pair_cmp);
+	if (npairs) /* pairs is NULL when there are none */
+		qsort(pairs, npairs, sizeof(*pairs), pair_cmp);
 	print_pairs(&cli, pairs, npairs, (const char *const *)titles);
 out:
 	for (size_t i = 0; i < nitems; i++)

@@ -111,7 +111,8 @@ void gt_buf_truncate(struct gt_buf *b, size_t len)
 void gt_buf_add(struct gt_buf *b, const void *data, size_t len)
 {
 	gt_buf_grow(b, len);
-	memcpy(b->ptr + b->len, data, len);
+	if (len) /* data may be NULL then: memcpy() must not see it */
+		memcpy(b->ptr + b->len, data, len);
 	b->len += len;
 	b->ptr[b->len] = '\0';
 }

@@ -628,7 +628,8 @@ int gt_convoy_feed(cJSON **slung, struct gt_ctx *ctx, const struct gt_town *t, c
 		/* the ids stay borrowed from convs until the end */
 		gt_strlist_release(&ids);
 	}
-	qsort(cands, ncand, sizeof(*cands), cand_cmp);
+	if (ncand)
+		qsort(cands, ncand, sizeof(*cands), cand_cmp);
 	rigs = rigs_or_none(ctx);
 	for (size_t i = 0; i < ncand; i++) {
 		struct gt_sling_opts so = { 0 };

@@ -130,7 +130,6 @@ static int claude_start(struct gt_runner *r, const char *prompt)
 {
 	int rc;
 
-	free(r->ps);
 	r->ps = gt_calloc(1, sizeof(struct claude));
 	if ((rc = spawn(r, NULL)) < 0)
 		return rc;
@@ -364,14 +363,6 @@ static int acp_start(struct gt_runner *r, const char *prompt)
 	cJSON *p, *caps, *fs;
 	int rc;
 
-	if (r->ps) {
-		struct acp *old = r->ps;
-
-		free(old->session);
-		free(old->pending);
-		gt_buf_release(&old->chunk);
-		free(old);
-	}
 	r->ps = a;
 	a->pending = gt_strdup(prompt);
 	if ((rc = spawn(r, NULL)) < 0)
@@ -633,6 +624,19 @@ static const struct gt_proto_ops claude_ops = { claude_start, claude_send, claud
 static const struct gt_proto_ops codex_ops = { codex_start, codex_start, codex_line, codex_exited };
 static const struct gt_proto_ops acp_ops = { acp_start, acp_prompt, acp_line, no_more };
 static const struct gt_proto_ops pi_ops = { pi_start, pi_send, pi_line, no_more };
+
+void gt_proto_release(struct gt_runner *r)
+{
+	if (r->ps && r->ops == &acp_ops) {
+		struct acp *a = r->ps;
+
+		free(a->session);
+		free(a->pending);
+		gt_buf_release(&a->chunk);
+	}
+	free(r->ps);
+	r->ps = NULL;
+}
 
 const struct gt_proto_ops *gt_proto_ops(enum gt_proto p)
 {

@@ -394,6 +394,7 @@ static enum outcome run_structured(struct gt_runner *r, const char *prompt)
 	char *typed = NULL;
 	enum outcome out = RUN_EXITED;
 
+	gt_proto_release(r); /* a fallback's protocol may not be the last one's */
 	r->ops = gt_proto_ops(r->rt.proto);
 	r->turn_active = 1;
 	if (r->ops->start(r, prompt) < 0) {
@@ -1152,6 +1153,7 @@ out:
 	gt_strlist_release_owned(&r.env);
 	gt_strlist_release_owned(&r.chain);
 	gt_runtime_release(&r.rt);
+	gt_proto_release(&r);
 	cJSON_Delete(r.agent);
 	free(r.address);
 	free(r.role);

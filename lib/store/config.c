@@ -214,6 +214,12 @@ int gt_config_key_check(const char *key)
 	for (const char *p = key; p < dot1; p++)
 		if (!isalnum((unsigned char)*p) && *p != '-')
 			return gt_error_set(GT_EUSAGE, "invalid config key '%s'", key);
+	/* a subsection may hold anything but control characters, which
+	 * libgit2 writes but does not read back */
+	for (const char *p = dot1; p < last; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			return gt_error_set(
+				GT_EUSAGE, "invalid config key '%s': control character in it", key);
 	if (!isalpha((unsigned char)last[1]))
 		return gt_error_set(GT_EUSAGE, "invalid config key '%s'", key);
 	for (const char *p = last + 1; *p; p++)
@@ -222,11 +228,28 @@ int gt_config_key_check(const char *key)
 	return 0;
 }
 
+/* libgit2 quotes a value only for a space or tab at either end: a
+ * carriage return, vertical tab or form feed there is dropped on reading */
+static int value_check(const char *key, const char *value)
+{
+	size_t n = value ? strlen(value) : 0;
+
+	if (n && (strchr("\r\v\f", value[0]) || strchr("\r\v\f", value[n - 1])))
+		return gt_error_set(
+			GT_EINVALID,
+			"the value of '%s' may not start or end with a carriage return, "
+			"vertical tab or form feed",
+			key);
+	return 0;
+}
+
 static int edit_file(const char *path, const char *key, const char *value)
 {
 	git_config *cfg;
 	int rc = 0, grc;
 
+	if ((rc = value_check(key, value)) < 0)
+		return rc;
 	if (git_config_open_ondisk(&cfg, path) < 0)
 		return gt_error_git(GT_EFAIL, "cannot open '%s'", path);
 	if (value)

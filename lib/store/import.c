@@ -140,9 +140,10 @@ static int classify(const char *p, size_t len, enum kind *kind, struct gt_buf *t
 	if (r < 0 || s.err)
 		return -1;
 	if (flags & F_TYPE) {
-		if (!strcmp(type->ptr, "issue"))
+		/* _type may be no string at all: its buffer is then empty */
+		if (!strcmp(gt_buf_cstr(type), "issue"))
 			*kind = K_ISSUE;
-		else if (!strcmp(type->ptr, "memory"))
+		else if (!strcmp(gt_buf_cstr(type), "memory"))
 			*kind = K_MEMORY;
 		else
 			return -2;

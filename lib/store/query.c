@@ -376,7 +376,8 @@ int gt_similar_pairs(struct gt_similar **out, size_t *nout, const char *const *t
 	for (size_t i = 0; i < n; i++) {
 		for (size_t k = 0; k < sets[i].n; k++)
 			sets[i].w[k] = rank[sets[i].w[k]];
-		qsort(sets[i].w, sets[i].n, sizeof(*sets[i].w), sim_u32_cmp);
+		if (sets[i].n) /* a title without words has no array */
+			qsort(sets[i].w, sets[i].n, sizeof(*sets[i].w), sim_u32_cmp);
 		order[i].k = sets[i].n;
 		order[i].i = (uint32_t)i;
 	}
