@@ -12,30 +12,16 @@ static const char *const usage[] = {
 	NULL,
 };
 
-struct detach {
-	struct gt_ctx *ctx;
-	const char *agent, *status;
-	int changed;
-	struct gt_buf bead;
-};
-
-static int detach_fn(struct gt_txn *tx, void *p)
-{
-	struct detach *d = p;
-
-	return gt_op_hook_detach(tx, d->ctx, d->agent, d->status, &d->changed, &d->bead);
-}
-
 int main(int argc, char **argv)
 {
 	struct gt_cli cli = { .usage = usage };
 	struct gt_ctx ctx = { 0 };
-	struct detach d = { .ctx = &ctx };
-	struct gt_txn_opts to = { .command = "gt-hook-detach" };
+	struct gt_buf bead = GT_BUF_INIT;
+	const char *status = NULL;
 	struct gt_buf address = GT_BUF_INIT;
 	int rc, nargs;
 	const struct gt_option opts[] = {
-		GT_OPT_STRING('s', "status", &d.status, "STATUS",
+		GT_OPT_STRING('s', "status", &status, "STATUS",
 			      "status the bead goes back to (default open)"),
 		GT_OPT_QUIET(&cli),
 		GT_OPT_LEDGER(&cli),
@@ -50,15 +36,14 @@ int main(int argc, char **argv)
 		goto out;
 	if ((rc = gt_worker_address(&address, &ctx, nargs ? argv[1] : NULL)) < 0)
 		goto out;
-	d.agent = address.ptr;
-	if ((rc = gt_ledger_transact(ctx.lg, &to, detach_fn, &d)) == 0 && d.bead.len &&
-	    !cli.quiet) {
-		printf("%s", d.bead.ptr);
+	if ((rc = gt_hook_detach(&ctx, "gt-hook-detach", address.ptr, status, &bead)) == 0 &&
+	    bead.len && !cli.quiet) {
+		printf("%s", bead.ptr);
 		gt_cli_eor(&cli);
 	}
 out:
 	gt_buf_release(&address);
-	gt_buf_release(&d.bead);
+	gt_buf_release(&bead);
 	gt_cli_close(&ctx, NULL);
 	return gt_cli_finish(&cli, rc);
 }

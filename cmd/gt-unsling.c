@@ -15,20 +15,6 @@ static const char *const usage[] = {
 	NULL,
 };
 
-struct detach {
-	struct gt_ctx *ctx;
-	const char *agent, *status;
-	int changed;
-	struct gt_buf bead;
-};
-
-static int detach_fn(struct gt_txn *tx, void *p)
-{
-	struct detach *d = p;
-
-	return gt_op_hook_detach(tx, d->ctx, d->agent, d->status, &d->changed, &d->bead);
-}
-
 /* The agent holding bead on its hook. */
 static int holder(struct gt_buf *out, struct gt_ctx *ctx, const char *bead)
 {
@@ -74,8 +60,7 @@ int main(int argc, char **argv)
 	if ((rc = gt_cli_town(&cli, &ctx, &t)) < 0)
 		goto out;
 	for (int i = 1; i <= nargs && rc == 0; i++) {
-		struct detach d = { .ctx = &ctx, .status = status };
-		struct gt_txn_opts to = { .command = "gt-unsling" };
+		struct gt_buf bead = GT_BUF_INIT;
 		cJSON *agent = NULL, *o;
 
 		gt_buf_reset(&address);
@@ -96,17 +81,18 @@ int main(int argc, char **argv)
 		if (gt_worker_stop(&snap, &ctx, &t, agent, "gt-unsling") < 0)
 			gt_error_clear(); /* no session: nothing to stop */
 		cJSON_Delete(agent);
-		d.agent = address.ptr;
 		if ((rc = gt_ledger_refresh(ctx.lg)) < 0 ||
-		    (rc = gt_ledger_transact(ctx.lg, &to, detach_fn, &d)) < 0)
+		    (rc = gt_hook_detach(&ctx, "gt-unsling", address.ptr, status, &bead)) < 0) {
+			gt_buf_release(&bead);
 			break;
-		if (!d.bead.len) {
-			gt_buf_release(&d.bead);
+		}
+		if (!bead.len) {
+			gt_buf_release(&bead);
 			rc = gt_error_set(GT_ENOTFOUND, "%s has nothing on its hook", address.ptr);
 			break;
 		}
 		o = cJSON_CreateObject();
-		gt_json_set_str(o, "bead", d.bead.ptr);
+		gt_json_set_str(o, "bead", bead.ptr);
 		gt_json_set_str(o, "agent", address.ptr);
 		gt_json_set_str(o, "status", status ? status : "open");
 		if (snap.len)
@@ -114,11 +100,11 @@ int main(int argc, char **argv)
 		if (cli.json) {
 			gt_cli_print_json(&cli, o);
 		} else if (!cli.quiet) {
-			printf("%s\t%s\t%s", d.bead.ptr, address.ptr, snap.len ? snap.ptr : "-");
+			printf("%s\t%s\t%s", bead.ptr, address.ptr, snap.len ? snap.ptr : "-");
 			gt_cli_eor(&cli);
 		}
 		cJSON_Delete(o);
-		gt_buf_release(&d.bead);
+		gt_buf_release(&bead);
 	}
 out:
 	gt_buf_release(&id);

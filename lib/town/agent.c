@@ -648,3 +648,26 @@ int gt_op_mail(struct gt_txn *tx, struct gt_ctx *ctx, const char *to, const char
 	gt_buf_release(&id);
 	return rc;
 }
+
+struct detach {
+	struct gt_ctx *ctx;
+	const char *address, *status;
+	struct gt_buf *bead;
+};
+
+static int detach_fn(struct gt_txn *tx, void *p)
+{
+	struct detach *d = p;
+	int changed;
+
+	return gt_op_hook_detach(tx, d->ctx, d->address, d->status, &changed, d->bead);
+}
+
+int gt_hook_detach(struct gt_ctx *ctx, const char *command, const char *address, const char *status,
+		   struct gt_buf *bead_out)
+{
+	struct detach d = { ctx, address, status, bead_out };
+	struct gt_txn_opts o = { .command = command };
+
+	return gt_ledger_transact(ctx->lg, &o, detach_fn, &d);
+}

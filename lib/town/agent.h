@@ -118,6 +118,10 @@ int gt_op_hook_attach(struct gt_txn *tx, struct gt_ctx *ctx, const char *address
  * bead_out (if given) receives the bead id that was on the hook. */
 int gt_op_hook_detach(struct gt_txn *tx, struct gt_ctx *ctx, const char *address,
 		      const char *status, int *changed, struct gt_buf *bead_out);
+/* The same in a transaction of its own, made by command (its commit's
+ * first word). */
+int gt_hook_detach(struct gt_ctx *ctx, const char *command, const char *address, const char *status,
+		   struct gt_buf *bead_out);
 
 /* Durable mail: a bead of type message to address from the actor. */
 int gt_op_mail(struct gt_txn *tx, struct gt_ctx *ctx, const char *to, const char *subject,
