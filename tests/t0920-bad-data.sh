@@ -335,4 +335,17 @@ test_expect_success 'gt-maintain removes stale tmp_pack_* and tmp_object_* files
 	! test -e "$obj/pack/tmp_pack_fresh1"
 '
 
+test_expect_success 'JSON is strict: bad escapes, numbers and control bytes are refused (fuzzing found them)' '
+	cd t && before=$(tip) &&
+	printf "{\"title\":\"a\\\\uzzzzb\"}\n" | expect_code 5 gt-bead-add --stdin 2>err && grep -q "bad .u escape" err &&
+	for n in 01 -.5 1. 1.e5 -01; do
+		printf "{\"title\":\"n\",\"priority\":%s}\n" "$n" | expect_code 5 gt-bead-add --stdin 2>err &&
+		grep -q "malformed number" err || exit 1
+	done &&
+	printf "{\"title\":\"c\",\004\"priority\":1}\n" | expect_code 5 gt-bead-add --stdin 2>err &&
+	grep -q "control character" err &&
+	test "$(tip)" = "$before" &&
+	printf "{\"title\":\"fine \\\\u00e9\",\"priority\":1e0}\n" | gt-bead-add --stdin >/dev/null
+'
+
 test_done

@@ -143,6 +143,91 @@ static size_t find_infinity(const char *buf, size_t len)
 	return at;
 }
 
+static int is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static int is_hex(char c)
+{
+	return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+/* What cJSON lets through and JSON does not: whitespace other than the
+ * four (control bytes), raw control characters and bad escapes in
+ * strings, numbers outside JSON's grammar (-.5, 01, 1., 1.e5).  0, or -1
+ * with *at the offset and *why the reason. */
+static int lex_check(const char *buf, size_t len, size_t *at, const char **why)
+{
+	size_t i = 0;
+
+	while (i < len) {
+		unsigned char c = (unsigned char)buf[i];
+
+		if (c == '"') {
+			for (i++; i < len && buf[i] != '"'; i++) {
+				if ((unsigned char)buf[i] < 0x20) {
+					*why = "control character in a string";
+					break;
+				}
+				if (buf[i] != '\\')
+					continue;
+				if (++i >= len)
+					break;
+				if (buf[i] == 'u') {
+					if (i + 4 >= len || !is_hex(buf[i + 1]) ||
+					    !is_hex(buf[i + 2]) || !is_hex(buf[i + 3]) ||
+					    !is_hex(buf[i + 4])) {
+						*why = "bad \\u escape";
+						break;
+					}
+					i += 4;
+				} else if (!strchr("\"\\/bfnrt", buf[i])) {
+					*why = "bad escape";
+					break;
+				}
+			}
+			if (i < len && buf[i] != '"') {
+				*at = i;
+				return -1;
+			}
+			i++;
+		} else if (c == '-' || is_digit((char)c)) {
+			size_t j = i + (c == '-');
+
+			*why = "malformed number";
+			if (j >= len || !is_digit(buf[j]))
+				return (void)(*at = i), -1;
+			if (buf[j] == '0' && j + 1 < len && is_digit(buf[j + 1]))
+				return (void)(*at = i), -1; /* a leading zero */
+			while (j < len && is_digit(buf[j]))
+				j++;
+			if (j < len && buf[j] == '.') {
+				if (++j >= len || !is_digit(buf[j]))
+					return (void)(*at = i), -1;
+				while (j < len && is_digit(buf[j]))
+					j++;
+			}
+			if (j < len && (buf[j] == 'e' || buf[j] == 'E')) {
+				if (++j < len && (buf[j] == '+' || buf[j] == '-'))
+					j++;
+				if (j >= len || !is_digit(buf[j]))
+					return (void)(*at = i), -1;
+				while (j < len && is_digit(buf[j]))
+					j++;
+			}
+			i = j;
+		} else if (c < 0x20 && c != ' ' && c != '\t' && c != '\n' && c != '\r') {
+			*at = i;
+			*why = "control character";
+			return -1;
+		} else {
+			i++;
+		}
+	}
+	return 0;
+}
+
 int gt_json_parse(cJSON **out, const char *buf, size_t len, const char *what, long first_line)
 {
 	const char *end = NULL, *nul;
@@ -156,6 +241,12 @@ int gt_json_parse(cJSON **out, const char *buf, size_t len, const char *what, lo
 	if (nul)
 		return fail_at(buf, (size_t)(nul - buf), what, first_line,
 			       "\\u0000 is not allowed in strings");
+	{
+		const char *why = NULL;
+
+		if (lex_check(buf, len, &bad, &why) < 0)
+			return fail_at(buf, bad, what, first_line, why);
+	}
 	v = cJSON_ParseWithLengthOpts(buf, len, &end, 0);
 	if (!v) {
 		size_t off = end ? (size_t)(end - buf) : 0;
