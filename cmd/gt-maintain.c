@@ -13,8 +13,8 @@
 #include "base/banned.h"
 
 static const char *const usage[] = {
-	"gt-maintain [--repack | --no-repack] [--no-verify] [--rebuild-index] [--quarantine] "
-	"[--json]",
+	"gt-maintain [--repack | --no-repack] [--verify | --no-verify] [--rebuild-index] "
+	"[--quarantine] [--json]",
 	NULL,
 };
 
@@ -40,7 +40,7 @@ int main(int argc, char **argv)
 	struct gt_ctx ctx = { 0 };
 	struct gt_index *idx = NULL;
 	int force_repack = 0, no_repack = 0, no_verify = 0, rebuild = 0, rc, repacked = 0;
-	int quarantine = 0;
+	int quarantine = 0, verify = 0;
 	struct gt_strlist moved = { 0 };
 	long threshold = -1, loose = 0, packs = 0, checked = -1, tmp_removed, tmp_failed;
 	size_t problems = 0, self_deps = 0, cycles = 0;
@@ -50,6 +50,7 @@ int main(int argc, char **argv)
 		GT_OPT_INT(
 			0, "threshold", &threshold, "N",
 			"repack past N loose objects (default: maintain.loose-threshold or 2000)"),
+		GT_OPT_FLAG(0, "verify", &verify, "verify the ledger (the default)"),
 		GT_OPT_FLAG(0, "no-verify", &no_verify, "skip verifying the ledger"),
 		GT_OPT_FLAG(0, "rebuild-index", &rebuild,
 			    "throw the query index away and rebuild it"),
@@ -65,6 +66,8 @@ int main(int argc, char **argv)
 	cli.opts = opts;
 	if (gt_cli_parse(&cli, argc, argv))
 		gt_cli_usage_error(&cli, "unexpected argument '%s'", argv[1]);
+	if (verify && no_verify)
+		gt_cli_usage_error(&cli, "--verify and --no-verify contradict each other");
 	if (force_repack && no_repack)
 		gt_cli_usage_error(&cli, "--repack and --no-repack contradict each other");
 	if ((rc = gt_cli_open(&cli, &ctx)) < 0 || (rc = gt_ctx_config(&ctx)) < 0)
