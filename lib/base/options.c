@@ -36,6 +36,14 @@ void gt_strlist_release_owned(struct gt_strlist *l)
 	gt_strlist_release(l);
 }
 
+void gt_strlist_release_wiped(struct gt_strlist *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (l->v[i])
+			memset((char *)l->v[i], 0, strlen(l->v[i]));
+	gt_strlist_release_owned(l);
+}
+
 int gt_strlist_has(const struct gt_strlist *l, const char *s)
 {
 	for (size_t i = 0; i < l->n; i++)

@@ -36,6 +36,9 @@ void gt_strlist_release(struct gt_strlist *l);
 void gt_strlist_push_dup(struct gt_strlist *l, const char *s);
 /* Free the strings too (for lists filled by gt_strlist_push_dup()). */
 void gt_strlist_release_owned(struct gt_strlist *l);
+/* The same, each string zeroed first: no copy of a secret (an API key
+ * handed to an agent) lingers in freed memory. */
+void gt_strlist_release_wiped(struct gt_strlist *l);
 /* Whether s is in l. */
 int gt_strlist_has(const struct gt_strlist *l, const char *s);
 

@@ -16,6 +16,7 @@
 #include "base/error.h"
 #include "base/json.h"
 #include "base/options.h"
+#include "store/bead.h"
 #include "store/query.h"
 #include "base/banned.h"
 
@@ -23,10 +24,7 @@ extern char **environ;
 
 int64_t gt_runner_now_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return gt_time_now_ns() / 1000000;
 }
 
 /* ---- the pane and the transcript ---- */

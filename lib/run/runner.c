@@ -199,9 +199,7 @@ static void build_env(struct gt_runner *r, const struct gt_strlist *passed)
 {
 	struct gt_buf b = GT_BUF_INIT;
 
-	for (size_t i = 0; i < r->env.n; i++)
-		memset((char *)r->env.v[i], 0, strlen(r->env.v[i]));
-	gt_strlist_release_owned(&r->env);
+	gt_strlist_release_wiped(&r->env);
 	memset(&r->env, 0, sizeof(r->env));
 	for (char **e = environ; e && *e; e++)
 		if (keep_var(*e))
@@ -1147,10 +1145,8 @@ out:
 	kill_tree(&r);
 	if (r.transcript)
 		fclose(r.transcript);
-	for (size_t i = 0; i < passed.n; i++)
-		memset((char *)passed.v[i], 0, strlen(passed.v[i]));
-	gt_strlist_release_owned(&passed);
-	gt_strlist_release_owned(&r.env);
+	gt_strlist_release_wiped(&passed);
+	gt_strlist_release_wiped(&r.env);
 	gt_strlist_release_owned(&r.chain);
 	gt_runtime_release(&r.rt);
 	gt_proto_release(&r);

@@ -671,3 +671,9 @@ int gt_hook_detach(struct gt_ctx *ctx, const char *command, const char *address,
 
 	return gt_ledger_transact(ctx->lg, &o, detach_fn, &d);
 }
+
+void gt_agent_key(struct gt_buf *out, const char *address)
+{
+	for (const char *p = address; *p; p++)
+		gt_buf_addch(out, *p == '/' ? '.' : *p);
+}

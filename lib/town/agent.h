@@ -43,6 +43,9 @@ int gt_address_parse(struct gt_address *a, const char *address);
 const char *gt_role_name(enum gt_role role);
 /* "<rig>/polecats/<name>" and friends into out (reset first). */
 void gt_address_format(struct gt_buf *out, const struct gt_address *a);
+/* An address as one file-name word: '/' becomes '.' (app.polecats.jade),
+ * appended to out.  Run files and run ids are named by it. */
+void gt_agent_key(struct gt_buf *out, const char *address);
 /* Ledger path of an agent record: "agents/<address>.json". */
 void gt_agent_path(struct gt_buf *out, const char *address);
 

@@ -13,6 +13,7 @@
 #include "base/file.h"
 #include "base/json.h"
 #include "store/repo.h"
+#include "town/agent.h"
 #include "base/banned.h"
 
 int64_t gt_heartbeat_now(void)
@@ -27,8 +28,7 @@ static int path_of(struct gt_buf *out, const struct gt_repo *r, const char *addr
 	int rc;
 
 	gt_buf_adds(&name, "run/agents/");
-	for (const char *p = address; *p; p++)
-		gt_buf_addch(&name, *p == '/' ? '.' : *p);
+	gt_agent_key(&name, address);
 	gt_buf_adds(&name, ext);
 	rc = gt_repo_runtime_path(out, r, name.ptr, mkdirs);
 	gt_buf_release(&name);

@@ -18,13 +18,8 @@
 #include "base/json.h"
 #include "base/options.h"
 #include "store/repo.h"
+#include "town/agent.h"
 #include "base/banned.h"
-
-static void key_of(struct gt_buf *out, const char *address)
-{
-	for (const char *p = address; *p; p++)
-		gt_buf_addch(out, *p == '/' ? '.' : *p);
-}
 
 void gt_run_id_new(struct gt_buf *out, const char *address)
 {
@@ -38,7 +33,7 @@ void gt_run_id_new(struct gt_buf *out, const char *address)
 	strftime(when, sizeof(when), "%Y%m%dT%H%M%S", &tm);
 	r = (unsigned)(ts.tv_nsec ^ (getpid() << 8)) & 0xffff;
 	gt_buf_reset(out);
-	key_of(out, address);
+	gt_agent_key(out, address);
 	gt_buf_printf(out, ".%s.%04x", when, r);
 }
 
@@ -201,7 +196,7 @@ int gt_run_list(struct gt_strlist *out, const struct gt_repo *r, const char *add
 
 	if ((rc = gt_repo_runtime_path(&dir, r, "runs", 0)) < 0)
 		return rc;
-	key_of(&key, address);
+	gt_agent_key(&key, address);
 	gt_buf_addch(&key, '.');
 	n = scandir(dir.ptr, &list, NULL, by_name);
 	for (int i = 0; i < n; i++) {

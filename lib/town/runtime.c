@@ -22,6 +22,7 @@
 #include "base/json.h"
 #include "base/options.h"
 #include "base/toml.h"
+#include "store/bead.h"
 #include "store/config.h"
 #include "store/ops.h"
 #include "town/town.h"
@@ -738,14 +739,6 @@ void gt_runtime_chain(struct gt_strlist *out, const char *spec)
 	}
 }
 
-static int64_t wall_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void throttle_path(struct gt_buf *out, const char *name)
 {
 	gt_buf_printf(out, "run/throttle/%s.json", name);
@@ -786,7 +779,7 @@ int64_t gt_runtime_throttled(struct gt_repo *r, const char *name, struct gt_buf 
 		cJSON *o = cJSON_Parse(data.ptr);
 		const cJSON *u = cJSON_GetObjectItemCaseSensitive(o, "until_ms");
 
-		if (cJSON_IsNumber(u) && (int64_t)u->valuedouble > wall_ms()) {
+		if (cJSON_IsNumber(u) && (int64_t)u->valuedouble > gt_time_now_ns() / 1000000) {
 			until = (int64_t)u->valuedouble;
 			if (reason)
 				gt_buf_adds(reason, gt_json_str(o, "reason")

@@ -75,8 +75,7 @@ void gt_worker_env(struct gt_strlist *env, struct gt_ctx *ctx, const struct gt_t
 	/* commits are attributed to the agent */
 	envf(env, "GIT_AUTHOR_NAME", address);
 	envf(env, "GIT_COMMITTER_NAME", address);
-	for (const char *p = address; *p; p++)
-		gt_buf_addch(&b, *p == '/' ? '.' : *p);
+	gt_agent_key(&b, address);
 	gt_buf_printf(&b, "@%s.gt.invalid", t->name);
 	envf(env, "GIT_AUTHOR_EMAIL", b.ptr);
 	envf(env, "GIT_COMMITTER_EMAIL", b.ptr);
@@ -251,9 +250,7 @@ static int pass_env(struct gt_ctx *ctx, const cJSON *agent, const struct gt_runt
 		gt_buf_release(&name);
 	}
 	rc = gt_runenv_write(ctx->lg->repo, run, &env);
-	for (size_t i = 0; i < env.n; i++)
-		memset((char *)env.v[i], 0, strlen(env.v[i]));
-	gt_strlist_release_owned(&env);
+	gt_strlist_release_wiped(&env);
 	for (size_t i = 0; i < nrt; i++)
 		gt_runtime_release(&rts[i]);
 	free(rts);
@@ -468,7 +465,6 @@ int gt_worker_start(struct gt_ctx *ctx, const struct gt_town *t, const cJSON *ag
 		return rc;
 	gt_session_name(&session, address);
 	gt_run_id_new(&run, address);
-	env.n = 0;
 	gt_worker_env(&env, ctx, t, agent);
 	gt_buf_printf(&tag, "GT_RUN_ID=%s", run.ptr);
 	gt_strlist_push(&env, gt_buf_detach(&tag));
@@ -506,9 +502,7 @@ int gt_worker_start(struct gt_ctx *ctx, const struct gt_town *t, const cJSON *ag
 		/* the file was only for the run that never began */
 		gt_error_save(&e);
 		gt_runenv_take(&gone, ctx->lg->repo, run.ptr);
-		for (size_t i = 0; i < gone.n; i++)
-			memset((char *)gone.v[i], 0, strlen(gone.v[i]));
-		gt_strlist_release_owned(&gone);
+		gt_strlist_release_wiped(&gone);
 		gt_error_restore(&e);
 		goto out;
 	}
