@@ -30,6 +30,7 @@
 #include "base/options.h"
 #include "store/bead.h"
 #include "store/id.h"
+#include "store/maint.h"
 #include "store/objbuf.h"
 #include "store/repo.h"
 #include "base/banned.h"
@@ -308,6 +309,31 @@ int gt_ledger_read_file(struct gt_buf *out, git_oid *blob_id, struct gt_ledger *
 	gt_buf_add(out, git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob));
 	git_blob_free(blob);
 	return 0;
+}
+
+int gt_ledger_bead_entry(git_oid *blob, struct gt_ledger *lg, git_tree *tree, const char *id)
+{
+	struct gt_buf path = GT_BUF_INIT;
+	git_tree_entry *e = NULL;
+	int rc;
+
+	if (gt_id_check(id) < 0)
+		return GT_EINVALID;
+	if (!tree)
+		tree = lg->tree;
+	if (!tree)
+		return gt_error_set(GT_ENOTFOUND, "bead '%s' not found", id);
+	gt_bead_path(&path, id);
+	rc = git_tree_entry_bypath(&e, tree, path.ptr);
+	if (rc == GIT_ENOTFOUND || (!rc && git_tree_entry_type(e) != GIT_OBJECT_BLOB))
+		rc = gt_error_set(GT_ENOTFOUND, "bead '%s' not found", id);
+	else if (rc < 0)
+		rc = gt_error_git(GT_EFAIL, "cannot read '%s'", path.ptr);
+	else
+		git_oid_cpy(blob, git_tree_entry_id(e));
+	git_tree_entry_free(e);
+	gt_buf_release(&path);
+	return rc;
 }
 
 int gt_ledger_read_bead(cJSON **out, struct gt_ledger *lg, git_tree *tree, const char *id)
@@ -1119,6 +1145,7 @@ int gt_ledger_transact(struct gt_ledger *lg, const struct gt_txn_opts *opts, gt_
 		if (ref_rc == 0) {
 			git_oid_cpy(&lg->last_commit, &commit_id);
 			rc = gt_ledger_refresh(lg);
+			gt_maint_auto(lg->repo);
 			break;
 		}
 		if (ref_rc == GIT_ELOCKED) {

@@ -18,6 +18,23 @@
  * lock: another machine's fetch, a user's update-ref), the apply function
  * runs again on the new tip, so its preconditions are checked again; a
  * precondition that no longer holds is GT_ECONFLICT naming the winner.
+ *
+ * Group commit: transactions that arrive while another is committing are
+ * committed together, in arrival order, as one commit (one tree, one ref
+ * update).  A commit that holds one operation looks as it always did:
+ * subject "<command>: <summary>", author = actor, the operation's trailers.
+ * A commit that holds several has the first operation's subject followed
+ * by " (+N operations)", and in its trailer block one section per
+ * operation, in order, each opened by a Gt-Op line and followed by that
+ * operation's own trailers:
+ *
+ *   Gt-Op: <command> by <actor name> <<actor email>>: <summary>
+ *   Gt-Bead: bd-a1
+ *   Gt-Op: gt-bead-close by Jane Doe <jane@example.com>: Close bd-b2
+ *   Gt-Bead: bd-b2
+ *
+ * (command has no spaces; a name has no '<'; the summary is one line).
+ * The commit's author is the first operation's actor.
  */
 #ifndef GT_LEDGER_H
 #define GT_LEDGER_H
@@ -94,6 +111,9 @@ int gt_ledger_read_file(struct gt_buf *out, git_oid *blob_id, struct gt_ledger *
  * bead inside is id; anything else falls back to reading by path. */
 int gt_ledger_read_bead_blob(cJSON **out, struct gt_ledger *lg, const git_oid *blob,
 			     const char *id);
+/* The blob id of bead id in tree (tip when NULL), wherever the ledger's
+ * layout puts it (gt-ledger(5)).  GT_ENOTFOUND when absent. */
+int gt_ledger_bead_entry(git_oid *blob, struct gt_ledger *lg, git_tree *tree, const char *id);
 /* Read and parse one bead by exact id from tree (tip when NULL). */
 int gt_ledger_read_bead(cJSON **out, struct gt_ledger *lg, git_tree *tree, const char *id);
 
