@@ -1,5 +1,11 @@
 /*
  * feed.c - ledger history as events (feed.h).
+ *
+ * Neither reader sorts the history first: libgit2 1.5 reads every commit
+ * before yielding the first one under any sort order of git_revwalk, so
+ * the feed walks unsorted (libgit2 then keeps its queue in date order,
+ * newest first, reading commits as it goes) and the bead log keeps its
+ * own small queue by date.
  */
 #include "store/feed.h"
 
@@ -9,8 +15,11 @@
 #include "base/buf.h"
 #include "base/error.h"
 #include "base/json.h"
+#include "base/map.h"
 #include "store/bead.h"
 #include "base/banned.h"
+
+/* ---- events ---- */
 
 static void add_unique(cJSON *arr, const char *s, size_t len)
 {
@@ -27,62 +36,153 @@ static void add_unique(cJSON *arr, const char *s, size_t len)
 	}
 }
 
-static cJSON *event(git_commit *c)
+static void set_strn(cJSON *e, const char *key, const char *s, size_t len)
 {
-	const char *msg = git_commit_message(c), *nl, *colon, *line;
-	const git_signature *a = git_commit_author(c);
-	cJSON *e = cJSON_CreateObject(), *beads, *agents, *rigs, *mrs, *commits;
+	char *v = gt_strndup(s, len);
+
+	gt_json_set_str(e, key, v);
+	free(v);
+}
+
+static const struct {
+	const char *prefix, *key;
+} trailers[] = {
+	{ "Gt-Bead: ", "beads" },     { "Gt-Agent: ", "agents" },
+	{ "Gt-Rig: ", "rigs" },	      { "Gt-Merge-Request: ", "merge_requests" },
+	{ "Gt-Commit: ", "commits" },
+};
+
+/* Add the value of the trailer line..end to e's array, if it is one. */
+static void add_trailer(cJSON *e, const char *line, const char *end)
+{
+	for (size_t i = 0; i < sizeof(trailers) / sizeof(*trailers); i++) {
+		size_t n = strlen(trailers[i].prefix);
+
+		if ((size_t)(end - line) > n && !strncmp(line, trailers[i].prefix, n)) {
+			add_unique(cJSON_GetObjectItemCaseSensitive(e, trailers[i].key), line + n,
+				   (size_t)(end - line - n));
+			return;
+		}
+	}
+}
+
+/* A new event without actor, command and summary. */
+static cJSON *event_new(git_commit *c)
+{
+	cJSON *e = cJSON_CreateObject();
 	char when[40];
-	int64_t secs = (int64_t)git_commit_time(c);
 
-	gt_time_seconds(when, sizeof(when), secs);
+	gt_time_seconds(when, sizeof(when), (int64_t)git_commit_time(c));
 	gt_json_set_str(e, "time", when);
-	gt_json_set_str(e, "actor", a && a->name ? a->name : "");
-	nl = strchr(msg, '\n');
-	colon = strstr(msg, ": ");
-	if (colon && (!nl || colon < nl)) {
-		char *cmd = gt_strndup(msg, (size_t)(colon - msg));
-
-		gt_json_set_str(e, "command", cmd);
-		free(cmd);
-		colon += 2;
-	} else {
-		colon = msg;
-	}
-	{
-		char *sum = gt_strndup(colon, nl ? (size_t)(nl - colon) : strlen(colon));
-
-		gt_json_set_str(e, "summary", sum);
-		free(sum);
-	}
-	gt_json_set_str(e, "commit", git_oid_tostr_s(git_commit_id(c)));
-	beads = cJSON_AddArrayToObject(e, "beads");
-	agents = cJSON_AddArrayToObject(e, "agents");
-	rigs = cJSON_AddArrayToObject(e, "rigs");
-	mrs = cJSON_AddArrayToObject(e, "merge_requests");
-	commits = cJSON_AddArrayToObject(e, "commits");
-	for (line = nl; line && *line; line = strchr(line, '\n')) {
-		const char *v, *end;
-		cJSON *to = NULL;
-
-		line++;
-		end = strchr(line, '\n');
-		if (!end)
-			end = line + strlen(line);
-		if (!strncmp(line, "Gt-Bead: ", 9))
-			to = beads, v = line + 9;
-		else if (!strncmp(line, "Gt-Agent: ", 10))
-			to = agents, v = line + 10;
-		else if (!strncmp(line, "Gt-Rig: ", 8))
-			to = rigs, v = line + 8;
-		else if (!strncmp(line, "Gt-Merge-Request: ", 18))
-			to = mrs, v = line + 18;
-		else if (!strncmp(line, "Gt-Commit: ", 11))
-			to = commits, v = line + 11;
-		if (to && end > v)
-			add_unique(to, v, (size_t)(end - v));
-	}
 	return e;
+}
+
+static void event_finish(cJSON *e, git_commit *c)
+{
+	gt_json_set_str(e, "commit", git_oid_tostr_s(git_commit_id(c)));
+	for (size_t i = 0; i < sizeof(trailers) / sizeof(*trailers); i++)
+		cJSON_AddArrayToObject(e, trailers[i].key);
+}
+
+/* The commit's author as the actor of e. */
+static void author_actor(cJSON *e, git_commit *c)
+{
+	const git_signature *a = git_commit_author(c);
+
+	gt_json_set_str(e, "actor", a && a->name ? a->name : "");
+	gt_json_set_str(e, "email", a && a->email ? a->email : "");
+}
+
+/* "<command>: <summary>" from s..end (no command when there is no ": "). */
+static void command_summary(cJSON *e, const char *s, const char *end)
+{
+	const char *colon = s;
+
+	while (colon + 1 < end && !(colon[0] == ':' && colon[1] == ' '))
+		colon++;
+	if (colon + 1 < end) {
+		set_strn(e, "command", s, (size_t)(colon - s));
+		s = colon + 2;
+	}
+	set_strn(e, "summary", s, (size_t)(end - s));
+}
+
+/* One operation from its line "Gt-Op: <command> by <name> <<email>>:
+ * <summary>" (line..end, after the "Gt-Op: "); a line not in that shape
+ * is kept whole as the summary, by the commit's author. */
+static cJSON *op_event(git_commit *c, const char *p, const char *end)
+{
+	cJSON *e = event_new(c);
+	const char *sp = memchr(p, ' ', (size_t)(end - p)), *name, *lt = NULL, *gt = NULL, *ne;
+
+	if (sp && end - sp > 4 && !strncmp(sp, " by ", 4)) {
+		name = sp + 4;
+		lt = memchr(name, '<', (size_t)(end - name));
+		gt = lt ? memchr(lt, '>', (size_t)(end - lt)) : NULL;
+	}
+	if (!gt || end - gt < 3 || strncmp(gt + 1, ": ", 2)) {
+		author_actor(e, c);
+		set_strn(e, "summary", p, (size_t)(end - p));
+		event_finish(e, c);
+		return e;
+	}
+	for (ne = lt; ne > name && ne[-1] == ' '; ne--)
+		;
+	set_strn(e, "actor", name, (size_t)(ne - name));
+	set_strn(e, "email", lt + 1, (size_t)(gt - lt - 1));
+	set_strn(e, "command", p, (size_t)(sp - p));
+	set_strn(e, "summary", gt + 3, (size_t)(end - gt - 3));
+	event_finish(e, c);
+	return e;
+}
+
+static const char *line_end(const char *line)
+{
+	const char *nl = strchr(line, '\n');
+
+	return nl ? nl : line + strlen(line);
+}
+
+cJSON *gt_feed_commit_events(git_commit *c)
+{
+	const char *msg = git_commit_message(c), *body, *line, *end, *first_op = NULL;
+	cJSON *out = cJSON_CreateArray(), *cur = NULL;
+
+	if (!msg)
+		msg = "";
+	end = line_end(msg);
+	body = *end ? end + 1 : end;
+	for (line = body; *line; line = *end ? end + 1 : end) {
+		end = line_end(line);
+		if (!strncmp(line, "Gt-Op: ", 7)) {
+			first_op = line;
+			break;
+		}
+	}
+	if (!first_op) { /* one operation: subject, author, every trailer */
+		cur = event_new(c);
+		author_actor(cur, c);
+		command_summary(cur, msg, line_end(msg));
+		event_finish(cur, c);
+		for (line = body; *line; line = *end ? end + 1 : end)
+			add_trailer(cur, line, end = line_end(line));
+		cJSON_AddItemToArray(out, cur);
+		return out;
+	}
+	/* one event per Gt-Op line, taking the trailers after it; any before
+	 * the first one (none are written) count for the first operation */
+	for (line = first_op; *line; line = *end ? end + 1 : end) {
+		end = line_end(line);
+		if (strncmp(line, "Gt-Op: ", 7)) {
+			add_trailer(cur, line, end);
+			continue;
+		}
+		cur = op_event(c, line + 7, end);
+		cJSON_AddItemToArray(out, cur);
+		for (const char *l = body, *le; line == first_op && l < first_op; l = le + 1)
+			add_trailer(cur, l, le = line_end(l));
+	}
+	return out;
 }
 
 static int has(const cJSON *e, const char *key, const char *val, int prefix)
@@ -126,23 +226,24 @@ int gt_feed_read(cJSON **out, struct gt_ledger *lg, const git_oid *after,
 {
 	git_revwalk *w = NULL;
 	git_oid id;
-	int rc = 0, n = 0;
+	int rc = 0, err = 0;
+	long n = 0;
 
 	*out = cJSON_CreateArray();
 	if (!lg->has_tip)
 		return 0;
-	if (git_revwalk_new(&w, lg->git) < 0 ||
-	    git_revwalk_sorting(w, GIT_SORT_TOPOLOGICAL | GIT_SORT_TIME) < 0 ||
-	    git_revwalk_push(w, &lg->tip) < 0) {
+	/* GIT_SORT_NONE: see the top of this file */
+	if (git_revwalk_new(&w, lg->git) < 0 || git_revwalk_push(w, &lg->tip) < 0) {
 		git_revwalk_free(w);
 		return gt_error_git(GT_EFAIL, "cannot walk the ledger history");
 	}
 	if (after && !git_oid_is_zero(after) && git_revwalk_hide(w, after) < 0)
 		gt_error_clear(); /* rewritten history: show it all */
-	/* newest first from the walk; kept newest first, reversed at the end */
-	while (git_revwalk_next(&id, w) == 0) {
+	/* newest first from the walk; each commit's events are inserted at
+	 * the front last to first, so the array ends oldest first */
+	while (!(limit > 0 && n >= limit) && (err = git_revwalk_next(&id, w)) == 0) {
 		git_commit *c = NULL;
-		cJSON *e;
+		cJSON *ev;
 
 		if (git_commit_lookup(&c, lg->git, &id) < 0) {
 			rc = gt_error_git(GT_EFAIL, "cannot read ledger commit %s",
@@ -153,16 +254,275 @@ int gt_feed_read(cJSON **out, struct gt_ledger *lg, const git_oid *after,
 			git_commit_free(c);
 			break;
 		}
-		e = event(c);
+		ev = gt_feed_commit_events(c);
 		git_commit_free(c);
-		if (!pass(e, f)) {
-			cJSON_Delete(e);
-			continue;
+		for (int i = cJSON_GetArraySize(ev) - 1; i >= 0 && !(limit > 0 && n >= limit);
+		     i--) {
+			cJSON *e = cJSON_DetachItemFromArray(ev, i);
+
+			if (!pass(e, f)) {
+				cJSON_Delete(e);
+				continue;
+			}
+			gt_json_array_insert(*out, 0, e);
+			n++;
 		}
-		gt_json_array_insert(*out, 0, e);
-		if (limit > 0 && ++n >= limit)
+		cJSON_Delete(ev);
+	}
+	if (!rc && err < 0 && err != GIT_ITEROVER && !(limit > 0 && n >= limit))
+		rc = gt_error_git(GT_EFAIL, "cannot walk the ledger history");
+	git_revwalk_free(w);
+	return rc;
+}
+
+/* ---- one bead's history ---- */
+
+/* The bead in blob id, or NULL when there is none or it does not parse. */
+static cJSON *bead_in(git_repository *git, const git_oid *id)
+{
+	git_blob *blob;
+	cJSON *b = NULL;
+
+	if (!git_oid_is_zero(id) && git_blob_lookup(&blob, git, id) == 0) {
+		b = cJSON_ParseWithLength(git_blob_rawcontent(blob),
+					  (size_t)git_blob_rawsize(blob));
+		git_blob_free(blob);
+	}
+	return b;
+}
+
+/* field-by-field changes from old to new */
+static cJSON *changes(const cJSON *old, const cJSON *new)
+{
+	cJSON *ch = cJSON_CreateObject();
+	const cJSON *c;
+
+	cJSON_ArrayForEach (c, new) {
+		const cJSON *o = cJSON_GetObjectItemCaseSensitive(old, c->string);
+		cJSON *pair;
+
+		if (!strcmp(c->string, "updated_at") || (o && gt_json_equal(o, c)))
+			continue;
+		pair = cJSON_CreateObject();
+		cJSON_AddItemToObject(pair, "old", o ? cJSON_Duplicate(o, 1) : cJSON_CreateNull());
+		cJSON_AddItemToObject(pair, "new", cJSON_Duplicate(c, 1));
+		cJSON_AddItemToObject(ch, c->string, pair);
+	}
+	cJSON_ArrayForEach (c, old) {
+		cJSON *pair;
+
+		if (cJSON_GetObjectItemCaseSensitive(new, c->string))
+			continue;
+		pair = cJSON_CreateObject();
+		cJSON_AddItemToObject(pair, "old", cJSON_Duplicate(c, 1));
+		cJSON_AddItemToObject(pair, "new", cJSON_CreateNull());
+		cJSON_AddItemToObject(ch, c->string, pair);
+	}
+	return ch;
+}
+
+/* The operations of c that name bead id, as {actor, email, command,
+ * summary}; *nops: how many operations c holds. */
+static cJSON *naming_ops(git_commit *c, const char *id, int *nops)
+{
+	cJSON *ev = gt_feed_commit_events(c), *ops = cJSON_CreateArray();
+	const cJSON *e;
+
+	*nops = cJSON_GetArraySize(ev);
+	cJSON_ArrayForEach (e, ev) {
+		cJSON *op;
+
+		if (*nops > 1 && !has(e, "beads", id, 0) && !has(e, "merge_requests", id, 0))
+			continue;
+		op = cJSON_CreateObject();
+		gt_json_set_str(op, "actor", gt_json_str(e, "actor"));
+		gt_json_set_str(op, "email", gt_json_str(e, "email"));
+		if (gt_json_str(e, "command"))
+			gt_json_set_str(op, "command", gt_json_str(e, "command"));
+		gt_json_set_str(op, "summary", gt_json_str(e, "summary"));
+		cJSON_AddItemToArray(ops, op);
+	}
+	cJSON_Delete(ev);
+	return ops;
+}
+
+/* The log entry for c, which changed bead id from blob before to now. */
+static cJSON *log_entry(git_repository *git, git_commit *c, const char *id, const git_oid *before,
+			const git_oid *now)
+{
+	const git_signature *a = git_commit_author(c);
+	cJSON *e = cJSON_CreateObject(), *nb = bead_in(git, now), *ob = bead_in(git, before), *ops;
+	const cJSON *op;
+	char when[40];
+	int nops;
+
+	ops = naming_ops(c, id, &nops);
+	op = nops > 1 ? cJSON_GetArrayItem(ops, 0) : NULL;
+	gt_time_seconds(when, sizeof(when), (int64_t)a->when.time);
+	gt_json_set_str(e, "commit", git_oid_tostr_s(git_commit_id(c)));
+	gt_json_set_str(e, "time", when);
+	if (op) { /* a group commit: the first operation naming the bead */
+		struct gt_buf subj = GT_BUF_INIT;
+
+		if (gt_json_str(op, "command"))
+			gt_buf_printf(&subj, "%s: ", gt_json_str(op, "command"));
+		gt_buf_adds(&subj, gt_json_str(op, "summary"));
+		gt_json_set_str(e, "author", gt_json_str(op, "actor"));
+		gt_json_set_str(e, "email", gt_json_str(op, "email"));
+		gt_json_set_str(e, "subject", gt_buf_cstr(&subj));
+		gt_buf_release(&subj);
+	} else {
+		gt_json_set_str(e, "author", a->name);
+		gt_json_set_str(e, "email", a->email);
+		gt_json_set_str(e, "subject", git_commit_summary(c) ? git_commit_summary(c) : "");
+	}
+	if (git_commit_body(c))
+		gt_json_set_str(e, "trailers", git_commit_body(c));
+	cJSON_AddItemToObject(e, "changes", changes(ob, nb));
+	cJSON_AddItemToObject(e, "operations", ops);
+	cJSON_Delete(nb);
+	cJSON_Delete(ob);
+	return e;
+}
+
+/* A commit to visit and the bead's blob in its tree (never zero). */
+struct visit {
+	git_commit *c;
+	git_oid blob;
+};
+
+struct queue {
+	struct visit *v; /* oldest first: the newest is popped from the end */
+	size_t n, cap;
+	struct gt_map seen; /* hex ids queued, once a merge queued two */
+	int branched;
+};
+
+/* Queue c (taking it) unless it was queued before. */
+static void enqueue(struct queue *q, git_commit *c, const git_oid *blob)
+{
+	size_t i;
+
+	if (q->branched) {
+		char hex[GIT_OID_HEXSZ + 1];
+
+		git_oid_tostr(hex, sizeof(hex), git_commit_id(c));
+		if (gt_map_get(&q->seen, hex)) {
+			git_commit_free(c);
+			return;
+		}
+		gt_map_put(&q->seen, gt_strdup(hex), q);
+	}
+	if (q->n == q->cap) {
+		q->cap = q->cap ? 2 * q->cap : 4;
+		q->v = gt_realloc(q->v, q->cap * sizeof(*q->v));
+	}
+	for (i = q->n; i > 0 && git_commit_time(q->v[i - 1].c) > git_commit_time(c); i--)
+		q->v[i] = q->v[i - 1];
+	q->v[i].c = c;
+	git_oid_cpy(&q->v[i].blob, blob);
+	q->n++;
+}
+
+static void queue_release(struct queue *q)
+{
+	struct gt_map_entry *e;
+
+	for (size_t i = 0; i < q->n; i++)
+		git_commit_free(q->v[i].c);
+	free(q->v);
+	for (size_t i = 0; gt_map_next(&q->seen, &i, &e);)
+		free((char *)e->key);
+	gt_map_release(&q->seen);
+}
+
+/* The bead's blob in commit c (zero when absent). */
+static int blob_in(git_oid *out, struct gt_ledger *lg, git_commit *c, const char *id)
+{
+	git_tree *t;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (git_commit_tree(&t, c) < 0)
+		return gt_error_git(GT_EFAIL, "cannot read the tree of ledger commit %s",
+				    git_oid_tostr_s(git_commit_id(c)));
+	rc = gt_ledger_bead_entry(out, lg, t, id);
+	git_tree_free(t);
+	if (rc == GT_ENOTFOUND) {
+		gt_error_clear();
+		memset(out, 0, sizeof(*out));
+		rc = 0;
+	}
+	return rc;
+}
+
+int gt_feed_bead_log(cJSON **out, struct gt_ledger *lg, const char *id, long limit)
+{
+	struct queue q = { .seen = GT_MAP_INIT };
+	git_commit *tip = NULL;
+	git_oid blob;
+	long found = 0;
+	int rc;
+
+	*out = cJSON_CreateArray();
+	if (!lg->has_tip)
+		return gt_error_set(GT_ENOTFOUND, "bead '%s' not found", id);
+	if (git_commit_lookup(&tip, lg->git, &lg->tip) < 0)
+		return gt_error_git(GT_EFAIL, "cannot read ledger commit %s",
+				    git_oid_tostr_s(&lg->tip));
+	if ((rc = blob_in(&blob, lg, tip, id)) < 0 || git_oid_is_zero(&blob)) {
+		git_commit_free(tip);
+		return rc < 0 ? rc : gt_error_set(GT_ENOTFOUND, "bead '%s' not found", id);
+	}
+	enqueue(&q, tip, &blob);
+	/*
+	 * Walking back from a commit holding the bead: a parent holding the
+	 * same blob means the commit did not change it, and the walk goes on
+	 * through that parent alone.  Otherwise the commit changed it
+	 * (compared with its first parent), and the walk goes on through
+	 * every parent that holds the bead; when none does, this commit
+	 * created it and that line of history ends.
+	 */
+	while (q.n && !(limit > 0 && found >= limit)) {
+		struct visit v = q.v[--q.n];
+		unsigned np = git_commit_parentcount(v.c), same = np, holding = 0;
+		git_commit **parents = gt_calloc(np + 1, sizeof(*parents));
+		git_oid *pblob = gt_calloc(np + 1, sizeof(*pblob)); /* [0] zero for a root */
+
+		for (unsigned i = 0; i < np && same == np && !rc; i++) {
+			if (git_commit_parent(&parents[i], v.c, i) < 0)
+				rc = gt_error_git(GT_EFAIL,
+						  "cannot read a parent of ledger commit %s",
+						  git_oid_tostr_s(git_commit_id(v.c)));
+			else if (!(rc = blob_in(&pblob[i], lg, parents[i], id)) &&
+				 !git_oid_cmp(&pblob[i], &v.blob))
+				same = i;
+		}
+		if (!rc && same < np) {
+			enqueue(&q, parents[same], &pblob[same]);
+			parents[same] = NULL;
+		} else if (!rc) {
+			cJSON_AddItemToArray(*out, log_entry(lg->git, v.c, id, &pblob[0], &v.blob));
+			found++;
+			for (unsigned i = 0; i < np; i++)
+				holding += !git_oid_is_zero(&pblob[i]);
+			/* from here on two lines of history may meet again */
+			q.branched |= holding > 1;
+			for (unsigned i = 0; i < np; i++) {
+				if (git_oid_is_zero(&pblob[i]))
+					continue;
+				enqueue(&q, parents[i], &pblob[i]);
+				parents[i] = NULL;
+			}
+		}
+		for (unsigned i = 0; i < np; i++)
+			git_commit_free(parents[i]);
+		free(parents);
+		free(pblob);
+		git_commit_free(v.c);
+		if (rc < 0)
 			break;
 	}
-	git_revwalk_free(w);
+	queue_release(&q);
 	return rc;
 }
