@@ -140,6 +140,31 @@ test_expect_success 'bead log: a group commit whose trailers do not name it is t
 	assert_eq 3 "$(gt-bead-log --json hq-c | wc -l)"
 '
 
+# lines FILE N: FILE has at least N lines
+lines() {
+	[ "$(wc -l <"$1")" -ge "$2" ]
+}
+
+test_expect_success '--follow prints each operation of a new group commit' '
+	cd town &&
+	{ gt-feed --follow --interval 20 -n 1 --json >fol & } &&
+	pid=$! && trap "kill $pid 2>/dev/null || :" EXIT &&
+	wait_for lines fol 1 &&
+	cat >msg <<-EOF &&
+	gt-bead-update: first (+1 operations)
+
+	Gt-Op: gt-bead-update by ivan <ivan@example.com>: first
+	Gt-Bead: hq-a
+	Gt-Op: gt-bead-update by judy <judy@example.com>: second
+	Gt-Bead: hq-b
+	EOF
+	old=$(ledger_tip) && new=$(git commit-tree -F msg "$old^{tree}" -p "$old") &&
+	git update-ref refs/gt/ledger "$new" "$old" &&
+	wait_for lines fol 3 &&
+	assert_eq "grace ivan judy" "$(jq -r .actor fol | xargs)" &&
+	assert_eq "$new $new" "$(tail -2 fol | jq -r .commit | xargs)"
+'
+
 test_expect_success 'setup: a ledger with a merge (as a sync makes)' '
 	new_ledger m &&
 	cd m && base=$(ledger_tip) &&
