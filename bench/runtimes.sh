@@ -23,15 +23,13 @@ export GIT_AUTHOR_NAME=bench GIT_AUTHOR_EMAIL=bench@localhost
 export GIT_COMMITTER_NAME=bench GIT_COMMITTER_EMAIL=bench@localhost
 mkdir -p "$TMUX_TMPDIR" "$HOME" "$DIR/fakebin"
 ln -s "$ROOT/tests/fake/fake-agent" "$DIR/fakebin/claude"
+# shellcheck source=bench/lib.sh
+. "$ROOT/bench/lib.sh"
 cleanup() {
-	for s in "$TMUX_TMPDIR"/tmux-*/*; do
-		[ -S "$s" ] && tmux -S "$s" kill-server 2>/dev/null
-	done
-	sleep 0.5
-	rm -rf "$DIR"
-	return 0
+	bench_cleanup "$DIR"
 }
-trap cleanup EXIT INT TERM
+trap cleanup EXIT
+trap 'exit 130' INT TERM
 
 now() { date +%s%N; }
 ms() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f\n", (b - a) / 1e6 }'; }

@@ -24,15 +24,14 @@ export GIT_AUTHOR_NAME=bench GIT_AUTHOR_EMAIL=bench@localhost
 export GIT_COMMITTER_NAME=bench GIT_COMMITTER_EMAIL=bench@localhost
 mkdir -p "$TMUX_TMPDIR" "$HOME"
 DEACON=
+# shellcheck source=bench/lib.sh
+. "$ROOT/bench/lib.sh"
 cleanup() {
-	[ -z "$DEACON" ] || kill "$DEACON" 2>/dev/null || true
-	for s in "$TMUX_TMPDIR"/tmux-*/*; do
-		[ -S "$s" ] && tmux -S "$s" kill-server 2>/dev/null
-	done
-	rm -rf "$DIR"
-	return 0
+	[ -z "$DEACON" ] || kill "$DEACON" 2>/dev/null || :
+	bench_cleanup "$DIR"
 }
-trap cleanup EXIT INT TERM
+trap cleanup EXIT
+trap 'exit 130' INT TERM
 
 TICK=$(getconf CLK_TCK)
 now() { date +%s%N; }

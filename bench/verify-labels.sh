@@ -15,7 +15,7 @@ beads=$2
 LC_ALL=C
 export LC_ALL
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/verify-labels.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT
+trap 'rm -rf "$tmp" || :' EXIT
 trap 'exit 130' INT TERM
 
 gt-bead-export | jq -r 'select(.labels) | .id as $id | .labels[]
