@@ -1,4 +1,5 @@
 # bench/lib.sh - helpers the benchmark scripts share (sourced, not run).
+# shellcheck shell=sh
 #
 # A benchmark prints figures; it must not fail because its own clean-up
 # did.  Every script runs under `set -eu`, and in dash a command that fails
