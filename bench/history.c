@@ -44,10 +44,10 @@
 #include "base/banned.h"
 
 struct bead {
-	char *path;  /* beads/xx/<id>.json */
+	char *path; /* beads/xx/<id>.json */
 	char *id;
 	git_oid blob;
-	char *now;   /* current serialized form; NULL: still the tip's blob */
+	char *now; /* current serialized form; NULL: still the tip's blob */
 	long touches, first;
 };
 
@@ -90,7 +90,8 @@ static cJSON *load(struct bead *b)
 
 		if (git_blob_lookup(&blob, repo, &b->blob) < 0)
 			die("cannot read a bead's blob");
-		j = cJSON_ParseWithLength(git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob));
+		j = cJSON_ParseWithLength(git_blob_rawcontent(blob),
+					  (size_t)git_blob_rawsize(blob));
 		git_blob_free(blob);
 	}
 	if (!j)
@@ -111,13 +112,14 @@ static void store(struct bead *b, cJSON *j)
 static const char *const rigs[] = { "app", "web", "infra" };
 static const char *const names[] = { "agate",  "basalt", "beryl", "calcite", "chert",
 				     "cobalt", "copper", "flint", "garnet",  "jade" };
-static const char *const labels[] = { "needs-review", "flaky",	"perf",	    "regression",
-				      "triaged",      "blocked-upstream", "security", "docs",
-				      "good-first-issue", "ux" };
-static const char *const words[] = { "rebased", "the", "branch", "onto", "main", "tests",
-				     "pass", "again", "after", "fixing", "a", "race", "in",
-				     "lock", "handling", "waiting", "on", "review", "merge",
-				     "queue" };
+static const char *const labels[] = {
+	"needs-review",	    "flaky",	"perf", "regression",	    "triaged",
+	"blocked-upstream", "security", "docs", "good-first-issue", "ux"
+};
+static const char *const words[] = { "rebased", "the",	"branch", "onto",  "main",
+				     "tests",	"pass", "again",  "after", "fixing",
+				     "a",	"race", "in",	  "lock",  "handling",
+				     "waiting", "on",	"review", "merge", "queue" };
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -280,7 +282,8 @@ int main(int argc, char **argv)
 		for (int k = 0; k < nops; k++) {
 			struct gt_buf cmd = GT_BUF_INIT, sum = GT_BUF_INIT, optr = GT_BUF_INIT;
 			char oname[64], oemail[96];
-			size_t i = rnd() % 100 < 80 ? hotset[rnd() % (uint64_t)hot] : rnd() % nbeads;
+			size_t i =
+				rnd() % 100 < 80 ? hotset[rnd() % (uint64_t)hot] : rnd() % nbeads;
 
 			actor(oname, sizeof(oname), oemail, sizeof(oemail));
 			if (!k) {
@@ -295,8 +298,8 @@ int main(int argc, char **argv)
 			if (!k)
 				gt_buf_printf(&subj, "%s: %s", cmd.ptr, sum.ptr);
 			if (nops > 1)
-				gt_buf_printf(&tr, "Gt-Op: %s by %s <%s>: %s\n", cmd.ptr, oname, oemail,
-					      sum.ptr);
+				gt_buf_printf(&tr, "Gt-Op: %s by %s <%s>: %s\n", cmd.ptr, oname,
+					      oemail, sum.ptr);
 			gt_buf_adds(&tr, optr.ptr);
 			gt_buf_release(&cmd);
 			gt_buf_release(&sum);
