@@ -153,3 +153,7 @@ printf '%-36s %7s ms %7s ms %7s ms\n' "per merge request, p90" \
 echo "gt: gt-refinery --max 1 --no-feed app (no gates); every request is rebased"
 echo "bare git: fetch + checkout --detach + rebase + push HEAD:main + ls-remote + push --delete"
 echo "floor: one external /bin/true timed the same way"
+bench_result flow "refinery, per merge request, median" ms "$(pct 50 <gt.ms)" \
+	"$(pct 50 <bare.ms)" "git fetch + checkout + rebase + push + ls-remote + push --delete"
+bench_result flow "refinery, per merge request, p90" ms "$(pct 90 <gt.ms)" \
+	"$(pct 90 <bare.ms)" "git fetch + checkout + rebase + push + ls-remote + push --delete"

@@ -166,3 +166,7 @@ row "jq -c '$STEPS'" "$jqsteps50" "$jqsteps90" ms
 echo "floor, $N runs"
 row "floor0: exec, libs linked like gt" "$floor050" "$floor090" ms
 row "floor: libgit2 open + read refs/gt/ledger" "$floor50" "$floor90" ms
+bench_result formula "parse, in process, p50" us "$parse50" - -
+bench_result formula "load + resolve + cook, in process, p50" us "$cook50" - -
+bench_result formula "gt-formula-cook, no town, p50" ms "$none50" "$jqall50" "jq -c . on the JSON"
+bench_result formula "gt-formula-cook, in a town, p50" ms "$town50" "$jqall50" "jq -c . on the JSON"

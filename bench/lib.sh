@@ -58,3 +58,18 @@ bench_cleanup() {
 	echo "${0##*/}: could not remove $1 (something still writes there)" >&2
 	return 0
 }
+
+# bench_result BENCH OPERATION UNIT GT BASELINE BASELINE_KIND: one JSON line
+# in $GT_BENCH_DIR/results.jsonl (default /tmp/gt-bench), the file
+# bench/ledger starts afresh at the beginning of `make bench`; "-" or an
+# empty figure is null.
+bench_result() {
+	r_file=${GT_BENCH_DIR:-/tmp/gt-bench}/results.jsonl
+	r_gt=$4 r_base=$5
+	case $r_gt in '' | -) r_gt=null ;; esac
+	case $r_base in '' | -) r_base=null ;; esac
+	printf '{"bench":"%s","operation":"%s","unit":"%s","gt":%s,"baseline":%s,"baseline_kind":"%s","date":"%s"}\n' \
+		"$1" "$(printf %s "$2" | sed 's/\\/\\\\/g; s/"/\\"/g')" "$3" "$r_gt" "$r_base" \
+		"$(printf %s "$6" | sed 's/\\/\\\\/g; s/"/\\"/g')" \
+		"$(date -u +%Y-%m-%dT%H:%M:%SZ)" >>"$r_file" || :
+}

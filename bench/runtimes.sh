@@ -105,3 +105,6 @@ gt-bead-list --all --json -n 0 >/dev/null
 tl=$(ms "$t0" "$(now)")
 printf '%-58s %10s ms   (baseline: gt-bead-list --all reading them %s ms)\n' \
 	"gt-cost over the town ($n runs)" "$tc" "$tl"
+bench_result runtimes "sling to run record, claude stream-json, median" ms \
+	"$(median <"$DIR/claude.ms")" "$(median <"$DIR/scripted.ms")" "scripted agent in a terminal"
+bench_result runtimes "gt-cost over the town ($n runs)" ms "$tc" "$tl" "gt-bead-list --all reading them"

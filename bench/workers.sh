@@ -90,3 +90,7 @@ printf '%-44s %8s ms %7s ms\n' "gt-sling: command to running session" \
 printf '%-44s %8s ms %7s ms\n' "gt-done: commit, push, verify, MR, unhook" \
 	"$(median <done.ms)" "$(median <bare-done.ms)"
 echo "bare ops: git fetch + worktree add + tmux new-session; git status + add + commit + push + ls-remote"
+bench_result workers "gt-sling: command to running session, median" ms \
+	"$(median <sling.ms)" "$(median <bare-sling.ms)" "git fetch + worktree add + tmux new-session"
+bench_result workers "gt-done: commit, push, verify, MR, unhook, median" ms \
+	"$(median <done.ms)" "$(median <bare-done.ms)" "git status + add + commit + push + ls-remote"
