@@ -4,7 +4,7 @@
 # its branch deleted, beside the bare git commands that do the same merge.
 #
 #   bench/flow.sh
-#   GT_BENCH_N=20                 merge requests (median and p90 printed)
+#   GT_BENCH_MRS=20               merge requests (median and p90 printed)
 #   GT_BENCH_DIR=/tmp/gt-bench    scratch space (a town is made and removed)
 #   GT_BENCH_NOBUILD=1            do not run make first
 #
@@ -21,7 +21,7 @@
 set -eu
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-N=${GT_BENCH_N:-20}
+N=${GT_BENCH_MRS:-20}
 BASE=${GT_BENCH_DIR:-/tmp/gt-bench}
 mkdir -p "$BASE"
 DIR=$(mktemp -d "$BASE/flow.XXXXXX")
@@ -30,7 +30,9 @@ export GIT_AUTHOR_NAME=bench GIT_AUTHOR_EMAIL=bench@localhost
 export GIT_COMMITTER_NAME=bench GIT_COMMITTER_EMAIL=bench@localhost
 unset GT_AGENT
 mkdir -p "$HOME"
-cleanup() { rm -rf "$DIR"; }
+# shellcheck source=bench/lib.sh
+. "$ROOT/bench/lib.sh"
+cleanup() { bench_cleanup "$DIR"; }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
@@ -151,3 +153,7 @@ printf '%-36s %7s ms %7s ms %7s ms\n' "per merge request, p90" \
 echo "gt: gt-refinery --max 1 --no-feed app (no gates); every request is rebased"
 echo "bare git: fetch + checkout --detach + rebase + push HEAD:main + ls-remote + push --delete"
 echo "floor: one external /bin/true timed the same way"
+bench_result flow "refinery, per merge request, median" ms "$(pct 50 <gt.ms)" \
+	"$(pct 50 <bare.ms)" "git fetch + checkout + rebase + push + ls-remote + push --delete"
+bench_result flow "refinery, per merge request, p90" ms "$(pct 90 <gt.ms)" \
+	"$(pct 90 <bare.ms)" "git fetch + checkout + rebase + push + ls-remote + push --delete"

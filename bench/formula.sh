@@ -4,7 +4,7 @@
 # jq starting up and reading the same data as JSON.
 #
 #   bench/formula.sh
-#   GT_BENCH_N=200                command runs (p50 and p90 printed); the
+#   GT_BENCH_RUNS=200             command runs (p50 and p90 printed); the
 #                                 in-process figures take 10 x N iterations
 #   GT_BENCH_DIR=/tmp/gt-bench    scratch space (removed at exit)
 #   GT_BENCH_NOBUILD=1            do not run make first
@@ -27,10 +27,10 @@
 set -eu
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-N=${GT_BENCH_N:-200}
+N=${GT_BENCH_RUNS:-200}
 BASE=${GT_BENCH_DIR:-/tmp/gt-bench}
 case $N in
-'' | *[!0-9]* | 0) echo "formula.sh: GT_BENCH_N must be a positive number" >&2 && exit 2 ;;
+'' | *[!0-9]* | 0) echo "formula.sh: GT_BENCH_RUNS must be a positive number" >&2 && exit 2 ;;
 esac
 ITER=$((N * 10))
 TOOLS=$ROOT/build/bench
@@ -45,10 +45,9 @@ export GIT_AUTHOR_NAME=bench GIT_AUTHOR_EMAIL=bench@localhost
 export GIT_COMMITTER_NAME=bench GIT_COMMITTER_EMAIL=bench@localhost
 unset GT_AGENT GT_DIR GT_RIG
 mkdir -p "$HOME" "$DIR/none"
-cleanup() {
-	cd /
-	rm -rf "$DIR"
-}
+# shellcheck source=bench/lib.sh
+. "$ROOT/bench/lib.sh"
+cleanup() { bench_cleanup "$DIR"; }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
@@ -58,7 +57,7 @@ size() { wc -c <"$1" | tr -d ' '; }
 # measure ARGS...: timeit ARGS (from the current directory); sets p50, p90
 measure() {
 	out=$("$TOOLS/timeit" -n "$N" -w 5 -q -- "$@")
-	read -r p50 p90 _ _ _ _ _ fails <<EOF
+	read -r p50 p90 _ _ _ _ _ fails _ <<EOF
 $out
 EOF
 	if [ "$fails" -ne 0 ]; then
@@ -167,3 +166,7 @@ row "jq -c '$STEPS'" "$jqsteps50" "$jqsteps90" ms
 echo "floor, $N runs"
 row "floor0: exec, libs linked like gt" "$floor050" "$floor090" ms
 row "floor: libgit2 open + read refs/gt/ledger" "$floor50" "$floor90" ms
+bench_result formula "parse, in process, p50" us "$parse50" - -
+bench_result formula "load + resolve + cook, in process, p50" us "$cook50" - -
+bench_result formula "gt-formula-cook, no town, p50" ms "$none50" "$jqall50" "jq -c . on the JSON"
+bench_result formula "gt-formula-cook, in a town, p50" ms "$town50" "$jqall50" "jq -c . on the JSON"

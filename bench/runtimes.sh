@@ -23,15 +23,13 @@ export GIT_AUTHOR_NAME=bench GIT_AUTHOR_EMAIL=bench@localhost
 export GIT_COMMITTER_NAME=bench GIT_COMMITTER_EMAIL=bench@localhost
 mkdir -p "$TMUX_TMPDIR" "$HOME" "$DIR/fakebin"
 ln -s "$ROOT/tests/fake/fake-agent" "$DIR/fakebin/claude"
+# shellcheck source=bench/lib.sh
+. "$ROOT/bench/lib.sh"
 cleanup() {
-	for s in "$TMUX_TMPDIR"/tmux-*/*; do
-		[ -S "$s" ] && tmux -S "$s" kill-server 2>/dev/null
-	done
-	sleep 0.5
-	rm -rf "$DIR"
-	return 0
+	bench_cleanup "$DIR"
 }
-trap cleanup EXIT INT TERM
+trap cleanup EXIT
+trap 'exit 130' INT TERM
 
 now() { date +%s%N; }
 ms() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f\n", (b - a) / 1e6 }'; }
@@ -107,3 +105,6 @@ gt-bead-list --all --json -n 0 >/dev/null
 tl=$(ms "$t0" "$(now)")
 printf '%-58s %10s ms   (baseline: gt-bead-list --all reading them %s ms)\n' \
 	"gt-cost over the town ($n runs)" "$tc" "$tl"
+bench_result runtimes "sling to run record, claude stream-json, median" ms \
+	"$(median <"$DIR/claude.ms")" "$(median <"$DIR/scripted.ms")" "scripted agent in a terminal"
+bench_result runtimes "gt-cost over the town ($n runs)" ms "$tc" "$tl" "gt-bead-list --all reading them"

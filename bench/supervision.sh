@@ -24,15 +24,14 @@ export GIT_AUTHOR_NAME=bench GIT_AUTHOR_EMAIL=bench@localhost
 export GIT_COMMITTER_NAME=bench GIT_COMMITTER_EMAIL=bench@localhost
 mkdir -p "$TMUX_TMPDIR" "$HOME"
 DEACON=
+# shellcheck source=bench/lib.sh
+. "$ROOT/bench/lib.sh"
 cleanup() {
-	[ -z "$DEACON" ] || kill "$DEACON" 2>/dev/null || true
-	for s in "$TMUX_TMPDIR"/tmux-*/*; do
-		[ -S "$s" ] && tmux -S "$s" kill-server 2>/dev/null
-	done
-	rm -rf "$DIR"
-	return 0
+	[ -z "$DEACON" ] || kill "$DEACON" 2>/dev/null || :
+	bench_cleanup "$DIR"
 }
-trap cleanup EXIT INT TERM
+trap cleanup EXIT
+trap 'exit 130' INT TERM
 
 TICK=$(getconf CLK_TCK)
 now() { date +%s%N; }
@@ -168,3 +167,11 @@ printf '%-58s %9s ms %17s ms   (tmux new-session)\n' \
 printf '%-58s %9s ms %17s ms   (30 x tmux capture-pane)\n' \
 	"one witness patrol, 30 working polecats, median of 10" "$(median <patrol.ms)" \
 	"$(median <capture.ms)"
+bench_result supervision "idle patrol (deacon + witness), CPU per patrol" ms "$per_patrol" \
+	"$floor" "tmux list-sessions"
+bench_result supervision "idle CPU per hour at the default interval" s "$per_hour" - -
+bench_result supervision "ledger commits while idle" commits "$commits" - -
+bench_result supervision "worker death to restarted session, median" ms "$(median <restart.ms)" \
+	"$(median <bare.ms)" "tmux new-session"
+bench_result supervision "one witness patrol, 30 working polecats, median" ms \
+	"$(median <patrol.ms)" "$(median <capture.ms)" "30 x tmux capture-pane"

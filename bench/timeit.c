@@ -10,13 +10,16 @@
  * and every "{}" in an argument becomes that line, every "{1}".."{9}" its
  * first..ninth TAB-separated field.  Prints one line:
  *
- *   p50_ms p90_ms p99_ms mean_ms min_ms max_ms runs failures
+ *   p50_ms p90_ms p99_ms mean_ms min_ms max_ms runs failures max_rss_kb
  *
- * Percentiles are nearest-rank.  A measured run whose exit status is not
- * STATUS (default 0), or that dies of a signal, is reported on stderr (the
- * first few) and counted in the failures field; it is still timed.  The
- * child's stdin is /dev/null; with -q its stdout and stderr are too.  This
- * is a benchmark, not a test: timeit exits 0 whatever the figures are.
+ * Percentiles are nearest-rank.  max_rss_kb is the largest peak resident
+ * set of a measured run (wait4's ru_maxrss: the child's own or that of the
+ * largest descendant it waited for, so a script's biggest command counts).
+ * A measured run whose exit status is not STATUS (default 0), or that
+ * dies of a signal, is reported on stderr (the first few) and counted in
+ * the failures field; it is still timed.  The child's stdin is /dev/null;
+ * with -q its stdout and stderr are too.  This is a benchmark, not a
+ * test: timeit exits 0 whatever the figures are.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -24,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -89,10 +93,12 @@ static char *substitute(const char *arg, const char *line)
 	return out;
 }
 
-/* Runs argv once; returns its wait status and stores the latency. */
-static int run(char **argv, int devnull, int errfd, int quiet, int64_t *ns)
+/* Runs argv once; returns its wait status and stores the latency and the
+ * peak resident set (KB). */
+static int run(char **argv, int devnull, int errfd, int quiet, int64_t *ns, long *rss_kb)
 {
 	int64_t t0 = now_ns();
+	struct rusage ru;
 	int status;
 	pid_t pid = fork();
 
@@ -111,12 +117,13 @@ static int run(char **argv, int devnull, int errfd, int quiet, int64_t *ns)
 			dprintf(errfd, "timeit: cannot run %s: %s\n", argv[0], strerror(errno));
 		_exit(127);
 	}
-	while (waitpid(pid, &status, 0) < 0)
+	while (wait4(pid, &status, 0, &ru) < 0)
 		if (errno != EINTR) {
-			perror("timeit: waitpid");
+			perror("timeit: wait4");
 			exit(2);
 		}
 	*ns = now_ns() - t0;
+	*rss_kb = ru.ru_maxrss;
 	return status;
 }
 
@@ -127,6 +134,7 @@ int main(int argc, char **argv)
 	const char *list = NULL;
 	size_t cursor = 0;
 	int64_t *ns, sum = 0;
+	long max_rss = 0;
 	char **cmd;
 
 	bench_prog = "timeit";
@@ -162,15 +170,18 @@ int main(int argc, char **argv)
 	for (long r = -warmup; r < runs; r++) {
 		const char *line = list ? lines[cursor++ % nlines] : NULL;
 		int64_t t;
+		long rss = 0;
 		int status;
 
 		for (int a = 0; a < nargs; a++)
 			cmd[a] = line ? substitute(argv[optind + a], line) : argv[optind + a];
 		cmd[nargs] = NULL;
-		status = run(cmd, devnull, failures < MAX_REPORTED ? errfd : -1, quiet, &t);
+		status = run(cmd, devnull, failures < MAX_REPORTED ? errfd : -1, quiet, &t, &rss);
 		if (r >= 0) {
 			ns[r] = t;
 			sum += t;
+			if (rss > max_rss)
+				max_rss = rss;
 			if (!WIFEXITED(status) || WEXITSTATUS(status) != expected) {
 				if (++failures <= MAX_REPORTED) {
 					fprintf(stderr, "timeit: run %ld: ", r + 1);
@@ -192,10 +203,10 @@ int main(int argc, char **argv)
 		fprintf(stderr, "timeit: %d runs failed in all\n", failures);
 
 	qsort(ns, (size_t)runs, sizeof(*ns), cmp_i64);
-	printf("%.2f %.2f %.2f %.2f %.2f %.2f %ld %d\n", pct_ms(ns, (size_t)runs, 50),
+	printf("%.2f %.2f %.2f %.2f %.2f %.2f %ld %d %ld\n", pct_ms(ns, (size_t)runs, 50),
 	       pct_ms(ns, (size_t)runs, 90), pct_ms(ns, (size_t)runs, 99),
 	       (double)sum / (double)runs / 1e6, (double)ns[0] / 1e6, (double)ns[runs - 1] / 1e6,
-	       runs, failures);
+	       runs, failures, max_rss);
 	free(ns);
 	free(cmd);
 	for (size_t k = 0; k < nlines; k++)

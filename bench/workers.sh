@@ -20,15 +20,11 @@ export PATH="$ROOT/bin:$PATH" TMUX_TMPDIR="$DIR/tmux" HOME="$DIR/home"
 export GIT_AUTHOR_NAME=bench GIT_AUTHOR_EMAIL=bench@localhost
 export GIT_COMMITTER_NAME=bench GIT_COMMITTER_EMAIL=bench@localhost
 mkdir -p "$TMUX_TMPDIR" "$HOME"
-cleanup() {
-	for s in "$TMUX_TMPDIR"/tmux-*/*; do
-		if [ -S "$s" ]; then
-			tmux -S "$s" kill-server 2>/dev/null || :
-		fi
-	done
-	rm -rf "$DIR"
-}
-trap cleanup EXIT INT TERM
+# shellcheck source=bench/lib.sh
+. "$ROOT/bench/lib.sh"
+cleanup() { bench_cleanup "$DIR"; }
+trap cleanup EXIT
+trap 'exit 130' INT TERM
 
 now() { date +%s%N; }
 ms() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f\n", (b - a) / 1e6 }'; }
@@ -94,3 +90,7 @@ printf '%-44s %8s ms %7s ms\n' "gt-sling: command to running session" \
 printf '%-44s %8s ms %7s ms\n' "gt-done: commit, push, verify, MR, unhook" \
 	"$(median <done.ms)" "$(median <bare-done.ms)"
 echo "bare ops: git fetch + worktree add + tmux new-session; git status + add + commit + push + ls-remote"
+bench_result workers "gt-sling: command to running session, median" ms \
+	"$(median <sling.ms)" "$(median <bare-sling.ms)" "git fetch + worktree add + tmux new-session"
+bench_result workers "gt-done: commit, push, verify, MR, unhook, median" ms \
+	"$(median <done.ms)" "$(median <bare-done.ms)" "git status + add + commit + push + ls-remote"

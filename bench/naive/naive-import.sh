@@ -15,7 +15,7 @@ file=$1
 LC_ALL=C
 export LC_ALL
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/naive-import.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT
+trap 'rm -rf "$tmp" || :' EXIT
 trap 'exit 130' INT TERM
 
 # "id<TAB>compact json" per bead (jq also validates the input)
