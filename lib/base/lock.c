@@ -79,17 +79,61 @@ static void describe_holder(struct gt_buf *out, int f)
 		gt_buf_adds(out, ", which is stopped (SIGSTOP?)");
 }
 
+/* who holds it, for the message of a writer that waits too long */
+static void note_holder(int f, const char *who)
+{
+	char line[200], when[32];
+	time_t now;
+	struct tm tm;
+	int len;
+
+	if (!who)
+		return;
+	now = time(NULL);
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&now, &tm));
+	len = snprintf(line, sizeof(line), "%ld (%s, since %s)\n", (long)getpid(), who, when);
+	if (len > 0 && ftruncate(f, 0) == 0 && pwrite(f, line, (size_t)len, 0) < 0) {
+		/* only a message is lost */
+	}
+}
+
+static int open_lock(const char *path)
+{
+	int f = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+
+	if (f < 0 && errno == ENOENT && gt_mkdir_parents(path) == 0)
+		f = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+	if (f < 0)
+		return gt_error_errno(GT_EFAIL, "cannot open lock '%s'", path);
+	return f;
+}
+
+int gt_lock_try_as(int *fd, const char *path, const char *who)
+{
+	int f = open_lock(path);
+
+	*fd = -1;
+	if (f < 0)
+		return f;
+	if (flock(f, LOCK_EX | LOCK_NB) < 0) {
+		int busy = errno == EWOULDBLOCK;
+
+		close(f);
+		return busy ? 1 : gt_error_errno(GT_EFAIL, "cannot lock '%s'", path);
+	}
+	note_holder(f, who);
+	*fd = f;
+	return 0;
+}
+
 int gt_lock_acquire_as(int *fd, const char *path, long timeout_ms, const char *who)
 {
 	long deadline;
 	int f;
 
 	*fd = -1;
-	f = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
-	if (f < 0 && errno == ENOENT && gt_mkdir_parents(path) == 0)
-		f = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
-	if (f < 0)
-		return gt_error_errno(GT_EFAIL, "cannot open lock '%s'", path);
+	if ((f = open_lock(path)) < 0)
+		return f;
 	if (flock(f, LOCK_EX | LOCK_NB) == 0)
 		goto locked;
 	if (errno != EWOULDBLOCK) {
@@ -119,21 +163,7 @@ int gt_lock_acquire_as(int *fd, const char *path, long timeout_ms, const char *w
 		}
 	}
 locked:
-	if (who) {
-		/* who holds it, for the message of a writer that waits too long */
-		char line[200], when[32];
-		time_t now = time(NULL);
-		struct tm tm;
-		int len;
-
-		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&now, &tm));
-		len = snprintf(line, sizeof(line), "%ld (%s, since %s)\n", (long)getpid(), who,
-			       when);
-
-		if (len > 0 && ftruncate(f, 0) == 0 && pwrite(f, line, (size_t)len, 0) < 0) {
-			/* only a message is lost */
-		}
-	}
+	note_holder(f, who);
 	*fd = f;
 	return 0;
 }

@@ -18,6 +18,9 @@ int gt_lock_acquire(int *fd, const char *path, long timeout_ms);
  * it (and whether that process is stopped or gone).  The wait is the
  * kernel's queue (first come, first served), bounded by a timer. */
 int gt_lock_acquire_as(int *fd, const char *path, long timeout_ms, const char *who);
+/* Take it only if it is free now: 0 with *fd set, 1 when another holds
+ * it, or a GT_E* code. */
+int gt_lock_try_as(int *fd, const char *path, const char *who);
 void gt_lock_release(int fd);
 
 #endif

@@ -29,10 +29,12 @@
 #include "base/map.h"
 #include "base/options.h"
 #include "store/bead.h"
+#include "store/commitq.h"
 #include "store/id.h"
 #include "store/maint.h"
 #include "store/objbuf.h"
 #include "store/repo.h"
+#include "store/tree.h"
 #include "base/banned.h"
 
 #define MAX_ATTEMPTS	    20
@@ -66,9 +68,32 @@ struct gt_txn {
 	size_t n, alloc;
 	struct gt_buf summary, trailers, path;
 	size_t nsummaries, ntrailers;
+	int tracking;	    /* computing unlocked: note what is read */
+	struct gt_map reads; /* paths read from the base (values unused) */
 };
 
 static int base_has(struct gt_txn *tx, const char *path);
+
+static void txn_note_read(struct gt_txn *tx, const char *path)
+{
+	if (tx && tx->tracking && !gt_map_get(&tx->reads, path)) {
+		char *k = gt_strdup(path);
+
+		gt_map_put(&tx->reads, k, k);
+	}
+}
+
+void gt_ledger_note_read(struct gt_ledger *lg, const char *path)
+{
+	txn_note_read(lg->reading, path);
+}
+
+/* a read of the tip through lg, not through the transaction */
+static void note_tip_read(struct gt_ledger *lg, const git_tree *tree, const char *path)
+{
+	if (lg->reading && (!tree || tree == lg->tree))
+		txn_note_read(lg->reading, path);
+}
 
 static void clear_tip(struct gt_ledger *lg)
 {
@@ -286,6 +311,7 @@ int gt_ledger_read_file(struct gt_buf *out, git_oid *blob_id, struct gt_ledger *
 	git_blob *blob;
 	int rc;
 
+	note_tip_read(lg, tree, path);
 	if (!tree)
 		tree = lg->tree;
 	if (!tree)
@@ -319,11 +345,14 @@ int gt_ledger_bead_entry(git_oid *blob, struct gt_ledger *lg, git_tree *tree, co
 
 	if (gt_id_check(id) < 0)
 		return GT_EINVALID;
+	gt_bead_path(&path, id);
+	note_tip_read(lg, tree, path.ptr);
 	if (!tree)
 		tree = lg->tree;
-	if (!tree)
+	if (!tree) {
+		gt_buf_release(&path);
 		return gt_error_set(GT_ENOTFOUND, "bead '%s' not found", id);
-	gt_bead_path(&path, id);
+	}
 	rc = git_tree_entry_bypath(&e, tree, path.ptr);
 	if (rc == GIT_ENOTFOUND || (!rc && git_tree_entry_type(e) != GIT_OBJECT_BLOB))
 		rc = gt_error_set(GT_ENOTFOUND, "bead '%s' not found", id);
@@ -426,6 +455,17 @@ int gt_ledger_read_records(cJSON **out, struct gt_ledger *lg, const char *dir, c
 	git_tree *sub = NULL;
 
 	*out = w.arr;
+	if (lg->reading) {
+		struct gt_buf p = GT_BUF_INIT;
+
+		gt_buf_adds(&p, dir);
+		if (under && *under)
+			gt_buf_printf(&p, "/%s", under);
+		while (p.len && p.ptr[p.len - 1] == '/')
+			p.ptr[--p.len] = '\0';
+		txn_note_read(lg->reading, p.ptr);
+		gt_buf_release(&p);
+	}
 	if (!lg->tree || git_tree_entry_bypath(&entry, lg->tree, dir) < 0) {
 		gt_error_clear();
 		return 0;
@@ -444,6 +484,7 @@ int gt_ledger_read_records(cJSON **out, struct gt_ledger *lg, const char *dir, c
 
 git_tree *gt_txn_base(struct gt_txn *tx)
 {
+	txn_note_read(tx, ""); /* anything may be read from it */
 	return tx->base;
 }
 
@@ -481,6 +522,7 @@ int gt_txn_list_dir(struct gt_txn *tx, const char *dir, int (*cb)(const char *na
 	git_tree *sub = NULL;
 	int rc = 0;
 
+	txn_note_read(tx, dir);
 	if (tx->base && git_tree_entry_bypath(&e, tx->base, dir) == 0 &&
 	    git_tree_entry_type(e) == GIT_OBJECT_TREE &&
 	    git_tree_lookup(&sub, tx->lg->git, git_tree_entry_id(e)) == 0) {
@@ -568,6 +610,13 @@ static void txn_reset(struct gt_txn *tx)
 	gt_buf_reset(&tx->summary);
 	gt_buf_reset(&tx->trailers);
 	tx->nsummaries = tx->ntrailers = 0;
+	{
+		struct gt_map_entry *me;
+
+		for (size_t i = 0; gt_map_next(&tx->reads, &i, &me);)
+			free(me->value);
+		gt_map_release(&tx->reads);
+	}
 }
 
 static int base_has(struct gt_txn *tx, const char *path)
@@ -606,6 +655,7 @@ int gt_txn_bead_get(struct gt_txn *tx, const char *id, cJSON **out)
 		*out = s->obj;
 		return 0;
 	}
+	txn_note_read(tx, tx->path.ptr);
 	rc = gt_ledger_read_bead(&obj, tx->lg, tx->base, id);
 	if (!tx->base && !rc) /* empty ledger: nothing can exist */
 		rc = GT_ENOTFOUND;
@@ -626,6 +676,7 @@ int gt_txn_bead_exists(struct gt_txn *tx, const char *id)
 	s = gt_map_get(&tx->by_path, tx->path.ptr);
 	if (s)
 		return !s->removed && s->obj;
+	txn_note_read(tx, tx->path.ptr);
 	return base_has(tx, tx->path.ptr);
 }
 
@@ -722,6 +773,7 @@ int gt_txn_file_get(struct gt_txn *tx, const char *path, struct gt_buf *out)
 		}
 		return 0;
 	}
+	txn_note_read(tx, path);
 	if (!tx->base)
 		return gt_error_set(GT_ENOTFOUND, "'%s' not found", path);
 	return gt_ledger_read_file(out, NULL, tx->lg, tx->base, path);
@@ -789,157 +841,32 @@ const git_oid *gt_ledger_last_commit(const struct gt_ledger *lg)
 	return &lg->last_commit;
 }
 
-/* ---- building trees along changed paths ---- */
-
-struct upd {
-	const char *path;
-	git_oid id;
-	int removed;
-};
-
-static int upd_cmp(const void *a, const void *b)
+/* The bytes a staged file is written as (data is scratch space). */
+static void staged_bytes(const struct staged *s, struct gt_buf *data, const void **p, size_t *len)
 {
-	return strcmp(((const struct upd *)a)->path, ((const struct upd *)b)->path);
-}
-
-/*
- * Trees are serialized here rather than through git_treebuilder: the
- * builder copies every entry of a ~390-entry shard and writes through the
- * odb, which checks every backend for each new object first.  A tree is
- * "<mode> <name>\0<20-byte id>" per entry, in git's order: names compared
- * bytewise, a tree's name as if it ended in '/'.
- */
-struct tent {
-	const char *name;
-	size_t len;
-	unsigned mode;
-	git_oid id;
-	int removed;
-};
-
-static int git_name_cmp(const struct tent *a, const struct tent *b)
-{
-	size_t n = a->len < b->len ? a->len : b->len;
-	int c = memcmp(a->name, b->name, n);
-	unsigned char ca, cb;
-
-	if (c)
-		return c;
-	ca = a->len > n ? (unsigned char)a->name[n] : (a->mode == GIT_FILEMODE_TREE ? '/' : 0);
-	cb = b->len > n ? (unsigned char)b->name[n] : (b->mode == GIT_FILEMODE_TREE ? '/' : 0);
-	return (int)ca - (int)cb;
-}
-
-static int tent_git_cmp(const void *a, const void *b)
-{
-	return git_name_cmp(a, b);
-}
-
-/* plain name order, to find entries while updating */
-static int tent_name_cmp(const void *a, const void *b)
-{
-	const struct tent *x = a, *y = b;
-	size_t n = x->len < y->len ? x->len : y->len;
-	int c = memcmp(x->name, y->name, n);
-
-	return c ? c : (x->len > y->len) - (x->len < y->len);
-}
-
-/* Apply updates u[0..n) (sorted by path, all under the directory whose
- * paths start at offset off) to base (may be NULL).  *out is the new
- * tree's id; *empty says it has no entries (and then nothing is written). */
-static int build_tree(struct gt_ledger *lg, const git_tree *base, const struct upd *u, size_t n,
-		      size_t off, git_oid *out, int *empty)
-{
-	size_t nb = base ? git_tree_entrycount(base) : 0, ne = 0, cap = nb + n + 1, i = 0;
-	struct tent *e = gt_malloc(cap * sizeof(*e));
-	struct gt_buf raw = GT_BUF_INIT;
-	int rc = 0;
-
-	for (size_t k = 0; k < nb; k++) {
-		const git_tree_entry *te = git_tree_entry_byindex(base, k);
-
-		e[ne].name = git_tree_entry_name(te);
-		e[ne].len = strlen(e[ne].name);
-		e[ne].mode = git_tree_entry_filemode(te);
-		git_oid_cpy(&e[ne].id, git_tree_entry_id(te));
-		e[ne].removed = 0;
-		ne++;
+	if (s->obj) {
+		gt_buf_reset(data);
+		gt_bead_serialize(data, s->obj);
+		gt_buf_addch(data, '\n');
+		*p = data->ptr;
+		*len = data->len;
+	} else {
+		*p = gt_buf_cstr(&s->data);
+		*len = s->data.len;
 	}
-	/* base entries by plain name, so updates can find them */
-	qsort(e, ne, sizeof(*e), tent_name_cmp);
-	nb = ne;
-	while (i < n && !rc) {
-		const char *name = u[i].path + off, *slash = strchr(name, '/');
-		struct tent key = {
-			name, slash ? (size_t)(slash - name) : strlen(name), 0, { { 0 } }, 0
-		};
-		struct tent *at = nb ? bsearch(&key, e, nb, sizeof(*e), tent_name_cmp) : NULL;
-		size_t j = i + 1;
-		int sub_empty = 0;
-
-		if (!at) {
-			at = &e[ne++];
-			*at = key;
-			at->removed = 1;
-		}
-		if (!slash) {
-			at->mode = GIT_FILEMODE_BLOB;
-			at->removed = u[i].removed;
-			if (!u[i].removed)
-				git_oid_cpy(&at->id, &u[i].id);
-		} else {
-			git_tree *sub = NULL;
-
-			while (j < n && !strncmp(u[j].path + off, name, key.len + 1))
-				j++;
-			if (!at->removed && at->mode == GIT_FILEMODE_TREE &&
-			    git_tree_lookup(&sub, lg->git, &at->id) < 0)
-				rc = gt_error_git(GT_EFAIL, "cannot read tree '%.*s'", (int)key.len,
-						  name);
-			if (!rc)
-				rc = build_tree(lg, at->removed ? NULL : sub, u + i, j - i,
-						off + key.len + 1, &at->id, &sub_empty);
-			git_tree_free(sub);
-			at->mode = GIT_FILEMODE_TREE;
-			at->removed = sub_empty;
-		}
-		i = j;
-	}
-	if (!rc) {
-		qsort(e, ne, sizeof(*e), tent_git_cmp);
-		*empty = 1;
-		for (size_t k = 0; k < ne; k++) {
-			if (e[k].removed)
-				continue;
-			*empty = 0;
-			gt_buf_printf(&raw, "%o %.*s", e[k].mode, (int)e[k].len, e[k].name);
-			gt_buf_addch(&raw, '\0');
-			gt_buf_add(&raw, e[k].id.id, GIT_OID_RAWSZ);
-		}
-		if (!*empty || !off)
-			rc = gt_objbuf_put(lg->objbuf, GIT_OBJECT_TREE, gt_buf_cstr(&raw), raw.len,
-					   out);
-	}
-	gt_buf_release(&raw);
-	free(e);
-	return rc;
 }
 
-/* "Name <email> <seconds> +0000": validated through libgit2, which refuses
- * angle brackets and newlines in either part */
-static int signature(struct gt_buf *out, struct gt_ledger *lg)
+/* The subject after "<command>: ", and the trailers with the count of
+ * those left out. */
+static void message_parts(struct gt_buf *summary, struct gt_buf *trailers, const struct gt_txn *tx)
 {
-	git_signature *sig;
-
-	if (git_signature_now(&sig, gt_ledger_actor(lg), gt_ledger_actor_email(lg)) < 0)
-		return gt_error_git(GT_EINVALID, "bad identity '%s' <%s>", gt_ledger_actor(lg),
-				    gt_ledger_actor_email(lg));
-	gt_buf_printf(out, "%s <%s> %lld %c%02d%02d", sig->name, sig->email,
-		      (long long)sig->when.time, sig->when.offset < 0 ? '-' : '+',
-		      abs(sig->when.offset) / 60, abs(sig->when.offset) % 60);
-	git_signature_free(sig);
-	return 0;
+	gt_buf_adds(summary, tx->summary.len ? tx->summary.ptr : "update");
+	if (tx->nsummaries > 1)
+		gt_buf_printf(summary, " (and %zu more)", tx->nsummaries - 1);
+	if (tx->trailers.len)
+		gt_buf_add(trailers, tx->trailers.ptr, tx->trailers.len);
+	if (tx->ntrailers > 64)
+		gt_buf_printf(trailers, "Gt-More: %zu\n", tx->ntrailers - 64);
 }
 
 /* Returns 0 with *commit_id set, 1 when the tree did not change, or a
@@ -947,11 +874,11 @@ static int signature(struct gt_buf *out, struct gt_ledger *lg)
 static int write_commit(struct gt_txn *tx, git_oid *commit_id)
 {
 	struct gt_ledger *lg = tx->lg;
-	struct upd *u = gt_calloc(tx->n ? tx->n : 1, sizeof(*u));
+	struct gt_tree_upd *u = gt_calloc(tx->n ? tx->n : 1, sizeof(*u));
 	struct gt_buf data = GT_BUF_INIT, msg = GT_BUF_INIT, sig = GT_BUF_INIT;
 	git_oid tree_id;
 	size_t n = 0;
-	int rc = 0, empty;
+	int rc = 0;
 
 	for (size_t i = 0; i < tx->n && !rc; i++) {
 		struct staged *s = tx->list[i];
@@ -964,44 +891,32 @@ static int write_commit(struct gt_txn *tx, git_oid *commit_id)
 			const void *p;
 			size_t len;
 
-			if (s->obj) {
-				gt_buf_reset(&data);
-				gt_bead_serialize(&data, s->obj);
-				gt_buf_addch(&data, '\n');
-				p = data.ptr;
-				len = data.len;
-			} else {
-				p = gt_buf_cstr(&s->data);
-				len = s->data.len;
-			}
+			staged_bytes(s, &data, &p, &len);
 			rc = gt_objbuf_put(lg->objbuf, GIT_OBJECT_BLOB, p, len, &u[n].id);
 		}
 		n++;
 	}
 	if (!rc) {
-		qsort(u, n, sizeof(*u), upd_cmp);
-		rc = build_tree(lg, tx->base, u, n, 0, &tree_id, &empty);
+		gt_tree_upd_sort(u, n);
+		rc = gt_tree_apply(lg->git, lg->objbuf, tx->base, u, n, &tree_id);
 	}
 	/* writing back what was there (a config value set to itself) is no
 	 * change: no commit */
 	if (!rc && tx->base && !git_oid_cmp(&tree_id, git_tree_id(tx->base)))
 		rc = 1;
 	if (!rc)
-		rc = signature(&sig, lg);
+		rc = gt_commit_signature(&sig, gt_ledger_actor(lg), gt_ledger_actor_email(lg));
 	if (!rc) {
 		gt_buf_printf(&msg, "tree %s\n", git_oid_tostr_s(&tree_id));
 		if (lg->has_tip && !lg->squash)
 			gt_buf_printf(&msg, "parent %s\n", git_oid_tostr_s(&lg->tip));
-		gt_buf_printf(&msg, "author %s\ncommitter %s\n\n", sig.ptr, sig.ptr);
-		gt_buf_printf(&msg, "%s: %s", tx->opts->command,
-			      tx->summary.len ? tx->summary.ptr : "update");
-		if (tx->nsummaries > 1)
-			gt_buf_printf(&msg, " (and %zu more)", tx->nsummaries - 1);
+		gt_buf_printf(&msg, "author %s\ncommitter %s\n\n%s: ", sig.ptr, sig.ptr,
+			      tx->opts->command);
+		gt_buf_reset(&data);
+		message_parts(&msg, &data, tx);
 		gt_buf_addch(&msg, '\n');
-		if (tx->trailers.len)
-			gt_buf_printf(&msg, "\n%s", tx->trailers.ptr);
-		if (tx->ntrailers > 64)
-			gt_buf_printf(&msg, "Gt-More: %zu\n", tx->ntrailers - 64);
+		if (data.len)
+			gt_buf_printf(&msg, "\n%s", data.ptr);
 		rc = gt_objbuf_put(lg->objbuf, GIT_OBJECT_COMMIT, msg.ptr, msg.len, commit_id);
 	}
 	gt_buf_release(&data);
@@ -1020,22 +935,6 @@ static size_t dirty_count(const struct gt_txn *tx)
 	return n;
 }
 
-/* A ref lock file left by a writer that died between creating and renaming
- * it.  We hold the gt writer lock, so no gt writer can be using it; give a
- * foreign writer (git update-ref) two seconds before calling it stale. */
-static int break_stale_ref_lock(struct gt_ledger *lg)
-{
-	struct gt_buf p = GT_BUF_INIT;
-	struct stat st;
-	int broke = 0;
-
-	gt_buf_printf(&p, "%s/%s.lock", lg->repo->common_dir, lg->ref);
-	if (stat(p.ptr, &st) == 0 && time(NULL) - st.st_mtime >= 2)
-		broke = unlink(p.ptr) == 0;
-	gt_buf_release(&p);
-	return broke;
-}
-
 static void append_winner(struct gt_ledger *lg)
 {
 	const git_signature *a;
@@ -1046,19 +945,6 @@ static void append_winner(struct gt_ledger *lg)
 	snprintf(msg, sizeof(msg), "%s", gt_error_last());
 	gt_error_set(GT_ECONFLICT, "%s (changed meanwhile by '%s' in %.12s)", msg, a->name,
 		     git_oid_tostr_s(&lg->tip));
-}
-
-static int update_ref(struct gt_ledger *lg, const git_oid *new_id, const git_oid *old_id)
-{
-	git_reference *ref = NULL;
-	git_oid zero;
-	int rc;
-
-	memset(&zero, 0, sizeof(zero));
-	rc = git_reference_create_matching(&ref, lg->git, lg->ref, new_id, 1,
-					   old_id ? old_id : &zero, NULL);
-	git_reference_free(ref);
-	return rc;
 }
 
 /* How long a writer waits for the ledger lock: GT_LEDGER_LOCK_TIMEOUT (a
@@ -1077,13 +963,158 @@ static long lock_timeout_ms(void)
 	return (long)ms;
 }
 
+static void txn_release(struct gt_txn *tx)
+{
+	txn_reset(tx);
+	gt_buf_release(&tx->summary);
+	gt_buf_release(&tx->trailers);
+	gt_buf_release(&tx->path);
+	free(tx->list);
+}
+
+/* Group commit is on unless GT_LEDGER_GROUP=0 (one writer at a time under
+ * the lock: the old behaviour, kept as the benchmarks' baseline). */
+static int group_enabled(void)
+{
+	const char *v = getenv("GT_LEDGER_GROUP");
+
+	return !v || strcmp(v, "0");
+}
+
+/* tx's change and message as an intent for group commit. */
+static int make_intent(struct gt_intent *in, struct gt_txn *tx)
+{
+	struct gt_ledger *lg = tx->lg;
+	struct gt_buf data = GT_BUF_INIT;
+	struct gt_map_entry *me;
+	int rc;
+
+	/* checked here, so that a bad identity is this writer's own error */
+	if ((rc = gt_commit_signature(&data, gt_ledger_actor(lg), gt_ledger_actor_email(lg))) < 0)
+		goto out;
+	in->has_base = lg->has_tip;
+	if (lg->has_tip)
+		git_oid_cpy(&in->base, &lg->tip);
+	in->command = gt_strdup(tx->opts->command ? tx->opts->command : "gt");
+	in->actor = gt_strdup(gt_ledger_actor(lg));
+	in->email = gt_strdup(gt_ledger_actor_email(lg));
+	message_parts(&in->summary, &in->trailers, tx);
+	for (size_t i = 0; gt_map_next(&tx->reads, &i, &me);)
+		gt_strlist_push_dup(&in->reads, me->key);
+	for (size_t i = 0; i < tx->n; i++) {
+		const struct staged *s = tx->list[i];
+		const void *p = NULL;
+		size_t len = 0;
+
+		if (!s->dirty)
+			continue;
+		if (!s->removed)
+			staged_bytes(s, &data, &p, &len);
+		gt_intent_add_write(in, s->path, p, len, s->removed);
+	}
+out:
+	gt_buf_release(&data);
+	return rc;
+}
+
+/* fn applied on the tip without the lock, its change committed by group
+ * commit; a change that conflicts with one committed meanwhile is applied
+ * again on the new tip.  *done is 0 when it kept conflicting: then the
+ * caller runs it under the lock. */
+#define GROUP_ROUNDS 4
+static int transact_grouped(struct gt_ledger *lg, const struct gt_txn_opts *opts, gt_txn_fn fn,
+			    void *payload, int *done)
+{
+	struct gt_txn tx;
+	struct gt_commitq q = {
+		lg->repo,
+		lg->git,
+		lg->objbuf,
+		lg->ref,
+		opts->command ? opts->command : "gt",
+		opts->lock_timeout_ms ? opts->lock_timeout_ms : lock_timeout_ms(),
+	};
+	int rc = 0;
+
+	memset(&tx, 0, sizeof(tx));
+	memset(&lg->last_commit, 0, sizeof(lg->last_commit));
+	tx.lg = lg;
+	tx.opts = opts;
+	tx.tracking = 1;
+	resolve_actor(lg);
+	*done = 1;
+	for (tx.attempt = 0;; tx.attempt++) {
+		struct gt_intent in;
+		git_oid commit;
+
+		if (tx.attempt >= GROUP_ROUNDS) {
+			*done = 0;
+			break;
+		}
+		txn_reset(&tx);
+		gt_objbuf_discard(lg->objbuf);
+		gt_objbuf_collect(lg->objbuf, 1);
+		if ((rc = gt_ledger_refresh(lg)) < 0)
+			break;
+		if (!lg->has_tip) {
+			rc = gt_error_set(GT_ENOTFOUND, "the ledger disappeared");
+			break;
+		}
+		tx.base = lg->tree;
+		gt_time_now(tx.now, sizeof(tx.now));
+		gt_time_parse(tx.now, &tx.now_ns);
+		lg->reading = &tx;
+		rc = fn(&tx, payload);
+		lg->reading = NULL;
+		if (rc < 0) {
+			if (rc == GT_ECONFLICT && tx.attempt > 0)
+				append_winner(lg);
+			break;
+		}
+		if (!dirty_count(&tx)) {
+			rc = 0;
+			break;
+		}
+		/* objects fn wrote itself must be on disk before the commit
+		 * that refers to them */
+		if (gt_objbuf_count(lg->objbuf) && (rc = gt_objbuf_flush(lg->objbuf, 1)) < 0)
+			break;
+		gt_objbuf_collect(lg->objbuf, 0);
+		gt_intent_init(&in);
+		rc = make_intent(&in, &tx);
+		if (!rc)
+			rc = gt_commitq_submit(&q, &in, &commit);
+		gt_intent_release(&in);
+		if (rc == 1)
+			continue;
+		if (rc == 0) {
+			git_oid_cpy(&lg->last_commit, &commit);
+			rc = gt_ledger_refresh(lg);
+		}
+		break;
+	}
+	lg->reading = NULL;
+	gt_objbuf_discard(lg->objbuf);
+	gt_objbuf_collect(lg->objbuf, 0);
+	txn_release(&tx);
+	return rc;
+}
+
 int gt_ledger_transact(struct gt_ledger *lg, const struct gt_txn_opts *opts, gt_txn_fn fn,
 		       void *payload)
 {
 	struct gt_txn tx;
 	struct gt_buf lockpath = GT_BUF_INIT;
-	int lockfd = -1, rc = 0, locked_waits = 0;
+	int lockfd = -1, rc = 0;
 
+	if (!opts->bulk && !opts->allow_no_ledger && !opts->exclusive && !lg->squash &&
+	    group_enabled()) {
+		int done;
+
+		rc = transact_grouped(lg, opts, fn, payload, &done);
+		if (done)
+			return rc;
+	}
 	memset(&tx, 0, sizeof(tx));
 	memset(&lg->last_commit, 0, sizeof(lg->last_commit));
 	tx.lg = lg;
@@ -1141,27 +1172,16 @@ int gt_ledger_transact(struct gt_ledger *lg, const struct gt_txn_opts *opts, gt_
 			rc = gt_objbuf_flush(lg->objbuf, opts->bulk ? 1 : BULK_PACK_THRESHOLD);
 		if (rc < 0)
 			break;
-		ref_rc = update_ref(lg, &commit_id, lg->has_tip ? &lg->tip : NULL);
+		ref_rc = gt_ref_cas(lg->repo, lg->git, lg->ref, &commit_id,
+				    lg->has_tip ? &lg->tip : NULL);
 		if (ref_rc == 0) {
 			git_oid_cpy(&lg->last_commit, &commit_id);
 			rc = gt_ledger_refresh(lg);
 			gt_maint_auto(lg->repo);
 			break;
 		}
-		if (ref_rc == GIT_ELOCKED) {
-			struct timespec ts = { 0, 5 * 1000 * 1000 };
-
-			if (++locked_waits > 400 || !break_stale_ref_lock(lg))
-				nanosleep(&ts, NULL);
-			if (locked_waits > 1000) {
-				rc = gt_error_set(GT_ETEMP, "%s is locked", lg->ref);
-				break;
-			}
-			tx.attempt--;
-			continue;
-		}
-		if (ref_rc != GIT_EMODIFIED && ref_rc != GIT_EEXISTS) {
-			rc = gt_error_git(GT_EFAIL, "cannot update %s", lg->ref);
+		if (ref_rc < 0) {
+			rc = ref_rc;
 			break;
 		}
 		/* lost a race with a writer outside our lock: re-apply */
@@ -1171,11 +1191,7 @@ int gt_ledger_transact(struct gt_ledger *lg, const struct gt_txn_opts *opts, gt_
 				  MAX_ATTEMPTS, lg->ref);
 	gt_objbuf_discard(lg->objbuf);
 	gt_objbuf_collect(lg->objbuf, 0);
-	txn_reset(&tx);
-	gt_buf_release(&tx.summary);
-	gt_buf_release(&tx.trailers);
-	gt_buf_release(&tx.path);
-	free(tx.list);
+	txn_release(&tx);
 	gt_lock_release(lockfd);
 	return rc;
 }

@@ -67,6 +67,7 @@ struct gt_ledger {
 	int squash;	     /* wisps: every commit is a root, no history */
 	char **bad;	     /* unreadable records met and left out (messages) */
 	size_t nbad;
+	struct gt_txn *reading; /* a transaction computing its change unlocked */
 };
 
 /* Open the ledger found by the discovery rules (repo.h).  Fails with
@@ -117,6 +118,12 @@ int gt_ledger_bead_entry(git_oid *blob, struct gt_ledger *lg, git_tree *tree, co
 /* Read and parse one bead by exact id from tree (tip when NULL). */
 int gt_ledger_read_bead(cJSON **out, struct gt_ledger *lg, git_tree *tree, const char *id);
 
+/* Within a transaction's apply function, reads of the tip (reads through
+ * lg rather than the transaction) are what the change was computed from:
+ * the readers here note them, and code that reads the tip another way
+ * (the query index: "beads") says what it read with this.  No-op outside. */
+void gt_ledger_note_read(struct gt_ledger *lg, const char *path);
+
 /* Parse data as one record: a JSON object (path names it in errors). */
 int gt_record_parse(cJSON **out, const struct gt_buf *data, const char *path);
 /* Every *.json record under dir of the tip tree, recursively, in tree
@@ -135,9 +142,16 @@ struct gt_txn_opts {
 	int bulk;	      /* many objects: write one pack */
 	int allow_no_ledger;  /* gt-init: create the ref */
 	long lock_timeout_ms; /* 0: $GT_LEDGER_LOCK_TIMEOUT, else a minute; < 0: for ever */
+	int exclusive;	      /* apply under the lock, never grouped */
 };
 
-/* Run fn in a transaction (see the top of this file).  Returns fn's error,
+/* Run fn in a transaction (see the top of this file).  fn normally runs
+ * without the lock, on the tip as it is, and its change is committed by
+ * group commit (commitq.h) if nothing it read changed meanwhile, else fn
+ * runs again on the new tip; after a few such rounds, and for bulk
+ * writes, the wisps, gt-init and GT_LEDGER_GROUP=0, fn runs under the lock
+ * (one writer at a time).  fn may run several times: its only effects
+ * must be on tx (or be safe to repeat).  Returns fn's error,
  * or GT_ECONFLICT / GT_ETEMP / GT_EFAIL from the commit.  When fn makes no
  * change nothing is committed and 0 is returned. */
 int gt_ledger_transact(struct gt_ledger *lg, const struct gt_txn_opts *opts, gt_txn_fn fn,

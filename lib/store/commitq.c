@@ -1,0 +1,891 @@
+/*
+ * commitq.c - group commit (commitq.h).
+ */
+#include "store/commitq.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "base/error.h"
+#include "base/file.h"
+#include "base/lock.h"
+#include "base/map.h"
+#include "store/maint.h"
+#include "store/objbuf.h"
+#include "store/tree.h"
+#include "base/banned.h"
+
+/* the most intents one commit takes; the rest wait for the next */
+#define GROUP_MAX 256
+
+void gt_intent_init(struct gt_intent *in)
+{
+	memset(in, 0, sizeof(*in));
+	gt_buf_init(&in->summary, 0);
+	gt_buf_init(&in->trailers, 0);
+}
+
+void gt_intent_release(struct gt_intent *in)
+{
+	free(in->command);
+	free(in->actor);
+	free(in->email);
+	gt_buf_release(&in->summary);
+	gt_buf_release(&in->trailers);
+	gt_strlist_release_owned(&in->reads);
+	for (size_t i = 0; i < in->nw; i++) {
+		free(in->w[i].path);
+		gt_buf_release(&in->w[i].data);
+	}
+	free(in->w);
+	gt_intent_init(in);
+}
+
+void gt_intent_add_write(struct gt_intent *in, const char *path, const void *data, size_t len,
+			 int removed)
+{
+	struct gt_intent_write *w;
+
+	GT_ALLOC_GROW(in->w, in->nw + 1, in->walloc);
+	w = &in->w[in->nw++];
+	w->path = gt_strdup(path);
+	gt_buf_init(&w->data, 0);
+	if (!removed)
+		gt_buf_add(&w->data, data, len);
+	w->removed = removed;
+}
+
+/* ---- the intent file: "GTQ1\n", then "<tag> <len>\n<bytes>\n" fields ---- */
+
+static void field(struct gt_buf *out, char tag, const void *p, size_t len)
+{
+	gt_buf_printf(out, "%c %zu\n", tag, len);
+	gt_buf_add(out, p, len);
+	gt_buf_addch(out, '\n');
+}
+
+static void encode(struct gt_buf *out, const struct gt_intent *in)
+{
+	gt_buf_adds(out, "GTQ1\n");
+	if (in->has_base)
+		field(out, 'b', git_oid_tostr_s(&in->base), GIT_OID_HEXSZ);
+	field(out, 'c', in->command, strlen(in->command));
+	field(out, 's', gt_buf_cstr(&in->summary), in->summary.len);
+	field(out, 't', gt_buf_cstr(&in->trailers), in->trailers.len);
+	field(out, 'a', in->actor, strlen(in->actor));
+	field(out, 'e', in->email, strlen(in->email));
+	for (size_t i = 0; i < in->reads.n; i++)
+		field(out, 'r', in->reads.v[i], strlen(in->reads.v[i]));
+	for (size_t i = 0; i < in->nw; i++) {
+		field(out, 'w', in->w[i].path, strlen(in->w[i].path));
+		if (in->w[i].removed)
+			field(out, 'x', "", 0);
+		else
+			field(out, 'd', gt_buf_cstr(&in->w[i].data), in->w[i].data.len);
+	}
+}
+
+static int decode(struct gt_intent *in, const char *p, size_t len, const char *name)
+{
+	const char *end = p + len;
+	char *pending = NULL;
+
+	gt_intent_init(in);
+	if (len < 5 || memcmp(p, "GTQ1\n", 5))
+		goto bad;
+	p += 5;
+	while (p < end) {
+		char tag = *p, *nl;
+		unsigned long long n;
+		char *s;
+
+		if (end - p < 3 || p[1] != ' ')
+			goto bad;
+		errno = 0;
+		n = strtoull(p + 2, &nl, 10);
+		if (errno || *nl != '\n' || n > (unsigned long long)(end - nl - 1) ||
+		    nl[1 + n] != '\n')
+			goto bad;
+		p = nl + 1;
+		s = gt_strndup(p, (size_t)n);
+		switch (tag) {
+		case 'b':
+			if (git_oid_fromstr(&in->base, s) < 0) {
+				free(s);
+				goto bad;
+			}
+			in->has_base = 1;
+			free(s);
+			break;
+		case 'c':
+			free(in->command);
+			in->command = s;
+			break;
+		case 's':
+			gt_buf_add(&in->summary, p, (size_t)n);
+			free(s);
+			break;
+		case 't':
+			gt_buf_add(&in->trailers, p, (size_t)n);
+			free(s);
+			break;
+		case 'a':
+			free(in->actor);
+			in->actor = s;
+			break;
+		case 'e':
+			free(in->email);
+			in->email = s;
+			break;
+		case 'r':
+			gt_strlist_push(&in->reads, s);
+			break;
+		case 'w':
+			free(pending);
+			pending = s;
+			break;
+		case 'd':
+		case 'x':
+			free(s);
+			if (!pending)
+				goto bad;
+			gt_intent_add_write(in, pending, p, (size_t)n, tag == 'x');
+			free(pending);
+			pending = NULL;
+			break;
+		default:
+			free(s);
+			goto bad;
+		}
+		p += n + 1;
+	}
+	if (pending || !in->command || !in->actor || !in->email)
+		goto bad;
+	return 0;
+bad:
+	free(pending);
+	gt_intent_release(in);
+	return gt_error_set(GT_EINVALID, "queued transaction '%s' is malformed", name);
+}
+
+/* ---- the ref ---- */
+
+/* A ref lock file left by a writer that died between creating and renaming
+ * it.  We hold the gt writer lock, so no gt writer can be using it; give a
+ * foreign writer (git update-ref) two seconds before calling it stale. */
+static int break_stale_ref_lock(struct gt_repo *repo, const char *ref)
+{
+	struct gt_buf p = GT_BUF_INIT;
+	struct stat st;
+	int broke = 0;
+
+	gt_buf_printf(&p, "%s/%s.lock", repo->common_dir, ref);
+	if (stat(p.ptr, &st) == 0 && time(NULL) - st.st_mtime >= 2)
+		broke = unlink(p.ptr) == 0;
+	gt_buf_release(&p);
+	return broke;
+}
+
+int gt_ref_cas(struct gt_repo *repo, git_repository *git, const char *ref, const git_oid *new_id,
+	       const git_oid *old)
+{
+	git_oid zero;
+
+	memset(&zero, 0, sizeof(zero));
+	for (int waits = 0;; waits++) {
+		git_reference *r = NULL;
+		int rc = git_reference_create_matching(&r, git, ref, new_id, 1, old ? old : &zero,
+						       NULL);
+
+		git_reference_free(r);
+		if (rc == 0)
+			return 0;
+		if (rc == GIT_EMODIFIED || rc == GIT_EEXISTS)
+			return 1;
+		if (rc != GIT_ELOCKED)
+			return gt_error_git(GT_EFAIL, "cannot update %s", ref);
+		if (waits >= 1000)
+			return gt_error_set(GT_ETEMP, "%s is locked", ref);
+		if (waits > 400 || !break_stale_ref_lock(repo, ref)) {
+			struct timespec ts = { 0, 5 * 1000 * 1000 };
+
+			nanosleep(&ts, NULL);
+		}
+	}
+}
+
+int gt_commit_signature(struct gt_buf *out, const char *name, const char *email)
+{
+	git_signature *sig;
+
+	if (git_signature_now(&sig, name, email) < 0)
+		return gt_error_git(GT_EINVALID, "bad identity '%s' <%s>", name, email);
+	gt_buf_printf(out, "%s <%s> %lld %c%02d%02d", sig->name, sig->email,
+		      (long long)sig->when.time, sig->when.offset < 0 ? '-' : '+',
+		      abs(sig->when.offset) / 60, abs(sig->when.offset) % 60);
+	git_signature_free(sig);
+	return 0;
+}
+
+/* ---- the committer ---- */
+
+struct member {
+	struct gt_intent *in;
+	struct gt_intent own; /* parsed from the queue */
+	char *name;	      /* queue name, NULL for the committer's own */
+	int mine;
+	int result; /* 0 committed, 1 retry, < 0 error */
+};
+
+struct overlay_ent {
+	git_oid id;
+	int removed;
+};
+
+struct group {
+	const struct gt_commitq *q;
+	struct gt_buf qdir;
+	struct member *m;
+	size_t n, alloc;
+	git_oid tip;
+	int has_tip;
+	git_tree *tip_tree;
+	git_oid base_cached;
+	git_tree *base_tree;
+	struct gt_map overlay; /* path -> struct overlay_ent, this group's writes */
+};
+
+static void qpath(struct gt_buf *out, const struct group *g, const char *name, const char *ext)
+{
+	gt_buf_reset(out);
+	gt_buf_printf(out, "%s/%s%s", g->qdir.ptr, name, ext);
+}
+
+static int read_tip(struct group *g)
+{
+	git_commit *c = NULL;
+	int rc;
+
+	git_tree_free(g->tip_tree);
+	g->tip_tree = NULL;
+	g->has_tip = 0;
+	rc = git_reference_name_to_id(&g->tip, g->q->git, g->q->ref);
+	if (rc == GIT_ENOTFOUND)
+		return 0;
+	if (rc < 0 || git_commit_lookup(&c, g->q->git, &g->tip) < 0 ||
+	    git_commit_tree(&g->tip_tree, c) < 0) {
+		git_commit_free(c);
+		return gt_error_git(GT_EFAIL, "cannot read %s", g->q->ref);
+	}
+	git_commit_free(c);
+	g->has_tip = 1;
+	return 0;
+}
+
+/* What path is in t: 1 with *id, 0 when absent.  "" is the tree itself. */
+static int entry_of(git_tree *t, const char *path, git_oid *id)
+{
+	git_tree_entry *e;
+
+	if (!t)
+		return 0;
+	if (!*path) {
+		git_oid_cpy(id, git_tree_id(t));
+		return 1;
+	}
+	if (git_tree_entry_bypath(&e, t, path) < 0) {
+		git_error_clear();
+		return 0;
+	}
+	git_oid_cpy(id, git_tree_entry_id(e));
+	git_tree_entry_free(e);
+	return 1;
+}
+
+static git_tree *base_tree(struct group *g, const git_oid *base)
+{
+	git_commit *c = NULL;
+
+	if (g->base_tree && !git_oid_cmp(&g->base_cached, base))
+		return g->base_tree;
+	git_tree_free(g->base_tree);
+	g->base_tree = NULL;
+	if (git_commit_lookup(&c, g->q->git, base) == 0 && git_commit_tree(&g->base_tree, c) == 0)
+		git_oid_cpy(&g->base_cached, base);
+	git_commit_free(c);
+	git_error_clear();
+	return g->base_tree;
+}
+
+/* Whether this group already wrote path, or (for a directory) below it. */
+static int overlay_touches(const struct group *g, const char *path)
+{
+	struct gt_map_entry *me;
+	size_t len = strlen(path);
+
+	if (!g->overlay.len)
+		return 0;
+	if (!len || gt_map_get(&g->overlay, path))
+		return 1;
+	for (size_t i = 0; gt_map_next(&g->overlay, &i, &me);)
+		if (!strncmp(me->key, path, len) && me->key[len] == '/')
+			return 1;
+	return 0;
+}
+
+static int path_unchanged(struct group *g, git_tree *base, int same_base, const char *path)
+{
+	git_oid a, b;
+	int ha, hb;
+
+	if (overlay_touches(g, path))
+		return 0;
+	if (same_base)
+		return 1;
+	ha = entry_of(base, path, &a);
+	hb = entry_of(g->tip_tree, path, &b);
+	return ha == hb && (!ha || !git_oid_cmp(&a, &b));
+}
+
+/* Whether in still holds on top of the tip plus this group's writes. */
+static int still_valid(struct group *g, const struct gt_intent *in)
+{
+	int same_base;
+	git_tree *base = NULL;
+
+	if (in->has_base != g->has_tip)
+		return 0;
+	same_base = !in->has_base || !git_oid_cmp(&in->base, &g->tip);
+	if (!same_base && !(base = base_tree(g, &in->base)))
+		return 0;
+	for (size_t i = 0; i < in->reads.n; i++)
+		if (!path_unchanged(g, base, same_base, in->reads.v[i]))
+			return 0;
+	for (size_t i = 0; i < in->nw; i++)
+		if (!path_unchanged(g, base, same_base, in->w[i].path))
+			return 0;
+	return 1;
+}
+
+static int accept(struct group *g, const struct gt_intent *in)
+{
+	for (size_t i = 0; i < in->nw; i++) {
+		const struct gt_intent_write *w = &in->w[i];
+		struct overlay_ent *e = gt_map_get(&g->overlay, w->path);
+		int rc;
+
+		if (!e) {
+			e = gt_calloc(1, sizeof(*e));
+			gt_map_put(&g->overlay, w->path, e);
+		}
+		e->removed = w->removed;
+		if (!w->removed &&
+		    (rc = gt_objbuf_put(g->q->ob, GIT_OBJECT_BLOB, gt_buf_cstr(&w->data),
+					w->data.len, &e->id)) < 0)
+			return rc;
+	}
+	return 0;
+}
+
+static void overlay_clear(struct group *g)
+{
+	struct gt_map_entry *me;
+
+	for (size_t i = 0; gt_map_next(&g->overlay, &i, &me);)
+		free(me->value);
+	gt_map_release(&g->overlay);
+}
+
+static void one_line(struct gt_buf *out, const struct gt_buf *s)
+{
+	for (size_t i = 0; i < s->len; i++)
+		gt_buf_addch(out, s->ptr[i] == '\n' || s->ptr[i] == '\r' ? ' ' : s->ptr[i]);
+}
+
+static int write_commit(struct group *g, const git_oid *tree, git_oid *commit)
+{
+	struct gt_buf msg = GT_BUF_INIT, sig = GT_BUF_INIT;
+	const struct gt_intent *first = NULL;
+	size_t nok = 0;
+	int rc;
+
+	for (size_t i = 0; i < g->n; i++)
+		if (g->m[i].result == 0 && nok++ == 0)
+			first = g->m[i].in;
+	if ((rc = gt_commit_signature(&sig, first->actor, first->email)) < 0)
+		goto out;
+	gt_buf_printf(&msg, "tree %s\n", git_oid_tostr_s(tree));
+	if (g->has_tip)
+		gt_buf_printf(&msg, "parent %s\n", git_oid_tostr_s(&g->tip));
+	gt_buf_printf(&msg, "author %s\ncommitter %s\n\n%s: ", sig.ptr, sig.ptr, first->command);
+	one_line(&msg, &first->summary);
+	if (nok == 1) {
+		gt_buf_addch(&msg, '\n');
+		if (first->trailers.len)
+			gt_buf_printf(&msg, "\n%s", first->trailers.ptr);
+	} else {
+		gt_buf_printf(&msg, " (+%zu operations)\n\n", nok - 1);
+		for (size_t i = 0; i < g->n; i++) {
+			const struct gt_intent *in = g->m[i].in;
+
+			if (g->m[i].result)
+				continue;
+			gt_buf_printf(&msg, "Gt-Op: %s by %s <%s>: ", in->command, in->actor,
+				      in->email);
+			one_line(&msg, &in->summary);
+			gt_buf_addch(&msg, '\n');
+			if (in->trailers.len)
+				gt_buf_add(&msg, in->trailers.ptr, in->trailers.len);
+		}
+	}
+	rc = gt_objbuf_put(g->q->ob, GIT_OBJECT_COMMIT, msg.ptr, msg.len, commit);
+out:
+	gt_buf_release(&msg);
+	gt_buf_release(&sig);
+	return rc;
+}
+
+static void write_manifest(struct group *g, const git_oid *commit)
+{
+	struct gt_buf p = GT_BUF_INIT, d = GT_BUF_INIT;
+
+	gt_buf_printf(&d, "%s\n", git_oid_tostr_s(commit));
+	for (size_t i = 0; i < g->n; i++)
+		if (g->m[i].result == 0 && g->m[i].name)
+			gt_buf_printf(&d, "%s\n", g->m[i].name);
+	qpath(&p, g, "group", "");
+	if (gt_write_file_atomic(p.ptr, d.ptr, d.len) < 0)
+		gt_error_clear(); /* only recovery after a crash needs it */
+	gt_buf_release(&p);
+	gt_buf_release(&d);
+}
+
+static void remove_manifest(struct group *g)
+{
+	struct gt_buf p = GT_BUF_INIT;
+
+	qpath(&p, g, "group", "");
+	unlink(p.ptr);
+	gt_buf_release(&p);
+}
+
+/* The answer a waiting writer reads. */
+static void answer(struct group *g, const char *name, int result, const git_oid *commit)
+{
+	struct gt_buf p = GT_BUF_INIT, d = GT_BUF_INIT;
+	int fd;
+
+	if (result == 0)
+		gt_buf_printf(&d, "ok %s\n",
+			      git_oid_is_zero(commit) ? "-" : git_oid_tostr_s(commit));
+	else if (result == 1)
+		gt_buf_adds(&d, "retry\n");
+	else
+		gt_buf_printf(&d, "err %d %s\n", result, gt_error_last());
+	qpath(&p, g, name, ".r");
+	fd = open(p.ptr, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+	if (fd >= 0) {
+		if (gt_write_all(fd, d.ptr, d.len) < 0)
+			gt_error_clear();
+		close(fd);
+	}
+	qpath(&p, g, name, ".q");
+	unlink(p.ptr);
+	gt_buf_release(&p);
+	gt_buf_release(&d);
+}
+
+/* A committer that died after moving the ref but before answering left
+ * its manifest: the intents it names are committed if the ref contains its
+ * commit.  Returns 1 when mine_name is one of them (*c: the commit). */
+static int recover(struct group *g, const char *mine_name, git_oid *c)
+{
+	struct gt_buf p = GT_BUF_INIT, d = GT_BUF_INIT;
+	char *line, *save = NULL;
+	int mine = 0;
+
+	qpath(&p, g, "group", "");
+	if (gt_read_file(&d, p.ptr) < 0) {
+		gt_error_clear();
+		goto out;
+	}
+	line = strtok_r(d.ptr, "\n", &save);
+	if (line && git_oid_fromstr(c, line) == 0 && g->has_tip &&
+	    (!git_oid_cmp(c, &g->tip) || git_graph_descendant_of(g->q->git, &g->tip, c) == 1)) {
+		while ((line = strtok_r(NULL, "\n", &save))) {
+			struct gt_buf qp = GT_BUF_INIT;
+
+			qpath(&qp, g, line, ".q");
+			if (mine_name && !strcmp(line, mine_name)) {
+				mine = 1;
+				unlink(qp.ptr);
+			} else if (access(qp.ptr, F_OK) == 0) {
+				answer(g, line, 0, c);
+			}
+			gt_buf_release(&qp);
+		}
+	}
+	git_error_clear();
+	unlink(p.ptr);
+out:
+	gt_buf_release(&p);
+	gt_buf_release(&d);
+	return mine;
+}
+
+static int name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The intents waiting, in arrival order, mine among them. */
+static void gather(struct group *g, struct gt_intent *mine, const char *mine_name)
+{
+	DIR *d = opendir(g->qdir.ptr);
+	struct dirent *de;
+	char **names = NULL;
+	size_t n = 0, alloc = 0;
+	struct gt_buf p = GT_BUF_INIT, data = GT_BUF_INIT;
+	int placed = 0;
+
+	while (d && (de = readdir(d))) {
+		size_t len = strlen(de->d_name);
+
+		if (len > 2 && !strcmp(de->d_name + len - 2, ".q")) {
+			GT_ALLOC_GROW(names, n + 1, alloc);
+			names[n++] = gt_strndup(de->d_name, len - 2);
+		}
+	}
+	if (d)
+		closedir(d);
+	if (n > 1)
+		qsort(names, n, sizeof(*names), name_cmp);
+	for (size_t i = 0; i < n; i++) {
+		struct member *m;
+		int fd;
+
+		if (mine_name && !strcmp(names[i], mine_name)) {
+			if (!mine)
+				continue;
+			GT_ALLOC_GROW(g->m, g->n + 1, g->alloc);
+			m = &g->m[g->n++];
+			memset(m, 0, sizeof(*m));
+			m->in = mine;
+			m->mine = 1;
+			m->name = names[i];
+			names[i] = NULL;
+			placed = 1;
+			continue;
+		}
+		if (g->n >= GROUP_MAX)
+			continue;
+		qpath(&p, g, names[i], ".q");
+		fd = open(p.ptr, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		/* its writer holds it shared while it waits: if we can take it
+		 * exclusively, nobody is waiting for this one any more */
+		if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
+			close(fd);
+			unlink(p.ptr);
+			continue;
+		}
+		gt_buf_reset(&data);
+		if (gt_read_fd(&data, fd, p.ptr) < 0) {
+			gt_error_clear();
+			close(fd);
+			continue;
+		}
+		close(fd);
+		GT_ALLOC_GROW(g->m, g->n + 1, g->alloc);
+		m = &g->m[g->n];
+		memset(m, 0, sizeof(*m));
+		if (decode(&m->own, gt_buf_cstr(&data), data.len, names[i]) < 0) {
+			answer(g, names[i], GT_EINVALID, NULL);
+			gt_error_clear();
+			continue;
+		}
+		m->name = names[i];
+		names[i] = NULL;
+		g->n++;
+	}
+	if (!placed && mine) {
+		GT_ALLOC_GROW(g->m, g->n + 1, g->alloc);
+		memset(&g->m[g->n], 0, sizeof(g->m[0]));
+		g->m[g->n].in = mine;
+		g->m[g->n].mine = 1;
+		g->m[g->n].name = mine_name ? gt_strdup(mine_name) : NULL;
+		g->n++;
+	}
+	/* the array moved as it grew: point at the parsed intents now */
+	for (size_t i = 0; i < g->n; i++)
+		if (!g->m[i].mine)
+			g->m[i].in = &g->m[i].own;
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	gt_buf_release(&p);
+	gt_buf_release(&data);
+}
+
+/* For the tests of recovery: GT_CRASH_AT=before-ref|after-ref kills the
+ * committer there, as a SIGKILL or a power cut would. */
+static void crash_point(const char *where)
+{
+	const char *v = getenv("GT_CRASH_AT");
+
+	if (v && !strcmp(v, where))
+		raise(SIGKILL);
+}
+
+/* One attempt at committing the group on the current tip: 0 with *commit
+ * (zero: no change), 1 when the ref moved underneath, or GT_E*. */
+static int commit_group(struct group *g, git_oid *commit)
+{
+	struct gt_tree_upd *u = NULL;
+	struct gt_map_entry *me;
+	size_t nu = 0, nok = 0;
+	git_oid tree;
+	int rc = 0;
+
+	memset(commit, 0, sizeof(*commit));
+	overlay_clear(g);
+	gt_objbuf_discard(g->q->ob);
+	for (size_t i = 0; i < g->n && !rc; i++) {
+		struct member *m = &g->m[i];
+
+		if (!still_valid(g, m->in)) {
+			m->result = 1;
+			continue;
+		}
+		m->result = 0;
+		nok++;
+		rc = accept(g, m->in);
+	}
+	if (rc < 0 || !nok)
+		return rc;
+	u = gt_calloc(g->overlay.len ? g->overlay.len : 1, sizeof(*u));
+	for (size_t i = 0; gt_map_next(&g->overlay, &i, &me);) {
+		const struct overlay_ent *e = me->value;
+
+		u[nu].path = me->key;
+		u[nu].removed = e->removed;
+		git_oid_cpy(&u[nu].id, &e->id);
+		nu++;
+	}
+	gt_tree_upd_sort(u, nu);
+	rc = gt_tree_apply(g->q->git, g->q->ob, g->tip_tree, u, nu, &tree);
+	free(u);
+	if (rc < 0)
+		return rc;
+	/* writing back what was there is no change: no commit */
+	if (g->tip_tree && !git_oid_cmp(&tree, git_tree_id(g->tip_tree)))
+		return 0;
+	if ((rc = write_commit(g, &tree, commit)) < 0 ||
+	    (rc = gt_objbuf_flush(g->q->ob, 1)) < 0)
+		return rc;
+	write_manifest(g, commit);
+	crash_point("before-ref");
+	rc = gt_ref_cas(g->q->repo, g->q->git, g->q->ref, commit, g->has_tip ? &g->tip : NULL);
+	if (rc)
+		remove_manifest(g);
+	else
+		crash_point("after-ref");
+	return rc;
+}
+
+static int lead(const struct gt_commitq *q, struct gt_intent *mine, const char *mine_name,
+		git_oid *commit)
+{
+	struct group g;
+	int rc = 0, result = 0, attempts = 0;
+
+	memset(&g, 0, sizeof(g));
+	g.q = q;
+	gt_buf_init(&g.qdir, 0);
+	gt_repo_runtime_path(&g.qdir, q->repo, "queue", 0);
+	memset(commit, 0, sizeof(*commit));
+	gt_objbuf_collect(q->ob, 1);
+	if ((rc = read_tip(&g)) < 0)
+		goto out;
+	/* mine went in with a committer that died before answering: done
+	 * (the others waiting will commit themselves) */
+	if (recover(&g, mine_name, commit))
+		goto out;
+	memset(commit, 0, sizeof(*commit));
+	gather(&g, mine, mine_name);
+	for (;;) {
+		rc = commit_group(&g, commit);
+		if (rc != 1)
+			break;
+		/* a writer outside our lock moved the ref: check everyone again */
+		if (++attempts >= 20) {
+			rc = gt_error_set(GT_ECONFLICT, "gave up: %s keeps changing", q->ref);
+			break;
+		}
+		if ((rc = read_tip(&g)) < 0)
+			break;
+	}
+	if (rc == 0 && !git_oid_is_zero(commit))
+		gt_maint_auto(q->repo);
+	for (size_t i = 0; i < g.n; i++) {
+		struct member *m = &g.m[i];
+		int r = rc < 0 ? rc : m->result;
+
+		if (m->mine)
+			result = r;
+		else
+			answer(&g, m->name, r, commit);
+		if (m->mine && m->name) { /* it was queued too */
+			struct gt_buf p = GT_BUF_INIT;
+
+			qpath(&p, &g, m->name, ".q");
+			unlink(p.ptr);
+			gt_buf_release(&p);
+		}
+	}
+	remove_manifest(&g);
+	if (rc == 0)
+		rc = result;
+out:
+	gt_objbuf_discard(q->ob);
+	gt_objbuf_collect(q->ob, 0);
+	for (size_t i = 0; i < g.n; i++) {
+		if (!g.m[i].mine)
+			gt_intent_release(&g.m[i].own);
+		free(g.m[i].name);
+	}
+	free(g.m);
+	overlay_clear(&g);
+	git_tree_free(g.tip_tree);
+	git_tree_free(g.base_tree);
+	gt_buf_release(&g.qdir);
+	return rc;
+}
+
+/* "ok <commit>|ok -", "retry", "err <code> <message>" */
+static int read_answer(const char *path, git_oid *commit)
+{
+	struct gt_buf d = GT_BUF_INIT;
+	int rc;
+
+	if (gt_read_file(&d, path) < 0) {
+		gt_error_clear();
+		return 2; /* none yet */
+	}
+	unlink(path);
+	d.ptr[strcspn(d.ptr, "\n")] = '\0';
+	if (!strncmp(d.ptr, "ok ", 3)) {
+		memset(commit, 0, sizeof(*commit));
+		rc = strcmp(d.ptr + 3, "-") && git_oid_fromstr(commit, d.ptr + 3) < 0
+			     ? gt_error_set(GT_EFAIL, "bad answer '%s'", d.ptr)
+			     : 0;
+	} else if (!strcmp(d.ptr, "retry")) {
+		rc = 1;
+	} else if (!strncmp(d.ptr, "err ", 4)) {
+		char *msg;
+		long code = strtol(d.ptr + 4, &msg, 10);
+
+		if (code >= 0 || code < -100)
+			code = GT_EFAIL;
+		rc = gt_error_set((int)code, "%s", *msg ? msg + 1 : "commit failed");
+	} else {
+		rc = gt_error_set(GT_EFAIL, "bad answer '%s'", d.ptr);
+	}
+	gt_buf_release(&d);
+	return rc;
+}
+
+static int enqueue(const struct gt_commitq *q, const struct gt_intent *in, char **name, int *fd)
+{
+	struct gt_buf dir = GT_BUF_INIT, tmp = GT_BUF_INIT, dst = GT_BUF_INIT, data = GT_BUF_INIT;
+	struct timespec ts;
+	int rc = 0, f = -1;
+
+	*fd = -1;
+	*name = NULL;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gt_repo_runtime_path(&dir, q->repo, "queue", 0);
+	if (mkdir(dir.ptr, 0777) < 0 && errno != EEXIST &&
+	    (rc = gt_mkdir_parents(dir.ptr)) == 0 && mkdir(dir.ptr, 0777) < 0 && errno != EEXIST)
+		rc = gt_error_errno(GT_EFAIL, "cannot create '%s'", dir.ptr);
+	if (rc < 0)
+		goto out;
+	{
+		struct gt_buf nb = GT_BUF_INIT;
+
+		gt_buf_printf(&nb, "%010lld%09ld-%ld", (long long)ts.tv_sec, ts.tv_nsec,
+			      (long)getpid());
+		*name = gt_buf_detach(&nb);
+	}
+	gt_buf_printf(&tmp, "%s/%s.tmp", dir.ptr, *name);
+	gt_buf_printf(&dst, "%s/%s.q", dir.ptr, *name);
+	encode(&data, in);
+	f = open(tmp.ptr, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+	if (f < 0 || flock(f, LOCK_SH) < 0 || gt_write_all(f, data.ptr, data.len) < 0 ||
+	    rename(tmp.ptr, dst.ptr) < 0) {
+		rc = gt_error_errno(GT_EFAIL, "cannot queue the transaction in '%s'", dir.ptr);
+		if (f >= 0) {
+			close(f);
+			f = -1;
+			unlink(tmp.ptr);
+		}
+		free(*name);
+		*name = NULL;
+	}
+	*fd = f;
+out:
+	gt_buf_release(&dir);
+	gt_buf_release(&tmp);
+	gt_buf_release(&dst);
+	gt_buf_release(&data);
+	return rc;
+}
+
+int gt_commitq_submit(const struct gt_commitq *q, struct gt_intent *in, git_oid *commit)
+{
+	struct gt_buf lockpath = GT_BUF_INIT, rpath = GT_BUF_INIT;
+	char *name = NULL;
+	int lockfd = -1, qfd = -1, rc;
+
+	memset(commit, 0, sizeof(*commit));
+	if ((rc = gt_repo_runtime_path(&lockpath, q->repo, "ledger.lock", 1)) < 0)
+		goto out;
+	/* nobody committing: commit at once, with whatever waits */
+	rc = gt_lock_try_as(&lockfd, lockpath.ptr, q->who);
+	if (rc == 0) {
+		rc = lead(q, in, NULL, commit);
+		goto out;
+	}
+	if (rc < 0 || (rc = enqueue(q, in, &name, &qfd)) < 0)
+		goto out;
+	gt_repo_runtime_path(&rpath, q->repo, "queue/", 0);
+	gt_buf_printf(&rpath, "%s.r", name);
+	rc = gt_lock_acquire_as(&lockfd, lockpath.ptr, q->lock_timeout_ms, q->who);
+	if (rc < 0) {
+		/* a committer that read it may still commit it */
+		gt_error_hint("the change may still be committed by the process holding the "
+			      "lock; check before repeating it");
+		goto out;
+	}
+	rc = read_answer(rpath.ptr, commit);
+	if (rc == 2) /* nobody took it: commit it, and whatever else waits */
+		rc = lead(q, in, name, commit);
+out:
+	if (qfd >= 0)
+		close(qfd);
+	gt_lock_release(lockfd);
+	free(name);
+	gt_buf_release(&lockpath);
+	gt_buf_release(&rpath);
+	return rc;
+}

@@ -1,0 +1,151 @@
+#!/bin/sh
+# Group commit: writers that arrive while another commits go into one
+# commit, each with its own result, exit code and history entry; a
+# committer killed at any point loses no acknowledged write.
+. "$(dirname "$0")/lib/test.sh"
+
+# hold the ledger lock until the file "release" appears, as a committer
+# busy with a long commit would
+hold_lock() {
+	mkdir -p .git/gt && rm -f release held || return 1
+	(
+		exec 9>.git/gt/ledger.lock
+		flock 9
+		: >held
+		while [ ! -e release ]; do sleep 0.02; done
+	) &
+	holder=$!
+	wait_for test -e held
+}
+
+release_lock() {
+	: >release && wait "$holder"
+}
+
+# wait until n writers are queued
+queued() {
+	wait_for sh -c "[ \$(ls .git/gt/queue 2>/dev/null | grep -c '\\.q\$') -ge $1 ]"
+}
+
+# the operations recorded in the history: one per commit, or its Gt-Op lines
+ops_in_history() {
+	git log --format="@@%n%B" refs/gt/ledger | awk '
+		/^@@$/ { if (seen) total += (n ? n : 1); seen = 1; n = 0; next }
+		/^Gt-Op: / { n++ }
+		END { total += (n ? n : 1); print total }'
+}
+
+test_expect_success 'setup' '
+	new_ledger l && cd l && gt-bead-add -q --id t-base "base"
+'
+
+test_expect_success 'writers queued behind a commit go into one commit, each its own operation' '
+	cd l && hold_lock &&
+	for i in 1 2 3 4 5 6; do
+		( set +e; gt-bead-add --actor "agent$i" --id "t-g$i" "grouped $i" >"out$i" 2>"err$i"
+		  echo $? >"rc$i" ) &
+	done &&
+	queued 6 && before=$(ledger_tip) && release_lock &&
+	wait_for sh -c "ls rc? | wc -l | grep -qx 6" && wait &&
+	for i in 1 2 3 4 5 6; do
+		assert_eq 0 "$(cat rc$i)" "exit of writer $i" &&
+		assert_eq "t-g$i" "$(cat out$i)" "id printed by writer $i" || return 1
+	done &&
+	assert_eq 1 "$(git rev-list --count "$before..refs/gt/ledger")" "commits for the group" &&
+	git log -1 --format=%B refs/gt/ledger >msg &&
+	head -n 1 msg | grep -q "^gt-bead-add: .*(+5 operations)$" &&
+	assert_eq 6 "$(grep -c "^Gt-Op: gt-bead-add by agent[1-6] <" msg)" "Gt-Op lines" &&
+	for i in 1 2 3 4 5 6; do
+		# each operation is followed by its own bead trailer
+		grep -A1 "^Gt-Op: gt-bead-add by agent$i " msg | grep -qx "Gt-Bead: t-g$i" || return 1
+	done &&
+	for i in 1 2 3 4 5 6; do
+		gt-bead-show --json "t-g$i" | jq -e ".title == \"grouped $i\"" >/dev/null || return 1
+	done
+'
+
+test_expect_success 'conflicting preconditions in one group: one claim wins, the rest fail with 4' '
+	cd l && gt-bead-add -q --id t-prize "prize" && hold_lock &&
+	for i in 1 2 3 4 5; do
+		( set +e; gt-bead-update --claim --actor "claimer$i" t-prize >/dev/null 2>"cerr$i"
+		  echo $? >"crc$i" ) &
+		( set +e; gt-bead-add -q --actor "adder$i" --id "t-a$i" "added $i"; echo $? >"arc$i" ) &
+	done &&
+	queued 10 && release_lock &&
+	wait_for sh -c "ls crc? arc? | wc -l | grep -qx 10" && wait &&
+	assert_eq 1 "$(cat crc? | grep -c "^0$")" "claims that won" &&
+	assert_eq 4 "$(cat crc? | grep -c "^4$")" "claims refused as conflicts" &&
+	assert_eq 5 "$(cat arc? | grep -c "^0$")" "adds" &&
+	winner=$(gt-bead-show --json t-prize | jq -r .assignee) &&
+	n=$(grep -l "^0$" crc? | sed "s/crc//") &&
+	assert_eq "claimer$n" "$winner" "the assignee is the writer told it won" &&
+	for f in $(grep -l "^4$" crc?); do
+		grep -qi "claim" "cerr${f#crc}" || return 1
+	done &&
+	# the history names the winner, and no loser, as an actor
+	git log --format="%an%n%B" refs/gt/ledger | grep -o "claimer[0-9]" | sort -u >actors &&
+	assert_eq "$winner" "$(cat actors)" "claimers in the history"
+'
+
+test_expect_success '64 writers with conflicting updates: every acknowledged write is there' '
+	cd l && gt-bead-add -q --id t-counter "counter" && before=$(ops_in_history) &&
+	i=0 &&
+	while [ $i -lt 64 ]; do
+		(
+			gt-bead-label add t-counter "l$i" >/dev/null || exit 1
+			gt-bead-update --actor "w$i" --notes "note $i" "t-g$(( i % 6 + 1 ))" >/dev/null || exit 1
+			gt-bead-add -q --actor "w$i" "mass $i" >/dev/null || exit 1
+		) >"mlog$i" 2>&1 &
+		i=$((i + 1))
+	done && wait &&
+	cat mlog* >mall && { [ ! -s mall ] || { cat mall; false; }; } &&
+	assert_eq 64 "$(gt-bead-label list t-counter | wc -l)" "labels: no update lost" &&
+	assert_eq 64 "$(gt-bead-list -n 0 --json | jq -r .title | grep -c "^mass ")" "beads" &&
+	assert_eq "$((before + 64 * 3))" "$(ops_in_history)" "operations in the history" &&
+	git fsck --no-progress --strict 2>&1 | grep -v "^dangling\|^notice" | { ! grep .; }
+'
+
+test_expect_success 'a committer killed after moving the ref: the others are answered, all is there' '
+	cd l && hold_lock &&
+	for i in 1 2 3 4; do
+		( set +e; GT_CRASH_AT=after-ref gt-bead-add -q --id "t-k$i" "killed after $i" >/dev/null 2>&1
+		  echo $? >"krc$i" ) &
+	done &&
+	queued 4 && release_lock &&
+	wait_for sh -c "ls krc? | wc -l | grep -qx 4" && wait &&
+	assert_eq 1 "$(cat krc? | grep -vc "^0$")" "writers killed" &&
+	assert_eq 3 "$(cat krc? | grep -c "^0$")" "writers answered" &&
+	for i in 1 2 3 4; do gt-bead-show "t-k$i" >/dev/null || return 1; done &&
+	[ ! -e .git/gt/queue/group ] &&
+	git fsck --no-progress --strict 2>&1 | grep -v "^dangling\|^notice" | { ! grep .; }
+'
+
+test_expect_success 'committers killed before moving the ref: nothing of theirs, the next writer goes on' '
+	cd l && hold_lock && before=$(ledger_tip) &&
+	for i in 1 2 3 4; do
+		( set +e; GT_CRASH_AT=before-ref gt-bead-add -q --id "t-b$i" "killed before $i" >/dev/null 2>&1
+		  echo $? >"brc$i" ) &
+	done &&
+	queued 4 && release_lock &&
+	wait_for sh -c "ls brc? | wc -l | grep -qx 4" && wait &&
+	# each committer in turn takes the queue and dies before the ref moves
+	assert_eq 4 "$(cat brc? | grep -c "^137$")" "writers killed" &&
+	assert_eq "$before" "$(ledger_tip)" "the ledger tip" &&
+	gt-bead-add -q --id t-after "after the crashes" >/dev/null &&
+	gt-bead-show t-after >/dev/null &&
+	for i in 1 2 3 4; do expect_code 3 gt-bead-show "t-b$i" 2>/dev/null || return 1; done &&
+	[ ! -e .git/gt/queue/group ] &&
+	[ -z "$(ls .git/gt/queue | grep "\.q$")" ] &&
+	git fsck --no-progress --strict 2>&1 | grep -v "^dangling\|^notice" | { ! grep .; }
+'
+
+test_expect_success 'GT_LEDGER_GROUP=0: one writer at a time, one commit per write' '
+	cd l && before=$(ledger_tip) &&
+	for i in 1 2 3 4 5 6 7 8; do
+		GT_LEDGER_GROUP=0 gt-bead-add -q "serial $i" >/dev/null &
+	done && wait &&
+	assert_eq 8 "$(git rev-list --count "$before..refs/gt/ledger")" &&
+	! git log --format=%B "$before..refs/gt/ledger" | grep -q "^Gt-Op:"
+'
+
+test_done
