@@ -95,11 +95,12 @@ static int run_auto(struct gt_cli *cli, const struct gt_repo *r)
 		printf("{\"auto\":true,\"state\":\"%s\",\"repack\":\"%s\",\"repacked\":%s,"
 		       "\"loose_objects\":%ld,\"packs\":%ld,\"bytes\":%llu,"
 		       "\"loose_after\":%ld,\"packs_after\":%ld,\"bytes_after\":%llu,"
-		       "\"tmp_removed\":%ld}\n",
+		       "\"tmp_removed\":%ld,\"seconds\":%.3f,\"cpu_seconds\":%.3f}\n",
 		       rc < 0 ? "failed" : state, gt_maint_job_name(rep.job),
 		       rep.job && !rc ? "true" : "false", rep.loose_before, rep.packs_before,
 		       (unsigned long long)rep.bytes_before, rep.loose_after, rep.packs_after,
-		       (unsigned long long)rep.bytes_after, tmp_removed);
+		       (unsigned long long)rep.bytes_after, tmp_removed, rep.seconds,
+		       rep.cpu_seconds);
 	return rc;
 }
 

@@ -50,7 +50,7 @@
 extern char **environ;
 
 #define DEFAULT_LOOSE	     1000
-#define DEFAULT_PACKS	     10
+#define DEFAULT_PACKS	     20
 #define DEFAULT_FULL_PERCENT 100
 #define DEFAULT_GRACE_MS     (3600 * 1000L)
 #define MIN_GRACE_MS	     (60 * 1000L)
@@ -479,9 +479,17 @@ static int run_git(const char *const *argv)
 	return gt_error_set(GT_EFAIL, "git %s was killed by signal %d", argv[3], WTERMSIG(st));
 }
 
+static double cpu(const struct rusage *u)
+{
+	return (double)(u->ru_utime.tv_sec + u->ru_stime.tv_sec) +
+	       (u->ru_utime.tv_usec + u->ru_stime.tv_usec) / 1e6;
+}
+
 int gt_maint_run(struct gt_maint_report *rep, const struct gt_repo *r, enum gt_maint_job job,
 		 const struct gt_maint_conf *conf)
 {
+	struct timespec t0, t1;
+	struct rusage self0, self1, kids0, kids1;
 	struct gt_maint_census before;
 	struct gt_buf keep = GT_BUF_INIT, expire = GT_BUF_INIT, dir = GT_BUF_INIT;
 	struct gt_strlist names_before = { 0 }, names_after = { 0 }, sample = { 0 };
@@ -492,6 +500,9 @@ int gt_maint_run(struct gt_maint_report *rep, const struct gt_repo *r, enum gt_m
 
 	memset(rep, 0, sizeof(*rep));
 	rep->job = job;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	getrusage(RUSAGE_SELF, &self0);
+	getrusage(RUSAGE_CHILDREN, &kids0);
 	gt_maint_measure(r, &rep->loose_before, &rep->packs_before, &rep->bytes_before);
 	if (job == GT_MAINT_NONE) {
 		rep->loose_after = rep->loose_before;
@@ -539,8 +550,13 @@ int gt_maint_run(struct gt_maint_report *rep, const struct gt_repo *r, enum gt_m
 		prune[4] = keep.ptr;
 		rc = run_git(prune);
 	}
-	/* git's prune-packed removes the fan-out directories it empties */
-	if (gt_repo_fanout(r) < 0 && !rc)
+	/* git's prune-packed removes the fan-out directories it empties;
+	 * where loose objects are written, make them again at once (each
+	 * would cost a writer a mkdir), else leave them gone: making and
+	 * removing 256 directories every time costs more than the repack
+	 * (and on ext4 without a journal, recently freed inodes slow down
+	 * every file created after) */
+	if (rep->loose_before && gt_repo_fanout(r) < 0 && !rc)
 		rc = GT_EFAIL;
 	if (!rc)
 		gt_maint_stamp(r, packs_left_by(&names_before, &names_after, job));
@@ -560,6 +576,11 @@ int gt_maint_run(struct gt_maint_report *rep, const struct gt_repo *r, enum gt_m
 	}
 	mark_failed(r, rc < 0 ? gt_error_last() : NULL);
 	gt_maint_measure(r, &rep->loose_after, &rep->packs_after, &rep->bytes_after);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	getrusage(RUSAGE_SELF, &self1);
+	getrusage(RUSAGE_CHILDREN, &kids1);
+	rep->seconds = (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
+	rep->cpu_seconds = cpu(&self1) - cpu(&self0) + cpu(&kids1) - cpu(&kids0);
 	gt_strlist_release_owned(&names_before);
 	gt_strlist_release_owned(&names_after);
 	gt_strlist_release_owned(&sample);
@@ -660,6 +681,7 @@ static void start(const struct gt_repo *r)
 	char **envp = NULL;
 	size_t n = 0, k = 0;
 	int fd, logfd = -1;
+	struct stat st;
 	pid_t pid;
 
 	lock_path(&lock, r);
@@ -685,7 +707,12 @@ static void start(const struct gt_repo *r)
 			envp[k++] = environ[i];
 	envp[k++] = fdvar;
 	envp[k] = NULL;
-	logfd = open(log.ptr, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+	/* one JSON line per run; started afresh past 256 KiB */
+	logfd = open(log.ptr, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0666);
+	if (logfd >= 0 && fstat(logfd, &st) == 0 && st.st_size > 256 * 1024 &&
+	    ftruncate(logfd, 0)) {
+		/* a long log is no harm */
+	}
 	pid = fork();
 	if (pid == 0) {
 		pid_t grandchild;

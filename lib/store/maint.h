@@ -41,7 +41,7 @@
  *   gt.autoLoose         estimated loose objects that start a roll-up
  *                        (default 1000; 0: never for loose objects)
  *   gt.autoPacks         packs made since the last maintenance began that
- *                        start a roll-up (default 10; 0: never)
+ *                        start a roll-up (default 20; 0: never)
  *   gt.autoFullPercent   a due roll-up becomes a full repack once the
  *                        other packs reach this share of the main pack's
  *                        size (default 100)
@@ -55,8 +55,8 @@
  *                    are new ones)
  *   maintain.failed  present when the last one failed or did not bring the
  *                    loose objects down: writers start none for a minute
- *   maintain.log     the output of the last background run (its --json
- *                    report, or its error)
+ *   maintain.log     the output of the background runs (their --json
+ *                    reports, or errors), started afresh past 256 KiB
  */
 #ifndef GT_MAINT_H
 #define GT_MAINT_H
@@ -119,6 +119,7 @@ struct gt_maint_report {
 	long loose_before, loose_after; /* counted, not estimated */
 	long packs_before, packs_after;
 	uint64_t bytes_before, bytes_after; /* packs plus loose objects */
+	double seconds, cpu_seconds;	    /* the run's, git's CPU included */
 };
 
 /* Run job (the caller holds the lock): git repack as described at the
