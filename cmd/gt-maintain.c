@@ -1,25 +1,33 @@
 /*
  * gt-maintain - housekeeping: remove temporary files killed writers left,
- * repack when loose objects pile up, verify the ledger (and name its
- * dependency loops), refresh or rebuild the query index.  Safe to run
- * while others write: only temporary files idle for an hour are removed,
- * repacking only packs and prunes what is already packed, verification
- * reads one snapshot, and the index is replaced atomically.
+ * repack when objects pile up, verify the ledger (and name its dependency
+ * loops), refresh or rebuild the query index.  Safe to run while others
+ * write: only temporary files idle for an hour are removed, repacking
+ * never drops an object younger than the grace period (store/maint.h),
+ * verification reads one snapshot, and the index is replaced atomically.
+ *
+ * --auto is what writers start in the background (store/maint.h): do the
+ * repack that is due, if any, under the maintenance lock, and nothing
+ * else; when another maintenance holds the lock, there is nothing to do.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
+#include "store/maint.h"
 #include "base/banned.h"
 
 static const char *const usage[] = {
 	"gt-maintain [--repack | --no-repack] [--verify | --no-verify] [--rebuild-index] "
 	"[--quarantine] [--json]",
+	"gt-maintain --auto [--json]",
 	NULL,
 };
 
 /* temporary files idle this long belong to no writer */
 #define TMP_MAX_AGE 3600
+/* how long a manual repack waits for a running maintenance */
+#define LOCK_WAIT_MS (10 * 60 * 1000L)
 
 static void report(const char *msg, void *p)
 {
@@ -34,18 +42,83 @@ static void report_loop(const char *msg, void *p)
 	gt_cli_warn(p, "%s", msg);
 }
 
+/* Remove stale temporary files, warning about those that stay. */
+static long clean_tmp(struct gt_cli *cli, const struct gt_repo *r)
+{
+	long failed, removed = gt_clean_tmp_objects(r, TMP_MAX_AGE, &failed);
+
+	if (failed)
+		gt_cli_warn(cli, "could not remove %ld stale temporary files under '%s/objects'",
+			    failed, r->common_dir);
+	return removed;
+}
+
+/* Run job under the maintenance lock (waiting for a running one). */
+static int repack(struct gt_maint_report *rep, const struct gt_repo *r, enum gt_maint_job job)
+{
+	struct gt_maint_conf conf;
+	int fd, rc;
+
+	gt_maint_conf_load(&conf, r);
+	if ((rc = gt_maint_lock(&fd, r, LOCK_WAIT_MS, "gt-maintain")) < 0)
+		return rc;
+	rc = gt_maint_run(rep, r, job, &conf);
+	gt_maint_unlock(fd);
+	return rc;
+}
+
+/* --auto: what is due, quietly (the report only with --json). */
+static int run_auto(struct gt_cli *cli, const struct gt_repo *r)
+{
+	struct gt_maint_conf conf;
+	struct gt_maint_census c;
+	struct gt_maint_report rep = { 0 };
+	const char *state = "done";
+	long tmp_removed = 0;
+	int fd = -1, rc = 0;
+
+	gt_maint_conf_load(&conf, r);
+	if (!conf.enabled) {
+		state = "disabled";
+	} else if ((rc = gt_maint_lock(&fd, r, 0, "gt-maintain --auto")) == GT_ETEMP) {
+		gt_error_clear();
+		rc = 0;
+		state = "busy";
+	} else if (!rc) {
+		tmp_removed = clean_tmp(cli, r);
+		gt_maint_census(&c, r, 1);
+		rc = gt_maint_run(&rep, r, gt_maint_due(&c, &conf), &conf);
+		/* the lock stays held until this process exits: the next
+		 * one never overlaps it, not even while it exits */
+	}
+	if (cli->json)
+		printf("{\"auto\":true,\"state\":\"%s\",\"repack\":\"%s\",\"repacked\":%s,"
+		       "\"loose_objects\":%ld,\"packs\":%ld,\"bytes\":%llu,"
+		       "\"loose_after\":%ld,\"packs_after\":%ld,\"bytes_after\":%llu,"
+		       "\"tmp_removed\":%ld,\"seconds\":%.3f,\"cpu_seconds\":%.3f}\n",
+		       rc < 0 ? "failed" : state, gt_maint_job_name(rep.job),
+		       rep.job && !rc ? "true" : "false", rep.loose_before, rep.packs_before,
+		       (unsigned long long)rep.bytes_before, rep.loose_after, rep.packs_after,
+		       (unsigned long long)rep.bytes_after, tmp_removed, rep.seconds,
+		       rep.cpu_seconds);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	struct gt_cli cli = { .usage = usage };
 	struct gt_ctx ctx = { 0 };
 	struct gt_index *idx = NULL;
+	struct gt_maint_report rep = { 0 };
 	int force_repack = 0, no_repack = 0, no_verify = 0, rebuild = 0, rc, repacked = 0;
-	int quarantine = 0, verify = 0;
+	int quarantine = 0, verify = 0, auto_mode = 0;
 	struct gt_strlist moved = { 0 };
-	long threshold = -1, loose = 0, packs = 0, checked = -1, tmp_removed, tmp_failed;
+	long threshold = -1, loose = 0, packs = 0, checked = -1, tmp_removed;
 	size_t problems = 0, self_deps = 0, cycles = 0;
 	const struct gt_option opts[] = {
-		GT_OPT_FLAG(0, "repack", &force_repack, "repack even below the threshold"),
+		GT_OPT_FLAG(
+			0, "repack", &force_repack,
+			"repack everything now (unreachable objects kept for the grace period)"),
 		GT_OPT_FLAG(0, "no-repack", &no_repack, "do not repack"),
 		GT_OPT_INT(
 			0, "threshold", &threshold, "N",
@@ -56,6 +129,8 @@ int main(int argc, char **argv)
 			    "throw the query index away and rebuild it"),
 		GT_OPT_FLAG(0, "quarantine", &quarantine,
 			    "move unreadable records to quarantine/ (kept, not deleted)"),
+		GT_OPT_FLAG(0, "auto", &auto_mode,
+			    "only the repack that is due, if no maintenance is running"),
 		GT_OPT_JSON(&cli),
 		GT_OPT_QUIET(&cli),
 		GT_OPT_LEDGER(&cli),
@@ -70,26 +145,29 @@ int main(int argc, char **argv)
 		gt_cli_usage_error(&cli, "--verify and --no-verify contradict each other");
 	if (force_repack && no_repack)
 		gt_cli_usage_error(&cli, "--repack and --no-repack contradict each other");
-	if ((rc = gt_cli_open(&cli, &ctx)) < 0 || (rc = gt_ctx_config(&ctx)) < 0)
+	if (auto_mode && (force_repack || no_repack || verify || no_verify || rebuild ||
+			  quarantine || threshold >= 0))
+		gt_cli_usage_error(&cli, "--auto takes no other option but --json");
+	if ((rc = gt_cli_open(&cli, &ctx)) < 0)
+		goto out;
+	if (auto_mode) {
+		rc = run_auto(&cli, ctx.lg->repo);
+		goto out;
+	}
+	if ((rc = gt_ctx_config(&ctx)) < 0)
 		goto out;
 	if (threshold < 0)
 		threshold = gt_config_get_long(ctx.cfg, "maintain.loose-threshold", 2000);
-	tmp_removed = gt_clean_tmp_objects(ctx.lg->repo, TMP_MAX_AGE, &tmp_failed);
-	if (tmp_failed)
-		gt_cli_warn(&cli, "could not remove %ld stale temporary files under '%s/objects'",
-			    tmp_failed, ctx.lg->repo->common_dir);
+	tmp_removed = clean_tmp(&cli, ctx.lg->repo);
 	loose = gt_count_loose(ctx.lg->repo);
 	packs = gt_count_packs(ctx.lg->repo);
 	if (!no_repack && (force_repack || loose > threshold || packs > 50)) {
-		/* many packs: consolidate; otherwise pack the loose objects */
-		const char *all[] = { "git", "-C", ctx.lg->repo->common_dir, "repack", "-a", "-d",
-				      "-q",  NULL };
-		const char *inc[] = { "git", "-C", ctx.lg->repo->common_dir, "repack", "-d",
-				      "-q",  NULL };
-		struct gt_proc_opts po = { .quiet = 0 };
+		/* asked for, or many packs: everything; else roll the loose
+		 * objects and small packs up */
+		enum gt_maint_job job =
+			force_repack || packs > 50 ? GT_MAINT_FULL : GT_MAINT_ROLLUP;
 
-		if ((rc = gt_run(packs > 50 ? all : inc, &po, NULL)) < 0 ||
-		    (rc = gt_repo_fanout(ctx.lg->repo)) < 0) /* repack empties them */
+		if ((rc = repack(&rep, ctx.lg->repo, job)) < 0)
 			goto out;
 		repacked = 1;
 	}
@@ -113,14 +191,15 @@ int main(int argc, char **argv)
 	if (!no_verify)
 		gt_index_loops(idx, report_loop, &cli, &self_deps, &cycles);
 	if (cli.json) {
-		printf("{\"loose_objects\":%ld,\"packs\":%ld,\"repacked\":%s,"
+		printf("{\"loose_objects\":%ld,\"packs\":%ld,\"repacked\":%s,\"repack\":\"%s\","
 		       "\"loose_after\":%ld,\"packs_after\":%ld,\"tmp_removed\":%ld,"
 		       "\"verified\":%ld,\"problems\":%zu,\"self_dependencies\":%zu,"
 		       "\"dependency_cycles\":%zu,\"indexed\":%u,\"index_blobs_parsed\":%u,"
 		       "\"quarantined\":",
-		       loose, packs, repacked ? "true" : "false", gt_count_loose(ctx.lg->repo),
-		       gt_count_packs(ctx.lg->repo), tmp_removed, checked < 0 ? 0 : checked,
-		       problems, self_deps, cycles, idx->nrecs, idx->stat_blobs_parsed);
+		       loose, packs, repacked ? "true" : "false", gt_maint_job_name(rep.job),
+		       gt_count_loose(ctx.lg->repo), gt_count_packs(ctx.lg->repo), tmp_removed,
+		       checked < 0 ? 0 : checked, problems, self_deps, cycles, idx->nrecs,
+		       idx->stat_blobs_parsed);
 		{
 			cJSON *q = cJSON_CreateArray();
 			struct gt_buf j = GT_BUF_INIT;
@@ -134,7 +213,11 @@ int main(int argc, char **argv)
 		}
 	} else if (!cli.quiet) {
 		printf("objects: %ld loose, %ld packs%s, %ld stale temporary files removed\n",
-		       loose, packs, repacked ? " (repacked)" : "", tmp_removed);
+		       loose, packs,
+		       !repacked		  ? ""
+		       : rep.job == GT_MAINT_FULL ? " (repacked everything)"
+						  : " (repacked)",
+		       tmp_removed);
 		if (checked >= 0)
 			printf("ledger: %ld beads checked, %zu problems, %zu self-dependencies, "
 			       "%zu dependency cycles\n",

@@ -28,7 +28,8 @@ void gt_index_loops(const struct gt_index *idx, gt_verify_cb found, void *payloa
 		    size_t *cycles);
 
 /* Remove what writers killed mid-write left behind: temporary pack files
- * (objects/pack/tmp_*: git's and gt's tmp_pack_, tmp_idx_, ...) and
+ * (objects/pack/tmp_*: git's and gt's tmp_pack_, tmp_idx_, ...; and
+ * objects/pack/.tmp-*: the packs of a git repack not yet renamed) and
  * temporary loose objects (tmp_obj* in objects/ and objects/xx/: git's
  * tmp_obj_, libgit2's tmp_object_git2_) whose mtime is older than
  * max_age seconds.  A writer at work keeps its file's mtime fresh, so a

@@ -29,6 +29,9 @@ mkdir -p "$TMUX_TMPDIR"
 unset TMUX TMUX_PANE GT_ROLE GT_RIG GT_BEAD GT_SESSION GT_RUNTIME GT_TOWN_ROOT
 unset GT_DIR GT_AGENT GIT_AUTHOR_NAME GIT_AUTHOR_EMAIL GIT_COMMITTER_NAME \
 	GIT_COMMITTER_EMAIL GIT_DIR GIT_WORK_TREE XDG_CONFIG_HOME
+# no maintenance in the background, which could outlive a test and write
+# into its directory while it is removed (t0810 turns it on)
+export GT_AUTO_MAINTAIN=0
 git config --global user.name "Test User"
 git config --global user.email "test@example.com"
 git config --global init.defaultBranch main

@@ -1,0 +1,257 @@
+#!/bin/sh
+# Automatic maintenance: writers start gt-maintain --auto in the background
+# when loose objects or new packs pass the thresholds; one at a time; it
+# can be turned off; killed at any moment it loses nothing; and it never
+# drops objects nobody references yet.
+. "$(dirname "$0")/lib/test.sh"
+
+# tests/lib/test.sh turns it off for every other test
+export GT_AUTO_MAINTAIN=1
+
+# one bead imported: a transaction that writes one pack, as a group commit
+# does (ids t-p<n>)
+one_pack() {
+	printf '{"id":"t-p%s","title":"packed %s","status":"open","priority":2,%s}\n' \
+		"$1" "$1" '"issue_type":"task","created_at":"2025-01-01T00:00:00Z","updated_at":"2025-01-01T00:00:00Z"' \
+		>"one.$1.jsonl" &&
+		gt-bead-import -q "one.$1.jsonl" &&
+		rm -f "one.$1.jsonl"
+}
+
+packs() {
+	find .git/objects/pack -name "pack-*.pack" | wc -l
+}
+
+loose() {
+	find .git/objects -path "*/objects/[0-9a-f][0-9a-f]/*" -type f | wc -l
+}
+
+# no maintenance running here: its lock is free.  A writer takes the lock
+# before it starts one, so once the writes returned, a maintenance they
+# started holds it.
+idle() {
+	flock -n .git/gt/maintain.lock true
+}
+
+# a gt-maintain --auto holds the lock (and names itself in it)
+running() {
+	! idle &&
+		pid=$(cut -d" " -f1 .git/gt/maintain.lock) &&
+		[ -n "$pid" ] &&
+		tr "\0" " " <"/proc/$pid/cmdline" 2>/dev/null | grep -q "gt-maintain --auto"
+}
+
+# a repack's temporary pack is there, or the maintenance is over
+tmp_pack_or_done() {
+	find .git/objects/pack -name ".tmp-*" -o -name "tmp_*" | grep -q . || idle
+}
+
+# gt-maintain --auto processes working on this directory's repository
+maintainers() {
+	pgrep -f -c "gt-maintain --auto --json --gt-dir $PWD/.git" || true
+}
+
+ledger_ok() {
+	git fsck --no-progress 2>&1 | grep -v "^dangling\|^notice" | { ! grep .; }
+}
+
+test_expect_success 'usage: --auto takes no other option' '
+	new_ledger u && cd u &&
+	expect_code 2 gt-maintain --auto --repack 2>err &&
+	grep -q "auto" err
+'
+
+test_expect_success 'new packs past gt.autoPacks start a roll-up in the background' '
+	new_ledger p && cd p &&
+	git config gt.autoPacks 4 &&
+	before=$(packs) &&
+	for i in 1 2 3 4 5 6 7 8 9 10 11 12; do one_pack "$i"; done &&
+	wait_for idle &&
+	test -s .git/gt/maintain.stamp &&
+	grep -q "gt-maintain --auto" .git/gt/maintain.lock &&
+	after=$(packs) &&
+	{ [ "$after" -le $((before + 12 - 3)) ] || die "packs: $before before, $after after"; } &&
+	# one more write with nothing running meanwhile: whatever it starts
+	# leaves fewer new packs than the threshold
+	one_pack 13 && wait_for idle &&
+	fresh=$(( $(packs) - $(cat .git/gt/maintain.stamp) )) &&
+	{ [ "$fresh" -lt 4 ] || die "$fresh new packs left"; } &&
+	ledger_ok &&
+	assert_eq 13 "$(gt-bead-list -n 0 --json | jq -r .id | grep -c "^t-p")" "beads"
+'
+
+test_expect_success 'loose objects past gt.autoLoose are packed (unreferenced ones kept)' '
+	new_ledger l && cd l &&
+	git config gt.autoLoose 500 &&
+	# unreferenced loose objects until the estimate from objects/17
+	# (256 per object found there, as git gc --auto counts) passes 500
+	mkdir blobs && n=0 &&
+	while [ "$(find .git/objects/17 -type f | wc -l)" -lt 3 ]; do
+		for j in 0 1 2 3 4 5 6 7 8 9; do
+			n=$((n + 1)) && echo "young loose $n" >"blobs/$n"
+		done &&
+		find "$PWD/blobs" -type f | git hash-object -w --stdin-paths >>young &&
+		rm -f blobs/*
+	done &&
+	[ "$(loose)" -gt 200 ] &&
+	gt-bead-add -q "the write that notices" &&
+	wait_for idle &&
+	assert_eq 0 "$(loose)" "loose objects left" &&
+	while read -r o; do git cat-file -e "$o" || die "lost $o" || exit 1; done <young &&
+	ledger_ok
+'
+
+test_expect_success 'gt-maintain --auto: nothing due, --json' '
+	cd p &&
+	gt-maintain --auto --json >st &&
+	jq -e ".auto == true and .state == \"done\" and .repack == \"none\" and
+		.repacked == false and (.packs | type) == \"number\" and
+		(.bytes_after | type) == \"number\"" st
+'
+
+test_expect_success 'turned off (GT_AUTO_MAINTAIN=0, gt.autoMaintain false): nothing starts' '
+	new_ledger off && cd off &&
+	git config gt.autoPacks 2 &&
+	before=$(packs) &&
+	for i in 1 2 3 4; do GT_AUTO_MAINTAIN=0 one_pack "$i"; done &&
+	git config gt.autoMaintain false &&
+	for i in 5 6 7 8; do GT_AUTO_MAINTAIN= one_pack "$i"; done &&
+	[ ! -e .git/gt/maintain.log ] &&
+	assert_eq $((before + 8)) "$(packs)" "packs" &&
+	GT_AUTO_MAINTAIN=0 gt-maintain --auto --json | jq -e ".state == \"disabled\"" &&
+	# the variable wins over the config
+	one_pack 9 &&
+	test -e .git/gt/maintain.log &&
+	wait_for idle &&
+	[ "$(packs)" -lt $((before + 9)) ]
+'
+
+test_expect_success 'one at a time: a held lock means nothing starts; --auto says busy' '
+	new_ledger one && cd one &&
+	git config gt.autoPacks 2 &&
+	mkfifo release &&
+	{ flock .git/gt/maintain.lock sh -c "echo held >held; read x <release" & } &&
+	wait_for test -s held &&
+	before=$(packs) &&
+	for i in 1 2 3 4 5; do one_pack "$i"; done &&
+	[ ! -e .git/gt/maintain.log ] &&
+	assert_eq 0 "$(maintainers)" "maintenance processes" &&
+	assert_eq $((before + 5)) "$(packs)" "packs" &&
+	gt-maintain --auto --json >st &&
+	jq -e ".state == \"busy\" and .repacked == false" st &&
+	echo >release && wait &&
+	one_pack 6 && wait_for idle &&
+	[ "$(packs)" -lt $((before + 6)) ]
+'
+
+test_expect_success 'one at a time under concurrent writers' '
+	cd one &&
+	git config gt.autoPacks 2 && git config gt.autoLoose 256 &&
+	rm -f stop too-many .git/gt/maintain.stamp &&
+	{ ( while [ ! -e stop ]; do
+		n=$(maintainers); [ "$n" -le 1 ] || echo "$n" >>too-many
+	    done ) & } &&
+	sampler=$! && pids="" &&
+	for w in 1 2 3; do
+		{ ( i=0; while [ $i -lt 15 ]; do one_pack "c$w-$i"; i=$((i + 1)); done ) & } &&
+		pids="$pids $!" || exit 1
+	done &&
+	{ ( i=0; while [ $i -lt 30 ]; do gt-bead-add -q "loose $i"; i=$((i + 1)); done ) & } &&
+	pids="$pids $!" &&
+	for p in $pids; do wait "$p" || exit 1; done &&
+	wait_for idle &&
+	touch stop && wait "$sampler" &&
+	test -s .git/gt/maintain.stamp &&
+	{ [ ! -e too-many ] || die "several at once: $(sort -u too-many | tr "\n" " ")"; } &&
+	assert_eq 45 "$(gt-bead-list -n 0 --json | jq -r .id | grep -c "^t-pc")" "beads" &&
+	ledger_ok
+'
+
+# a ledger big enough that a repack takes a moment
+big_jsonl() {
+	i=0
+	while [ $i -lt 3000 ]; do
+		printf '{"id":"t-big%s","title":"bead %s with a longer title","status":"open","priority":2,"issue_type":"task","description":"%s","created_at":"2025-01-01T00:00:00Z","updated_at":"2025-01-01T00:00:00Z"}\n' \
+			"$i" "$i" "description of bead $i, long enough to take some room in a pack"
+		i=$((i + 1))
+	done
+}
+
+test_expect_success 'maintenance killed with SIGKILL mid-way, writers writing: nothing lost' '
+	new_ledger k && cd k &&
+	big_jsonl >big.jsonl && gt-bead-import -q big.jsonl &&
+	git config gt.autoPacks 3 && git config gt.autoLoose 256 &&
+	rm -f stop && : >ids.add && : >ids.pack &&
+	# writers (at most 3000 writes each, should something go wrong)
+	{ ( n=0; while [ ! -e stop ] && [ $n -lt 3000 ]; do
+		n=$((n + 1)); id=$(gt-bead-add "w $n") && echo "$id" >>ids.add
+	    done ) 2>/dev/null & } &&
+	{ ( n=0; while [ ! -e stop ] && [ $n -lt 3000 ]; do
+		n=$((n + 1)); one_pack "k$n" && echo "t-pk$n" >>ids.pack
+	    done ) 2>/dev/null & } &&
+	round=0 &&
+	while [ $round -lt 8 ]; do
+		# alternately a roll-up and a full repack, killed as soon as it
+		# runs or once its temporary pack is there
+		if [ $((round % 2)) = 0 ]; then git config gt.autoFullPercent 1000000;
+		else git config gt.autoFullPercent 1; fi &&
+		{ wait_for running || { touch stop; exit 1; }; } &&
+		if [ $((round % 4)) -ge 2 ]; then wait_for tmp_pack_or_done; fi &&
+		kill -9 -- "-$pid" 2>/dev/null;
+		git cat-file -e "refs/gt/ledger^{tree}" &&
+		git ls-tree -r refs/gt/ledger >/dev/null &&
+		round=$((round + 1))
+	done &&
+	touch stop && wait &&
+	wait_for idle &&
+	ledger_ok &&
+	gt-maintain -q --no-repack &&
+	cat ids.add ids.pack | sort -u >reported &&
+	[ -s ids.add ] && [ -s ids.pack ] &&
+	gt-bead-list -n 0 --json | jq -r .id | sort >present &&
+	comm -23 reported present >lost && [ ! -s lost ] &&
+	assert_eq 3000 "$(grep -c "^t-big" present)" "imported beads"
+'
+
+test_expect_success 'young unreferenced objects survive a full repack; old garbage goes' '
+	new_ledger g && cd g &&
+	for i in 1 2 3 4 5; do echo "young loose $i" | git hash-object -w --stdin; done >young &&
+	for i in 1 2 3 4 5; do echo "young packed $i" | git hash-object -w --stdin; done >ypacked &&
+	git pack-objects -q .git/objects/pack/pack <ypacked >/dev/null && git prune-packed &&
+	for i in 1 2 3; do echo "old loose $i" | git hash-object -w --stdin; done >old &&
+	while read -r o; do
+		touch -d "2 hours ago" ".git/objects/$(echo "$o" | cut -c1-2)/$(echo "$o" | cut -c3-)"
+	done <old &&
+	for i in 1 2 3; do echo "old packed $i" | git hash-object -w --stdin; done >opacked &&
+	opack=$(git pack-objects -q .git/objects/pack/pack <opacked) && git prune-packed &&
+	touch -d "2 hours ago" .git/objects/pack/pack-$opack.* &&
+	gt-maintain --repack --no-verify --json >st &&
+	jq -e ".repack == \"full\" and .repacked == true and .loose_after == 0" st &&
+	cat young ypacked | while read -r o; do git cat-file -e "$o" || die "lost $o" || exit 1; done &&
+	cat old opacked | while read -r o; do ! git cat-file -e "$o" 2>/dev/null || die "kept $o" || exit 1; done &&
+	ledger_ok &&
+	# and a roll-up, started by a writer, keeps them too
+	git config gt.autoPacks 1 &&
+	for i in 6 7 8; do echo "young loose $i" | git hash-object -w --stdin; done >>young &&
+	one_pack 1 && wait_for idle &&
+	grep -q "gt-maintain --auto" .git/gt/maintain.lock &&
+	cat young ypacked | while read -r o; do git cat-file -e "$o" || die "lost $o" || exit 1; done
+'
+
+test_expect_success 'a failed maintenance is not retried by every writer' '
+	new_ledger f && cd f &&
+	git config gt.autoPacks 1 &&
+	printf "%s\n" "{\"id\":\"t-f1\",\"title\":\"f\",\"status\":\"open\"}" >f.jsonl &&
+	# gt-maintain is found beside the writer; git is not on this PATH
+	PATH="$BIN" gt-bead-import -q f.jsonl &&
+	wait_for idle && test -s .git/gt/maintain.failed &&
+	rm -f .git/gt/maintain.log &&
+	one_pack 2 && [ ! -e .git/gt/maintain.log ] &&
+	gt-maintain -q --repack --no-verify && [ ! -e .git/gt/maintain.failed ]
+'
+
+# leave no maintenance behind to race with the removal of the directory
+for d in "$TRASH"/*/.git; do
+	(cd "${d%/.git}" && wait_for idle)
+done
+test_done
