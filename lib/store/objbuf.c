@@ -344,7 +344,7 @@ static int flush_pack(struct gt_objbuf *ob)
  * (git prune-packed), so removing it is safe while others read and write.
  */
 #define ABSORB_MAX 256
-#define ABSORB_MIN 1024 /* a pack this big is a bulk write; small ones skip the scan */
+#define ABSORB_MIN 1024 /* a bulk write: a stream, or a pack this big; small ones skip the scan */
 
 size_t gt_loose_scan(const char *objdir, git_oid *ids, size_t limit)
 {
@@ -423,7 +423,7 @@ int gt_objbuf_flush(struct gt_objbuf *ob, size_t pack_threshold)
 		gt_objbuf_discard(ob);
 		return 0;
 	}
-	if (pack && n >= ABSORB_MIN)
+	if (ob->stream || (pack && n >= ABSORB_MIN))
 		absorb_loose(ob, &taken);
 	ob->collecting = 0; /* invisible, so the odb writes to disk */
 	rc = pack ? flush_pack(ob) : flush_loose(ob);

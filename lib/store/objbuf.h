@@ -48,9 +48,9 @@ size_t gt_objbuf_count(const struct gt_objbuf *ob);
 size_t gt_objbuf_bytes(const struct gt_objbuf *ob);
 /* Write the collected objects to disk and forget them.  pack_threshold:
  * at or above this many objects write one pack, else loose objects (a
- * stream is always a pack).  A pack of 1024 objects or more also takes in
- * the repository's loose objects when there are only a few (gt-init's),
- * so a bulk import leaves one pack and nothing loose. */
+ * stream is always a pack).  A stream, or a pack of 1024 objects or more,
+ * also takes in the repository's loose objects when there are only a few
+ * (gt-init's), so a bulk import leaves one pack and nothing loose. */
 int gt_objbuf_flush(struct gt_objbuf *ob, size_t pack_threshold);
 void gt_objbuf_discard(struct gt_objbuf *ob);
 

@@ -442,22 +442,54 @@ out:
 
 /* ---- a pack written as its objects arrive ---- */
 
-#define STREAM_BUF (1u << 20)
+/*
+ * The objects are gathered into jobs of about a megabyte; a full job goes
+ * to a worker thread that compresses it and appends it to the file while
+ * the caller goes on producing the next (so a bulk import parses on one
+ * core and compresses on the other).  Only the worker writes the file
+ * while it runs; the caller learns the offsets and CRCs when it takes the
+ * finished job back.  A stream that never fills a job starts no thread:
+ * its one job is compressed by the caller when the pack is finished.
+ */
+#define JOB_BYTES (1u << 20)
+
+struct jobj {
+	git_object_t type;
+	size_t len;
+	uint64_t off; /* filled in by compressing */
+	uint32_t crc;
+};
+
+struct job {
+	struct gt_buf raw; /* the objects' contents, back to back */
+	struct jobj *o;
+	size_t n, alloc;
+	size_t first; /* index in the stream's entries of o[0] */
+	int err;      /* errno of a failed write, or -1 for zlib */
+};
 
 struct gt_packstream {
 	char *objdir;
 	struct gt_buf tmp; /* the temporary pack's path; empty once installed */
 	int fd;
-	uint64_t written; /* bytes in the file; out holds those after them */
-	struct gt_buf out;
+	uint64_t written;      /* bytes in the file (the worker's while it runs) */
+	struct ient *e;	       /* in the order appended; off known once compressed */
+	size_t n, alloc, done; /* e[0..done) are in the file */
+	uint32_t *slots;       /* open addressing on the id: index + 1, 0 when free */
+	size_t nslots;
+	size_t bytes; /* uncompressed */
+	struct job job[2];
+	int fill; /* the job being filled; the other is the worker's */
+	int busy; /* the worker has the other job */
+	int reap; /* the other job is finished, not yet taken back */
+	int started, quit;
+	pthread_t tid;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
 	z_stream z;
 	int zok;
-	struct ient *e; /* in the order appended: e[i + 1].off ends object i */
-	size_t n, alloc;
-	uint32_t *slots; /* open addressing on the id: index + 1, 0 when free */
-	size_t nslots;
-	size_t bytes;	  /* uncompressed */
-	struct gt_buf in; /* what is read back */
+	struct gt_buf out; /* compressed bytes of the job at hand */
+	struct gt_buf in;  /* what is read back */
 };
 
 static size_t slot_of(const struct gt_packstream *ps, const git_oid *id)
@@ -491,15 +523,108 @@ static void stream_index(struct gt_packstream *ps, size_t i)
 	ps->slots[s] = (uint32_t)(i + 1);
 }
 
-static int stream_flush(struct gt_packstream *ps)
+/* Compress job j and append it to the file (the worker, or the caller
+ * when there is none). */
+static void run_job(struct gt_packstream *ps, struct job *j)
 {
-	if (!ps->out.len)
-		return 0;
-	if (gt_write_all(ps->fd, ps->out.ptr, ps->out.len) < 0)
-		return gt_error_errno(GT_EFAIL, "cannot write the pack");
-	ps->written += ps->out.len;
+	size_t at = 0;
+
 	gt_buf_reset(&ps->out);
-	return 0;
+	for (size_t i = 0; i < j->n && !j->err; i++) {
+		struct gt_packobj o = { .type = j->o[i].type,
+					.len = j->o[i].len,
+					.data = (const unsigned char *)j->raw.ptr + at };
+		uint64_t size;
+
+		j->o[i].off = ps->written + ps->out.len;
+		if (put_object(&ps->out, &ps->z, &o, &j->o[i].crc, &size) < 0)
+			j->err = -1;
+		at += o.len;
+	}
+	if (!j->err && ps->out.len && gt_write_all(ps->fd, ps->out.ptr, ps->out.len) < 0)
+		j->err = errno ? errno : EIO;
+	if (!j->err)
+		ps->written += ps->out.len;
+}
+
+static void *stream_worker(void *arg)
+{
+	struct gt_packstream *ps = arg;
+
+	pthread_mutex_lock(&ps->mu);
+	for (;;) {
+		struct job *j;
+
+		while (!ps->busy && !ps->quit)
+			pthread_cond_wait(&ps->cv, &ps->mu);
+		if (!ps->busy)
+			break;
+		j = &ps->job[!ps->fill]; /* fill changes only while not busy */
+		pthread_mutex_unlock(&ps->mu);
+		run_job(ps, j);
+		pthread_mutex_lock(&ps->mu);
+		ps->busy = 0;
+		pthread_cond_broadcast(&ps->cv);
+	}
+	pthread_mutex_unlock(&ps->mu);
+	return NULL;
+}
+
+/* Wait for the worker's job and take it back: its entries' offsets and
+ * CRCs, or its error. */
+static int reap(struct gt_packstream *ps)
+{
+	struct job *j = &ps->job[!ps->fill];
+	int err;
+
+	if (ps->started) {
+		pthread_mutex_lock(&ps->mu);
+		while (ps->busy)
+			pthread_cond_wait(&ps->cv, &ps->mu);
+		pthread_mutex_unlock(&ps->mu);
+	}
+	if (!ps->reap)
+		return 0;
+	ps->reap = 0;
+	err = j->err;
+	for (size_t i = 0; i < j->n && !err; i++) {
+		ps->e[j->first + i].off = j->o[i].off;
+		ps->e[j->first + i].crc = j->o[i].crc;
+	}
+	if (!err)
+		ps->done = j->first + j->n;
+	j->n = 0;
+	j->err = 0;
+	gt_buf_reset(&j->raw);
+	if (err > 0) {
+		errno = err;
+		return gt_error_errno(GT_EFAIL, "cannot write the pack");
+	}
+	return err ? gt_error_set(GT_EFAIL, "cannot compress an object for the pack") : 0;
+}
+
+/* Hand the job being filled to the worker (or compress it here when
+ * there is none, or wait is set: then it is in the file on return). */
+static int hand_over(struct gt_packstream *ps, int wait)
+{
+	int rc = reap(ps);
+
+	if (rc < 0 || !ps->job[ps->fill].n)
+		return rc;
+	if (!ps->started && !wait && !ps->quit)
+		ps->started = !pthread_create(&ps->tid, NULL, stream_worker, ps);
+	ps->reap = 1;
+	if (!ps->started) {
+		ps->fill = !ps->fill;
+		run_job(ps, &ps->job[!ps->fill]);
+		return reap(ps);
+	}
+	pthread_mutex_lock(&ps->mu);
+	ps->fill = !ps->fill;
+	ps->busy = 1;
+	pthread_cond_broadcast(&ps->cv);
+	pthread_mutex_unlock(&ps->mu);
+	return wait ? reap(ps) : 0;
 }
 
 int gt_packstream_open(struct gt_packstream **out, const char *objdir)
@@ -509,7 +634,8 @@ int gt_packstream_open(struct gt_packstream **out, const char *objdir)
 
 	*out = NULL;
 	ps->objdir = gt_strdup(objdir);
-	ps->fd = -1;
+	pthread_mutex_init(&ps->mu, NULL);
+	pthread_cond_init(&ps->cv, NULL);
 	if ((ps->fd = tmp_file(&ps->tmp, objdir, "pack")) < 0) {
 		gt_buf_reset(&ps->tmp);
 		gt_packstream_free(ps);
@@ -520,8 +646,12 @@ int gt_packstream_open(struct gt_packstream **out, const char *objdir)
 		return gt_error_set(GT_EFAIL, "cannot start compressing");
 	}
 	ps->zok = 1;
-	gt_buf_init(&ps->out, STREAM_BUF + 4096);
-	gt_buf_add(&ps->out, head, sizeof(head));
+	if (gt_write_all(ps->fd, head, sizeof(head)) < 0) {
+		gt_error_errno(GT_EFAIL, "cannot write the pack");
+		gt_packstream_free(ps);
+		return GT_EFAIL;
+	}
+	ps->written = sizeof(head);
 	*out = ps;
 	return 0;
 }
@@ -529,24 +659,21 @@ int gt_packstream_open(struct gt_packstream **out, const char *objdir)
 int gt_packstream_add(struct gt_packstream *ps, const git_oid *id, git_object_t type,
 		      const void *data, size_t len)
 {
-	struct gt_packobj o;
-	uint64_t size;
-	uint32_t crc;
+	struct job *j = &ps->job[ps->fill];
 
 	if (stream_find(ps, id) >= 0)
 		return 1;
 	if (len > UINT32_MAX || ps->n >= UINT32_MAX - 1)
 		return gt_error_set(GT_EFAIL, "pack: object too large, or too many");
-	git_oid_cpy(&o.id, id);
-	o.type = type;
-	o.len = len;
-	o.data = data;
+	if (!j->n)
+		j->first = ps->n;
+	GT_ALLOC_GROW(j->o, j->n + 1, j->alloc);
+	j->o[j->n].type = type;
+	j->o[j->n].len = len;
+	j->n++;
+	gt_buf_add(&j->raw, data, len);
 	GT_ALLOC_GROW(ps->e, ps->n + 1, ps->alloc);
-	ps->e[ps->n].off = ps->written + ps->out.len;
-	if (put_object(&ps->out, &ps->z, &o, &crc, &size) < 0)
-		return gt_error_set(GT_EFAIL, "cannot compress an object for the pack");
 	git_oid_cpy(&ps->e[ps->n].id, id);
-	ps->e[ps->n].crc = crc;
 	ps->n++;
 	ps->bytes += len;
 	if (ps->n * 2 > ps->nslots) {
@@ -558,7 +685,7 @@ int gt_packstream_add(struct gt_packstream *ps, const git_oid *id, git_object_t 
 	} else {
 		stream_index(ps, ps->n - 1);
 	}
-	return ps->out.len >= STREAM_BUF ? stream_flush(ps) : 0;
+	return j->raw.len >= JOB_BYTES ? hand_over(ps, 0) : 0;
 }
 
 size_t gt_packstream_count(const struct gt_packstream *ps)
@@ -571,21 +698,19 @@ size_t gt_packstream_bytes(const struct gt_packstream *ps)
 	return ps ? ps->bytes : 0;
 }
 
-/* The bytes of entry i, at most max of them, in ps->in or out. */
+/* The bytes of entry i in the file, at most max of them, into ps->in. */
 static int entry_bytes(struct gt_packstream *ps, size_t i, size_t max, const unsigned char **p,
 		       size_t *len)
 {
-	uint64_t off = ps->e[i].off;
-	uint64_t end = i + 1 < ps->n ? ps->e[i + 1].off : ps->written + ps->out.len;
-	size_t n = (size_t)(end - off), got = 0;
+	uint64_t off, end;
+	size_t n, got = 0;
+	int rc;
 
-	if (n > max)
-		n = max;
-	*len = n;
-	if (off >= ps->written) {
-		*p = (const unsigned char *)ps->out.ptr + (off - ps->written);
-		return 0;
-	}
+	if (i >= ps->done && (rc = hand_over(ps, 1)) < 0)
+		return rc;
+	off = ps->e[i].off;
+	end = i + 1 < ps->done ? ps->e[i + 1].off : ps->written;
+	n = (size_t)(end - off) < max ? (size_t)(end - off) : max;
 	gt_buf_reset(&ps->in);
 	gt_buf_grow(&ps->in, n);
 	while (got < n) {
@@ -593,11 +718,12 @@ static int entry_bytes(struct gt_packstream *ps, size_t i, size_t max, const uns
 
 		if (r < 0 && errno == EINTR)
 			continue;
-		if (r <= 0) /* the part still in out is never asked for here */
+		if (r <= 0)
 			return gt_error_errno(GT_EFAIL, "cannot read back the pack");
 		got += (size_t)r;
 	}
 	*p = (const unsigned char *)ps->in.ptr;
+	*len = n;
 	return 0;
 }
 
@@ -647,7 +773,8 @@ int gt_packstream_read(struct gt_packstream *ps, const git_oid *id, void *dst, s
 	int zr;
 
 	if (i < 0)
-		return gt_error_set(GT_ENOTFOUND, "object %s is not in the pack", git_oid_tostr_s(id));
+		return gt_error_set(GT_ENOTFOUND, "object %s is not in the pack",
+				    git_oid_tostr_s(id));
 	if (entry_bytes(ps, (size_t)i, SIZE_MAX, &p, &n) < 0)
 		return GT_EFAIL;
 	if (entry_header(p, n, &type, &size, &hl) < 0 || size != len || inflateInit(&z) != Z_OK)
@@ -663,6 +790,20 @@ int gt_packstream_read(struct gt_packstream *ps, const git_oid *id, void *dst, s
 	return 0;
 }
 
+static void stop_worker(struct gt_packstream *ps)
+{
+	if (!ps->started)
+		return;
+	pthread_mutex_lock(&ps->mu);
+	while (ps->busy)
+		pthread_cond_wait(&ps->cv, &ps->mu);
+	ps->quit = 1;
+	pthread_cond_broadcast(&ps->cv);
+	pthread_mutex_unlock(&ps->mu);
+	pthread_join(ps->tid, NULL);
+	ps->started = 0;
+}
+
 int gt_packstream_finish(struct gt_packstream *ps, char name[GIT_OID_HEXSZ + 1])
 {
 	unsigned char count[4], sum[20];
@@ -670,8 +811,9 @@ int gt_packstream_finish(struct gt_packstream *ps, char name[GIT_OID_HEXSZ + 1])
 	uint64_t at = 0;
 	int rc;
 
-	if ((rc = stream_flush(ps)) < 0)
+	if ((rc = hand_over(ps, 1)) < 0)
 		return rc;
+	stop_worker(ps);
 	for (int i = 0; i < 4; i++)
 		count[i] = (unsigned char)(ps->n >> (24 - 8 * i));
 	if (pwrite(ps->fd, count, 4, 8) != 4)
@@ -680,9 +822,9 @@ int gt_packstream_finish(struct gt_packstream *ps, char name[GIT_OID_HEXSZ + 1])
 	 * (from the page cache), as git fast-import does */
 	gt_sha1_init(&sha);
 	gt_buf_reset(&ps->in);
-	gt_buf_grow(&ps->in, STREAM_BUF);
+	gt_buf_grow(&ps->in, JOB_BYTES);
 	while (at < ps->written) {
-		size_t want = ps->written - at < STREAM_BUF ? (size_t)(ps->written - at) : STREAM_BUF;
+		size_t want = ps->written - at < JOB_BYTES ? (size_t)(ps->written - at) : JOB_BYTES;
 		ssize_t r = pread(ps->fd, ps->in.ptr, want, (off_t)at);
 
 		if (r < 0 && errno == EINTR)
@@ -708,12 +850,19 @@ void gt_packstream_free(struct gt_packstream *ps)
 {
 	if (!ps)
 		return;
+	stop_worker(ps);
 	if (ps->fd >= 0)
 		close(ps->fd);
 	if (ps->tmp.len)
 		unlink(ps->tmp.ptr);
 	if (ps->zok)
 		deflateEnd(&ps->z);
+	for (int i = 0; i < 2; i++) {
+		gt_buf_release(&ps->job[i].raw);
+		free(ps->job[i].o);
+	}
+	pthread_mutex_destroy(&ps->mu);
+	pthread_cond_destroy(&ps->cv);
 	gt_buf_release(&ps->tmp);
 	gt_buf_release(&ps->out);
 	gt_buf_release(&ps->in);
