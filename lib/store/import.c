@@ -13,7 +13,10 @@
  * time: parse, join its rows, validate, serialize, merge with what the
  * ledger or an earlier line holds, and send the blob straight into a pack
  * being written to disk (objbuf.h's streaming).  What stays per bead is a
- * record of ~70 bytes: its path, blob id, updated_at and tombstone flag.
+ * record of its path and blob id, found by path through a hash table
+ * (~60 bytes), and the pack's own ~40 (id, offset, CRC): a bead's
+ * updated_at and status are read back from its blob in the rare case they
+ * are needed again (the same id twice, a deletion record for it).
  * At the end the records are sorted by path and merged with the base
  * tree, directory by directory, into new trees (any depth, so a deeper
  * shard layout needs no change here), and the import stages the new
@@ -911,15 +914,16 @@ static int base_entry(struct apply *a, const char *path, git_oid *blob)
 	} else if (!(t = gt_map_getn(&a->dirs, path, (size_t)(slash - path)))) {
 		char *dir = gt_strndup(path, (size_t)(slash - path));
 		git_tree_entry *de = NULL;
+		int rc = git_tree_entry_bypath(&de, a->base, dir);
 
 		t = (git_tree *)(uintptr_t)&no_dir;
-		if (git_tree_entry_bypath(&de, a->base, dir) == 0 &&
-		    git_tree_entry_type(de) == GIT_OBJECT_TREE &&
-		    git_tree_lookup(&t, a->git, git_tree_entry_id(de)) < 0) {
+		if ((rc < 0 && rc != GIT_ENOTFOUND) ||
+		    (!rc && git_tree_entry_type(de) == GIT_OBJECT_TREE &&
+		     git_tree_lookup(&t, a->git, git_tree_entry_id(de)) < 0)) {
+			rc = gt_error_git(GT_EFAIL, "cannot read '%s'", dir);
 			git_tree_entry_free(de);
 			free(dir);
-			return gt_error_git(GT_EFAIL, "cannot read '%.*s'", (int)(slash - path),
-					    path);
+			return rc;
 		}
 		git_tree_entry_free(de);
 		git_error_clear();
