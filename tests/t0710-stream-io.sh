@@ -36,7 +36,7 @@ sys.exit(r.returncode)' "$@"
 
 # the files in objects/pack/, one a line
 pack_files() {
-	ls .git/objects/pack | sort
+	find .git/objects/pack -type f | sort
 }
 
 test_expect_success 'setup: 20k beads, and 200k' '
