@@ -34,6 +34,13 @@ print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
 sys.exit(r.returncode)' "$@"
 }
 
+# A sanitizer build's own bookkeeping (ASan's quarantine alone is 256 MB)
+# says nothing of the import's: its memory is checked in normal builds.
+sanitized=
+if grep -qa __asan_init "$BIN/gt-bead-import"; then
+	sanitized=1
+fi
+
 # the files in objects/pack/, one a line
 pack_files() {
 	find .git/objects/pack -type f | sort
@@ -95,7 +102,7 @@ test_expect_success 'importing 200k beads stays within 100 MB (it took 330 MB ho
 	new_ledger m st && cd m &&
 	kb=$(peak_kb gt-bead-import -q ../200k.jsonl) &&
 	echo "peak: $kb KB" &&
-	[ "$kb" -lt 102400 ] &&
+	{ [ -n "$sanitized" ] || [ "$kb" -lt 102400 ]; } &&
 	assert_eq 200200 "$(gt-bead-export | wc -l)"
 '
 

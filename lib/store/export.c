@@ -443,7 +443,8 @@ static int pairs_out(struct table *t, struct pair *v, size_t n, struct gt_buf *l
 {
 	int rc = 0;
 
-	qsort(v, n, sizeof(*v), cmp_pair);
+	if (n)
+		qsort(v, n, sizeof(*v), cmp_pair);
 	for (size_t i = 0; i < n; i++) {
 		if (!rc)
 			rc = row_out(t, v[i].row, line);
@@ -552,7 +553,8 @@ static int comments_out(struct backup *k)
 
 	if (fflush(k->scratch) != 0)
 		return gt_error_errno(GT_EFAIL, "cannot write a scratch file");
-	qsort(k->crows, k->ncrows, sizeof(*k->crows), cmp_crow);
+	if (k->ncrows)
+		qsort(k->crows, k->ncrows, sizeof(*k->crows), cmp_crow);
 	for (size_t i = 0; i < k->ncrows; i++) {
 		size_t got = 0;
 		int rc;

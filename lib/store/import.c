@@ -555,7 +555,8 @@ static int add_dir(struct gt_import **im, const char *path)
 		names[n++] = gt_strdup(e->d_name);
 	}
 	closedir(d);
-	qsort(names, n, sizeof(*names), cmp_str);
+	if (n)
+		qsort(names, n, sizeof(*names), cmp_str);
 	for (size_t i = 0; i < n; i++) {
 		struct gt_buf p = GT_BUF_INIT;
 
