@@ -119,7 +119,6 @@ test_expect_success 'an import failing on its last bead writes nothing, leaves n
 test_expect_success 'a dry run of them writes nothing, leaves no pack' '
 	cd m && before=$(ledger_tip) && pack_files >packs.before &&
 	gt-bead-import --dry-run --json ../20k.jsonl | jq -e ".unchanged == 20020 and .dry_run" &&
-	gt-bead-import --dry-run --json ../200k.jsonl >/dev/null &&
 	assert_eq "$before" "$(ledger_tip)" &&
 	pack_files >packs.after && test_cmp_files packs.before packs.after
 '
