@@ -253,7 +253,8 @@ static int install(const char *objdir, struct gt_buf *tpack, int pfd, struct ien
 	int ifd = -1, dfd, rc = 0;
 	git_oid sum_id;
 
-	qsort(e, n, sizeof(*e), ient_cmp);
+	if (n)
+		qsort(e, n, sizeof(*e), ient_cmp);
 	if (fdatasync(pfd) < 0 || fchmod(pfd, 0444) < 0) {
 		rc = gt_error_errno(GT_EFAIL, "cannot write the pack");
 		close(pfd);
