@@ -69,16 +69,13 @@ int main(int argc, char **argv)
 	if ((rc = gt_cli_open(&cli, &ctx)) < 0)
 		goto out;
 	/*
-	 * Every object is read once, in id order, which is no order in the
-	 * pack: caching trees would only keep a big ledger's whole listing,
-	 * and libgit2's default of mapping a pack in 1 GB windows leaves
-	 * every page of it touched (712 MB of RSS exporting a million beads).
-	 * 64 MB windows, 256 MB of them at most, keep it near 90 MB for a
-	 * few percent more system time.
+	 * Every tree is read once: caching them would only keep a big
+	 * ledger's whole listing in memory.  (The pack itself is mapped, and
+	 * reading blobs in id order, which is no order in the pack, touches
+	 * all of it: page cache, shown in RSS.  Smaller pack windows bound
+	 * that, but the remapping made a million-bead export 65% slower.)
 	 */
 	git_libgit2_opts(GIT_OPT_SET_CACHE_OBJECT_LIMIT, GIT_OBJECT_TREE, (size_t)0);
-	git_libgit2_opts(GIT_OPT_SET_MWINDOW_SIZE, (size_t)64 << 20);
-	git_libgit2_opts(GIT_OPT_SET_MWINDOW_MAPPED_LIMIT, (size_t)256 << 20);
 	if (o.format == GT_EXPORT_BACKUP) {
 		o.dir = output;
 	} else if (output && strcmp(output, "-")) {
