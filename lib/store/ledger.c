@@ -47,6 +47,8 @@ struct staged {
 	struct gt_buf data; /* other files */
 	int dirty;
 	int removed;
+	unsigned mode; /* gt_txn_entry_put(): the object oid, written already */
+	git_oid oid;
 	struct staged *next_in_dir; /* staged order within its directory */
 };
 
@@ -762,10 +764,17 @@ int gt_txn_file_get(struct gt_txn *tx, const char *path, struct gt_buf *out)
 	struct staged *s = gt_map_get(&tx->by_path, path);
 
 	if (s) {
-		if (s->removed)
+		if (s->removed || (s->mode && s->mode != GIT_FILEMODE_BLOB))
 			return gt_error_set(GT_ENOTFOUND, "'%s' not found", path);
 		gt_buf_reset(out);
-		if (s->obj) {
+		if (s->mode) {
+			git_blob *b;
+
+			if (git_blob_lookup(&b, tx->lg->git, &s->oid) < 0)
+				return gt_error_git(GT_EFAIL, "cannot read '%s'", path);
+			gt_buf_add(out, git_blob_rawcontent(b), (size_t)git_blob_rawsize(b));
+			git_blob_free(b);
+		} else if (s->obj) {
 			gt_bead_serialize(out, s->obj);
 			gt_buf_addch(out, '\n');
 		} else {
@@ -785,8 +794,28 @@ int gt_txn_file_put(struct gt_txn *tx, const char *path, const void *data, size_
 
 	cJSON_Delete(s->obj); /* the bytes replace any object view */
 	s->obj = NULL;
+	s->mode = 0;
 	gt_buf_reset(&s->data);
 	gt_buf_add(&s->data, data, len);
+	s->removed = 0;
+	s->dirty = 1;
+	return 0;
+}
+
+int gt_txn_entry_put(struct gt_txn *tx, const char *path, unsigned mode, const git_oid *id)
+{
+	struct staged *s;
+
+	/* the objects are on disk already, outside any intent: only a
+	 * transaction under the lock may stage them */
+	if (tx->tracking)
+		return gt_error_set(GT_EFAIL, "staging '%s' by id needs a bulk transaction", path);
+	s = stage(tx, path);
+	cJSON_Delete(s->obj);
+	s->obj = NULL;
+	gt_buf_release(&s->data);
+	s->mode = mode;
+	git_oid_cpy(&s->oid, id);
 	s->removed = 0;
 	s->dirty = 1;
 	return 0;
@@ -887,7 +916,10 @@ static int write_commit(struct gt_txn *tx, git_oid *commit_id)
 			continue;
 		u[n].path = s->path;
 		u[n].removed = s->removed;
-		if (!s->removed) {
+		u[n].mode = s->mode;
+		if (s->mode && !s->removed) {
+			git_oid_cpy(&u[n].id, &s->oid);
+		} else if (!s->removed) {
 			const void *p;
 			size_t len;
 

@@ -191,6 +191,12 @@ size_t gt_txn_bead_count(const struct gt_txn *tx);
 int gt_txn_file_get(struct gt_txn *tx, const char *path, struct gt_buf *out);
 int gt_txn_file_put(struct gt_txn *tx, const char *path, const void *data, size_t len);
 int gt_txn_file_remove(struct gt_txn *tx, const char *path);
+/* Stage the entry at path as an object written already (through
+ * lg->objbuf): a blob (GIT_FILEMODE_BLOB) or a whole directory
+ * (GIT_FILEMODE_TREE), for bulk writers that build their own trees
+ * (gt-bead-import).  Paths below a directory staged so are not seen by
+ * the other gt_txn_* calls, which must not stage any there. */
+int gt_txn_entry_put(struct gt_txn *tx, const char *path, unsigned mode, const git_oid *id);
 
 /* The commit message: subject summary and trailers ("Key: value"). */
 void gt_txn_summary(struct gt_txn *tx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -1,6 +1,7 @@
 /*
  * objbuf.c - in-memory object backend; bulk flushes go through
- * packwrite.c, small ones are written loose.
+ * packwrite.c, small ones are written loose; a streaming transaction
+ * sends its objects to a pack stream as they come.
  */
 #include "store/objbuf.h"
 
@@ -32,6 +33,7 @@ struct gt_objbuf {
 	size_t nbuckets;
 	struct obj **list;
 	size_t n, alloc, bytes;
+	struct gt_packstream *stream; /* gt_objbuf_stream(): objects go here */
 };
 
 static size_t bucket_of(const struct gt_objbuf *ob, const git_oid *id)
@@ -65,15 +67,20 @@ static void rehash(struct gt_objbuf *ob)
 	}
 }
 
-static void store(struct gt_objbuf *ob, const git_oid *id, const void *data, size_t len,
-		  git_object_t type)
+static int store(struct gt_objbuf *ob, const git_oid *id, const void *data, size_t len,
+		 git_object_t type)
 {
 	unsigned char *copy;
 	struct obj *o;
 	size_t b;
 
+	if (ob->stream) {
+		int rc = gt_packstream_add(ob->stream, id, type, data, len);
+
+		return rc < 0 ? rc : 0;
+	}
 	if (find(ob, id))
-		return;
+		return 0;
 	o = gt_malloc(sizeof(*o));
 	git_oid_cpy(&o->p.id, id);
 	o->p.type = type;
@@ -91,6 +98,7 @@ static void store(struct gt_objbuf *ob, const git_oid *id, const void *data, siz
 		o->next_in_bucket = ob->buckets[b];
 		ob->buckets[b] = o;
 	}
+	return 0;
 }
 
 static int be_write(git_odb_backend *be, const git_oid *id, const void *data, size_t len,
@@ -100,7 +108,10 @@ static int be_write(git_odb_backend *be, const git_oid *id, const void *data, si
 
 	if (!ob->collecting)
 		return GIT_PASSTHROUGH;
-	store(ob, id, data, len, type);
+	if (store(ob, id, data, len, type) < 0) {
+		git_error_set_str(GIT_ERROR_OS, gt_error_last());
+		return -1;
+	}
 	return 0;
 }
 
@@ -109,15 +120,47 @@ int gt_objbuf_put(struct gt_objbuf *ob, git_object_t type, const void *data, siz
 {
 	if (git_odb_hash(id, data, len, type) < 0)
 		return gt_error_git(GT_EFAIL, "cannot hash object");
-	store(ob, id, data, len, type);
-	return 0;
+	return store(ob, id, data, len, type);
+}
+
+int gt_objbuf_put_id(struct gt_objbuf *ob, git_object_t type, const void *data, size_t len,
+		     const git_oid *id)
+{
+	return store(ob, id, data, len, type);
+}
+
+/* An object in the pack stream: 1 with its header, 0 when not there. */
+static int streamed(struct gt_objbuf *ob, const git_oid *id, size_t *len, git_object_t *type)
+{
+	int rc;
+
+	if (!ob->collecting || !ob->stream)
+		return 0;
+	rc = gt_packstream_lookup(ob->stream, id, type, len);
+	if (rc < 0) {
+		git_error_set_str(GIT_ERROR_OS, gt_error_last());
+		return -1;
+	}
+	return rc;
 }
 
 static int be_read(void **out, size_t *len, git_object_t *type, git_odb_backend *be,
 		   const git_oid *id)
 {
-	struct obj *o = find((struct gt_objbuf *)be, id);
+	struct gt_objbuf *ob = (struct gt_objbuf *)be;
+	struct obj *o = find(ob, id);
+	int rc;
 
+	if (!o && (rc = streamed(ob, id, len, type)) != 0) {
+		if (rc < 0 || !(*out = git_odb_backend_data_alloc(be, *len ? *len : 1)))
+			return -1;
+		if (gt_packstream_read(ob->stream, id, *out, *len) < 0) {
+			git_odb_backend_data_free(be, *out);
+			git_error_set_str(GIT_ERROR_OS, gt_error_last());
+			return -1;
+		}
+		return 0;
+	}
 	if (!o)
 		return GIT_ENOTFOUND;
 	*out = git_odb_backend_data_alloc(be, o->p.len ? o->p.len : 1);
@@ -132,7 +175,10 @@ static int be_read(void **out, size_t *len, git_object_t *type, git_odb_backend 
 static int be_read_header(size_t *len, git_object_t *type, git_odb_backend *be, const git_oid *id)
 {
 	struct obj *o = find((struct gt_objbuf *)be, id);
+	int rc;
 
+	if (!o && (rc = streamed((struct gt_objbuf *)be, id, len, type)) != 0)
+		return rc < 0 ? -1 : 0;
 	if (!o)
 		return GIT_ENOTFOUND;
 	*len = o->p.len;
@@ -142,11 +188,17 @@ static int be_read_header(size_t *len, git_object_t *type, git_odb_backend *be, 
 
 static int be_exists(git_odb_backend *be, const git_oid *id)
 {
-	return find((struct gt_objbuf *)be, id) != NULL;
+	size_t len;
+	git_object_t type;
+
+	return find((struct gt_objbuf *)be, id) != NULL ||
+	       streamed((struct gt_objbuf *)be, id, &len, &type) > 0;
 }
 
 void gt_objbuf_discard(struct gt_objbuf *ob)
 {
+	gt_packstream_free(ob->stream);
+	ob->stream = NULL;
 	for (size_t i = 0; i < ob->n; i++) {
 		free((void *)(uintptr_t)ob->list[i]->p.data);
 		free(ob->list[i]);
@@ -212,12 +264,35 @@ void gt_objbuf_collect(struct gt_objbuf *ob, int on)
 
 size_t gt_objbuf_count(const struct gt_objbuf *ob)
 {
-	return ob->n;
+	return ob->n + gt_packstream_count(ob->stream);
 }
 
 size_t gt_objbuf_bytes(const struct gt_objbuf *ob)
 {
-	return ob->bytes;
+	return ob->bytes + gt_packstream_bytes(ob->stream);
+}
+
+int gt_objbuf_stream(struct gt_objbuf *ob)
+{
+	struct gt_packstream *ps;
+	int rc;
+
+	if (ob->stream)
+		return 0;
+	if (!ob->objdir)
+		return gt_error_set(GT_EFAIL, "no objects directory to write a pack to");
+	if ((rc = gt_packstream_open(&ps, ob->objdir)) < 0)
+		return rc;
+	for (size_t i = 0; i < ob->n && !rc; i++) /* what came before goes first */
+		rc = gt_packstream_add(ps, &ob->list[i]->p.id, ob->list[i]->p.type,
+				       ob->list[i]->p.data, ob->list[i]->p.len);
+	if (rc < 0) {
+		gt_packstream_free(ps);
+		return rc;
+	}
+	gt_objbuf_discard(ob);
+	ob->stream = ps;
+	return 0;
 }
 
 static int flush_loose(struct gt_objbuf *ob)
@@ -248,7 +323,11 @@ static int flush_pack(struct gt_objbuf *ob)
 
 	if (!ob->objdir)
 		return gt_error_set(GT_EFAIL, "no objects directory to write a pack to");
-	if ((rc = gt_pack_write(ob->objdir, pack_get, ob, ob->n, name)) < 0)
+	if (ob->stream)
+		rc = gt_packstream_finish(ob->stream, name);
+	else
+		rc = gt_pack_write(ob->objdir, pack_get, ob, ob->n, name);
+	if (rc < 0)
 		return rc;
 	if (git_odb_refresh(ob->odb) < 0) /* so this process sees the new pack */
 		return gt_error_git(GT_EFAIL, "cannot read the new pack");
@@ -265,6 +344,7 @@ static int flush_pack(struct gt_objbuf *ob)
  * (git prune-packed), so removing it is safe while others read and write.
  */
 #define ABSORB_MAX 256
+#define ABSORB_MIN 1024 /* a bulk write: a stream, or a pack this big; small ones skip the scan */
 
 size_t gt_loose_scan(const char *objdir, git_oid *ids, size_t limit)
 {
@@ -316,7 +396,10 @@ static void absorb_loose(struct gt_objbuf *ob, struct gt_buf *taken)
 			git_error_clear(); /* unreadable: not ours to remove */
 			continue;
 		}
-		store(ob, &ids[k], data, n, type);
+		if (store(ob, &ids[k], data, n, type) < 0) {
+			git_odb_backend_data_free(ob->loose, data);
+			break; /* nothing taken is pruned: it stays loose */
+		}
 		git_odb_backend_data_free(ob->loose, data);
 		git_oid_tostr(hex, sizeof(hex), &ids[k]);
 		gt_buf_printf(taken, "%s/%.2s/%s", ob->objdir, hex, hex + 2);
@@ -333,11 +416,14 @@ static void prune_taken(const struct gt_buf *taken)
 int gt_objbuf_flush(struct gt_objbuf *ob, size_t pack_threshold)
 {
 	struct gt_buf taken = GT_BUF_INIT;
-	int rc, pack = ob->n >= pack_threshold;
+	size_t n = gt_objbuf_count(ob);
+	int rc, pack = ob->stream || n >= pack_threshold;
 
-	if (!ob->n)
+	if (!n) {
+		gt_objbuf_discard(ob);
 		return 0;
-	if (pack)
+	}
+	if (ob->stream || (pack && n >= ABSORB_MIN))
 		absorb_loose(ob, &taken);
 	ob->collecting = 0; /* invisible, so the odb writes to disk */
 	rc = pack ? flush_pack(ob) : flush_loose(ob);

@@ -137,62 +137,179 @@ static int ient_cmp(const void *a, const void *b)
 	return git_oid_cmp(&((const struct ient *)a)->id, &((const struct ient *)b)->id);
 }
 
-static void put_be32(struct gt_buf *b, uint32_t v)
+/* Buffered output that hashes what it writes (the .idx ends in its own
+ * SHA-1). */
+struct hout {
+	int fd, err;
+	struct gt_sha1 sha;
+	unsigned char buf[65536];
+	size_t len;
+};
+
+static void hout_flush(struct hout *o)
+{
+	if (o->len && !o->err && gt_write_all(o->fd, o->buf, o->len) < 0)
+		o->err = errno ? errno : EIO;
+	o->len = 0;
+}
+
+static void hout_add(struct hout *o, const void *p, size_t n)
+{
+	gt_sha1_update(&o->sha, p, n);
+	while (n) {
+		size_t k = sizeof(o->buf) - o->len < n ? sizeof(o->buf) - o->len : n;
+
+		memcpy(o->buf + o->len, p, k);
+		o->len += k;
+		p = (const unsigned char *)p + k;
+		n -= k;
+		if (o->len == sizeof(o->buf))
+			hout_flush(o);
+	}
+}
+
+static void hout_be32(struct hout *o, uint32_t v)
 {
 	unsigned char x[4] = { (unsigned char)(v >> 24), (unsigned char)(v >> 16),
 			       (unsigned char)(v >> 8), (unsigned char)v };
 
-	gt_buf_add(b, x, 4);
+	hout_add(o, x, 4);
 }
 
-/* The .idx for objects at offs, given the pack's checksum. */
-static int build_idx(struct gt_buf *idx, struct pw *pw, const uint64_t *offs,
-		     const unsigned char pack_sum[20])
+/* Write the .idx of the objects e[0..n), sorted by id, to fd: streamed,
+ * so a million objects need no 28 MB index image in memory. */
+static int write_idx(int fd, const struct ient *e, size_t n, const unsigned char pack_sum[20])
 {
-	struct ient *e = gt_malloc((pw->n ? pw->n : 1) * sizeof(*e));
 	static const unsigned char magic[8] = { 0xff, 't', 'O', 'c', 0, 0, 0, 2 };
+	struct hout *o = gt_calloc(1, sizeof(*o));
 	unsigned char sum[20];
-	struct gt_sha1 sha;
 	uint32_t fan[256] = { 0 }, nlarge = 0;
+	int rc = 0;
 
-	for (size_t i = 0; i < pw->n; i++) {
-		git_oid_cpy(&e[i].id, &pw->get(pw->ctx, i)->id);
-		e[i].crc = pw->crc[i];
-		e[i].off = offs[i];
-	}
-	qsort(e, pw->n, sizeof(*e), ient_cmp);
-	for (size_t i = 0; i < pw->n; i++) {
+	for (size_t i = 0; i < n; i++) {
 		if (i && !git_oid_cmp(&e[i - 1].id, &e[i].id)) {
-			free(e);
+			free(o);
 			return gt_error_set(GT_EFAIL, "pack: the same object twice");
 		}
 		fan[e[i].id.id[0]]++;
 	}
-	gt_buf_grow(idx, 8 + 1024 + pw->n * 28 + 40);
-	gt_buf_add(idx, magic, sizeof(magic));
+	o->fd = fd;
+	gt_sha1_init(&o->sha);
+	hout_add(o, magic, sizeof(magic));
 	for (uint32_t k = 0, total = 0; k < 256; k++) {
 		total += fan[k];
-		put_be32(idx, total);
+		hout_be32(o, total);
 	}
-	for (size_t i = 0; i < pw->n; i++)
-		gt_buf_add(idx, e[i].id.id, GIT_OID_RAWSZ);
-	for (size_t i = 0; i < pw->n; i++)
-		put_be32(idx, e[i].crc);
-	for (size_t i = 0; i < pw->n; i++)
-		put_be32(idx, e[i].off < 0x80000000u ? (uint32_t)e[i].off : 0x80000000u | nlarge++);
-	for (size_t i = 0; i < pw->n; i++) {
+	for (size_t i = 0; i < n; i++)
+		hout_add(o, e[i].id.id, GIT_OID_RAWSZ);
+	for (size_t i = 0; i < n; i++)
+		hout_be32(o, e[i].crc);
+	for (size_t i = 0; i < n; i++)
+		hout_be32(o, e[i].off < 0x80000000u ? (uint32_t)e[i].off : 0x80000000u | nlarge++);
+	for (size_t i = 0; i < n; i++) {
 		if (e[i].off < 0x80000000u)
 			continue;
-		put_be32(idx, (uint32_t)(e[i].off >> 32));
-		put_be32(idx, (uint32_t)e[i].off);
+		hout_be32(o, (uint32_t)(e[i].off >> 32));
+		hout_be32(o, (uint32_t)e[i].off);
 	}
-	gt_buf_add(idx, pack_sum, 20);
-	gt_sha1_init(&sha);
-	gt_sha1_update(&sha, idx->ptr, idx->len);
-	gt_sha1_final(&sha, sum);
-	gt_buf_add(idx, sum, 20);
-	free(e);
-	return 0;
+	hout_add(o, pack_sum, 20);
+	gt_sha1_final(&o->sha, sum);
+	hout_flush(o);
+	if (!o->err && gt_write_all(fd, sum, sizeof(sum)) < 0)
+		o->err = errno ? errno : EIO;
+	if (o->err) {
+		errno = o->err;
+		rc = gt_error_errno(GT_EFAIL, "cannot write the pack index");
+	}
+	free(o);
+	return rc;
+}
+
+static int tmp_file(struct gt_buf *path, const char *objdir, const char *kind)
+{
+	int fd;
+
+	gt_buf_reset(path);
+	gt_buf_printf(path, "%s/pack/tmp_%s_XXXXXX", objdir, kind);
+	if (gt_mkdir_parents(path->ptr) < 0)
+		return -1;
+	if ((fd = mkstemp(path->ptr)) < 0)
+		gt_error_errno(GT_EFAIL, "cannot create '%s'", path->ptr);
+	return fd;
+}
+
+/*
+ * Make a finished pack (its temporary file tpack, open as pfd, which this
+ * closes) durable and visible: write its .idx from e (sorted here), flush
+ * both files to disk, rename the .pack and then the .idx into place, and
+ * flush the directory, so that once the ledger ref names the pack's
+ * objects a crash cannot lose them.  On success tpack is emptied (nothing
+ * to remove); on failure the caller removes what tpack still names.
+ */
+static int install(const char *objdir, struct gt_buf *tpack, int pfd, struct ient *e, size_t n,
+		   const unsigned char sum[20], char name[GIT_OID_HEXSZ + 1])
+{
+	struct gt_buf tidx = GT_BUF_INIT, dst = GT_BUF_INIT;
+	int ifd = -1, dfd, rc = 0;
+	git_oid sum_id;
+
+	if (n)
+		qsort(e, n, sizeof(*e), ient_cmp);
+	if (fdatasync(pfd) < 0 || fchmod(pfd, 0444) < 0) {
+		rc = gt_error_errno(GT_EFAIL, "cannot write the pack");
+		close(pfd);
+		goto out;
+	}
+	if (close(pfd) < 0) {
+		rc = gt_error_errno(GT_EFAIL, "cannot write the pack");
+		goto out;
+	}
+	if ((ifd = tmp_file(&tidx, objdir, "idx")) < 0) {
+		rc = GT_EFAIL;
+		goto out;
+	}
+	if ((rc = write_idx(ifd, e, n, sum)) < 0)
+		goto out;
+	if (fdatasync(ifd) < 0 || fchmod(ifd, 0444) < 0 || close(ifd) < 0) {
+		ifd = -1;
+		rc = gt_error_errno(GT_EFAIL, "cannot write the pack index");
+		goto out;
+	}
+	ifd = -1;
+	git_oid_fromraw(&sum_id, sum);
+	git_oid_tostr(name, GIT_OID_HEXSZ + 1, &sum_id);
+	gt_buf_printf(&dst, "%s/pack/pack-%s.pack", objdir, name);
+	if (rename(tpack->ptr, dst.ptr) < 0) {
+		rc = gt_error_errno(GT_EFAIL, "cannot install '%s'", dst.ptr);
+		goto out;
+	}
+	gt_buf_reset(tpack);
+	gt_buf_truncate(&dst, dst.len - 4);
+	gt_buf_adds(&dst, "idx");
+	if (rename(tidx.ptr, dst.ptr) < 0) {
+		rc = gt_error_errno(GT_EFAIL, "cannot install '%s'", dst.ptr);
+		goto out;
+	}
+	gt_buf_reset(&tidx);
+	/* the renames themselves, on disk before the ref that needs them */
+	gt_buf_reset(&dst);
+	gt_buf_printf(&dst, "%s/pack", objdir);
+	if ((dfd = open(dst.ptr, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 ||
+	    (fsync(dfd) < 0 && errno != EINVAL)) {
+		rc = gt_error_errno(GT_EFAIL, "cannot flush '%s'", dst.ptr);
+		if (dfd >= 0)
+			close(dfd);
+		goto out;
+	}
+	close(dfd);
+out:
+	if (ifd >= 0)
+		close(ifd);
+	if (tidx.len)
+		unlink(tidx.ptr);
+	gt_buf_release(&tidx);
+	gt_buf_release(&dst);
+	return rc;
 }
 
 static int cpu_count(void)
@@ -278,28 +395,15 @@ static int write_pack(int fd, struct pw *pw, uint64_t *offs, unsigned char pack_
 	return rc;
 }
 
-static int tmp_file(struct gt_buf *path, const char *objdir, const char *kind)
-{
-	int fd;
-
-	gt_buf_reset(path);
-	gt_buf_printf(path, "%s/pack/tmp_%s_XXXXXX", objdir, kind);
-	if (gt_mkdir_parents(path->ptr) < 0)
-		return -1;
-	if ((fd = mkstemp(path->ptr)) < 0)
-		gt_error_errno(GT_EFAIL, "cannot create '%s'", path->ptr);
-	return fd;
-}
-
 int gt_pack_write(const char *objdir, gt_packobj_fn get, void *ctx, size_t n,
 		  char name[GIT_OID_HEXSZ + 1])
 {
 	struct pw pw = { .get = get, .ctx = ctx, .n = n };
-	struct gt_buf tpack = GT_BUF_INIT, tidx = GT_BUF_INIT, idx = GT_BUF_INIT, dst = GT_BUF_INIT;
+	struct gt_buf tpack = GT_BUF_INIT;
 	unsigned char sum[20];
 	uint64_t *offs = NULL;
-	int pfd = -1, ifd = -1, rc = 0;
-	git_oid sum_id;
+	struct ient *e = NULL;
+	int pfd = -1, rc = 0;
 
 	if (n > UINT32_MAX)
 		return gt_error_set(GT_EFAIL, "pack: too many objects");
@@ -312,57 +416,459 @@ int gt_pack_write(const char *objdir, gt_packobj_fn get, void *ctx, size_t n,
 		rc = GT_EFAIL;
 		goto out;
 	}
-	if ((rc = write_pack(pfd, &pw, offs, sum)) < 0 ||
-	    (rc = build_idx(&idx, &pw, offs, sum)) < 0)
+	if ((rc = write_pack(pfd, &pw, offs, sum)) < 0)
 		goto out;
-	if ((ifd = tmp_file(&tidx, objdir, "idx")) < 0 || gt_write_all(ifd, idx.ptr, idx.len) < 0) {
-		rc = gt_error_errno(GT_EFAIL, "cannot write the pack index");
-		goto out;
+	e = gt_malloc((n ? n : 1) * sizeof(*e));
+	for (size_t i = 0; i < n; i++) {
+		git_oid_cpy(&e[i].id, &get(ctx, i)->id);
+		e[i].crc = pw.crc[i];
+		e[i].off = offs[i];
 	}
-	if (fchmod(pfd, 0444) < 0 || fchmod(ifd, 0444) < 0 || close(pfd) < 0) {
-		pfd = -1;
-		rc = gt_error_errno(GT_EFAIL, "cannot write the pack");
-		goto out;
-	}
+	rc = install(objdir, &tpack, pfd, e, n, sum, name);
 	pfd = -1;
-	if (close(ifd) < 0) {
-		ifd = -1;
-		rc = gt_error_errno(GT_EFAIL, "cannot write the pack index");
-		goto out;
-	}
-	ifd = -1;
-	git_oid_fromraw(&sum_id, sum);
-	git_oid_tostr(name, GIT_OID_HEXSZ + 1, &sum_id);
-	gt_buf_printf(&dst, "%s/pack/pack-%s.pack", objdir, name);
-	if (rename(tpack.ptr, dst.ptr) < 0) {
-		rc = gt_error_errno(GT_EFAIL, "cannot install '%s'", dst.ptr);
-		goto out;
-	}
-	gt_buf_truncate(&dst, dst.len - 4);
-	gt_buf_adds(&dst, "idx");
-	if (rename(tidx.ptr, dst.ptr) < 0) {
-		rc = gt_error_errno(GT_EFAIL, "cannot install '%s'", dst.ptr);
-		goto out;
-	}
-	gt_buf_reset(&tpack);
-	gt_buf_reset(&tidx);
 out:
 	if (pfd >= 0)
 		close(pfd);
-	if (ifd >= 0)
-		close(ifd);
 	if (tpack.len)
 		unlink(tpack.ptr);
-	if (tidx.len)
-		unlink(tidx.ptr);
 	gt_buf_release(&tpack);
-	gt_buf_release(&tidx);
-	gt_buf_release(&idx);
-	gt_buf_release(&dst);
+	free(e);
 	free(offs);
 	free(pw.crc);
 	free(pw.size);
 	pthread_mutex_destroy(&pw.mu);
 	pthread_cond_destroy(&pw.cv);
 	return rc;
+}
+
+/* ---- a pack written as its objects arrive ---- */
+
+/*
+ * The objects are gathered into jobs of about a megabyte; a full job goes
+ * to a worker thread that compresses it and appends it to the file while
+ * the caller goes on producing the next (so a bulk import parses on one
+ * core and compresses on the other).  Only the worker writes the file
+ * while it runs; the caller learns the offsets and CRCs when it takes the
+ * finished job back.  A stream that never fills a job starts no thread:
+ * its one job is compressed by the caller when the pack is finished.
+ */
+#define JOB_BYTES (1u << 20)
+
+struct jobj {
+	git_object_t type;
+	size_t len;
+	uint64_t off; /* filled in by compressing */
+	uint32_t crc;
+};
+
+struct job {
+	struct gt_buf raw; /* the objects' contents, back to back */
+	struct jobj *o;
+	size_t n, alloc;
+	size_t first; /* index in the stream's entries of o[0] */
+	int err;      /* errno of a failed write, or -1 for zlib */
+};
+
+struct gt_packstream {
+	char *objdir;
+	struct gt_buf tmp; /* the temporary pack's path; empty once installed */
+	int fd;
+	uint64_t written;      /* bytes in the file (the worker's while it runs) */
+	struct ient *e;	       /* in the order appended; off known once compressed */
+	size_t n, alloc, done; /* e[0..done) are in the file */
+	uint32_t *slots;       /* open addressing on the id: index + 1, 0 when free */
+	size_t nslots;
+	size_t bytes; /* uncompressed */
+	struct job job[2];
+	int fill; /* the job being filled; the other is the worker's */
+	int busy; /* the worker has the other job */
+	int reap; /* the other job is finished, not yet taken back */
+	int started, quit;
+	pthread_t tid;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	z_stream z;
+	int zok;
+	struct gt_buf out; /* compressed bytes of the job at hand */
+	struct gt_buf in;  /* what is read back */
+};
+
+static size_t slot_of(const struct gt_packstream *ps, const git_oid *id)
+{
+	uint32_t h;
+
+	memcpy(&h, id->id, sizeof(h)); /* ids are uniformly distributed already */
+	return h & (ps->nslots - 1);
+}
+
+static long stream_find(const struct gt_packstream *ps, const git_oid *id)
+{
+	if (!ps->nslots)
+		return -1;
+	for (size_t s = slot_of(ps, id);; s = (s + 1) & (ps->nslots - 1)) {
+		uint32_t v = ps->slots[s];
+
+		if (!v)
+			return -1;
+		if (!git_oid_cmp(&ps->e[v - 1].id, id))
+			return (long)v - 1;
+	}
+}
+
+static void stream_index(struct gt_packstream *ps, size_t i)
+{
+	size_t s = slot_of(ps, &ps->e[i].id);
+
+	while (ps->slots[s])
+		s = (s + 1) & (ps->nslots - 1);
+	ps->slots[s] = (uint32_t)(i + 1);
+}
+
+/* Compress job j and append it to the file (the worker, or the caller
+ * when there is none). */
+static void run_job(struct gt_packstream *ps, struct job *j)
+{
+	size_t at = 0;
+
+	gt_buf_reset(&ps->out);
+	for (size_t i = 0; i < j->n && !j->err; i++) {
+		struct gt_packobj o = { .type = j->o[i].type,
+					.len = j->o[i].len,
+					.data = (const unsigned char *)j->raw.ptr + at };
+		uint64_t size;
+
+		j->o[i].off = ps->written + ps->out.len;
+		if (put_object(&ps->out, &ps->z, &o, &j->o[i].crc, &size) < 0)
+			j->err = -1;
+		at += o.len;
+	}
+	if (!j->err && ps->out.len && gt_write_all(ps->fd, ps->out.ptr, ps->out.len) < 0)
+		j->err = errno ? errno : EIO;
+	if (!j->err)
+		ps->written += ps->out.len;
+}
+
+static void *stream_worker(void *arg)
+{
+	struct gt_packstream *ps = arg;
+
+	pthread_mutex_lock(&ps->mu);
+	for (;;) {
+		struct job *j;
+
+		while (!ps->busy && !ps->quit)
+			pthread_cond_wait(&ps->cv, &ps->mu);
+		if (!ps->busy)
+			break;
+		j = &ps->job[!ps->fill]; /* fill changes only while not busy */
+		pthread_mutex_unlock(&ps->mu);
+		run_job(ps, j);
+		pthread_mutex_lock(&ps->mu);
+		ps->busy = 0;
+		pthread_cond_broadcast(&ps->cv);
+	}
+	pthread_mutex_unlock(&ps->mu);
+	return NULL;
+}
+
+/* Wait for the worker's job and take it back: its entries' offsets and
+ * CRCs, or its error. */
+static int reap(struct gt_packstream *ps)
+{
+	struct job *j = &ps->job[!ps->fill];
+	int err;
+
+	if (ps->started) {
+		pthread_mutex_lock(&ps->mu);
+		while (ps->busy)
+			pthread_cond_wait(&ps->cv, &ps->mu);
+		pthread_mutex_unlock(&ps->mu);
+	}
+	if (!ps->reap)
+		return 0;
+	ps->reap = 0;
+	err = j->err;
+	for (size_t i = 0; i < j->n && !err; i++) {
+		ps->e[j->first + i].off = j->o[i].off;
+		ps->e[j->first + i].crc = j->o[i].crc;
+	}
+	if (!err)
+		ps->done = j->first + j->n;
+	j->n = 0;
+	j->err = 0;
+	gt_buf_reset(&j->raw);
+	if (err > 0) {
+		errno = err;
+		return gt_error_errno(GT_EFAIL, "cannot write the pack");
+	}
+	return err ? gt_error_set(GT_EFAIL, "cannot compress an object for the pack") : 0;
+}
+
+/* Hand the job being filled to the worker (or compress it here when
+ * there is none, or wait is set: then it is in the file on return). */
+static int hand_over(struct gt_packstream *ps, int wait)
+{
+	int rc = reap(ps);
+
+	if (rc < 0 || !ps->job[ps->fill].n)
+		return rc;
+	if (!ps->started && !wait && !ps->quit)
+		ps->started = !pthread_create(&ps->tid, NULL, stream_worker, ps);
+	ps->reap = 1;
+	if (!ps->started) {
+		ps->fill = !ps->fill;
+		run_job(ps, &ps->job[!ps->fill]);
+		return reap(ps);
+	}
+	pthread_mutex_lock(&ps->mu);
+	ps->fill = !ps->fill;
+	ps->busy = 1;
+	pthread_cond_broadcast(&ps->cv);
+	pthread_mutex_unlock(&ps->mu);
+	return wait ? reap(ps) : 0;
+}
+
+int gt_packstream_open(struct gt_packstream **out, const char *objdir)
+{
+	static const unsigned char head[12] = { 'P', 'A', 'C', 'K', 0, 0, 0, 2 }; /* count: later */
+	struct gt_packstream *ps = gt_calloc(1, sizeof(*ps));
+
+	*out = NULL;
+	ps->objdir = gt_strdup(objdir);
+	pthread_mutex_init(&ps->mu, NULL);
+	pthread_cond_init(&ps->cv, NULL);
+	if ((ps->fd = tmp_file(&ps->tmp, objdir, "pack")) < 0) {
+		gt_buf_reset(&ps->tmp);
+		gt_packstream_free(ps);
+		return GT_EFAIL;
+	}
+	if (deflateInit(&ps->z, 1) != Z_OK) {
+		gt_packstream_free(ps);
+		return gt_error_set(GT_EFAIL, "cannot start compressing");
+	}
+	ps->zok = 1;
+	if (gt_write_all(ps->fd, head, sizeof(head)) < 0) {
+		gt_error_errno(GT_EFAIL, "cannot write the pack");
+		gt_packstream_free(ps);
+		return GT_EFAIL;
+	}
+	ps->written = sizeof(head);
+	*out = ps;
+	return 0;
+}
+
+int gt_packstream_add(struct gt_packstream *ps, const git_oid *id, git_object_t type,
+		      const void *data, size_t len)
+{
+	struct job *j = &ps->job[ps->fill];
+
+	if (stream_find(ps, id) >= 0)
+		return 1;
+	if (len > UINT32_MAX || ps->n >= UINT32_MAX - 1)
+		return gt_error_set(GT_EFAIL, "pack: object too large, or too many");
+	if (!j->n)
+		j->first = ps->n;
+	GT_ALLOC_GROW(j->o, j->n + 1, j->alloc);
+	j->o[j->n].type = type;
+	j->o[j->n].len = len;
+	j->n++;
+	gt_buf_add(&j->raw, data, len);
+	GT_ALLOC_GROW(ps->e, ps->n + 1, ps->alloc);
+	git_oid_cpy(&ps->e[ps->n].id, id);
+	ps->n++;
+	ps->bytes += len;
+	if (ps->n * 2 > ps->nslots) {
+		free(ps->slots);
+		ps->nslots = ps->nslots ? ps->nslots * 2 : 1024;
+		ps->slots = gt_calloc(ps->nslots, sizeof(*ps->slots));
+		for (size_t i = 0; i < ps->n; i++)
+			stream_index(ps, i);
+	} else {
+		stream_index(ps, ps->n - 1);
+	}
+	return j->raw.len >= JOB_BYTES ? hand_over(ps, 0) : 0;
+}
+
+size_t gt_packstream_count(const struct gt_packstream *ps)
+{
+	return ps ? ps->n : 0;
+}
+
+size_t gt_packstream_bytes(const struct gt_packstream *ps)
+{
+	return ps ? ps->bytes : 0;
+}
+
+/* The bytes of entry i in the file, at most max of them, into ps->in. */
+static int entry_bytes(struct gt_packstream *ps, size_t i, size_t max, const unsigned char **p,
+		       size_t *len)
+{
+	uint64_t off, end;
+	size_t n, got = 0;
+	int rc;
+
+	if (i >= ps->done && (rc = hand_over(ps, 1)) < 0)
+		return rc;
+	off = ps->e[i].off;
+	end = i + 1 < ps->done ? ps->e[i + 1].off : ps->written;
+	n = (size_t)(end - off) < max ? (size_t)(end - off) : max;
+	gt_buf_reset(&ps->in);
+	gt_buf_grow(&ps->in, n);
+	while (got < n) {
+		ssize_t r = pread(ps->fd, ps->in.ptr + got, n - got, (off_t)(off + got));
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return gt_error_errno(GT_EFAIL, "cannot read back the pack");
+		got += (size_t)r;
+	}
+	*p = (const unsigned char *)ps->in.ptr;
+	*len = n;
+	return 0;
+}
+
+/* An entry's header: type and size; *hl its length.  -1 if malformed. */
+static int entry_header(const unsigned char *p, size_t n, git_object_t *type, size_t *size,
+			size_t *hl)
+{
+	size_t i = 0, shift = 4;
+
+	if (!n)
+		return -1;
+	*type = (git_object_t)((p[0] >> 4) & 7);
+	*size = p[0] & 15;
+	while (p[i] & 0x80) {
+		if (++i >= n || shift > 57)
+			return -1;
+		*size |= (size_t)(p[i] & 0x7f) << shift;
+		shift += 7;
+	}
+	*hl = i + 1;
+	return 0;
+}
+
+int gt_packstream_lookup(struct gt_packstream *ps, const git_oid *id, git_object_t *type,
+			 size_t *len)
+{
+	long i = ps ? stream_find(ps, id) : -1;
+	const unsigned char *p;
+	size_t n, hl;
+
+	if (i < 0)
+		return 0;
+	if (entry_bytes(ps, (size_t)i, 16, &p, &n) < 0)
+		return GT_EFAIL;
+	if (entry_header(p, n, type, len, &hl) < 0)
+		return gt_error_set(GT_EFAIL, "pack: a malformed entry");
+	return 1;
+}
+
+int gt_packstream_read(struct gt_packstream *ps, const git_oid *id, void *dst, size_t len)
+{
+	long i = stream_find(ps, id);
+	const unsigned char *p;
+	git_object_t type;
+	size_t n, hl, size;
+	z_stream z = { 0 };
+	int zr;
+
+	if (i < 0)
+		return gt_error_set(GT_ENOTFOUND, "object %s is not in the pack",
+				    git_oid_tostr_s(id));
+	if (entry_bytes(ps, (size_t)i, SIZE_MAX, &p, &n) < 0)
+		return GT_EFAIL;
+	if (entry_header(p, n, &type, &size, &hl) < 0 || size != len || inflateInit(&z) != Z_OK)
+		return gt_error_set(GT_EFAIL, "pack: a malformed entry");
+	z.next_in = (unsigned char *)(uintptr_t)(p + hl);
+	z.avail_in = (uInt)(n - hl);
+	z.next_out = dst;
+	z.avail_out = (uInt)len;
+	zr = inflate(&z, Z_FINISH);
+	inflateEnd(&z);
+	if (zr != Z_STREAM_END || z.avail_out)
+		return gt_error_set(GT_EFAIL, "pack: a malformed entry");
+	return 0;
+}
+
+static void stop_worker(struct gt_packstream *ps)
+{
+	if (!ps->started)
+		return;
+	pthread_mutex_lock(&ps->mu);
+	while (ps->busy)
+		pthread_cond_wait(&ps->cv, &ps->mu);
+	ps->quit = 1;
+	pthread_cond_broadcast(&ps->cv);
+	pthread_mutex_unlock(&ps->mu);
+	pthread_join(ps->tid, NULL);
+	ps->started = 0;
+}
+
+int gt_packstream_finish(struct gt_packstream *ps, char name[GIT_OID_HEXSZ + 1])
+{
+	unsigned char count[4], sum[20];
+	struct gt_sha1 sha;
+	uint64_t at = 0;
+	int rc;
+
+	if ((rc = hand_over(ps, 1)) < 0)
+		return rc;
+	stop_worker(ps);
+	for (int i = 0; i < 4; i++)
+		count[i] = (unsigned char)(ps->n >> (24 - 8 * i));
+	if (pwrite(ps->fd, count, 4, 8) != 4)
+		return gt_error_errno(GT_EFAIL, "cannot write the pack");
+	/* the checksum covers the header, known only now: read it all back
+	 * (from the page cache), as git fast-import does */
+	gt_sha1_init(&sha);
+	gt_buf_reset(&ps->in);
+	gt_buf_grow(&ps->in, JOB_BYTES);
+	while (at < ps->written) {
+		size_t want = ps->written - at < JOB_BYTES ? (size_t)(ps->written - at) : JOB_BYTES;
+		ssize_t r = pread(ps->fd, ps->in.ptr, want, (off_t)at);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return gt_error_errno(GT_EFAIL, "cannot read back the pack");
+		gt_sha1_update(&sha, ps->in.ptr, (size_t)r);
+		at += (size_t)r;
+	}
+	gt_sha1_final(&sha, sum);
+	if (gt_write_all(ps->fd, sum, sizeof(sum)) < 0)
+		return gt_error_errno(GT_EFAIL, "cannot write the pack");
+	gt_buf_release(&ps->in);
+	free(ps->slots); /* the entries are sorted for the index: no lookups after this */
+	ps->slots = NULL;
+	ps->nslots = 0;
+	rc = install(ps->objdir, &ps->tmp, ps->fd, ps->e, ps->n, sum, name);
+	ps->fd = -1;
+	return rc;
+}
+
+void gt_packstream_free(struct gt_packstream *ps)
+{
+	if (!ps)
+		return;
+	stop_worker(ps);
+	if (ps->fd >= 0)
+		close(ps->fd);
+	if (ps->tmp.len)
+		unlink(ps->tmp.ptr);
+	if (ps->zok)
+		deflateEnd(&ps->z);
+	for (int i = 0; i < 2; i++) {
+		gt_buf_release(&ps->job[i].raw);
+		free(ps->job[i].o);
+	}
+	pthread_mutex_destroy(&ps->mu);
+	pthread_cond_destroy(&ps->cv);
+	gt_buf_release(&ps->tmp);
+	gt_buf_release(&ps->out);
+	gt_buf_release(&ps->in);
+	free(ps->objdir);
+	free(ps->e);
+	free(ps->slots);
+	free(ps);
 }

@@ -98,7 +98,7 @@ static int build_tree(git_repository *git, struct gt_objbuf *ob, const git_tree 
 			at->removed = 1;
 		}
 		if (!slash) {
-			at->mode = GIT_FILEMODE_BLOB;
+			at->mode = u[i].mode ? u[i].mode : GIT_FILEMODE_BLOB;
 			at->removed = u[i].removed;
 			if (!u[i].removed)
 				git_oid_cpy(&at->id, &u[i].id);

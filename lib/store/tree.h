@@ -16,6 +16,7 @@ struct gt_objbuf;
 struct gt_tree_upd {
 	const char *path;
 	git_oid id;
+	unsigned mode; /* 0: a blob; else the entry's mode (a tree, ...) */
 	int removed;
 };
 
