@@ -108,14 +108,14 @@ test_expect_success '64 writers with conflicting updates: every acknowledged wri
 test_expect_success 'a committer killed after moving the ref: the others are answered, all is there' '
 	cd l && hold_lock &&
 	for i in 1 2 3 4; do
-		( set +e; GT_CRASH_AT=after-ref gt-bead-add -q --id "t-k$i" "killed after $i" >/dev/null 2>&1
+		( set +e; GT_CRASH_AT=after-ref gt-bead-add -q --id "t-after$i" "killed after $i" >/dev/null 2>&1
 		  echo $? >"krc$i" ) &
 	done &&
 	queued 4 && release_lock &&
 	wait_for sh -c "ls krc? | wc -l | grep -qx 4" && wait &&
 	assert_eq 1 "$(cat krc? | grep -vc "^0$")" "writers killed" &&
 	assert_eq 3 "$(cat krc? | grep -c "^0$")" "writers answered" &&
-	for i in 1 2 3 4; do gt-bead-show "t-k$i" >/dev/null || return 1; done &&
+	for i in 1 2 3 4; do gt-bead-show "t-after$i" >/dev/null || return 1; done &&
 	[ ! -e .git/gt/queue/group ] &&
 	git fsck --no-progress --strict 2>&1 | grep -v "^dangling\|^notice" | { ! grep .; }
 '
@@ -123,7 +123,7 @@ test_expect_success 'a committer killed after moving the ref: the others are ans
 test_expect_success 'committers killed before moving the ref: nothing of theirs, the next writer goes on' '
 	cd l && hold_lock && before=$(ledger_tip) &&
 	for i in 1 2 3 4; do
-		( set +e; GT_CRASH_AT=before-ref gt-bead-add -q --id "t-b$i" "killed before $i" >/dev/null 2>&1
+		( set +e; GT_CRASH_AT=before-ref gt-bead-add -q --id "t-before$i" "killed before $i" >/dev/null 2>&1
 		  echo $? >"brc$i" ) &
 	done &&
 	queued 4 && release_lock &&
@@ -131,9 +131,9 @@ test_expect_success 'committers killed before moving the ref: nothing of theirs,
 	# each committer in turn takes the queue and dies before the ref moves
 	assert_eq 4 "$(cat brc? | grep -c "^137$")" "writers killed" &&
 	assert_eq "$before" "$(ledger_tip)" "the ledger tip" &&
-	gt-bead-add -q --id t-after "after the crashes" >/dev/null &&
-	gt-bead-show t-after >/dev/null &&
-	for i in 1 2 3 4; do expect_code 3 gt-bead-show "t-b$i" 2>/dev/null || return 1; done &&
+	gt-bead-add -q --id t-next "after the crashes" >/dev/null &&
+	gt-bead-show t-next >/dev/null &&
+	for i in 1 2 3 4; do expect_code 3 gt-bead-show "t-before$i" 2>/dev/null || return 1; done &&
 	[ ! -e .git/gt/queue/group ] &&
 	[ -z "$(ls .git/gt/queue | grep "\.q$")" ] &&
 	git fsck --no-progress --strict 2>&1 | grep -v "^dangling\|^notice" | { ! grep .; }

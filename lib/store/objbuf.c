@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "base/buf.h"
@@ -301,10 +302,28 @@ static int flush_loose(struct gt_objbuf *ob)
 
 	for (size_t i = 0; i < ob->n; i++) {
 		struct obj *o = ob->list[i];
-		int rc = ob->loose ? ob->loose->write(ob->loose, &o->p.id, o->p.data, o->p.len,
-						      o->p.type)
-				   : git_odb_write(&id, ob->odb, o->p.data, o->p.len, o->p.type);
+		int rc = -1;
 
+		/* git's prune-packed (every git repack -d, so gt-maintain)
+		 * removes the fan-out directories it empties; libgit2 writes
+		 * the object's temporary file in objects/ and then renames it
+		 * into objects/xx/, which fails when the directory went in
+		 * between.  git retries; so do we. */
+		for (int attempt = 0; attempt < 3 && rc < 0; attempt++) {
+			if (attempt && ob->objdir) {
+				char hex[GIT_OID_HEXSZ + 1];
+				struct gt_buf p = GT_BUF_INIT;
+
+				git_oid_tostr(hex, sizeof(hex), &o->p.id);
+				gt_buf_printf(&p, "%s/%.2s", ob->objdir, hex);
+				(void)mkdir(p.ptr, 0777);
+				gt_buf_release(&p);
+				git_error_clear();
+			}
+			rc = ob->loose ? ob->loose->write(ob->loose, &o->p.id, o->p.data,
+							  o->p.len, o->p.type)
+				       : git_odb_write(&id, ob->odb, o->p.data, o->p.len, o->p.type);
+		}
 		if (rc < 0)
 			return gt_error_git(GT_EFAIL, "cannot write object");
 	}
