@@ -146,9 +146,7 @@ static int decode(struct gt_intent *in, const char *p, size_t len, const char *n
 			free(in->email);
 			in->email = s;
 			break;
-		case 'r':
-			gt_strlist_push(&in->reads, s);
-			break;
+		case 'r': gt_strlist_push(&in->reads, s); break;
 		case 'w':
 			free(pending);
 			pending = s;
@@ -162,9 +160,7 @@ static int decode(struct gt_intent *in, const char *p, size_t len, const char *n
 			free(pending);
 			pending = NULL;
 			break;
-		default:
-			free(s);
-			goto bad;
+		default: free(s); goto bad;
 		}
 		p += n + 1;
 	}
@@ -421,6 +417,8 @@ static int write_commit(struct group *g, const git_oid *tree, git_oid *commit)
 	for (size_t i = 0; i < g->n; i++)
 		if (g->m[i].result == 0 && nok++ == 0)
 			first = g->m[i].in;
+	if (!first)
+		return gt_error_set(GT_EFAIL, "an empty group has no commit");
 	if ((rc = gt_commit_signature(&sig, first->actor, first->email)) < 0)
 		goto out;
 	gt_buf_printf(&msg, "tree %s\n", git_oid_tostr_s(tree));
@@ -690,8 +688,7 @@ static int commit_group(struct group *g, git_oid *commit)
 	/* writing back what was there is no change: no commit */
 	if (g->tip_tree && !git_oid_cmp(&tree, git_tree_id(g->tip_tree)))
 		return 0;
-	if ((rc = write_commit(g, &tree, commit)) < 0 ||
-	    (rc = gt_objbuf_flush(g->q->ob, 1)) < 0)
+	if ((rc = write_commit(g, &tree, commit)) < 0 || (rc = gt_objbuf_flush(g->q->ob, 1)) < 0)
 		return rc;
 	write_manifest(g, commit);
 	crash_point("before-ref");
@@ -815,8 +812,8 @@ static int enqueue(const struct gt_commitq *q, const struct gt_intent *in, char 
 	*name = NULL;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	gt_repo_runtime_path(&dir, q->repo, "queue", 0);
-	if (mkdir(dir.ptr, 0777) < 0 && errno != EEXIST &&
-	    (rc = gt_mkdir_parents(dir.ptr)) == 0 && mkdir(dir.ptr, 0777) < 0 && errno != EEXIST)
+	if (mkdir(dir.ptr, 0777) < 0 && errno != EEXIST && (rc = gt_mkdir_parents(dir.ptr)) == 0 &&
+	    mkdir(dir.ptr, 0777) < 0 && errno != EEXIST)
 		rc = gt_error_errno(GT_EFAIL, "cannot create '%s'", dir.ptr);
 	if (rc < 0)
 		goto out;

@@ -70,7 +70,7 @@ struct gt_txn {
 	size_t n, alloc;
 	struct gt_buf summary, trailers, path;
 	size_t nsummaries, ntrailers;
-	int tracking;	    /* computing unlocked: note what is read */
+	int tracking;	     /* computing unlocked: note what is read */
 	struct gt_map reads; /* paths read from the base (values unused) */
 };
 

@@ -320,9 +320,10 @@ static int flush_loose(struct gt_objbuf *ob)
 				gt_buf_release(&p);
 				git_error_clear();
 			}
-			rc = ob->loose ? ob->loose->write(ob->loose, &o->p.id, o->p.data,
-							  o->p.len, o->p.type)
-				       : git_odb_write(&id, ob->odb, o->p.data, o->p.len, o->p.type);
+			rc = ob->loose
+				     ? ob->loose->write(ob->loose, &o->p.id, o->p.data, o->p.len,
+							o->p.type)
+				     : git_odb_write(&id, ob->odb, o->p.data, o->p.len, o->p.type);
 		}
 		if (rc < 0)
 			return gt_error_git(GT_EFAIL, "cannot write object");

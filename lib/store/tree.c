@@ -62,8 +62,8 @@ static int tent_name_cmp(const void *a, const void *b)
 /* Apply updates u[0..n) (sorted by path, all under the directory whose
  * paths start at offset off) to base (may be NULL).  *out is the new
  * tree's id; *empty says it has no entries (and then nothing is written). */
-static int build_tree(git_repository *git, struct gt_objbuf *ob, const git_tree *base, const struct gt_tree_upd *u, size_t n,
-		      size_t off, git_oid *out, int *empty)
+static int build_tree(git_repository *git, struct gt_objbuf *ob, const git_tree *base,
+		      const struct gt_tree_upd *u, size_t n, size_t off, git_oid *out, int *empty)
 {
 	size_t nb = base ? git_tree_entrycount(base) : 0, ne = 0, cap = nb + n + 1, i = 0;
 	struct tent *e = gt_malloc(cap * sizeof(*e));
@@ -132,8 +132,7 @@ static int build_tree(git_repository *git, struct gt_objbuf *ob, const git_tree 
 			gt_buf_add(&raw, e[k].id.id, GIT_OID_RAWSZ);
 		}
 		if (!*empty || !off)
-			rc = gt_objbuf_put(ob, GIT_OBJECT_TREE, gt_buf_cstr(&raw), raw.len,
-					   out);
+			rc = gt_objbuf_put(ob, GIT_OBJECT_TREE, gt_buf_cstr(&raw), raw.len, out);
 	}
 	gt_buf_release(&raw);
 	free(e);
