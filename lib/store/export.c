@@ -24,6 +24,7 @@
 
 #include "base/buf.h"
 #include "base/error.h"
+#include "base/sort.h"
 #include "base/file.h"
 #include "base/jscan.h"
 #include "base/json.h"
@@ -106,39 +107,17 @@ static int walk(struct gt_ledger *lg, git_tree *t, struct list *l, int depth)
 	return rc;
 }
 
-/* l->order: the entries by id, bytewise (a bottom-up merge sort of
- * indices: 8 bytes an entry, where qsort would copy the entries). */
+static int id_less(uint32_t a, uint32_t b, void *ctx)
+{
+	const struct list *l = ctx;
+
+	return strcmp(l->ids.ptr + l->v[a].id, l->ids.ptr + l->v[b].id) < 0;
+}
+
+/* l->order: the entries by id, bytewise */
 static void sort_list(struct list *l)
 {
-	size_t n = l->n;
-	uint32_t *x = gt_malloc((n ? n : 1) * sizeof(*x)), *y = gt_malloc((n ? n : 1) * sizeof(*y));
-
-	for (size_t i = 0; i < n; i++)
-		x[i] = (uint32_t)i;
-	for (size_t w = 1; w < n; w *= 2) {
-		for (size_t lo = 0; lo < n; lo += 2 * w) {
-			size_t mid = lo + w < n ? lo + w : n, hi = lo + 2 * w < n ? lo + 2 * w : n;
-			size_t i = lo, j = mid, k = lo;
-
-			while (i < mid && j < hi)
-				y[k++] = strcmp(l->ids.ptr + l->v[x[j]].id,
-						l->ids.ptr + l->v[x[i]].id) < 0
-						 ? x[j++]
-						 : x[i++];
-			while (i < mid)
-				y[k++] = x[i++];
-			while (j < hi)
-				y[k++] = x[j++];
-		}
-		{
-			uint32_t *t = x;
-
-			x = y;
-			y = t;
-		}
-	}
-	free(y);
-	l->order = x;
+	l->order = gt_sort_index(l->n, id_less, l);
 }
 
 /* every bead file in the tip, sorted by id */

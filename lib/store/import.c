@@ -40,6 +40,7 @@
 
 #include "base/buf.h"
 #include "base/error.h"
+#include "base/sort.h"
 #include "base/file.h"
 #include "base/jscan.h"
 #include "base/json.h"
@@ -1382,37 +1383,15 @@ static const char *rpath(const struct apply *a, uint32_t i)
 	return a->arena.ptr + a->r[i].path;
 }
 
-/* The records' indices in path order: a bottom-up merge sort, in 8 bytes
- * a record (qsort would copy 16-byte keys into a second array as big). */
+static int path_less(uint32_t a, uint32_t b, void *ctx)
+{
+	return strcmp(rpath(ctx, a), rpath(ctx, b)) < 0;
+}
+
+/* The records' indices in path order (indices, not the 16-byte keys). */
 static uint32_t *sort_records(const struct apply *a)
 {
-	size_t n = a->n;
-	uint32_t *x = gt_malloc((n ? n : 1) * sizeof(*x)), *y = gt_malloc((n ? n : 1) * sizeof(*y));
-
-	for (size_t i = 0; i < n; i++)
-		x[i] = (uint32_t)i;
-	for (size_t w = 1; w < n; w *= 2) {
-		for (size_t lo = 0; lo < n; lo += 2 * w) {
-			size_t mid = lo + w < n ? lo + w : n, hi = lo + 2 * w < n ? lo + 2 * w : n;
-			size_t i = lo, j = mid, k = lo;
-
-			while (i < mid && j < hi)
-				y[k++] = strcmp(rpath(a, x[j]), rpath(a, x[i])) < 0 ? x[j++]
-										    : x[i++];
-			while (i < mid)
-				y[k++] = x[i++];
-			while (j < hi)
-				y[k++] = x[j++];
-		}
-		{
-			uint32_t *t = x;
-
-			x = y;
-			y = t;
-		}
-	}
-	free(y);
-	return x;
+	return gt_sort_index(a->n, path_less, (void *)a);
 }
 
 /* git's order of tree entries: names bytewise, a tree's as if it ended
