@@ -520,6 +520,8 @@ static int ready_set(struct gt_strlist *out, struct gt_ctx *ctx)
 
 	gt_ready_opts_init(&ro);
 	ro.unassigned = 1;
+	/* a change computed from the index depends on every bead */
+	gt_ledger_note_read(ctx->lg, "beads");
 	rc = gt_index_open(&idx, ctx->lg, NULL);
 	if (rc == 0 && (rc = gt_graph_compute(&g, idx)) == 0) {
 		have_g = 1;

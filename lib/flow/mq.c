@@ -88,6 +88,8 @@ int gt_mq_list(cJSON **out, struct gt_ctx *ctx, const char *rig, int all)
 		gt_strlist_push(&f.statuses, "blocked");
 	}
 	rc = gt_convoy_ages(&ages, ctx);
+	/* a change computed from the index depends on every bead */
+	gt_ledger_note_read(ctx->lg, "beads");
 	if (rc == 0)
 		rc = gt_index_open(&idx, ctx->lg, NULL);
 	if (rc == 0 && (rc = gt_graph_compute(&g, idx)) == 0)
