@@ -14,7 +14,6 @@
 #include "base/error.h"
 #include "base/file.h"
 #include "base/json.h"
-#include "base/lock.h"
 #include "base/options.h"
 #include "store/bead.h"
 #include "store/config.h"
@@ -256,13 +255,15 @@ static int pick_idle(struct sling *s)
 static int clear_stale_branch(struct sling *s)
 {
 	struct gt_buf out = GT_BUF_INIT, ref = GT_BUF_INIT;
-	int rc = 0;
+	int rc = 0, lk = -1;
 
 	gt_buf_printf(&ref, "refs/heads/%s", s->branch.ptr);
 	if (gt_git(&out, s->rig.repo, "rev-parse", "--verify", "--quiet", ref.ptr, NULL) < 0) {
 		gt_error_clear();
 		goto out;
 	}
+	if ((rc = gt_ws_lock(&lk, s->rig.repo)) < 0)
+		goto out;
 	rc = gt_git(&out, s->rig.repo, "rev-list", "--count", ref.ptr, "--not", "--remotes=origin",
 		    NULL);
 	if (rc == 0 && strcmp(out.ptr, "0")) {
@@ -272,31 +273,18 @@ static int clear_stale_branch(struct sling *s)
 	} else if (rc == 0) {
 		rc = gt_git(NULL, s->rig.repo, "branch", "-D", "--", s->branch.ptr, NULL);
 	}
+	gt_ws_unlock(lk);
 out:
 	gt_buf_release(&out);
 	gt_buf_release(&ref);
 	return rc;
 }
 
-static int make_workspace_locked(struct sling *s);
-
-/* One workspace change at a time per rig: git fetch and worktree add in
- * one bare repository do not take concurrent runs. */
+/* The worker's workspace: the upstream fetched, then a new workspace,
+ * or the reused polecat's switched to the new branch.  The rig
+ * repository's lock is held only around the git commands that cannot run
+ * side by side (gt_ws_lock()), so many slings overlap. */
 static int make_workspace(struct sling *s)
-{
-	struct gt_buf lockp = GT_BUF_INIT;
-	int fd = -1, rc;
-
-	gt_buf_printf(&lockp, "%s/gt-workspace.lock", s->rig.repo);
-	if ((rc = gt_lock_acquire(&fd, lockp.ptr, -1)) == 0) {
-		rc = make_workspace_locked(s);
-		gt_lock_release(fd);
-	}
-	gt_buf_release(&lockp);
-	return rc;
-}
-
-static int make_workspace_locked(struct sling *s)
 {
 	struct gt_buf base = GT_BUF_INIT, overlay = GT_BUF_INIT;
 	struct gt_strlist env = { 0 };
@@ -304,7 +292,7 @@ static int make_workspace_locked(struct sling *s)
 	char *setup = gt_rig_setting(s->ctx, s->rig.name, "setup", NULL);
 	int dir = !strcmp(s->strategy, "directory");
 	struct gt_ws_spec w = { 0 };
-	int rc;
+	int rc = 0;
 
 	/* a conflict bead's worker starts from the branch to rebase */
 	gt_buf_printf(&base, "origin/%s", s->start ? s->start : s->rig.default_branch);
@@ -329,7 +317,13 @@ static int make_workspace_locked(struct sling *s)
 	if (s->branch.len && (rc = clear_stale_branch(s)) < 0)
 		goto out;
 	if (!s->spawned) {
-		rc = dir ? 0 : gt_ws_switch(s->workspace.ptr, s->branch.ptr, base.ptr);
+		int lk = -1;
+
+		/* checkout of a branch looks at every worktree */
+		if (!dir && (rc = gt_ws_lock(&lk, s->rig.repo)) == 0) {
+			rc = gt_ws_switch(s->workspace.ptr, s->branch.ptr, base.ptr);
+			gt_ws_unlock(lk);
+		}
 		if (rc == 0 && !dir)
 			rc = gt_git(&s->base, s->workspace.ptr, "rev-parse", "HEAD", NULL);
 		goto out;
