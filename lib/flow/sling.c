@@ -58,6 +58,12 @@
 struct batch {
 	int fetched; /* the rig's upstream was fetched for this batch */
 	int notify;  /* in a worker: the pipe to the batch (-1: none) */
+	/* noted at the fetch, so no bead asks git again: the commit of
+	 * origin/<default branch> (NULL: not known), the rig's local
+	 * polecat/ branches (when listed) */
+	char *base;
+	struct gt_strlist branches;
+	int listed;
 };
 
 struct sling {
@@ -306,6 +312,37 @@ out:
 	return rc;
 }
 
+/* Fetch the rig's upstream once for the batch, and note what each bead
+ * would otherwise ask git for: where the default branch is, and which
+ * polecat branches exist (a bead's own is checked only if it does). */
+static int batch_fetch(struct batch *b, struct sling *s)
+{
+	struct gt_buf out = GT_BUF_INIT, ref = GT_BUF_INIT;
+	int rc = gt_ws_fetch(s->rig.repo);
+
+	if (rc < 0)
+		return rc;
+	b->fetched = 1;
+	gt_buf_printf(&ref, "origin/%s^{commit}", s->rig.default_branch);
+	if (gt_git(&out, s->rig.repo, "rev-parse", "--verify", "--quiet", ref.ptr, NULL) == 0)
+		b->base = gt_strdup(out.ptr);
+	if (gt_git(&out, s->rig.repo, "for-each-ref", "--format=%(refname:lstrip=2)",
+		   "refs/heads/polecat/", NULL) == 0) {
+		for (const char *p = gt_buf_cstr(&out); *p;) {
+			size_t n = strcspn(p, "\n");
+
+			if (n)
+				gt_strlist_push(&b->branches, gt_strndup(p, n));
+			p += n + (p[n] == '\n');
+		}
+		b->listed = 1;
+	}
+	gt_error_clear();
+	gt_buf_release(&out);
+	gt_buf_release(&ref);
+	return 0;
+}
+
 /* The worker's workspace: the upstream fetched (once for a batch), then
  * a new workspace, or the reused polecat's switched to the new branch.
  * The rig repository's lock is held only around the git commands that
@@ -318,16 +355,20 @@ static int make_workspace(struct sling *s)
 	char *setup = gt_rig_setting(s->ctx, s->rig.name, "setup", NULL);
 	int dir = !strcmp(s->strategy, "directory");
 	struct gt_ws_spec w = { 0 };
-	int rc = 0;
+	struct batch *b = s->batch;
+	int rc = 0, known = 0;
 
-	/* a conflict bead's worker starts from the branch to rebase */
-	gt_buf_printf(&base, "origin/%s", s->start ? s->start : s->rig.default_branch);
 	gt_buf_printf(&overlay, "%s/overlay", s->rig.dir);
-	if (!dir && !(s->batch && s->batch->fetched)) {
-		if ((rc = gt_ws_fetch(s->rig.repo)) < 0)
-			goto out;
-		if (s->batch)
-			s->batch->fetched = 1;
+	if (!dir && !(b && b->fetched) &&
+	    (rc = b ? batch_fetch(b, s) : gt_ws_fetch(s->rig.repo)) < 0)
+		goto out;
+	/* a conflict bead's worker starts from the branch to rebase; the
+	 * others of a batch from the commit noted at its fetch */
+	if (!s->start && b && b->base && !strcmp(s->strategy, "worktree")) {
+		gt_buf_adds(&base, b->base);
+		known = 1;
+	} else {
+		gt_buf_printf(&base, "origin/%s", s->start ? s->start : s->rig.default_branch);
 	}
 	if (!s->spawned && !dir && s->branch.len) {
 		/* the same polecat given the same bead back (it was deferred):
@@ -344,7 +385,8 @@ static int make_workspace(struct sling *s)
 		gt_error_clear();
 		gt_buf_release(&cur);
 	}
-	if (s->branch.len && (rc = clear_stale_branch(s)) < 0)
+	if (s->branch.len && !(b && b->listed && !gt_strlist_has(&b->branches, s->branch.ptr)) &&
+	    (rc = clear_stale_branch(s)) < 0)
 		goto out;
 	if (!s->spawned) {
 		int lk = -1;
@@ -354,7 +396,9 @@ static int make_workspace(struct sling *s)
 			rc = gt_ws_switch(s->workspace.ptr, s->branch.ptr, base.ptr);
 			gt_ws_unlock(lk);
 		}
-		if (rc == 0 && !dir)
+		if (rc == 0 && !dir && known)
+			gt_buf_adds(&s->base, base.ptr);
+		else if (rc == 0 && !dir)
 			rc = gt_git(&s->base, s->workspace.ptr, "rev-parse", "HEAD", NULL);
 		goto out;
 	}
@@ -373,7 +417,8 @@ static int make_workspace(struct sling *s)
 	w.overlay = overlay.ptr;
 	w.setup = setup;
 	w.env = env.v;
-	rc = gt_ws_create(&w, &s->base);
+	if ((rc = gt_ws_create(&w, known ? NULL : &s->base)) == 0 && known)
+		gt_buf_adds(&s->base, base.ptr);
 out:
 	cJSON_Delete(agent);
 	gt_strlist_release_owned(&env);
@@ -1246,7 +1291,7 @@ static long batch_jobs(struct gt_ctx *ctx, long jobs)
 int gt_sling_batch(cJSON **results, struct gt_ctx *ctx, const struct gt_town *t,
 		   const char *const *beads, size_t n, const struct gt_sling_opts *o, long jobs)
 {
-	struct batch b = { 0, -1 };
+	struct batch b = { .notify = -1 };
 	struct pool p = { 0 };
 	int *codes = gt_calloc(n ? n : 1, sizeof(*codes)), rc = 0;
 	size_t first = n;
@@ -1284,11 +1329,9 @@ int gt_sling_batch(cJSON **results, struct gt_ctx *ctx, const struct gt_town *t,
 		if ((r = sling_begin(&results[i], s)) == 0) {
 			/* one fetch for the batch; when it fails, each worker
 			 * tries again and says why */
-			if (!b.fetched && strcmp(s->strategy, "directory")) {
-				if (gt_ws_fetch(s->rig.repo) == 0)
-					b.fetched = 1;
+			if (!b.fetched && strcmp(s->strategy, "directory") &&
+			    batch_fetch(&b, s) < 0)
 				gt_error_clear();
-			}
 			if ((r = worker_start(&p, s, i)) == 0)
 				continue;
 			{
@@ -1310,6 +1353,10 @@ int gt_sling_batch(cJSON **results, struct gt_ctx *ctx, const struct gt_town *t,
 	while (p.n)
 		pool_poll(&p, 1);
 	free(p.w);
+	free(b.base);
+	gt_strlist_release_owned(&b.branches);
+	if (gt_ledger_refresh(ctx->lg) < 0)
+		gt_error_clear(); /* the next read says it again */
 	for (size_t i = 0; i < n && first == n; i++)
 		if (codes[i] < 0)
 			first = i;
@@ -1320,6 +1367,5 @@ int gt_sling_batch(cJSON **results, struct gt_ctx *ctx, const struct gt_town *t,
 			gt_error_hint("%s", gt_json_str(results[first], "hint"));
 	}
 	free(codes);
-	gt_ledger_refresh(ctx->lg);
 	return rc;
 }
