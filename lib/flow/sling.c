@@ -1165,13 +1165,20 @@ static int worker_start(struct pool *p, struct sling *s, size_t i)
 	return 0;
 }
 
+/* The molecule id in bead's metadata, or NULL. */
+static const char *molecule_of(const cJSON *bead)
+{
+	return gt_json_str(cJSON_GetObjectItemCaseSensitive(bead, "metadata"), "molecule");
+}
+
 /* A worker ended without an answer (it crashed or was killed): undo what
- * it may have done, from what this process knows of the allocation.  A
- * molecule it poured stays (the next sling of the bead resumes it). */
+ * it may have done, from what this process knows of the allocation and
+ * what the ledger says now (a molecule the bead did not have before). */
 static int worker_lost(struct sling *s, int status)
 {
 	const char *st = gt_bead_status(s->work), *as = gt_json_str(s->work, "assignee");
 	struct gt_error_saved e;
+	cJSON *now = NULL;
 	int rc;
 
 	if (WIFSIGNALED(status))
@@ -1188,8 +1195,15 @@ static int worker_lost(struct sling *s, int status)
 	s->hook.changed = 1;
 	snprintf(s->hook.prev_status, sizeof(s->hook.prev_status), "%s", st);
 	snprintf(s->hook.prev_assignee, sizeof(s->hook.prev_assignee), "%s", as ? as : "");
-	if (gt_ledger_refresh(s->ctx->lg) == 0)
-		txn(s->ctx, rollback_fn, s);
+	if (gt_ledger_refresh(s->ctx->lg) == 0 &&
+	    gt_ledger_read_bead(&now, s->ctx->lg, NULL, s->bead) == 0 && molecule_of(now) &&
+	    !molecule_of(s->work)) {
+		gt_buf_reset(&s->mol);
+		gt_buf_adds(&s->mol, molecule_of(now));
+		s->poured = 1;
+	}
+	cJSON_Delete(now);
+	txn(s->ctx, rollback_fn, s);
 	gt_error_restore(&e);
 	return rc;
 }
