@@ -119,6 +119,28 @@ test_expect_success 'a runtime that dies at start is undone for its bead alone' 
 	done
 '
 
+test_expect_success 'a worker killed mid-way is undone by the batch' '
+	cd town && gt-rig-add -q api ../project &&
+	for i in 1 2 3; do wait_bead "killed $i"; done >../ids7 &&
+	bad=$(sed -n 2p ../ids7) && bead_json "$bad" >"before.$bad" &&
+	# the second bead gets basalt, whose setup says who runs it and waits
+	gt-config rig.api.setup "case \$PWD in */basalt) echo \$PPID >\"$TRASH/worker.pid\";
+		while ! test -f \"$TRASH/released\"; do sleep 0.1; done;; esac"
+	{
+		st=0 && gt-sling --stdin --jobs 3 --json api <../ids7 >out 2>err || st=$?
+		echo "$st" >rc
+	} &
+	wait_for test -s "$TRASH/worker.pid" &&
+	kill -9 "$(cat "$TRASH/worker.pid")" &&
+	touch "$TRASH/released" &&
+	wait_for test -s rc &&
+	test "$(cat rc)" = 7 &&
+	jq -c "select(.bead == \"$bad\")" out >one &&
+	jq -e ".action == \"error\" and (.error | contains(\"died (signal 9)\"))" one &&
+	undone "$bad" api 2 &&
+	git -C api/.repo.git branch --list "polecat/*/$bad" >left && test ! -s left
+'
+
 test_expect_success '--jobs 1: one after the other, a failure in the middle all the same' '
 	cd town &&
 	for i in 1 2 3; do gt-bead-add "serial $i"; done >../ids4 &&
@@ -159,10 +181,10 @@ test_expect_success 'finished polecats are reused, each by one bead of a batch' 
 '
 
 test_expect_success 'two batches at once share no worker' '
-	cd town &&
-	for i in 1 2 3 4 5; do gt-bead-add "left $i"; done >../l &&
-	for i in 1 2 3 4 5; do gt-bead-add "right $i"; done >../r &&
-	{ gt-sling --stdin --no-start --jobs 3 web <../l >out.l & } &&
+	cd town
+	for i in 1 2 3 4 5; do gt-bead-add "left $i"; done >../l
+	for i in 1 2 3 4 5; do gt-bead-add "right $i"; done >../r
+	gt-sling --stdin --no-start --jobs 3 web <../l >out.l &
 	gt-sling --stdin --no-start --jobs 3 web <../r >out.r &&
 	wait &&
 	test "$(cat out.l out.r | wc -l)" = 10 &&
