@@ -1,7 +1,8 @@
 /*
  * gt-sling - put beads on hooks and start the workers: a rig (an idle
- * polecat is reused, else one is spawned; one worker per bead), an agent
- * address, or, with no target, the calling agent itself.
+ * polecat is reused, else one is spawned; one worker per bead, several
+ * provisioned at once), an agent address, or, with no target, the
+ * calling agent itself.
  */
 #include <string.h>
 
@@ -10,7 +11,7 @@
 
 static const char *const usage[] = {
 	"gt-sling [--agent PRESET] [--args TEXT] [--force] [--dry-run] [--no-start] [--no-convoy] "
-	"[--formula NAME | --no-formula] [--var NAME=VALUE]... BEAD... [TARGET]",
+	"[--formula NAME | --no-formula] [--var NAME=VALUE]... [-j N] BEAD... [TARGET]",
 	"gt-sling [options] --stdin [TARGET]",
 	NULL,
 };
@@ -162,10 +163,10 @@ int main(int argc, char **argv)
 	struct gt_strlist vars = { 0 };
 	struct gt_strlist asked = { 0 }, beads = { 0 };
 	struct gt_buf batch_name = GT_BUF_INIT;
-	cJSON **results = NULL;
+	cJSON **results = NULL, **slung_res = NULL;
 	const char **slung = NULL;
 	size_t nslung = 0;
-	int rc, nargs, nbeads, no_convoy = 0, from_stdin = 0;
+	int rc, nargs, nbeads, no_convoy = 0, from_stdin = 0, jobs = -1;
 	const struct gt_option opts[] = {
 		GT_OPT_STRING(0, "agent", &o.runtime, "PRESET",
 			      "agent runtime: claude, codex, gemini, ..., scripted"),
@@ -184,6 +185,8 @@ int main(int argc, char **argv)
 			    "a variable for the formula (repeatable)"),
 		GT_OPT_FLAG(0, "stdin", &from_stdin,
 			    "read bead ids from stdin (one convoy for the batch)"),
+		GT_OPT_INT('j', "jobs", &jobs, "N",
+			   "workers provisioned at once (default: sling.jobs, else 2 per CPU)"),
 		GT_OPT_JSON(&cli),
 		GT_OPT_QUIET(&cli),
 		GT_OPT_LEDGER(&cli),
@@ -195,6 +198,8 @@ int main(int argc, char **argv)
 	o.vars = &vars;
 	if (!(nargs = gt_cli_parse(&cli, argc, argv)) && !from_stdin)
 		gt_cli_usage_error(&cli, "a bead is required");
+	if (jobs == 0 || jobs < -1)
+		gt_cli_usage_error(&cli, "--jobs must be 1 or more");
 	if ((rc = gt_cli_town(&cli, &ctx, &t)) < 0)
 		goto out;
 	if (from_stdin) {
@@ -256,20 +261,24 @@ int main(int argc, char **argv)
 				  "an agent holds one hook: sling several beads to a rig");
 		goto out;
 	}
+	/* each bead is slung or undone on its own; the first failure (in
+	 * input order) decides the exit status */
 	results = gt_calloc(beads.n, sizeof(*results));
 	slung = gt_calloc(beads.n, sizeof(*slung));
-	for (size_t i = 0; i < beads.n && rc == 0; i++) {
-		rc = gt_sling(&results[nslung], &ctx, &t, beads.v[i], &o);
-		if (rc < 0)
-			break;
-		slung[nslung++] = beads.v[i];
-		if (!strcmp(gt_json_str(results[nslung - 1], "action"), "queued") &&
+	slung_res = gt_calloc(beads.n, sizeof(*slung_res));
+	rc = gt_sling_batch(results, &ctx, &t, (const char *const *)beads.v, beads.n, &o,
+			    jobs > 0 ? jobs : 0);
+	for (size_t i = 0; i < beads.n; i++) {
+		if (!strcmp(gt_json_str(results[i], "action"), "error"))
+			continue;
+		slung[nslung] = beads.v[i];
+		slung_res[nslung++] = results[i];
+		if (!strcmp(gt_json_str(results[i], "action"), "queued") &&
 		    !gt_deacon_running(&ctx))
 			gt_cli_warn(&cli,
 				    "%s is queued: %s is at capacity, and no deacon runs to "
 				    "dispatch it when a slot frees (gt-up starts one)",
-				    beads.v[i], gt_json_str(results[nslung - 1], "rig"));
-		rc = gt_ledger_refresh(ctx.lg);
+				    beads.v[i], gt_json_str(results[i], "rig"));
 	}
 	/* one convoy for the batch: what was slung stays slung */
 	if (nslung && !o.dry_run && !no_convoy) {
@@ -277,12 +286,19 @@ int main(int argc, char **argv)
 
 		gt_error_save(&e);
 		gt_convoy_auto(&ctx, batch_name.len ? batch_name.ptr : NULL, slung, nslung,
-			       results);
+			       slung_res);
 		gt_error_restore(&e);
 	}
-	for (size_t i = 0; i < nslung; i++) {
+	for (size_t i = 0; i < beads.n; i++) {
 		cJSON *r = results[i];
+		int failed = !strcmp(gt_json_str(r, "action"), "error");
 
+		if (failed) {
+			fflush(stdout);
+			fprintf(stderr, "%s: error: %s\n", cli.name, gt_json_str(r, "error"));
+			if (gt_json_str(r, "hint"))
+				fprintf(stderr, "hint: %s\n", gt_json_str(r, "hint"));
+		}
 		if (cli.json || o.dry_run) {
 			gt_cli_print_json(&cli, r);
 		} else if (!cli.quiet) {
@@ -291,11 +307,13 @@ int main(int argc, char **argv)
 			gt_cli_eor(&cli);
 		}
 	}
+	cli.reported = rc < 0;
 out:
-	for (size_t i = 0; results && i < nslung; i++)
+	for (size_t i = 0; results && i < beads.n; i++)
 		cJSON_Delete(results[i]);
 	free(results);
 	free(slung);
+	free(slung_res);
 	gt_strlist_release_owned(&asked);
 	gt_strlist_release_owned(&beads);
 	gt_buf_release(&batch_name);

@@ -2,19 +2,37 @@
  * sling.c - putting a bead on an agent's hook and starting it: allocate a
  * polecat, make its workspace, hook the bead (with the rig's molecule),
  * start the session, each step undone on failure (sling.h).
+ *
+ * A batch to a rig is provisioned in parallel (gt_sling_batch()).  This
+ * process keeps everything that decides: in input order, one bead after
+ * the other, it checks the bead, counts the rig's capacity, picks an
+ * idle polecat or a pool name and writes the record (state spawning), so
+ * names, reuse and caps come out as a serial run would make them.  Each
+ * allocated bead is then handed to a worker process (fork, no exec) that
+ * makes the workspace, hooks the bead and starts the session, and on any
+ * failure undoes its own bead, newest step first.  A worker opens a
+ * ledger handle of its own (libgit2 objects never cross processes); its
+ * hook and undo are transactions like any other sling's, serialised by
+ * the ledger.  It answers on a pipe: "S" once its session runs (only the
+ * start check's wait is left, which takes no slot), then one JSON object:
+ * {"rc", "result"} or {"rc", "error", "hint"}.
  */
 #include "flow/sling.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/types.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "base/buf.h"
 #include "base/error.h"
 #include "base/file.h"
 #include "base/json.h"
-#include "base/lock.h"
 #include "base/options.h"
 #include "store/bead.h"
 #include "store/config.h"
@@ -36,7 +54,20 @@
 #include "flow/molecule.h"
 #include "base/banned.h"
 
+/* What the slings of one batch share. */
+struct batch {
+	int fetched; /* the rig's upstream was fetched for this batch */
+	int notify;  /* in a worker: the pipe to the batch (-1: none) */
+	/* noted at the fetch, so no bead asks git again: the commit of
+	 * origin/<default branch> (NULL: not known), the rig's local
+	 * polecat/ branches (when listed) */
+	char *base;
+	struct gt_strlist branches;
+	int listed;
+};
+
 struct sling {
+	struct batch *batch; /* NULL for a sling on its own */
 	struct gt_ctx *ctx;
 	const struct gt_town *t;
 	const struct gt_sling_opts *o;
@@ -256,13 +287,15 @@ static int pick_idle(struct sling *s)
 static int clear_stale_branch(struct sling *s)
 {
 	struct gt_buf out = GT_BUF_INIT, ref = GT_BUF_INIT;
-	int rc = 0;
+	int rc = 0, lk = -1;
 
 	gt_buf_printf(&ref, "refs/heads/%s", s->branch.ptr);
 	if (gt_git(&out, s->rig.repo, "rev-parse", "--verify", "--quiet", ref.ptr, NULL) < 0) {
 		gt_error_clear();
 		goto out;
 	}
+	if ((rc = gt_ws_lock(&lk, s->rig.repo)) < 0)
+		goto out;
 	rc = gt_git(&out, s->rig.repo, "rev-list", "--count", ref.ptr, "--not", "--remotes=origin",
 		    NULL);
 	if (rc == 0 && strcmp(out.ptr, "0")) {
@@ -272,31 +305,49 @@ static int clear_stale_branch(struct sling *s)
 	} else if (rc == 0) {
 		rc = gt_git(NULL, s->rig.repo, "branch", "-D", "--", s->branch.ptr, NULL);
 	}
+	gt_ws_unlock(lk);
 out:
 	gt_buf_release(&out);
 	gt_buf_release(&ref);
 	return rc;
 }
 
-static int make_workspace_locked(struct sling *s);
-
-/* One workspace change at a time per rig: git fetch and worktree add in
- * one bare repository do not take concurrent runs. */
-static int make_workspace(struct sling *s)
+/* Fetch the rig's upstream once for the batch, and note what each bead
+ * would otherwise ask git for: where the default branch is, and which
+ * polecat branches exist (a bead's own is checked only if it does). */
+static int batch_fetch(struct batch *b, struct sling *s)
 {
-	struct gt_buf lockp = GT_BUF_INIT;
-	int fd = -1, rc;
+	struct gt_buf out = GT_BUF_INIT, ref = GT_BUF_INIT;
+	int rc = gt_ws_fetch(s->rig.repo);
 
-	gt_buf_printf(&lockp, "%s/gt-workspace.lock", s->rig.repo);
-	if ((rc = gt_lock_acquire(&fd, lockp.ptr, -1)) == 0) {
-		rc = make_workspace_locked(s);
-		gt_lock_release(fd);
+	if (rc < 0)
+		return rc;
+	b->fetched = 1;
+	gt_buf_printf(&ref, "origin/%s^{commit}", s->rig.default_branch);
+	if (gt_git(&out, s->rig.repo, "rev-parse", "--verify", "--quiet", ref.ptr, NULL) == 0)
+		b->base = gt_strdup(out.ptr);
+	if (gt_git(&out, s->rig.repo, "for-each-ref", "--format=%(refname:lstrip=2)",
+		   "refs/heads/polecat/", NULL) == 0) {
+		for (const char *p = gt_buf_cstr(&out); *p;) {
+			size_t n = strcspn(p, "\n");
+
+			if (n)
+				gt_strlist_push(&b->branches, gt_strndup(p, n));
+			p += n + (p[n] == '\n');
+		}
+		b->listed = 1;
 	}
-	gt_buf_release(&lockp);
-	return rc;
+	gt_error_clear();
+	gt_buf_release(&out);
+	gt_buf_release(&ref);
+	return 0;
 }
 
-static int make_workspace_locked(struct sling *s)
+/* The worker's workspace: the upstream fetched (once for a batch), then
+ * a new workspace, or the reused polecat's switched to the new branch.
+ * The rig repository's lock is held only around the git commands that
+ * cannot run side by side (gt_ws_lock()), so many slings overlap. */
+static int make_workspace(struct sling *s)
 {
 	struct gt_buf base = GT_BUF_INIT, overlay = GT_BUF_INIT;
 	struct gt_strlist env = { 0 };
@@ -304,13 +355,21 @@ static int make_workspace_locked(struct sling *s)
 	char *setup = gt_rig_setting(s->ctx, s->rig.name, "setup", NULL);
 	int dir = !strcmp(s->strategy, "directory");
 	struct gt_ws_spec w = { 0 };
-	int rc;
+	struct batch *b = s->batch;
+	int rc = 0, known = 0;
 
-	/* a conflict bead's worker starts from the branch to rebase */
-	gt_buf_printf(&base, "origin/%s", s->start ? s->start : s->rig.default_branch);
 	gt_buf_printf(&overlay, "%s/overlay", s->rig.dir);
-	if (!dir && (rc = gt_ws_fetch(s->rig.repo)) < 0)
+	if (!dir && !(b && b->fetched) &&
+	    (rc = b ? batch_fetch(b, s) : gt_ws_fetch(s->rig.repo)) < 0)
 		goto out;
+	/* a conflict bead's worker starts from the branch to rebase; the
+	 * others of a batch from the commit noted at its fetch */
+	if (!s->start && b && b->base && !strcmp(s->strategy, "worktree")) {
+		gt_buf_adds(&base, b->base);
+		known = 1;
+	} else {
+		gt_buf_printf(&base, "origin/%s", s->start ? s->start : s->rig.default_branch);
+	}
 	if (!s->spawned && !dir && s->branch.len) {
 		/* the same polecat given the same bead back (it was deferred):
 		 * its branch is checked out already and holds the work so far */
@@ -326,11 +385,20 @@ static int make_workspace_locked(struct sling *s)
 		gt_error_clear();
 		gt_buf_release(&cur);
 	}
-	if (s->branch.len && (rc = clear_stale_branch(s)) < 0)
+	if (s->branch.len && !(b && b->listed && !gt_strlist_has(&b->branches, s->branch.ptr)) &&
+	    (rc = clear_stale_branch(s)) < 0)
 		goto out;
 	if (!s->spawned) {
-		rc = dir ? 0 : gt_ws_switch(s->workspace.ptr, s->branch.ptr, base.ptr);
-		if (rc == 0 && !dir)
+		int lk = -1;
+
+		/* checkout of a branch looks at every worktree */
+		if (!dir && (rc = gt_ws_lock(&lk, s->rig.repo)) == 0) {
+			rc = gt_ws_switch(s->workspace.ptr, s->branch.ptr, base.ptr);
+			gt_ws_unlock(lk);
+		}
+		if (rc == 0 && !dir && known)
+			gt_buf_adds(&s->base, base.ptr);
+		else if (rc == 0 && !dir)
 			rc = gt_git(&s->base, s->workspace.ptr, "rev-parse", "HEAD", NULL);
 		goto out;
 	}
@@ -349,7 +417,8 @@ static int make_workspace_locked(struct sling *s)
 	w.overlay = overlay.ptr;
 	w.setup = setup;
 	w.env = env.v;
-	rc = gt_ws_create(&w, &s->base);
+	if ((rc = gt_ws_create(&w, known ? NULL : &s->base)) == 0 && known)
+		gt_buf_adds(&s->base, base.ptr);
 out:
 	cJSON_Delete(agent);
 	gt_strlist_release_owned(&env);
@@ -473,9 +542,12 @@ static int dry_fn(struct gt_txn *tx, void *p)
 
 static int mol_cook(struct sling *s);
 
-static int sling_rig(cJSON **result, struct sling *s)
+/* Allocate (step 1): an idle polecat of the rig or a pool name, and its
+ * record written with state spawning.  With dry_run, the plan goes to
+ * *result instead and 1 is returned. */
+static int sling_alloc(cJSON **result, struct sling *s)
 {
-	int rc, stage = 0, live = 0;
+	int rc;
 
 	if ((rc = pick_idle(s)) < 0)
 		return rc;
@@ -492,11 +564,28 @@ static int sling_rig(cJSON **result, struct sling *s)
 		}
 		fill_paths(s);
 		*result = plan_json(s, s->reuse ? "reuse" : "spawn");
-		return 0;
+		return 1;
 	}
-	if ((rc = txn(s->ctx, alloc_fn, s)) < 0)
-		return rc;
-	stage = 1;
+	return txn(s->ctx, alloc_fn, s);
+}
+
+/* Tell the batch this worker's session runs (only its start check is
+ * left to wait for). */
+static void session_started(void *p)
+{
+	struct sling *s = p;
+
+	if (s->batch && s->batch->notify >= 0 && write(s->batch->notify, "S", 1) < 0) {
+		/* the batch only starts the next worker later */
+	}
+}
+
+/* Steps 2 to 4 for an allocated worker: workspace, hook, session.  On
+ * failure every step is undone, the allocation too. */
+static int sling_provision(cJSON **result, struct sling *s)
+{
+	int rc, stage = 1, live = 0;
+
 	if ((rc = make_workspace(s)) < 0)
 		goto undo;
 	stage = 2;
@@ -514,9 +603,16 @@ static int sling_rig(cJSON **result, struct sling *s)
 		/* a reused polecat whose agent stayed open after gt-done (real
 		 * CLIs do) gets its program replaced, as gt-handoff does; only
 		 * a session this sling made is ever killed on the way back */
-		live = gt_worker_alive(s->t, agent) == 0;
+		live = !s->spawned && gt_worker_alive(s->t, agent) == 0;
 		gt_error_clear();
-		rc = gt_worker_start(s->ctx, s->t, agent, live);
+		rc = gt_worker_start_notify(s->ctx, s->t, agent, live, session_started, s);
+		if (rc == GT_ECONFLICT && !live && gt_worker_alive(s->t, agent) == 0) {
+			/* a session of a removed polecat of this name, still up:
+			 * its program is replaced, as a reused one's is */
+			live = 1;
+			gt_error_clear();
+			rc = gt_worker_start_notify(s->ctx, s->t, agent, 1, session_started, s);
+		}
 		cJSON_Delete(agent);
 		if (rc < 0)
 			goto undo;
@@ -865,15 +961,25 @@ static int refuse_paused(struct gt_ctx *ctx, const char *target)
 	return rc;
 }
 
-int gt_sling(cJSON **result, struct gt_ctx *ctx, const struct gt_town *t, const char *bead,
-	     const struct gt_sling_opts *o)
+static int is_rig(const char *target)
 {
-	struct sling s = { .ctx = ctx, .t = t, .o = o, .bead = bead };
+	return !strchr(target, '/') && strcmp(target, "mayor") && strcmp(target, "deacon");
+}
+
+/* A sling up to its first write that allocates: the target (o->target,
+ * else $GT_AGENT), the checks, for a rig the runtime, the capacity and
+ * the formula, then the worker picked and its record written.  0: a
+ * rig's worker is allocated and sling_provision() goes on; 1: done, with
+ * *result (queued, a dry run's plan, a bead hooked on an agent). */
+static int sling_begin(cJSON **result, struct sling *s)
+{
+	const struct gt_sling_opts *o = s->o;
+	struct gt_ctx *ctx = s->ctx;
 	const char *target = o->target;
+	struct gt_address a;
 	int rc;
 
-	*result = NULL;
-	if ((rc = gt_id_check(bead)) < 0)
+	if ((rc = gt_id_check(s->bead)) < 0)
 		return rc;
 	if (!target) {
 		const char *self = getenv("GT_AGENT");
@@ -885,46 +991,395 @@ int gt_sling(cJSON **result, struct gt_ctx *ctx, const struct gt_town *t, const 
 		}
 		target = self;
 	}
-	if (o->runtime)
-		s.runtime = gt_strdup(o->runtime);
-	if ((rc = refuse_paused(ctx, target)) < 0 || (rc = conflict_start(&s)) < 0)
-		goto out;
-	if (!strchr(target, '/') && strcmp(target, "mayor") && strcmp(target, "deacon")) {
-		if ((rc = gt_rig_load(&s.rig, ctx, t, target)) < 0)
-			goto out;
-		if (!s.runtime) {
-			/* rig.agent is a fallback chain: the first runtime not
-			 * in a rate-limit window */
-			char *spec = gt_rig_setting(ctx, s.rig.name, "agent", "claude");
-			struct gt_strlist chain = { 0 };
-
-			gt_runtime_chain(&chain, spec);
-			s.runtime = gt_strdup(chain.n ? gt_runtime_pick(ctx->lg->repo, &chain)
-						      : "claude");
-			gt_strlist_release_owned(&chain);
-			free(spec);
-		}
-		s.strategy = gt_rig_setting(ctx, s.rig.name, "workspace", "worktree");
-		if ((rc = sling_precheck(&s, NULL)) < 0)
-			goto out;
-		if (!o->dry_run && (rc = at_capacity(&s)) != 0) {
-			if (rc > 0)
-				rc = queue_bead(result, &s);
-			goto out;
-		}
-		if ((rc = mol_prepare(&s, s.rig.name)) == 0 && (rc = sling_rig(result, &s)) == 0 &&
-		    !o->dry_run)
-			unqueue_if_queued(&s);
-	} else {
-		struct gt_address a;
-
-		if ((rc = gt_address_parse(&a, target)) < 0)
-			goto out;
-		if ((rc = sling_precheck(&s, target)) == 0 &&
-		    (rc = mol_prepare(&s, a.rig[0] ? a.rig : NULL)) == 0)
-			rc = sling_agent(result, &s, target);
+	if (o->runtime && !s->runtime)
+		s->runtime = gt_strdup(o->runtime);
+	if ((rc = refuse_paused(ctx, target)) < 0 || (rc = conflict_start(s)) < 0)
+		return rc;
+	if (!is_rig(target)) {
+		if ((rc = gt_address_parse(&a, target)) < 0 ||
+		    (rc = sling_precheck(s, target)) < 0 ||
+		    (rc = mol_prepare(s, a.rig[0] ? a.rig : NULL)) < 0 ||
+		    (rc = sling_agent(result, s, target)) < 0)
+			return rc;
+		return 1;
 	}
-out:
+	if ((rc = gt_rig_load(&s->rig, ctx, s->t, target)) < 0)
+		return rc;
+	if (!s->runtime) {
+		/* rig.agent is a fallback chain: the first runtime not in a
+		 * rate-limit window */
+		char *spec = gt_rig_setting(ctx, s->rig.name, "agent", "claude");
+		struct gt_strlist chain = { 0 };
+
+		gt_runtime_chain(&chain, spec);
+		s->runtime = gt_strdup(chain.n ? gt_runtime_pick(ctx->lg->repo, &chain) : "claude");
+		gt_strlist_release_owned(&chain);
+		free(spec);
+	}
+	s->strategy = gt_rig_setting(ctx, s->rig.name, "workspace", "worktree");
+	if ((rc = sling_precheck(s, NULL)) < 0)
+		return rc;
+	if (!o->dry_run && (rc = at_capacity(s)) != 0) {
+		if (rc > 0 && (rc = queue_bead(result, s)) == 0)
+			rc = 1;
+		return rc;
+	}
+	if ((rc = mol_prepare(s, s->rig.name)) < 0)
+		return rc;
+	return sling_alloc(result, s);
+}
+
+/* One whole sling, in this process. */
+static int sling_one(cJSON **result, struct gt_ctx *ctx, const struct gt_town *t, const char *bead,
+		     const struct gt_sling_opts *o, struct batch *b)
+{
+	struct sling s = { .batch = b, .ctx = ctx, .t = t, .o = o, .bead = bead };
+	int rc;
+
+	*result = NULL;
+	if ((rc = sling_begin(result, &s)) == 0 && (rc = sling_provision(result, &s)) == 0)
+		unqueue_if_queued(&s);
 	sling_release(&s);
+	if (rc < 0) {
+		cJSON_Delete(*result);
+		*result = NULL;
+	}
+	return rc < 0 ? rc : 0;
+}
+
+int gt_sling(cJSON **result, struct gt_ctx *ctx, const struct gt_town *t, const char *bead,
+	     const struct gt_sling_opts *o)
+{
+	return sling_one(result, ctx, t, bead, o, NULL);
+}
+
+/* ---- batches ---- */
+
+/* A bead's result when its sling failed (the error is the current one). */
+static cJSON *error_result(const char *bead, int rc)
+{
+	cJSON *r = cJSON_CreateObject();
+
+	gt_json_set_str(r, "bead", bead);
+	gt_json_set_str(r, "action", "error");
+	gt_json_set_str(r, "agent", "");
+	gt_json_set_str(r, "error", *gt_error_last() ? gt_error_last() : "failed");
+	if (*gt_error_last_hint())
+		gt_json_set_str(r, "hint", gt_error_last_hint());
+	gt_json_set_int(r, "exit", gt_error_exit_code(rc));
+	return r;
+}
+
+struct worker {
+	pid_t pid;
+	int fd;
+	size_t i;	  /* the bead's place in the batch */
+	int started;	  /* its session runs: it holds no slot */
+	struct gt_buf in; /* what it said so far */
+	struct sling *s;  /* as allocated, for an undo if it dies */
+};
+
+struct pool {
+	struct worker *w;
+	size_t n, busy;
+	cJSON **results;
+	int *codes;
+};
+
+static void sling_free(struct sling *s)
+{
+	if (s) {
+		sling_release(s);
+		free(s);
+	}
+}
+
+/* In the worker process: provision s and answer on fd.  Never returns. */
+static _Noreturn void worker_main(struct sling *s, int fd)
+{
+	/* the process's own for the rest of its life: its ledger handle, the
+	 * configuration already read */
+	static struct gt_ctx own;
+	static struct batch b;
+	cJSON *res = NULL, *msg = cJSON_CreateObject();
+	struct gt_buf out = GT_BUF_INIT;
+	int rc;
+
+	own = *s->ctx;
+	b = *s->batch;
+	b.notify = fd;
+	s->batch = &b;
+	own.lg = NULL;
+	rc = gt_ledger_open(&own.lg, s->ctx->lg->repo->common_dir, s->ctx->lg->actor_opt);
+	if (rc == 0) {
+		s->ctx = &own;
+		if ((rc = sling_provision(&res, s)) == 0)
+			unqueue_if_queued(s);
+	}
+	gt_json_set_int(msg, "rc", rc);
+	if (rc == 0) {
+		cJSON_AddItemToObject(msg, "result", res);
+	} else {
+		gt_json_set_str(msg, "error", gt_error_last());
+		gt_json_set_str(msg, "hint", gt_error_last_hint());
+	}
+	gt_json_write(&out, msg);
+	for (size_t off = 0; off < out.len;) {
+		ssize_t w = write(fd, out.ptr + off, out.len - off);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			break;
+		off += (size_t)w;
+	}
+	_exit(0);
+}
+
+/* Start a worker for s (allocated); it owns s from here. */
+static int worker_start(struct pool *p, struct sling *s, size_t i)
+{
+	int fds[2];
+	pid_t pid;
+
+	if (pipe(fds) < 0)
+		return gt_error_errno(GT_EFAIL, "cannot start a worker for '%s'", s->bead);
+	/* no program a worker starts (git, tmux, the agent) keeps its pipe */
+	fcntl(fds[0], F_SETFD, FD_CLOEXEC);
+	fcntl(fds[1], F_SETFD, FD_CLOEXEC);
+	fflush(NULL);
+	if ((pid = fork()) < 0) {
+		close(fds[0]);
+		close(fds[1]);
+		return gt_error_errno(GT_EFAIL, "cannot start a worker for '%s'", s->bead);
+	}
+	if (pid == 0) {
+		close(fds[0]);
+		worker_main(s, fds[1]);
+	}
+	close(fds[1]);
+	p->w = gt_realloc(p->w, (p->n + 1) * sizeof(*p->w));
+	p->w[p->n] = (struct worker){ pid, fds[0], i, 0, GT_BUF_INIT, s };
+	p->n++;
+	p->busy++;
+	return 0;
+}
+
+/* The molecule id in bead's metadata, or NULL. */
+static const char *molecule_of(const cJSON *bead)
+{
+	return gt_json_str(cJSON_GetObjectItemCaseSensitive(bead, "metadata"), "molecule");
+}
+
+/* A worker ended without an answer (it crashed or was killed): undo what
+ * it may have done, from what this process knows of the allocation and
+ * what the ledger says now (a molecule the bead did not have before). */
+static int worker_lost(struct sling *s, int status)
+{
+	const char *st = gt_bead_status(s->work), *as = gt_json_str(s->work, "assignee");
+	struct gt_error_saved e;
+	cJSON *now = NULL;
+	int rc;
+
+	if (WIFSIGNALED(status))
+		rc = gt_error_set(GT_EFAIL, "the worker slinging '%s' died (signal %d)", s->bead,
+				  WTERMSIG(status));
+	else
+		rc = gt_error_set(GT_EFAIL, "the worker slinging '%s' exited without a word",
+				  s->bead);
+	gt_error_save(&e);
+	if (s->spawned) {
+		gt_session_kill(s->t->socket, s->session.ptr);
+		remove_workspace(s);
+	}
+	s->hook.changed = 1;
+	snprintf(s->hook.prev_status, sizeof(s->hook.prev_status), "%s", st);
+	snprintf(s->hook.prev_assignee, sizeof(s->hook.prev_assignee), "%s", as ? as : "");
+	if (gt_ledger_refresh(s->ctx->lg) == 0 &&
+	    gt_ledger_read_bead(&now, s->ctx->lg, NULL, s->bead) == 0 && molecule_of(now) &&
+	    !molecule_of(s->work)) {
+		gt_buf_reset(&s->mol);
+		gt_buf_adds(&s->mol, molecule_of(now));
+		s->poured = 1;
+	}
+	cJSON_Delete(now);
+	txn(s->ctx, rollback_fn, s);
+	gt_error_restore(&e);
+	return rc;
+}
+
+/* Worker k said all it will: its answer becomes its bead's result. */
+static void worker_end(struct pool *p, size_t k)
+{
+	struct worker *w = &p->w[k];
+	const char *text = gt_buf_cstr(&w->in);
+	cJSON *msg = NULL, *res;
+	int status = 0, rc = GT_EFAIL;
+	int64_t code;
+
+	close(w->fd);
+	while (waitpid(w->pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (*text == 'S')
+		text++;
+	if (!*text || gt_json_parse(&msg, text, strlen(text), "worker", 1) < 0 ||
+	    gt_json_int(msg, "rc", &code) < 0) {
+		gt_error_clear();
+		rc = worker_lost(w->s, status);
+		p->results[w->i] = error_result(w->s->bead, rc);
+	} else if ((rc = (int)code) == 0) {
+		res = cJSON_DetachItemFromObject(msg, "result");
+		p->results[w->i] = res ? res : cJSON_CreateObject();
+	} else {
+		gt_error_set(rc, "%s", gt_json_str(msg, "error") ? gt_json_str(msg, "error") : "");
+		if (gt_json_str(msg, "hint") && *gt_json_str(msg, "hint"))
+			gt_error_hint("%s", gt_json_str(msg, "hint"));
+		p->results[w->i] = error_result(w->s->bead, rc);
+	}
+	p->codes[w->i] = rc;
+	gt_error_clear();
+	cJSON_Delete(msg);
+	if (!w->started)
+		p->busy--;
+	gt_buf_release(&w->in);
+	sling_free(w->s);
+	p->w[k] = p->w[--p->n];
+}
+
+/* Hear from the workers: wait for one to say something when block, else
+ * take what is there. */
+static void pool_poll(struct pool *p, int block)
+{
+	struct pollfd *pf;
+	size_t n = p->n;
+
+	if (!n)
+		return;
+	pf = gt_calloc(n, sizeof(*pf));
+	for (size_t k = 0; k < n; k++) {
+		pf[k].fd = p->w[k].fd;
+		pf[k].events = POLLIN;
+	}
+	if (poll(pf, (nfds_t)n, block ? -1 : 0) > 0) {
+		/* from the last, as worker_end() moves the last into place */
+		for (size_t k = n; k-- > 0;) {
+			struct worker *w = &p->w[k];
+			char buf[4096];
+			ssize_t r;
+
+			if (!(pf[k].revents & (POLLIN | POLLHUP | POLLERR)))
+				continue;
+			r = read(w->fd, buf, sizeof(buf));
+			if (r < 0 && (errno == EINTR || errno == EAGAIN))
+				continue;
+			if (r > 0) {
+				gt_buf_add(&w->in, buf, (size_t)r);
+				if (!w->started && w->in.ptr[0] == 'S') {
+					w->started = 1;
+					p->busy--;
+				}
+				continue;
+			}
+			worker_end(p, k);
+		}
+	}
+	free(pf);
+}
+
+/* The number of workers: jobs, else sling.jobs, else two per processor
+ * (a worker waits on git, tmux and the ledger's lock as much as it
+ * computes), from 2 to GT_SLING_JOBS_MAX. */
+static long batch_jobs(struct gt_ctx *ctx, long jobs)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	if (jobs <= 0 && gt_ctx_config(ctx) == 0)
+		jobs = gt_config_get_long(ctx->cfg, "sling.jobs", 0);
+	gt_error_clear();
+	if (jobs > 0)
+		return jobs;
+	n = n > 0 ? 2 * n : 2;
+	return n < 2 ? 2 : n > GT_SLING_JOBS_MAX ? GT_SLING_JOBS_MAX : n;
+}
+
+int gt_sling_batch(cJSON **results, struct gt_ctx *ctx, const struct gt_town *t,
+		   const char *const *beads, size_t n, const struct gt_sling_opts *o, long jobs)
+{
+	struct batch b = { .notify = -1 };
+	struct pool p = { 0 };
+	int *codes = gt_calloc(n ? n : 1, sizeof(*codes)), rc = 0;
+	size_t first = n;
+	int parallel;
+
+	jobs = batch_jobs(ctx, jobs);
+	parallel = n > 1 && jobs > 1 && !o->dry_run && o->target && is_rig(o->target);
+	p.results = results;
+	p.codes = codes;
+	for (size_t i = 0; i < n; i++) {
+		struct sling *s;
+		int r;
+
+		results[i] = NULL;
+		/* the slings before are seen: names, reuse and caps as in a
+		 * serial run */
+		if ((r = gt_ledger_refresh(ctx->lg)) < 0) {
+			results[i] = error_result(beads[i], r);
+			codes[i] = r;
+			continue;
+		}
+		if (!parallel) {
+			if ((r = sling_one(&results[i], ctx, t, beads[i], o, &b)) < 0) {
+				results[i] = error_result(beads[i], r);
+				codes[i] = r;
+			}
+			gt_error_clear();
+			continue;
+		}
+		while (p.busy >= (size_t)jobs)
+			pool_poll(&p, 1);
+		pool_poll(&p, 0);
+		s = gt_calloc(1, sizeof(*s));
+		*s = (struct sling){ .batch = &b, .ctx = ctx, .t = t, .o = o, .bead = beads[i] };
+		if ((r = sling_begin(&results[i], s)) == 0) {
+			/* one fetch for the batch; when it fails, each worker
+			 * tries again and says why */
+			if (!b.fetched && strcmp(s->strategy, "directory") &&
+			    batch_fetch(&b, s) < 0)
+				gt_error_clear();
+			if ((r = worker_start(&p, s, i)) == 0)
+				continue;
+			{
+				struct gt_error_saved e;
+
+				gt_error_save(&e);
+				txn(ctx, rollback_fn, s);
+				gt_error_restore(&e);
+			}
+		}
+		if (r < 0) {
+			cJSON_Delete(results[i]);
+			results[i] = error_result(beads[i], r);
+			codes[i] = r;
+		}
+		gt_error_clear();
+		sling_free(s);
+	}
+	while (p.n)
+		pool_poll(&p, 1);
+	free(p.w);
+	free(b.base);
+	gt_strlist_release_owned(&b.branches);
+	if (gt_ledger_refresh(ctx->lg) < 0)
+		gt_error_clear(); /* the next read says it again */
+	for (size_t i = 0; i < n && first == n; i++)
+		if (codes[i] < 0)
+			first = i;
+	if (first < n) {
+		rc = codes[first];
+		gt_error_set(rc, "%s", gt_json_str(results[first], "error"));
+		if (gt_json_str(results[first], "hint"))
+			gt_error_hint("%s", gt_json_str(results[first], "hint"));
+	}
+	free(codes);
 	return rc;
 }

@@ -41,6 +41,25 @@ struct gt_sling_opts {
 int gt_sling(cJSON **result, struct gt_ctx *ctx, const struct gt_town *t, const char *bead,
 	     const struct gt_sling_opts *o);
 
+/* Sling n beads to o->target, each on its own: results[i] (caller
+ * frees each) is beads[i]'s result as gt_sling() gives it, or, when its
+ * sling failed and was undone, {bead, action "error", agent "", error,
+ * hint (when there is one), exit (the exit status of gt(7))}.  Returns
+ * 0, or the first failure's code (in input order, its message the last
+ * error).
+ *
+ * To a rig, the beads are allocated here one by one in input order (so
+ * names, reuse and capacity come out as slung one after another), the
+ * upstream is fetched once, and up to jobs worker processes make the
+ * workspaces, hook the beads and start the sessions at once; a worker
+ * whose session runs and only waits for its start check takes no slot.
+ * jobs <= 0: the configuration's sling.jobs, else two per processor, at
+ * most GT_SLING_JOBS_MAX.  With 1, a dry run, an agent target or one
+ * bead: in this process, one after the other. */
+#define GT_SLING_JOBS_MAX 8
+int gt_sling_batch(cJSON **results, struct gt_ctx *ctx, const struct gt_town *t,
+		   const char *const *beads, size_t n, const struct gt_sling_opts *o, long jobs);
+
 /* Sling queued beads, highest priority first, to rigs that have room
  * now.  *slung: [{bead, rig, agent}] or {bead, rig, error} (caller
  * frees). */

@@ -118,9 +118,13 @@ static int start(const char *verb, const char *socket, const char *name, const c
 int gt_session_start(const char *socket, const char *name, const char *cwd, const char *const *env,
 		     const char *const *argv)
 {
-	if (gt_session_has(socket, name) == 0)
+	/* tmux refuses a name in use; asked only then, one tmux run for a
+	 * start (many slings start sessions at once) */
+	int rc = start("new-session", socket, name, cwd, env, argv);
+
+	if (rc < 0 && gt_session_has(socket, name) == 0)
 		return gt_error_set(GT_ECONFLICT, "session '%s' is already running", name);
-	return start("new-session", socket, name, cwd, env, argv);
+	return rc;
 }
 
 int gt_session_respawn(const char *socket, const char *name, const char *cwd,

@@ -5,11 +5,12 @@
  */
 #include "town/worker.h"
 
+#include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <signal.h>
 #include <unistd.h>
 
 #include "base/buf.h"
@@ -367,6 +368,19 @@ out:
 
 /* ---- starting ---- */
 
+/* Whether the run is still up: once gt-run has said who it is, its pid
+ * tells (a signal 0, no process started: many starts may be checked at
+ * once), before that the session does. */
+static int run_alive(const struct gt_town *t, const char *session, const cJSON *st, const char *run)
+{
+	const char *srun = gt_json_str(st, "run");
+	const cJSON *pid = cJSON_GetObjectItemCaseSensitive(st, "pid");
+
+	if (srun && !strcmp(srun, run) && cJSON_IsNumber(pid) && pid->valuedouble > 1)
+		return kill((pid_t)pid->valuedouble, 0) == 0 || errno == EPERM;
+	return gt_session_has(t->socket, session) == 0;
+}
+
 /* The run's start, checked: gt-run says it runs and the runtime stays
  * alive for start_check_ms without sitting on a known dialog.  GT_EFAIL
  * with what the screen said otherwise. */
@@ -399,7 +413,7 @@ static int start_check(struct gt_ctx *ctx, const struct gt_town *t, const char *
 			rc = GT_EFAIL;
 			break;
 		}
-		if (gt_session_has(t->socket, session) != 0) {
+		if (!run_alive(t, session, st, run)) {
 			/* its last word may land just after: read it again
 			 * twice before calling it gone without a word */
 			if (gone++ >= 2) {
@@ -450,6 +464,12 @@ static int start_check(struct gt_ctx *ctx, const struct gt_town *t, const char *
 }
 
 int gt_worker_start(struct gt_ctx *ctx, const struct gt_town *t, const cJSON *agent, int respawn)
+{
+	return gt_worker_start_notify(ctx, t, agent, respawn, NULL, NULL);
+}
+
+int gt_worker_start_notify(struct gt_ctx *ctx, const struct gt_town *t, const cJSON *agent,
+			   int respawn, void (*started)(void *), void *arg)
 {
 	const char *address = gt_json_str(agent, "address");
 	const char *rtname = gt_json_str(agent, "runtime");
@@ -506,6 +526,8 @@ int gt_worker_start(struct gt_ctx *ctx, const struct gt_town *t, const cJSON *ag
 		gt_error_restore(&e);
 		goto out;
 	}
+	if (started)
+		started(arg);
 	if (rt.start_check_ms > 0 &&
 	    (rc = start_check(ctx, t, session.ptr, run.ptr, &rt, rt.start_check_ms)) < 0)
 		goto out;

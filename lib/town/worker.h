@@ -30,6 +30,10 @@ void gt_worker_env(struct gt_strlist *env, struct gt_ctx *ctx, const struct gt_t
  * dialog, GT_EFAIL says what the screen showed (the session is left for
  * the caller to remove). */
 int gt_worker_start(struct gt_ctx *ctx, const struct gt_town *t, const cJSON *agent, int respawn);
+/* The same, calling started(arg) once the session runs, before the start
+ * check waits: a caller starting many workers starts the next meanwhile. */
+int gt_worker_start_notify(struct gt_ctx *ctx, const struct gt_town *t, const cJSON *agent,
+			   int respawn, void (*started)(void *), void *arg);
 
 /* The first prompt every agent gets (no text from beads in it). */
 void gt_worker_first_prompt(struct gt_buf *out, const cJSON *agent);

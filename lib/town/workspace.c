@@ -17,6 +17,7 @@
 #include "base/buf.h"
 #include "base/error.h"
 #include "base/file.h"
+#include "base/lock.h"
 #include "base/options.h"
 #include "base/proc.h"
 #include "store/repo.h"
@@ -243,11 +244,151 @@ static int run_setup(const struct gt_ws_spec *s)
 	return rc;
 }
 
+int gt_ws_lock(int *fd, const char *repo)
+{
+	struct gt_buf p = GT_BUF_INIT;
+	int rc;
+
+	*fd = -1;
+	gt_buf_printf(&p, "%s/gt-workspace.lock", repo);
+	rc = gt_lock_acquire(fd, p.ptr, -1);
+	gt_buf_release(&p);
+	return rc;
+}
+
+void gt_ws_unlock(int fd)
+{
+	if (fd >= 0)
+		gt_lock_release(fd);
+}
+
+/* What add_worktree() made, for undoing it. */
+struct made {
+	struct gt_buf branch; /* refs/heads/<branch>, once created */
+	struct gt_buf entry;  /* <common dir>/worktrees/<id>, once created */
+};
+
+/* Write the line a b to dir/name, a new file; whole (by a rename) when
+ * atomic, as git may read it meanwhile. */
+static int write_line(const char *dir, const char *name, const char *a, const char *b, int atomic)
+{
+	struct gt_buf p = GT_BUF_INIT, d = GT_BUF_INIT;
+	int rc = 0, fd;
+
+	gt_buf_printf(&p, "%s/%s", dir, name);
+	gt_buf_printf(&d, "%s%s\n", a, b);
+	if (atomic) {
+		rc = gt_write_file_atomic(p.ptr, d.ptr, d.len);
+	} else if ((fd = open(p.ptr, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666)) < 0) {
+		rc = gt_error_errno(GT_EFAIL, "cannot write '%s'", p.ptr);
+	} else {
+		int bad = gt_write_all(fd, d.ptr, d.len) < 0;
+
+		if (close(fd) < 0 || bad)
+			rc = gt_error_errno(GT_EFAIL, "cannot write '%s'", p.ptr);
+	}
+	gt_buf_release(&p);
+	gt_buf_release(&d);
+	return rc;
+}
+
+/*
+ * A linked worktree of the bare clone on a new branch, made as git
+ * worktree add makes it (gitrepository-layout(5): the entry
+ * worktrees/<id>/ holding gitdir, commondir and HEAD, the workspace's
+ * .git file naming the entry), the files then checked out by git reset,
+ * which is what git worktree add runs too.  git worktree add reads every
+ * other entry of the repository and can read one another run is half-way
+ * through writing (and die), so runs of it cannot overlap; this can, and
+ * takes no lock: the branch is created only if it does not exist (one
+ * git update-ref), the entry's id is claimed by mkdir, the entry is
+ * marked locked while it is written (git worktree prune leaves it
+ * alone), and gitdir, written whole (a rename), comes last: until it is
+ * there git passes the entry over, so the files before it are never read
+ * half written.
+ */
+static int add_worktree(const struct gt_ws_spec *s, struct made *m)
+{
+	struct gt_buf common = GT_BUF_INIT, id = GT_BUF_INIT, p = GT_BUF_INIT;
+	const char *base = strrchr(s->path, '/') ? strrchr(s->path, '/') + 1 : s->path;
+	char *real = NULL, *real_id = NULL;
+	struct stat st;
+	int rc;
+
+	gt_buf_printf(&m->branch, "refs/heads/%s", s->branch);
+	if ((rc = gt_git(NULL, s->repo, "update-ref", m->branch.ptr, s->base, "", NULL)) < 0) {
+		gt_buf_reset(&m->branch);
+		goto out;
+	}
+	/* a bare clone is its own common directory */
+	gt_buf_printf(&common, "%s/.git", s->repo);
+	if (stat(common.ptr, &st) < 0 || !S_ISDIR(st.st_mode)) {
+		gt_buf_reset(&common);
+		gt_buf_adds(&common, s->repo);
+	}
+	gt_buf_printf(&p, "%s/worktrees", common.ptr);
+	if (mkdir(p.ptr, 0777) < 0 && errno != EEXIST) {
+		rc = gt_error_errno(GT_EFAIL, "cannot create '%s'", p.ptr);
+		goto out;
+	}
+	/* the id is the folder's name, numbered when taken (as git does) */
+	for (int n = 0;; n++) {
+		gt_buf_reset(&id);
+		gt_buf_printf(&id, "%s/%s", p.ptr, base);
+		if (n)
+			gt_buf_printf(&id, "%d", n);
+		if (mkdir(id.ptr, 0777) == 0)
+			break;
+		if (errno != EEXIST || n >= 1000) {
+			rc = gt_error_errno(GT_EFAIL, "cannot create '%s'", id.ptr);
+			goto out;
+		}
+	}
+	gt_buf_adds(&m->entry, id.ptr);
+	if (mkdir(s->path, 0777) < 0) {
+		rc = gt_error_errno(GT_EFAIL, "cannot create '%s'", s->path);
+		goto out;
+	}
+	/* both files name the other by its real path, as git's do */
+	if (!(real = realpath(s->path, NULL)) || !(real_id = realpath(id.ptr, NULL))) {
+		rc = gt_error_errno(GT_EFAIL, "cannot resolve '%s'", s->path);
+		goto out;
+	}
+	if ((rc = write_line(id.ptr, "locked", "initializing", "", 0)) < 0 ||
+	    (rc = write_line(id.ptr, "commondir", "../..", "", 0)) < 0 ||
+	    (rc = write_line(id.ptr, "HEAD", "ref: ", m->branch.ptr, 0)) < 0 ||
+	    (rc = write_line(s->path, ".git", "gitdir: ", real_id, 0)) < 0 ||
+	    (rc = write_line(id.ptr, "gitdir", real, "/.git", 1)) < 0)
+		goto out;
+	gt_buf_reset(&p);
+	gt_buf_printf(&p, "%s/locked", id.ptr);
+	if (unlink(p.ptr) < 0)
+		rc = gt_error_errno(GT_EFAIL, "cannot unlock '%s'", id.ptr);
+out:
+	free(real);
+	free(real_id);
+	gt_buf_release(&common);
+	gt_buf_release(&id);
+	gt_buf_release(&p);
+	return rc;
+}
+
+/* Remove what a failed gt_ws_create() made. */
+static void create_undo(const struct gt_ws_spec *s, struct made *m)
+{
+	gt_rm_rf(s->path);
+	if (m->entry.len)
+		gt_rm_rf(m->entry.ptr);
+	if (m->branch.len)
+		gt_git(NULL, s->repo, "update-ref", "-d", m->branch.ptr, NULL);
+}
+
 int gt_ws_create(const struct gt_ws_spec *s, struct gt_buf *base_out)
 {
 	const char *strategy = s->strategy ? s->strategy : "worktree";
+	struct made m = { GT_BUF_INIT, GT_BUF_INIT };
 	struct stat st;
-	int rc, made_worktree = 0;
+	int rc;
 
 	if (stat(s->path, &st) == 0)
 		return gt_error_set(GT_ECONFLICT, "workspace '%s' already exists", s->path);
@@ -256,9 +397,9 @@ int gt_ws_create(const struct gt_ws_spec *s, struct gt_buf *base_out)
 	if (!strcmp(strategy, "worktree")) {
 		if ((rc = gt_branch_check(s->branch)) < 0)
 			return rc;
-		rc = gt_git(NULL, s->repo, "worktree", "add", "--quiet", "--no-track", "-b",
-			    s->branch, "--", s->path, s->base, NULL);
-		made_worktree = rc == 0;
+		if ((rc = add_worktree(s, &m)) == 0)
+			rc = gt_git(NULL, s->path, "reset", "--hard", "--quiet",
+				    "--no-recurse-submodules", NULL);
 	} else if (!strcmp(strategy, "clone")) {
 		if ((rc = gt_branch_check(s->branch)) < 0)
 			return rc;
@@ -288,14 +429,11 @@ int gt_ws_create(const struct gt_ws_spec *s, struct gt_buf *base_out)
 		struct gt_error_saved e;
 
 		gt_error_save(&e);
-		if (made_worktree) {
-			gt_git(NULL, s->repo, "worktree", "remove", "--force", "--", s->path, NULL);
-			gt_git(NULL, s->repo, "branch", "-D", "--", s->branch, NULL);
-		}
-		gt_rm_rf(s->path);
-		gt_git(NULL, s->repo, "worktree", "prune", NULL);
+		create_undo(s, &m);
 		gt_error_restore(&e);
 	}
+	gt_buf_release(&m.branch);
+	gt_buf_release(&m.entry);
 	return rc;
 }
 
@@ -356,12 +494,17 @@ int gt_ws_remove(const struct gt_ws_spec *s, int force, struct gt_buf *discarded
 	}
 	rc = 0;
 	if (!strcmp(strategy, "worktree") && s->repo) {
+		int lk;
+
+		if ((rc = gt_ws_lock(&lk, s->repo)) < 0)
+			goto out;
 		gt_git(NULL, s->repo, "worktree", "remove", "--force", "--", s->path, NULL);
 		if ((rc = gt_rm_rf(s->path)) == 0)
 			gt_git(NULL, s->repo, "worktree", "prune", NULL);
 		/* the branch is kept on the remote; the local copy goes */
 		if (rc == 0 && s->branch && gt_branch_check(s->branch) == 0)
 			gt_git(NULL, s->repo, "branch", "-D", "--", s->branch, NULL);
+		gt_ws_unlock(lk);
 	} else {
 		rc = gt_rm_rf(s->path);
 	}
@@ -374,5 +517,10 @@ out:
 
 int gt_ws_fetch(const char *repo)
 {
-	return gt_git(NULL, repo, "fetch", "--quiet", "--prune", "origin", NULL);
+	int lk, rc = gt_ws_lock(&lk, repo);
+
+	if (rc == 0)
+		rc = gt_git(NULL, repo, "fetch", "--quiet", "--prune", "origin", NULL);
+	gt_ws_unlock(lk);
+	return rc;
 }

@@ -72,6 +72,18 @@ int gt_rm_rf(const char *path);
 /* Fetch origin into the bare clone (so origin/<branch> is current). */
 int gt_ws_fetch(const char *repo);
 
+/* The lock of a rig's bare clone, <repo>/gt-workspace.lock: git cannot
+ * run two fetches in one repository at once, nor two commands that read
+ * or change its list of worktrees (worktree add, remove, prune; branch -D
+ * and checkout of a branch look at every worktree), as one may read the
+ * other's half-written entry.  gt_ws_create(), gt_ws_remove() and
+ * gt_ws_fetch() take it themselves, only around those commands (a
+ * checkout's files, the overlay and the setup command run without it), so
+ * a caller must not hold it when calling them; callers take it around
+ * such commands of their own. */
+int gt_ws_lock(int *fd, const char *repo);
+void gt_ws_unlock(int fd);
+
 /* Files of the overlay folder, relative to it (a JSON array of strings,
  * empty when there is no folder), for exclusion lists. */
 int gt_ws_overlay_files(cJSON **out, const char *overlay);
