@@ -163,8 +163,8 @@ int main(int argc, char **argv)
 		/* all of a big ledger: its beads are read from all over the
 		 * pack, so map the pack a little at a time instead of whole
 		 * (it would all end up resident) */
-		git_libgit2_opts(GIT_OPT_SET_MWINDOW_SIZE, (size_t)1 << 20);
-		git_libgit2_opts(GIT_OPT_SET_MWINDOW_MAPPED_LIMIT, (size_t)32 << 20);
+		git_libgit2_opts(GIT_OPT_SET_MWINDOW_SIZE, (size_t)4 << 20);
+		git_libgit2_opts(GIT_OPT_SET_MWINDOW_MAPPED_LIMIT, (size_t)64 << 20);
 	}
 	if ((rc = gt_cli_open(&cli, &ctx)) < 0)
 		goto out;

@@ -1330,6 +1330,9 @@ uint32_t gt_index_order_next(struct gt_iorder *it)
 	const uint32_t *a = idx->by[it->order], *b = idx->pby[it->order];
 	uint32_t x, y;
 
+	if (!idx->npby) /* no patch: the base's order as it is */
+		return it->reverse ? (it->i > 0 ? a[--it->i] : GT_IREF_NONE)
+				   : (it->i < idx->nrecs ? a[it->i++] : GT_IREF_NONE);
 	if (!it->reverse) {
 		while (it->i < idx->nrecs && (idx->recs[a[it->i]].derived & GT_ID_PATCHED))
 			it->i++;
@@ -1391,13 +1394,13 @@ static uint32_t *order_of(const struct gt_index *nw, const struct gt_index *old,
 		}
 		s = (int)lo;
 		y = x - old->shard_start[s];
-		if (changed[s])
-			y = remap[s] ? remap[s][y] : GT_IREF_NONE;
-		if (y == GT_IREF_NONE)
+		if (!changed[s]) { /* the same records, moved as a block */
+			c[nc++] = y + nw->shard_start[s];
 			continue;
-		y += nw->shard_start[s];
-		if (!(nw->recs[y].derived & GT_ID_FRESH))
-			c[nc++] = y;
+		}
+		y = remap[s] ? remap[s][y] : GT_IREF_NONE;
+		if (y != GT_IREF_NONE && !(nw->recs[y + nw->shard_start[s]].derived & GT_ID_FRESH))
+			c[nc++] = y + nw->shard_start[s];
 	}
 	f = gt_malloc((nfresh ? nfresh : 1) * sizeof(*f));
 	memcpy(f, fresh, nfresh * sizeof(*f));
