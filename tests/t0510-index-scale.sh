@@ -96,12 +96,18 @@ snap() {
 	gt-bead-list -s all -n 0 --json >"$1.list" &&
 	gt-bead-list -n 9 >"$1.list-table" 2>"$1.list-warning" &&
 	gt-bead-list -n 4 -r -l ui --json >"$1.list-labels" 2>>"$1.list-warning" &&
-	gt-bead-list -n 5 --sort updated --json >"$1.list-updated" 2>>"$1.list-warning"
+	gt-bead-list -n 5 --sort updated --json >"$1.list-updated" 2>>"$1.list-warning" &&
+	gt-ready -p 1 -n 0 --json >"$1.ready-p1" &&
+	gt-bead-list --priority-min 2 --priority-max 3 -n 0 --json >"$1.list-p23" &&
+	gt-bead-list -p 0 -r -s all -n 0 --json >"$1.list-p0" &&
+	gt-ready --parent s-069 -n 0 --json >"$1.ready-parent" &&
+	gt-ready --parent s-069 --sort hybrid -n 2 --json >>"$1.ready-parent" &&
+	gt-blocked --parent s-069 --json >"$1.blocked-parent"
 }
 
 same() {
 	for f in ready oldest hybrid alice blocked blocked-table list list-table list-warning \
-		list-labels list-updated; do
+		list-labels list-updated ready-p1 list-p23 list-p0 ready-parent blocked-parent; do
 		test_cmp_files "$1.$f" "$2.$f" || { echo "$f differs" >&2; return 1; }
 	done
 }
@@ -128,6 +134,7 @@ same_as_oracle() {
 test_expect_success 'setup: a ledger of 600 beads' '
 	new_ledger l s && cd l && gen 600 7 >beads.jsonl &&
 	gt-bead-import -q beads.jsonl &&
+	[ "$(gt-bead-list --parent s-069 -s all -n 0 --json | wc -l)" -gt 3 ] &&
 	assert_eq 600 "$(gt-bead-list -s all,tombstone -n 0 --json | wc -l)" &&
 	[ -n "$(gt-blocked --json | jq -r .id | head -1)" ]
 '
@@ -157,7 +164,8 @@ test_expect_success 'with -n K every answer is the first K of the whole answer' 
 		"gt-ready --include-deferred" "gt-blocked" "gt-bead-list" "gt-bead-list -r" \
 		"gt-bead-list --all" "gt-bead-list -s closed" "gt-bead-list --sort created" \
 		"gt-bead-list --sort updated -r" "gt-bead-list --sort id" "gt-bead-list -a bob" \
-		"gt-bead-list --title 3" "gt-bead-list -t epic --all"; do
+		"gt-bead-list --title 3" "gt-bead-list -t epic --all" "gt-ready --parent s-069" \
+		"gt-bead-list -p 3" "gt-bead-list --priority-min 1 --priority-max 2 -r"; do
 		$q -n 0 --json | jq -r .id >all &&
 		[ -s all ] || die "$q: nothing"
 		for k in 1 2 5 40; do
@@ -227,6 +235,29 @@ test_expect_success 'in-place writes patch the index; it answers as a fresh one 
 		same_as_fresh || die "round $round differs from a fresh index"
 		same_as_oracle || die "round $round differs from the oracle"
 	done
+'
+
+test_expect_success 'a priority question skips what the patch moved' '
+	cd l && gt-ready >/dev/null &&
+	for id in $(gt-bead-list -p 4 -s all -n 0 --json | jq -r .id | awk "NR % 3 != 0"); do
+		gt-bead-update -q -p 0 "$id" || return 1
+	done &&
+	for id in $(gt-bead-list -p 0 -s all -n 0 --json | jq -r .id | awk "NR % 4 == 1"); do
+		gt-bead-update -q -p 3 "$id" || return 1
+	done &&
+	gt-ready >/dev/null && [ -f .git/gt/index/beads.idx.patch ] &&
+	for p in 0 1 2 3 4; do
+		gt-ready -p $p -n 0 --json >inc.$p && gt-bead-list -s all --priority-min $p -n 0 --json >>inc.$p &&
+		gt-bead-list -s all --priority-max $p -r -n 0 --json >>inc.$p || return 1
+	done &&
+	mv .git/gt/index .git/gt/index.keep &&
+	for p in 0 1 2 3 4; do
+		gt-ready -p $p -n 0 --json >fresh.$p && gt-bead-list -s all --priority-min $p -n 0 --json >>fresh.$p &&
+		gt-bead-list -s all --priority-max $p -r -n 0 --json >>fresh.$p || return 1
+	done &&
+	rm -rf .git/gt/index && mv .git/gt/index.keep .git/gt/index &&
+	for p in 0 1 2 3 4; do test_cmp_files fresh.$p inc.$p || return 1; done &&
+	same_as_fresh
 '
 
 test_expect_success 'closing a blocker in a patch frees what it blocked, down the tree' '

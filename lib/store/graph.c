@@ -375,6 +375,63 @@ static int ready_one(const struct ready_q *q, uint32_t r)
 	       (q->anc == GT_IREF_NONE || gt_graph_descends(q->g, r, q->anc));
 }
 
+/* ---- the records under one (--parent) ---- */
+
+struct below {
+	const struct gt_index *idx;
+	uint16_t parent;
+	uint32_t x;    /* the record whose children are being found */
+	uint8_t *seen; /* a bit per record */
+	uint32_t *v;   /* found so far, x's among them */
+	size_t n, alloc;
+};
+
+static int below_one(uint32_t src, void *arg)
+{
+	struct below *b = arg;
+	const struct gt_irec *r = &b->idx->recs[src];
+
+	if (b->seen[src >> 3] & (1u << (src & 7)))
+		return 0;
+	for (uint32_t k = 0; k < r->nedges; k++) {
+		const struct gt_iedge *e = &b->idx->edges[r->edges + k];
+
+		if (e->type == b->parent && gt_index_ref(b->idx, e->target) == b->x) {
+			b->seen[src >> 3] |= (uint8_t)(1u << (src & 7));
+			GT_ALLOC_GROW(b->v, b->n + 1, b->alloc);
+			b->v[b->n++] = src;
+			return 0;
+		}
+	}
+	return 0;
+}
+
+/* Every record below anc through parent-child edges (children, theirs,
+ * ...), each once, in no order: found through the index's dependents, so
+ * a question about one epic or molecule costs what it holds.  It may hold
+ * a few more than gt_graph_descends() accepts (that follows first parents
+ * only): callers check each. */
+static uint32_t *below(const struct gt_graph *g, uint32_t anc, size_t *n)
+{
+	struct below b;
+
+	memset(&b, 0, sizeof(b));
+	b.idx = g->idx;
+	b.parent = g->parent;
+	b.seen = gt_calloc(g->idx->nrecs / 8 + 1, 1);
+	b.seen[anc >> 3] |= (uint8_t)(1u << (anc & 7));
+	b.x = anc;
+	if (g->parent != 0xffff)
+		gt_index_each_dependent(g->idx, anc, below_one, &b);
+	for (size_t i = 0; i < b.n; i++) {
+		b.x = b.v[i];
+		gt_index_each_dependent(g->idx, b.x, below_one, &b);
+	}
+	free(b.seen);
+	*n = b.n;
+	return b.v ? b.v : gt_malloc(sizeof(*b.v));
+}
+
 /* whether r was created at or after cut */
 static int is_recent(const struct gt_irec *r, const struct gt_time *cut)
 {
@@ -397,6 +454,7 @@ int gt_ready(uint32_t **out, size_t *n, struct gt_graph *g, const struct gt_read
 	struct gt_iorder it;
 	uint32_t *v = NULL, r;
 	int hybrid = o->sort && !strcmp(o->sort, "hybrid");
+	int order = o->sort && strcmp(o->sort, "priority") ? GT_ORDER_OLDEST : GT_ORDER_PRIORITY;
 
 	*out = NULL;
 	*n = 0;
@@ -408,13 +466,30 @@ int gt_ready(uint32_t **out, size_t *n, struct gt_graph *g, const struct gt_read
 	q.patterns = o->exclude_patterns ? o->exclude_patterns : "-mol-,-wisp-";
 	q.now = now.sec;
 	q.anc = GT_IREF_NONE;
+	cut = now;
+	cut.sec -= 48 * 3600;
+	hybrid_cut = cut;
 	if (o->parent) {
+		size_t nb, sorted;
+		uint32_t *b;
+
 		q.anc = gt_index_find(idx, o->parent);
 		if (q.anc == GT_IREF_NONE)
 			return gt_error_set(GT_ENOTFOUND, "bead '%s' not found", o->parent);
+		/* the beads under it, those ready, sorted */
+		b = below(g, q.anc, &nb);
+		for (size_t i = 0; i < nb; i++)
+			if (ready_one(&q, b[i]))
+				b[cnt++] = b[i];
+		gt_sort_records_top(&sorted, b, cnt, limit == SIZE_MAX ? 0 : limit, idx,
+				    hybrid		       ? "hybrid"
+				    : order == GT_ORDER_OLDEST ? "oldest"
+							       : "priority",
+				    0);
+		*out = b;
+		*n = sorted < cnt ? sorted : cnt;
+		return 0;
 	}
-	cut = now;
-	cut.sec -= 48 * 3600;
 	if (hybrid) {
 		size_t sorted;
 
@@ -426,18 +501,18 @@ int gt_ready(uint32_t **out, size_t *n, struct gt_graph *g, const struct gt_read
 			GT_ALLOC_GROW(v, cnt + 1, alloc);
 			v[cnt++] = r;
 		}
-		hybrid_cut = cut;
 		gt_sort_records_top(&sorted, v, cnt, limit == SIZE_MAX ? 0 : limit, idx, "hybrid",
 				    0);
 		cnt = sorted < cnt ? sorted : cnt;
 	}
-	gt_index_order_init(&it, idx,
-			    o->sort && !strcmp(o->sort, "priority") ? GT_ORDER_PRIORITY
-			    : o->sort				    ? GT_ORDER_OLDEST
-								    : GT_ORDER_PRIORITY,
-			    0);
+	gt_index_order_init(&it, idx, order, 0);
+	if (order == GT_ORDER_PRIORITY && o->priority >= 0)
+		gt_index_order_seek(&it, o->priority);
 	while (cnt < limit && (r = gt_index_order_next(&it)) != GT_IREF_NONE) {
 		if (hybrid && is_recent(&idx->recs[r], &cut))
+			break;
+		if (order == GT_ORDER_PRIORITY && o->priority >= 0 &&
+		    idx->recs[r].priority > o->priority)
 			break;
 		if (!ready_one(&q, r))
 			continue;
@@ -459,16 +534,28 @@ int gt_blocked(uint32_t **out, size_t *n, struct gt_graph *g, const char *parent
 	*out = NULL;
 	*n = 0;
 	if (parent) {
+		size_t nb, sorted;
+		uint32_t *b;
+
 		anc = gt_index_find(idx, parent);
 		if (anc == GT_IREF_NONE)
 			return gt_error_set(GT_ENOTFOUND, "bead '%s' not found", parent);
+		b = below(g, anc, &nb);
+		for (size_t i = 0; i < nb; i++)
+			if (gt_index_blocked(idx, b[i]) &&
+			    !(gt_index_class(idx, b[i]) &
+			      (GT_CLS_CLOSED | GT_CLS_TOMBSTONE | GT_CLS_PINNED)) &&
+			    gt_graph_descends(g, b[i], anc))
+				b[cnt++] = b[i];
+		gt_sort_records_top(&sorted, b, cnt, max == SIZE_MAX ? 0 : max, idx, "priority", 0);
+		*out = b;
+		*n = sorted < cnt ? sorted : cnt;
+		return 0;
 	}
 	gt_index_order_init(&it, idx, GT_ORDER_PRIORITY, 0);
 	while (cnt < max && (r = gt_index_order_next(&it)) != GT_IREF_NONE) {
 		if (!gt_index_blocked(idx, r) ||
 		    (gt_index_class(idx, r) & (GT_CLS_CLOSED | GT_CLS_TOMBSTONE | GT_CLS_PINNED)))
-			continue;
-		if (anc != GT_IREF_NONE && !gt_graph_descends(g, r, anc))
 			continue;
 		GT_ALLOC_GROW(v, cnt + 1, alloc);
 		v[cnt++] = r;

@@ -1359,6 +1359,40 @@ uint32_t gt_index_order_next(struct gt_iorder *it)
 	return y;
 }
 
+void gt_index_order_seek(struct gt_iorder *it, int p)
+{
+	const struct gt_index *idx = it->idx;
+	const uint32_t *a = idx->by[GT_ORDER_PRIORITY], *b = idx->pby[GT_ORDER_PRIORITY];
+	uint32_t lo = it->i, hi = idx->nrecs;
+
+	if (it->order != GT_ORDER_PRIORITY || it->reverse)
+		return;
+	/* the base's order, where a replaced record holds its new values:
+	 * each probe looks at the first record not replaced from there */
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2, k = mid;
+
+		while (k < hi && (idx->recs[a[k]].derived & GT_ID_PATCHED))
+			k++;
+		if (k < hi && idx->recs[a[k]].priority < p)
+			lo = k + 1;
+		else
+			hi = mid;
+	}
+	it->i = lo;
+	lo = it->j;
+	hi = idx->npby;
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+
+		if (idx->recs[b[mid]].priority < p)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	it->j = lo;
+}
+
 /* The order of a rebuilt index nw: the old index's order, with the
  * records carried over at their new places (remap: see build_shard),
  * merged with the records parsed again (fresh), sorted.  Without an old

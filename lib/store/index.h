@@ -223,6 +223,9 @@ struct gt_iorder {
 void gt_index_order_init(struct gt_iorder *it, const struct gt_index *idx, int order, int reverse);
 /* The next record, or GT_IREF_NONE at the end. */
 uint32_t gt_index_order_next(struct gt_iorder *it);
+/* In the priority order walked forwards, skip the records of a priority
+ * below p (a binary search). */
+void gt_index_order_seek(struct gt_iorder *it, int p);
 /* <0, 0, >0 as record a comes before, is, or comes after b in order. */
 int gt_index_order_cmp(const struct gt_index *idx, int order, uint32_t a, uint32_t b);
 

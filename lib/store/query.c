@@ -59,9 +59,18 @@ int gt_resolve_id(struct gt_buf *out, struct gt_ledger *lg, const char *prefix,
 			return 0;
 		}
 	}
-	gt_buf_release(&withp);
-	if (!*idxp && (rc = gt_index_open(idxp, lg, NULL)) < 0)
+	if (!*idxp && (rc = gt_index_open(idxp, lg, NULL)) < 0) {
+		gt_buf_release(&withp);
 		return rc;
+	}
+	/* the same two in the index, which knows every layout of the tree */
+	if (gt_index_find(*idxp, input) != GT_IREF_NONE ||
+	    (withp.len && gt_index_find(*idxp, withp.ptr) != GT_IREF_NONE)) {
+		gt_buf_adds(out, gt_index_find(*idxp, input) != GT_IREF_NONE ? input : withp.ptr);
+		gt_buf_release(&withp);
+		return 0;
+	}
+	gt_buf_release(&withp);
 	for (uint32_t r = 0; r < (*idxp)->nrecs; r++) {
 		const char *id = gt_index_id(*idxp, r), *dash = strchr(id, '-');
 		const char *last = strrchr(id, '-');
@@ -189,6 +198,7 @@ int gt_list_open(struct gt_list_cursor *c, const struct gt_index *idx,
 	if (!strcmp(key, "priority")) {
 		c->walk = 1;
 		gt_index_order_init(&c->it, idx, GT_ORDER_PRIORITY, f->reverse);
+		gt_index_order_seek(&c->it, f->priority_min);
 		return 0;
 	}
 	c->v = all_matches(c, &c->n);
@@ -201,9 +211,16 @@ uint32_t gt_list_next(struct gt_list_cursor *c)
 	uint32_t r;
 
 	if (c->walk) {
-		while ((r = gt_index_order_next(&c->it)) != GT_IREF_NONE)
+		while (!c->at && (r = gt_index_order_next(&c->it)) != GT_IREF_NONE) {
+			int p = c->idx->recs[r].priority;
+
+			/* in priority order: past the priorities asked for, done */
+			if (c->f->reverse ? p < c->f->priority_min : p > c->f->priority_max)
+				break;
 			if (list_match(c, r))
 				return r;
+		}
+		c->at = 1;
 		return GT_IREF_NONE;
 	}
 	if (c->at >= c->n)

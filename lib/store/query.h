@@ -59,8 +59,8 @@ struct gt_list_cursor {
 	int walk; /* walking the index's order (it), else v */
 	struct gt_iorder it;
 	uint32_t *v;
-	size_t n, sorted, at;
-	size_t total; /* matches in all, once counted (SIZE_MAX: not yet) */
+	size_t n, sorted, at; /* walking: at is 1 once the walk is over */
+	size_t total;	      /* matches in all, once counted (SIZE_MAX: not yet) */
 };
 
 /* GT_EUSAGE for an unknown sort, GT_ENOTFOUND for an unknown parent. */
