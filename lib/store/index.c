@@ -2625,6 +2625,157 @@ static int pos_cmp_order(const void *a, const void *b)
 	return sort_cmp(a, b);
 }
 
+/* the bead files and the two-hex subtrees of a raw tree object */
+struct raw_list {
+	struct rawent *v;
+	size_t n, alloc;
+	int files, subs;
+};
+
+static int raw_list(struct raw_list *l, git_odb_object *t, int want_subs)
+{
+	const char *p = git_odb_object_data(t), *end = p + git_odb_object_size(t);
+	struct rawent e;
+	int have;
+
+	l->n = 0;
+	l->files = l->subs = 0;
+	while ((have = raw_next(&p, end, &e)) > 0) {
+		if (is_bead_file(&e))
+			l->files++;
+		else if (is_hex2(&e))
+			l->subs++;
+		else
+			continue;
+		if (!want_subs == !is_hex2(&e)) {
+			GT_ALLOC_GROW(l->v, l->n + 1, l->alloc);
+			l->v[l->n++] = e;
+		}
+	}
+	return have;
+}
+
+/* read a tree object, NULL for none: 0, or -1 when it cannot be read */
+static int read_tree_obj(git_odb_object **out, git_odb *odb, const git_oid *id)
+{
+	*out = NULL;
+	if (!id)
+		return 0;
+	if (git_odb_read(out, odb, id) < 0 || git_odb_object_type(*out) != GIT_OBJECT_TREE) {
+		git_odb_object_free(*out);
+		*out = NULL;
+		git_error_clear();
+		return -1;
+	}
+	return 0;
+}
+
+struct changed {
+	uint32_t *pos;
+	size_t n, alloc;
+};
+
+/*
+ * One changed subtree of a two-level shard (old, new: tree ids, NULL for
+ * none): its bead files compared with the old subtree's by name, each
+ * changed one parsed into b, its position appended to ch.  0, or 2 when a
+ * bead came or went (or the index does not hold what the old tree did),
+ * or a GT_E* code.
+ */
+static int diff_subtree(struct builder *b, git_odb *odb, const struct gt_index *idx,
+			const git_oid *old, const git_oid *new, struct changed *ch)
+{
+	git_odb_object *ot, *nt;
+	struct raw_list lo = { 0 }, ln = { 0 };
+	size_t i = 0, k = 0;
+	int rc = 0;
+
+	if (read_tree_obj(&ot, odb, old) < 0)
+		return 2;
+	if (read_tree_obj(&nt, odb, new) < 0) {
+		git_odb_object_free(ot);
+		return gt_error_set(GT_EFAIL, "cannot read a subtree of beads/");
+	}
+	if ((ot && raw_list(&lo, ot, 0) < 0) || (nt && raw_list(&ln, nt, 0) < 0))
+		rc = 2;
+	while (!rc && (i < lo.n || k < ln.n)) {
+		const struct rawent *a = i < lo.n ? &lo.v[i] : NULL,
+				    *e = k < ln.n ? &ln.v[k] : NULL;
+		char id[GT_ID_MAX + 1];
+		uint32_t j;
+
+		if (!a || !e || strcmp(a->name, e->name) || e->len - 5 > GT_ID_MAX) {
+			rc = 2; /* a bead added or removed */
+			break;
+		}
+		i++;
+		k++;
+		if (!git_oid_cmp(a->id, e->id))
+			continue;
+		memcpy(id, e->name, e->len - 5);
+		id[e->len - 5] = '\0';
+		j = find_in(idx->recs, idx->shard_start, idx->pool, id, NULL);
+		if (j == GT_IREF_NONE || git_oid_cmp(&idx->oids[j], a->id)) {
+			rc = 2;
+			break;
+		}
+		if ((rc = parse_entry(b, odb, e)) < 0)
+			break;
+		GT_ALLOC_GROW(ch->pos, ch->n + 1, ch->alloc);
+		ch->pos[ch->n++] = j;
+		if (ch->n > PATCH_MAX_ENTS(idx))
+			rc = 2; /* too many for a patch: stop parsing now */
+	}
+	free(lo.v);
+	free(ln.v);
+	git_odb_object_free(ot);
+	git_odb_object_free(nt);
+	return rc;
+}
+
+/*
+ * A changed shard of a two-level tree, compared with the tree idx was
+ * built from (still in the repository): of its 256 subtrees only those
+ * whose id changed are read, old and new, so a few beads changed cost a
+ * few small trees, not the whole shard.  0 when done; 1 when the shard is
+ * not two-level or the old tree is gone (the caller reads the whole
+ * shard; nothing was parsed); 2 when a bead came or went; or a GT_E* code.
+ */
+static int refresh_two_level(struct builder *b, git_odb *odb, const struct gt_index *idx, int s,
+			     const git_oid *tree, struct changed *ch)
+{
+	git_odb_object *ot, *nt;
+	struct raw_list lo = { 0 }, ln = { 0 };
+	size_t i = 0, k = 0;
+	int rc = 0;
+
+	if (git_oid_is_zero(&idx->shard_oid[s]) || read_tree_obj(&ot, odb, &idx->shard_oid[s]) < 0)
+		return 1;
+	if (read_tree_obj(&nt, odb, tree) < 0) {
+		git_odb_object_free(ot);
+		return 1;
+	}
+	if (raw_list(&lo, ot, 1) < 0 || raw_list(&ln, nt, 1) < 0 || lo.files || ln.files ||
+	    !ln.subs)
+		rc = 1;
+	while (!rc && (i < lo.n || k < ln.n)) {
+		const struct rawent *a = i < lo.n ? &lo.v[i] : NULL,
+				    *e = k < ln.n ? &ln.v[k] : NULL;
+		int c = !a ? 1 : !e ? -1 : strcmp(a->name, e->name);
+
+		i += c <= 0;
+		k += c >= 0;
+		if (c == 0 && !git_oid_cmp(a->id, e->id))
+			continue;
+		rc = diff_subtree(b, odb, idx, c <= 0 ? a->id : NULL, c >= 0 ? e->id : NULL, ch);
+	}
+	free(lo.v);
+	free(ln.v);
+	git_odb_object_free(ot);
+	git_odb_object_free(nt);
+	return rc;
+}
+
 /*
  * The fast refresh: when every changed shard of beads holds the same bead
  * names as idx, only the changed records are parsed, what they change is
@@ -2641,9 +2792,10 @@ static int fast_refresh(struct gt_ledger *lg, struct gt_index *idx, git_tree *be
 	struct gt_irec *old = NULL;
 	struct collect all = { 0 }, extra = { 0 };
 	struct ctab ct = { 0 };
+	struct changed ch = { NULL, 0, 0 };
 	git_oid shards[256];
-	uint32_t *pos = NULL, base_pool;
-	size_t npos = 0, apos = 0;
+	uint32_t *pos, base_pool;
+	size_t npos;
 	git_odb *odb = NULL;
 	int rc = 0;
 
@@ -2675,6 +2827,12 @@ static int fast_refresh(struct gt_ledger *lg, struct gt_index *idx, git_tree *be
 		git_oid_cpy(&shards[s], git_tree_entry_id(e));
 		if (!git_oid_cmp(&shards[s], &idx->shard_oid[s]))
 			continue;
+		rc = refresh_two_level(&b, odb, idx, s, &shards[s], &ch);
+		if (rc != 1) {
+			rc = rc == 2 ? 1 : rc;
+			continue;
+		}
+		rc = 0;
 		memset(&sh, 0, sizeof(sh));
 		rc = shard_read(&sh, odb, git_tree_entry_id(e), name, 0);
 		for (size_t k = 0; k < sh.n && !rc; k++, j++) {
@@ -2686,9 +2844,9 @@ static int fast_refresh(struct gt_ledger *lg, struct gt_index *idx, git_tree *be
 			}
 			if (git_oid_cmp(re->id, &idx->oids[j])) {
 				rc = parse_entry(&b, odb, re);
-				GT_ALLOC_GROW(pos, npos + 1, apos);
-				pos[npos++] = j;
-				if (!rc && npos > PATCH_MAX_ENTS(idx))
+				GT_ALLOC_GROW(ch.pos, ch.n + 1, ch.alloc);
+				ch.pos[ch.n++] = j;
+				if (!rc && ch.n > PATCH_MAX_ENTS(idx))
 					rc = 1; /* too many for a patch: stop parsing now */
 			}
 		}
@@ -2696,6 +2854,8 @@ static int fast_refresh(struct gt_ledger *lg, struct gt_index *idx, git_tree *be
 			rc = 1;
 		shard_release(&sh);
 	}
+	pos = ch.pos;
+	npos = ch.n;
 	if (rc)
 		goto out;
 	/* edge targets: positions do not move, so look them up in idx */
@@ -2820,7 +2980,7 @@ out:
 	free(old);
 	free(all.v);
 	free(extra.v);
-	free(pos);
+	free(ch.pos);
 	git_odb_free(odb);
 	builder_release(&b);
 	return rc;
