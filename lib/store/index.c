@@ -1437,7 +1437,8 @@ static uint32_t *order_of(const struct gt_index *nw, const struct gt_index *old,
 			c[nc++] = y + nw->shard_start[s];
 	}
 	f = gt_malloc((nfresh ? nfresh : 1) * sizeof(*f));
-	memcpy(f, fresh, nfresh * sizeof(*f));
+	if (nfresh)
+		memcpy(f, fresh, nfresh * sizeof(*f));
 	sort_order_of(nw, order, f, nfresh);
 	while (i < nc || j < nfresh) {
 		if (j >= nfresh || (i < nc && gt_index_order_cmp(nw, order, c[i], f[j]) < 0))
@@ -2900,13 +2901,17 @@ static int fast_refresh(struct gt_ledger *lg, struct gt_index *idx, git_tree *be
 	np->nvocab = (op ? op->nvocab : 0) + (uint32_t)b.nvocab;
 	np->pool = concat(op ? op->pool : NULL, op ? op->pool_len : 0, b.pool.ptr, b.pool.len, 1);
 	np->pool_len = (op ? op->pool_len : 0) + (uint32_t)b.pool.len;
-	memcpy(idx->edges + idx->nedges, b.edges, b.nedges * sizeof(*b.edges));
+	if (b.nedges)
+		memcpy(idx->edges + idx->nedges, b.edges, b.nedges * sizeof(*b.edges));
 	idx->nedges += (uint32_t)b.nedges;
-	memcpy(idx->labels + idx->nlabels, b.labels, b.nlabels * sizeof(*b.labels));
+	if (b.nlabels)
+		memcpy(idx->labels + idx->nlabels, b.labels, b.nlabels * sizeof(*b.labels));
 	idx->nlabels += (uint32_t)b.nlabels;
-	memcpy(idx->vocab + idx->nvocab, b.vocab, b.nvocab * sizeof(*b.vocab));
+	if (b.nvocab)
+		memcpy(idx->vocab + idx->nvocab, b.vocab, b.nvocab * sizeof(*b.vocab));
 	idx->nvocab += (uint32_t)b.nvocab;
-	memcpy((char *)idx->pool + idx->pool_len, b.pool.ptr, b.pool.len);
+	if (b.pool.len)
+		memcpy((char *)idx->pool + idx->pool_len, b.pool.ptr, b.pool.len);
 	idx->pool_len += (uint32_t)b.pool.len;
 	ensure_cls(idx);
 
