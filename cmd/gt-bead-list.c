@@ -1,8 +1,9 @@
 /*
  * gt-bead-list - list beads with filters (answered from the query index;
  * text filters read the matching beads).  The matches come one at a time
- * in order (gt_list_open) and each bead is printed as it is read, so a
- * list of a million beads holds none of them.
+ * in order (gt_list_open), only as many as are shown, and each bead is
+ * printed as it is read: a list of a million beads holds their record
+ * numbers, never the beads.
  */
 #include <stdlib.h>
 #include <string.h>
