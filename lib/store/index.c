@@ -1394,18 +1394,17 @@ void gt_index_order_seek(struct gt_iorder *it, int p)
 }
 
 /* The order of a rebuilt index nw: the old index's order, with the
- * records carried over at their new places (remap: see build_shard),
- * merged with the records parsed again (fresh), sorted.  Without an old
- * index every record is sorted. */
+ * records carried over at their new places (map: old record -> new, or
+ * GT_IREF_NONE for one gone or parsed again), merged with the records
+ * parsed again (fresh), sorted.  Without an old index every record is
+ * sorted. */
 static uint32_t *order_of(const struct gt_index *nw, const struct gt_index *old,
-			  const uint8_t *changed, uint32_t *const *remap, const uint32_t *fresh,
-			  size_t nfresh, int order)
+			  const uint32_t *map, const uint32_t *fresh, size_t nfresh, int order)
 {
 	uint32_t n = nw->nrecs, *v = gt_malloc((n ? n : 1) * sizeof(*v)), *c, *f;
 	size_t nc = 0, i = 0, j = 0, k = 0;
 	struct gt_iorder it;
 	uint32_t x;
-	int s = 0;
 
 	if (!old) {
 		for (uint32_t r = 0; r < n; r++)
@@ -1415,27 +1414,9 @@ static uint32_t *order_of(const struct gt_index *nw, const struct gt_index *old,
 	}
 	c = gt_malloc((n ? n : 1) * sizeof(*c));
 	gt_index_order_init(&it, old, order, 0);
-	while ((x = gt_index_order_next(&it)) != GT_IREF_NONE) {
-		uint32_t lo = 0, hi = 256, y;
-
-		while (lo + 1 < hi) { /* the shard holding x */
-			uint32_t mid = (lo + hi) / 2;
-
-			if (old->shard_start[mid] <= x)
-				lo = mid;
-			else
-				hi = mid;
-		}
-		s = (int)lo;
-		y = x - old->shard_start[s];
-		if (!changed[s]) { /* the same records, moved as a block */
-			c[nc++] = y + nw->shard_start[s];
-			continue;
-		}
-		y = remap[s] ? remap[s][y] : GT_IREF_NONE;
-		if (y != GT_IREF_NONE && !(nw->recs[y + nw->shard_start[s]].derived & GT_ID_FRESH))
-			c[nc++] = y + nw->shard_start[s];
-	}
+	while ((x = gt_index_order_next(&it)) != GT_IREF_NONE)
+		if (map[x] != GT_IREF_NONE)
+			c[nc++] = map[x];
 	f = gt_malloc((nfresh ? nfresh : 1) * sizeof(*f));
 	if (nfresh)
 		memcpy(f, fresh, nfresh * sizeof(*f));
@@ -1449,6 +1430,29 @@ static uint32_t *order_of(const struct gt_index *nw, const struct gt_index *old,
 	free(c);
 	free(f);
 	return v;
+}
+
+/* Where each record of old is in the rebuilt nw (see order_of). */
+static uint32_t *map_of(const struct gt_index *nw, const struct gt_index *old,
+			const uint8_t *changed, uint32_t *const *remap)
+{
+	uint32_t *map = gt_malloc((old->nrecs ? old->nrecs : 1) * sizeof(*map));
+
+	for (int s = 0; s < 256; s++) {
+		uint32_t o0 = old->shard_start[s], o1 = old->shard_start[s + 1];
+		uint32_t n0 = nw->shard_start[s];
+
+		for (uint32_t x = o0; x < o1; x++) {
+			uint32_t y = !changed[s] ? x - o0
+				     : remap[s]	 ? remap[s][x - o0]
+						 : GT_IREF_NONE;
+
+			map[x] = y == GT_IREF_NONE || (nw->recs[n0 + y].derived & GT_ID_FRESH)
+					 ? GT_IREF_NONE
+					 : n0 + y;
+		}
+	}
+	return map;
 }
 
 /* ---- counts ---- */
@@ -1608,7 +1612,7 @@ static void finish(struct gt_index *idx, struct builder *b, const git_oid *tree,
 	struct iovec v[40];
 	struct ctab ct = { 0 };
 	struct csum c;
-	uint32_t *start, *rev;
+	uint32_t *start, *rev, *map;
 	int nsum;
 
 	gt_index_release_mem(idx);
@@ -1643,10 +1647,12 @@ static void finish(struct gt_index *idx, struct builder *b, const git_oid *tree,
 	b->vocab = NULL;
 
 	ensure_cls(idx);
+	map = old ? map_of(idx, old, changed, remap) : NULL;
 	for (int o = 0; o < 2; o++) {
-		idx->owned[6 + o] = order_of(idx, old, changed, remap, b->fresh, b->nfresh, o);
+		idx->owned[6 + o] = order_of(idx, old, map, b->fresh, b->nfresh, o);
 		idx->by[o] = idx->owned[6 + o];
 	}
+	free(map);
 	build_rev(idx, &start, &rev, &idx->nrev);
 	idx->owned[8] = start;
 	idx->owned[9] = rev;
