@@ -34,6 +34,10 @@
  * with the new positions, minus what was parsed again, merged with the
  * parsed records sorted), the rest derived again.  A refresh that only
  * changes beads in place writes a patch instead (see "the patch file").
+ *
+ * What a refresh reads: each changed shard tree whole (~200 KB at a
+ * million beads in one level), except in a two-level tree, where only the
+ * subtrees whose id changed are read, old and new (refresh_two_level).
  */
 #include "store/index.h"
 
