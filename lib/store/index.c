@@ -1324,6 +1324,29 @@ void gt_index_order_init(struct gt_iorder *it, const struct gt_index *idx, int o
 	it->reverse = reverse;
 	it->i = reverse ? idx->nrecs : 0;
 	it->j = reverse ? idx->npby : 0;
+	it->run = 0;
+}
+
+/* The first position k >= from of the base's order (by[order]) whose
+ * first record not replaced by the patch, at k or after, comes after y;
+ * idx->nrecs when none does.  A replaced record holds its new values, so
+ * each probe looks past those. */
+static uint32_t run_end(const struct gt_index *idx, int order, uint32_t from, uint32_t y)
+{
+	const uint32_t *a = idx->by[order];
+	uint32_t lo = from, hi = idx->nrecs;
+
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2, k = mid;
+
+		while (k < hi && (idx->recs[a[k]].derived & GT_ID_PATCHED))
+			k++;
+		if (k < hi && gt_index_order_cmp(idx, order, a[k], y) < 0)
+			lo = k + 1;
+		else
+			hi = mid;
+	}
+	return lo;
 }
 
 /* The base's order without the records the patch replaced, merged with
@@ -1338,17 +1361,20 @@ uint32_t gt_index_order_next(struct gt_iorder *it)
 		return it->reverse ? (it->i > 0 ? a[--it->i] : GT_IREF_NONE)
 				   : (it->i < idx->nrecs ? a[it->i++] : GT_IREF_NONE);
 	if (!it->reverse) {
-		while (it->i < idx->nrecs && (idx->recs[a[it->i]].derived & GT_ID_PATCHED))
+		/* the base's records before run come before the patch's next:
+		 * found by a binary search, so a long walk compares only where
+		 * the two orders meet */
+		if (it->i >= it->run && it->j < idx->npby)
+			it->run = run_end(idx, it->order, it->i, b[it->j]);
+		else if (it->j >= idx->npby)
+			it->run = idx->nrecs;
+		while (it->i < it->run && (idx->recs[a[it->i]].derived & GT_ID_PATCHED))
 			it->i++;
-		x = it->i < idx->nrecs ? a[it->i] : GT_IREF_NONE;
-		y = it->j < idx->npby ? b[it->j] : GT_IREF_NONE;
-		if (y == GT_IREF_NONE ||
-		    (x != GT_IREF_NONE && gt_index_order_cmp(idx, it->order, x, y) < 0)) {
-			it->i += x != GT_IREF_NONE;
-			return x;
-		}
-		it->j++;
-		return y;
+		if (it->i < it->run)
+			return a[it->i++];
+		if (it->j < idx->npby)
+			return b[it->j++];
+		return GT_IREF_NONE;
 	}
 	while (it->i > 0 && (idx->recs[a[it->i - 1]].derived & GT_ID_PATCHED))
 		it->i--;
@@ -1384,6 +1410,7 @@ void gt_index_order_seek(struct gt_iorder *it, int p)
 			hi = mid;
 	}
 	it->i = lo;
+	it->run = 0;
 	lo = it->j;
 	hi = idx->npby;
 	while (lo < hi) {
@@ -1425,12 +1452,26 @@ static uint32_t *order_of(const struct gt_index *nw, const struct gt_index *old,
 	if (nfresh)
 		memcpy(f, fresh, nfresh * sizeof(*f));
 	sort_order_of(nw, order, f, nfresh);
-	while (i < nc || j < nfresh) {
-		if (j >= nfresh || (i < nc && gt_index_order_cmp(nw, order, c[i], f[j]) < 0))
-			v[k++] = c[i++];
-		else
-			v[k++] = f[j++];
+	/* the few parsed ones into the many carried over, each at its place
+	 * found by a binary search */
+	for (; j < nfresh; j++) {
+		size_t lo = i, hi = nc;
+
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+
+			if (gt_index_order_cmp(nw, order, c[mid], f[j]) < 0)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		memcpy(v + k, c + i, (lo - i) * sizeof(*v));
+		k += lo - i;
+		i = lo;
+		v[k++] = f[j];
 	}
+	if (nc > i)
+		memcpy(v + k, c + i, (nc - i) * sizeof(*v));
 	free(c);
 	free(f);
 	return v;

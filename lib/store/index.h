@@ -218,6 +218,7 @@ struct gt_iorder {
 	const struct gt_index *idx;
 	int order, reverse;
 	uint32_t i, j; /* next of the base list, of the patch's list */
+	uint32_t run;  /* the base's records before run come first */
 };
 
 void gt_index_order_init(struct gt_iorder *it, const struct gt_index *idx, int order, int reverse);
