@@ -131,6 +131,68 @@ same_as_oracle() {
 	test_cmp_files want got
 }
 
+# two_level: a commit of the ledger tip whose beads/ tree has a second
+# level of shards: beads/<2 hex>/<2 hex>/<id>.json, the second two hex the
+# next byte of the SHA-256 of the root id
+two_level() {
+	git ls-tree -r refs/gt/ledger beads | while read -r _ _ oid path; do
+		f=${path##*/} && s=${path#beads/} && s=${s%%/*} && id=${f%.json} &&
+		t=$(printf %s "${id%%.*}" | sha256sum | cut -c3-4) &&
+		printf "%s %s %s %s\n" "$s" "$t" "$oid" "$f"
+	done | sort >entries &&
+	: >shards &&
+	for s in $(cut -d" " -f1 entries | uniq); do
+		: >subs &&
+		for t in $(awk -v s="$s" "\$1 == s { print \$2 }" entries | uniq); do
+			st=$(awk -v s="$s" -v t="$t" "\$1 == s && \$2 == t { printf \"100644 blob %s\t%s\n\", \$3, \$4 }" entries | git mktree) &&
+			printf "040000 tree %s\t%s\n" "$st" "$t" >>subs || return 1
+		done &&
+		printf "040000 tree %s\t%s\n" "$(git mktree <subs)" "$s" >>shards || return 1
+	done &&
+	beads=$(git mktree <shards) &&
+	root=$( { git ls-tree refs/gt/ledger | grep -v "	beads$"; printf "040000 tree %s\tbeads\n" "$beads"; } | git mktree) &&
+	git commit-tree -p refs/gt/ledger -m "two levels" "$root"
+}
+
+# path_of ID LEVELS: where a bead lives in a tree of one or two levels
+path_of() {
+	h=$(printf %s "${1%%.*}" | sha256sum) &&
+	if [ "$2" = 2 ]; then
+		echo "beads/$(echo "$h" | cut -c1-2)/$(echo "$h" | cut -c3-4)/$1.json"
+	else
+		echo "beads/$(echo "$h" | cut -c1-2)/$1.json"
+	fi
+}
+
+# put_tree TREE PATH BLOB: TREE with BLOB at PATH (missing trees made)
+put_tree() (
+	case $2 in
+	*/*)
+		dir=${2%%/*} &&
+		sub=$(git rev-parse -q --verify "$1:$dir" 2>/dev/null || git mktree </dev/null) &&
+		new=$(put_tree "$sub" "${2#*/}" "$3") &&
+		{ git ls-tree "$1" | grep -v "	$dir$" || true; printf "040000 tree %s\t%s\n" "$new" "$dir"; } | git mktree ;;
+	*)
+		{ git ls-tree "$1" | grep -v "	$2$" || true; printf "100644 blob %s\t%s\n" "$3" "$2"; } | git mktree ;;
+	esac
+)
+
+# put COMMIT ID LEVELS BLOB: a commit on COMMIT with bead ID's file BLOB
+put() {
+	git commit-tree -p "$1" -m "put $2" "$(put_tree "$1^{tree}" "$(path_of "$2" "$3")" "$4")"
+}
+
+# rm_path TREE PATH: TREE without the file at PATH
+rm_path() (
+	case $2 in
+	*/*)
+		dir=${2%%/*} && new=$(rm_path "$(git rev-parse "$1:$dir")" "${2#*/}") &&
+		{ git ls-tree "$1" | grep -v "	$dir$" || true; printf "040000 tree %s\t%s\n" "$new" "$dir"; } | git mktree ;;
+	*)
+		{ git ls-tree "$1" | grep -v "	$2$" || true; } | git mktree ;;
+	esac
+)
+
 test_expect_success 'setup: a ledger of 600 beads' '
 	new_ledger l s && cd l && gen 600 7 >beads.jsonl &&
 	gt-bead-import -q beads.jsonl &&
@@ -308,56 +370,19 @@ test_expect_success 'adds rebuild from the old index; it answers as a fresh one'
 	same_as_oracle
 '
 
-# two_level: a commit of the ledger tip whose beads/ tree has a second
-# level of shards: beads/<2 hex>/<2 hex>/<id>.json, the second two hex the
-# next byte of the SHA-256 of the root id
-two_level() {
-	git ls-tree -r refs/gt/ledger beads | while read -r _ _ oid path; do
-		f=${path##*/} && s=${path#beads/} && s=${s%%/*} && id=${f%.json} &&
-		t=$(printf %s "${id%%.*}" | sha256sum | cut -c3-4) &&
-		printf "%s %s %s %s\n" "$s" "$t" "$oid" "$f"
-	done | sort >entries &&
-	: >shards &&
-	for s in $(cut -d" " -f1 entries | uniq); do
-		: >subs &&
-		for t in $(awk -v s="$s" "\$1 == s { print \$2 }" entries | uniq); do
-			st=$(awk -v s="$s" -v t="$t" "\$1 == s && \$2 == t { printf \"100644 blob %s\t%s\n\", \$3, \$4 }" entries | git mktree) &&
-			printf "040000 tree %s\t%s\n" "$st" "$t" >>subs || return 1
+test_expect_success 'beads removed from the tree (a blocker, a parent, a spawner and its children) rebuild right' '
+	cd l &&
+	for ids in s-gate s-top "s-sp $(gt-bead-list --parent s-sp -s all -n 0 --json | jq -r .id | tr "\n" " ")"; do
+		one=$(ledger_tip) && root="$one^{tree}" &&
+		for id in $ids; do
+			root=$(rm_path "$root" "$(git ls-tree -r --name-only "$one" beads | grep "/$id.json$")") || return 1
 		done &&
-		printf "040000 tree %s\t%s\n" "$(git mktree <subs)" "$s" >>shards || return 1
-	done &&
-	beads=$(git mktree <shards) &&
-	root=$( { git ls-tree refs/gt/ledger | grep -v "	beads$"; printf "040000 tree %s\tbeads\n" "$beads"; } | git mktree) &&
-	git commit-tree -p refs/gt/ledger -m "two levels" "$root"
-}
-
-# path_of ID LEVELS: where a bead lives in a tree of one or two levels
-path_of() {
-	h=$(printf %s "${1%%.*}" | sha256sum) &&
-	if [ "$2" = 2 ]; then
-		echo "beads/$(echo "$h" | cut -c1-2)/$(echo "$h" | cut -c3-4)/$1.json"
-	else
-		echo "beads/$(echo "$h" | cut -c1-2)/$1.json"
-	fi
-}
-
-# put_tree TREE PATH BLOB: TREE with BLOB at PATH (missing trees made)
-put_tree() (
-	case $2 in
-	*/*)
-		dir=${2%%/*} &&
-		sub=$(git rev-parse -q --verify "$1:$dir" 2>/dev/null || git mktree </dev/null) &&
-		new=$(put_tree "$sub" "${2#*/}" "$3") &&
-		{ git ls-tree "$1" | grep -v "	$dir$" || true; printf "040000 tree %s\t%s\n" "$new" "$dir"; } | git mktree ;;
-	*)
-		{ git ls-tree "$1" | grep -v "	$2$" || true; printf "100644 blob %s\t%s\n" "$3" "$2"; } | git mktree ;;
-	esac
-)
-
-# put COMMIT ID LEVELS BLOB: a commit on COMMIT with bead ID's file BLOB
-put() {
-	git commit-tree -p "$1" -m "put $2" "$(put_tree "$1^{tree}" "$(path_of "$2" "$3")" "$4")"
-}
+		git update-ref refs/gt/ledger "$(git commit-tree -p "$one" -m "rm $ids" "$root")" "$one" &&
+		gt-ready >/dev/null && [ ! -f .git/gt/index/beads.idx.patch ] &&
+		! gt-bead-list -s all -n 0 --json | jq -r .id | grep -qx "${ids%% *}" &&
+		same_as_fresh && same_as_oracle || die "removing $ids"
+	done
+'
 
 test_expect_success 'a two-level shard tree indexes as the one-level tree' '
 	cd l && snap one && one=$(ledger_tip) &&
