@@ -1704,8 +1704,20 @@ static void finish(struct gt_index *idx, struct builder *b, const git_oid *tree,
 	idx->rev_start = start;
 	idx->rev = rev;
 	derive_all(idx);
-	for (uint32_t r = 0; r < idx->nrecs; r++)
-		ctab_add(&ct, count_key(&idx->recs[r]), 1);
+	if (old) { /* the old counts, the changed shards' records out and in */
+		ctab_add_counts(&ct, old->counts, old->ncounts);
+		for (int s = 0; s < 256; s++) {
+			if (!changed[s])
+				continue;
+			for (uint32_t r = old->shard_start[s]; r < old->shard_start[s + 1]; r++)
+				ctab_add(&ct, count_key(&old->recs[r]), -1);
+			for (uint32_t r = idx->shard_start[s]; r < idx->shard_start[s + 1]; r++)
+				ctab_add(&ct, count_key(&idx->recs[r]), 1);
+		}
+	} else {
+		for (uint32_t r = 0; r < idx->nrecs; r++)
+			ctab_add(&ct, count_key(&idx->recs[r]), 1);
+	}
 	idx->owned[10] = ctab_finish(&ct, &idx->ncounts);
 	idx->counts = idx->owned[10];
 
