@@ -1,9 +1,13 @@
 /*
  * gt-bead-list - list beads with filters (answered from the query index;
- * text filters read the matching beads).
+ * text filters read the matching beads).  The matches come one at a time
+ * in order (gt_list_open), only as many as are shown, and each bead is
+ * printed as it is read: a list of a million beads holds their record
+ * numbers, never the beads.
  */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "base/banned.h"
@@ -31,6 +35,64 @@ static int text_match(const cJSON *b, const char *title, const char *text)
 	return gt_contains_ci(gt_bead_id(b), text);
 }
 
+/* One bead as the listing prints it (see gt-ready.c). */
+static void emit(struct gt_cli *cli, const char *format, const struct gt_table_widths *w, cJSON *b)
+{
+	struct gt_buf line = GT_BUF_INIT;
+
+	if (format) {
+		gt_cli_print_format(cli, format, b);
+	} else if (cli->json) {
+		gt_bead_canonicalize(b);
+		gt_json_write(&line, b);
+		fwrite(line.ptr, 1, line.len, stdout);
+		gt_cli_eor(cli);
+	} else if (cli->nul) {
+		fputs(gt_bead_id(b), stdout);
+		gt_cli_eor(cli);
+	} else {
+		gt_table_row_bead(&line, b, NULL, w);
+		fwrite(line.ptr, 1, line.len, stdout);
+	}
+	gt_buf_release(&line);
+}
+
+/* Print the beads as they are read, none kept (see gt-ready.c). */
+static int print_beads(struct gt_cli *cli, struct gt_ledger *lg, const struct gt_index *idx,
+		       const uint32_t *v, size_t n, const char *format)
+{
+	struct gt_table_widths w = { { 0 } };
+	struct gt_error_saved err = { 0, NULL, NULL };
+	int aligned = !format && !cli->json && !cli->nul && isatty(1), rc = 0;
+	size_t stop = n;
+
+	for (int pass = !aligned; pass < 2; pass++) {
+		for (size_t i = 0; i < stop; i++) {
+			cJSON *b;
+
+			rc = gt_ledger_read_bead_blob(&b, lg, gt_index_oid(idx, v[i]),
+						      gt_index_id(idx, v[i]));
+			if (rc == GT_EINVALID && !format) {
+				gt_ledger_note_bad(lg, gt_error_last());
+				gt_error_clear();
+				rc = 0;
+				continue;
+			}
+			if (rc < 0) { /* what was read before it is still shown */
+				stop = i;
+				gt_error_save(&err);
+				break;
+			}
+			if (pass)
+				emit(cli, format, aligned ? &w : NULL, b);
+			else
+				gt_table_measure_bead(&w, b, NULL);
+			cJSON_Delete(b);
+		}
+	}
+	return err.code ? gt_error_restore(&err) : 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct gt_cli cli = { .usage = usage };
@@ -43,12 +105,10 @@ int main(int argc, char **argv)
 	const char *prio = NULL, *text = NULL, *title = NULL, *parent_in = NULL, *format = NULL;
 	struct gt_buf parent = GT_BUF_INIT;
 	long limit = 50, pmin = 0, pmax = 4;
-	size_t last = 0;
-	uint32_t *v = NULL;
-	size_t n = 0, shown = 0;
-	const char **out_ids = NULL;
-	const git_oid **blobs = NULL;
-	int rc, nargs;
+	struct gt_list_cursor cur = { 0 };
+	uint32_t *v = NULL, r;
+	size_t shown = 0, alloc = 0;
+	int rc, nargs, more = 0;
 	const struct gt_option opts[] = {
 		GT_OPT_LIST('s', "status", &st, "STATUS",
 			    "only these statuses (\"all\": every one)"),
@@ -100,6 +160,13 @@ int main(int argc, char **argv)
 	gt_cli_split_list(&f.ids, &ids, &k4);
 	gt_cli_split_list(&f.labels, &la, &k5);
 	gt_cli_split_list(&f.labels_any, &lany, &k6);
+	if (!limit) {
+		/* all of a big ledger: its beads are read from all over the
+		 * pack, so map the pack a little at a time instead of whole
+		 * (it would all end up resident) */
+		git_libgit2_opts(GIT_OPT_SET_MWINDOW_SIZE, (size_t)4 << 20);
+		git_libgit2_opts(GIT_OPT_SET_MWINDOW_MAPPED_LIMIT, (size_t)64 << 20);
+	}
 	if ((rc = gt_cli_open(&cli, &ctx)) < 0)
 		goto out;
 	gt_cli_check_vocab(&cli, &ctx, &f.statuses, &f.types);
@@ -108,42 +175,41 @@ int main(int argc, char **argv)
 			goto out;
 		f.parent = parent.ptr;
 	}
-	if ((rc = gt_index_open(&idx, ctx.lg, NULL)) < 0 || (rc = gt_list(&v, &n, idx, &f)) < 0)
+	if ((!idx && (rc = gt_index_open(&idx, ctx.lg, NULL)) < 0) ||
+	    (rc = gt_list_open(&cur, idx, &f, (size_t)limit)) < 0)
 		goto out;
-	out_ids = gt_calloc(n ? n : 1, sizeof(*out_ids));
-	blobs = gt_calloc(n ? n : 1, sizeof(*blobs));
-	for (size_t i = 0; i < n && (!limit || shown < (size_t)limit); i++) {
-		const char *id = gt_index_id(idx, v[i]);
-
-		last = i + 1;
+	/* the records to show (text filters read each candidate), then
+	 * whether the limit cut the list */
+	while ((!limit || shown < (size_t)limit) && (r = gt_list_next(&cur)) != GT_IREF_NONE) {
 		if (text || title) {
 			cJSON *b;
+			int match;
 
-			if ((rc = gt_ledger_read_bead_blob(&b, ctx.lg, gt_index_oid(idx, v[i]),
-							   id)) < 0)
+			if ((rc = gt_ledger_read_bead_blob(&b, ctx.lg, gt_index_oid(idx, r),
+							   gt_index_id(idx, r))) < 0)
 				goto out;
-			if (!text_match(b, title, text)) {
-				cJSON_Delete(b);
-				continue;
-			}
+			match = text_match(b, title, text);
 			cJSON_Delete(b);
+			if (!match)
+				continue;
 		}
-		blobs[shown] = gt_index_oid(idx, v[i]);
-		out_ids[shown++] = id;
+		GT_ALLOC_GROW(v, shown + 1, alloc);
+		v[shown++] = r;
 	}
-	rc = format ? gt_cli_print_ids_format(&cli, ctx.lg, format, out_ids, blobs, shown)
-		    : gt_cli_print_ids(&cli, ctx.lg, out_ids, blobs, shown, NULL);
-	if (rc == 0 && limit && shown == (size_t)limit && last < n) {
+	if (limit && shown == (size_t)limit)
+		more = gt_list_next(&cur) != GT_IREF_NONE;
+	rc = print_beads(&cli, ctx.lg, idx, v, shown, format);
+	if (rc == 0 && more) {
 		/* never cut the list without a word (bd says so too) */
 		if (text || title)
 			gt_cli_warn(&cli, "showing the first %zu; more may match (-n 0 shows all)",
 				    shown);
 		else
-			gt_cli_warn(&cli, "showing %zu of %zu; -n 0 shows all", shown, n);
+			gt_cli_warn(&cli, "showing %zu of %zu; -n 0 shows all", shown,
+				    gt_list_total(&cur));
 	}
 out:
-	free(out_ids);
-	free(blobs);
+	gt_list_close(&cur);
 	free(v);
 	gt_list_filter_release(&f);
 	gt_strlist_release(&st);

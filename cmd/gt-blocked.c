@@ -3,6 +3,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "base/banned.h"
@@ -12,6 +13,82 @@ static const char *const usage[] = {
 	NULL,
 };
 
+/* One blocked bead: a JSON line (Beads' BlockedIssue: the issue, then the
+ * blockers), an id (-z), or a table row with the blockers last. */
+static void emit(struct gt_cli *cli, const struct gt_table_widths *w, cJSON *b,
+		 const struct gt_strlist *by)
+{
+	struct gt_buf line = GT_BUF_INIT, col = GT_BUF_INIT;
+
+	if (cli->json) {
+		cJSON *a = cJSON_CreateArray();
+
+		gt_bead_canonicalize(b);
+		for (size_t k = 0; k < by->n; k++)
+			cJSON_AddItemToArray(a, cJSON_CreateString(by->v[k]));
+		cJSON_AddNumberToObject(b, "blocked_by_count", (double)by->n);
+		cJSON_AddItemToObject(b, "blocked_by", a);
+		gt_json_write(&line, b);
+		fwrite(line.ptr, 1, line.len, stdout);
+		gt_cli_eor(cli);
+	} else if (cli->nul) {
+		fputs(gt_bead_id(b), stdout);
+		gt_cli_eor(cli);
+	} else {
+		for (size_t k = 0; k < by->n; k++)
+			gt_buf_printf(&col, "%s%s", k ? "," : "", by->v[k]);
+		gt_table_row_bead(&line, b, gt_buf_cstr(&col), w);
+		fwrite(line.ptr, 1, line.len, stdout);
+	}
+	gt_buf_release(&line);
+	gt_buf_release(&col);
+}
+
+/* Print the beads as they are read, none kept (see gt-ready.c). */
+static int print_blocked(struct gt_cli *cli, struct gt_ledger *lg, struct gt_graph *g,
+			 const uint32_t *v, size_t n)
+{
+	const struct gt_index *idx = g->idx;
+	struct gt_table_widths w = { { 0 } };
+	struct gt_error_saved err = { 0, NULL, NULL };
+	int aligned = !cli->json && !cli->nul && isatty(1), rc = 0;
+	size_t stop = n;
+
+	for (int pass = !aligned; pass < 2; pass++) {
+		for (size_t i = 0; i < stop; i++) {
+			struct gt_strlist by = { 0 };
+			struct gt_buf col = GT_BUF_INIT;
+			cJSON *b;
+
+			rc = gt_ledger_read_bead_blob(&b, lg, gt_index_oid(idx, v[i]),
+						      gt_index_id(idx, v[i]));
+			if (rc == GT_EINVALID) {
+				gt_ledger_note_bad(lg, gt_error_last());
+				gt_error_clear();
+				rc = 0;
+				continue;
+			}
+			if (rc < 0) { /* what was read before it is still shown */
+				stop = i;
+				gt_error_save(&err);
+				break;
+			}
+			gt_blocked_by(&by, g, v[i]);
+			if (pass) {
+				emit(cli, aligned ? &w : NULL, b, &by);
+			} else {
+				for (size_t k = 0; k < by.n; k++)
+					gt_buf_printf(&col, "%s%s", k ? "," : "", by.v[k]);
+				gt_table_measure_bead(&w, b, gt_buf_cstr(&col));
+			}
+			gt_strlist_release(&by);
+			gt_buf_release(&col);
+			cJSON_Delete(b);
+		}
+	}
+	return err.code ? gt_error_restore(&err) : 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct gt_cli cli = { .usage = usage };
@@ -20,9 +97,6 @@ int main(int argc, char **argv)
 	struct gt_graph g = { 0 };
 	struct gt_buf parent = GT_BUF_INIT;
 	const char *parent_in = NULL;
-	const char **ids = NULL;
-	const git_oid **blobs = NULL;
-	char **cols = NULL;
 	uint32_t *v = NULL;
 	size_t n = 0;
 	long limit = 0;
@@ -47,38 +121,12 @@ int main(int argc, char **argv)
 		goto out;
 	if (parent_in && (rc = gt_cli_resolve(&ctx, &idx, parent_in, &parent)) < 0)
 		goto out;
-	if ((rc = gt_index_open(&idx, ctx.lg, NULL)) < 0 || (rc = gt_graph_compute(&g, idx)) < 0 ||
-	    (rc = gt_blocked(&v, &n, &g, parent_in ? parent.ptr : NULL)) < 0)
+	if ((!idx && (rc = gt_index_open(&idx, ctx.lg, NULL)) < 0) ||
+	    (rc = gt_graph_compute(&g, idx)) < 0 ||
+	    (rc = gt_blocked(&v, &n, &g, parent_in ? parent.ptr : NULL, limit)) < 0)
 		goto out;
-	if (limit && n > (size_t)limit)
-		n = (size_t)limit;
-	ids = gt_calloc(n ? n : 1, sizeof(*ids));
-	blobs = gt_calloc(n ? n : 1, sizeof(*blobs));
-	cols = gt_calloc(n ? n : 1, sizeof(*cols));
-	for (size_t i = 0; i < n; i++) {
-		struct gt_strlist by = { 0 };
-		struct gt_buf j = GT_BUF_INIT;
-
-		ids[i] = gt_index_id(idx, v[i]);
-		blobs[i] = gt_index_oid(idx, v[i]);
-		gt_blocked_by(&by, &g, v[i]);
-		gt_buf_addch(&j, '[');
-		for (size_t k = 0; k < by.n; k++) {
-			if (k)
-				gt_buf_addch(&j, ',');
-			gt_json_write_string(&j, by.v[k]);
-		}
-		gt_buf_addch(&j, ']');
-		cols[i] = gt_buf_detach(&j);
-		gt_strlist_release(&by);
-	}
-	rc = gt_cli_print_ids(&cli, ctx.lg, ids, blobs, n, (const char *const *)cols);
+	rc = print_blocked(&cli, ctx.lg, &g, v, n);
 out:
-	for (size_t i = 0; cols && i < n; i++)
-		free(cols[i]);
-	free(cols);
-	free(ids);
-	free(blobs);
 	free(v);
 	gt_graph_release(&g);
 	gt_buf_release(&parent);

@@ -3,6 +3,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "base/banned.h"
@@ -11,6 +12,67 @@ static const char *const usage[] = {
 	"gt-ready [options]",
 	NULL,
 };
+
+/* One bead as the listing prints it: --format, a JSON line, an id (-z),
+ * or a table row (w: padded to w, else tab separated). */
+static void emit(struct gt_cli *cli, const char *format, const struct gt_table_widths *w, cJSON *b)
+{
+	struct gt_buf line = GT_BUF_INIT;
+
+	if (format) {
+		gt_cli_print_format(cli, format, b);
+	} else if (cli->json) {
+		gt_bead_canonicalize(b);
+		gt_json_write(&line, b);
+		fwrite(line.ptr, 1, line.len, stdout);
+		gt_cli_eor(cli);
+	} else if (cli->nul) {
+		fputs(gt_bead_id(b), stdout);
+		gt_cli_eor(cli);
+	} else {
+		gt_table_row_bead(&line, b, NULL, w);
+		fwrite(line.ptr, 1, line.len, stdout);
+	}
+	gt_buf_release(&line);
+}
+
+/* Print the beads as they are read, none kept: an aligned table (people
+ * at a terminal) is measured in a first pass.  An unreadable bead is
+ * left out and named once at the end (with --format it fails). */
+static int print_beads(struct gt_cli *cli, struct gt_ledger *lg, const struct gt_index *idx,
+		       const uint32_t *v, size_t n, const char *format)
+{
+	struct gt_table_widths w = { { 0 } };
+	struct gt_error_saved err = { 0, NULL, NULL };
+	int aligned = !format && !cli->json && !cli->nul && isatty(1), rc = 0;
+	size_t stop = n;
+
+	for (int pass = !aligned; pass < 2; pass++) {
+		for (size_t i = 0; i < stop; i++) {
+			cJSON *b;
+
+			rc = gt_ledger_read_bead_blob(&b, lg, gt_index_oid(idx, v[i]),
+						      gt_index_id(idx, v[i]));
+			if (rc == GT_EINVALID && !format) {
+				gt_ledger_note_bad(lg, gt_error_last());
+				gt_error_clear();
+				rc = 0;
+				continue;
+			}
+			if (rc < 0) { /* what was read before it is still shown */
+				stop = i;
+				gt_error_save(&err);
+				break;
+			}
+			if (pass)
+				emit(cli, format, aligned ? &w : NULL, b);
+			else
+				gt_table_measure_bead(&w, b, NULL);
+			cJSON_Delete(b);
+		}
+	}
+	return err.code ? gt_error_restore(&err) : 0;
+}
 
 int main(int argc, char **argv)
 {
@@ -24,8 +86,6 @@ int main(int argc, char **argv)
 	struct gt_strlist raw[4] = { { 0 } };
 	const char *prio = NULL, *parent_in = NULL, *format = NULL;
 	char *patterns = NULL;
-	const char **ids = NULL;
-	const git_oid **blobs = NULL;
 	uint32_t *v = NULL;
 	size_t n = 0;
 	long limit = 100;
@@ -83,20 +143,11 @@ int main(int argc, char **argv)
 		goto out;
 	patterns = gt_config_get(ctx.cfg, "ready.exclude-id-patterns");
 	o.exclude_patterns = patterns;
-	if ((rc = gt_index_open(&idx, ctx.lg, NULL)) < 0 || (rc = gt_graph_compute(&g, idx)) < 0 ||
-	    (rc = gt_ready(&v, &n, &g, &o)) < 0)
+	if ((!idx && (rc = gt_index_open(&idx, ctx.lg, NULL)) < 0) ||
+	    (rc = gt_graph_compute(&g, idx)) < 0 || (rc = gt_ready(&v, &n, &g, &o)) < 0)
 		goto out;
-	ids = gt_calloc(n ? n : 1, sizeof(*ids));
-	blobs = gt_calloc(n ? n : 1, sizeof(*blobs));
-	for (size_t i = 0; i < n; i++) {
-		ids[i] = gt_index_id(idx, v[i]);
-		blobs[i] = gt_index_oid(idx, v[i]);
-	}
-	rc = format ? gt_cli_print_ids_format(&cli, ctx.lg, format, ids, blobs, n)
-		    : gt_cli_print_ids(&cli, ctx.lg, ids, blobs, n, NULL);
+	rc = print_beads(&cli, ctx.lg, idx, v, n, format);
 out:
-	free(ids);
-	free(blobs);
 	free(v);
 	free(patterns);
 	gt_graph_release(&g);

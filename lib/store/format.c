@@ -93,6 +93,63 @@ void gt_table_add_bead(struct gt_table *t, const cJSON *b)
 	gt_table_add(t, gt_json_str(b, "title"));
 }
 
+/* the cells of a bead's row, as gt_table_add() makes them */
+static size_t bead_cells(struct gt_buf cells[7], const cJSON *b, const char *extra)
+{
+	char prio[8];
+	const char *raw[7];
+	size_t n = extra ? 7 : 6;
+
+	snprintf(prio, sizeof(prio), "P%d", gt_bead_priority(b));
+	raw[0] = gt_bead_id(b);
+	raw[1] = prio;
+	raw[2] = gt_bead_status(b);
+	raw[3] = gt_bead_type(b);
+	raw[4] = gt_json_str(b, "assignee");
+	raw[5] = gt_json_str(b, "title");
+	raw[6] = extra;
+	for (size_t c = 0; c < n; c++) {
+		gt_buf_init(&cells[c], 0);
+		gt_format_oneline(&cells[c], raw[c] && *raw[c] ? raw[c] : "-");
+	}
+	return n;
+}
+
+void gt_table_measure_bead(struct gt_table_widths *w, const cJSON *b, const char *extra)
+{
+	struct gt_buf cells[7];
+	size_t n = bead_cells(cells, b, extra);
+
+	for (size_t c = 0; c < n; c++) {
+		size_t cw = width(gt_buf_cstr(&cells[c]));
+
+		if (cw > w->w[c])
+			w->w[c] = cw;
+		gt_buf_release(&cells[c]);
+	}
+}
+
+void gt_table_row_bead(struct gt_buf *out, const cJSON *b, const char *extra,
+		       const struct gt_table_widths *w)
+{
+	struct gt_buf cells[7];
+	size_t n = bead_cells(cells, b, extra);
+
+	for (size_t c = 0; c < n; c++) {
+		const char *cell = gt_buf_cstr(&cells[c]);
+
+		gt_buf_adds(out, cell);
+		if (c == n - 1)
+			gt_buf_addch(out, '\n');
+		else if (w)
+			for (size_t k = width(cell); k < w->w[c] + 2; k++)
+				gt_buf_addch(out, ' ');
+		else
+			gt_buf_addch(out, '\t');
+		gt_buf_release(&cells[c]);
+	}
+}
+
 static void section(struct gt_buf *out, const char *name, const char *text)
 {
 	if (!text || !*text)

@@ -29,6 +29,24 @@ void gt_table_release(struct gt_table *t);
  * assignee, title. */
 void gt_table_add_bead(struct gt_table *t, const cJSON *bead);
 
+/*
+ * The same table one row at a time, kept nowhere, for listings of any
+ * length: each row is appended as soon as its bead is read.  Rows of
+ * tab-separated cells need nothing else; aligned rows need the widest
+ * cell of each column first, so their beads are measured in a first pass
+ * (gt_table_measure_bead) and printed in a second.  Rows and widths are
+ * exactly gt_table_render()'s for the same beads.  extra: a last column
+ * after the title (NULL: none), its cell text.
+ */
+struct gt_table_widths {
+	size_t w[7];
+};
+
+void gt_table_measure_bead(struct gt_table_widths *w, const cJSON *bead, const char *extra);
+/* w NULL: cells separated by tabs; else padded to w. */
+void gt_table_row_bead(struct gt_buf *out, const cJSON *bead, const char *extra,
+		       const struct gt_table_widths *w);
+
 /* Append the multi-line human view of a bead (gt-bead-show). */
 void gt_format_bead(struct gt_buf *out, const cJSON *bead, int color);
 

@@ -13,256 +13,36 @@
 #include "store/index.h"
 #include "base/banned.h"
 
-static struct gt_graph_vids vocab_ids(const struct gt_index *idx)
-{
-	struct gt_graph_vids v = {
-		gt_index_vocab_find(idx, "blocks"),
-		gt_index_vocab_find(idx, "conditional-blocks"),
-		gt_index_vocab_find(idx, "waits-for"),
-		gt_index_vocab_find(idx, "parent-child"),
-	};
-
-	return v;
-}
-
 uint8_t gt_graph_class(const struct gt_graph *g, uint32_t rec)
 {
-	return g->cls[g->idx->recs[rec].status];
-}
-
-static int blocking_target(const struct gt_graph *g, uint32_t t)
-{
-	return t != GT_IREF_NONE &&
-	       !(gt_graph_class(g, t) & (GT_CLS_CLOSED | GT_CLS_TOMBSTONE | GT_CLS_PINNED));
-}
-
-/* waits-for on edge e: blocked while the spawner's children are pending */
-static int waits_blocks(const struct gt_graph *g, const struct gt_iedge *e)
-{
-	uint32_t s = e->spawner ? gt_index_find(g->idx, gt_index_str(g->idx, e->spawner))
-				: gt_index_ref(g->idx, e->target);
-
-	if (s == GT_IREF_NONE || !g->pending || !g->pending[s])
-		return 0;
-	return !(e->gate == 1 && g->done[s] > 0);
-}
-
-/* Whether edge e blocks its bead by itself (not through a parent). */
-static int edge_blocks(const struct gt_graph *g, const struct gt_iedge *e)
-{
-	const struct gt_graph_vids *v = &g->v;
-
-	if (e->type == v->blocks || e->type == v->cond)
-		return blocking_target(g, gt_index_ref(g->idx, e->target));
-	return e->type == v->waits && waits_blocks(g, e);
-}
-
-static int direct_block(const struct gt_graph *g, uint32_t r)
-{
-	const struct gt_irec *rec = &g->idx->recs[r];
-
-	for (uint32_t k = 0; k < rec->nedges; k++)
-		if (edge_blocks(g, &g->idx->edges[rec->edges + k]))
-			return 1;
-	return 0;
-}
-
-/*
- * Whether r is blocked, worked out on first need and remembered: a query
- * for ready work only ever looks at open beads and their ancestors.
- *
- * The rule, loops included: r is blocked when r or any bead reachable from
- * it over parent-child edges (its parent, the parent's parent, ...) is
- * blocked by its own edges.  So the answer never depends on which bead is
- * asked about first, and a parent-child loop blocks nothing by itself.
- * (Edges that block directly need no such care: a bead that blocks on
- * itself, or on a bead that blocks on it, waits for an open bead like any
- * other, and stays blocked until one of the loop is closed.)
- *
- * A depth-first walk up the parents, on its own stack so that no chain is
- * too long.  A blocked bead found blocks every bead on the stack (each one
- * reaches it) and every bead left pending (each reaches one on the stack).
- * A bead found not blocked is pending when its walk met a bead still on
- * the stack below it: the answer leans on one not known yet.  It is
- * settled, with the pending beads above it, once the walk has left every
- * bead it met.  state: 0 unknown, 1 on the stack, 2 not blocked,
- * 3 blocked, 4 pending.
- */
-struct frame {
-	uint32_t r, k; /* the bead, its next edge */
-	size_t low;    /* lowest stack position met (SIZE_MAX: none) */
-	size_t mark;   /* pending beads before this one's walk */
-};
-
-struct walk {
-	struct frame *st, st0[16];
-	size_t n, alloc;
-	uint32_t *pending, pending0[16];
-	size_t npending, apending;
-};
-
-/* grow an array that starts out in the walk itself */
-static void *grow(void *arr, const void *inner, size_t *alloc, size_t size)
-{
-	size_t na = *alloc * 2;
-	void *bigger;
-
-	if (arr != inner)
-		bigger = gt_realloc(arr, na * size);
-	else
-		bigger = memcpy(gt_malloc(na * size), inner, *alloc * size);
-	*alloc = na;
-	return bigger;
-}
-
-static int walk_push(struct gt_graph *g, struct walk *w, uint32_t r)
-{
-	if (w->n == w->alloc)
-		w->st = grow(w->st, w->st0, &w->alloc, sizeof(*w->st));
-	w->st[w->n++] = (struct frame){ r, 0, SIZE_MAX, w->npending };
-	g->state[r] = 1;
-	return direct_block(g, r);
-}
-
-/* the top of the stack has no blocked parent */
-static void walk_pop(struct gt_graph *g, struct walk *w)
-{
-	struct frame *f = &w->st[--w->n];
-
-	if (f->low >= w->n) { /* met nothing below it: settled */
-		g->state[f->r] = 2;
-		for (size_t i = f->mark; i < w->npending; i++)
-			g->state[w->pending[i]] = 2;
-		w->npending = f->mark;
-		return;
-	}
-	g->state[f->r] = 4;
-	if (w->npending == w->apending)
-		w->pending = grow(w->pending, w->pending0, &w->apending, sizeof(*w->pending));
-	w->pending[w->npending++] = f->r;
-	if (f->low < w->st[w->n - 1].low)
-		w->st[w->n - 1].low = f->low;
-}
-
-static int walk_blocked(struct gt_graph *g, uint32_t r)
-{
-	const struct gt_index *idx = g->idx;
-	struct walk w;
-	int res;
-
-	w.st = w.st0;
-	w.alloc = sizeof(w.st0) / sizeof(w.st0[0]);
-	w.pending = w.pending0;
-	w.apending = sizeof(w.pending0) / sizeof(w.pending0[0]);
-	w.n = w.npending = 0;
-	res = walk_push(g, &w, r);
-	while (w.n && !res) {
-		struct frame *f = &w.st[w.n - 1];
-		const struct gt_irec *rec = &idx->recs[f->r];
-		uint32_t p = GT_IREF_NONE;
-
-		while (p == GT_IREF_NONE && f->k < rec->nedges) {
-			const struct gt_iedge *e = &idx->edges[rec->edges + f->k++];
-
-			if (e->type != g->v.parent ||
-			    (p = gt_index_ref(idx, e->target)) == GT_IREF_NONE)
-				continue;
-			if (g->state[p] == 1) { /* a loop back down the stack */
-				for (size_t i = 0; i < w.n; i++)
-					if (i < f->low && w.st[i].r == p)
-						f->low = i;
-			} else if (g->state[p] == 4) { /* leans on the stack: say the bottom */
-				f->low = 0;
-			}
-			if (g->state[p] == 1 || g->state[p] == 2 || g->state[p] == 4)
-				p = GT_IREF_NONE;
-		}
-		if (p == GT_IREF_NONE)
-			walk_pop(g, &w);
-		else if (g->state[p] == 3)
-			res = 1;
-		else
-			res = walk_push(g, &w, p);
-	}
-	for (size_t i = 0; res && i < w.n; i++)
-		g->state[w.st[i].r] = 3;
-	for (size_t i = 0; res && i < w.npending; i++)
-		g->state[w.pending[i]] = 3;
-	if (w.st != w.st0)
-		free(w.st);
-	if (w.pending != w.pending0)
-		free(w.pending);
-	return res;
+	return gt_index_class(g->idx, rec);
 }
 
 int gt_graph_blocked(struct gt_graph *g, uint32_t r)
 {
-	if (g->state[r] == 2 || g->state[r] == 3)
-		return g->state[r] == 3;
-	return walk_blocked(g, r);
+	return gt_index_blocked(g->idx, r);
 }
 
 int gt_graph_compute(struct gt_graph *g, const struct gt_index *idx)
 {
-	struct gt_graph_vids v = vocab_ids(idx);
-	uint32_t n = idx->nrecs;
-
 	memset(g, 0, sizeof(*g));
 	g->idx = idx;
-	g->v = v;
-	g->cls = gt_calloc(idx->nvocab ? idx->nvocab : 1, 1);
+	g->parent = gt_index_vocab_find(idx, "parent-child");
 	g->internal = gt_calloc(idx->nvocab ? idx->nvocab : 1, 1);
-	for (uint32_t i = 0; i < idx->nvocab; i++) {
-		const char *s = gt_index_vocab(idx, (uint16_t)i);
-
-		g->internal[i] = (uint8_t)gt_type_internal(s);
-		g->cls[i] = !strcmp(s, "open")	      ? GT_CLS_OPEN
-			    : !strcmp(s, "closed")    ? GT_CLS_CLOSED
-			    : !strcmp(s, "tombstone") ? GT_CLS_TOMBSTONE
-			    : !strcmp(s, "pinned")    ? GT_CLS_PINNED
-						      : GT_CLS_OTHER;
-	}
-	g->state = gt_calloc(n ? n : 1, 1);
-	/* children per parent, for waits-for gates (only if any exist) */
-	if (v.waits != 0xffff && v.parent != 0xffff) {
-		g->pending = gt_calloc(n ? n : 1, sizeof(uint32_t));
-		g->done = gt_calloc(n ? n : 1, sizeof(uint32_t));
-		for (uint32_t r = 0; r < n; r++) {
-			const struct gt_irec *rec = &idx->recs[r];
-			uint8_t c = gt_graph_class(g, r);
-
-			for (uint32_t k = 0; k < rec->nedges; k++) {
-				const struct gt_iedge *e = &idx->edges[rec->edges + k];
-				uint32_t p;
-
-				if (e->type != v.parent)
-					continue;
-				p = gt_index_ref(idx, e->target);
-				if (p == GT_IREF_NONE)
-					continue;
-				if (c & (GT_CLS_CLOSED | GT_CLS_TOMBSTONE))
-					g->done[p]++;
-				else if (!(c & GT_CLS_PINNED))
-					g->pending[p]++;
-			}
-		}
-	}
+	for (uint32_t i = 0; i < idx->nvocab; i++)
+		g->internal[i] = (uint8_t)gt_type_internal(gt_index_vocab(idx, (uint16_t)i));
 	return 0;
 }
 
 void gt_graph_release(struct gt_graph *g)
 {
-	free(g->cls);
 	free(g->internal);
-	free(g->state);
-	free(g->pending);
-	free(g->done);
 	memset(g, 0, sizeof(*g));
 }
 
 int gt_graph_descends(const struct gt_graph *g, uint32_t rec, uint32_t anc)
 {
-	uint16_t parent = g->v.parent;
+	uint16_t parent = g->parent;
 	uint32_t cur = rec;
 
 	/* follow first parents; hierarchies are shallow */
@@ -451,6 +231,19 @@ int gt_sort_records(uint32_t *v, size_t n, const struct gt_index *idx, const cha
 	return 0;
 }
 
+int gt_sort_records_top(size_t *sorted, uint32_t *v, size_t n, size_t k, const struct gt_index *idx,
+			const char *key, int reverse)
+{
+	int rc = pick_key(key ? key : "priority");
+
+	if (rc < 0)
+		return rc;
+	sort_idx = idx;
+	sort_reverse = reverse;
+	*sorted = top_k(v, n, k);
+	return 0;
+}
+
 /* ---- ready / blocked ---- */
 
 void gt_ready_opts_init(struct gt_ready_opts *o)
@@ -541,97 +334,233 @@ static struct gt_time now_of(int64_t ns)
 	return t;
 }
 
+struct ready_q {
+	struct gt_graph *g;
+	const struct gt_ready_opts *o;
+	const char *patterns;
+	uint32_t anc;
+	int64_t now;
+};
+
+/* Whether record r is ready work that the options ask for. */
+static int ready_one(const struct ready_q *q, uint32_t r)
+{
+	const struct gt_index *idx = q->g->idx;
+	const struct gt_ready_opts *o = q->o;
+	const struct gt_irec *rec = &idx->recs[r];
+	int ok;
+
+	if (gt_index_class(idx, r) != GT_CLS_OPEN ||
+	    (rec->flags & (GT_IF_PINNED | GT_IF_EPHEMERAL)) || gt_index_blocked(idx, r))
+		return 0;
+	/* molecule steps (and wisps) are left out of plain ready work, as
+	 * Beads does; asking for a bead's descendants (--parent) lists them,
+	 * so a poured molecule's ready steps can be found, claimed and
+	 * slung (gt-ready(1), "MOLECULE STEPS") */
+	if (o->types.n)
+		ok = gt_strlist_has(&o->types, gt_index_vocab(idx, rec->type));
+	else
+		ok = !q->g->internal[rec->type] &&
+		     (q->anc != GT_IREF_NONE ||
+		      !id_excluded(gt_index_str(idx, rec->id), q->patterns));
+	if (!ok || (!o->include_deferred && deferred(q->g, r, q->now, q->g->parent)))
+		return 0;
+	if (o->priority >= 0 && rec->priority != o->priority)
+		return 0;
+	if (o->unassigned ? rec->assignee != 0
+			  : (o->assignees.n &&
+			     !gt_strlist_has(&o->assignees, gt_index_str(idx, rec->assignee))))
+		return 0;
+	return gt_labels_match(idx, rec, &o->labels, &o->labels_any) &&
+	       (q->anc == GT_IREF_NONE || gt_graph_descends(q->g, r, q->anc));
+}
+
+/* ---- the records under one (--parent) ---- */
+
+struct below {
+	const struct gt_index *idx;
+	uint16_t parent;
+	uint32_t x;    /* the record whose children are being found */
+	uint8_t *seen; /* a bit per record */
+	uint32_t *v;   /* found so far, x's among them */
+	size_t n, alloc;
+};
+
+static int below_one(uint32_t src, void *arg)
+{
+	struct below *b = arg;
+	const struct gt_irec *r = &b->idx->recs[src];
+
+	if (b->seen[src >> 3] & (1u << (src & 7)))
+		return 0;
+	for (uint32_t k = 0; k < r->nedges; k++) {
+		const struct gt_iedge *e = &b->idx->edges[r->edges + k];
+
+		if (e->type == b->parent && gt_index_ref(b->idx, e->target) == b->x) {
+			b->seen[src >> 3] |= (uint8_t)(1u << (src & 7));
+			GT_ALLOC_GROW(b->v, b->n + 1, b->alloc);
+			b->v[b->n++] = src;
+			return 0;
+		}
+	}
+	return 0;
+}
+
+/* Every record below anc through parent-child edges (children, theirs,
+ * ...), each once, in no order: found through the index's dependents, so
+ * a question about one epic or molecule costs what it holds.  It may hold
+ * a few more than gt_graph_descends() accepts (that follows first parents
+ * only): callers check each. */
+static uint32_t *below(const struct gt_graph *g, uint32_t anc, size_t *n)
+{
+	struct below b;
+
+	memset(&b, 0, sizeof(b));
+	b.idx = g->idx;
+	b.parent = g->parent;
+	b.seen = gt_calloc(g->idx->nrecs / 8 + 1, 1);
+	b.seen[anc >> 3] |= (uint8_t)(1u << (anc & 7));
+	b.x = anc;
+	if (g->parent != 0xffff)
+		gt_index_each_dependent(g->idx, anc, below_one, &b);
+	for (size_t i = 0; i < b.n; i++) {
+		b.x = b.v[i];
+		gt_index_each_dependent(g->idx, b.x, below_one, &b);
+	}
+	free(b.seen);
+	*n = b.n;
+	return b.v ? b.v : gt_malloc(sizeof(*b.v));
+}
+
+/* whether r was created at or after cut */
+static int is_recent(const struct gt_irec *r, const struct gt_time *cut)
+{
+	return r->created != cut->sec ? r->created > cut->sec : (int64_t)r->created_ns >= cut->nsec;
+}
+
+/*
+ * Ready work walks the index's orders and stops at the limit.  priority
+ * and oldest are orders of the index.  hybrid puts the beads created in
+ * the last 48 hours first, by priority (then oldest), and then the rest
+ * oldest first: the recent ones are the end of the oldest order, read
+ * backwards and sorted; the rest its beginning, read forwards.
+ */
 int gt_ready(uint32_t **out, size_t *n, struct gt_graph *g, const struct gt_ready_opts *o)
 {
 	const struct gt_index *idx = g->idx;
-	uint16_t parent_t = g->v.parent;
-	const char *patterns = o->exclude_patterns ? o->exclude_patterns : "-mol-,-wisp-";
-	struct gt_time now = now_of(o->now);
-	uint32_t anc = GT_IREF_NONE, *v;
-	size_t cnt = 0;
-	int rc;
+	struct gt_time now = now_of(o->now), cut;
+	size_t limit = o->limit > 0 ? (size_t)o->limit : SIZE_MAX, cnt = 0, alloc = 0;
+	struct ready_q q;
+	struct gt_iorder it;
+	uint32_t *v = NULL, r;
+	int hybrid = o->sort && !strcmp(o->sort, "hybrid");
+	int order = o->sort && strcmp(o->sort, "priority") ? GT_ORDER_OLDEST : GT_ORDER_PRIORITY;
 
 	*out = NULL;
 	*n = 0;
-	if ((rc = pick_key(o->sort ? o->sort : "priority")) < 0 ||
-	    (o->sort && strcmp(o->sort, "priority") && strcmp(o->sort, "oldest") &&
-	     strcmp(o->sort, "hybrid")))
+	if (o->sort && strcmp(o->sort, "priority") && strcmp(o->sort, "oldest") && !hybrid)
 		return gt_error_set(GT_EUSAGE, "unknown sort '%s' (use priority, oldest or hybrid)",
 				    o->sort);
+	q.g = g;
+	q.o = o;
+	q.patterns = o->exclude_patterns ? o->exclude_patterns : "-mol-,-wisp-";
+	q.now = now.sec;
+	q.anc = GT_IREF_NONE;
+	cut = now;
+	cut.sec -= 48 * 3600;
+	hybrid_cut = cut;
 	if (o->parent) {
-		anc = gt_index_find(idx, o->parent);
-		if (anc == GT_IREF_NONE)
-			return gt_error_set(GT_ENOTFOUND, "bead '%s' not found", o->parent);
-	}
-	v = gt_malloc((idx->nrecs ? idx->nrecs : 1) * sizeof(*v));
-	for (uint32_t r = 0; r < idx->nrecs; r++) {
-		const struct gt_irec *rec = &idx->recs[r];
-		const char *type = gt_index_vocab(idx, rec->type);
-		const char *id = gt_index_str(idx, rec->id);
-		int ok = 1;
+		size_t nb, sorted;
+		uint32_t *b;
 
-		if (gt_graph_class(g, r) != GT_CLS_OPEN ||
-		    (rec->flags & (GT_IF_PINNED | GT_IF_EPHEMERAL)))
+		q.anc = gt_index_find(idx, o->parent);
+		if (q.anc == GT_IREF_NONE)
+			return gt_error_set(GT_ENOTFOUND, "bead '%s' not found", o->parent);
+		/* the beads under it, those ready, sorted */
+		b = below(g, q.anc, &nb);
+		for (size_t i = 0; i < nb; i++)
+			if (ready_one(&q, b[i]))
+				b[cnt++] = b[i];
+		gt_sort_records_top(&sorted, b, cnt, limit == SIZE_MAX ? 0 : limit, idx,
+				    hybrid		       ? "hybrid"
+				    : order == GT_ORDER_OLDEST ? "oldest"
+							       : "priority",
+				    0);
+		*out = b;
+		*n = sorted < cnt ? sorted : cnt;
+		return 0;
+	}
+	if (hybrid) {
+		size_t sorted;
+
+		gt_index_order_init(&it, idx, GT_ORDER_OLDEST, 1);
+		while ((r = gt_index_order_next(&it)) != GT_IREF_NONE &&
+		       is_recent(&idx->recs[r], &cut)) {
+			if (!ready_one(&q, r))
+				continue;
+			GT_ALLOC_GROW(v, cnt + 1, alloc);
+			v[cnt++] = r;
+		}
+		gt_sort_records_top(&sorted, v, cnt, limit == SIZE_MAX ? 0 : limit, idx, "hybrid",
+				    0);
+		cnt = sorted < cnt ? sorted : cnt;
+	}
+	gt_index_order_init(&it, idx, order, 0);
+	if (order == GT_ORDER_PRIORITY && o->priority >= 0)
+		gt_index_order_seek(&it, o->priority);
+	while (cnt < limit && (r = gt_index_order_next(&it)) != GT_IREF_NONE) {
+		if (hybrid && is_recent(&idx->recs[r], &cut))
+			break;
+		if (order == GT_ORDER_PRIORITY && o->priority >= 0 &&
+		    idx->recs[r].priority > o->priority)
+			break;
+		if (!ready_one(&q, r))
 			continue;
-		/* molecule steps (and wisps) are left out of plain ready work,
-		 * as Beads does; asking for a bead's descendants (--parent)
-		 * lists them, so a poured molecule's ready steps can be found,
-		 * claimed and slung (gt-ready(1), "MOLECULE STEPS") */
-		if (o->types.n)
-			ok = gt_strlist_has(&o->types, type);
-		else
-			ok = !g->internal[rec->type] &&
-			     (anc != GT_IREF_NONE || !id_excluded(id, patterns));
-		if (!ok || (!o->include_deferred && deferred(g, r, now.sec, parent_t)))
-			continue;
-		if (o->priority >= 0 && rec->priority != o->priority)
-			continue;
-		if (o->unassigned
-			    ? rec->assignee != 0
-			    : (o->assignees.n &&
-			       !gt_strlist_has(&o->assignees, gt_index_str(idx, rec->assignee))))
-			continue;
-		if (!gt_labels_match(idx, rec, &o->labels, &o->labels_any) ||
-		    (anc != GT_IREF_NONE && !gt_graph_descends(g, r, anc)))
-			continue;
-		if (gt_graph_blocked(g, r)) /* last: the dearest test */
-			continue;
+		GT_ALLOC_GROW(v, cnt + 1, alloc);
 		v[cnt++] = r;
 	}
-	sort_idx = idx;
-	sort_reverse = 0;
-	hybrid_cut = now;
-	hybrid_cut.sec -= 48 * 3600;
-	cnt = top_k(v, cnt, o->limit > 0 ? (size_t)o->limit : 0);
-	*out = v;
+	*out = v ? v : gt_malloc(sizeof(*v));
 	*n = cnt;
 	return 0;
 }
 
-int gt_blocked(uint32_t **out, size_t *n, struct gt_graph *g, const char *parent)
+int gt_blocked(uint32_t **out, size_t *n, struct gt_graph *g, const char *parent, long limit)
 {
 	const struct gt_index *idx = g->idx;
-	uint32_t anc = GT_IREF_NONE, *v;
-	size_t cnt = 0;
+	uint32_t anc = GT_IREF_NONE, *v = NULL, r;
+	size_t cnt = 0, alloc = 0, max = limit > 0 ? (size_t)limit : SIZE_MAX;
+	struct gt_iorder it;
 
 	*out = NULL;
 	*n = 0;
 	if (parent) {
+		size_t nb, sorted;
+		uint32_t *b;
+
 		anc = gt_index_find(idx, parent);
 		if (anc == GT_IREF_NONE)
 			return gt_error_set(GT_ENOTFOUND, "bead '%s' not found", parent);
+		b = below(g, anc, &nb);
+		for (size_t i = 0; i < nb; i++)
+			if (gt_index_blocked(idx, b[i]) &&
+			    !(gt_index_class(idx, b[i]) &
+			      (GT_CLS_CLOSED | GT_CLS_TOMBSTONE | GT_CLS_PINNED)) &&
+			    gt_graph_descends(g, b[i], anc))
+				b[cnt++] = b[i];
+		gt_sort_records_top(&sorted, b, cnt, max == SIZE_MAX ? 0 : max, idx, "priority", 0);
+		*out = b;
+		*n = sorted < cnt ? sorted : cnt;
+		return 0;
 	}
-	v = gt_malloc((idx->nrecs ? idx->nrecs : 1) * sizeof(*v));
-	for (uint32_t r = 0; r < idx->nrecs; r++) {
-		if (!gt_graph_blocked(g, r) ||
-		    (gt_graph_class(g, r) & (GT_CLS_CLOSED | GT_CLS_TOMBSTONE | GT_CLS_PINNED)))
+	gt_index_order_init(&it, idx, GT_ORDER_PRIORITY, 0);
+	while (cnt < max && (r = gt_index_order_next(&it)) != GT_IREF_NONE) {
+		if (!gt_index_blocked(idx, r) ||
+		    (gt_index_class(idx, r) & (GT_CLS_CLOSED | GT_CLS_TOMBSTONE | GT_CLS_PINNED)))
 			continue;
-		if (anc != GT_IREF_NONE && !gt_graph_descends(g, r, anc))
-			continue;
+		GT_ALLOC_GROW(v, cnt + 1, alloc);
 		v[cnt++] = r;
 	}
-	gt_sort_records(v, cnt, idx, "priority", 0);
-	*out = v;
+	*out = v ? v : gt_malloc(sizeof(*v));
 	*n = cnt;
 	return 0;
 }
@@ -643,7 +572,7 @@ void gt_blocked_by(struct gt_strlist *out, struct gt_graph *g, uint32_t r)
 	for (uint32_t k = 0; k < rec->nedges; k++) {
 		const struct gt_iedge *e = &g->idx->edges[rec->edges + k];
 
-		if (edge_blocks(g, e))
+		if (gt_index_edge_blocks(g->idx, e))
 			gt_strlist_push(out, gt_index_str(g->idx, e->target_id));
 	}
 	if (out->n)
@@ -652,7 +581,7 @@ void gt_blocked_by(struct gt_strlist *out, struct gt_graph *g, uint32_t r)
 		const struct gt_iedge *e = &g->idx->edges[rec->edges + k];
 		uint32_t p = gt_index_ref(g->idx, e->target);
 
-		if (e->type == g->v.parent && p != GT_IREF_NONE && gt_graph_blocked(g, p))
+		if (e->type == g->parent && p != GT_IREF_NONE && gt_index_blocked(g->idx, p))
 			gt_strlist_push(out, gt_index_str(g->idx, e->target_id));
 	}
 }

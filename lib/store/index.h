@@ -12,8 +12,22 @@
  *
  * Records are ordered by shard, then by file name (git's tree order), so a
  * bead is found by hashing its root id to a shard and binary searching.
- * Edges point at their target as (shard << 24 | position): positions in
- * unchanged shards stay valid across rebuilds.
+ * A shard holds either the bead files themselves or (a very large ledger)
+ * 256 subtrees named by the next byte of the same hash; either way its
+ * records are kept sorted by file name.  Edges point at their target as
+ * (shard << 24 | position): positions in unchanged shards stay valid
+ * across rebuilds.
+ *
+ * Besides the records the index keeps what queries would otherwise work
+ * out from all of them (index.c says how each is kept up to date):
+ *  - per record, whether it is blocked (graph.h has the rules), by its own
+ *    edges (GT_ID_DIRECT) and in all (GT_ID_BLOCKED);
+ *  - every record in two orders, priority and oldest (gt_index_order), so
+ *    a query with a limit reads the first few in order and stops;
+ *  - the dependents of each record (who has an edge to it), so a change
+ *    re-derives only the records it can affect;
+ *  - how many records hold each (status, type, priority), so a list knows
+ *    its length without walking it.
  */
 #ifndef GT_INDEX_H
 #define GT_INDEX_H
@@ -32,6 +46,23 @@ enum {
 	GT_IF_TEMPLATE = 4,
 };
 
+/* derived bits of a record (gt_irec.derived) */
+enum {
+	GT_ID_DIRECT = 1,     /* blocked by its own edges */
+	GT_ID_BLOCKED = 2,    /* blocked, by its own edges or through a parent */
+	GT_ID_FRESH = 0x40,   /* while building: parsed by this build */
+	GT_ID_PATCHED = 0x80, /* in memory: replaced by the patch */
+};
+
+/* status classes (per vocabulary entry) */
+enum {
+	GT_CLS_OPEN = 1,
+	GT_CLS_CLOSED = 2, /* closed */
+	GT_CLS_TOMBSTONE = 4,
+	GT_CLS_PINNED = 8,
+	GT_CLS_OTHER = 16, /* in_progress, hooked, blocked, deferred, custom */
+};
+
 struct gt_irec {
 	uint32_t id;	   /* string offset */
 	uint32_t assignee; /* string offset; 0 = none */
@@ -41,7 +72,7 @@ struct gt_irec {
 	uint16_t status, type; /* vocabulary indexes */
 	int8_t priority;
 	uint8_t flags;
-	uint16_t reserved;
+	uint16_t derived; /* GT_ID_* */
 	/* times as seconds since the epoch, which hold years 0..9999 (ns in
 	 * an int64 would end in 2262); 0 = none or unparseable */
 	uint32_t created_ns; /* created: the nanoseconds after its second, so
@@ -59,15 +90,28 @@ struct gt_iedge {
 	uint16_t gate;	    /* waits-for: 0 all-children, 1 any-children */
 };
 
+/* How many records hold one (status, type, priority). */
+struct gt_icount {
+	uint16_t status, type;
+	int32_t priority;
+	uint32_t n;
+};
+
+/* An edge of a record the patch replaced: its target (or a waits-for
+ * edge's spawner) and the record it belongs to, sorted by key. */
+struct gt_ipair {
+	uint32_t key, src;
+};
+
 struct file_hdr;
 struct gt_ipatch;
 
 struct gt_index {
-	char *mem; /* the file, mapped (NULL for an index just built) */
+	char *mem; /* the mapping (NULL for an index just built) */
 	size_t len;
 	int mapped;
 	struct file_hdr *hdr;
-	void *owned[6];		 /* arrays of an index just built */
+	void *owned[12];	 /* arrays of an index just built */
 	struct gt_ipatch *patch; /* changes applied over the base file */
 	pthread_t unlinker;	 /* removing the file this one replaced */
 	int has_unlinker;
@@ -85,6 +129,19 @@ struct gt_index {
 	const char *pool;
 	uint32_t pool_len, pool_base;
 	const git_oid *oids; /* blob id of each record */
+	/* room in the mapping after each array, for a patch's additions */
+	size_t cap_edges, cap_labels, cap_vocab, cap_pool;
+	const uint32_t *by[2];	/* every record in each order (base file) */
+	const uint32_t *pby[2]; /* the records the patch replaced, in order */
+	uint32_t npby;
+	const uint32_t *rev_start, *rev; /* dependents (base file) */
+	uint32_t nrev;
+	const struct gt_ipair *pairs; /* dependents through patched records */
+	uint32_t npairs;
+	const struct gt_icount *counts;
+	uint32_t ncounts;
+	uint8_t *cls; /* status class per vocabulary entry */
+	uint32_t ncls;
 	/* how the last open went, for benchmarks and gt-maintain */
 	uint32_t stat_shards_rebuilt, stat_blobs_parsed;
 };
@@ -129,5 +186,48 @@ static inline const git_oid *gt_index_oid(const struct gt_index *idx, uint32_t i
 uint32_t gt_index_find(const struct gt_index *idx, const char *id);
 /* Vocabulary index of s, or 0xffff when the index has never seen it. */
 uint16_t gt_index_vocab_find(const struct gt_index *idx, const char *s);
+
+/* The class (GT_CLS_*) of a status, and of record rec's status. */
+uint8_t gt_index_status_class(const char *status);
+static inline uint8_t gt_index_class(const struct gt_index *idx, uint32_t rec)
+{
+	return idx->cls[idx->recs[rec].status];
+}
+/* Whether rec is blocked (graph.h): by its own edges or a parent's. */
+static inline int gt_index_blocked(const struct gt_index *idx, uint32_t rec)
+{
+	return (idx->recs[rec].derived & GT_ID_BLOCKED) != 0;
+}
+/* Whether edge e (of a record in idx) blocks its record by itself. */
+int gt_index_edge_blocks(const struct gt_index *idx, const struct gt_iedge *e);
+
+/* Call fn(src, arg) for each record src that has an edge to rec (or names
+ * rec as a waits-for spawner): once per such edge, in no particular
+ * order.  fn returns non-zero to stop; that value is returned. */
+int gt_index_each_dependent(const struct gt_index *idx, uint32_t rec,
+			    int (*fn)(uint32_t src, void *arg), void *arg);
+
+/* ---- every record in an order ----
+ *
+ * GT_ORDER_PRIORITY: priority, then newest first, then id;
+ * GT_ORDER_OLDEST: oldest first, then id.  Ties never remain: ids are
+ * unique.  reverse walks the same order backwards. */
+enum { GT_ORDER_PRIORITY, GT_ORDER_OLDEST };
+
+struct gt_iorder {
+	const struct gt_index *idx;
+	int order, reverse;
+	uint32_t i, j; /* next of the base list, of the patch's list */
+	uint32_t run;  /* the base's records before run come first */
+};
+
+void gt_index_order_init(struct gt_iorder *it, const struct gt_index *idx, int order, int reverse);
+/* The next record, or GT_IREF_NONE at the end. */
+uint32_t gt_index_order_next(struct gt_iorder *it);
+/* In the priority order walked forwards, skip the records of a priority
+ * below p (a binary search). */
+void gt_index_order_seek(struct gt_iorder *it, int p);
+/* <0, 0, >0 as record a comes before, is, or comes after b in order. */
+int gt_index_order_cmp(const struct gt_index *idx, int order, uint32_t a, uint32_t b);
 
 #endif

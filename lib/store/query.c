@@ -22,18 +22,16 @@
 
 int gt_ledger_has_bead(struct gt_ledger *lg, const char *id)
 {
-	struct gt_buf path = GT_BUF_INIT;
-	git_tree_entry *e = NULL;
+	git_oid blob;
 	int found;
 
 	if (!lg->tree || gt_id_check(id) < 0) {
 		gt_error_clear();
 		return 0;
 	}
-	gt_bead_path(&path, id);
-	found = git_tree_entry_bypath(&e, lg->tree, path.ptr) == 0;
-	git_tree_entry_free(e);
-	gt_buf_release(&path);
+	/* wherever the ledger's layout puts it (one shard level or two) */
+	found = gt_ledger_bead_entry(&blob, lg, NULL, id) == 0;
+	gt_error_clear();
 	git_error_clear();
 	return found;
 }
@@ -61,9 +59,18 @@ int gt_resolve_id(struct gt_buf *out, struct gt_ledger *lg, const char *prefix,
 			return 0;
 		}
 	}
-	gt_buf_release(&withp);
-	if (!*idxp && (rc = gt_index_open(idxp, lg, NULL)) < 0)
+	if (!*idxp && (rc = gt_index_open(idxp, lg, NULL)) < 0) {
+		gt_buf_release(&withp);
 		return rc;
+	}
+	/* the same two in the index, which knows every layout of the tree */
+	if (gt_index_find(*idxp, input) != GT_IREF_NONE ||
+	    (withp.len && gt_index_find(*idxp, withp.ptr) != GT_IREF_NONE)) {
+		gt_buf_adds(out, gt_index_find(*idxp, input) != GT_IREF_NONE ? input : withp.ptr);
+		gt_buf_release(&withp);
+		return 0;
+	}
+	gt_buf_release(&withp);
 	for (uint32_t r = 0; r < (*idxp)->nrecs; r++) {
 		const char *id = gt_index_id(*idxp, r), *dash = strchr(id, '-');
 		const char *last = strrchr(id, '-');
@@ -123,54 +130,164 @@ static int direct_child(const struct gt_index *idx, const struct gt_irec *r, uin
 	return 0;
 }
 
+/* Whether a record of this status is listed. */
+static int status_listed(const struct gt_list_filter *f, int all, const char *status)
+{
+	if (f->statuses.n && !all)
+		return gt_strlist_has(&f->statuses, status);
+	if (!all)
+		return strcmp(status, "closed") && strcmp(status, "tombstone");
+	/* deletions only when asked for by name */
+	return strcmp(status, "tombstone") || gt_strlist_has(&f->statuses, "tombstone");
+}
+
+static int list_match(const struct gt_list_cursor *c, uint32_t r)
+{
+	const struct gt_index *idx = c->idx;
+	const struct gt_list_filter *f = c->f;
+	const struct gt_irec *rec = &idx->recs[r];
+
+	if (!status_listed(f, c->all, gt_index_vocab(idx, rec->status)))
+		return 0;
+	if (f->types.n && !gt_strlist_has(&f->types, gt_index_vocab(idx, rec->type)))
+		return 0;
+	if (f->no_assignee && rec->assignee)
+		return 0;
+	if (f->assignees.n && !gt_strlist_has(&f->assignees, gt_index_str(idx, rec->assignee)))
+		return 0;
+	if (rec->priority < f->priority_min || rec->priority > f->priority_max)
+		return 0;
+	if (f->ids.n && !gt_strlist_has(&f->ids, gt_index_str(idx, rec->id)))
+		return 0;
+	return gt_labels_match(idx, rec, &f->labels, &f->labels_any) &&
+	       (c->parent == GT_IREF_NONE || direct_child(idx, rec, c->parent, c->pc));
+}
+
+/* every match, in record order */
+static uint32_t *all_matches(const struct gt_list_cursor *c, size_t *n)
+{
+	uint32_t *v = gt_malloc((c->idx->nrecs ? c->idx->nrecs : 1) * sizeof(*v));
+	size_t cnt = 0;
+
+	for (uint32_t r = 0; r < c->idx->nrecs; r++)
+		if (list_match(c, r))
+			v[cnt++] = r;
+	*n = cnt;
+	return v;
+}
+
+int gt_list_open(struct gt_list_cursor *c, const struct gt_index *idx,
+		 const struct gt_list_filter *f, size_t want)
+{
+	const char *key = f->sort ? f->sort : "priority";
+	uint32_t none;
+	size_t sorted;
+	int rc;
+
+	memset(c, 0, sizeof(*c));
+	c->idx = idx;
+	c->f = f;
+	c->total = SIZE_MAX;
+	c->pc = gt_index_vocab_find(idx, "parent-child");
+	c->all = f->all || gt_strlist_has(&f->statuses, "all");
+	c->parent = GT_IREF_NONE;
+	if (f->parent && (c->parent = gt_index_find(idx, f->parent)) == GT_IREF_NONE)
+		return gt_error_set(GT_ENOTFOUND, "bead '%s' not found", f->parent);
+	if ((rc = gt_sort_records_top(&sorted, &none, 0, 0, idx, key, f->reverse)) < 0)
+		return rc; /* an unknown key */
+	if (!strcmp(key, "priority")) {
+		c->walk = 1;
+		gt_index_order_init(&c->it, idx, GT_ORDER_PRIORITY, f->reverse);
+		gt_index_order_seek(&c->it, f->priority_min);
+		return 0;
+	}
+	c->v = all_matches(c, &c->n);
+	c->total = c->n;
+	return gt_sort_records_top(&c->sorted, c->v, c->n, want, idx, key, f->reverse);
+}
+
+uint32_t gt_list_next(struct gt_list_cursor *c)
+{
+	uint32_t r;
+
+	if (c->walk) {
+		while (!c->at && (r = gt_index_order_next(&c->it)) != GT_IREF_NONE) {
+			int p = c->idx->recs[r].priority;
+
+			/* in priority order: past the priorities asked for, done */
+			if (c->f->reverse ? p < c->f->priority_min : p > c->f->priority_max)
+				break;
+			if (list_match(c, r))
+				return r;
+		}
+		c->at = 1;
+		return GT_IREF_NONE;
+	}
+	if (c->at >= c->n)
+		return GT_IREF_NONE;
+	if (c->at == c->sorted) { /* past what was put in order: the rest */
+		gt_sort_records(c->v + c->at, c->n - c->at, c->idx,
+				c->f->sort ? c->f->sort : "priority", c->f->reverse);
+		c->sorted = c->n;
+	}
+	return c->v[c->at++];
+}
+
+size_t gt_list_total(struct gt_list_cursor *c)
+{
+	const struct gt_list_filter *f = c->f;
+	const struct gt_index *idx = c->idx;
+	size_t n = 0;
+
+	if (c->total != SIZE_MAX)
+		return c->total;
+	if (f->no_assignee || f->assignees.n || f->ids.n || f->labels.n || f->labels_any.n ||
+	    c->parent != GT_IREF_NONE) {
+		for (uint32_t r = 0; r < idx->nrecs; r++)
+			n += (size_t)list_match(c, r);
+	} else {
+		for (uint32_t k = 0; k < idx->ncounts; k++) {
+			const struct gt_icount *ct = &idx->counts[k];
+
+			if (status_listed(f, c->all, gt_index_vocab(idx, ct->status)) &&
+			    (!f->types.n ||
+			     gt_strlist_has(&f->types, gt_index_vocab(idx, ct->type))) &&
+			    ct->priority >= f->priority_min && ct->priority <= f->priority_max)
+				n += ct->n;
+		}
+	}
+	c->total = n;
+	return n;
+}
+
+void gt_list_close(struct gt_list_cursor *c)
+{
+	free(c->v);
+	c->v = NULL;
+}
+
 int gt_list(uint32_t **out, size_t *n, const struct gt_index *idx, const struct gt_list_filter *f)
 {
-	uint16_t pc = gt_index_vocab_find(idx, "parent-child");
-	uint32_t parent = GT_IREF_NONE, *v;
-	int all = f->all || gt_strlist_has(&f->statuses, "all");
-	size_t cnt = 0;
+	struct gt_list_cursor c;
 	int rc;
 
 	*out = NULL;
 	*n = 0;
-	if (f->parent && (parent = gt_index_find(idx, f->parent)) == GT_IREF_NONE)
+	memset(&c, 0, sizeof(c));
+	c.idx = idx;
+	c.f = f;
+	c.pc = gt_index_vocab_find(idx, "parent-child");
+	c.all = f->all || gt_strlist_has(&f->statuses, "all");
+	c.parent = GT_IREF_NONE;
+	if (f->parent && (c.parent = gt_index_find(idx, f->parent)) == GT_IREF_NONE)
 		return gt_error_set(GT_ENOTFOUND, "bead '%s' not found", f->parent);
-	v = gt_malloc((idx->nrecs ? idx->nrecs : 1) * sizeof(*v));
-	for (uint32_t r = 0; r < idx->nrecs; r++) {
-		const struct gt_irec *rec = &idx->recs[r];
-		const char *status = gt_index_vocab(idx, rec->status);
-
-		if (f->statuses.n && !all) {
-			if (!gt_strlist_has(&f->statuses, status))
-				continue;
-		} else if (!all && (!strcmp(status, "closed") || !strcmp(status, "tombstone"))) {
-			continue;
-		} else if (all && !strcmp(status, "tombstone") &&
-			   !gt_strlist_has(&f->statuses, "tombstone")) {
-			continue; /* deletions only when asked for by name */
-		}
-		if (f->types.n && !gt_strlist_has(&f->types, gt_index_vocab(idx, rec->type)))
-			continue;
-		if (f->no_assignee && rec->assignee)
-			continue;
-		if (f->assignees.n &&
-		    !gt_strlist_has(&f->assignees, gt_index_str(idx, rec->assignee)))
-			continue;
-		if (rec->priority < f->priority_min || rec->priority > f->priority_max)
-			continue;
-		if (f->ids.n && !gt_strlist_has(&f->ids, gt_index_str(idx, rec->id)))
-			continue;
-		if (!gt_labels_match(idx, rec, &f->labels, &f->labels_any) ||
-		    (parent != GT_IREF_NONE && !direct_child(idx, rec, parent, pc)))
-			continue;
-		v[cnt++] = r;
-	}
-	if ((rc = gt_sort_records(v, cnt, idx, f->sort ? f->sort : "priority", f->reverse)) < 0) {
-		free(v);
+	c.v = all_matches(&c, &c.n);
+	if ((rc = gt_sort_records(c.v, c.n, idx, f->sort ? f->sort : "priority", f->reverse)) < 0) {
+		free(c.v);
 		return rc;
 	}
-	*out = v;
-	*n = cnt;
+	*out = c.v;
+	*n = c.n;
 	return 0;
 }
 

@@ -43,6 +43,36 @@ void gt_list_filter_release(struct gt_list_filter *f);
  * the blobs come after).  *out is malloc'd. */
 int gt_list(uint32_t **out, size_t *n, const struct gt_index *idx, const struct gt_list_filter *f);
 
+/*
+ * The records matching f one at a time, in f's order, finding no more of
+ * them than asked for: in priority order (the default) the index's order
+ * is walked and filtered as it goes; in another order every match is
+ * found and only the first `want` put in order (0: all), the rest when
+ * asked for.  The filter and index must outlive the cursor.
+ */
+struct gt_list_cursor {
+	const struct gt_index *idx;
+	const struct gt_list_filter *f;
+	uint32_t parent; /* --parent, as a record */
+	uint16_t pc;	 /* vocabulary index of parent-child */
+	int all;
+	int walk; /* walking the index's order (it), else v */
+	struct gt_iorder it;
+	uint32_t *v;
+	size_t n, sorted, at; /* walking: at is 1 once the walk is over */
+	size_t total;	      /* matches in all, once counted (SIZE_MAX: not yet) */
+};
+
+/* GT_EUSAGE for an unknown sort, GT_ENOTFOUND for an unknown parent. */
+int gt_list_open(struct gt_list_cursor *c, const struct gt_index *idx,
+		 const struct gt_list_filter *f, size_t want);
+/* The next match, or GT_IREF_NONE after the last. */
+uint32_t gt_list_next(struct gt_list_cursor *c);
+/* How many records match f in all (counted from the index's counts when
+ * the filter is on statuses, types and priorities only). */
+size_t gt_list_total(struct gt_list_cursor *c);
+void gt_list_close(struct gt_list_cursor *c);
+
 /* The beads matching f at the ledger tip, read and in f's order, that
  * pred accepts (all when pred is NULL), appended to the JSON array out. */
 int gt_list_beads(cJSON *out, struct gt_ledger *lg, const struct gt_list_filter *f,
