@@ -9,6 +9,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "base/banned.h"
 
@@ -132,4 +133,63 @@ int gt_cli_print_ids_format(struct gt_cli *cli, struct gt_ledger *lg, const char
 		cJSON_Delete(b);
 	}
 	return 0;
+}
+
+static void emit(struct gt_cli *cli, const char *format, const struct gt_table_widths *w, cJSON *b)
+{
+	struct gt_buf line = GT_BUF_INIT;
+
+	if (format) {
+		gt_cli_print_format(cli, format, b);
+	} else if (cli->json) {
+		gt_bead_canonicalize(b);
+		gt_json_write(&line, b);
+		fwrite(line.ptr, 1, line.len, stdout);
+		gt_cli_eor(cli);
+	} else if (cli->nul) {
+		fputs(gt_bead_id(b), stdout);
+		gt_cli_eor(cli);
+	} else {
+		gt_table_row_bead(&line, b, NULL, w);
+		fwrite(line.ptr, 1, line.len, stdout);
+	}
+	gt_buf_release(&line);
+}
+
+/* Print the beads as they are read, none kept: an aligned table (people
+ * at a terminal) is measured in a first pass.  An unreadable bead is
+ * left out and named once at the end (with --format it fails). */
+int gt_cli_print_beads(struct gt_cli *cli, struct gt_ledger *lg, const struct gt_index *idx,
+		       const uint32_t *v, size_t n, const char *format)
+{
+	struct gt_table_widths w = { { 0 } };
+	struct gt_error_saved err = { 0, NULL, NULL };
+	int aligned = !format && !cli->json && !cli->nul && isatty(1), rc = 0;
+	size_t stop = n;
+
+	for (int pass = !aligned; pass < 2; pass++) {
+		for (size_t i = 0; i < stop; i++) {
+			cJSON *b;
+
+			rc = gt_ledger_read_bead_blob(&b, lg, gt_index_oid(idx, v[i]),
+						      gt_index_id(idx, v[i]));
+			if (rc == GT_EINVALID && !format) {
+				gt_ledger_note_bad(lg, gt_error_last());
+				gt_error_clear();
+				rc = 0;
+				continue;
+			}
+			if (rc < 0) { /* what was read before it is still shown */
+				stop = i;
+				gt_error_save(&err);
+				break;
+			}
+			if (pass)
+				emit(cli, format, aligned ? &w : NULL, b);
+			else
+				gt_table_measure_bead(&w, b, NULL);
+			cJSON_Delete(b);
+		}
+	}
+	return err.code ? gt_error_restore(&err) : 0;
 }

@@ -7,7 +7,6 @@
  */
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "cli.h"
 #include "base/banned.h"
@@ -36,62 +35,6 @@ static int text_match(const cJSON *b, const char *title, const char *text)
 }
 
 /* One bead as the listing prints it (see gt-ready.c). */
-static void emit(struct gt_cli *cli, const char *format, const struct gt_table_widths *w, cJSON *b)
-{
-	struct gt_buf line = GT_BUF_INIT;
-
-	if (format) {
-		gt_cli_print_format(cli, format, b);
-	} else if (cli->json) {
-		gt_bead_canonicalize(b);
-		gt_json_write(&line, b);
-		fwrite(line.ptr, 1, line.len, stdout);
-		gt_cli_eor(cli);
-	} else if (cli->nul) {
-		fputs(gt_bead_id(b), stdout);
-		gt_cli_eor(cli);
-	} else {
-		gt_table_row_bead(&line, b, NULL, w);
-		fwrite(line.ptr, 1, line.len, stdout);
-	}
-	gt_buf_release(&line);
-}
-
-/* Print the beads as they are read, none kept (see gt-ready.c). */
-static int print_beads(struct gt_cli *cli, struct gt_ledger *lg, const struct gt_index *idx,
-		       const uint32_t *v, size_t n, const char *format)
-{
-	struct gt_table_widths w = { { 0 } };
-	struct gt_error_saved err = { 0, NULL, NULL };
-	int aligned = !format && !cli->json && !cli->nul && isatty(1), rc = 0;
-	size_t stop = n;
-
-	for (int pass = !aligned; pass < 2; pass++) {
-		for (size_t i = 0; i < stop; i++) {
-			cJSON *b;
-
-			rc = gt_ledger_read_bead_blob(&b, lg, gt_index_oid(idx, v[i]),
-						      gt_index_id(idx, v[i]));
-			if (rc == GT_EINVALID && !format) {
-				gt_ledger_note_bad(lg, gt_error_last());
-				gt_error_clear();
-				rc = 0;
-				continue;
-			}
-			if (rc < 0) { /* what was read before it is still shown */
-				stop = i;
-				gt_error_save(&err);
-				break;
-			}
-			if (pass)
-				emit(cli, format, aligned ? &w : NULL, b);
-			else
-				gt_table_measure_bead(&w, b, NULL);
-			cJSON_Delete(b);
-		}
-	}
-	return err.code ? gt_error_restore(&err) : 0;
-}
 
 int main(int argc, char **argv)
 {
@@ -198,7 +141,7 @@ int main(int argc, char **argv)
 	}
 	if (limit && shown == (size_t)limit)
 		more = gt_list_next(&cur) != GT_IREF_NONE;
-	rc = print_beads(&cli, ctx.lg, idx, v, shown, format);
+	rc = gt_cli_print_beads(&cli, ctx.lg, idx, v, shown, format);
 	if (rc == 0 && more) {
 		/* never cut the list without a word (bd says so too) */
 		if (text || title)
