@@ -299,6 +299,10 @@ int main(int argc, char **argv)
 			if (gt_json_str(r, "hint"))
 				fprintf(stderr, "hint: %s\n", gt_json_str(r, "hint"));
 		}
+		/* a failure has its place in a batch's output; alone, only
+		 * the error is said, as before */
+		if (failed && beads.n == 1)
+			continue;
 		if (cli.json || o.dry_run) {
 			gt_cli_print_json(&cli, r);
 		} else if (!cli.quiet) {

@@ -153,6 +153,8 @@ test_expect_success '--jobs 1: one after the other, a failure in the middle all 
 	grep -q "^gt-sling: error: bead .$bad. is closed" err &&
 	grep -q "^hint: reopen it" err &&
 	gt-bead-show --json "$bad" | jq -e ".status == \"closed\"" &&
+	expect_code 4 gt-sling --no-start --json "$bad" web >alone 2>err &&
+	test ! -s alone && grep -q "^gt-sling: error: bead .$bad. is closed" err &&
 	expect_code 2 gt-sling --jobs 0 "$bad" web &&
 	expect_code 2 gt-sling -j -3 "$bad" web
 '
