@@ -370,6 +370,23 @@ test_expect_success 'adds rebuild from the old index; it answers as a fresh one'
 	same_as_oracle
 '
 
+test_expect_success 'a rebuild re-derives what an add changes: a target found, a gate, a close beside it' '
+	cd l && gt-ready >/dev/null &&
+	gt-bead-list -s all -n 0 --json | jq -r "select(any(.dependencies[]?; .depends_on_id == \"s-nowhere\")) | .id" >waiting &&
+	[ -s waiting ] &&
+	gt-bead-add -q --id s-nowhere "now here" && gt-ready >/dev/null &&
+	gt-blocked --json | jq -r .id >b && while read -r id; do grep -qx "$id" b ||
+		gt-bead-show --json "$id" | jq -e ".status == \"closed\" or .status == \"tombstone\" or .status == \"pinned\"" >/dev/null ||
+		die "$id should be blocked by s-nowhere"; done <waiting &&
+	same_as_fresh && same_as_oracle &&
+	for c in $(gt-bead-list --parent s-sp -n 0 --json | jq -r .id); do gt-bead-close -q "$c"; done &&
+	gt-ready -n 0 --json | jq -r .id | grep -qx s-wall &&
+	gt-bead-add -q --parent s-sp "one more child" && ! gt-ready -n 0 --json | jq -r .id | grep -qx s-wall &&
+	same_as_fresh && same_as_oracle &&
+	gt-bead-close -q s-nowhere && gt-bead-add -q "added beside a close" && gt-ready >/dev/null &&
+	[ ! -f .git/gt/index/beads.idx.patch ] && same_as_fresh && same_as_oracle
+'
+
 test_expect_success 'beads removed from the tree (a blocker, a parent, a spawner and its children) rebuild right' '
 	cd l &&
 	for ids in s-gate s-top "s-sp $(gt-bead-list --parent s-sp -s all -n 0 --json | jq -r .id | tr "\n" " ")"; do

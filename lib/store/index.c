@@ -1647,6 +1647,9 @@ static int pieces(const struct gt_index *idx, struct iovec *v, int *nsum)
 	return n;
 }
 
+static void derive_rebuilt(struct gt_index *nw, const struct gt_index *old, const uint32_t *fresh,
+			   size_t nfresh, const uint8_t *changed, uint32_t *const *remap);
+
 /* The new index takes the builder's arrays as they are (no second copy),
  * derives the rest (the orders from old's where it can: order_of), makes
  * the header and sums the checksum over the pieces in file order. */
@@ -1703,7 +1706,10 @@ static void finish(struct gt_index *idx, struct builder *b, const git_oid *tree,
 	idx->owned[9] = rev;
 	idx->rev_start = start;
 	idx->rev = rev;
-	derive_all(idx);
+	if (old)
+		derive_rebuilt(idx, old, b->fresh, b->nfresh, changed, remap);
+	else
+		derive_all(idx);
 	if (old) { /* the old counts, the changed shards' records out and in */
 		ctab_add_counts(&ct, old->counts, old->ncounts);
 		for (int s = 0; s < 256; s++) {
@@ -2682,6 +2688,156 @@ static void derive_some(struct gt_index *idx, const uint32_t *pos, const struct 
 	free(po.v);
 	free(pn.v);
 	free(waits_on.v);
+}
+
+/* old record x's place in the rebuilt nw, parsed again or not; NONE when
+ * it is gone */
+static uint32_t moved_to(const struct gt_index *nw, const struct gt_index *old,
+			 const uint8_t *changed, uint32_t *const *remap, uint32_t x)
+{
+	uint32_t lo = 0, hi = 256, y;
+
+	while (lo + 1 < hi) { /* the shard holding x */
+		uint32_t mid = (lo + hi) / 2;
+
+		if (old->shard_start[mid] <= x)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	y = x - old->shard_start[lo];
+	if (changed[lo])
+		y = remap[lo] ? remap[lo][y] : GT_IREF_NONE;
+	return y == GT_IREF_NONE ? GT_IREF_NONE : nw->shard_start[lo] + y;
+}
+
+static void add_dependents(struct derive *dv, struct collect *to, uint8_t m, uint32_t x,
+			   uint16_t t1, uint16_t t2, uint16_t t3)
+{
+	const struct gt_index *idx = dv->idx;
+
+	dependents(&dv->deps, idx, x);
+	for (size_t k = 0; k < dv->deps.n; k++) {
+		uint32_t src = dv->deps.v[k];
+
+		if (has_edge(idx, src, t1, t2, 0xffff, x) || has_edge(idx, src, t3, 0xffff, t3, x))
+			add_to(dv, to, m, src);
+	}
+}
+
+/*
+ * The derived bits of a rebuilt index nw, from old's: the records carried
+ * over keep theirs unless a change reaches them, as in derive_some():
+ * the records parsed again (fresh) are derived anew; records with an
+ * edge to one of them, or to a record that is gone, may block
+ * differently; waits-for gates on a parent that gained or lost children
+ * may open or close; and whatever blocks differently, or lost a parent,
+ * is walked again with its descendants.
+ */
+static void derive_rebuilt(struct gt_index *nw, const struct gt_index *old, const uint32_t *fresh,
+			   size_t nfresh, const uint8_t *changed, uint32_t *const *remap)
+{
+	struct derive dv;
+	struct collect waits_on = { 0 }, pn = { 0 };
+	struct walk w;
+
+	memset(&dv, 0, sizeof(dv));
+	dv.idx = nw;
+	dv.v = vids_of(nw);
+	dv.mark = gt_calloc(nw->nrecs ? nw->nrecs : 1, 1);
+	/* what the old patch replaced is plain in the new index */
+	for (uint32_t i = 0; old->patch && i < old->patch->nents; i++) {
+		uint32_t y = moved_to(nw, old, changed, remap, old->patch->ents[i].pos);
+
+		if (y != GT_IREF_NONE)
+			nw->recs[y].derived &= ~GT_ID_PATCHED;
+	}
+	/* the old records of the changed shards that are gone or were parsed
+	 * again: their old parents count other children now, and whoever had
+	 * an edge to one that is gone has lost its target */
+	for (int s = 0; s < 256; s++) {
+		if (!changed[s])
+			continue;
+		for (uint32_t j = old->shard_start[s]; j < old->shard_start[s + 1]; j++) {
+			const struct gt_irec *r = &old->recs[j];
+			uint32_t y = moved_to(nw, old, changed, remap, j);
+
+			if (y != GT_IREF_NONE && !(nw->recs[y].derived & GT_ID_FRESH))
+				continue; /* carried over as it was */
+			for (uint32_t k = 0; k < r->nedges; k++) {
+				const struct gt_iedge *e = &old->edges[r->edges + k];
+				uint32_t p;
+
+				if (e->type == dv.v.parent &&
+				    (p = gt_index_ref(old, e->target)) != GT_IREF_NONE &&
+				    (p = moved_to(nw, old, changed, remap, p)) != GT_IREF_NONE)
+					collect_one(p, &waits_on);
+			}
+			if (y != GT_IREF_NONE)
+				continue;
+			dependents(&dv.deps, old, j);
+			for (size_t k = 0; k < dv.deps.n; k++) {
+				uint32_t src = moved_to(nw, old, changed, remap, dv.deps.v[k]);
+
+				if (src != GT_IREF_NONE) {
+					add_to(&dv, &dv.s, M_S, src);
+					add_to(&dv, &dv.d, M_D, src);
+				}
+			}
+		}
+	}
+	for (size_t i = 0; i < nfresh; i++) {
+		uint32_t x = fresh[i];
+
+		nw->recs[x].derived = 0;
+		add_to(&dv, &dv.s, M_S, x);
+		add_to(&dv, &dv.d, M_D, x);
+		add_dependents(&dv, &dv.s, M_S, x, dv.v.blocks, dv.v.cond, dv.v.waits);
+		parents_of(&pn, nw, &nw->recs[x], dv.v.parent);
+		for (size_t k = 0; k < pn.n; k++)
+			collect_one(pn.v[k], &waits_on);
+	}
+	if (dv.v.waits != 0xffff)
+		for (size_t i = 0; i < waits_on.n; i++)
+			add_dependents(&dv, &dv.s, M_S, waits_on.v[i], 0xffff, 0xffff, dv.v.waits);
+	for (size_t i = 0; i < dv.s.n; i++) {
+		uint32_t s = dv.s.v[i];
+		int nd = direct_block(nw, &dv.v, NULL, s);
+
+		if (nd != !!(nw->recs[s].derived & GT_ID_DIRECT)) {
+			nw->recs[s].derived ^= GT_ID_DIRECT;
+			add_to(&dv, &dv.d, M_D, s);
+		}
+	}
+	for (size_t q = 0; q < dv.d.n; q++) {
+		uint32_t x = dv.d.v[q];
+
+		dv.mark[x] |= M_R;
+		add_dependents(&dv, &dv.d, M_D, x, dv.v.parent, 0xffff, 0xffff);
+	}
+	memset(&w, 0, sizeof(w));
+	w.idx = nw;
+	w.parent = dv.v.parent;
+	w.only = dv.mark;
+	w.state = gt_calloc(nw->nrecs ? nw->nrecs : 1, 1);
+	for (size_t i = 0; i < dv.d.n; i++)
+		if (!w.state[dv.d.v[i]])
+			walk_blocked(&w, dv.d.v[i]);
+	for (size_t i = 0; i < dv.d.n; i++) {
+		uint32_t r = dv.d.v[i];
+
+		nw->recs[r].derived = (uint16_t)((nw->recs[r].derived & GT_ID_DIRECT) |
+						 (w.state[r] == 3 ? GT_ID_BLOCKED : 0));
+	}
+	walk_release(&w);
+	free(w.state);
+	free(dv.mark);
+	free(dv.t);
+	free(dv.s.v);
+	free(dv.d.v);
+	free(dv.deps.v);
+	free(waits_on.v);
+	free(pn.v);
 }
 
 static int pos_cmp_order(const void *a, const void *b)
