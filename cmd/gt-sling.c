@@ -166,7 +166,8 @@ int main(int argc, char **argv)
 	cJSON **results = NULL, **slung_res = NULL;
 	const char **slung = NULL;
 	size_t nslung = 0;
-	int rc, nargs, nbeads, no_convoy = 0, from_stdin = 0, jobs = -1;
+	int rc, nargs, nbeads, no_convoy = 0, from_stdin = 0;
+	long jobs = -1; /* GT_OPT_INT writes a long */
 	const struct gt_option opts[] = {
 		GT_OPT_STRING(0, "agent", &o.runtime, "PRESET",
 			      "agent runtime: claude, codex, gemini, ..., scripted"),
