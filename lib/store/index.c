@@ -938,7 +938,8 @@ static void dependents(struct collect *c, const struct gt_index *idx, uint32_t r
 
 	c->n = 0;
 	gt_index_each_dependent(idx, rec, collect_one, c);
-	qsort(c->v, c->n, sizeof(*c->v), u32_cmp);
+	if (c->n > 1) /* c->v is NULL while nothing was collected */
+		qsort(c->v, c->n, sizeof(*c->v), u32_cmp);
 	for (size_t i = 0; i < c->n; i++)
 		if (!i || c->v[i] != c->v[i - 1])
 			c->v[k++] = c->v[i];
@@ -3163,7 +3164,8 @@ static int fast_refresh(struct gt_ledger *lg, struct gt_index *idx, git_tree *be
 		idx->pairs = np->pairs;
 		idx->npairs = np->npairs;
 	}
-	qsort(all.v, all.n, sizeof(*all.v), u32_cmp);
+	if (all.n > 1)
+		qsort(all.v, all.n, sizeof(*all.v), u32_cmp);
 	np->nents = (uint32_t)all.n;
 	np->ents = gt_calloc(all.n ? all.n : 1, sizeof(*np->ents));
 	for (size_t k = 0; k < all.n; k++) {
