@@ -2618,7 +2618,7 @@ static void derive_some(struct gt_index *idx, const uint32_t *pos, const struct 
 			continue;
 		parents_of(&po, idx, &old[i], dv.v.parent);
 		parents_of(&pn, idx, &idx->recs[x], dv.v.parent);
-		same_parents = po.n == pn.n && !memcmp(po.v, pn.v, po.n * sizeof(*po.v));
+		same_parents = po.n == pn.n && (!po.n || !memcmp(po.v, pn.v, po.n * sizeof(*po.v)));
 		if (!same_parents)
 			add_to(&dv, &dv.d, M_D, x);
 		if (dv.v.waits != 0xffff && (!same_parents || kid_side(oc) != kid_side(nc))) {
