@@ -2520,6 +2520,30 @@ struct derive {
 	struct collect s, d, deps;
 };
 
+/* Walk the records in dv->d again (those marked walked) and set their
+ * blocked bit from the walk, keeping only the bits in keep. */
+static void rederive_blocked(const struct derive *dv, struct gt_index *idx, uint16_t keep)
+{
+	struct walk w;
+
+	memset(&w, 0, sizeof(w));
+	w.idx = idx;
+	w.parent = dv->v.parent;
+	w.only = dv->mark;
+	w.state = gt_calloc(idx->nrecs ? idx->nrecs : 1, 1);
+	for (size_t i = 0; i < dv->d.n; i++)
+		if (!w.state[dv->d.v[i]])
+			walk_blocked(&w, dv->d.v[i]);
+	for (size_t i = 0; i < dv->d.n; i++) {
+		uint32_t r = dv->d.v[i];
+
+		idx->recs[r].derived = (uint16_t)((idx->recs[r].derived & keep) |
+						  (w.state[r] == 3 ? GT_ID_BLOCKED : 0));
+	}
+	walk_release(&w);
+	free(w.state);
+}
+
 static void touch(struct derive *dv, uint32_t r)
 {
 	if (dv->mark[r] & M_T)
@@ -2595,7 +2619,6 @@ static void derive_some(struct gt_index *idx, const uint32_t *pos, const struct 
 {
 	struct derive dv;
 	struct collect po = { 0 }, pn = { 0 }, waits_on = { 0 };
-	struct walk w;
 	size_t q;
 
 	memset(&dv, 0, sizeof(dv));
@@ -2658,20 +2681,7 @@ static void derive_some(struct gt_index *idx, const uint32_t *pos, const struct 
 				add_to(&dv, &dv.d, M_D, c);
 		}
 	}
-	memset(&w, 0, sizeof(w));
-	w.idx = idx;
-	w.parent = dv.v.parent;
-	w.only = dv.mark;
-	w.state = gt_calloc(idx->nrecs ? idx->nrecs : 1, 1);
-	for (size_t i = 0; i < dv.d.n; i++)
-		if (!w.state[dv.d.v[i]])
-			walk_blocked(&w, dv.d.v[i]);
-	for (size_t i = 0; i < dv.d.n; i++) {
-		uint32_t r = dv.d.v[i];
-
-		idx->recs[r].derived = (uint16_t)((idx->recs[r].derived & ~GT_ID_BLOCKED) |
-						  (w.state[r] == 3 ? GT_ID_BLOCKED : 0));
-	}
+	rederive_blocked(&dv, idx, (uint16_t)~GT_ID_BLOCKED);
 	for (size_t i = 0; i < dv.nt; i++) {
 		const struct gt_irec *r = &idx->recs[dv.t[i].r];
 
@@ -2679,8 +2689,6 @@ static void derive_some(struct gt_index *idx, const uint32_t *pos, const struct 
 		    !(r->derived & GT_ID_PATCHED))
 			collect_one(dv.t[i].r, extra);
 	}
-	walk_release(&w);
-	free(w.state);
 	free(dv.mark);
 	free(dv.t);
 	free(dv.s.v);
@@ -2740,7 +2748,6 @@ static void derive_rebuilt(struct gt_index *nw, const struct gt_index *old, cons
 {
 	struct derive dv;
 	struct collect waits_on = { 0 }, pn = { 0 };
-	struct walk w;
 
 	memset(&dv, 0, sizeof(dv));
 	dv.idx = nw;
@@ -2816,22 +2823,7 @@ static void derive_rebuilt(struct gt_index *nw, const struct gt_index *old, cons
 		dv.mark[x] |= M_R;
 		add_dependents(&dv, &dv.d, M_D, x, dv.v.parent, 0xffff, 0xffff);
 	}
-	memset(&w, 0, sizeof(w));
-	w.idx = nw;
-	w.parent = dv.v.parent;
-	w.only = dv.mark;
-	w.state = gt_calloc(nw->nrecs ? nw->nrecs : 1, 1);
-	for (size_t i = 0; i < dv.d.n; i++)
-		if (!w.state[dv.d.v[i]])
-			walk_blocked(&w, dv.d.v[i]);
-	for (size_t i = 0; i < dv.d.n; i++) {
-		uint32_t r = dv.d.v[i];
-
-		nw->recs[r].derived = (uint16_t)((nw->recs[r].derived & GT_ID_DIRECT) |
-						 (w.state[r] == 3 ? GT_ID_BLOCKED : 0));
-	}
-	walk_release(&w);
-	free(w.state);
+	rederive_blocked(&dv, nw, GT_ID_DIRECT);
 	free(dv.mark);
 	free(dv.t);
 	free(dv.s.v);
