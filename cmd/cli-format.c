@@ -135,14 +135,25 @@ int gt_cli_print_ids_format(struct gt_cli *cli, struct gt_ledger *lg, const char
 	return 0;
 }
 
-static void emit(struct gt_cli *cli, const char *format, const struct gt_table_widths *w, cJSON *b)
+/* The table's extra last column for rec (empty without extra). */
+static void extra_column(struct gt_buf *col, const struct gt_cli_bead_extra *extra, uint32_t rec)
 {
-	struct gt_buf line = GT_BUF_INIT;
+	gt_buf_reset(col);
+	if (extra)
+		extra->column(col, rec, extra->ctx);
+}
+
+static void emit(struct gt_cli *cli, const char *format, const struct gt_table_widths *w, cJSON *b,
+		 const struct gt_cli_bead_extra *extra, uint32_t rec)
+{
+	struct gt_buf line = GT_BUF_INIT, col = GT_BUF_INIT;
 
 	if (format) {
 		gt_cli_print_format(cli, format, b);
 	} else if (cli->json) {
 		gt_bead_canonicalize(b);
+		if (extra)
+			extra->json(b, rec, extra->ctx);
 		gt_json_write(&line, b);
 		fwrite(line.ptr, 1, line.len, stdout);
 		gt_cli_eor(cli);
@@ -150,20 +161,24 @@ static void emit(struct gt_cli *cli, const char *format, const struct gt_table_w
 		fputs(gt_bead_id(b), stdout);
 		gt_cli_eor(cli);
 	} else {
-		gt_table_row_bead(&line, b, NULL, w);
+		extra_column(&col, extra, rec);
+		gt_table_row_bead(&line, b, extra ? gt_buf_cstr(&col) : NULL, w);
 		fwrite(line.ptr, 1, line.len, stdout);
 	}
 	gt_buf_release(&line);
+	gt_buf_release(&col);
 }
 
 /* Print the beads as they are read, none kept: an aligned table (people
  * at a terminal) is measured in a first pass.  An unreadable bead is
  * left out and named once at the end (with --format it fails). */
 int gt_cli_print_beads(struct gt_cli *cli, struct gt_ledger *lg, const struct gt_index *idx,
-		       const uint32_t *v, size_t n, const char *format)
+		       const uint32_t *v, size_t n, const char *format,
+		       const struct gt_cli_bead_extra *extra)
 {
 	struct gt_table_widths w = { { 0 } };
 	struct gt_error_saved err = { 0, NULL, NULL };
+	struct gt_buf col = GT_BUF_INIT;
 	int aligned = !format && !cli->json && !cli->nul && isatty(1), rc = 0;
 	size_t stop = n;
 
@@ -184,12 +199,15 @@ int gt_cli_print_beads(struct gt_cli *cli, struct gt_ledger *lg, const struct gt
 				gt_error_save(&err);
 				break;
 			}
-			if (pass)
-				emit(cli, format, aligned ? &w : NULL, b);
-			else
-				gt_table_measure_bead(&w, b, NULL);
+			if (pass) {
+				emit(cli, format, aligned ? &w : NULL, b, extra, v[i]);
+			} else {
+				extra_column(&col, extra, v[i]);
+				gt_table_measure_bead(&w, b, extra ? gt_buf_cstr(&col) : NULL);
+			}
 			cJSON_Delete(b);
 		}
 	}
+	gt_buf_release(&col);
 	return err.code ? gt_error_restore(&err) : 0;
 }

@@ -149,12 +149,22 @@ void gt_cli_format_bead(struct gt_buf *out, const char *tmpl, const cJSON *bead)
 
 /* Print one bead through tmpl, ended as a record (newline, NUL with -z). */
 void gt_cli_print_format(struct gt_cli *cli, const char *tmpl, const cJSON *bead);
-/* Print the beads v[0..n) of idx (--format, --json, -z or a table), read
- * one at a time and none kept: an aligned table (people at a terminal) is
- * measured in a first pass.  An unreadable bead is left out and named once
- * at the end (with --format it fails). */
+/* What a command adds to each printed bead: a last table column (appended
+ * to col) and fields of its JSON object, for the bead's index record. */
+struct gt_cli_bead_extra {
+	void (*column)(struct gt_buf *col, uint32_t rec, void *ctx);
+	void (*json)(cJSON *bead, uint32_t rec, void *ctx);
+	void *ctx;
+};
+
+/* Print the beads v[0..n) of idx (--format, --json, -z or a table, with
+ * extra's column and fields when extra is given), read one at a time and
+ * none kept: an aligned table (people at a terminal) is measured in a
+ * first pass.  An unreadable bead is left out and named once at the end
+ * (with --format it fails). */
 int gt_cli_print_beads(struct gt_cli *cli, struct gt_ledger *lg, const struct gt_index *idx,
-		       const uint32_t *v, size_t n, const char *format);
+		       const uint32_t *v, size_t n, const char *format,
+		       const struct gt_cli_bead_extra *extra);
 
 /* gt_cli_print_ids() through tmpl. */
 int gt_cli_print_ids_format(struct gt_cli *cli, struct gt_ledger *lg, const char *tmpl,

@@ -141,7 +141,7 @@ int main(int argc, char **argv)
 	}
 	if (limit && shown == (size_t)limit)
 		more = gt_list_next(&cur) != GT_IREF_NONE;
-	rc = gt_cli_print_beads(&cli, ctx.lg, idx, v, shown, format);
+	rc = gt_cli_print_beads(&cli, ctx.lg, idx, v, shown, format, NULL);
 	if (rc == 0 && more) {
 		/* never cut the list without a word (bd says so too) */
 		if (text || title)

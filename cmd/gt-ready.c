@@ -87,7 +87,7 @@ int main(int argc, char **argv)
 	if ((!idx && (rc = gt_index_open(&idx, ctx.lg, NULL)) < 0) ||
 	    (rc = gt_graph_compute(&g, idx)) < 0 || (rc = gt_ready(&v, &n, &g, &o)) < 0)
 		goto out;
-	rc = gt_cli_print_beads(&cli, ctx.lg, idx, v, n, format);
+	rc = gt_cli_print_beads(&cli, ctx.lg, idx, v, n, format, NULL);
 out:
 	free(v);
 	free(patterns);
