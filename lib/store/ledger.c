@@ -979,6 +979,29 @@ static void append_winner(struct gt_ledger *lg)
 		     git_oid_tostr_s(&lg->tip));
 }
 
+/* One attempt: fn applied to the tip lg holds now.  0 when it staged a
+ * change, 1 when it changed nothing, or fn's error (a conflict found on a
+ * later attempt names who made it). */
+static int apply_on_tip(struct gt_txn *tx, gt_txn_fn fn, void *payload)
+{
+	struct gt_ledger *lg = tx->lg;
+	int rc;
+
+	tx->base = lg->tree;
+	gt_time_now(tx->now, sizeof(tx->now));
+	gt_time_parse(tx->now, &tx->now_ns);
+	if (tx->tracking)
+		lg->reading = tx;
+	rc = fn(tx, payload);
+	lg->reading = NULL;
+	if (rc < 0) {
+		if (rc == GT_ECONFLICT && tx->attempt > 0)
+			append_winner(lg);
+		return rc;
+	}
+	return dirty_count(tx) ? 0 : 1;
+}
+
 /* How long a writer waits for the ledger lock: GT_LEDGER_LOCK_TIMEOUT (a
  * duration), else a minute: far past any queue of healthy writers (p99
  * under 3 s with 128 of them), short of waiting for ever on a holder that
@@ -1092,19 +1115,9 @@ static int transact_grouped(struct gt_ledger *lg, const struct gt_txn_opts *opts
 			rc = gt_error_set(GT_ENOTFOUND, "the ledger disappeared");
 			break;
 		}
-		tx.base = lg->tree;
-		gt_time_now(tx.now, sizeof(tx.now));
-		gt_time_parse(tx.now, &tx.now_ns);
-		lg->reading = &tx;
-		rc = fn(&tx, payload);
-		lg->reading = NULL;
-		if (rc < 0) {
-			if (rc == GT_ECONFLICT && tx.attempt > 0)
-				append_winner(lg);
-			break;
-		}
-		if (!dirty_count(&tx)) {
-			rc = 0;
+		if ((rc = apply_on_tip(&tx, fn, payload)) != 0) {
+			if (rc == 1) /* nothing to change */
+				rc = 0;
 			break;
 		}
 		/* objects fn wrote itself must be on disk before the commit
@@ -1182,17 +1195,9 @@ int gt_ledger_transact(struct gt_ledger *lg, const struct gt_txn_opts *opts, gt_
 			rc = gt_error_set(GT_ENOTFOUND, "the ledger disappeared");
 			break;
 		}
-		tx.base = lg->tree;
-		gt_time_now(tx.now, sizeof(tx.now));
-		gt_time_parse(tx.now, &tx.now_ns);
-		rc = fn(&tx, payload);
-		if (rc < 0) {
-			if (rc == GT_ECONFLICT && tx.attempt > 0)
-				append_winner(lg);
-			break;
-		}
-		if (!dirty_count(&tx)) {
-			rc = 0;
+		if ((rc = apply_on_tip(&tx, fn, payload)) != 0) {
+			if (rc == 1) /* nothing to change */
+				rc = 0;
 			break;
 		}
 		rc = write_commit(&tx, &commit_id);
