@@ -732,8 +732,6 @@ static int lead(const struct gt_commitq *q, struct gt_intent *mine, const char *
 		if ((rc = read_tip(&g)) < 0)
 			break;
 	}
-	if (rc == 0 && !git_oid_is_zero(commit))
-		gt_maint_auto(q->repo);
 	for (size_t i = 0; i < g.n; i++) {
 		struct member *m = &g.m[i];
 		int r = rc < 0 ? rc : m->result;
@@ -852,7 +850,7 @@ int gt_commitq_submit(const struct gt_commitq *q, struct gt_intent *in, git_oid 
 {
 	struct gt_buf lockpath = GT_BUF_INIT, rpath = GT_BUF_INIT;
 	char *name = NULL;
-	int lockfd = -1, qfd = -1, rc;
+	int lockfd = -1, qfd = -1, rc, led = 0;
 
 	memset(commit, 0, sizeof(*commit));
 	if ((rc = gt_repo_runtime_path(&lockpath, q->repo, "ledger.lock", 1)) < 0)
@@ -860,6 +858,7 @@ int gt_commitq_submit(const struct gt_commitq *q, struct gt_intent *in, git_oid 
 	/* nobody committing: commit at once, with whatever waits */
 	rc = gt_lock_try_as(&lockfd, lockpath.ptr, q->who);
 	if (rc == 0) {
+		led = 1;
 		rc = lead(q, in, NULL, commit);
 		goto out;
 	}
@@ -875,12 +874,17 @@ int gt_commitq_submit(const struct gt_commitq *q, struct gt_intent *in, git_oid 
 		goto out;
 	}
 	rc = read_answer(rpath.ptr, commit);
-	if (rc == 2) /* nobody took it: commit it, and whatever else waits */
+	if (rc == 2) { /* nobody took it: commit it, and whatever else waits */
+		led = 1;
 		rc = lead(q, in, name, commit);
+	}
 out:
 	if (qfd >= 0)
 		close(qfd);
 	gt_lock_release(lockfd);
+	/* housekeeping is looked at by whoever committed, once the lock is free */
+	if (led && rc >= 0 && !git_oid_is_zero(commit))
+		gt_maint_auto(q->repo);
 	free(name);
 	gt_buf_release(&lockpath);
 	gt_buf_release(&rpath);

@@ -1214,7 +1214,6 @@ int gt_ledger_transact(struct gt_ledger *lg, const struct gt_txn_opts *opts, gt_
 		if (ref_rc == 0) {
 			git_oid_cpy(&lg->last_commit, &commit_id);
 			rc = gt_ledger_refresh(lg);
-			gt_maint_auto(lg->repo);
 			break;
 		}
 		if (ref_rc < 0) {
@@ -1230,5 +1229,8 @@ int gt_ledger_transact(struct gt_ledger *lg, const struct gt_txn_opts *opts, gt_
 	gt_objbuf_collect(lg->objbuf, 0);
 	txn_release(&tx);
 	gt_lock_release(lockfd);
+	/* housekeeping is looked at once the lock is free */
+	if (!rc && !git_oid_is_zero(&lg->last_commit))
+		gt_maint_auto(lg->repo);
 	return rc;
 }
