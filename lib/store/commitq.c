@@ -21,6 +21,7 @@
 #include "base/map.h"
 #include "store/maint.h"
 #include "store/objbuf.h"
+#include "store/shard.h"
 #include "store/tree.h"
 #include "base/banned.h"
 
@@ -298,7 +299,7 @@ static int entry_of(git_tree *t, const char *path, git_oid *id)
 		git_oid_cpy(id, git_tree_id(t));
 		return 1;
 	}
-	if (git_tree_entry_bypath(&e, t, path) < 0) {
+	if (gt_shard_entry_bypath(&e, t, path) < 0) {
 		git_error_clear();
 		return 0;
 	}
@@ -681,7 +682,7 @@ static int commit_group(struct group *g, git_oid *commit)
 		nu++;
 	}
 	gt_tree_upd_sort(u, nu);
-	rc = gt_tree_apply(g->q->git, g->q->ob, g->tip_tree, u, nu, &tree);
+	rc = gt_shard_apply(g->q->git, g->q->ob, g->tip_tree, u, nu, &tree);
 	free(u);
 	if (rc < 0)
 		return rc;

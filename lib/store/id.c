@@ -93,15 +93,28 @@ size_t gt_id_root_len(const char *id)
 	return len;
 }
 
-void gt_bead_shard(char out[3], const char *id)
+/* byte k of the SHA-256 of the root id, in two hex digits */
+static void root_hash_byte(char out[3], const char *id, size_t len, int k)
 {
 	static const char hx[] = "0123456789abcdef";
 	unsigned char d[32];
 
-	gt_sha256(d, id, gt_id_root_len(id));
-	out[0] = hx[d[0] >> 4];
-	out[1] = hx[d[0] & 15];
+	while (len && parent_len(id, len))
+		len = parent_len(id, len);
+	gt_sha256(d, id, len);
+	out[0] = hx[d[k] >> 4];
+	out[1] = hx[d[k] & 15];
 	out[2] = '\0';
+}
+
+void gt_bead_shard(char out[3], const char *id)
+{
+	root_hash_byte(out, id, strlen(id), 0);
+}
+
+void gt_bead_leaf(char out[3], const char *id, size_t len)
+{
+	root_hash_byte(out, id, len, 1);
 }
 
 void gt_bead_path(struct gt_buf *out, const char *id)

@@ -29,6 +29,9 @@ size_t gt_id_root_len(const char *id);
 void gt_bead_path(struct gt_buf *out, const char *id);
 /* The two-hex shard of an id (out must hold 3 bytes). */
 void gt_bead_shard(char out[3], const char *id);
+/* The subtree of a split shard (shard.h) the bead id[0..len) goes to: the
+ * next byte of the same hash (out must hold 3 bytes). */
+void gt_bead_leaf(char out[3], const char *id, size_t len);
 
 /* Beads' adaptive hash length for a ledger holding n beads: the shortest
  * length in [GT_ID_MINLEN, GT_ID_MAXLEN] whose birthday-collision

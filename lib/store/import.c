@@ -53,6 +53,7 @@
 #include "store/ledger.h"
 #include "store/objbuf.h"
 #include "store/ops.h"
+#include "store/shard.h"
 #include "base/banned.h"
 
 enum kind { K_ISSUE, K_DEP, K_LABEL, K_COMMENT, K_EVENT, K_CONFIG, K_MEMORY, K_DELETION, K_STATE };
@@ -933,6 +934,24 @@ static int base_entry(struct apply *a, const char *path, git_oid *blob)
 	}
 	if (t == (git_tree *)(uintptr_t)&no_dir)
 		return 0;
+	if (slash && slash - path == 8 && !strncmp(path, "beads/", 6) && gt_shard_is_split(t)) {
+		/* a split shard: the file is in its subtree (shard.h) */
+		git_tree_entry *le = NULL;
+		char leaf[3];
+		int found;
+
+		gt_buf_reset(&a->tmp);
+		if (gt_shard_leaf(leaf, slash + 1) < 0)
+			return GT_EINVALID;
+		gt_buf_printf(&a->tmp, "%s/%s", leaf, slash + 1);
+		found = git_tree_entry_bypath(&le, t, a->tmp.ptr) == 0 &&
+			git_tree_entry_type(le) == GIT_OBJECT_BLOB;
+		if (found)
+			git_oid_cpy(blob, git_tree_entry_id(le));
+		git_tree_entry_free(le);
+		git_error_clear();
+		return found;
+	}
 	e = git_tree_entry_byname(t, slash ? slash + 1 : path);
 	if (!e || git_tree_entry_type(e) != GIT_OBJECT_BLOB)
 		return 0;
@@ -1422,6 +1441,9 @@ static void tree_entry(struct gt_buf *raw, unsigned mode, const char *name, size
  * below it (sorted, their paths' first off bytes naming the directory)
  * merged in, subdirectories first built the same way.  Writes it; *out is
  * its id. */
+static int build_shard(struct apply *a, git_tree *base, const uint32_t *k, size_t n, size_t off,
+		       git_oid *out);
+
 static int build_tree(struct apply *a, git_tree *base, const uint32_t *k, size_t n, size_t off,
 		      git_oid *out)
 {
@@ -1463,7 +1485,9 @@ static int build_tree(struct apply *a, git_tree *base, const uint32_t *k, size_t
 		if (c == 0 && git_tree_lookup(&sub, a->git, git_tree_entry_id(be)) < 0)
 			rc = gt_error_git(GT_EFAIL, "cannot read tree '%.*s'", (int)(off + len),
 					  rpath(a, k[j]));
-		if (!rc)
+		if (!rc && off == 6 && len == 2 && !strncmp(rpath(a, k[j]), "beads/", 6))
+			rc = build_shard(a, sub, k + j, m - j, off + len + 1, &sub_id);
+		else if (!rc)
 			rc = build_tree(a, sub, k + j, m - j, off + len + 1, &sub_id);
 		git_tree_free(sub);
 		if (!rc)
@@ -1473,6 +1497,72 @@ static int build_tree(struct apply *a, git_tree *base, const uint32_t *k, size_t
 	if (!rc)
 		rc = gt_objbuf_put(a->ob, GIT_OBJECT_TREE, gt_buf_cstr(&raw), raw.len, out);
 	gt_buf_release(&raw);
+	return rc;
+}
+
+/*
+ * A shard directory (beads/<xx>, shard.h): split when it is split in the
+ * base, or new and past the threshold; then the records k[0..n) go to the
+ * subtrees of their leaves, each merged with the base's.  A one-level
+ * shard of the base stays one level here (the next write into it splits
+ * it when it has grown past the threshold).
+ */
+static int build_shard(struct apply *a, git_tree *base, const uint32_t *k, size_t n, size_t off,
+		       git_oid *out)
+{
+	size_t limit = gt_shard_split_at(), *cnt;
+	uint32_t *byleaf;
+	uint8_t *leafof;
+	struct gt_buf raw = GT_BUF_INIT;
+	int rc = 0;
+
+	if (base ? !gt_shard_is_split(base) : !limit || n <= limit)
+		return build_tree(a, base, k, n, off, out);
+	byleaf = gt_malloc((n ? n : 1) * sizeof(*byleaf));
+	leafof = gt_malloc(n ? n : 1);
+	cnt = gt_calloc(257, sizeof(*cnt));
+	for (size_t j = 0; j < n && !rc; j++) {
+		char leaf[3];
+
+		if ((rc = gt_shard_leaf(leaf, rpath(a, k[j]) + off)) == 0) {
+			leafof[j] = (uint8_t)(gt_hex_digit(leaf[0]) << 4 | gt_hex_digit(leaf[1]));
+			cnt[leafof[j] + 1]++;
+		}
+	}
+	for (int l = 0; l < 256; l++)
+		cnt[l + 1] += cnt[l];
+	for (size_t j = 0; j < n && !rc; j++) /* stable: each leaf in path order */
+		byleaf[cnt[leafof[j]]++] = k[j];
+	/* cnt[l] is now where leaf l ends; it starts where l - 1 ends */
+	for (int l = 0; l < 256 && !rc; l++) {
+		size_t from = l ? cnt[l - 1] : 0, to = cnt[l];
+		char name[3] = { "0123456789abcdef"[l >> 4], "0123456789abcdef"[l & 15], 0 };
+		const git_tree_entry *be = base ? git_tree_entry_byname(base, name) : NULL;
+		git_tree *sub = NULL;
+		git_oid id;
+
+		if (from == to) {
+			if (be)
+				tree_entry(&raw, git_tree_entry_filemode(be), name, 2,
+					   git_tree_entry_id(be));
+			continue;
+		}
+		if (be && git_tree_entry_type(be) == GIT_OBJECT_TREE &&
+		    git_tree_lookup(&sub, a->git, git_tree_entry_id(be)) < 0)
+			rc = gt_error_git(GT_EFAIL, "cannot read tree '%.*s%s'", (int)off,
+					  rpath(a, byleaf[from]), name);
+		if (!rc)
+			rc = build_tree(a, sub, byleaf + from, to - from, off, &id);
+		git_tree_free(sub);
+		if (!rc)
+			tree_entry(&raw, GIT_FILEMODE_TREE, name, 2, &id);
+	}
+	if (!rc)
+		rc = gt_objbuf_put(a->ob, GIT_OBJECT_TREE, gt_buf_cstr(&raw), raw.len, out);
+	gt_buf_release(&raw);
+	free(cnt);
+	free(leafof);
+	free(byleaf);
 	return rc;
 }
 

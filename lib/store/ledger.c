@@ -34,6 +34,7 @@
 #include "store/maint.h"
 #include "store/objbuf.h"
 #include "store/repo.h"
+#include "store/shard.h"
 #include "store/tree.h"
 #include "base/banned.h"
 
@@ -318,7 +319,7 @@ int gt_ledger_read_file(struct gt_buf *out, git_oid *blob_id, struct gt_ledger *
 		tree = lg->tree;
 	if (!tree)
 		return gt_error_set(GT_ENOTFOUND, "'%s' not found", path);
-	rc = git_tree_entry_bypath(&e, tree, path);
+	rc = gt_shard_entry_bypath(&e, tree, path);
 	if (rc == GIT_ENOTFOUND)
 		return gt_error_set(GT_ENOTFOUND, "'%s' not found", path);
 	if (rc < 0)
@@ -355,7 +356,7 @@ int gt_ledger_bead_entry(git_oid *blob, struct gt_ledger *lg, git_tree *tree, co
 		gt_buf_release(&path);
 		return gt_error_set(GT_ENOTFOUND, "bead '%s' not found", id);
 	}
-	rc = git_tree_entry_bypath(&e, tree, path.ptr);
+	rc = gt_shard_entry_bypath(&e, tree, path.ptr);
 	if (rc == GIT_ENOTFOUND || (!rc && git_tree_entry_type(e) != GIT_OBJECT_BLOB))
 		rc = gt_error_set(GT_ENOTFOUND, "bead '%s' not found", id);
 	else if (rc < 0)
@@ -515,11 +516,36 @@ int64_t gt_txn_now_ns(const struct gt_txn *tx)
 	return tx->now_ns;
 }
 
+struct list_base {
+	struct gt_txn *tx;
+	const char *dir;
+	const struct dirlist *d;
+	int (*cb)(const char *name, void *payload);
+	void *payload;
+};
+
+/* a file of the base: skipped when the transaction removed it */
+static int list_base_cb(const char *name, void *p)
+{
+	struct list_base *lb = p;
+	struct staged *s = NULL;
+
+	if (lb->d) { /* only then can an entry here be staged as removed */
+		gt_buf_reset(&lb->tx->path);
+		gt_buf_printf(&lb->tx->path, "%s/%s", lb->dir, name);
+		s = gt_map_get(&lb->tx->by_path, lb->tx->path.ptr);
+	}
+	return s && s->removed ? 0 : lb->cb(name, lb->payload);
+}
+
 int gt_txn_list_dir(struct gt_txn *tx, const char *dir, int (*cb)(const char *name, void *payload),
 		    void *payload)
 {
 	size_t dl = strlen(dir);
 	const struct dirlist *d = dl ? gt_map_get(&tx->by_dir, dir) : NULL;
+	struct list_base lb = { tx, dir, d, cb, payload };
+	/* a shard: split ones list the files of their subtrees (shard.h) */
+	int shard = !strncmp(dir, "beads/", 6) && !strchr(dir + 6, '/');
 	git_tree_entry *e = NULL;
 	git_tree *sub = NULL;
 	int rc = 0;
@@ -528,27 +554,20 @@ int gt_txn_list_dir(struct gt_txn *tx, const char *dir, int (*cb)(const char *na
 	if (tx->base && git_tree_entry_bypath(&e, tx->base, dir) == 0 &&
 	    git_tree_entry_type(e) == GIT_OBJECT_TREE &&
 	    git_tree_lookup(&sub, tx->lg->git, git_tree_entry_id(e)) == 0) {
-		size_t n = git_tree_entrycount(sub);
-
-		for (size_t i = 0; i < n && !rc; i++) {
-			const char *name = git_tree_entry_name(git_tree_entry_byindex(sub, i));
-			struct staged *s = NULL;
-
-			if (d) { /* only then can an entry here be staged as removed */
-				gt_buf_reset(&tx->path);
-				gt_buf_printf(&tx->path, "%s/%s", dir, name);
-				s = gt_map_get(&tx->by_path, tx->path.ptr);
-			}
-			if (s && s->removed)
-				continue;
-			rc = cb(name, payload);
-		}
+		if (shard)
+			rc = gt_shard_each(tx->lg->git, sub, list_base_cb, &lb);
+		else
+			for (size_t i = 0; i < git_tree_entrycount(sub) && !rc; i++)
+				rc = list_base_cb(
+					git_tree_entry_name(git_tree_entry_byindex(sub, i)), &lb);
 	}
+	git_error_clear();
 	/* then what the transaction added: staged here, not in the base */
 	for (const struct staged *s = d ? d->head : NULL; s && !rc; s = s->next_in_dir) {
 		const char *name = s->path + dl + 1;
 
-		if (s->removed || (sub && git_tree_entry_byname(sub, name)))
+		if (s->removed ||
+		    (sub && (shard ? gt_shard_has(sub, name) : !!git_tree_entry_byname(sub, name))))
 			continue;
 		rc = cb(name, payload);
 	}
@@ -625,8 +644,10 @@ static int base_has(struct gt_txn *tx, const char *path)
 {
 	git_tree_entry *e;
 
-	if (!tx->base || git_tree_entry_bypath(&e, tx->base, path) < 0)
+	if (!tx->base || gt_shard_entry_bypath(&e, tx->base, path) < 0) {
+		git_error_clear();
 		return 0;
+	}
 	git_tree_entry_free(e);
 	return 1;
 }
@@ -930,7 +951,7 @@ static int write_commit(struct gt_txn *tx, git_oid *commit_id)
 	}
 	if (!rc) {
 		gt_tree_upd_sort(u, n);
-		rc = gt_tree_apply(lg->git, lg->objbuf, tx->base, u, n, &tree_id);
+		rc = gt_shard_apply(lg->git, lg->objbuf, tx->base, u, n, &tree_id);
 	}
 	/* writing back what was there (a config value set to itself) is no
 	 * change: no commit */

@@ -431,14 +431,24 @@ static int count_prefix(const char *name, void *p)
 }
 
 /* Estimate the number of top-level beads with prefix from a sample of
- * four of the 256 shards: exact enough for picking an id length. */
+ * four of the 256 shards: exact enough for picking an id length.  A split
+ * shard (shard.h) is estimated from the first of its 256 subtrees. */
 static size_t estimate_count(struct gt_txn *tx, const char *prefix)
 {
 	static const char *const sample[] = { "beads/00", "beads/40", "beads/80", "beads/c0" };
 	struct prefix_count pc = { prefix, strlen(prefix), 0 };
+	char leaf[12];
 
-	for (size_t i = 0; i < 4; i++)
-		gt_txn_list_dir(tx, sample[i], count_prefix, &pc);
+	for (size_t i = 0; i < 4; i++) {
+		struct prefix_count one = { prefix, pc.plen, 0 };
+
+		snprintf(leaf, sizeof(leaf), "%s/00", sample[i]);
+		gt_txn_list_dir(tx, leaf, count_prefix, &one);
+		if (one.n)
+			pc.n += one.n * 256;
+		else
+			gt_txn_list_dir(tx, sample[i], count_prefix, &pc);
+	}
 	return pc.n * 64;
 }
 

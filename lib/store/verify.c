@@ -23,6 +23,7 @@
 #include "store/index.h"
 #include "store/objbuf.h"
 #include "store/ops.h"
+#include "store/shard.h"
 #include "base/banned.h"
 
 struct vctx {
@@ -46,49 +47,100 @@ static void problem(struct vctx *v, const char *fmt, ...)
 		v->cb(msg, v->payload);
 }
 
-static void check_bead(struct vctx *v, struct gt_ctx *ctx, const char *shard, const char *name,
-		       const git_oid *blob_id)
+/* The file name in shard (its directory: "xx", or "xx/yy" in the subtree
+ * leaf of a split shard; shard.h). */
+static void check_bead(struct vctx *v, struct gt_ctx *ctx, const char *shard, const char *leaf,
+		       const char *name, const git_oid *blob_id)
 {
 	size_t len = strlen(name);
-	char id[GT_ID_MAX + 8], want[3];
+	char id[GT_ID_MAX + 8], want[3], dir[6];
 	git_blob *blob;
 	cJSON *b = NULL;
 	struct gt_buf canon = GT_BUF_INIT;
 
+	snprintf(dir, sizeof(dir), "%s%s%s", shard, leaf ? "/" : "", leaf ? leaf : "");
 	if (len <= 5 || strcmp(name + len - 5, ".json") || len - 5 > GT_ID_MAX) {
-		problem(v, "beads/%s/%s: not a bead file name", shard, name);
+		problem(v, "beads/%s/%s: not a bead file name", dir, name);
 		return;
 	}
 	snprintf(id, sizeof(id), "%.*s", (int)(len - 5), name);
 	if (gt_id_check(id) < 0) {
-		problem(v, "beads/%s/%s: %s", shard, name, gt_error_last());
+		problem(v, "beads/%s/%s: %s", dir, name, gt_error_last());
 		return;
 	}
 	gt_bead_shard(want, id);
 	if (strcmp(want, shard))
-		problem(v, "beads/%s/%s: belongs in shard %s", shard, name, want);
+		problem(v, "beads/%s/%s: belongs in shard %s", dir, name, want);
+	else if (leaf && (gt_bead_leaf(want, id, strlen(id)), strcmp(want, leaf)))
+		problem(v, "beads/%s/%s: belongs in beads/%s/%s", dir, name, shard, want);
 	if (git_blob_lookup(&blob, ctx->lg->git, blob_id) < 0) {
-		problem(v, "beads/%s/%s: cannot read the blob", shard, name);
+		problem(v, "beads/%s/%s: cannot read the blob", dir, name);
 		return;
 	}
 	if (gt_json_parse(&b, git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob), name, 1) <
 	    0) {
-		problem(v, "beads/%s/%s: %s", shard, name, gt_error_last());
+		problem(v, "beads/%s/%s: %s", dir, name, gt_error_last());
 	} else if (!gt_json_str(b, "id") || strcmp(gt_json_str(b, "id"), id)) {
-		problem(v, "beads/%s/%s: the id inside is '%s'", shard, name,
+		problem(v, "beads/%s/%s: the id inside is '%s'", dir, name,
 			gt_json_str(b, "id") ? gt_json_str(b, "id") : "(none)");
 	} else if (gt_bead_validate(b, &ctx->vocab) < 0) {
-		problem(v, "beads/%s/%s: %s", shard, name, gt_error_last());
+		problem(v, "beads/%s/%s: %s", dir, name, gt_error_last());
 	} else {
 		gt_bead_serialize(&canon, b);
 		gt_buf_addch(&canon, '\n');
 		if (canon.len != (size_t)git_blob_rawsize(blob) ||
 		    memcmp(canon.ptr, git_blob_rawcontent(blob), canon.len))
-			problem(v, "beads/%s/%s: not in canonical form", shard, name);
+			problem(v, "beads/%s/%s: not in canonical form", dir, name);
 	}
 	cJSON_Delete(b);
 	gt_buf_release(&canon);
 	git_blob_free(blob);
+}
+
+/* The files of a shard, one level or split in subtrees (shard.h), never
+ * both. */
+static long check_shard(struct vctx *v, struct gt_ctx *ctx, const char *sn, git_tree *shard)
+{
+	int split = gt_shard_is_split(shard);
+	long checked = 0;
+
+	for (size_t i = 0; i < git_tree_entrycount(shard); i++) {
+		const git_tree_entry *e = git_tree_entry_byindex(shard, i);
+		const char *n = git_tree_entry_name(e);
+		int is_tree = git_tree_entry_type(e) == GIT_OBJECT_TREE;
+		git_tree *leaf;
+
+		if (!split && !is_tree) {
+			check_bead(v, ctx, sn, NULL, n, git_tree_entry_id(e));
+			checked++;
+			continue;
+		}
+		if (!split || !is_tree || strlen(n) != 2 || gt_hex_digit(n[0]) < 0 ||
+		    gt_hex_digit(n[1]) < 0) {
+			problem(v,
+				"beads/%s/%s: a shard holds bead files or subtrees named by two "
+				"hex digits, not both",
+				sn, n);
+			continue;
+		}
+		if (git_tree_lookup(&leaf, ctx->lg->git, git_tree_entry_id(e)) < 0) {
+			problem(v, "beads/%s/%s: cannot read the subtree", sn, n);
+			continue;
+		}
+		for (size_t k = 0; k < git_tree_entrycount(leaf); k++) {
+			const git_tree_entry *le = git_tree_entry_byindex(leaf, k);
+
+			if (git_tree_entry_type(le) != GIT_OBJECT_BLOB)
+				problem(v, "beads/%s/%s/%s: not a bead file", sn, n,
+					git_tree_entry_name(le));
+			else
+				check_bead(v, ctx, sn, n, git_tree_entry_name(le),
+					   git_tree_entry_id(le));
+			checked++;
+		}
+		git_tree_free(leaf);
+	}
+	return checked;
 }
 
 long gt_ledger_verify(struct gt_ctx *ctx, gt_verify_cb cb, void *payload, size_t *nproblems)
@@ -130,12 +182,7 @@ long gt_ledger_verify(struct gt_ctx *ctx, gt_verify_cb cb, void *payload, size_t
 			problem(&v, "beads/%s: cannot read the shard", sn);
 			continue;
 		}
-		for (size_t i = 0; i < git_tree_entrycount(shard); i++) {
-			const git_tree_entry *e = git_tree_entry_byindex(shard, i);
-
-			check_bead(&v, ctx, sn, git_tree_entry_name(e), git_tree_entry_id(e));
-			checked++;
-		}
+		checked += check_shard(&v, ctx, sn, shard);
 		git_tree_free(shard);
 	}
 	git_tree_free(beads);
