@@ -139,6 +139,15 @@ test_expect_success 'committers killed before moving the ref: nothing of theirs,
 	git fsck --no-progress --strict 2>&1 | grep -v "^dangling\|^notice" | { ! grep .; }
 '
 
+test_expect_success 'an answer its writer never read is removed once an hour old' '
+	cd l && mkdir -p .git/gt/queue &&
+	echo "ok -" >.git/gt/queue/gone.r && touch -d "2 hours ago" .git/gt/queue/gone.r &&
+	echo "ok -" >.git/gt/queue/recent.r && touch -d "10 minutes ago" .git/gt/queue/recent.r &&
+	gt-bead-add -q "a write that commits" &&
+	[ ! -e .git/gt/queue/gone.r ] && [ -e .git/gt/queue/recent.r ] &&
+	rm .git/gt/queue/recent.r
+'
+
 test_expect_success 'GT_LEDGER_GROUP=0: one writer at a time, one commit per write' '
 	cd l && before=$(ledger_tip) &&
 	for i in 1 2 3 4 5 6 7 8; do

@@ -27,6 +27,8 @@
 
 /* the most intents one commit takes; the rest wait for the next */
 #define GROUP_MAX 256
+/* an answer file (.r) older than this was left by a writer that gave up */
+#define STALE_ANSWER_SECONDS 3600
 
 void gt_intent_init(struct gt_intent *in)
 {
@@ -546,6 +548,22 @@ static int name_cmp(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/*
+ * An answer nobody read: its writer gave up waiting for the lock (or was
+ * killed) after a committer had taken its intent.  A writer reads its
+ * answer as soon as it has the lock, so one an hour old is left over.
+ */
+static void drop_stale_answer(struct group *g, const char *name)
+{
+	struct gt_buf p = GT_BUF_INIT;
+	struct stat st;
+
+	gt_buf_printf(&p, "%s/%s", g->qdir.ptr, name);
+	if (stat(p.ptr, &st) == 0 && st.st_mtime < time(NULL) - STALE_ANSWER_SECONDS)
+		unlink(p.ptr);
+	gt_buf_release(&p);
+}
+
 /* The intents waiting, in arrival order, mine among them. */
 static void gather(struct group *g, struct gt_intent *mine, const char *mine_name)
 {
@@ -562,6 +580,8 @@ static void gather(struct group *g, struct gt_intent *mine, const char *mine_nam
 		if (len > 2 && !strcmp(de->d_name + len - 2, ".q")) {
 			GT_ALLOC_GROW(names, n + 1, alloc);
 			names[n++] = gt_strndup(de->d_name, len - 2);
+		} else if (len > 2 && !strcmp(de->d_name + len - 2, ".r")) {
+			drop_stale_answer(g, de->d_name);
 		}
 	}
 	if (d)
