@@ -42,6 +42,8 @@
 #include "town/agent.h"
 #include "flow/mail.h"
 #include "flow/molecule.h"
+#include "flow/depgraph.h"
+#include "base/dot.h"
 #include "town/nudge.h"
 #include "town/runstate.h"
 #include "town/runtime.h"
