@@ -36,6 +36,7 @@
 #include "store/ops.h"
 #include "base/options.h"
 #include "base/proc.h"
+#include "base/progress.h"
 #include "store/query.h"
 #include "store/repo.h"
 #include "store/verify.h"
