@@ -54,11 +54,13 @@ int main(int argc, char **argv)
 	struct gt_depgraph_opts o = { 0 };
 	struct gt_buf id = GT_BUF_INIT, dot = GT_BUF_INIT, svg = GT_BUF_INIT;
 	cJSON *g = NULL;
-	int rc, dot_out = 0, svg_out = 0, depth = 0, max_nodes = 0;
+	int rc, dot_out = 0, svg_out = 0;
+	long depth = GT_DEPGRAPH_DEPTH, max_nodes = GT_DEPGRAPH_MAX_NODES; /* longs */
 	const struct gt_option opts[] = {
 		GT_OPT_FLAG(0, "dot", &dot_out, "print Graphviz DOT"),
 		GT_OPT_FLAG(0, "svg", &svg_out, "print SVG (runs Graphviz's dot)"),
-		GT_OPT_INT(0, "depth", &depth, "N", "steps out from ID (default 3; -1: no limit)"),
+		GT_OPT_INT(0, "depth", &depth, "N",
+			   "steps out from ID (default 3; 0: ID alone; -1: no limit)"),
 		GT_OPT_INT(0, "max-nodes", &max_nodes, "N", "at most N beads (default 200)"),
 		GT_OPT_STRING(0, "kind", &o.kind, "KIND",
 			      "draw ID as a bead, epic, convoy or molecule (default: by its type)"),
@@ -73,10 +75,11 @@ int main(int argc, char **argv)
 		gt_cli_usage_error(&cli, "exactly one id is required");
 	if (dot_out + svg_out + cli.json > 1)
 		gt_cli_usage_error(&cli, "--dot, --svg and --json go one at a time");
-	if (depth < -1 || max_nodes < 0)
-		gt_cli_usage_error(&cli, "--depth and --max-nodes take a number of at least %d",
-				   depth < -1 ? -1 : 0);
-	o.depth = depth;
+	if (depth < -1 || depth > 1000000)
+		gt_cli_usage_error(&cli, "--depth takes -1 (no limit) or a number of steps");
+	if (max_nodes < 1)
+		gt_cli_usage_error(&cli, "--max-nodes takes a number of beads");
+	o.depth = (int)depth;
 	o.max_nodes = max_nodes;
 	if ((rc = gt_cli_open(&cli, &ctx)) < 0 ||
 	    (rc = gt_cli_resolve(&ctx, &idx, argv[1], &id)) < 0 ||

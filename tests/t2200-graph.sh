@@ -59,7 +59,8 @@ test_expect_success 'usage errors exit 2' '
 	expect_code 2 gt-graph --svg --dot "$A" 2>err &&
 	expect_code 2 gt-graph --depth -2 "$A" 2>err &&
 	expect_code 2 gt-graph --kind tree "$A" 2>err && grep -q "tree" err &&
-	expect_code 2 gt-graph --kind molecule "$A" 2>err
+	expect_code 2 gt-graph --kind molecule "$A" 2>err &&
+	expect_code 2 gt-graph --max-nodes 0 "$A" 2>err
 '
 
 test_expect_success 'an unknown id is not found (exit 3), odd characters and all, and never run' '
@@ -85,6 +86,11 @@ test_expect_success 'a bead: what blocks it (transitively), what it blocks, its 
 	gt-graph --depth 1 "$B" | cut -f1 | sort >near1 &&
 	printf "%s\n" "$A" "$AFTER" "$B" "$CONVOY" "$E" | sort >want &&
 	test_cmp_files want near1 &&
+	# --depth 0: the bead alone; -1: as far as it goes (the external
+	# dependency of the far blocker is 4 steps up)
+	gt-graph --depth 0 "$B" | cut -f1 >alone && echo "$B" >want && test_cmp_files want alone &&
+	! grep -q "^external:" out &&
+	gt-graph --depth -1 "$B" | grep -q "^external:other:" &&
 	# a partial id is resolved
 	gt-graph "${B%.*}" | head -n 1 | grep -q "^$E	open	epic	"
 '
@@ -146,6 +152,14 @@ test_expect_success 'a molecule: its steps and what each needs, the current one 
 	" m.json >/dev/null &&
 	gt-graph "$MOL" | grep -q "^implement	blocked	step	.*	-> load-context\$" &&
 	gt-graph --dot "$MOL" >m.dot && grep -q "\"load-context\" -> \"implement\";" m.dot
+'
+
+test_expect_success 'a wisp molecule (refs/gt/wisps) is drawn too' '
+	cd l &&
+	w=$(gt-mol-wisp mol-polecat-work --var issue=x --var title=y) &&
+	case "$w" in *-wisp-*) ;; *) die "not a wisp: $w" ;; esac &&
+	gt-graph --json "$w" | jq -e ".kind == \"molecule\" and (.nodes | length) > 3" >/dev/null &&
+	expect_code 2 gt-graph --kind bead "$w" 2>err
 '
 
 test_expect_success '--dot: titles quoted, a legend, the current work outlined' '

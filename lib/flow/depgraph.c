@@ -15,6 +15,7 @@
 #include "base/error.h"
 #include "base/json.h"
 #include "base/map.h"
+#include "base/sort.h"
 #include "flow/molecule.h"
 #include "store/bead.h"
 #include "store/ledger.h"
@@ -117,11 +118,16 @@ static int collect_dependent(uint32_t src, void *arg)
 	return 0;
 }
 
-static int rec_cmp(const void *a, const void *b)
-{
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+struct by_id {
+	const struct gt_index *idx;
+	const uint32_t *v;
+};
 
-	return x < y ? -1 : x > y;
+static int id_less(uint32_t a, uint32_t b, void *p)
+{
+	const struct by_id *c = p;
+
+	return strcmp(gt_index_id(c->idx, c->v[a]), gt_index_id(c->idx, c->v[b])) < 0;
 }
 
 /* Breadth first from root: along its edges (up: what it depends on) or
@@ -149,14 +155,17 @@ static void walk(struct walk *w, uint32_t root, int down, int depth, int which)
 			}
 		} else {
 			struct dependents d = { idx, s.rec, which, NULL, 0, 0 };
+			struct by_id c;
+			uint32_t *order;
 
 			gt_index_each_dependent(idx, s.rec, collect_dependent, &d);
-			/* in index order (a bead's place in the ledger's tree), so
-			 * a truncated graph is the same each time */
-			if (d.n > 1)
-				qsort(d.v, d.n, sizeof(*d.v), rec_cmp);
+			/* in id order, so a truncated graph is the same each time */
+			c = (struct by_id){ idx, d.v };
+			order = gt_sort_index(d.n, id_less, &c);
 			for (size_t k = 0; k < d.n; k++)
-				enqueue(&q, w, d.v[k], gt_index_id(idx, d.v[k]), s.depth + 1);
+				enqueue(&q, w, d.v[order[k]], gt_index_id(idx, d.v[order[k]]),
+					s.depth + 1);
+			free(order);
 			free(d.v);
 		}
 	}
@@ -349,7 +358,7 @@ static int build_molecule(cJSON *g, struct gt_ctx *ctx, const char *id, long max
 int gt_depgraph_build(cJSON **out, struct gt_ctx *ctx, struct gt_index **idx, const char *id,
 		      const struct gt_depgraph_opts *o)
 {
-	static const struct gt_depgraph_opts none;
+	static const struct gt_depgraph_opts defaults = { GT_DEPGRAPH_DEPTH, 0, NULL };
 	int depth, rc;
 	long max;
 	uint32_t root = GT_IREF_NONE;
@@ -358,23 +367,23 @@ int gt_depgraph_build(cJSON **out, struct gt_ctx *ctx, struct gt_index **idx, co
 
 	*out = NULL;
 	if (!o)
-		o = &none;
-	depth = o->depth == 0 ? GT_DEPGRAPH_DEPTH : o->depth;
+		o = &defaults;
+	depth = o->depth;
 	max = o->max_nodes > 0 ? o->max_nodes : GT_DEPGRAPH_MAX_NODES;
 	if (o->kind && strcmp(o->kind, "bead") && strcmp(o->kind, "epic") &&
 	    strcmp(o->kind, "convoy") && strcmp(o->kind, "molecule"))
 		return gt_error_set(GT_EUSAGE, "unknown kind of graph '%s'", o->kind);
-	if (!gt_mol_is_wisp(id)) {
-		if (!*idx && (rc = gt_index_open(idx, ctx->lg, NULL)) < 0)
-			return rc;
-		root = gt_index_find(*idx, id);
-		if (root == GT_IREF_NONE)
-			return gt_error_set(GT_ENOTFOUND, "bead '%s' not found", id);
+	if (!*idx && (rc = gt_index_open(idx, ctx->lg, NULL)) < 0)
+		return rc;
+	root = gt_index_find(*idx, id);
+	if (root != GT_IREF_NONE) {
 		kind = gt_index_vocab(*idx, (*idx)->recs[root].type);
 		if (strcmp(kind, "epic") && strcmp(kind, "convoy") && strcmp(kind, "molecule"))
 			kind = "bead";
+	} else if (gt_mol_is_wisp(id)) {
+		kind = "molecule"; /* in refs/gt/wisps, not the ledger */
 	} else {
-		kind = "molecule";
+		return gt_error_set(GT_ENOTFOUND, "bead '%s' not found", id);
 	}
 	if (o->kind) {
 		if (!strcmp(o->kind, "molecule") != !strcmp(kind, "molecule"))

@@ -43,13 +43,13 @@
 #define GT_DEPGRAPH_MAX_NODES 200
 
 struct gt_depgraph_opts {
-	int depth;	  /* steps out from the root; 0: GT_DEPGRAPH_DEPTH, < 0: no limit */
+	int depth;	  /* steps out from the root (0: the root alone); < 0: no limit */
 	long max_nodes;	  /* 0: GT_DEPGRAPH_MAX_NODES */
 	const char *kind; /* force a kind ("bead" draws an epic's neighbourhood); NULL: by type */
 };
 
 /* The graph of the bead, epic, convoy or molecule id (exact; molecules
- * may be wisps).  *idx is the query index, opened when NULL (the caller
+ * may be wisps); o NULL: GT_DEPGRAPH_DEPTH and GT_DEPGRAPH_MAX_NODES.  *idx is the query index, opened when NULL (the caller
  * frees it).  GT_ENOTFOUND when there is no such bead, GT_EUSAGE for an
  * unknown kind.  *out is the caller's. */
 int gt_depgraph_build(cJSON **out, struct gt_ctx *ctx, struct gt_index **idx, const char *id,
