@@ -106,10 +106,8 @@ static int collect_dependent(uint32_t src, void *arg)
 	for (uint32_t k = 0; k < r->nedges; k++) {
 		const struct gt_iedge *e = &d->idx->edges[r->edges + k];
 
+		/* a bead with two edges to rec comes twice: enqueue() keeps one */
 		if (gt_index_ref(d->idx, e->target) == d->rec && edge_ok(d->idx, e, d->which)) {
-			for (size_t i = 0; i < d->n; i++)
-				if (d->v[i] == src)
-					return 0;
 			GT_ALLOC_GROW(d->v, d->n + 1, d->alloc);
 			d->v[d->n++] = src;
 			return 0;
@@ -143,6 +141,10 @@ static void walk(struct walk *w, uint32_t root, int down, int depth, int which)
 		struct step s = q.v[i];
 		const struct gt_irec *r = &idx->recs[s.rec];
 
+		/* full: what is left to walk adds no bead (emit_walk() still
+		 * draws every edge among the ones found) */
+		if (w->n >= w->max)
+			break;
 		if (depth >= 0 && s.depth >= depth)
 			continue;
 		if (!down) {
