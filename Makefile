@@ -35,8 +35,9 @@ VERSION := $(shell git describe --tags --always --dirty 2>/dev/null || echo 0.1.
 DEB_BUILD = gcc make pkg-config libgit2-dev libcjson-dev libcurl4-openssl-dev libssl-dev zlib1g-dev scdoc
 DEB_RUN = git jq tmux procps
 DEB_LINT = clang-format cppcheck shellcheck
-# the fake model server and fake agent CLIs the tests run (tests/fake/)
-DEB_TEST = python3
+# the fake model server and fake agent CLIs the tests run (tests/fake/);
+# graphviz for gt-graph --svg
+DEB_TEST = python3 graphviz
 
 override CFLAGS += -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
 	-Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \

@@ -85,6 +85,7 @@ void gt_cli_warn(struct gt_cli *cli, const char *fmt, ...)
 	va_list ap;
 
 	fflush(stdout);
+	gt_cli_progress_clear();
 	fprintf(stderr, "%s: warning: ", cli->name);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);

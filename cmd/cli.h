@@ -130,6 +130,29 @@ int gt_cli_print_ids(struct gt_cli *cli, struct gt_ledger *lg, const char *const
  * wrote, or an error record for a failed one (with --keep-going). */
 void gt_cli_print_batch(struct gt_cli *cli, const struct gt_batch *b);
 
+/* ---- cli-progress.c: the progress line of long work ---- */
+
+/* A progress line on stderr, "importing: 41,200/100,000 beads (41%)"
+ * ("what: done unit" when the total is not known), drawn only when
+ * stderr is a terminal and there is no -q: rewritten in place at most
+ * ten times a second, and left standing with a newline by
+ * gt_cli_progress_end().  Nothing at all otherwise. */
+struct gt_cli_progress {
+	const char *what, *unit;
+	int on, shown;
+	uint64_t done, total;
+	long long last_ms;
+	size_t width;
+};
+
+/* Start one: the gt_progress to hand to lib/ (without fn when off). */
+struct gt_progress gt_cli_progress_start(struct gt_cli_progress *p, const struct gt_cli *cli,
+					 const char *what, const char *unit);
+/* End the line (newline) if one was drawn; safe to call more than once. */
+void gt_cli_progress_end(struct gt_cli_progress *p);
+/* Clear the line drawn now, if any, before a message goes to stderr. */
+void gt_cli_progress_clear(void);
+
 /* ---- cli-format.c: --format TEMPLATE ---- */
 
 #define GT_OPT_FORMAT(v)                            \

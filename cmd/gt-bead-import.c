@@ -37,6 +37,8 @@ int main(int argc, char **argv)
 	struct gt_ctx ctx = { 0 };
 	struct gt_index *idx = NULL;
 	struct imp a = { &ctx, NULL, GT_IMPORT_NEWER, 0, { 0 } };
+	struct gt_cli_progress line;
+	struct gt_progress prog;
 	const char *policy = "newer";
 	int rc, nargs;
 	const struct gt_option opts[] = {
@@ -76,9 +78,10 @@ int main(int argc, char **argv)
 		rc = gt_import_add(&a.im, "-");
 	if (rc < 0)
 		goto out;
-	if (isatty(2) && !cli.quiet)
-		fprintf(stderr, "importing %zu records...\n", gt_import_issue_count(a.im));
+	prog = gt_cli_progress_start(&line, &cli, "importing", "beads");
+	gt_import_progress(a.im, &prog);
 	rc = gt_ledger_transact(ctx.lg, &to, apply, &a);
+	gt_cli_progress_end(&line);
 	if (rc == GT_ENO && a.dry_run)
 		rc = 0;
 	if (rc < 0)

@@ -34,6 +34,7 @@ static void report(const char *msg, void *p)
 	struct gt_cli *cli = p;
 
 	fflush(stdout);
+	gt_cli_progress_clear();
 	fprintf(stderr, "%s: problem: %s\n", cli->name, msg);
 }
 
@@ -178,9 +179,16 @@ int main(int argc, char **argv)
 		for (size_t i = 0; i < moved.n && !cli.json && !cli.quiet; i++)
 			printf("quarantined: %s -> quarantine/%s\n", moved.v[i], moved.v[i]);
 	}
-	if (!no_verify && (checked = gt_ledger_verify(&ctx, report, &cli, &problems)) < 0) {
-		rc = (int)checked;
-		goto out;
+	if (!no_verify) {
+		struct gt_cli_progress line;
+		struct gt_progress prog = gt_cli_progress_start(&line, &cli, "verifying", "shards");
+
+		checked = gt_ledger_verify_progress(&ctx, report, &cli, &problems, &prog);
+		gt_cli_progress_end(&line);
+		if (checked < 0) {
+			rc = (int)checked;
+			goto out;
+		}
 	}
 	gt_index_clean(ctx.lg);
 	if (rebuild && (rc = gt_index_remove(ctx.lg)) < 0)

@@ -13,58 +13,47 @@ static const char *const usage[] = {
 	NULL,
 };
 
-/* A DOT string literal: quotes and backslashes escaped, newlines as \n. */
-static void dot_str(const char *s)
-{
-	putchar('"');
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			printf("\\%c", *s);
-		else if (*s == '\n')
-			printf("\\n");
-		else if ((unsigned char)*s >= 0x20)
-			putchar(*s);
-	}
-	putchar('"');
-}
-
+/* Every string goes through gt_dot_quote() (base/dot.h): step ids and
+ * titles come from formulas and the beads they were poured on. */
 static void print_dot(const char *name, const cJSON *steps)
 {
 	const cJSON *s, *n;
+	struct gt_buf out = GT_BUF_INIT, label = GT_BUF_INIT;
 
-	printf("digraph ");
-	dot_str(name);
-	printf(" {\n\trankdir=TB;\n\tnode [shape=box, style=\"rounded,filled\", "
-	       "fillcolor=white, fontname=\"Helvetica\"];\n");
+	gt_buf_adds(&out, "digraph ");
+	gt_dot_quote(&out, name);
+	gt_buf_adds(&out, " {\n\trankdir=TB;\n\tnode [shape=box, style=\"rounded,filled\", "
+			  "fillcolor=white, fontname=\"Helvetica\"];\n");
 	cJSON_ArrayForEach (s, steps) {
 		const char *st = gt_json_str(s, "state"), *color = "white";
-		struct gt_buf label = GT_BUF_INIT;
+		const char *kind = gt_json_str(s, "kind") ? gt_json_str(s, "kind") : "step";
 
 		if (st)
 			color = !strcmp(st, "done")	 ? "palegreen"
 				: !strcmp(st, "current") ? "gold"
 				: !strcmp(st, "ready")	 ? "lightblue"
 							 : "white";
+		gt_buf_reset(&label);
 		gt_buf_printf(&label, "%s\n%s", gt_json_str(s, "id"), gt_json_str(s, "title"));
-		printf("\t");
-		dot_str(gt_json_str(s, "id"));
-		printf(" [label=");
-		dot_str(label.ptr);
-		printf(", fillcolor=%s%s];\n", color,
-		       !strcmp(gt_json_str(s, "kind") ? gt_json_str(s, "kind") : "step", "step")
-			       ? ""
-			       : ", shape=component");
-		gt_buf_release(&label);
+		gt_buf_addch(&out, '\t');
+		gt_dot_quote(&out, gt_json_str(s, "id"));
+		gt_buf_adds(&out, " [label=");
+		gt_dot_quote(&out, label.ptr);
+		gt_buf_printf(&out, ", fillcolor=%s%s];\n", color,
+			      !strcmp(kind, "step") ? "" : ", shape=component");
 	}
 	cJSON_ArrayForEach (s, steps)
 		cJSON_ArrayForEach (n, cJSON_GetObjectItemCaseSensitive(s, "needs")) {
-			printf("\t");
-			dot_str(n->valuestring);
-			printf(" -> ");
-			dot_str(gt_json_str(s, "id"));
-			printf(";\n");
+			gt_buf_addch(&out, '\t');
+			gt_dot_quote(&out, n->valuestring);
+			gt_buf_adds(&out, " -> ");
+			gt_dot_quote(&out, gt_json_str(s, "id"));
+			gt_buf_adds(&out, ";\n");
 		}
-	printf("}\n");
+	gt_buf_adds(&out, "}\n");
+	fputs(out.ptr, stdout);
+	gt_buf_release(&out);
+	gt_buf_release(&label);
 }
 
 static void print_lines(struct gt_cli *cli, const cJSON *steps)

@@ -70,12 +70,20 @@ int main(int argc, char **argv)
 	gt_cli_stop_on_signals(&stop);
 	do {
 		for (size_t i = 0; i < rigs.n && rc == 0 && !stop; i++) {
-			struct gt_refinery_opts o = { rigs.v[i], (int)max, no_feed };
+			struct gt_refinery_opts o = { rigs.v[i], (int)max, no_feed, NULL };
+			struct gt_cli_progress line;
+			struct gt_progress prog;
+			struct gt_buf what = GT_BUF_INIT;
 			cJSON *log = NULL, *e;
 
 			if (own_actor)
 				gt_rig_act_as(&ctx, rigs.v[i], "refinery");
+			gt_buf_printf(&what, "merging %s", rigs.v[i]);
+			prog = gt_cli_progress_start(&line, &cli, what.ptr, "requests");
+			o.progress = &prog;
 			rc = gt_refinery_run(&log, &ctx, &t, &o);
+			gt_cli_progress_end(&line);
+			gt_buf_release(&what);
 			cJSON_ArrayForEach (e, log)
 				print_entry(&cli, e);
 			cJSON_Delete(log);

@@ -163,6 +163,8 @@ int main(int argc, char **argv)
 	struct gt_strlist vars = { 0 };
 	struct gt_strlist asked = { 0 }, beads = { 0 };
 	struct gt_buf batch_name = GT_BUF_INIT;
+	struct gt_cli_progress line = { 0 };
+	struct gt_progress prog;
 	cJSON **results = NULL, **slung_res = NULL;
 	const char **slung = NULL;
 	size_t nslung = 0;
@@ -267,8 +269,13 @@ int main(int argc, char **argv)
 	results = gt_calloc(beads.n, sizeof(*results));
 	slung = gt_calloc(beads.n, sizeof(*slung));
 	slung_res = gt_calloc(beads.n, sizeof(*slung_res));
+	if (beads.n > 1) {
+		prog = gt_cli_progress_start(&line, &cli, "slinging", "beads");
+		o.progress = &prog;
+	}
 	rc = gt_sling_batch(results, &ctx, &t, (const char *const *)beads.v, beads.n, &o,
 			    jobs > 0 ? jobs : 0);
+	gt_cli_progress_end(&line);
 	for (size_t i = 0; i < beads.n; i++) {
 		if (!strcmp(gt_json_str(results[i], "action"), "error"))
 			continue;

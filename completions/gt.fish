@@ -44,6 +44,7 @@ args_of() {
 	gt-bead-edit) echo bead ;;
 	gt-bead-show) echo all... ;;
 	gt-bead-log) echo all ;;
+	gt-graph) echo all ;;
 	gt-bead-reopen) echo closed... ;;
 	gt-bead-comment) echo "=add,list" all - ;;
 	gt-bead-dep) echo "=add,rm,list,tree" bead all ;;
@@ -110,6 +111,7 @@ opt_kind() {
 	"gt-ready --sort") echo "=priority,oldest,hybrid" ;;
 	"gt-bead-count --by") echo "=status,type,assignee,label,priority" ;;
 	"gt-bead-edit --field") echo "=description,title,design,notes,acceptance_criteria" ;;
+	"gt-graph --kind") echo "=bead,epic,convoy,molecule" ;;
 	esac
 }
 

@@ -20,15 +20,26 @@
 #include "base/options.h"
 #include "base/banned.h"
 
-static void drain(int fds[2], struct gt_buf *out, struct gt_buf *err, int fo, int fe)
+/* Feed in (when fi >= 0) to the child while reading what it prints: a
+ * child that writes more than a pipe holds before reading all its input
+ * would otherwise wait on us as we wait on it. */
+static void drain(const struct gt_buf *in, int fi, struct gt_buf *out, struct gt_buf *err, int fo,
+		  int fe)
 {
-	struct pollfd p[2];
+	struct pollfd p[3];
 	char tmp[8192];
+	size_t sent = 0;
 	int open_o = fo >= 0, open_e = fe >= 0;
 
-	while (open_o || open_e) {
+	if (fi >= 0 && !in->len) {
+		close(fi);
+		fi = -1;
+	}
+	while (open_o || open_e || fi >= 0) {
 		int n = 0;
 
+		if (fi >= 0)
+			p[n++] = (struct pollfd){ fi, POLLOUT, 0 };
 		if (open_o)
 			p[n++] = (struct pollfd){ fo, POLLIN, 0 };
 		if (open_e)
@@ -41,6 +52,19 @@ static void drain(int fds[2], struct gt_buf *out, struct gt_buf *err, int fo, in
 		for (int i = 0; i < n; i++) {
 			ssize_t r;
 
+			if (!p[i].revents)
+				continue;
+			if (p[i].fd == fi) {
+				r = write(fi, in->ptr + sent, in->len - sent);
+				if (r > 0)
+					sent += (size_t)r;
+				if (sent == in->len ||
+				    (r < 0 && errno != EINTR && errno != EAGAIN)) {
+					close(fi);
+					fi = -1;
+				}
+				continue;
+			}
 			if (!(p[i].revents & (POLLIN | POLLHUP | POLLERR)))
 				continue;
 			r = read(p[i].fd, tmp, sizeof(tmp));
@@ -54,18 +78,18 @@ static void drain(int fds[2], struct gt_buf *out, struct gt_buf *err, int fo, in
 			}
 		}
 	}
-	(void)fds;
 }
 
 int gt_run(const char *const *argv, const struct gt_proc_opts *o, int *status)
 {
 	static const struct gt_proc_opts none;
-	int po[2] = { -1, -1 }, pe[2] = { -1, -1 }, st = 0;
+	int pi[2] = { -1, -1 }, po[2] = { -1, -1 }, pe[2] = { -1, -1 }, st = 0;
+	void (*old_pipe)(int) = SIG_DFL;
 	pid_t pid;
 
 	if (!o)
 		o = &none;
-	if ((o->out && pipe(po) < 0) || (o->err && pipe(pe) < 0))
+	if ((o->in && pipe(pi) < 0) || (o->out && pipe(po) < 0) || (o->err && pipe(pe) < 0))
 		return gt_error_errno(GT_EFAIL, "cannot run '%s'", argv[0]);
 	pid = fork();
 	if (pid < 0)
@@ -85,7 +109,9 @@ int gt_run(const char *const *argv, const struct gt_proc_opts *o, int *status)
 			dup2(pe[1], 2);
 		else if (o->quiet && devnull >= 0)
 			dup2(devnull, 2);
-		if (devnull >= 0)
+		if (o->in)
+			dup2(pi[0], 0);
+		else if (devnull >= 0)
 			dup2(devnull, 0);
 		for (int fd = 3; fd < 256; fd++)
 			close(fd);
@@ -93,11 +119,20 @@ int gt_run(const char *const *argv, const struct gt_proc_opts *o, int *status)
 		execvp(argv[0], (char *const *)argv);
 		_exit(127);
 	}
+	if (o->in) {
+		/* a child that ends before reading all of it is an EPIPE here,
+		 * not a signal that ends us */
+		old_pipe = signal(SIGPIPE, SIG_IGN);
+		close(pi[0]);
+		fcntl(pi[1], F_SETFL, fcntl(pi[1], F_GETFL) | O_NONBLOCK);
+	}
 	if (o->out)
 		close(po[1]);
 	if (o->err)
 		close(pe[1]);
-	drain(NULL, o->out, o->err, o->out ? po[0] : -1, o->err ? pe[0] : -1);
+	drain(o->in, o->in ? pi[1] : -1, o->out, o->err, o->out ? po[0] : -1, o->err ? pe[0] : -1);
+	if (o->in)
+		signal(SIGPIPE, old_pipe);
 	if (o->out)
 		close(po[0]);
 	if (o->err)

@@ -13,11 +13,12 @@
 #include "base/buf.h"
 
 struct gt_proc_opts {
-	const char *cwd;	/* run there (NULL: here) */
-	const char *const *env; /* extra NAME=VALUE entries (NULL-terminated) */
-	struct gt_buf *out;	/* capture stdout (NULL: inherit) */
-	struct gt_buf *err;	/* capture stderr (NULL: inherit) */
-	int quiet;		/* discard stdout and stderr not captured */
+	const char *cwd;	 /* run there (NULL: here) */
+	const char *const *env;	 /* extra NAME=VALUE entries (NULL-terminated) */
+	const struct gt_buf *in; /* fed to stdin (NULL: /dev/null) */
+	struct gt_buf *out;	 /* capture stdout (NULL: inherit) */
+	struct gt_buf *err;	 /* capture stderr (NULL: inherit) */
+	int quiet;		 /* discard stdout and stderr not captured */
 };
 
 /* Run argv[0] with argv and wait.  Returns 0 when it exited 0, GT_EFAIL

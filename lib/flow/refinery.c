@@ -31,6 +31,7 @@
 #include "base/lock.h"
 #include "base/options.h"
 #include "base/proc.h"
+#include "base/progress.h"
 #include "store/bead.h"
 #include "store/ledger.h"
 #include "store/ops.h"
@@ -968,6 +969,7 @@ int gt_refinery_run(cJSON **log, struct gt_ctx *ctx, const struct gt_town *t,
 		if (rc < 0)
 			break;
 		done++;
+		gt_progress_tell(o->progress, (uint64_t)done, 0);
 	}
 out:
 	job_reset(&j);

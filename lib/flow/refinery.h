@@ -11,6 +11,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "base/progress.h"
 #include "store/ops.h"
 #include "town/town.h"
 
@@ -18,6 +19,9 @@ struct gt_refinery_opts {
 	const char *rig;
 	int max;     /* stop after this many requests (0: until empty) */
 	int no_feed; /* do not feed convoys after a merge */
+	/* told after each request taken off the queue: how many so far (the
+	 * total is not known: more may come); NULL: no one */
+	const struct gt_progress *progress;
 };
 /* Process ready requests of the rig until none is left (or max).  Each
  * outcome is appended to *log: {mr,outcome,commit,...} where outcome is

@@ -34,6 +34,7 @@
 #include "base/file.h"
 #include "base/json.h"
 #include "base/options.h"
+#include "base/progress.h"
 #include "store/bead.h"
 #include "store/config.h"
 #include "store/id.h"
@@ -1333,11 +1334,14 @@ int gt_sling_batch(cJSON **results, struct gt_ctx *ctx, const struct gt_town *t,
 				codes[i] = r;
 			}
 			gt_error_clear();
+			gt_progress_tell(o->progress, i + 1, n);
 			continue;
 		}
 		while (p.busy >= (size_t)jobs)
 			pool_poll(&p, 1);
 		pool_poll(&p, 0);
+		/* the slings begun and not still running have ended */
+		gt_progress_tell(o->progress, i - p.n, n);
 		s = gt_calloc(1, sizeof(*s));
 		*s = (struct sling){ .batch = &b, .ctx = ctx, .t = t, .o = o, .bead = beads[i] };
 		if ((r = sling_begin(&results[i], s)) == 0) {
@@ -1364,8 +1368,10 @@ int gt_sling_batch(cJSON **results, struct gt_ctx *ctx, const struct gt_town *t,
 		gt_error_clear();
 		sling_free(s);
 	}
-	while (p.n)
+	while (p.n) {
 		pool_poll(&p, 1);
+		gt_progress_tell(o->progress, n - p.n, n);
+	}
 	free(p.w);
 	free(b.base);
 	gt_strlist_release_owned(&b.branches);

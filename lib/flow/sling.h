@@ -16,6 +16,7 @@
 #include <cjson/cJSON.h>
 
 #include "base/options.h"
+#include "base/progress.h"
 #include "store/ops.h"
 #include "town/town.h"
 
@@ -30,6 +31,9 @@ struct gt_sling_opts {
 	const char *formula;
 	int no_formula;
 	const struct gt_strlist *vars;
+	/* gt_sling_batch(): told of each bead whose sling has ended (NULL:
+	 * no one) */
+	const struct gt_progress *progress;
 };
 
 /* Sling one bead; *result describes what happened (or, with dry_run,

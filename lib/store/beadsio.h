@@ -23,6 +23,7 @@
 
 #include <stdio.h>
 
+#include "base/progress.h"
 #include "store/ledger.h"
 #include "store/ops.h"
 
@@ -51,6 +52,9 @@ void gt_import_free(struct gt_import *im);
 int gt_import_apply(struct gt_txn *tx, struct gt_ctx *ctx, struct gt_import *im,
 		    enum gt_import_policy policy, struct gt_import_stats *st);
 size_t gt_import_issue_count(const struct gt_import *im);
+/* Tell p of each issue record applied (done of gt_import_issue_count()),
+ * from now on (NULL: stop). */
+void gt_import_progress(struct gt_import *im, const struct gt_progress *p);
 
 enum gt_export_format {
 	GT_EXPORT_BEADS,      /* .beads/issues.jsonl lines (default) */

@@ -40,6 +40,7 @@
 
 #include "base/buf.h"
 #include "base/error.h"
+#include "base/progress.h"
 #include "base/sort.h"
 #include "base/file.h"
 #include "base/jscan.h"
@@ -81,9 +82,11 @@ struct gt_import {
 	struct gt_map rows; /* issue id -> struct rowset */
 	struct rowset **rowsets;
 	size_t nrowsets, arowsets;
-	cJSON *config; /* key -> value */
-	cJSON *events; /* array of rows */
-	cJSON *dels;   /* array of records, in input order */
+	cJSON *config;		     /* key -> value */
+	cJSON *events;		     /* array of rows */
+	cJSON *dels;		     /* array of records, in input order */
+	struct gt_progress progress; /* told of each issue applied */
+	size_t applied;
 };
 
 /* ---- reading lines ---- */
@@ -678,6 +681,12 @@ int gt_import_add(struct gt_import **im, const char *path)
 	return rc;
 }
 
+void gt_import_progress(struct gt_import *im, const struct gt_progress *p)
+{
+	if (im)
+		im->progress = p ? *p : (struct gt_progress){ NULL, NULL };
+}
+
 size_t gt_import_issue_count(const struct gt_import *im)
 {
 	return im ? im->nissues : 0;
@@ -1155,6 +1164,7 @@ static int apply_src(struct apply *a, const struct src *sc)
 			continue;
 		trim(&s, &l);
 		rc = apply_issue(a, sc, line, s, l);
+		gt_progress_tell(&a->im->progress, ++a->im->applied, a->im->nissues);
 	}
 	if (!rc && got < 0)
 		rc = got;
@@ -1639,6 +1649,7 @@ int gt_import_apply(struct gt_txn *tx, struct gt_ctx *ctx, struct gt_import *im,
 	a.base = gt_txn_base(tx);
 	for (size_t i = 0; i < im->nrowsets; i++)
 		im->rowsets[i]->used = 0;
+	im->applied = 0; /* a transaction tried again starts over */
 	if ((rc = gt_ctx_config(ctx)) < 0 || (rc = apply_config(tx, ctx, im, st)) < 0)
 		goto out;
 	/* the blobs go straight to a pack on disk, not to memory */

@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/progress.h"
 #include "base/buf.h"
 #include "base/error.h"
 #include "base/json.h"
@@ -145,6 +146,12 @@ static long check_shard(struct vctx *v, struct gt_ctx *ctx, const char *sn, git_
 
 long gt_ledger_verify(struct gt_ctx *ctx, gt_verify_cb cb, void *payload, size_t *nproblems)
 {
+	return gt_ledger_verify_progress(ctx, cb, payload, nproblems, NULL);
+}
+
+long gt_ledger_verify_progress(struct gt_ctx *ctx, gt_verify_cb cb, void *payload,
+			       size_t *nproblems, const struct gt_progress *progress)
+{
 	struct vctx v = { cb, payload, 0 };
 	struct gt_ledger *lg = ctx->lg;
 	const git_tree_entry *be;
@@ -184,6 +191,7 @@ long gt_ledger_verify(struct gt_ctx *ctx, gt_verify_cb cb, void *payload, size_t
 		}
 		checked += check_shard(&v, ctx, sn, shard);
 		git_tree_free(shard);
+		gt_progress_tell(progress, s + 1, git_tree_entrycount(beads));
 	}
 	git_tree_free(beads);
 	gt_error_clear();

@@ -5,6 +5,7 @@
 #define GT_VERIFY_H
 
 #include "base/options.h"
+#include "base/progress.h"
 #include "store/index.h"
 #include "store/ledger.h"
 #include "store/ops.h"
@@ -15,6 +16,10 @@
  * beads checked, or a GT_E* code when the tree cannot be read. */
 typedef void (*gt_verify_cb)(const char *msg, void *payload);
 long gt_ledger_verify(struct gt_ctx *ctx, gt_verify_cb problem, void *payload, size_t *nproblems);
+/* The same, telling progress (NULL: no one) of the shards of beads/
+ * checked so far, of how many there are. */
+long gt_ledger_verify_progress(struct gt_ctx *ctx, gt_verify_cb problem, void *payload,
+			       size_t *nproblems, const struct gt_progress *progress);
 
 /* Dependency loops among the beads of idx, over the edges that can hold a
  * bead back (blocks, conditional-blocks, waits-for, parent-child).  Beads

@@ -1,0 +1,116 @@
+/*
+ * cli-progress.c - the progress line of long work (cli.h): on stderr, only
+ * when it is a terminal and -q was not given, rewritten in place with \r
+ * at most ten times a second, and ended with a newline (its last count
+ * standing) when the work ends.  Never anything in a pipe or a file.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "base/banned.h"
+
+#define PROGRESS_EVERY_MS 100
+
+/* the line on the terminal now, if any: a message to stderr clears it */
+static struct gt_cli_progress *drawn;
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* n with commas between thousands: 41,200 */
+static void add_count(struct gt_buf *b, uint64_t n)
+{
+	char digits[32];
+	int len = snprintf(digits, sizeof(digits), "%llu", (unsigned long long)n);
+
+	for (int i = 0; i < len; i++) {
+		if (i && (len - i) % 3 == 0)
+			gt_buf_addch(b, ',');
+		gt_buf_addch(b, digits[i]);
+	}
+}
+
+static void draw(struct gt_cli_progress *p, const char *end)
+{
+	struct gt_buf line = GT_BUF_INIT;
+	size_t width;
+
+	gt_buf_printf(&line, "\r%s: ", p->what);
+	add_count(&line, p->done);
+	if (p->total) {
+		gt_buf_addch(&line, '/');
+		add_count(&line, p->total);
+	}
+	gt_buf_printf(&line, " %s", p->unit);
+	if (p->total)
+		gt_buf_printf(
+			&line, " (%llu%%)",
+			(unsigned long long)(p->done >= p->total ? 100 : p->done * 100 / p->total));
+	/* blank what a longer line before left */
+	width = line.len;
+	while (line.len < p->width)
+		gt_buf_addch(&line, ' ');
+	p->width = width;
+	gt_buf_adds(&line, end);
+	fputs(line.ptr, stderr);
+	fflush(stderr);
+	gt_buf_release(&line);
+	p->shown = 1;
+	p->last_ms = now_ms();
+	drawn = *end ? NULL : p;
+}
+
+static void tell(void *arg, uint64_t done, uint64_t total)
+{
+	struct gt_cli_progress *p = arg;
+
+	p->done = done;
+	p->total = total;
+	if (p->shown && done != total && now_ms() - p->last_ms < PROGRESS_EVERY_MS)
+		return;
+	draw(p, "");
+}
+
+struct gt_progress gt_cli_progress_start(struct gt_cli_progress *p, const struct gt_cli *cli,
+					 const char *what, const char *unit)
+{
+	memset(p, 0, sizeof(*p));
+	p->what = what;
+	p->unit = unit;
+	p->on = !cli->quiet && isatty(2);
+	return (struct gt_progress){ p->on ? tell : NULL, p };
+}
+
+void gt_cli_progress_end(struct gt_cli_progress *p)
+{
+	if (p->on && p->shown)
+		draw(p, "\n");
+	p->shown = 0;
+}
+
+void gt_cli_progress_clear(void)
+{
+	struct gt_buf blank = GT_BUF_INIT;
+
+	if (!drawn)
+		return;
+	gt_buf_addch(&blank, '\r');
+	for (size_t i = 1; i < drawn->width; i++)
+		gt_buf_addch(&blank, ' ');
+	gt_buf_addch(&blank, '\r');
+	fputs(blank.ptr, stderr);
+	fflush(stderr);
+	gt_buf_release(&blank);
+	/* the next count draws it again */
+	drawn->shown = 0;
+	drawn->width = 0;
+	drawn = NULL;
+}
