@@ -287,4 +287,19 @@ test_expect_success 'TERM=dumb: a plain frame every interval' '
 	wait_for shows "gt-top exited 0"
 '
 
+test_expect_success 'an e-stop shows while it is in force; SIGINT ends the cockpit cleanly' '
+	WIN=stop && export WIN &&
+	start_cockpit stop 100 30 -- --interval 200ms &&
+	wait_for shows "e-stop off" &&
+	(cd town && gt-estop -q -m "bad deploy" app) &&
+	wait_for shows "E-STOP in force for rig app: bad deploy" &&
+	screen | head -1 | grep -q "E-STOP$" &&
+	(cd town && gt-thaw app >/dev/null) &&
+	wait_for shows "e-stop off" &&
+	hides "E-STOP in force" &&
+	kill -INT "$(top_pid stop)" &&
+	wait_for shows "gt-top exited 0" &&
+	shows "terminal restored"
+'
+
 test_done
