@@ -477,7 +477,9 @@ static int prompt(struct top *tp, const char *label, struct gt_buf *text)
 		put(stdscr, shown, strlen(shown));
 		refresh();
 		c = getch();
-		if (c == ERR || c == KEY_RESIZE) {
+		if (c == KEY_RESIZE) {
+			gt_top_layout(&tp->frame, tp->model, COLS);
+		} else if (c == ERR) {
 			continue;
 		} else if (c == '\n' || c == '\r' || c == KEY_ENTER) {
 			curs_set(0);

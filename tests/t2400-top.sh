@@ -287,6 +287,21 @@ test_expect_success 'TERM=dumb: a plain frame every interval' '
 	wait_for shows "gt-top exited 0"
 '
 
+test_expect_success 'inside the town tmux server, a switches the client to the agent session' '
+	WIN=inner && export WIN &&
+	sock=$(ls "$TMUX_TMPDIR/tmux-$(id -u)" | grep "^gt-") &&
+	ctmux new-session -d -x 100 -y 30 -s inner env -u TMUX \
+		tmux -L "$sock" new-session -s cockpit -c "$TRASH/town" gt-top &&
+	wait_for shows "AGENTS (3)" &&
+	keys a &&
+	wait_for sh -c "tmux -L $sock list-clients -F \"#{session_name}\" | grep -qx gt-app-crew-ann" &&
+	wait_for shows "READY>" &&
+	tmux -L "$sock" switch-client -t =cockpit &&
+	wait_for shows "switched to app/crew/ann" &&
+	keys q &&
+	wait_for sh -c "! tmux -L $sock has-session -t =cockpit"
+'
+
 test_expect_success 'an e-stop shows while it is in force; SIGINT ends the cockpit cleanly' '
 	WIN=stop && export WIN &&
 	start_cockpit stop 100 30 -- --interval 200ms &&
