@@ -215,16 +215,13 @@ static int is_selected(const struct top *tp, const struct gt_top_line *l)
 		l->index == tp->sel[FOCUS_ESCALATIONS]);
 }
 
-/* Add s at the cursor, no wider than the columns left on the line. */
+/* Add s (len bytes) at the cursor, no wider than the columns left on
+ * the line. */
 static void put(WINDOW *w, const char *s, size_t len)
 {
-	int y, x, maxy, maxx;
+	int x = getcurx(w), maxx = getmaxx(w);
 	size_t n;
 
-	getyx(w, y, x);
-	getmaxyx(w, maxy, maxx);
-	(void)y;
-	(void)maxy;
 	if (x >= maxx)
 		return;
 	n = gt_top_fit(s, (size_t)(maxx - x));
@@ -355,8 +352,8 @@ static void draw_peek(struct top *tp, int rows)
 	WINDOW *win;
 	struct gt_ansi_style st = GT_ANSI_STYLE_INIT;
 	const char *text;
-	size_t len;
-	int y = 1, nl = 0;
+	size_t len, n;
+	int y = 1;
 
 	snprintf(title, sizeof(title), " %s (p or Esc closes) ", who ? who : "no agent");
 	if (!(win = boxed(title, rows)))
@@ -369,21 +366,15 @@ static void draw_peek(struct top *tp, int rows)
 			if (++y >= rows - 1)
 				break;
 			wmove(win, y, 1);
-			nl = 1;
 			continue;
 		}
-		nl = 0;
 		if (getcurx(win) >= COLS - 1)
-			continue;
+			continue; /* the right border */
 		wattrset(win, style_attr(tp, &st));
-		{
-			size_t room = (size_t)(COLS - 1 - getcurx(win)), n = gt_top_fit(text, room);
-
-			waddnstr(win, text, (int)(n < len ? n : len));
-		}
+		n = gt_top_fit(text, (size_t)(COLS - 1 - getcurx(win)));
+		waddnstr(win, text, (int)(n < len ? n : len));
 		wattrset(win, A_NORMAL);
 	}
-	(void)nl;
 	wnoutrefresh(win);
 	delwin(win);
 }
