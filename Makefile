@@ -32,7 +32,7 @@ NONET ?= 1
 VERSION := $(shell git describe --tags --always --dirty 2>/dev/null || echo 0.1.0)
 
 # Debian packages the build, the tests and the demo need.
-DEB_BUILD = gcc make pkg-config libgit2-dev libcjson-dev libcurl4-openssl-dev libssl-dev zlib1g-dev scdoc
+DEB_BUILD = gcc make pkg-config libgit2-dev libcjson-dev libcurl4-openssl-dev libssl-dev zlib1g-dev libncurses-dev scdoc
 DEB_RUN = git jq tmux procps
 DEB_LINT = clang-format cppcheck shellcheck
 # the fake model server and fake agent CLIs the tests run (tests/fake/);
@@ -127,6 +127,10 @@ bin/gt-%: build/cmd/gt-%.o $(CLI_OBJ) lib/libgt.a
 CURL_LIBS = $(shell $(PKG_CONFIG) --libs libcurl 2>/dev/null)
 HTTP_CMDS = bin/gt-run
 $(HTTP_CMDS): LIBS += $(CURL_LIBS)
+
+# only gt-top draws a screen: ncurses (wide-character build) for it alone
+CURSES_LIBS = $(shell $(PKG_CONFIG) --libs ncursesw 2>/dev/null || echo -lncursesw)
+bin/gt-top: LIBS += $(CURSES_LIBS)
 
 bin/gt-%: cmd/gt-%.sh
 	@mkdir -p $(@D)

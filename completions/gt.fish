@@ -103,7 +103,7 @@ opt_kind() {
 	*" --label" | *" --label-any" | *" --remove-label") echo label ;;
 	*" --priority" | *" --priority-min" | *" --priority-max") echo "=0,1,2,3,4" ;;
 	*" --severity") echo "=critical,high,medium,low" ;;
-	*" --mode") echo "=immediate,wait-idle,queue" ;;
+	*" --mode" | "gt-top --nudge-mode") echo "=immediate,wait-idle,queue" ;;
 	*" --role") echo "=polecat,crew,witness,refinery,mayor,deacon" ;;
 	*" --policy") echo "=newer,incoming,existing" ;;
 	"gt-bead-export --format") echo "=beads,type-lines,list,deletions,backup" ;;
