@@ -182,6 +182,18 @@ test_expect_success 'one at a time under concurrent writers' '
 	ledger_ok
 '
 
+test_expect_success 'the deacon starts what writers that skipped it left due' '
+	new_ledger d && cd d &&
+	git config gt.autoPacks 2 &&
+	( GT_AUTO_MAINTAIN=0 && export GT_AUTO_MAINTAIN &&
+	  for i in 1 2 3 4 5; do one_pack "d$i" || exit 1; done ) &&
+	before=$(packs) && [ "$before" -ge 5 ] && [ ! -e .git/gt/maintain.stamp ] &&
+	gt-deacon --once &&
+	wait_for test -s .git/gt/maintain.stamp && wait_for idle &&
+	[ "$(packs)" -lt "$before" ] &&
+	assert_eq 5 "$(gt-bead-list -n 0 --json | jq -r .id | grep -c "^t-pd[0-9]*$")" "beads"
+'
+
 # a ledger big enough that a repack takes a moment
 big_jsonl() {
 	i=0

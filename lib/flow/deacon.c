@@ -20,8 +20,8 @@
 #include "base/proc.h"
 #include "store/config.h"
 #include "store/ledger.h"
+#include "store/maint.h"
 #include "store/repo.h"
-#include "store/verify.h"
 #include "town/estop.h"
 #include "town/heartbeat.h"
 #include "town/runstate.h"
@@ -180,8 +180,6 @@ static void refinery(cJSON *log, struct gt_ctx *ctx, const struct gt_town *t, st
 static void when_changed(cJSON *log, struct gt_ctx *ctx, const struct gt_town *t)
 {
 	cJSON *landed = NULL, *slung = NULL, *it;
-	long threshold = gt_config_get_long(ctx->cfg, "maintain.loose-threshold", 2000);
-	long loose;
 
 	if (gt_convoy_check(&landed, ctx, NULL) == 0)
 		cJSON_ArrayForEach (it, landed)
@@ -207,24 +205,9 @@ static void when_changed(cJSON *log, struct gt_ctx *ctx, const struct gt_town *t
 				      gt_json_str(it, "bead")),
 				"sling", cJSON_Duplicate(it, 1));
 	gt_error_clear();
-	loose = gt_count_loose(ctx->lg->repo);
-	if (loose > threshold) {
-		struct gt_buf prog = GT_BUF_INIT;
-		const char *argv[] = {
-			NULL, "--no-verify", "-q", "--gt-dir", ctx->lg->repo->common_dir, NULL
-		};
-		struct gt_proc_opts po = { .quiet = 1 };
-		int status = 0;
-		cJSON *e;
-
-		program(&prog, t, "gt-maintain");
-		argv[0] = prog.ptr;
-		gt_run(argv, &po, &status);
-		gt_error_clear();
-		e = entry(log, "maintain", status ? "failed" : "repacked", NULL);
-		gt_json_set_int(e, "loose_objects", loose);
-		gt_buf_release(&prog);
-	}
+	/* housekeeping as after any write: a background gt-maintain --auto
+	 * when loose objects or packs are past their thresholds (maint.h) */
+	gt_maint_auto(ctx->lg->repo);
 	cJSON_Delete(landed);
 	cJSON_Delete(slung);
 }
