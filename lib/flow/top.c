@@ -363,7 +363,7 @@ void gt_top_frame_release(struct gt_top_frame *f)
 int gt_top_capture(struct gt_buf *out, const struct gt_town *t, const char *address, int lines,
 		   int escapes)
 {
-	struct gt_buf s = GT_BUF_INIT, target = GT_BUF_INIT, start = GT_BUF_INIT;
+	struct gt_buf s = GT_BUF_INIT;
 	int rc;
 
 	gt_buf_reset(out);
@@ -372,33 +372,9 @@ int gt_top_capture(struct gt_buf *out, const struct gt_town *t, const char *addr
 		rc = gt_error_set(GT_ENOTFOUND, "no session for '%s'", address);
 		goto out;
 	}
-	if (!escapes) {
-		rc = gt_session_capture(out, t->socket, s.ptr, lines);
-		goto out;
-	}
-	/* gt_session_capture() with -e: the same lines, colours kept */
-	gt_buf_printf(&target, "=%s:", s.ptr);
-	gt_buf_printf(&start, "-%d", lines > 0 ? lines : 50);
-	rc = gt_tmux(out, t->socket, "capture-pane", "-p", "-e", "-J", "-t", target.ptr, "-S",
-		     start.ptr, NULL);
-	if (rc == 0 && lines > 0) {
-		/* keep the last lines lines, as gt_session_capture() does */
-		size_t n = 0, cut = 0;
-
-		for (size_t i = out->len; i-- > 0;) {
-			if (out->ptr[i] == '\n' && ++n == (size_t)lines) {
-				cut = i + 1;
-				break;
-			}
-		}
-		if (cut) {
-			memmove(out->ptr, out->ptr + cut, out->len - cut + 1);
-			out->len -= cut;
-		}
-	}
+	rc = escapes ? gt_session_capture_styled(out, t->socket, s.ptr, lines)
+		     : gt_session_capture(out, t->socket, s.ptr, lines);
 out:
 	gt_buf_release(&s);
-	gt_buf_release(&target);
-	gt_buf_release(&start);
 	return rc;
 }

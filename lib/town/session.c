@@ -148,15 +148,20 @@ int gt_session_kill(const char *socket, const char *name)
 	return rc;
 }
 
-int gt_session_capture(struct gt_buf *out, const char *socket, const char *name, int lines)
+static int capture(struct gt_buf *out, const char *socket, const char *name, int lines, int styled)
 {
 	struct gt_buf t = GT_BUF_INIT, start_at = GT_BUF_INIT;
 	int rc;
 
 	target(&t, name, 1);
 	gt_buf_printf(&start_at, "-%d", lines > 0 ? lines : 50);
-	rc = gt_tmux(out, socket, "capture-pane", "-p", "-J", "-t", t.ptr, "-S", start_at.ptr,
-		     NULL);
+	/* -e: the escape sequences of the text's colours and attributes */
+	if (styled)
+		rc = gt_tmux(out, socket, "capture-pane", "-p", "-e", "-J", "-t", t.ptr, "-S",
+			     start_at.ptr, NULL);
+	else
+		rc = gt_tmux(out, socket, "capture-pane", "-p", "-J", "-t", t.ptr, "-S",
+			     start_at.ptr, NULL);
 	if (rc == 0 && lines > 0) {
 		/* the pane is padded with empty lines below the cursor; drop
 		 * them, then keep the last `lines` lines */
@@ -176,6 +181,16 @@ int gt_session_capture(struct gt_buf *out, const char *socket, const char *name,
 	gt_buf_release(&t);
 	gt_buf_release(&start_at);
 	return rc;
+}
+
+int gt_session_capture(struct gt_buf *out, const char *socket, const char *name, int lines)
+{
+	return capture(out, socket, name, lines, 0);
+}
+
+int gt_session_capture_styled(struct gt_buf *out, const char *socket, const char *name, int lines)
+{
+	return capture(out, socket, name, lines, 1);
 }
 
 int gt_session_type(const char *socket, const char *name, const char *text, int enter)

@@ -38,6 +38,8 @@ int gt_session_kill(const char *socket, const char *name);
 
 /* The last `lines` lines of the pane (the visible screen and history). */
 int gt_session_capture(struct gt_buf *out, const char *socket, const char *name, int lines);
+/* The same with the escape sequences of colours and attributes kept. */
+int gt_session_capture_styled(struct gt_buf *out, const char *socket, const char *name, int lines);
 
 /* Type text literally into the pane, then press Enter as its own key. */
 int gt_session_type(const char *socket, const char *name, const char *text, int enter);
