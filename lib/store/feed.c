@@ -612,7 +612,8 @@ static int log_indexed(cJSON *out, struct gt_ledger *lg, const char *id, const g
 		if (!rc && !same) {
 			/* the bead before this change is the one the next entry
 			 * changed, on linear history: parsed once */
-			cJSON *nb = kept && !git_oid_cmp(&kept_id, &now) ? kept : bead_in(lg->git, &now);
+			cJSON *nb = kept && !git_oid_cmp(&kept_id, &now) ? kept
+									 : bead_in(lg->git, &now);
 
 			if (nb != kept)
 				cJSON_Delete(kept);

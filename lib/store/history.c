@@ -222,8 +222,8 @@ static int scan_file(struct scan *sc, const char *path)
 				if (sc->key && !memcmp(r.key, sc->key, sizeof(r.key))) {
 					if (sc->nhits == sc->ahits) {
 						sc->ahits = sc->ahits ? 2 * sc->ahits : 64;
-						sc->hits = gt_realloc(sc->hits,
-								      sc->ahits * sizeof(*sc->hits));
+						sc->hits = gt_realloc(
+							sc->hits, sc->ahits * sizeof(*sc->hits));
 					}
 					memcpy(sc->hits[sc->nhits].oid.id, r.oid, GIT_OID_RAWSZ);
 					sc->hits[sc->nhits++].batch = sc->batches;
@@ -711,8 +711,7 @@ int gt_history_commits(git_oid **out, size_t *n, struct gt_ledger *lg, const cha
 	}
 	/* ahead of lg->tip (another reader saw a newer tip): not the
 	 * commits after it */
-	if (git_oid_cmp(&sc.tip, &lg->tip) &&
-	    (rc = newer_than_tip(&skip, &nskip, lg, &sc.tip)) < 0)
+	if (git_oid_cmp(&sc.tip, &lg->tip) && (rc = newer_than_tip(&skip, &nskip, lg, &sc.tip)) < 0)
 		goto out;
 	*out = sc.nhits ? gt_malloc(sc.nhits * sizeof(**out)) : NULL;
 	/* batches newest first; in a batch, file order (topological) */
@@ -726,8 +725,7 @@ int gt_history_commits(git_oid **out, size_t *n, struct gt_ledger *lg, const cha
 
 			if (k && !git_oid_cmp(&(*out)[k - 1], c))
 				continue; /* one commit named the bead twice */
-			if (nskip && bsearch(c, skip, nskip, sizeof(*skip),
-					     oid_cmp))
+			if (nskip && bsearch(c, skip, nskip, sizeof(*skip), oid_cmp))
 				continue;
 			git_oid_cpy(&(*out)[k++], c);
 		}
