@@ -12,9 +12,10 @@
  *   marker  u64 check, u8 tip[20], u32 TAG_MARK
  *
  * A batch is the records of the commits reachable from its tip and not
- * from the tip before it, in the order of a topological walk from the tip
- * (a commit before its parents, each commit's records together), closed
- * by its marker; batches follow each other oldest first.  Every commit
+ * from the tip before it, oldest first in topological order (a commit
+ * after its parents, each commit's records together), closed by its
+ * marker; batches follow each other oldest first, so the file read
+ * backwards never has a commit after one of its ancestors.  Every commit
  * reachable from the last tip is in exactly one batch, so the file never
  * names a commit that is not in that tip's history.
  *
@@ -39,7 +40,8 @@
  * or disappears at any depth names bead <id> (so both shard layouts of
  * gt-ledger(5) work, and a commit that moves files between layouts names
  * them all: harmless, readers check).  Memory is one tree per level on
- * each side, whatever the size of the change.
+ * each side, whatever the size of the change, and the shards kept for
+ * the next commit (struct shard_memo).
  */
 #include "store/history.h"
 
@@ -56,6 +58,7 @@
 #include "base/error.h"
 #include "base/file.h"
 #include "base/lock.h"
+#include "base/map.h"
 #include "base/sha256.h"
 #include "store/repo.h"
 #include "base/banned.h"
@@ -142,11 +145,6 @@ static void index_file(struct gt_buf *p, struct gt_ledger *lg, const char *name)
 
 /* ---- reading ---- */
 
-struct hit {
-	git_oid oid;
-	uint32_t batch;
-};
-
 struct scan {
 	int has_tip;	/* a marker holds: the trusted part ends after it */
 	git_oid tip;	/* the last trusted marker's */
@@ -154,7 +152,7 @@ struct scan {
 	uint64_t state; /* the check after them */
 	uint32_t batches;
 	const unsigned char *key; /* collect the records of this key (or NULL) */
-	struct hit *hits;	  /* in file order, trusted ones only */
+	git_oid *hits;		  /* its commits in file order, trusted ones only */
 	size_t nhits, ahits;
 };
 
@@ -225,8 +223,7 @@ static int scan_file(struct scan *sc, const char *path)
 						sc->hits = gt_realloc(
 							sc->hits, sc->ahits * sizeof(*sc->hits));
 					}
-					memcpy(sc->hits[sc->nhits].oid.id, r.oid, GIT_OID_RAWSZ);
-					sc->hits[sc->nhits++].batch = sc->batches;
+					memcpy(sc->hits[sc->nhits++].id, r.oid, GIT_OID_RAWSZ);
 				}
 				s = mix_rec(s, &r);
 			} else if (r.tag == TAG_MARK) {
@@ -295,11 +292,27 @@ static void w_put(struct writer *w, const unsigned char *key, const git_oid *oid
 
 /* ---- what a commit changed ---- */
 
+/*
+ * The trees right below beads/ (the shards) as the commits walked so far
+ * left them, by name.  Walking oldest first, the old side of a shard a
+ * commit changed is, on linear history, what the commit before made: kept
+ * here, each version of a shard is read from the pack once (through its
+ * delta chain), not twice.  Checked by id, so any order is right; huge
+ * shards are not kept, so memory stays bounded.
+ */
+#define MEMO_MAX_ENTRIES 4096
+
+struct shard_memo {
+	char *name;
+	git_tree *tree;
+};
+
 struct differ {
 	git_repository *git;
 	struct writer *w;
 	const git_oid *commit;
 	size_t records;
+	struct gt_map shards; /* name -> struct shard_memo */
 };
 
 static void emit_name(struct differ *d, const char *name)
@@ -335,6 +348,50 @@ static int lookup(git_tree **t, struct differ *d, const git_tree_entry *e)
 	return 0;
 }
 
+/* The tree of entry e, a shard (depth 0) from the memo when it is there. */
+static int lookup_at(git_tree **t, struct differ *d, const git_tree_entry *e, int depth)
+{
+	const struct shard_memo *sm = depth ? NULL : gt_map_get(&d->shards, git_tree_entry_name(e));
+
+	if (sm && sm->tree && !git_oid_cmp(git_tree_id(sm->tree), git_tree_entry_id(e)) &&
+	    git_object_dup((git_object **)t, (git_object *)sm->tree) == 0)
+		return 0;
+	return lookup(t, d, e);
+}
+
+/* Shard name is tree t now (NULL: gone, or not a tree). */
+static void remember(struct differ *d, const char *name, git_tree *t)
+{
+	struct shard_memo *sm = gt_map_get(&d->shards, name);
+
+	if (!sm && !t)
+		return;
+	if (!sm) {
+		sm = gt_calloc(1, sizeof(*sm));
+		sm->name = gt_strdup(name);
+		gt_map_put(&d->shards, sm->name, sm);
+	}
+	git_tree_free(sm->tree);
+	sm->tree = NULL;
+	if (t && git_tree_entrycount(t) <= MEMO_MAX_ENTRIES &&
+	    git_object_dup((git_object **)&sm->tree, (git_object *)t) < 0)
+		sm->tree = NULL;
+}
+
+static void memo_release(struct differ *d)
+{
+	struct gt_map_entry *e;
+
+	for (size_t i = 0; gt_map_next(&d->shards, &i, &e);) {
+		struct shard_memo *sm = e->value;
+
+		git_tree_free(sm->tree);
+		free(sm->name);
+		free(sm);
+	}
+	gt_map_release(&d->shards);
+}
+
 /* oe in the old tree became ne in the new one (either may be NULL) */
 static int diff_entry(struct differ *d, const git_tree_entry *oe, const git_tree_entry *ne,
 		      int depth)
@@ -344,14 +401,16 @@ static int diff_entry(struct differ *d, const git_tree_entry *oe, const git_tree
 
 	if (depth > MAX_DEPTH)
 		return 0;
-	if (ok == 2 && (rc = lookup(&a, d, oe)) < 0)
+	if (ok == 2 && (rc = lookup_at(&a, d, oe, depth)) < 0)
 		return rc;
-	if (nk == 2 && (rc = lookup(&b, d, ne)) < 0) {
+	if (nk == 2 && (rc = lookup_at(&b, d, ne, depth)) < 0) {
 		git_tree_free(a);
 		return rc;
 	}
 	if (a || b) /* a tree on either side: all of it, against the other */
 		rc = diff_trees(d, a, b, depth + 1);
+	if (!depth && !rc)
+		remember(d, git_tree_entry_name(ne ? ne : oe), b);
 	if (ok == 1)
 		emit_name(d, git_tree_entry_name(oe));
 	if (nk == 1 && ok != 1) /* both files: paired by name, named once */
@@ -423,7 +482,8 @@ static int beads_tree(git_tree **out, struct differ *d, const git_commit *c)
 	return rc;
 }
 
-/* The parent's beads tree, kept for when the walk comes to the parent. */
+/* The last commit walked and its beads tree: the next one's first parent,
+ * on linear history. */
 struct memo {
 	git_oid commit;
 	git_tree *beads;
@@ -437,45 +497,39 @@ static int commit_changes(struct differ *d, git_commit *c, struct memo *m)
 	git_commit *p = NULL;
 	int rc = 0;
 
-	if (m->has && !git_oid_cmp(&m->commit, git_commit_id(c))) {
-		now = m->beads;
-		m->beads = NULL;
-	} else if ((rc = beads_tree(&now, d, c)) < 0) {
+	if ((rc = beads_tree(&now, d, c)) < 0)
 		return rc;
-	}
-	m->has = 0;
-	git_tree_free(m->beads);
-	m->beads = NULL;
 	if (git_commit_parentcount(c) > 0) {
-		if (git_commit_parent(&p, c, 0) < 0)
+		if (m->has && !git_oid_cmp(&m->commit, git_commit_parent_id(c, 0))) {
+			before = m->beads;
+			m->beads = NULL;
+		} else if (git_commit_parent(&p, c, 0) < 0) {
 			rc = gt_error_git(GT_EFAIL, "cannot read a parent of ledger commit %s",
 					  git_oid_tostr_s(git_commit_id(c)));
-		else
+		} else {
 			rc = beads_tree(&before, d, p);
+		}
 	}
 	if (!rc && (!now || !before || git_oid_cmp(git_tree_id(now), git_tree_id(before))))
 		rc = diff_trees(d, before, now, 0);
-	if (!rc && p) {
-		git_oid_cpy(&m->commit, git_commit_id(p));
-		m->beads = before;
-		m->has = 1;
-		before = NULL;
-	}
+	git_tree_free(m->beads);
+	m->beads = now;
+	m->has = !rc;
+	git_oid_cpy(&m->commit, git_commit_id(c));
 	git_commit_free(p);
-	git_tree_free(now);
 	git_tree_free(before);
 	return rc;
 }
 
 /*
  * Records for the commits reachable from lg->tip and not from hide (all
- * when hide is NULL), topologically, newest first.  *met: some commit has
+ * when hide is NULL), topologically, oldest first.  *met: some commit has
  * hide as a parent (hide is in the tip's history); *walked: commits seen.
  */
 static int walk(struct writer *w, struct gt_ledger *lg, const git_oid *hide, int *met,
 		size_t *walked)
 {
-	struct differ d = { .git = lg->git, .w = w };
+	struct differ d = { .git = lg->git, .w = w, .shards = GT_MAP_INIT };
 	struct memo m = { .has = 0 };
 	git_revwalk *rw = NULL;
 	git_oid id;
@@ -484,7 +538,7 @@ static int walk(struct writer *w, struct gt_ledger *lg, const git_oid *hide, int
 	*met = 0;
 	*walked = 0;
 	if (git_revwalk_new(&rw, lg->git) < 0 ||
-	    git_revwalk_sorting(rw, GIT_SORT_TOPOLOGICAL | GIT_SORT_TIME) < 0 ||
+	    git_revwalk_sorting(rw, GIT_SORT_TOPOLOGICAL | GIT_SORT_TIME | GIT_SORT_REVERSE) < 0 ||
 	    git_revwalk_push(rw, &lg->tip) < 0 || (hide && git_revwalk_hide(rw, hide) < 0)) {
 		git_revwalk_free(rw);
 		return gt_error_git(GT_EFAIL, "cannot walk the ledger history");
@@ -507,6 +561,7 @@ static int walk(struct writer *w, struct gt_ledger *lg, const git_oid *hide, int
 	if (!rc && err != GIT_ITEROVER)
 		rc = gt_error_git(GT_EFAIL, "cannot walk the ledger history");
 	git_tree_free(m.beads);
+	memo_release(&d);
 	git_revwalk_free(rw);
 	return rc;
 }
@@ -714,22 +769,15 @@ int gt_history_commits(git_oid **out, size_t *n, struct gt_ledger *lg, const cha
 	if (git_oid_cmp(&sc.tip, &lg->tip) && (rc = newer_than_tip(&skip, &nskip, lg, &sc.tip)) < 0)
 		goto out;
 	*out = sc.nhits ? gt_malloc(sc.nhits * sizeof(**out)) : NULL;
-	/* batches newest first; in a batch, file order (topological) */
-	for (size_t end = sc.nhits; end > 0;) {
-		size_t start = end;
+	/* newest first: the file backwards (each batch is oldest first) */
+	for (size_t i = sc.nhits; i-- > 0;) {
+		const git_oid *c = &sc.hits[i];
 
-		while (start > 0 && sc.hits[start - 1].batch == sc.hits[end - 1].batch)
-			start--;
-		for (size_t i = start; i < end; i++) {
-			const git_oid *c = &sc.hits[i].oid;
-
-			if (k && !git_oid_cmp(&(*out)[k - 1], c))
-				continue; /* one commit named the bead twice */
-			if (nskip && bsearch(c, skip, nskip, sizeof(*skip), oid_cmp))
-				continue;
-			git_oid_cpy(&(*out)[k++], c);
-		}
-		end = start;
+		if (k && !git_oid_cmp(&(*out)[k - 1], c))
+			continue; /* one commit named the bead twice */
+		if (nskip && bsearch(c, skip, nskip, sizeof(*skip), oid_cmp))
+			continue;
+		git_oid_cpy(&(*out)[k++], c);
 	}
 	*n = k;
 	if (!k) {
