@@ -300,7 +300,7 @@ static void w_put(struct writer *w, const unsigned char *key, const git_oid *oid
  * delta chain), not twice.  Checked by id, so any order is right; huge
  * shards are not kept, so memory stays bounded.
  */
-#define MEMO_MAX_ENTRIES 4096
+#define MEMO_MAX_ENTRIES 1024
 
 struct shard_memo {
 	char *name;
