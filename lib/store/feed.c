@@ -608,6 +608,7 @@ static int log_indexed(cJSON *out, struct gt_ledger *lg, const char *id, const g
 				rc = blob_in(&pblob[i], lg, p, id);
 			same = !rc && !git_oid_cmp(&pblob[i], &now);
 			git_commit_free(p);
+			p = NULL;
 		}
 		if (!rc && !same) {
 			/* the bead before this change is the one the next entry
