@@ -11,12 +11,14 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/types.h>
 
 #include "base/buf.h"
 #include "base/error.h"
 #include "base/json.h"
 #include "base/map.h"
 #include "store/bead.h"
+#include "store/history.h"
 #include "base/banned.h"
 
 /* ---- events ---- */
@@ -346,12 +348,12 @@ static cJSON *naming_ops(git_commit *c, const char *id, int *nops)
 	return ops;
 }
 
-/* The log entry for c, which changed bead id from blob before to now. */
-static cJSON *log_entry(git_repository *git, git_commit *c, const char *id, const git_oid *before,
-			const git_oid *now)
+/* The log entry for c, which changed bead id from ob to nb (parsed, or
+ * NULL; the caller keeps them). */
+static cJSON *log_entry_of(git_commit *c, const char *id, const cJSON *ob, const cJSON *nb)
 {
 	const git_signature *a = git_commit_author(c);
-	cJSON *e = cJSON_CreateObject(), *nb = bead_in(git, now), *ob = bead_in(git, before), *ops;
+	cJSON *e = cJSON_CreateObject(), *ops;
 	const cJSON *op;
 	char when[40];
 	int nops;
@@ -380,6 +382,16 @@ static cJSON *log_entry(git_repository *git, git_commit *c, const char *id, cons
 		gt_json_set_str(e, "trailers", git_commit_body(c));
 	cJSON_AddItemToObject(e, "changes", changes(ob, nb));
 	cJSON_AddItemToObject(e, "operations", ops);
+	return e;
+}
+
+/* The log entry for c, which changed bead id from blob before to now. */
+static cJSON *log_entry(git_repository *git, git_commit *c, const char *id, const git_oid *before,
+			const git_oid *now)
+{
+	cJSON *nb = bead_in(git, now), *ob = bead_in(git, before);
+	cJSON *e = log_entry_of(c, id, ob, nb);
+
 	cJSON_Delete(nb);
 	cJSON_Delete(ob);
 	return e;
@@ -456,25 +468,17 @@ static int blob_in(git_oid *out, struct gt_ledger *lg, git_commit *c, const char
 	return rc;
 }
 
-int gt_feed_bead_log(cJSON **out, struct gt_ledger *lg, const char *id, long limit)
+/* The history walk (what the index stands in for, and the fallback when it
+ * cannot be used): out gets the entries of the bead whose blob at tip is
+ * blob (taking tip). */
+static int log_walk(cJSON *out, struct gt_ledger *lg, const char *id, git_commit *tip,
+		    const git_oid *blob, long limit)
 {
 	struct queue q = { .seen = GT_MAP_INIT };
-	git_commit *tip = NULL;
-	git_oid blob;
 	long found = 0;
-	int rc;
+	int rc = 0;
 
-	*out = cJSON_CreateArray();
-	if (!lg->has_tip)
-		return gt_error_set(GT_ENOTFOUND, "bead '%s' not found", id);
-	if (git_commit_lookup(&tip, lg->git, &lg->tip) < 0)
-		return gt_error_git(GT_EFAIL, "cannot read ledger commit %s",
-				    git_oid_tostr_s(&lg->tip));
-	if ((rc = blob_in(&blob, lg, tip, id)) < 0 || git_oid_is_zero(&blob)) {
-		git_commit_free(tip);
-		return rc < 0 ? rc : gt_error_set(GT_ENOTFOUND, "bead '%s' not found", id);
-	}
-	enqueue(&q, tip, &blob);
+	enqueue(&q, tip, blob);
 	/*
 	 * Walking back from a commit holding the bead: a parent holding the
 	 * same blob means the commit did not change it, and the walk goes on
@@ -502,7 +506,7 @@ int gt_feed_bead_log(cJSON **out, struct gt_ledger *lg, const char *id, long lim
 			enqueue(&q, parents[same], &pblob[same]);
 			parents[same] = NULL;
 		} else if (!rc) {
-			cJSON_AddItemToArray(*out, log_entry(lg->git, v.c, id, &pblob[0], &v.blob));
+			cJSON_AddItemToArray(out, log_entry(lg->git, v.c, id, &pblob[0], &v.blob));
 			found++;
 			for (unsigned i = 0; i < np; i++)
 				holding += !git_oid_is_zero(&pblob[i]);
@@ -525,4 +529,147 @@ int gt_feed_bead_log(cJSON **out, struct gt_ledger *lg, const char *id, long lim
 	}
 	queue_release(&q);
 	return rc;
+}
+
+/* The blobs the walk looks for next, one per line of history it follows. */
+struct frontier {
+	git_oid *v;
+	size_t n, cap;
+};
+
+static ssize_t frontier_find(const struct frontier *f, const git_oid *blob)
+{
+	for (size_t i = 0; i < f->n; i++)
+		if (!git_oid_cmp(&f->v[i], blob))
+			return (ssize_t)i;
+	return -1;
+}
+
+static void frontier_add(struct frontier *f, const git_oid *blob)
+{
+	if (git_oid_is_zero(blob) || frontier_find(f, blob) >= 0)
+		return;
+	if (f->n == f->cap) {
+		f->cap = f->cap ? 2 * f->cap : 4;
+		f->v = gt_realloc(f->v, f->cap * sizeof(*f->v));
+	}
+	git_oid_cpy(&f->v[f->n++], blob);
+}
+
+/*
+ * The same answer from the history index (history.h): only the commits
+ * that changed the bead against their first parent, newest first.  On
+ * linear history the walk above visits exactly these, in this order: it
+ * passes the others by.  At merges it follows lines of history, each
+ * holding the blob it expects next; here those lines are the set of blobs
+ * expected.  A commit counts when it holds one of them: when a parent
+ * holds the same blob it did not change the bead (a hash shared with
+ * another id, or a merge taking that parent's side: the walk went on
+ * through that parent, so the blob is still expected); otherwise it is an
+ * entry, its blob is no longer expected, and each parent's blob is.  No
+ * blob expected: every line reached the bead's creation.
+ */
+static int log_indexed(cJSON *out, struct gt_ledger *lg, const char *id, const git_oid *blob,
+		       long limit)
+{
+	struct frontier f = { 0 };
+	cJSON *kept = NULL; /* the bead in blob kept_id */
+	git_oid kept_id, *cands = NULL;
+	size_t ncands = 0;
+	long found = 0;
+	int rc;
+
+	if ((rc = gt_history_commits(&cands, &ncands, lg, id)) < 0)
+		return rc;
+	frontier_add(&f, blob);
+	for (size_t k = 0; k < ncands && f.n && !(limit > 0 && found >= limit) && !rc; k++) {
+		git_commit *c = NULL, *p = NULL;
+		git_oid now, *pblob = NULL;
+		unsigned np = 0, same = 0;
+		ssize_t at;
+
+		if (git_commit_lookup(&c, lg->git, &cands[k]) < 0) {
+			rc = gt_error_git(GT_EFAIL, "cannot read ledger commit %s",
+					  git_oid_tostr_s(&cands[k]));
+			break;
+		}
+		if ((rc = blob_in(&now, lg, c, id)) < 0 || (at = frontier_find(&f, &now)) < 0) {
+			git_commit_free(c);
+			continue;
+		}
+		np = git_commit_parentcount(c);
+		pblob = gt_calloc(np + 1, sizeof(*pblob)); /* [0] zero for a root */
+		for (unsigned i = 0; i < np && !rc && !same; i++) {
+			if (git_commit_parent(&p, c, i) < 0)
+				rc = gt_error_git(GT_EFAIL,
+						  "cannot read a parent of ledger commit %s",
+						  git_oid_tostr_s(git_commit_id(c)));
+			else
+				rc = blob_in(&pblob[i], lg, p, id);
+			same = !rc && !git_oid_cmp(&pblob[i], &now);
+			git_commit_free(p);
+			p = NULL;
+		}
+		if (!rc && !same) {
+			/* the bead before this change is the one the next entry
+			 * changed, on linear history: parsed once */
+			cJSON *nb = kept && !git_oid_cmp(&kept_id, &now) ? kept
+									 : bead_in(lg->git, &now);
+
+			if (nb != kept)
+				cJSON_Delete(kept);
+			kept = bead_in(lg->git, &pblob[0]);
+			git_oid_cpy(&kept_id, &pblob[0]);
+			cJSON_AddItemToArray(out, log_entry_of(c, id, kept, nb));
+			cJSON_Delete(nb);
+			found++;
+			f.v[at] = f.v[--f.n];
+			for (unsigned i = 0; i < np; i++)
+				frontier_add(&f, &pblob[i]);
+		}
+		free(pblob);
+		git_commit_free(c);
+	}
+	cJSON_Delete(kept);
+	free(f.v);
+	free(cands);
+	return rc;
+}
+
+/* GT_HISTORY_INDEX=0: always walk (the old way, for comparison) */
+static int use_index(void)
+{
+	const char *v = getenv("GT_HISTORY_INDEX");
+
+	return !v || strcmp(v, "0");
+}
+
+int gt_feed_bead_log(cJSON **out, struct gt_ledger *lg, const char *id, long limit)
+{
+	git_commit *tip = NULL;
+	git_oid blob;
+	int rc;
+
+	*out = cJSON_CreateArray();
+	if (!lg->has_tip)
+		return gt_error_set(GT_ENOTFOUND, "bead '%s' not found", id);
+	if (git_commit_lookup(&tip, lg->git, &lg->tip) < 0)
+		return gt_error_git(GT_EFAIL, "cannot read ledger commit %s",
+				    git_oid_tostr_s(&lg->tip));
+	if ((rc = blob_in(&blob, lg, tip, id)) < 0 || git_oid_is_zero(&blob)) {
+		git_commit_free(tip);
+		return rc < 0 ? rc : gt_error_set(GT_ENOTFOUND, "bead '%s' not found", id);
+	}
+	if (use_index()) {
+		if (!(rc = log_indexed(*out, lg, id, &blob, limit))) {
+			git_commit_free(tip);
+			return 0;
+		}
+		/* no index here (read-only, say), or it met something it could
+		 * not read: the walk answers, or fails for itself */
+		gt_error_clear();
+		cJSON_Delete(*out);
+		*out = cJSON_CreateArray();
+	}
+	return log_walk(*out, lg, id, tip, &blob, limit);
 }

@@ -54,8 +54,11 @@ int gt_feed_read(cJSON **out, struct gt_ledger *lg, const git_oid *after,
  * commit's).  The walk follows, at a merge, a parent holding the same
  * blob (as git log does for a path), compares blob ids only, parses just
  * the commits that changed the bead, and stops after limit changes (> 0)
- * or at the commit that created the bead.  GT_ENOTFOUND when the tip has
- * no bead id. */
+ * or at the commit that created the bead.  It reads only those commits,
+ * from the history index (history.h), which it brings up to date first;
+ * when the index cannot be used (a read-only repository) or
+ * GT_HISTORY_INDEX is 0, it walks the whole history back instead, with
+ * the same answer.  GT_ENOTFOUND when the tip has no bead id. */
 int gt_feed_bead_log(cJSON **out, struct gt_ledger *lg, const char *id, long limit);
 
 #endif

@@ -1,0 +1,791 @@
+/*
+ * history.c - the history index (history.h).
+ *
+ * The file <gt-dir>/index/history.idx, in host byte order (the header
+ * says which; another order, version or record size means "rebuild"):
+ * a 32-byte header, then 32-byte records.
+ *
+ *   header  "GTHIST01", u32 version, u32 record size, u32 byte order,
+ *           u32 zero, u64 check of the 24 bytes before it
+ *   bead    u8 key[8] (the first bytes of SHA-256 of the bead id),
+ *           u8 commit[20], u32 TAG_BEAD
+ *   marker  u64 check, u8 tip[20], u32 TAG_MARK
+ *
+ * A batch is the records of the commits reachable from its tip and not
+ * from the tip before it, oldest first in topological order (a commit
+ * after its parents, each commit's records together), closed by its
+ * marker; batches follow each other oldest first, so the file read
+ * backwards never has a commit after one of its ancestors.  Every commit
+ * reachable from the last tip is in exactly one batch, so the file never
+ * names a commit that is not in that tip's history.
+ *
+ * The check: a running 64-bit state starts at the header's check and
+ * takes in each record (a marker with its check field zero); a marker
+ * holds the state after itself.  A reader goes from the start and stops
+ * at the first record that is incomplete, of no known kind, or a marker
+ * whose check fails: what lies before the last good marker is trusted,
+ * the rest is a tail that the next appender cuts.  A tail torn by a
+ * killed appender and a batch half read while another process appends
+ * look the same and are both ignored; damage in the middle costs the
+ * batches after it, which the next append walks again.
+ *
+ * Writers of the index take index/history.lock (never the ledger's
+ * lock): they append after the trusted part, or write a new file beside
+ * and rename it over the old one, so a reader never sees a trusted byte
+ * change under it.
+ *
+ * What a commit changed: its "beads" tree against its first parent's,
+ * top-down, entries merged by name in tree order, descending only into
+ * subtrees whose ids differ; any file "<id>.json" that differs, appears
+ * or disappears at any depth names bead <id> (so both shard layouts of
+ * gt-ledger(5) work, and a commit that moves files between layouts names
+ * them all: harmless, readers check).  Memory is one tree per level on
+ * each side, whatever the size of the change, and the shards kept for
+ * the next commit (struct shard_memo).
+ */
+#include "store/history.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "base/buf.h"
+#include "base/error.h"
+#include "base/file.h"
+#include "base/lock.h"
+#include "base/map.h"
+#include "base/sha256.h"
+#include "store/repo.h"
+#include "base/banned.h"
+
+#define MAGIC	  "GTHIST01"
+#define VERSION	  1u
+#define REC	  32
+#define ENDIAN	  0x01020304u
+#define TAG_BEAD  0x44414542u
+#define TAG_MARK  0x4b52414du
+#define CHUNK	  (1 << 16) /* bytes read or written at a time */
+#define MAX_DEPTH 16	    /* of trees below beads/ */
+/* How long a reader waits for another that is bringing the index up to
+ * date, before walking the history itself. */
+#define LOCK_WAIT_MS 30000
+
+struct rec {
+	unsigned char key[8];
+	unsigned char oid[GIT_OID_RAWSZ];
+	uint32_t tag;
+};
+
+struct hdr {
+	char magic[8];
+	uint32_t version, rec_size, endian, zero;
+	uint64_t check;
+};
+
+_Static_assert(sizeof(struct rec) == REC, "a record is 32 bytes");
+_Static_assert(sizeof(struct hdr) == REC, "the header is one record long");
+
+static uint64_t mix(uint64_t s, const void *p, size_t n)
+{
+	const unsigned char *b = p;
+
+	for (size_t i = 0; i + 8 <= n; i += 8) {
+		uint64_t w;
+
+		memcpy(&w, b + i, 8);
+		s = (s ^ w) * 0x9e3779b97f4a7c15ull;
+		s ^= s >> 31;
+	}
+	return s;
+}
+
+/* The state after record r (a marker counted with its check zero): its
+ * four words folded by independent multiplications, then one step of
+ * the chain, so that the chain costs one dependent step per record. */
+static uint64_t mix_rec(uint64_t s, const struct rec *r)
+{
+	uint64_t w[4];
+
+	memcpy(w, r, sizeof(w));
+	if (r->tag == TAG_MARK)
+		w[0] = 0;
+	w[0] = w[0] * 0x9e3779b97f4a7c15ull + w[1] * 0xc2b2ae3d27d4eb4full +
+	       w[2] * 0x165667b19e3779f9ull + w[3] * 0x85ebca77c2b2ae63ull;
+	s = (s ^ w[0] ^ (w[0] >> 29)) * 0xff51afd7ed558ccdull;
+	return s ^ (s >> 32);
+}
+
+static void hdr_make(struct hdr *h)
+{
+	memset(h, 0, sizeof(*h));
+	memcpy(h->magic, MAGIC, 8);
+	h->version = VERSION;
+	h->rec_size = REC;
+	h->endian = ENDIAN;
+	h->check = mix(0x6874736968746700ull, h, offsetof(struct hdr, check));
+}
+
+static void key_of(unsigned char key[8], const char *id, size_t len)
+{
+	unsigned char d[32];
+
+	gt_sha256(d, id, len);
+	memcpy(key, d, 8);
+}
+
+static void index_file(struct gt_buf *p, struct gt_ledger *lg, const char *name)
+{
+	gt_repo_runtime_path(p, lg->repo, name, 0);
+}
+
+/* ---- reading ---- */
+
+struct scan {
+	int has_tip;	/* a marker holds: the trusted part ends after it */
+	git_oid tip;	/* the last trusted marker's */
+	uint64_t valid; /* bytes trusted (0: the header is not ours) */
+	uint64_t state; /* the check after them */
+	uint32_t batches;
+	const unsigned char *key; /* collect the records of this key (or NULL) */
+	git_oid *hits;		  /* its commits in file order, trusted ones only */
+	size_t nhits, ahits;
+};
+
+static void scan_reset(struct scan *sc)
+{
+	sc->has_tip = 0;
+	sc->valid = sc->state = 0;
+	sc->batches = 0;
+	sc->nhits = 0;
+}
+
+/* read() until len bytes or the end */
+static ssize_t read_full(int fd, char *p, size_t len)
+{
+	size_t got = 0;
+
+	while (got < len) {
+		ssize_t r = read(fd, p + got, len - got);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -1;
+		if (!r)
+			break;
+		got += (size_t)r;
+	}
+	return (ssize_t)got;
+}
+
+/* Read the file at path into sc (see the top of this file).  A missing
+ * file or one that is not ours is not an error: sc->valid is then 0. */
+static int scan_file(struct scan *sc, const char *path)
+{
+	char *buf = NULL;
+	struct hdr h, want;
+	uint64_t pos = REC, s;
+	size_t committed = 0;
+	int fd, rc = 0, stop = 0;
+	ssize_t n;
+
+	scan_reset(sc);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+		if (errno == ENOENT)
+			return 0;
+		return gt_error_errno(GT_EFAIL, "cannot read '%s'", path);
+	}
+	hdr_make(&want);
+	n = read_full(fd, (char *)&h, sizeof(h));
+	if (n < 0) {
+		rc = gt_error_errno(GT_EFAIL, "cannot read '%s'", path);
+		goto out;
+	}
+	if (n != (ssize_t)sizeof(h) || memcmp(&h, &want, sizeof(h)))
+		goto out;
+	sc->valid = pos;
+	sc->state = s = h.check;
+	buf = gt_malloc(CHUNK);
+	while (!stop && (n = read_full(fd, buf, CHUNK)) > 0) {
+		for (size_t off = 0; off + REC <= (size_t)n && !stop; off += REC, pos += REC) {
+			struct rec r;
+
+			memcpy(&r, buf + off, REC);
+			if (r.tag == TAG_BEAD) {
+				if (sc->key && !memcmp(r.key, sc->key, sizeof(r.key))) {
+					if (sc->nhits == sc->ahits) {
+						sc->ahits = sc->ahits ? 2 * sc->ahits : 64;
+						sc->hits = gt_realloc(
+							sc->hits, sc->ahits * sizeof(*sc->hits));
+					}
+					memcpy(sc->hits[sc->nhits++].id, r.oid, GIT_OID_RAWSZ);
+				}
+				s = mix_rec(s, &r);
+			} else if (r.tag == TAG_MARK) {
+				uint64_t check;
+
+				s = mix_rec(s, &r);
+				memcpy(&check, r.key, sizeof(check));
+				if (check != s) {
+					stop = 1;
+					break;
+				}
+				sc->has_tip = 1;
+				memcpy(sc->tip.id, r.oid, GIT_OID_RAWSZ);
+				sc->valid = pos + REC;
+				sc->state = s;
+				sc->batches++;
+				committed = sc->nhits;
+			} else {
+				stop = 1;
+			}
+		}
+		if ((size_t)n < CHUNK) /* the end, maybe inside a record */
+			break;
+	}
+	if (n < 0)
+		rc = gt_error_errno(GT_EFAIL, "cannot read '%s'", path);
+	sc->nhits = committed;
+out:
+	free(buf);
+	close(fd);
+	return rc;
+}
+
+/* ---- writing ---- */
+
+struct writer {
+	int fd;
+	struct gt_buf buf;
+	uint64_t state;
+	int err; /* errno of the first failed write */
+};
+
+static void w_flush(struct writer *w)
+{
+	if (!w->err && w->buf.len && gt_write_all(w->fd, w->buf.ptr, w->buf.len) < 0)
+		w->err = errno ? errno : EIO;
+	gt_buf_reset(&w->buf);
+}
+
+static void w_put(struct writer *w, const unsigned char *key, const git_oid *oid, uint32_t tag)
+{
+	struct rec r;
+
+	memset(&r, 0, sizeof(r));
+	if (key)
+		memcpy(r.key, key, sizeof(r.key));
+	memcpy(r.oid, oid->id, GIT_OID_RAWSZ);
+	r.tag = tag;
+	w->state = mix_rec(w->state, &r);
+	if (tag == TAG_MARK)
+		memcpy(r.key, &w->state, sizeof(r.key));
+	gt_buf_add(&w->buf, &r, sizeof(r));
+	if (w->buf.len >= CHUNK)
+		w_flush(w);
+}
+
+/* ---- what a commit changed ---- */
+
+/*
+ * The trees right below beads/ (the shards) as the commits walked so far
+ * left them, by name.  Walking oldest first, the old side of a shard a
+ * commit changed is, on linear history, what the commit before made: kept
+ * here, each version of a shard is read from the pack once (through its
+ * delta chain), not twice.  Checked by id, so any order is right; huge
+ * shards are not kept, so memory stays bounded.
+ */
+#define MEMO_MAX_ENTRIES 1024
+
+struct shard_memo {
+	char *name;
+	git_tree *tree;
+};
+
+struct differ {
+	git_repository *git;
+	struct writer *w;
+	const git_oid *commit;
+	size_t records;
+	struct gt_map shards; /* name -> struct shard_memo */
+};
+
+static void emit_name(struct differ *d, const char *name)
+{
+	size_t len = strlen(name);
+	unsigned char key[8];
+
+	if (len <= 5 || memcmp(name + len - 5, ".json", 5))
+		return;
+	key_of(key, name, len - 5);
+	w_put(d->w, key, d->commit, TAG_BEAD);
+	d->records++;
+}
+
+static int kind(const git_tree_entry *e)
+{
+	if (!e)
+		return 0;
+	switch (git_tree_entry_type(e)) {
+	case GIT_OBJECT_BLOB: return 1;
+	case GIT_OBJECT_TREE: return 2;
+	default: return 0;
+	}
+}
+
+static int diff_trees(struct differ *d, const git_tree *a, const git_tree *b, int depth);
+
+static int lookup(git_tree **t, struct differ *d, const git_tree_entry *e)
+{
+	if (git_tree_lookup(t, d->git, git_tree_entry_id(e)) < 0)
+		return gt_error_git(GT_EFAIL, "cannot read ledger tree %s",
+				    git_oid_tostr_s(git_tree_entry_id(e)));
+	return 0;
+}
+
+/* The tree of entry e, a shard (depth 0) from the memo when it is there. */
+static int lookup_at(git_tree **t, struct differ *d, const git_tree_entry *e, int depth)
+{
+	const struct shard_memo *sm = depth ? NULL : gt_map_get(&d->shards, git_tree_entry_name(e));
+
+	if (sm && sm->tree && !git_oid_cmp(git_tree_id(sm->tree), git_tree_entry_id(e)) &&
+	    git_object_dup((git_object **)t, (git_object *)sm->tree) == 0)
+		return 0;
+	return lookup(t, d, e);
+}
+
+/* Shard name is tree t now (NULL: gone, or not a tree). */
+static void remember(struct differ *d, const char *name, git_tree *t)
+{
+	struct shard_memo *sm = gt_map_get(&d->shards, name);
+
+	if (!sm && !t)
+		return;
+	if (!sm) {
+		sm = gt_calloc(1, sizeof(*sm));
+		sm->name = gt_strdup(name);
+		gt_map_put(&d->shards, sm->name, sm);
+	}
+	git_tree_free(sm->tree);
+	sm->tree = NULL;
+	if (t && git_tree_entrycount(t) <= MEMO_MAX_ENTRIES &&
+	    git_object_dup((git_object **)&sm->tree, (git_object *)t) < 0)
+		sm->tree = NULL;
+}
+
+static void memo_release(struct differ *d)
+{
+	struct gt_map_entry *e;
+
+	for (size_t i = 0; gt_map_next(&d->shards, &i, &e);) {
+		struct shard_memo *sm = e->value;
+
+		git_tree_free(sm->tree);
+		free(sm->name);
+		free(sm);
+	}
+	gt_map_release(&d->shards);
+}
+
+/* oe in the old tree became ne in the new one (either may be NULL) */
+static int diff_entry(struct differ *d, const git_tree_entry *oe, const git_tree_entry *ne,
+		      int depth)
+{
+	int ok = kind(oe), nk = kind(ne), rc = 0;
+	git_tree *a = NULL, *b = NULL;
+
+	if (depth > MAX_DEPTH)
+		return 0;
+	if (ok == 2 && (rc = lookup_at(&a, d, oe, depth)) < 0)
+		return rc;
+	if (nk == 2 && (rc = lookup_at(&b, d, ne, depth)) < 0) {
+		git_tree_free(a);
+		return rc;
+	}
+	if (a || b) /* a tree on either side: all of it, against the other */
+		rc = diff_trees(d, a, b, depth + 1);
+	if (!depth && !rc)
+		remember(d, git_tree_entry_name(ne ? ne : oe), b);
+	if (ok == 1)
+		emit_name(d, git_tree_entry_name(oe));
+	if (nk == 1 && ok != 1) /* both files: paired by name, named once */
+		emit_name(d, git_tree_entry_name(ne));
+	git_tree_free(a);
+	git_tree_free(b);
+	return rc;
+}
+
+/* git's order of tree entries: a tree's name compares as if it ended in '/' */
+static int entry_cmp(const git_tree_entry *x, const git_tree_entry *y)
+{
+	const char *a = git_tree_entry_name(x), *b = git_tree_entry_name(y);
+	size_t la = strlen(a), lb = strlen(b), l = la < lb ? la : lb;
+	int c = memcmp(a, b, l);
+	unsigned char ca, cb;
+
+	if (c)
+		return c;
+	ca = l < la ? (unsigned char)a[l] : kind(x) == 2 ? '/' : 0;
+	cb = l < lb ? (unsigned char)b[l] : kind(y) == 2 ? '/' : 0;
+	return (ca > cb) - (ca < cb);
+}
+
+/* The beads that differ between trees a and b (either may be NULL: empty),
+ * merging their entries by name. */
+static int diff_trees(struct differ *d, const git_tree *a, const git_tree *b, int depth)
+{
+	size_t na = a ? git_tree_entrycount(a) : 0, nb = b ? git_tree_entrycount(b) : 0;
+	size_t i = 0, j = 0;
+	int rc = 0;
+
+	while (!rc && (i < na || j < nb)) {
+		const git_tree_entry *oe = i < na ? git_tree_entry_byindex(a, i) : NULL;
+		const git_tree_entry *ne = j < nb ? git_tree_entry_byindex(b, j) : NULL;
+		int c = !oe ? 1 : !ne ? -1 : entry_cmp(oe, ne);
+
+		if (c < 0) {
+			rc = diff_entry(d, oe, NULL, depth);
+			i++;
+		} else if (c > 0) {
+			rc = diff_entry(d, NULL, ne, depth);
+			j++;
+		} else {
+			if (git_oid_cmp(git_tree_entry_id(oe), git_tree_entry_id(ne)))
+				rc = diff_entry(d, oe, ne, depth);
+			i++;
+			j++;
+		}
+	}
+	return rc;
+}
+
+/* The "beads" tree of commit c in *out (NULL when it has none). */
+static int beads_tree(git_tree **out, struct differ *d, const git_commit *c)
+{
+	git_tree *root;
+	const git_tree_entry *e;
+	int rc = 0;
+
+	*out = NULL;
+	if (git_commit_tree(&root, c) < 0)
+		return gt_error_git(GT_EFAIL, "cannot read the tree of ledger commit %s",
+				    git_oid_tostr_s(git_commit_id(c)));
+	e = git_tree_entry_byname(root, "beads");
+	if (kind(e) == 2)
+		rc = lookup(out, d, e);
+	git_tree_free(root);
+	return rc;
+}
+
+/* The last commit walked and its beads tree: the next one's first parent,
+ * on linear history. */
+struct memo {
+	git_oid commit;
+	git_tree *beads;
+	int has;
+};
+
+/* Records for what commit c changed against its first parent. */
+static int commit_changes(struct differ *d, git_commit *c, struct memo *m)
+{
+	git_tree *now = NULL, *before = NULL;
+	git_commit *p = NULL;
+	int rc = 0;
+
+	if ((rc = beads_tree(&now, d, c)) < 0)
+		return rc;
+	if (git_commit_parentcount(c) > 0) {
+		if (m->has && !git_oid_cmp(&m->commit, git_commit_parent_id(c, 0))) {
+			before = m->beads;
+			m->beads = NULL;
+		} else if (git_commit_parent(&p, c, 0) < 0) {
+			rc = gt_error_git(GT_EFAIL, "cannot read a parent of ledger commit %s",
+					  git_oid_tostr_s(git_commit_id(c)));
+		} else {
+			rc = beads_tree(&before, d, p);
+		}
+	}
+	if (!rc && (!now || !before || git_oid_cmp(git_tree_id(now), git_tree_id(before))))
+		rc = diff_trees(d, before, now, 0);
+	git_tree_free(m->beads);
+	m->beads = now;
+	m->has = !rc;
+	git_oid_cpy(&m->commit, git_commit_id(c));
+	git_commit_free(p);
+	git_tree_free(before);
+	return rc;
+}
+
+/*
+ * Records for the commits reachable from lg->tip and not from hide (all
+ * when hide is NULL), topologically, oldest first.  *met: some commit has
+ * hide as a parent (hide is in the tip's history); *walked: commits seen.
+ */
+static int walk(struct writer *w, struct gt_ledger *lg, const git_oid *hide, int *met,
+		size_t *walked)
+{
+	struct differ d = { .git = lg->git, .w = w, .shards = GT_MAP_INIT };
+	struct memo m = { .has = 0 };
+	git_revwalk *rw = NULL;
+	git_oid id;
+	int rc = 0, err;
+
+	*met = 0;
+	*walked = 0;
+	if (git_revwalk_new(&rw, lg->git) < 0 ||
+	    git_revwalk_sorting(rw, GIT_SORT_TOPOLOGICAL | GIT_SORT_TIME | GIT_SORT_REVERSE) < 0 ||
+	    git_revwalk_push(rw, &lg->tip) < 0 || (hide && git_revwalk_hide(rw, hide) < 0)) {
+		git_revwalk_free(rw);
+		return gt_error_git(GT_EFAIL, "cannot walk the ledger history");
+	}
+	while (!rc && (err = git_revwalk_next(&id, rw)) == 0) {
+		git_commit *c;
+
+		if (git_commit_lookup(&c, lg->git, &id) < 0) {
+			rc = gt_error_git(GT_EFAIL, "cannot read ledger commit %s",
+					  git_oid_tostr_s(&id));
+			break;
+		}
+		for (unsigned i = 0; hide && !*met && i < git_commit_parentcount(c); i++)
+			*met = !git_oid_cmp(git_commit_parent_id(c, i), hide);
+		d.commit = &id;
+		rc = commit_changes(&d, c, &m);
+		git_commit_free(c);
+		(*walked)++;
+	}
+	if (!rc && err != GIT_ITEROVER)
+		rc = gt_error_git(GT_EFAIL, "cannot walk the ledger history");
+	git_tree_free(m.beads);
+	memo_release(&d);
+	git_revwalk_free(rw);
+	return rc;
+}
+
+/* Append a batch for the commits since sc's tip to the file at path.
+ * *done: it was appended (sc's tip is in the tip's history); when it is
+ * not, *walked says how many commits the walk met (none: the file's tip
+ * is newer than lg->tip, which it covers already). */
+static int append(struct gt_ledger *lg, const char *path, const struct scan *sc, int *done,
+		  size_t *walked)
+{
+	struct writer w = { .buf = GT_BUF_INIT, .state = sc->state };
+	int rc, met = 0;
+
+	*done = 0;
+	*walked = 0;
+	if ((w.fd = open(path, O_RDWR | O_CLOEXEC)) < 0)
+		return gt_error_errno(GT_EFAIL, "cannot open '%s'", path);
+	/* cut a torn or untrusted tail, then write after the trusted part */
+	if (ftruncate(w.fd, (off_t)sc->valid) < 0 || lseek(w.fd, (off_t)sc->valid, SEEK_SET) < 0) {
+		rc = gt_error_errno(GT_EFAIL, "cannot write '%s'", path);
+		close(w.fd);
+		return rc;
+	}
+	rc = walk(&w, lg, &sc->tip, &met, walked);
+	if (!rc && met) {
+		w_put(&w, NULL, &lg->tip, TAG_MARK);
+		w_flush(&w);
+		if (w.err) {
+			errno = w.err;
+			rc = gt_error_errno(GT_EFAIL, "cannot write '%s'", path);
+		}
+		*done = !rc;
+	}
+	if (!*done && ftruncate(w.fd, (off_t)sc->valid) < 0) {
+		/* left as a tail no reader trusts; the next append cuts it */
+	}
+	gt_buf_release(&w.buf);
+	if (close(w.fd) < 0 && *done) {
+		*done = 0;
+		rc = gt_error_errno(GT_EFAIL, "cannot write '%s'", path);
+	}
+	return rc;
+}
+
+/* Write the file at path anew: one batch for the whole history. */
+static int rebuild(struct gt_ledger *lg, const char *path)
+{
+	struct writer w = { .buf = GT_BUF_INIT };
+	struct gt_buf tmp = GT_BUF_INIT;
+	struct hdr h;
+	size_t walked;
+	int rc, met;
+
+	/* only the lock holder writes it: a fixed name, which also replaces
+	 * what a killed rebuild left */
+	gt_buf_printf(&tmp, "%s.tmp", path);
+	if ((w.fd = open(tmp.ptr, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666)) < 0) {
+		rc = gt_error_errno(GT_EFAIL, "cannot write '%s'", tmp.ptr);
+		gt_buf_release(&tmp);
+		return rc;
+	}
+	hdr_make(&h);
+	gt_buf_add(&w.buf, &h, sizeof(h));
+	w.state = h.check;
+	rc = walk(&w, lg, NULL, &met, &walked);
+	if (!rc) {
+		w_put(&w, NULL, &lg->tip, TAG_MARK);
+		w_flush(&w);
+		if (w.err) {
+			errno = w.err;
+			rc = gt_error_errno(GT_EFAIL, "cannot write '%s'", tmp.ptr);
+		}
+	}
+	if (close(w.fd) < 0 && !rc)
+		rc = gt_error_errno(GT_EFAIL, "cannot write '%s'", tmp.ptr);
+	if (!rc && rename(tmp.ptr, path) < 0)
+		rc = gt_error_errno(GT_EFAIL, "cannot rename '%s'", tmp.ptr);
+	if (rc)
+		unlink(tmp.ptr);
+	gt_buf_release(&w.buf);
+	gt_buf_release(&tmp);
+	return rc;
+}
+
+/* sc: the file as it is, after bringing it up to lg->tip if it was not
+ * (or as far as it is ahead of lg->tip already). */
+static int up_to_date(struct scan *sc, struct gt_ledger *lg, int *rebuilt)
+{
+	struct gt_buf path = GT_BUF_INIT, lock = GT_BUF_INIT;
+	int rc, fd = -1, done = 0;
+	size_t walked = 0;
+
+	if (rebuilt)
+		*rebuilt = 0;
+	index_file(&path, lg, "index/history.idx");
+	if ((rc = scan_file(sc, path.ptr)) < 0 || (sc->has_tip && !git_oid_cmp(&sc->tip, &lg->tip)))
+		goto out;
+	if ((rc = gt_repo_runtime_path(&lock, lg->repo, "index/history.lock", 1)) < 0 ||
+	    (rc = gt_lock_acquire(&fd, lock.ptr, LOCK_WAIT_MS)) < 0)
+		goto out;
+	/* another reader may have done it while this one waited */
+	if ((rc = scan_file(sc, path.ptr)) < 0 || (sc->has_tip && !git_oid_cmp(&sc->tip, &lg->tip)))
+		goto out;
+	if (sc->has_tip) {
+		rc = append(lg, path.ptr, sc, &done, &walked);
+		if (!done && !rc && !walked) /* the file is ahead of lg->tip */
+			done = 1;
+		else if (!done)
+			gt_error_clear(); /* rewritten history, a tip gone: start again */
+	}
+	if (!done) {
+		if ((rc = rebuild(lg, path.ptr)) < 0)
+			goto out;
+		if (rebuilt)
+			*rebuilt = 1;
+	}
+	rc = scan_file(sc, path.ptr);
+out:
+	if (fd >= 0)
+		gt_lock_release(fd);
+	gt_buf_release(&path);
+	gt_buf_release(&lock);
+	return rc;
+}
+
+int gt_history_refresh(struct gt_ledger *lg, int *rebuilt)
+{
+	struct scan sc = { .key = NULL };
+
+	if (rebuilt)
+		*rebuilt = 0;
+	if (!lg->has_tip)
+		return 0;
+	return up_to_date(&sc, lg, rebuilt);
+}
+
+static int oid_cmp(const void *a, const void *b)
+{
+	return git_oid_cmp(a, b);
+}
+
+/* The commits reachable from `from` and not from lg->tip, when lg->tip
+ * is in from's history (in *out, sorted); GT_EFAIL when it is not. */
+static int newer_than_tip(git_oid **out, size_t *n, struct gt_ledger *lg, const git_oid *from)
+{
+	git_revwalk *rw = NULL;
+	git_oid id;
+	size_t a = 0;
+	int met = 0, err;
+
+	*out = NULL;
+	*n = 0;
+	if (git_revwalk_new(&rw, lg->git) < 0 || git_revwalk_push(rw, from) < 0 ||
+	    git_revwalk_hide(rw, &lg->tip) < 0) {
+		git_revwalk_free(rw);
+		return gt_error_git(GT_EFAIL, "cannot walk the ledger history");
+	}
+	while ((err = git_revwalk_next(&id, rw)) == 0) {
+		git_commit *c;
+
+		if (git_commit_lookup(&c, lg->git, &id) < 0)
+			break;
+		for (unsigned i = 0; !met && i < git_commit_parentcount(c); i++)
+			met = !git_oid_cmp(git_commit_parent_id(c, i), &lg->tip);
+		git_commit_free(c);
+		if (*n == a) {
+			a = a ? 2 * a : 16;
+			*out = gt_realloc(*out, a * sizeof(**out));
+		}
+		git_oid_cpy(&(*out)[(*n)++], &id);
+	}
+	git_revwalk_free(rw);
+	if (!met) {
+		free(*out);
+		*out = NULL;
+		*n = 0;
+		return gt_error_set(GT_EFAIL, "the history index is not of this ledger's history");
+	}
+	qsort(*out, *n, sizeof(**out), oid_cmp);
+	return 0;
+}
+
+int gt_history_commits(git_oid **out, size_t *n, struct gt_ledger *lg, const char *id)
+{
+	unsigned char key[8];
+	struct scan sc = { .key = key };
+	git_oid *skip = NULL;
+	size_t nskip = 0, k = 0;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	if (!lg->has_tip)
+		return 0;
+	key_of(key, id, strlen(id));
+	if ((rc = up_to_date(&sc, lg, NULL)) < 0)
+		goto out;
+	if (!sc.has_tip) {
+		rc = gt_error_set(GT_EFAIL, "the history index cannot be read");
+		goto out;
+	}
+	/* ahead of lg->tip (another reader saw a newer tip): not the
+	 * commits after it */
+	if (git_oid_cmp(&sc.tip, &lg->tip) && (rc = newer_than_tip(&skip, &nskip, lg, &sc.tip)) < 0)
+		goto out;
+	*out = sc.nhits ? gt_malloc(sc.nhits * sizeof(**out)) : NULL;
+	/* newest first: the file backwards (each batch is oldest first) */
+	for (size_t i = sc.nhits; i-- > 0;) {
+		const git_oid *c = &sc.hits[i];
+
+		if (k && !git_oid_cmp(&(*out)[k - 1], c))
+			continue; /* one commit named the bead twice */
+		if (nskip && bsearch(c, skip, nskip, sizeof(*skip), oid_cmp))
+			continue;
+		git_oid_cpy(&(*out)[k++], c);
+	}
+	*n = k;
+	if (!k) {
+		free(*out);
+		*out = NULL;
+	}
+out:
+	free(sc.hits);
+	free(skip);
+	return rc;
+}

@@ -1,0 +1,45 @@
+/*
+ * history.h - the history index: which commits changed which beads, so
+ * that a bead's log reads only the commits that changed it instead of
+ * walking the whole ledger history (gt-ledger(5), index/history.idx).
+ *
+ * For every commit reachable from the ledger tip the file lists the beads
+ * whose blob it changed compared with its first parent (a root commit:
+ * compared with nothing), as fixed records {8 bytes of SHA-256 of the
+ * bead id, commit id}, a batch of commits at a time, each batch closed by
+ * a marker naming the tip it brings the file up to and a checksum chained
+ * over everything before it.  Readers keep it fresh: when the ledger tip
+ * has moved they walk only the new commits (under a lock of their own,
+ * never the writers'), append their records and a marker.  A reader trusts
+ * only what lies before the last marker whose checksum holds, so a tail
+ * torn by a killed appender is ignored (and cut by the next append), a
+ * damaged or foreign file is rebuilt, and so is one whose tip is no longer
+ * in the ledger's history (rewritten).  Nothing here runs on the write
+ * path.
+ */
+#ifndef GT_HISTORY_H
+#define GT_HISTORY_H
+
+#include <git2.h>
+#include <stddef.h>
+
+#include "store/ledger.h"
+
+/* The commits that may have changed bead id (from the index brought up to
+ * lg->tip first), as a new array the caller frees, newest first in the
+ * sense that no commit comes after one of its ancestors.  Every commit
+ * reachable from the tip that changed the bead's blob compared with its
+ * first parent is there; a few others may be (two ids sharing their
+ * 64-bit hash, a change of layout that moved files), so callers check
+ * each.  *n may be 0 (*out is then NULL).  GT_ETEMP when another reader
+ * holds the index lock too long, GT_EFAIL when the index cannot be read
+ * or written (a read-only repository, a missing object): callers then
+ * walk the history instead. */
+int gt_history_commits(git_oid **out, size_t *n, struct gt_ledger *lg, const char *id);
+
+/* Bring the index up to lg->tip without reading it for any bead (tests,
+ * benchmarks, maintenance).  *rebuilt (may be NULL) is set when the file
+ * had to be written from nothing.  Errors as above. */
+int gt_history_refresh(struct gt_ledger *lg, int *rebuilt);
+
+#endif

@@ -1,0 +1,233 @@
+#!/bin/sh
+# The history index (index/history.idx, gt-ledger(5)): gt-bead-log answers
+# from it exactly what the walk of the whole history answers
+# (GT_HISTORY_INDEX=0), on linear history with updates, deletes,
+# re-creation and children, across merges, after the ledger was reset to
+# an older commit, after the file was torn, damaged or removed, and while
+# writers write; it is brought up to date by appending the new commits
+# only, and it spares the commits that did not change the bead.
+. "$(dirname "$0")/lib/test.sh"
+
+# shard ID: the shard directory of a bead without a parent (gt-ledger(5))
+shard() {
+	printf %s "$1" | sha256sum | cut -c1-2
+}
+
+# ids: every bead id in the ledger tip
+ids() {
+	git ls-tree -r --name-only refs/gt/ledger beads | sed 's|.*/||; s|\.json$||'
+}
+
+# agree: for every bead and some limits, the log from the index is the
+# log of the walk, byte for byte (and the index file exists afterwards)
+agree() {
+	for _id in $(ids); do
+		for _n in 0 1 2; do
+			GT_HISTORY_INDEX=0 gt-bead-log --json -n $_n "$_id" >want.log ||
+				die "the walk failed on $_id"
+			gt-bead-log --json -n $_n "$_id" >got.log || die "the index failed on $_id"
+			test_cmp_files want.log got.log || die "$_id -n $_n differs"
+		done
+	done
+	test -s "$IDX"
+}
+
+# size FILE
+size() {
+	wc -c <"$1" | tr -d " "
+}
+
+# blob TEXT: a blob holding TEXT and a newline
+blob() {
+	printf '%s\n' "$1" | git hash-object -w --stdin
+}
+
+# bead ID TITLE: a bead's canonical JSON
+bead() {
+	printf '{"id":"%s","title":"%s","status":"open","priority":2,"issue_type":"task","created_at":"2026-01-01T00:00:00Z","updated_at":"2026-01-01T00:00:00Z"}' "$1" "$2"
+}
+
+# tree_of COMMIT [ID TITLE]...: the tree of COMMIT with those beads written
+tree_of() {
+	_c=$1
+	shift
+	rm -f "$TRASH/tmp.index"
+	GIT_INDEX_FILE="$TRASH/tmp.index" git read-tree "$_c" || return 1
+	while [ $# -gt 1 ]; do
+		GIT_INDEX_FILE="$TRASH/tmp.index" git update-index --add --cacheinfo \
+			"100644,$(blob "$(bead "$1" "$2")"),beads/$(shard "$1")/$1.json" || return 1
+		shift 2
+	done
+	GIT_INDEX_FILE="$TRASH/tmp.index" git write-tree
+}
+
+# commit_at SECONDS SUBJECT TREE PARENT...: a commit made at that time
+commit_at() {
+	_t=$1 _s=$2 _tree=$3
+	shift 3
+	_p=
+	for _x in "$@"; do _p="$_p -p $_x"; done
+	# shellcheck disable=SC2086
+	GIT_AUTHOR_DATE="@$_t +0000" GIT_COMMITTER_DATE="@$_t +0000" \
+		git commit-tree -m "$_s" $_p "$_tree"
+}
+
+IDX=.git/gt/index/history.idx
+
+test_expect_success 'setup: a linear history of many beads and changes' '
+	new_ledger l && cd l &&
+	for i in 1 2 3 4 5 6 7 8; do gt-bead-add -q --id t-b$i "bead $i" || return 1; done &&
+	gt-bead-add -q --parent t-b1 "child one" && gt-bead-add -q --parent t-b1 "child two" &&
+	gt-bead-add -q --parent t-b1.1 "grandchild" &&
+	for r in 1 2 3; do
+		for i in 1 2 3 4 5; do
+			gt-bead-update t-b$i --title "bead $i round $r" >/dev/null || return 1
+		done &&
+		gt-bead-comment add t-b1.1 "comment $r" >/dev/null || return 1
+	done &&
+	gt-bead-close -q t-b2 t-b3 t-b1.2 &&
+	gt-bead-label add t-b4 urgent >/dev/null &&
+	gt-bead-delete t-b6 >/dev/null &&
+	gt-bead-reopen -q t-b2 &&
+	gt-bead-update t-b1 -p 0 >/dev/null
+'
+
+test_expect_success 'setup: a bead removed from the tree and made again' '
+	cd l && old=$(ledger_tip) &&
+	rm -f "$TRASH/tmp.index" && GIT_INDEX_FILE="$TRASH/tmp.index" git read-tree "$old" &&
+	GIT_INDEX_FILE="$TRASH/tmp.index" git rm -q --cached "beads/$(shard t-b7)/t-b7.json" &&
+	tree=$(GIT_INDEX_FILE="$TRASH/tmp.index" git write-tree) &&
+	new=$(git commit-tree -m "gt-maintain: purge t-b7" -p "$old" "$tree") &&
+	git update-ref refs/gt/ledger "$new" "$old" &&
+	expect_code 3 gt-bead-log t-b7 2>/dev/null &&
+	gt-bead-add -q --id t-b7 "bead 7 again" && gt-bead-update t-b7 -p 1 >/dev/null &&
+	assert_eq 2 "$(gt-bead-log --json t-b7 | wc -l)"
+'
+
+test_expect_success 'the index answers what the walk answers, with and without a limit' '
+	cd l && rm -f "$IDX" && agree &&
+	assert_eq GTHIST01 "$(head -c 8 "$IDX")" &&
+	assert_eq 0 $(($(size "$IDX") % 32)) &&
+	assert_eq 4 "$(gt-bead-log --json t-b5 | wc -l)" &&
+	gt-bead-log --json t-b1.1 | jq -e -s "length == 4 and .[3].changes.id.new == \"t-b1.1\""
+'
+
+test_expect_success 'a new commit is appended to the index: one record and a marker' '
+	cd l && gt-bead-log t-b1 >/dev/null && before=$(size "$IDX") &&
+	gt-bead-update t-b8 --title "bead 8 later" >/dev/null &&
+	gt-bead-log t-b1 >/dev/null &&
+	assert_eq $((before + 64)) "$(size "$IDX")" &&
+	gt-bead-update t-b3 t-b4 -p 3 >/dev/null && gt-bead-update t-b5 -p 4 >/dev/null &&
+	gt-bead-log t-b8 >/dev/null &&
+	assert_eq $((before + 64 + 128)) "$(size "$IDX")" &&
+	agree
+'
+
+test_expect_success 'the index spares the commits that did not change the bead' '
+	cp -R l spare && cd spare &&
+	gt-bead-update t-b1 --notes "one" >/dev/null && gt-bead-update t-b2 --notes "two" >/dev/null &&
+	skipped=$(ledger_tip) &&
+	gt-bead-update t-b3 --notes "three" >/dev/null && gt-bead-update t-b1 --notes "four" >/dev/null &&
+	gt-bead-log --json t-b1 >want.log &&
+	for p in .git/objects/pack/*.idx; do
+		if git show-index <"$p" | grep -q " $skipped "; then
+			rm "$p" "${p%.idx}.pack" || return 1
+		fi
+	done &&
+	! git cat-file -e "$skipped" 2>/dev/null &&
+	expect_code 7 env GT_HISTORY_INDEX=0 gt-bead-log t-b1 >/dev/null 2>&1 &&
+	gt-bead-log --json t-b1 >got.log && test_cmp_files want.log got.log &&
+	assert_eq 7 "$(wc -l <got.log)"
+'
+
+test_expect_success 'setup: two ledger commits on different parents, merged' '
+	cd l && gt-bead-add -q --id t-m "to merge" && gt-bead-add -q --id t-w "kept on one side" &&
+	fork=$(ledger_tip) && t0=$(git log -1 --format=%ct "$fork") &&
+	a=$(commit_at $((t0 + 10)) "gt-bead-update: side a" \
+		"$(tree_of "$fork" t-m "side a" t-w "lost on side a" t-x "made on side a")" "$fork") &&
+	a2=$(commit_at $((t0 + 11)) "gt-bead-update: side a again" \
+		"$(tree_of "$a" t-m "side a again")" "$a") &&
+	b=$(commit_at $((t0 + 12)) "gt-bead-update: side b" \
+		"$(tree_of "$fork" t-m "side b" t-y "made on side b")" "$fork") &&
+	m=$(commit_at $((t0 + 13)) "gt-sync: merge" \
+		"$(tree_of "$b" t-m "merged" t-x "made on side a")" "$b" "$a2") &&
+	git update-ref refs/gt/ledger "$m" "$fork" &&
+	assert_eq 2 "$(git log -1 --format=%p refs/gt/ledger | wc -w)" &&
+	gt-bead-update t-x --title "after the merge" >/dev/null
+'
+
+test_expect_success 'across a merge: the same log as the walk, each commit once' '
+	cd l && agree &&
+	gt-bead-log --json t-m | jq -r ".changes.title.new" | xargs >got &&
+	assert_eq "merged side b side a again side a to merge" "$(cat got)" &&
+	assert_eq "to merge" "$(gt-bead-log --json t-m | tail -1 | jq -r .changes.title.new)" &&
+	assert_eq 1 "$(gt-bead-log --json t-w | wc -l)" &&
+	assert_eq 2 "$(gt-bead-log --json t-x | wc -l)"
+'
+
+test_expect_success 'a ledger reset to an older commit, then written: rebuilt, right' '
+	cd l && agree && old=$(git rev-parse refs/gt/ledger~8) &&
+	git update-ref refs/gt/ledger "$old" &&
+	gt-bead-update t-b1 --title "rewritten one" >/dev/null &&
+	gt-bead-update t-b5 --title "rewritten five" >/dev/null &&
+	agree && cp "$IDX" kept.idx && rm "$IDX" && gt-bead-log t-b1 >/dev/null &&
+	test_cmp_files kept.idx "$IDX" &&
+	! gt-bead-log --json t-b8 | grep -q "bead 8 later" &&
+	expect_code 3 gt-bead-log t-m 2>/dev/null
+'
+
+test_expect_success 'a torn tail is ignored, then cut before the next append' '
+	cd l && gt-bead-log t-b1 >/dev/null &&
+	gt-bead-update t-b2 --title "torn" >/dev/null && gt-bead-log t-b1 >/dev/null &&
+	n=$(size "$IDX") && truncate -s $((n - 40)) "$IDX" &&
+	GT_HISTORY_INDEX=0 gt-bead-log --json t-b2 >want.log &&
+	gt-bead-log --json t-b2 >got.log && test_cmp_files want.log got.log &&
+	assert_eq "$n" "$(size "$IDX")" &&
+	truncate -s $((n - 40)) "$IDX" &&
+	gt-bead-update t-b3 --title "after the tear" >/dev/null && gt-bead-log t-b3 >/dev/null &&
+	assert_eq $((n - 64 + 96)) "$(size "$IDX")" &&
+	agree
+'
+
+test_expect_success 'a damaged, foreign or missing file is rebuilt' '
+	cd l && rm "$IDX" && gt-bead-log t-b1 >/dev/null && cp "$IDX" good.idx &&
+	head -c 3000 /dev/urandom >"$IDX" && agree && test_cmp_files good.idx "$IDX" &&
+	printf "\002" | dd of="$IDX" bs=1 seek=8 conv=notrunc 2>/dev/null &&
+	! cmp -s good.idx "$IDX" && agree && test_cmp_files good.idx "$IDX" &&
+	n=$(size "$IDX") && head -c 64 /dev/urandom | dd of="$IDX" bs=1 seek=$((n / 2)) conv=notrunc 2>/dev/null &&
+	agree && assert_eq 0 $(($(size "$IDX") % 32)) &&
+	rm "$IDX" && agree
+'
+
+test_expect_success 'an index that cannot be written: the walk answers' '
+	cd l && gt-bead-update t-b4 --title "unindexed" >/dev/null &&
+	rm -f .git/gt/index/history.lock && mkdir .git/gt/index/history.lock &&
+	before=$(size "$IDX") && agree && assert_eq "$before" "$(size "$IDX")" &&
+	rmdir .git/gt/index/history.lock && agree
+'
+
+# read_loop ID: gt-bead-log ID until the writers are done; any failure or
+# output that is not JSON lines goes into "errors"
+read_loop() {
+	until [ -e writers.done ]; do
+		if ! gt-bead-log --json "$1" >"out.$1" 2>"err.$1"; then
+			echo "$1 failed: $(cat "err.$1")" >>errors
+		elif ! jq -e -s "length >= 1" "out.$1" >/dev/null; then
+			echo "$1: bad output" >>errors
+		fi
+	done
+}
+
+test_expect_success 'readers while writers write: no error, nothing wrong' '
+	cd l && : >errors && rm -f writers.done &&
+	{ read_loop t-b1 & } && r1=$! && { read_loop t-b2 & } && r2=$! &&
+	{ read_loop t-b1.1 & } && r3=$! &&
+	{ for k in 1 2 3 4 5 6 7 8 9 10; do gt-bead-update t-b1 -p $((k % 5)) >/dev/null || echo "write failed" >>errors; done & } && w1=$! &&
+	{ for k in 1 2 3 4 5 6 7 8 9 10; do gt-bead-comment add t-b1.1 "c$k" >/dev/null || echo "write failed" >>errors; gt-bead-update t-b2 --title "w$k" >/dev/null || echo "write failed" >>errors; done & } && w2=$! &&
+	wait $w1 && wait $w2 && touch writers.done &&
+	wait $r1 && wait $r2 && wait $r3 &&
+	test_cmp_files /dev/null errors &&
+	agree && assert_eq 14 "$(gt-bead-log --json t-b1.1 | wc -l)"
+'
+
+test_done
