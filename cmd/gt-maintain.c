@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "store/history.h"
 #include "store/maint.h"
 #include "base/banned.h"
 
@@ -69,8 +70,9 @@ static int repack(struct gt_maint_report *rep, const struct gt_repo *r, enum gt_
 }
 
 /* --auto: what is due, quietly (the report only with --json). */
-static int run_auto(struct gt_cli *cli, const struct gt_repo *r)
+static int run_auto(struct gt_cli *cli, struct gt_ledger *lg)
 {
+	const struct gt_repo *r = lg->repo;
 	struct gt_maint_conf conf;
 	struct gt_maint_census c;
 	struct gt_maint_report rep = { 0 };
@@ -89,6 +91,10 @@ static int run_auto(struct gt_cli *cli, const struct gt_repo *r)
 		tmp_removed = clean_tmp(cli, r);
 		gt_maint_census(&c, r, 1);
 		rc = gt_maint_run(&rep, r, gt_maint_due(&c, &conf), &conf);
+		/* the history index brought up to the tip here, in the
+		 * background, rather than by the next gt-bead-log */
+		if (gt_history_refresh(lg, NULL) < 0)
+			gt_error_clear();
 		/* the lock stays held until this process exits: the next
 		 * one never overlaps it, not even while it exits */
 	}
@@ -152,7 +158,7 @@ int main(int argc, char **argv)
 	if ((rc = gt_cli_open(&cli, &ctx)) < 0)
 		goto out;
 	if (auto_mode) {
-		rc = run_auto(&cli, ctx.lg->repo);
+		rc = run_auto(&cli, ctx.lg);
 		goto out;
 	}
 	if ((rc = gt_ctx_config(&ctx)) < 0)
@@ -233,6 +239,9 @@ int main(int argc, char **argv)
 		printf("index: %u beads (%u read from the ledger)\n", idx->nrecs,
 		       idx->stat_blobs_parsed);
 	}
+	/* the history index (gt-bead-log) brought up to the tip too */
+	if (gt_history_refresh(ctx.lg, NULL) < 0)
+		gt_error_clear();
 	if (problems)
 		rc = gt_error_set(GT_EINVALID, "the ledger has %zu problems", problems);
 out:

@@ -230,4 +230,15 @@ test_expect_success 'readers while writers write: no error, nothing wrong' '
 	agree && assert_eq 14 "$(gt-bead-log --json t-b1.1 | wc -l)"
 '
 
+test_expect_success 'maintenance brings the index up to the tip, without gt-bead-log' '
+	cd l && gt-bead-update t-b3 --title "maintained" >/dev/null &&
+	before=$(size "$IDX") &&
+	gt-maintain -q --no-verify --no-repack && after=$(size "$IDX") &&
+	[ "$after" -gt "$before" ] &&
+	gt-bead-log --json t-b3 >/dev/null && assert_eq "$after" "$(size "$IDX")" &&
+	gt-bead-update t-b3 --title "maintained again" >/dev/null &&
+	GT_AUTO_MAINTAIN=1 gt-maintain --auto --json >st &&
+	jq -e ".state == \"done\"" st && [ "$(size "$IDX")" -gt "$after" ] && agree
+'
+
 test_done
