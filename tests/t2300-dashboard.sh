@@ -48,10 +48,11 @@ $2
 
 test_expect_success 'a town with two scripted agents at work on a convoy' '
 	new_town && cd town &&
-	a=$(step_bead "Paint the fence" "echo DASH-MARKER-A painting; printf \"\\033[31mred paint\\033[0m\\n\"; echo leaked $SECRET; while [ ! -e \"$TRASH/go-a\" ]; do sleep 0.2; done") &&
-	b=$(step_bead "Mow the lawn" "echo DASH-MARKER-B mowing; while [ ! -e \"$TRASH/go-b\" ]; do sleep 0.2; done") &&
-	cv=$(gt-convoy-create "Garden day" "$a" "$b") &&
-	echo "$a $b $cv" >"$TRASH/ids" &&
+	a=$(step_bead "Paint the fence" "echo DASH-MARKER-A painting; printf \"\\033[31mred paint\\033[0m\\n\"; echo leaked $SECRET; while [ ! -e \"$TRASH/go-a\" ]; do sleep 0.2; done; echo painted >fence.txt") &&
+	b=$(step_bead "Mow the lawn" "echo DASH-MARKER-B mowing; while [ ! -e \"$TRASH/go-b\" ]; do sleep 0.2; done; echo mowed >lawn.txt") &&
+	c=$(gt-bead-add "Water the plants") &&
+	cv=$(gt-convoy-create "Garden day" "$a" "$b" "$c") &&
+	echo "$a $b $cv $c" >"$TRASH/ids" &&
 	gt-sling --no-convoy "$a" app | cut -f2 >"$TRASH/agents" &&
 	gt-sling --no-convoy "$b" app | cut -f2 >>"$TRASH/agents" &&
 	for p in $(cat "$TRASH/agents"); do
@@ -81,9 +82,9 @@ test_expect_success 'the API is the commands'"'"' own --json, byte for byte' '
 	jq -e ".agents | length == 2" api &&
 	curl -s "$(url)api/feed?n=5" >api &&
 	gt-feed --json -n 5 >cli && test_cmp_files cli api &&
-	read -r a b cv <"$TRASH/ids" &&
+	read -r a b cv c <"$TRASH/ids" &&
 	curl -s "$(url)api/convoy?id=$cv" >api && gt-convoy-status --json "$cv" >cli &&
-	test_cmp_files cli api && jq -e ".total == 2" api &&
+	test_cmp_files cli api && jq -e ".total == 3" api &&
 	curl -s "$(url)api/cost" >api && gt-cost --json >cli && test_cmp_files cli api
 '
 
@@ -181,7 +182,7 @@ test_expect_success 'acking an escalation through the API' '
 '
 
 test_expect_success 'the graph comes from gt-graph --svg, a clear error without it' '
-	read -r a b cv <"$TRASH/ids" &&
+	read -r a b cv c <"$TRASH/ids" &&
 	got=$(code "api/graph?id=$cv") &&
 	if [ -x "$BIN/gt-graph" ]; then
 		test "$got" = 200 && grep -q "<svg" "$TRASH/body"
@@ -291,11 +292,28 @@ if command -v chromedriver >/dev/null && { command -v chromium >/dev/null || com
 	'
 
 	test_expect_success 'browser: the convoy and its progress' '
-		read -r a b cv <"$TRASH/ids" &&
-		until_js "const c = document.querySelector(\"#convoys .convoy[data-id=\\\"$cv\\\"] .progress\"); return !!c && c.textContent === \"0/2\"" &&
-		(cd town && gt-bead-close "$b" >/dev/null) &&
-		until_js "const c = document.querySelector(\"#convoys .convoy[data-id=\\\"$cv\\\"] .progress\"); return !!c && c.textContent === \"1/2\"" &&
+		read -r a b cv c <"$TRASH/ids" &&
+		until_js "const c = document.querySelector(\"#convoys .convoy[data-id=\\\"$cv\\\"] .progress\"); return !!c && c.textContent === \"0/3\"" &&
+		(cd town && gt-bead-close "$c" >/dev/null) &&
+		until_js "const c = document.querySelector(\"#convoys .convoy[data-id=\\\"$cv\\\"] .progress\"); return !!c && c.textContent === \"1/3\"" &&
 		js "return document.querySelector(\"#convoys .convoy .title\").textContent" | grep -q "Garden day"
+	'
+
+	test_expect_success 'browser: an escalation shows, and its Ack button acks it' '
+		e=$(cd town && gt-escalate -s medium "The hose leaks") &&
+		echo "$e" >"$TRASH/esc2" &&
+		until_js "return !!document.querySelector(\"#escalations .escalation[data-id=\\\"$e\\\"]\")" &&
+		js "return document.querySelector(\"#escalations .escalation[data-id=\\\"$e\\\"]\").textContent" | grep -q "The hose leaks"
+	'
+
+	test_expect_success 'browser: a convoy clicked shows its graph (or why not)' '
+		read -r a b cv c <"$TRASH/ids" &&
+		js "document.querySelector(\"#convoys .convoy[data-id=\\\"$cv\\\"]\").click(); return true" >/dev/null &&
+		if [ -x "$BIN/gt-graph" ]; then
+			until_js "const i = document.querySelector(\"#graph img\"); return !!i && i.complete && i.naturalWidth > 0"
+		else
+			until_js "return document.querySelector(\"#graph\").textContent.includes(\"gt-graph is not installed\")"
+		fi
 	'
 
 	test_expect_success 'browser: the feed receives a ledger write as it happens' '
@@ -317,14 +335,28 @@ if command -v chromedriver >/dev/null && { command -v chromium >/dev/null || com
 		until_js "const m = document.querySelector(\"#agents .agent[data-address=\\\"$p\\\"] .msg\").textContent; return m.includes(\"typed\") || m.includes(\"queued\")"
 	'
 
-	test_expect_success 'browser: the town finishes, the convoy is full' '
-		read -r a b cv <"$TRASH/ids" &&
-		touch "$TRASH/go-a" "$TRASH/go-b" &&
-		(cd town && gt-bead-close "$a" >/dev/null) &&
-		until_js "const c = document.querySelector(\"#convoys .convoy[data-id=\\\"$cv\\\"]\"); return !c || c.querySelector(\".progress\").textContent === \"2/2\"" &&
-		shot t2300-dashboard-finished.png &&
-		wd DELETE "/session/$WD" >/dev/null
+	test_expect_success 'browser: Ack on the page closes the escalation' '
+		e=$(cat "$TRASH/esc2") &&
+		js "document.querySelector(\"#escalations .escalation[data-id=\\\"$e\\\"] button.ack\").click(); return true" >/dev/null &&
+		until_js "return !document.querySelector(\"#escalations .escalation[data-id=\\\"$e\\\"]\")" &&
+		(cd town && ! gt-escalation-list --json | grep -q "\"$e\"")
 	'
+
+	test_expect_success 'browser: the agents finish, the merge queue fills' '
+		touch "$TRASH/go-a" "$TRASH/go-b" &&
+		until_js "return document.querySelectorAll(\"#mq tr\").length === 2" &&
+		shot t2300-dashboard-merging.png
+	'
+
+	test_expect_success 'browser: the refinery merges, the convoy is full' '
+		read -r a b cv c <"$TRASH/ids" &&
+		(cd town && gt-refinery --once app >/dev/null) &&
+		until_js "const c = document.querySelector(\"#convoys .convoy[data-id=\\\"$cv\\\"]\"); return !c || c.querySelector(\".progress\").textContent === \"3/3\"" &&
+		until_js "return document.querySelectorAll(\"#mq tr\").length === 0" &&
+		shot t2300-dashboard-finished.png
+	'
+	# the browser goes with its session, chromedriver by its pid
+	[ -z "$WD" ] || wd DELETE "/session/$WD" >/dev/null
 	kill "$(cat "$TRASH/chromedriver.pid" 2>/dev/null)" 2>/dev/null
 else
 	echo "# chromium or chromedriver not installed: the browser tests are skipped (make check installs them)"
@@ -335,5 +367,10 @@ test_expect_success 'the dashboard stops on SIGINT' '
 	kill -INT "$pid" &&
 	wait_for sh -c "! kill -0 $pid 2>/dev/null"
 '
+
+# what a failed test above may have left running
+for f in "$TRASH"/dash.pid "$TRASH"/listen.pid; do
+	[ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null
+done
 
 test_done
