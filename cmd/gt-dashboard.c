@@ -33,7 +33,7 @@ static const char *const usage[] = {
 	NULL,
 };
 
-#define PANE_LINES "-80"
+#define PANE_LINES  "-80"
 #define MAX_SECRETS 64
 
 static struct {
@@ -86,9 +86,8 @@ static int random_hex(struct gt_buf *out, size_t bytes)
 /* Whether a variable's name says it holds a secret. */
 static int secret_name(const char *name, size_t n)
 {
-	static const char *const words[] = { "KEY",	 "TOKEN", "SECRET", "PASSWORD",
-					     "PASSWD",	 "AUTH",  "CREDENTIAL", "COOKIE",
-					     "SESSION_ID" };
+	static const char *const words[] = { "KEY",  "TOKEN",	   "SECRET", "PASSWORD",  "PASSWD",
+					     "AUTH", "CREDENTIAL", "COOKIE", "SESSION_ID" };
 	char up[128];
 
 	if (n >= sizeof(up))
@@ -130,18 +129,12 @@ static void take_secrets(char **secrets, size_t cap)
 static int status_of(int code)
 {
 	switch (code) {
-	case 2:
-		return 400;
-	case 3:
-		return 404;
-	case 4:
-		return 409;
-	case 5:
-		return 422;
-	case 6:
-		return 503;
-	default:
-		return 500;
+	case 2: return 400;
+	case 3: return 404;
+	case 4: return 409;
+	case 5: return 422;
+	case 6: return 503;
+	default: return 500;
 	}
 }
 
@@ -254,8 +247,8 @@ static void serve_file(struct gt_httpd_req *r, const char *name)
 	const char *type = NULL, *dot = strrchr(name, '.');
 
 	/* one plain file name of the web folder: no '/', no leading dot */
-	if (!*name || name[0] == '.' || strspn(name, "abcdefghijklmnopqrstuvwxyz0123456789._-") !=
-						strlen(name)) {
+	if (!*name || name[0] == '.' ||
+	    strspn(name, "abcdefghijklmnopqrstuvwxyz0123456789._-") != strlen(name)) {
 		gt_httpd_reply_error(r, 404, "not found");
 		return;
 	}
@@ -298,8 +291,8 @@ static void post(struct gt_httpd_req *r, const char *path)
 		if (!agent_ok(a) || !text || !arg_ok(text[0] == '-' ? text + 1 : text, 4000)) {
 			gt_httpd_reply_error(r, 400, "an agent address and text are required");
 		} else {
-			const char *args[] = { "--mode", "wait-idle", "--timeout", "5000", "--",
-					       a, text, NULL };
+			const char *args[] = { "--mode", "wait-idle", "--timeout", "5000",
+					       "--",	 a,	      text,	   NULL };
 
 			relay(r, "nudge", "text/plain; charset=utf-8", args);
 		}
@@ -344,6 +337,10 @@ static void handle(void *ud, struct gt_httpd_req *r)
 			snprintf(num, sizeof(num), "%ld", v);
 			relay(r, "feed", jsonl, args);
 		}
+	} else if (!strcmp(path, "/api/convoys")) {
+		const char *args[] = { "--all", "--json", NULL };
+
+		relay(r, "convoy-list", jsonl, args);
 	} else if (!strcmp(path, "/api/cost")) {
 		const char *one[] = { "--json", "--", id, NULL }, *all[] = { "--json", NULL };
 
@@ -371,7 +368,8 @@ static void handle(void *ud, struct gt_httpd_req *r)
 		if (p)
 			gt_httpd_reply(r, 200, json, p, strlen(p));
 		else
-			gt_httpd_reply_error(r, agent_ok(a) ? 404 : 400, "no session for that agent");
+			gt_httpd_reply_error(r, agent_ok(a) ? 404 : 400,
+					     "no session for that agent");
 		free(p);
 	} else if (!strncmp(path, "/api/", 5)) {
 		gt_httpd_reply_error(r, 404, "no such endpoint");
@@ -513,7 +511,8 @@ int main(int argc, char **argv)
 	long port = 7420;
 	int rc = 0, open_it = 0;
 	const struct gt_option opts[] = {
-		GT_OPT_INT(0, "port", &port, "N", "listen on port N (default 7420; 0: any free one)"),
+		GT_OPT_INT(0, "port", &port, "N",
+			   "listen on port N (default 7420; 0: any free one)"),
 		GT_OPT_FLAG(0, "open", &open_it, "open the page in a browser (xdg-open)"),
 		GT_OPT_STRING(0, "listen", &listen, "ADDR",
 			      "listen on ADDR instead of 127.0.0.1, with a token in the URL"),
@@ -547,7 +546,10 @@ int main(int argc, char **argv)
 	gt_cli_stop_on_signals(&stop);
 	if ((rc = gt_httpd_start(&app.h, &ho)) < 0)
 		goto out;
-	gt_buf_printf(&url, "http://%s%s%s:%d/", !listen ? "127.0.0.1" : strchr(listen, ':') ? "[" : "",
+	gt_buf_printf(&url, "http://%s%s%s:%d/",
+		      !listen		    ? "127.0.0.1"
+		      : strchr(listen, ':') ? "["
+					    : "",
 		      listen ? listen : "", listen && strchr(listen, ':') ? "]" : "",
 		      gt_httpd_port(app.h));
 	if (listen)
@@ -559,8 +561,8 @@ int main(int argc, char **argv)
 		struct gt_proc_opts po = { .quiet = 1 };
 
 		if (gt_run(args, &po, NULL) < 0)
-			gt_cli_warn(&cli, "cannot open a browser (%s); the page is %s", gt_error_last(),
-				    url.ptr);
+			gt_cli_warn(&cli, "cannot open a browser (%s); the page is %s",
+				    gt_error_last(), url.ptr);
 		gt_error_clear();
 	}
 	while (!stop) {

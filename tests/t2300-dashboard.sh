@@ -85,7 +85,8 @@ test_expect_success 'the API is the commands'"'"' own --json, byte for byte' '
 	read -r a b cv c <"$TRASH/ids" &&
 	curl -s "$(url)api/convoy?id=$cv" >api && gt-convoy-status --json "$cv" >cli &&
 	test_cmp_files cli api && jq -e ".total == 3" api &&
-	curl -s "$(url)api/cost" >api && gt-cost --json >cli && test_cmp_files cli api
+	curl -s "$(url)api/cost" >api && gt-cost --json >cli && test_cmp_files cli api &&
+	curl -s "$(url)api/convoys" >api && gt-convoy-list --all --json >cli && test_cmp_files cli api
 '
 
 test_expect_success 'an agent'"'"'s pane comes as escaped HTML with its colours' '
@@ -351,7 +352,7 @@ if command -v chromedriver >/dev/null && { command -v chromium >/dev/null || com
 	test_expect_success 'browser: the refinery merges, the convoy is full' '
 		read -r a b cv c <"$TRASH/ids" &&
 		(cd town && gt-refinery --once app >/dev/null) &&
-		until_js "const c = document.querySelector(\"#convoys .convoy[data-id=\\\"$cv\\\"]\"); return !c || c.querySelector(\".progress\").textContent === \"3/3\"" &&
+		until_js "const c = document.querySelector(\"#convoys .convoy[data-id=\\\"$cv\\\"]\"); return !!c && c.querySelector(\".progress\").textContent === \"3/3\" && c.classList.contains(\"landed\")" &&
 		until_js "return document.querySelectorAll(\"#mq tr\").length === 0" &&
 		shot t2300-dashboard-finished.png
 	'

@@ -127,18 +127,35 @@ function renderAgents(list) {
 
 // ---- the side ----
 
+let openConvoys = "", landed = [];
+
+// The convoys landed last, from /api/convoys (gt-convoy-list --all
+// --json): asked for on load and whenever the open ones change.
+async function loadLanded() {
+	const r = await fetch("/api/convoys");
+	if (!r.ok) return;
+	landed = (await r.text()).split("\n").filter(Boolean).map(l => JSON.parse(l))
+		.filter(c => c.status === "closed")
+		.sort((a, b) => String(b.closed_at || b.updated_at || "").localeCompare(String(a.closed_at || a.updated_at || "")))
+		.slice(0, 3);
+	if (lastStatus) renderConvoys(lastStatus.convoys || []);
+}
+
 function renderConvoys(list) {
 	const box = $("#convoys");
-	if (!list.length) { box.replaceChildren(el("p", { class: "empty", text: "No open convoys." })); return; }
-	box.replaceChildren(...list.map(c => {
+	const ids = list.map(c => c.id).join(" ");
+	if (ids !== openConvoys) { openConvoys = ids; loadLanded(); }
+	const shown = list.concat(landed.filter(l => !list.some(c => c.id === l.id)).map(l => Object.assign({ landed: true }, l)));
+	if (!shown.length) { box.replaceChildren(el("p", { class: "empty", text: "No convoys yet." })); return; }
+	box.replaceChildren(...shown.map(c => {
 		const done = c.done || 0, total = c.total || 0, pct = total ? Math.round(100 * done / total) : 0;
 		const bar = el("div", { class: "bar" }, el("div", { style: `width:${pct}%` }));
 		const cost = tokens(c.cost);
-		return el("div", { class: "convoy" + (total && done === total ? " done" : ""), "data-id": c.id, title: "show its graph",
+		return el("div", { class: "convoy" + (total && done === total ? " done" : "") + (c.landed ? " landed" : ""), "data-id": c.id, title: "show its graph",
 			onclick: () => showGraph(c.id) },
 			el("div", { class: "title" }, el("span", { text: c.title || c.id }),
 				el("span", { class: "progress mono", "data-done": done, "data-total": total, text: `${done}/${total}` })),
-			bar, el("div", { class: "sub", text: c.id + (cost ? " · " + cost : "") }));
+			bar, el("div", { class: "sub", text: c.id + (c.landed ? " · landed" : "") + (cost ? " · " + cost : "") }));
 	}));
 }
 

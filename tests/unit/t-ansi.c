@@ -24,13 +24,14 @@ int main(void)
 	is_str(html("\033[31mred\033[0m ok"), "<span class=\"a f1\">red</span> ok", "red, reset");
 	is_str(html("\033[1;32mbold green"), "<span class=\"a a-b f2\">bold green</span>",
 	       "an open span is closed at the end");
-	is_str(html("\033[91;44mx\033[39my\033[m"), "<span class=\"a f9 g4\">x</span>"
-						    "<span class=\"a g4\">y</span>",
+	is_str(html("\033[91;44mx\033[39my\033[m"),
+	       "<span class=\"a f9 g4\">x</span>"
+	       "<span class=\"a g4\">y</span>",
 	       "bright colours, default foreground");
 	is_str(html("\033[38;5;196mx"), "<span class=\"a\" style=\"color:#ff0000;\">x</span>",
 	       "256 colours");
-	is_str(html("\033[48;2;1;2;3mx"), "<span class=\"a\" style=\"background:#010203;\">x</span>",
-	       "true colour");
+	is_str(html("\033[48;2;1;2;3mx"),
+	       "<span class=\"a\" style=\"background:#010203;\">x</span>", "true colour");
 	is_str(html("\033[38;5;3mx"), "<span class=\"a f3\">x</span>",
 	       "256-colour palette entries are classes");
 	is_str(html("a\033[2J\033[H\033[?25lb\033]0;title\007c\033]2;t\033\\d"), "abcd",
