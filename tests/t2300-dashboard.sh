@@ -356,6 +356,12 @@ if command -v chromedriver >/dev/null && { command -v chromium >/dev/null || com
 		until_js "return document.querySelectorAll(\"#mq tr\").length === 0" &&
 		shot t2300-dashboard-finished.png
 	'
+
+	test_expect_success 'browser: dark when the system is dark' '
+		wd POST "/session/$WD/goog/cdp/execute" "{\"cmd\": \"Emulation.setEmulatedMedia\", \"params\": {\"features\": [{\"name\": \"prefers-color-scheme\", \"value\": \"dark\"}]}}" >/dev/null &&
+		until_js "return getComputedStyle(document.body).backgroundColor === \"rgb(15, 19, 25)\"" &&
+		shot t2300-dashboard-dark.png
+	'
 	# the browser goes with its session, chromedriver by its pid
 	[ -z "$WD" ] || wd DELETE "/session/$WD" >/dev/null
 	kill "$(cat "$TRASH/chromedriver.pid" 2>/dev/null)" 2>/dev/null
