@@ -7,11 +7,10 @@
  * the commands print: GET endpoints run a fixed gt-* command with --json
  * (argv, never a shell; request values are validated ids and addresses)
  * and relay its stdout byte for byte.  Live updates go out as server-sent
- * events from this thread: it looks at refs/gt/ledger's tip every 250 ms
- * and, while a page is watching, sends the new feed events
- * (gt_feed_read(), as gt-feed --follow), the town (gt_town_status(), as
- * gt-status) when it changed, and each running agent's pane when it
- * changed, as HTML (base/ansi.h).  The only actions are a nudge and an
+ * events from the main thread (flow/dashboard.h): it looks at
+ * refs/gt/ledger's tip every 250 ms and, while a page is watching, sends
+ * the new feed events (as gt-feed --follow), the town (as gt-status) when
+ * it changed, and each running agent's pane when it changed, as HTML.  The only actions are a nudge and an
  * escalation's ack, by POST with the per-server CSRF secret.  Variables
  * that look like secrets are taken out of the environment at start (no
  * child sees them) and their values are redacted from every answer.
@@ -22,8 +21,8 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "base/ansi.h"
 #include "base/httpd.h"
+#include "flow/dashboard.h"
 #include "base/banned.h"
 
 extern char **environ;
@@ -39,8 +38,9 @@ static const char *const usage[] = {
 static struct {
 	struct gt_buf web, bindir, gt_dir, csrf;
 	const char *actor;
+	const char *const *secrets;
 	struct gt_httpd *h;
-} app = { GT_BUF_INIT, GT_BUF_INIT, GT_BUF_INIT, GT_BUF_INIT, NULL, NULL };
+} app = { GT_BUF_INIT, GT_BUF_INIT, GT_BUF_INIT, GT_BUF_INIT, NULL, NULL, NULL };
 
 static volatile sig_atomic_t stop;
 
@@ -205,34 +205,6 @@ static int agent_ok(const char *s)
 	return arg_ok(s, 200) && gt_address_parse(&a, s) == 0;
 }
 
-/* An agent's pane as HTML in {"agent", "html"}; NULL when it has none. */
-static char *pane_json(const char *socket, const char *agent)
-{
-	struct gt_buf s = GT_BUF_INIT, t = GT_BUF_INIT, raw = GT_BUF_INIT, html = GT_BUF_INIT;
-	cJSON *o = NULL;
-	char *text = NULL;
-
-	gt_session_name(&s, agent);
-	gt_buf_printf(&t, "=%s:", s.ptr);
-	if (gt_tmux(&raw, socket, "capture-pane", "-p", "-e", "-J", "-t", t.ptr, "-S", PANE_LINES,
-		    NULL) == 0) {
-		struct gt_buf j = GT_BUF_INIT;
-
-		gt_ansi_html(&html, raw.ptr ? raw.ptr : "", raw.len);
-		o = cJSON_CreateObject();
-		cJSON_AddStringToObject(o, "agent", agent);
-		cJSON_AddStringToObject(o, "html", html.ptr ? html.ptr : "");
-		gt_json_write(&j, o);
-		text = gt_buf_detach(&j);
-	}
-	cJSON_Delete(o);
-	gt_buf_release(&s);
-	gt_buf_release(&t);
-	gt_buf_release(&raw);
-	gt_buf_release(&html);
-	return text;
-}
-
 static const char *socket_name; /* the town's tmux socket */
 
 static void serve_file(struct gt_httpd_req *r, const char *name)
@@ -363,7 +335,7 @@ static void handle(void *ud, struct gt_httpd_req *r)
 			relay(r, "graph", json, convoy);
 	} else if (!strcmp(path, "/api/pane")) {
 		const char *a = gt_httpd_query(r, "agent");
-		char *p = agent_ok(a) ? pane_json(socket_name, a) : NULL;
+		char *p = agent_ok(a) ? gt_dash_pane(socket_name, a, app.secrets) : NULL;
 
 		if (p)
 			gt_httpd_reply(r, 200, json, p, strlen(p));
@@ -378,126 +350,6 @@ static void handle(void *ud, struct gt_httpd_req *r)
 	}
 }
 
-/* ---- the watcher: what changed, pushed to the event streams ---- */
-
-struct pane {
-	char *agent, *json;
-};
-
-struct watch {
-	git_oid seen;
-	int has_seen, status_dirty;
-	struct gt_buf status;
-	struct pane panes[256];
-	size_t npanes;
-	long ticks;
-};
-
-static void send_feed(struct watch *w, struct gt_ctx *ctx)
-{
-	struct gt_feed_filter all = { 0 };
-	cJSON *ev = NULL, *e;
-
-	if (!w->has_seen) /* the first look only sets the mark */
-		return;
-	if (gt_feed_read(&ev, ctx->lg, &w->seen, &all, 0) < 0) {
-		gt_error_clear();
-		return;
-	}
-	cJSON_ArrayForEach (e, ev) {
-		struct gt_buf b = GT_BUF_INIT;
-
-		gt_json_write(&b, e);
-		gt_httpd_broadcast(app.h, "feed", NULL, b.ptr);
-		gt_buf_release(&b);
-	}
-	cJSON_Delete(ev);
-}
-
-static void send_status(struct watch *w, struct gt_ctx *ctx, struct gt_town *t, cJSON **st)
-{
-	struct gt_buf b = GT_BUF_INIT;
-
-	if (gt_town_status(st, ctx, t) < 0) {
-		gt_error_clear();
-		*st = NULL;
-		return;
-	}
-	gt_json_write(&b, *st);
-	if (b.len != w->status.len || memcmp(b.ptr, w->status.ptr, b.len)) {
-		gt_httpd_broadcast(app.h, "status", "status", b.ptr);
-		gt_buf_release(&w->status);
-		w->status = b;
-	} else {
-		gt_buf_release(&b);
-	}
-}
-
-static void send_panes(struct watch *w, const cJSON *st, const char *socket)
-{
-	const cJSON *a;
-
-	cJSON_ArrayForEach (a, cJSON_GetObjectItemCaseSensitive(st, "agents")) {
-		const char *addr = gt_json_str(a, "address");
-		struct gt_buf key = GT_BUF_INIT;
-		char *p;
-		size_t i;
-
-		if (!addr || !gt_json_bool(a, "session_running") || !(p = pane_json(socket, addr)))
-			continue;
-		for (i = 0; i < w->npanes && strcmp(w->panes[i].agent, addr); i++)
-			;
-		if (i == w->npanes && i < sizeof(w->panes) / sizeof(*w->panes)) {
-			w->panes[i].agent = gt_strdup(addr);
-			w->panes[i].json = NULL;
-			w->npanes++;
-		}
-		if (i < w->npanes && w->panes[i].json && !strcmp(w->panes[i].json, p)) {
-			free(p);
-			continue;
-		}
-		gt_buf_printf(&key, "pane:%s", addr);
-		gt_httpd_broadcast(app.h, "pane", key.ptr, p);
-		gt_buf_release(&key);
-		if (i < w->npanes) {
-			free(w->panes[i].json);
-			w->panes[i].json = p;
-		} else {
-			free(p);
-		}
-	}
-}
-
-/* One look, every 250 ms: the ledger's tip always (cheap: one ref);
- * the town's status and the running agents' panes every 500 ms or after
- * a commit, only while some page is watching. */
-static void watch_once(struct watch *w, struct gt_ctx *ctx, struct gt_town *t)
-{
-	int watching = gt_httpd_streams(app.h) > 0;
-	cJSON *st = NULL;
-
-	if (gt_ledger_refresh(ctx->lg) < 0) {
-		gt_error_clear();
-		return;
-	}
-	if (ctx->lg->has_tip && (!w->has_seen || git_oid_cmp(&w->seen, &ctx->lg->tip))) {
-		send_feed(w, ctx);
-		git_oid_cpy(&w->seen, &ctx->lg->tip);
-		w->has_seen = 1;
-		w->status_dirty = 1;
-	}
-	w->ticks++;
-	if (!watching)
-		return;
-	if (w->status_dirty || w->ticks % 2 == 0) {
-		send_status(w, ctx, t, &st);
-		w->status_dirty = 0;
-		if (st)
-			send_panes(w, st, t->socket);
-	}
-	cJSON_Delete(st);
-}
-
 int main(int argc, char **argv)
 {
 	struct gt_cli cli = { .usage = usage };
@@ -505,7 +357,7 @@ int main(int argc, char **argv)
 	struct gt_town t = { 0 };
 	struct gt_httpd_opts ho = { 0 };
 	struct gt_buf token = GT_BUF_INIT, url = GT_BUF_INIT;
-	struct watch w = { 0 };
+	struct gt_dash_watch w = { 0 };
 	char *secrets[MAX_SECRETS];
 	const char *listen = NULL;
 	long port = 7420;
@@ -541,7 +393,7 @@ int main(int argc, char **argv)
 	ho.check_host = !listen;
 	ho.token = listen ? token.ptr : NULL;
 	ho.csrf = app.csrf.ptr;
-	ho.secrets = (const char *const *)secrets;
+	ho.secrets = app.secrets = (const char *const *)secrets;
 	ho.handle = handle;
 	gt_cli_stop_on_signals(&stop);
 	if ((rc = gt_httpd_start(&app.h, &ho)) < 0)
@@ -565,19 +417,17 @@ int main(int argc, char **argv)
 				    gt_error_last(), url.ptr);
 		gt_error_clear();
 	}
+	w.h = app.h;
+	w.secrets = app.secrets;
 	while (!stop) {
-		watch_once(&w, &ctx, &t);
-		gt_cli_nap(250, &stop);
+		gt_dash_watch_once(&w, &ctx, &t);
+		gt_cli_nap(GT_DASH_TICK_MS, &stop);
 	}
 out:
 	gt_httpd_stop(app.h);
-	for (size_t i = 0; i < w.npanes; i++) {
-		free(w.panes[i].agent);
-		free(w.panes[i].json);
-	}
+	gt_dash_watch_release(&w);
 	for (size_t i = 0; secrets[i]; i++)
 		free(secrets[i]);
-	gt_buf_release(&w.status);
 	gt_buf_release(&token);
 	gt_buf_release(&url);
 	gt_buf_release(&app.web);

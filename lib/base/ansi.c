@@ -32,8 +32,7 @@ static void rgb_of(long c, int *r, int *g, int *b)
 
 static int is_plain(const struct sgr *s)
 {
-	return !s->bold && !s->dim && !s->italic && !s->under && !s->rev && s->fg < 0 &&
-	       s->bg < 0;
+	return !s->bold && !s->dim && !s->italic && !s->under && !s->rev && s->fg < 0 && s->bg < 0;
 }
 
 static void open_span(struct gt_buf *out, const struct sgr *s)
@@ -81,7 +80,8 @@ static int extended(const long *p, int n, long *c)
 		return 2;
 	}
 	if (n >= 4 && p[0] == 2) {
-		if (p[1] >= 0 && p[1] <= 255 && p[2] >= 0 && p[2] <= 255 && p[3] >= 0 && p[3] <= 255)
+		if (p[1] >= 0 && p[1] <= 255 && p[2] >= 0 && p[2] <= 255 && p[3] >= 0 &&
+		    p[3] <= 255)
 			*c = RGB_FLAG | p[1] << 16 | p[2] << 8 | p[3];
 		return 4;
 	}
@@ -155,7 +155,8 @@ void gt_ansi_html(struct gt_buf *out, const char *s, size_t n)
 				int np = 0, bad = 0;
 				long v = -1;
 
-				for (j++; j < n && (unsigned char)s[j] >= 0x30 && (unsigned char)s[j] <= 0x3f;
+				for (j++; j < n && (unsigned char)s[j] >= 0x30 &&
+					  (unsigned char)s[j] <= 0x3f;
 				     j++) {
 					char d = s[j];
 
@@ -173,7 +174,8 @@ void gt_ansi_html(struct gt_buf *out, const char *s, size_t n)
 				}
 				if (v >= 0 && np < 32)
 					p[np++] = v;
-				while (j < n && (unsigned char)s[j] >= 0x20 && (unsigned char)s[j] <= 0x2f)
+				while (j < n && (unsigned char)s[j] >= 0x20 &&
+				       (unsigned char)s[j] <= 0x2f)
 					j++;
 				if (j < n && s[j] == 'm' && !bad)
 					apply(&cur, p, np);
@@ -206,23 +208,12 @@ void gt_ansi_html(struct gt_buf *out, const char *s, size_t n)
 			shown = cur;
 		}
 		switch (c) {
-		case '&':
-			gt_buf_adds(out, "&amp;");
-			break;
-		case '<':
-			gt_buf_adds(out, "&lt;");
-			break;
-		case '>':
-			gt_buf_adds(out, "&gt;");
-			break;
-		case '"':
-			gt_buf_adds(out, "&quot;");
-			break;
-		case '\'':
-			gt_buf_adds(out, "&#39;");
-			break;
-		default:
-			gt_buf_addch(out, c);
+		case '&': gt_buf_adds(out, "&amp;"); break;
+		case '<': gt_buf_adds(out, "&lt;"); break;
+		case '>': gt_buf_adds(out, "&gt;"); break;
+		case '"': gt_buf_adds(out, "&quot;"); break;
+		case '\'': gt_buf_adds(out, "&#39;"); break;
+		default: gt_buf_addch(out, c);
 		}
 		i++;
 	}

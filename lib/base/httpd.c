@@ -25,8 +25,8 @@
 #define POLLRDHUP 0x2000 /* Linux's, hidden without _GNU_SOURCE */
 #endif
 
-#define RING 512
-#define KEYS 512
+#define RING	     512
+#define KEYS	     512
 #define PING_SECONDS 15
 
 struct frame {
@@ -507,8 +507,8 @@ int gt_httpd_start(struct gt_httpd **out, const struct gt_httpd_opts *o)
 	struct sockaddr_in a4 = { 0 };
 	struct sockaddr_in6 a6 = { 0 };
 	const char *addr = o->addr ? o->addr : "127.0.0.1";
-	unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
-			 MHD_USE_POLL;
+	unsigned flags =
+		MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL;
 	const struct sockaddr *sa;
 	const union MHD_DaemonInfo *info;
 

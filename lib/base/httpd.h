@@ -64,8 +64,7 @@ void gt_httpd_stop(struct gt_httpd *h);
  * one "data:" line per line of it.  With a key, the event is also kept
  * as the latest of that key (replacing the one before), and a stream that
  * opens later starts with the latest event of each key. */
-void gt_httpd_broadcast(struct gt_httpd *h, const char *event, const char *key,
-			const char *data);
+void gt_httpd_broadcast(struct gt_httpd *h, const char *event, const char *key, const char *data);
 
 /* How many event streams are open. */
 int gt_httpd_streams(struct gt_httpd *h);
@@ -85,8 +84,7 @@ void gt_httpd_reply(struct gt_httpd_req *r, int status, const char *type, const 
 		    size_t len);
 
 /* The same without redaction, for shipped static files. */
-void gt_httpd_reply_static(struct gt_httpd_req *r, const char *type, const char *body,
-			   size_t len);
+void gt_httpd_reply_static(struct gt_httpd_req *r, const char *type, const char *body, size_t len);
 
 /* A JSON error: {"error": msg} with status. */
 void gt_httpd_reply_error(struct gt_httpd_req *r, int status, const char *msg);
