@@ -110,7 +110,9 @@ function fillAgent(card, a) {
 }
 
 function setPane(pre, html) {
-	const atEnd = pre.scrollTop + pre.clientHeight >= pre.scrollHeight - 8;
+	if (pre.gtHtml === html) return; // unchanged: keep the selection and scroll
+	const atEnd = !pre.gtHtml || pre.scrollTop + pre.clientHeight >= pre.scrollHeight - 8;
+	pre.gtHtml = html;
 	pre.className = "pane";
 	pre.innerHTML = html; // escaped by the server (base/ansi.c)
 	if (atEnd) pre.scrollTop = pre.scrollHeight;
@@ -122,7 +124,9 @@ function renderAgents(list) {
 	if (!list.length) { box.replaceChildren(el("p", { class: "empty", text: "No agents yet." })); return; }
 	const have = new Map([...box.querySelectorAll(".agent")].map(c => [c.dataset.address, c]));
 	const cards = list.map(a => { const c = have.get(a.address) || agentCard(a); fillAgent(c, a); return c; });
-	box.replaceChildren(...cards);
+	// moving a card would lose its pane's scroll: only when the list changed
+	const now = [...box.children];
+	if (now.length !== cards.length || cards.some((c, i) => now[i] !== c)) box.replaceChildren(...cards);
 }
 
 // ---- the side ----
