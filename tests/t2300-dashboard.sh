@@ -137,7 +137,9 @@ test_expect_success 'a POST needs the CSRF header and no foreign Origin' '
 	test "$(code api/nudge -X POST -H "X-Gt-Csrf: $c" -H "Origin: http://evil.example" -d "$body")" = 403 &&
 	test "$(code api/nudge -X POST -H "X-Gt-Csrf: $c" -H "Sec-Fetch-Site: cross-site" -d "$body")" = 403 &&
 	test "$(code api/ack -X POST -H "X-Gt-Csrf: $c" -d "{\"id\":\"hq-zzz\"}")" = 404 &&
-	test "$(code api/ack -X POST -H "X-Gt-Csrf: $c" -d "not json")" = 400
+	test "$(code api/ack -X POST -H "X-Gt-Csrf: $c" -d "not json")" = 400 &&
+	head -c 70000 /dev/zero | tr "\\0" x >big &&
+	test "$(code api/nudge -X POST -H "X-Gt-Csrf: $c" --data-binary @big)" = 413
 '
 
 test_expect_success 'only nudge and ack: no other action, no side effect by GET' '
