@@ -195,6 +195,29 @@ test_expect_success 'the graph comes from gt-graph --svg, a clear error without 
 	fi
 '
 
+test_expect_success 'the graph endpoint relays gt-graph'"'"'s SVG (a stand-in gt-graph)' '
+	# a bin/ of its own: this gt-dashboard, the real commands, and a
+	# gt-graph that draws its arguments
+	mkdir -p alt/bin && ln -s "$ROOT/web" alt/web &&
+	cp "$BIN/gt-dashboard" alt/bin/ &&
+	for c in "$BIN"/gt-*; do [ -e "alt/bin/${c##*/}" ] || ln -s "$c" alt/bin/; done &&
+	rm -f alt/bin/gt-graph &&
+	cat >alt/bin/gt-graph <<-\EOF &&
+	#!/bin/sh
+	printf "<svg xmlns=\"http://www.w3.org/2000/svg\"><text>%s</text></svg>\n" "$*"
+	EOF
+	chmod +x alt/bin/gt-graph
+	(cd town && exec "$TRASH/alt/bin/gt-dashboard" --port 0) >alt.url 2>alt.err &
+	echo $! >alt.pid
+	wait_for test -s alt.url &&
+	read -r a b cv c <"$TRASH/ids" &&
+	curl -s -D hdr -o svg "$(cat alt.url)api/graph?id=$cv" &&
+	grep -qi "^Content-Type: image/svg+xml" hdr &&
+	grep -q "<text>--gt-dir .* --svg -- $cv</text>" svg &&
+	test "$(curl -s -o /dev/null -w "%{http_code}" "$(cat alt.url)api/graph?id=-x")" = 400 &&
+	kill "$(cat alt.pid)"
+'
+
 test_expect_success 'clients that go away, and many at once' '
 	pid=$(cat "$TRASH/dash.pid") &&
 	# idle, it has two threads (this one and libmicrohttpd'"'"'s listener)
@@ -379,7 +402,7 @@ test_expect_success 'the dashboard stops on SIGINT' '
 '
 
 # what a failed test above may have left running
-for f in "$TRASH"/dash.pid "$TRASH"/listen.pid; do
+for f in "$TRASH"/dash.pid "$TRASH"/listen.pid "$TRASH"/alt.pid; do
 	[ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null
 done
 
