@@ -86,8 +86,10 @@ static int random_hex(struct gt_buf *out, size_t bytes)
 /* Whether a variable's name says it holds a secret. */
 static int secret_name(const char *name, size_t n)
 {
-	static const char *const words[] = { "KEY",  "TOKEN",	   "SECRET", "PASSWORD",  "PASSWD",
-					     "AUTH", "CREDENTIAL", "COOKIE", "SESSION_ID" };
+	static const char *const words[] = { "KEY",    "TOKEN", "SECRET",     "PASSWORD",
+					     "PASSWD", "AUTH",	"CREDENTIAL", "COOKIE" };
+	/* paths, not secrets, that a browser (--open) or git may need */
+	static const char *const paths[] = { "XAUTHORITY", "SSH_AUTH_SOCK" };
 	char up[128];
 
 	if (n >= sizeof(up))
@@ -95,6 +97,9 @@ static int secret_name(const char *name, size_t n)
 	for (size_t i = 0; i < n; i++)
 		up[i] = (char)(name[i] >= 'a' && name[i] <= 'z' ? name[i] - 32 : name[i]);
 	up[n] = 0;
+	for (size_t i = 0; i < sizeof(paths) / sizeof(*paths); i++)
+		if (!strcmp(up, paths[i]))
+			return 0;
 	for (size_t i = 0; i < sizeof(words) / sizeof(*words); i++)
 		if (strstr(up, words[i]))
 			return 1;
