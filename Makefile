@@ -32,12 +32,15 @@ NONET ?= 1
 VERSION := $(shell git describe --tags --always --dirty 2>/dev/null || echo 0.1.0)
 
 # Debian packages the build, the tests and the demo need.
-DEB_BUILD = gcc make pkg-config libgit2-dev libcjson-dev libcurl4-openssl-dev libssl-dev zlib1g-dev libncurses-dev scdoc
+DEB_BUILD = gcc make pkg-config libgit2-dev libcjson-dev libcurl4-openssl-dev libssl-dev zlib1g-dev \
+	libncurses-dev libmicrohttpd-dev scdoc
 DEB_RUN = git jq tmux procps
 DEB_LINT = clang-format cppcheck shellcheck
 # the fake model server and fake agent CLIs the tests run (tests/fake/);
 # graphviz for gt-graph --svg
 DEB_TEST = python3 graphviz
+# gt-dashboard's page in a real browser (tests/t2300-dashboard.sh)
+DEB_TEST += chromium chromium-driver
 
 override CFLAGS += -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
 	-Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
@@ -127,6 +130,8 @@ bin/gt-%: build/cmd/gt-%.o $(CLI_OBJ) lib/libgt.a
 CURL_LIBS = $(shell $(PKG_CONFIG) --libs libcurl 2>/dev/null)
 HTTP_CMDS = bin/gt-run
 $(HTTP_CMDS): LIBS += $(CURL_LIBS)
+# and only gt-dashboard serves it (libmicrohttpd)
+bin/gt-dashboard: LIBS += $(shell $(PKG_CONFIG) --libs libmicrohttpd 2>/dev/null)
 
 # only gt-top draws a screen: ncurses (wide-character build) for it alone
 CURSES_LIBS = $(shell $(PKG_CONFIG) --libs ncursesw 2>/dev/null || echo -lncursesw)
@@ -269,7 +274,7 @@ fuzz:
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
 		$(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(DATADIR)/gt/formulas \
-		$(DESTDIR)$(DATADIR)/gt/runtimes \
+		$(DESTDIR)$(DATADIR)/gt/runtimes $(DESTDIR)$(DATADIR)/gt/web \
 		$(DESTDIR)$(DATADIR)/bash-completion/completions \
 		$(DESTDIR)$(DATADIR)/zsh/site-functions \
 		$(DESTDIR)$(DATADIR)/fish/vendor_completions.d
@@ -284,6 +289,7 @@ install: all
 		ln -sf gt.fish $(DESTDIR)$(DATADIR)/fish/vendor_completions.d/$$c.fish; done
 	for f in formulas/*.toml; do [ -e "$$f" ] && install -m 644 $$f $(DESTDIR)$(DATADIR)/gt/formulas/; done; true
 	install -m 644 runtimes/*.toml $(DESTDIR)$(DATADIR)/gt/runtimes/
+	install -m 644 web/* $(DESTDIR)$(DATADIR)/gt/web/
 
 # varFuncNullUB: gt_git() and gt_tmux() end their arguments with NULL, which
 # glibc defines as a pointer (the functions carry the sentinel attribute)

@@ -341,7 +341,7 @@ static attr_t style_attr(struct top *tp, const struct gt_ansi_style *st)
 	if (st->reverse)
 		a |= A_REVERSE;
 	if (st->fg >= 0 || st->bg >= 0)
-		a |= COLOR_PAIR(pane_pair(tp, st->fg, st->bg));
+		a |= COLOR_PAIR(pane_pair(tp, gt_ansi_basic(st->fg), gt_ansi_basic(st->bg)));
 	return a;
 }
 
@@ -371,6 +371,8 @@ static void draw_peek(struct top *tp, int rows)
 		if (getcurx(win) >= COLS - 1)
 			continue; /* the right border */
 		wattrset(win, style_attr(tp, &st));
+		if (*text == '\t') /* curses would jump to a tab stop */
+			text = " ";
 		n = gt_top_fit(text, (size_t)(COLS - 1 - getcurx(win)));
 		waddnstr(win, text, (int)(n < len ? n : len));
 		wattrset(win, A_NORMAL);

@@ -1,13 +1,16 @@
 /*
- * t-ansi.c - terminal text as styled runs (base/ansi.h), and the cockpit's
- * layout (flow/top.h): widths, cuts, the convoy bar, empty sections.
+ * t-ansi.c - terminal text as styled runs, stripped and as HTML
+ * (base/ansi.h): escaping, the SGR attributes and colours, other sequences
+ * dropped, spans always closed; and the cockpit's layout (flow/top.h):
+ * widths, cuts, the convoy bar, empty sections.
  */
 #include "gt.h"
 #include "base/ansi.h"
 #include "flow/top.h"
 #include "tap.h"
 
-/* The runs of s as "[fg,bg,bru]text" pieces, one string. */
+/* The runs of s as "[fg,bg,bru]text" pieces, one string, the colours
+ * folded onto the basic eight as gt-top shows them. */
 static const char *runs(const char *s)
 {
 	static struct gt_buf b;
@@ -17,8 +20,9 @@ static const char *runs(const char *s)
 
 	gt_buf_reset(&b);
 	while (gt_ansi_next(&s, &st, &text, &len)) {
-		gt_buf_printf(&b, "[%d,%d,%c%c%c]", st.fg, st.bg, st.bold ? 'b' : '-',
-			      st.reverse ? 'r' : '-', st.underline ? 'u' : '-');
+		gt_buf_printf(&b, "[%d,%d,%c%c%c]", gt_ansi_basic(st.fg), gt_ansi_basic(st.bg),
+			      st.bold ? 'b' : '-', st.reverse ? 'r' : '-',
+			      st.underline ? 'u' : '-');
 		gt_buf_add(&b, text, len);
 	}
 	return gt_buf_cstr(&b);
@@ -31,6 +35,15 @@ static const char *strip(const char *s)
 	gt_buf_reset(&b);
 	gt_ansi_strip(&b, s);
 	return gt_buf_cstr(&b);
+}
+
+static const char *html(const char *s)
+{
+	static struct gt_buf b;
+
+	gt_buf_reset(&b);
+	gt_ansi_html(&b, s);
+	return b.ptr ? b.ptr : "";
 }
 
 static const char *line_of(const struct gt_top_frame *f, enum gt_top_kind kind, int index)
@@ -63,6 +76,45 @@ int main(void)
 	is_str(strip("\033[1;2;3;4;5;6;7;8;9;10;11;12;13;14;15;16;17;18;19;20;21;22;23;24;"
 		     "25;26;27;28;29;30;31;32;33;34;35;36mlong"),
 	       "long", "too many parameters");
+
+	is_str(html("plain text\n"), "plain text\n", "plain text passes");
+	is_str(html("<script>alert('x')&\"</script>"),
+	       "&lt;script&gt;alert(&#39;x&#39;)&amp;&quot;&lt;/script&gt;", "HTML is escaped");
+	is_str(html("\033[31mred\033[0m ok"), "<span class=\"a f1\">red</span> ok", "red, reset");
+	is_str(html("\033[1;32mbold green"), "<span class=\"a a-b f2\">bold green</span>",
+	       "an open span is closed at the end");
+	is_str(html("\033[91;44mx\033[39my\033[m"),
+	       "<span class=\"a f9 g4\">x</span>"
+	       "<span class=\"a g4\">y</span>",
+	       "bright colours, default foreground");
+	is_str(html("\033[38;5;196mx"), "<span class=\"a\" style=\"color:#ff0000;\">x</span>",
+	       "256 colours");
+	is_str(html("\033[48;2;1;2;3mx"),
+	       "<span class=\"a\" style=\"background:#010203;\">x</span>", "true colour");
+	is_str(html("\033[38;5;3mx"), "<span class=\"a f3\">x</span>",
+	       "256-colour palette entries are classes");
+	is_str(html("a\033[2J\033[H\033[?25lb\033]0;title\007c\033]2;t\033\\d"), "abcd",
+	       "cursor moves, modes and titles dropped");
+	is_str(html("a\rb\bc\001\tz"), "abc\tz", "control characters dropped");
+	is_str(html("\033[1m\033[22m\033[4mu\033[24m."), "<span class=\"a a-u\">u</span>.",
+	       "attributes switched off");
+	is_str(html("\033[31"), "", "a cut sequence is dropped");
+	is_str(html("\033[38;5;999;1mx"), "<span class=\"a a-b\">x</span>", "bad colour ignored");
+	is_str(html("caf\xc3\xa9"), "caf\xc3\xa9", "UTF-8 passes");
+	{
+		struct gt_ansi_style st = GT_ANSI_STYLE_INIT;
+		const char *s = "\033[91;48;5;200mx\ty", *text;
+		size_t len;
+
+		ok(gt_ansi_next(&s, &st, &text, &len) && len == 1 && *text == 'x' && st.fg == 9 &&
+			   st.bg == 200,
+		   "a run keeps the colours as they were given");
+		ok(gt_ansi_next(&s, &st, &text, &len) && len == 1 && *text == '\t',
+		   "a tab is a run of its own");
+		ok(gt_ansi_basic(-1) == -1 && gt_ansi_basic(9) == 1 &&
+			   gt_ansi_basic(GT_ANSI_RGB) == 0,
+		   "folding onto the basic eight");
+	}
 
 	ok(gt_top_columns("h\xc3\xa9llo") == 5, "columns count code points");
 	ok(gt_top_fit("h\xc3\xa9llo", 2) == 3, "a cut never splits a character");

@@ -1,0 +1,406 @@
+#!/bin/sh
+# gt-dashboard: the page in a real browser (headless Chromium driven over
+# chromedriver's WebDriver protocol with curl and jq) on a town whose
+# scripted agents are at work: agents and their states, a convoy's
+# progress, the feed as it happens, an agent's live pane; the JSON API is
+# the commands' own --json; and with curl, what the server refuses: other
+# Host names, a missing token, POSTs without the CSRF header or from
+# another origin, any other action, paths out of the web folder, secrets.
+# Screenshots are kept under build/artefacts/.
+. "$(dirname "$0")/lib/test.sh"
+
+ART=$ROOT/build/artefacts
+SECRET=sk-t2300-not-a-real-key-0123456789
+# a variable named like a secret, in the dashboard's environment
+export T2300_API_KEY="$SECRET"
+
+# a test dashboard: started in the town with --port 0 (a free port),
+# its URL and pid kept in files
+start_dashboard() {
+	name=$1
+	shift
+	(cd "$TRASH/town" && exec gt-dashboard --port 0 "$@") \
+		>"$TRASH/$name.url" 2>"$TRASH/$name.err" &
+	echo $! >"$TRASH/$name.pid"
+	wait_for test -s "$TRASH/$name.url" || { cat "$TRASH/$name.err"; return 1; }
+}
+
+url() { cat "$TRASH/dash.url"; }
+
+# code PATH [CURL ARGS]: the HTTP status of a request to the dashboard
+# (PATH without its leading slash), the body left in $TRASH/body
+code() {
+	_p=$1
+	shift
+	curl -s -o "$TRASH/body" -w "%{http_code}" "$@" "$(url)$_p"
+}
+
+csrf() {
+	curl -s "$(url)" | sed -n 's/.*name="gt-csrf" content="\([0-9a-f]*\)".*/\1/p'
+}
+
+step_bead() {
+	gt-bead-add "$1" -d "Steps:
+\`\`\`sh
+$2
+\`\`\`"
+}
+
+test_expect_success 'a town with two scripted agents at work on a convoy' '
+	new_town && cd town &&
+	a=$(step_bead "Paint the fence" "echo DASH-MARKER-A painting; printf \"\\033[31mred paint\\033[0m\\n\"; echo leaked $SECRET; while [ ! -e \"$TRASH/go-a\" ]; do sleep 0.2; done; echo painted >fence.txt") &&
+	b=$(step_bead "Mow the lawn" "echo DASH-MARKER-B mowing; while [ ! -e \"$TRASH/go-b\" ]; do sleep 0.2; done; echo mowed >lawn.txt") &&
+	c=$(gt-bead-add "Water the plants") &&
+	cv=$(gt-convoy-create "Garden day" "$a" "$b" "$c") &&
+	echo "$a $b $cv $c" >"$TRASH/ids" &&
+	gt-sling --no-convoy "$a" app | cut -f2 >"$TRASH/agents" &&
+	gt-sling --no-convoy "$b" app | cut -f2 >>"$TRASH/agents" &&
+	for p in $(cat "$TRASH/agents"); do
+		wait_for sh -c "gt-peek $p 80 | grep -q DASH-MARKER"
+	done &&
+	gt-escalate -s high --bead "$b" "The mower is out of fuel" >"$TRASH/esc" &&
+	test "$(gt-status --json | jq "[.agents[] | select(.state == \"working\")] | length")" = 2
+'
+
+test_expect_success 'gt-dashboard serves on 127.0.0.1 and prints its URL' '
+	start_dashboard dash &&
+	grep -q "^http://127\.0\.0\.1:[0-9][0-9]*/$" "$TRASH/dash.url" &&
+	test "$(code "")" = 200 && grep -q "<title>" "$TRASH/body" &&
+	test "$(code app.js)" = 200 && test "$(code style.css)" = 200
+'
+
+test_expect_success 'usage errors exit 2' '
+	cd town &&
+	expect_code 2 gt-dashboard --port 70000 &&
+	expect_code 2 gt-dashboard extra &&
+	gt-dashboard --help | grep -q "^usage: gt-dashboard \[--port N\] \[--open\] \[--listen ADDR\]"
+'
+
+test_expect_success 'the API is the commands'"'"' own --json, byte for byte' '
+	cd town &&
+	wait_for sh -c "curl -s \"$(url)api/status\" >api && gt-status --json >cli && cmp api cli" &&
+	jq -e ".agents | length == 2" api &&
+	curl -s "$(url)api/feed?n=5" >api &&
+	gt-feed --json -n 5 >cli && test_cmp_files cli api &&
+	read -r a b cv c <"$TRASH/ids" &&
+	curl -s "$(url)api/convoy?id=$cv" >api && gt-convoy-status --json "$cv" >cli &&
+	test_cmp_files cli api && jq -e ".total == 3" api &&
+	curl -s "$(url)api/cost" >api && gt-cost --json >cli && test_cmp_files cli api &&
+	curl -s "$(url)api/convoys" >api && gt-convoy-list --all --json >cli && test_cmp_files cli api
+'
+
+test_expect_success 'an agent'"'"'s pane comes as escaped HTML with its colours' '
+	p=$(head -n 1 "$TRASH/agents") &&
+	test "$(code "api/pane?agent=$p")" = 200 &&
+	jq -r .html "$TRASH/body" >html &&
+	grep -q "DASH-MARKER-A" html &&
+	grep -q "<span class=\"a f1\">red paint" html &&
+	test "$(code "api/pane?agent=../../etc")" = 400
+'
+
+test_expect_success 'secrets in the environment never appear in an answer' '
+	p=$(head -n 1 "$TRASH/agents") &&
+	gt-peek "$p" 80 --gt-dir town | grep -q "leaked $SECRET" &&
+	curl -s "$(url)api/pane?agent=$p" >pane &&
+	grep -q "leaked \[redacted\]" pane && ! grep -q "$SECRET" pane &&
+	for path in api/status api/feed api/cost "api/events"; do
+		curl -s -m 2 "$(url)$path" >out || true
+		! grep -q "$SECRET" out || die "$path shows the secret"
+	done
+'
+
+test_expect_success 'the event stream sends a ledger write as it happens' '
+	curl -s -N "$(url)api/events" >events &
+	pid=$! &&
+	wait_for grep -q "^event: status" events &&
+	(cd town && gt-bead-add "Stream probe one") &&
+	wait_for grep -q "Stream probe one" events &&
+	grep -A1 "^event: feed" events | grep "Stream probe one" | sed "s/^data: //" | jq -e ".command == \"gt-bead-add\"" &&
+	kill $pid
+'
+
+test_expect_success 'a Host that is not loopback is refused (DNS rebinding)' '
+	test "$(code api/status -H "Host: evil.example")" = 403 &&
+	jq -e ".error | test(\"loopback\")" "$TRASH/body" &&
+	test "$(code "" -H "Host: evil.example")" = 403 &&
+	test "$(code api/status -H "Host: 127.0.0.1.evil.example")" = 403 &&
+	test "$(code api/status -H "Host: localhost:1234")" = 200 &&
+	test "$(code api/status -H "Host: [::1]")" = 200
+'
+
+test_expect_success 'a POST needs the CSRF header and no foreign Origin' '
+	c=$(csrf) && test -n "$c" &&
+	p=$(head -n 1 "$TRASH/agents") &&
+	body="{\"agent\":\"$p\",\"text\":\"hi\"}" &&
+	test "$(code api/nudge -X POST -d "$body")" = 403 &&
+	test "$(code api/nudge -X POST -H "X-Gt-Csrf: wrong" -d "$body")" = 403 &&
+	test "$(code api/nudge -X POST -H "X-Gt-Csrf: $c" -H "Origin: http://evil.example" -d "$body")" = 403 &&
+	test "$(code api/nudge -X POST -H "X-Gt-Csrf: $c" -H "Sec-Fetch-Site: cross-site" -d "$body")" = 403 &&
+	test "$(code api/ack -X POST -H "X-Gt-Csrf: $c" -d "{\"id\":\"hq-zzz\"}")" = 404 &&
+	test "$(code api/ack -X POST -H "X-Gt-Csrf: $c" -d "not json")" = 400 &&
+	head -c 70000 /dev/zero | tr "\\0" x >big &&
+	test "$(code api/nudge -X POST -H "X-Gt-Csrf: $c" --data-binary @big)" = 413
+'
+
+test_expect_success 'only nudge and ack: no other action, no side effect by GET' '
+	c=$(csrf) &&
+	for a in sling run exec estop bead-add done shell "../nudge"; do
+		test "$(code "api/$a" -X POST -H "X-Gt-Csrf: $c" -d "{}")" = 404 || die "POST api/$a"
+	done &&
+	test "$(code "api/nudge?agent=x&text=y")" = 404 &&
+	test "$(code "api/ack?id=x")" = 404 &&
+	test "$(code api/status -X PUT)" = 405 &&
+	test "$(code api/status -X DELETE)" = 405
+'
+
+test_expect_success 'request values never reach a shell or become options' '
+	c=$(csrf) &&
+	p=$(head -n 1 "$TRASH/agents") &&
+	for bad in "../../etc" "-rf" "\$(touch pwned)" "app/polecats/x;touch pwned" ""; do
+		test "$(code api/nudge -X POST -H "X-Gt-Csrf: $c" -d "{\"agent\":\"$bad\",\"text\":\"x\"}")" = 400 ||
+			die "agent $bad"
+	done &&
+	test "$(code api/ack -X POST -H "X-Gt-Csrf: $c" -d "{\"id\":\"--help\"}")" = 400 &&
+	test "$(code "api/cost?id=;touch%20pwned")" = 400 &&
+	test "$(code "api/graph?id=\$(touch%20pwned)")" = 400 &&
+	test "$(code api/nudge -X POST -H "X-Gt-Csrf: $c" -d "{\"agent\":\"$p\",\"text\":\"; touch $TRASH/pwned\"}")" = 200 &&
+	! test -e pwned && ! test -e town/pwned && ! test -e "$TRASH/pwned"
+'
+
+test_expect_success 'static files: only plain names in the web folder' '
+	for p in ../Makefile ..%2fMakefile %2e%2e/Makefile %2e%2e%2fMakefile .. .git/config \
+		web/../Makefile ../../../../etc/passwd %2Fetc%2Fpasswd index.html/ Makefile; do
+		test "$(code "$p" --path-as-is)" = 404 || die "served $p"
+		! grep -q "root:" "$TRASH/body" && ! grep -q "DEB_BUILD" "$TRASH/body" || die "leaked by $p"
+	done
+'
+
+test_expect_success 'acking an escalation through the API' '
+	c=$(csrf) &&
+	e=$(cat "$TRASH/esc") &&
+	(cd town && gt-escalation-list --json | jq -e "select(.id == \"$e\")") &&
+	test "$(code api/ack -X POST -H "X-Gt-Csrf: $c" -d "{\"id\":\"$e\",\"note\":\"fuel bought\"}")" = 200 &&
+	grep -q "^$e	acked" "$TRASH/body" &&
+	(cd town && ! gt-escalation-list --json | grep -q "\"$e\"")
+'
+
+test_expect_success 'the graph comes from gt-graph --svg' '
+	read -r a b cv c <"$TRASH/ids" &&
+	got=$(code "api/graph?id=$cv") && { test "$got" = 200 || die "status $got: $(cat "$TRASH/body")"; } && grep -q "<svg" "$TRASH/body" &&
+	grep -q "Paint the fence" "$TRASH/body" && grep -q "Mow the lawn" "$TRASH/body" &&
+	test "$(code "api/graph.json?id=$cv")" = 200 &&
+	(cd town && gt-graph --json "$cv") >graph.want && { cmp graph.want "$TRASH/body" || { diff graph.want "$TRASH/body" | head -5; false; }; }
+'
+
+test_expect_success 'the graph endpoint relays gt-graph'"'"'s SVG (a stand-in gt-graph)' '
+	# a bin/ of its own: this gt-dashboard, the real commands, and a
+	# gt-graph that draws its arguments
+	mkdir -p alt/bin && ln -s "$ROOT/web" alt/web &&
+	cp "$BIN/gt-dashboard" alt/bin/ &&
+	for c in "$BIN"/gt-*; do [ -e "alt/bin/${c##*/}" ] || ln -s "$c" alt/bin/; done &&
+	rm -f alt/bin/gt-graph &&
+	cat >alt/bin/gt-graph <<-\EOF &&
+	#!/bin/sh
+	printf "<svg xmlns=\"http://www.w3.org/2000/svg\"><text>%s</text></svg>\n" "$*"
+	EOF
+	chmod +x alt/bin/gt-graph
+	(cd town && exec "$TRASH/alt/bin/gt-dashboard" --port 0) >alt.url 2>alt.err &
+	echo $! >alt.pid
+	wait_for test -s alt.url &&
+	read -r a b cv c <"$TRASH/ids" &&
+	curl -s -D hdr -o svg "$(cat alt.url)api/graph?id=$cv" &&
+	grep -qi "^Content-Type: image/svg+xml" hdr &&
+	grep -q "<text>--gt-dir .* --svg -- $cv</text>" svg &&
+	test "$(curl -s -o /dev/null -w "%{http_code}" "$(cat alt.url)api/graph?id=-x")" = 400 &&
+	# and a clear error when there is none
+	rm alt/bin/gt-graph &&
+	curl -s -o body501 -w "%{http_code}" "$(cat alt.url)api/graph?id=$cv" >code501 &&
+	test "$(cat code501)" = 501 && jq -e ".error == \"gt-graph is not installed\"" body501 &&
+	kill "$(cat alt.pid)"
+'
+
+test_expect_success 'clients that go away, and many at once' '
+	pid=$(cat "$TRASH/dash.pid") &&
+	# idle, it has two threads (this one and libmicrohttpd'"'"'s listener)
+	wait_for sh -c "test \$(ls /proc/$pid/task | wc -l) -le 2" &&
+	pids= && i=0 &&
+	while [ $i -lt 40 ]; do
+		curl -s -N "$(url)api/events" >/dev/null &
+		pids="$pids $!" && i=$((i + 1))
+	done &&
+	wait_for sh -c "test \$(ls /proc/$pid/task | wc -l) -ge 42" &&
+	test "$(code api/status)" = 200 &&
+	kill $pids &&
+	wait_for sh -c "test \$(ls /proc/$pid/task | wc -l) -le 2" &&
+	test "$(code api/status)" = 200
+'
+
+test_expect_success '--listen: a token in the URL, every request without it refused' '
+	start_dashboard listen --listen 127.0.0.1 &&
+	u=$(cat "$TRASH/listen.url") &&
+	case "$u" in http://127.0.0.1:*/\?token=*) ;; *) die "URL $u" ;; esac &&
+	base=${u%%\?*} && tok=${u#*token=} &&
+	test ${#tok} -ge 32 &&
+	test "$(curl -s -o /dev/null -w "%{http_code}" "${base}api/status")" = 403 &&
+	test "$(curl -s -o /dev/null -w "%{http_code}" "${base}?token=x$tok")" = 403 &&
+	test "$(curl -s -o /dev/null -w "%{http_code}" "${base}app.js")" = 403 &&
+	curl -s -D hdr -o /dev/null "$u" && grep -qi "^Set-Cookie: gt_token=$tok; Path=/; HttpOnly; SameSite=Strict" hdr &&
+	test "$(curl -s -o /dev/null -w "%{http_code}" -b "gt_token=$tok" "${base}api/status")" = 200 &&
+	test "$(curl -s -o /dev/null -w "%{http_code}" -H "Host: dash.example" "${base}api/status?token=$tok")" = 200
+'
+
+test_expect_success 'it stops cleanly on SIGTERM and SIGINT, streams open' '
+	pid=$(cat "$TRASH/listen.pid")
+	u=$(cat "$TRASH/listen.url")
+	curl -s -N "${u%%\?*}api/events?token=${u#*token=}" >ev &
+	cpid=$!
+	wait_for grep -q "^event: status" ev &&
+	kill -TERM "$pid" &&
+	wait_for sh -c "! kill -0 $pid 2>/dev/null" &&
+	grep -q "^event: status" ev &&
+	wait_for sh -c "! kill -0 $cpid 2>/dev/null"
+'
+
+# ---- the page in a real browser ----
+
+WD=
+wd() { # METHOD PATH [JSON]: a WebDriver call; prints .value
+	if [ $# -ge 3 ]; then
+		curl -s -X "$1" -H "Content-Type: application/json" --data-binary "$3" \
+			"http://127.0.0.1:$WD_PORT$2"
+	else
+		curl -s -X "$1" "http://127.0.0.1:$WD_PORT$2"
+	fi | jq -c ".value"
+}
+js() { # SCRIPT: run in the page, print the result
+	wd POST "/session/$WD/execute/sync" "$(jq -n --arg s "$1" "{script: \$s, args: []}")"
+}
+js_true() { test "$(js "$1")" = true; }
+until_js() { wait_for js_true "$1"; }
+shot() {
+	mkdir -p "$ART" &&
+		wd GET "/session/$WD/screenshot" | jq -r . | base64 -d >"$ART/$1" &&
+		test "$(head -c 4 "$ART/$1" | tail -c 3)" = PNG
+}
+
+if command -v chromedriver >/dev/null && { command -v chromium >/dev/null || command -v chromium-browser >/dev/null; }; then
+	test_expect_success 'browser: chromedriver and a headless Chromium session' '
+		i=0 &&
+		until [ $i -ge 20 ]; do
+			WD_PORT=$(python3 -c "import socket; s=socket.socket(); s.bind((\"127.0.0.1\", 0)); print(s.getsockname()[1])")
+			chromedriver --port="$WD_PORT" >"$TRASH/chromedriver.log" 2>&1 &
+			echo $! >"$TRASH/chromedriver.pid" && echo "$WD_PORT" >"$TRASH/wd.port" &&
+			if wait_for sh -c "curl -s http://127.0.0.1:$WD_PORT/status | jq -e .value.ready" ; then break; fi
+			kill "$(cat "$TRASH/chromedriver.pid")"; i=$((i + 1))
+		done &&
+		bin=$(command -v chromium || command -v chromium-browser) &&
+		caps=$(jq -n --arg bin "$bin" --arg dir "$TRASH/chrome" "{capabilities: {alwaysMatch: {browserName: \"chrome\",
+			\"goog:chromeOptions\": {binary: \$bin, args: [\"--headless=new\", \"--no-sandbox\",
+			\"--disable-gpu\", \"--disable-dev-shm-usage\", \"--window-size=1440,1000\",
+			\"--user-data-dir=\" + \$dir]}}}}") &&
+		curl -s -X POST -H "Content-Type: application/json" --data-binary "$caps" \
+			"http://127.0.0.1:$WD_PORT/session" | jq -r .value.sessionId >"$TRASH/wd.session" &&
+		test -n "$(cat "$TRASH/wd.session")" && test "$(cat "$TRASH/wd.session")" != null
+	'
+	WD_PORT=$(cat "$TRASH/wd.port" 2>/dev/null)
+	WD=$(cat "$TRASH/wd.session" 2>/dev/null)
+
+	test_expect_success 'browser: the page lists the agents with their states' '
+		wd POST "/session/$WD/url" "{\"url\": \"$(url)\"}" >/dev/null &&
+		until_js "return document.querySelectorAll(\"#agents .agent\").length === 2" &&
+		for p in $(cat "$TRASH/agents"); do
+			s=$(js "return document.querySelector(\"#agents .agent[data-address=\\\"$p\\\"] .state\").textContent") &&
+			test "$s" = "\"working\"" || die "agent $p shows $s"
+		done &&
+		el=$(wd POST "/session/$WD/element" "{\"using\": \"css selector\", \"value\": \"#agents .agent .addr\"}" |
+			jq -r ".[\"element-6066-11e4-a52e-4f735466cecf\"]") &&
+		wd GET "/session/$WD/element/$el/text" >text &&
+		grep -q "app/polecats/" text || die "element $el: $(cat text)" &&
+		until_js "return document.querySelector(\"#live\").textContent === \"live\""
+	'
+
+	test_expect_success 'browser: the convoy and its progress' '
+		read -r a b cv c <"$TRASH/ids" &&
+		until_js "const c = document.querySelector(\"#convoys .convoy[data-id=\\\"$cv\\\"] .progress\"); return !!c && c.textContent === \"0/3\"" &&
+		(cd town && gt-bead-close "$c" >/dev/null) &&
+		until_js "const c = document.querySelector(\"#convoys .convoy[data-id=\\\"$cv\\\"] .progress\"); return !!c && c.textContent === \"1/3\"" &&
+		js "return document.querySelector(\"#convoys .convoy .title\").textContent" | grep -q "Garden day"
+	'
+
+	test_expect_success 'browser: an escalation shows, and its Ack button acks it' '
+		e=$(cd town && gt-escalate -s medium "The hose leaks") &&
+		echo "$e" >"$TRASH/esc2" &&
+		until_js "return !!document.querySelector(\"#escalations .escalation[data-id=\\\"$e\\\"]\")" &&
+		js "return document.querySelector(\"#escalations .escalation[data-id=\\\"$e\\\"]\").textContent" | grep -q "The hose leaks"
+	'
+
+	test_expect_success 'browser: a convoy clicked shows its graph' '
+		read -r a b cv c <"$TRASH/ids" &&
+		js "document.querySelector(\"#convoys .convoy[data-id=\\\"$cv\\\"]\").click(); return true" >/dev/null &&
+		until_js "const i = document.querySelector(\"#graph img\"); return !!i && i.complete && i.naturalWidth > 0"
+	'
+
+	test_expect_success 'browser: the feed receives a ledger write as it happens' '
+		(cd town && gt-bead-add "Browser feed probe" >/dev/null) &&
+		until_js "return [...document.querySelectorAll(\"#feed li\")].some(li => li.textContent.includes(\"Browser feed probe\"))"
+	'
+
+	test_expect_success 'browser: an agent'"'"'s stream shows what it printed, in colour' '
+		p=$(head -n 1 "$TRASH/agents") &&
+		until_js "const e = document.querySelector(\"#agents .agent[data-address=\\\"$p\\\"] .pane\"); return !!e && e.textContent.includes(\"DASH-MARKER-A\") && !!e.querySelector(\"span.f1\")" &&
+		js "return document.querySelector(\"#agents .agent[data-address=\\\"$p\\\"] .pane\").textContent" >pane &&
+		grep -q "leaked \[redacted\]" pane && ! grep -q "$SECRET" pane &&
+		shot t2300-dashboard-busy.png
+	'
+
+	test_expect_success 'browser: a nudge from the page goes through (CSRF header)' '
+		p=$(head -n 1 "$TRASH/agents") &&
+		js "const c = document.querySelector(\"#agents .agent[data-address=\\\"$p\\\"]\"); c.querySelector(\".nudge input\").value = \"hello from the page\"; c.querySelector(\".nudge button\").click(); return true" &&
+		until_js "const m = document.querySelector(\"#agents .agent[data-address=\\\"$p\\\"] .msg\").textContent; return m.includes(\"typed\") || m.includes(\"queued\")"
+	'
+
+	test_expect_success 'browser: Ack on the page closes the escalation' '
+		e=$(cat "$TRASH/esc2") &&
+		js "document.querySelector(\"#escalations .escalation[data-id=\\\"$e\\\"] button.ack\").click(); return true" >/dev/null &&
+		until_js "return !document.querySelector(\"#escalations .escalation[data-id=\\\"$e\\\"]\")" &&
+		(cd town && ! gt-escalation-list --json | grep -q "\"$e\"")
+	'
+
+	test_expect_success 'browser: the agents finish, the merge queue fills' '
+		touch "$TRASH/go-a" "$TRASH/go-b" &&
+		until_js "return document.querySelectorAll(\"#mq tr\").length === 2" &&
+		shot t2300-dashboard-merging.png
+	'
+
+	test_expect_success 'browser: the refinery merges, the convoy is full' '
+		read -r a b cv c <"$TRASH/ids" &&
+		(cd town && gt-refinery --once app >/dev/null) &&
+		until_js "const c = document.querySelector(\"#convoys .convoy[data-id=\\\"$cv\\\"]\"); return !!c && c.querySelector(\".progress\").textContent === \"3/3\" && c.classList.contains(\"landed\")" &&
+		until_js "return document.querySelectorAll(\"#mq tr\").length === 0" &&
+		shot t2300-dashboard-finished.png
+	'
+
+	test_expect_success 'browser: dark when the system is dark' '
+		wd POST "/session/$WD/goog/cdp/execute" "{\"cmd\": \"Emulation.setEmulatedMedia\", \"params\": {\"features\": [{\"name\": \"prefers-color-scheme\", \"value\": \"dark\"}]}}" >/dev/null &&
+		until_js "return getComputedStyle(document.body).backgroundColor === \"rgb(15, 19, 25)\"" &&
+		shot t2300-dashboard-dark.png
+	'
+	# the browser goes with its session, chromedriver by its pid
+	[ -z "$WD" ] || wd DELETE "/session/$WD" >/dev/null
+	kill "$(cat "$TRASH/chromedriver.pid" 2>/dev/null)" 2>/dev/null
+else
+	echo "# chromium or chromedriver not installed: the browser tests are skipped (make check installs them)"
+fi
+
+test_expect_success 'the dashboard stops on SIGINT' '
+	pid=$(cat "$TRASH/dash.pid") &&
+	kill -INT "$pid" &&
+	wait_for sh -c "! kill -0 $pid 2>/dev/null"
+'
+
+# what a failed test above may have left running
+for f in "$TRASH"/dash.pid "$TRASH"/listen.pid "$TRASH"/alt.pid; do
+	[ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null
+done
+
+test_done
