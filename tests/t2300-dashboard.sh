@@ -345,6 +345,13 @@ if command -v chromedriver >/dev/null && { command -v chromium >/dev/null || com
 		until_js "return [...document.querySelectorAll(\"#feed li\")].some(li => li.textContent.includes(\"Browser feed probe\"))"
 	'
 
+	test_expect_success 'browser: the e-stop shows while it is in force' '
+		(cd town && gt-estop -q -m "Storm coming") &&
+		until_js "const e = document.querySelector(\"#estop\"); return !e.hidden && e.textContent.includes(\"Storm coming\")" &&
+		(cd town && gt-thaw >/dev/null) &&
+		until_js "return document.querySelector(\"#estop\").hidden"
+	'
+
 	test_expect_success 'browser: an agent'"'"'s stream shows what it printed, in colour' '
 		p=$(head -n 1 "$TRASH/agents") &&
 		until_js "const e = document.querySelector(\"#agents .agent[data-address=\\\"$p\\\"] .pane\"); return !!e && e.textContent.includes(\"DASH-MARKER-A\") && !!e.querySelector(\"span.f1\")" &&
