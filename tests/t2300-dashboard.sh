@@ -276,7 +276,9 @@ js() { # SCRIPT: run in the page, print the result
 	wd POST "/session/$WD/execute/sync" "$(jq -n --arg s "$1" "{script: \$s, args: []}")"
 }
 js_true() { test "$(js "$1")" = true; }
-until_js() { wait_for js_true "$1"; }
+# no session (the test that starts one failed): fail at once, not after
+# wait_for has waited its bound for a page that cannot come
+until_js() { [ -n "$WD" ] && [ "$WD" != null ] && wait_for js_true "$1"; }
 shot() {
 	mkdir -p "$ART" &&
 		wd GET "/session/$WD/screenshot" | jq -r . | base64 -d >"$ART/$1" &&
@@ -298,9 +300,20 @@ if command -v chromedriver >/dev/null && { command -v chromium >/dev/null || com
 			\"goog:chromeOptions\": {binary: \$bin, args: [\"--headless=new\", \"--no-sandbox\",
 			\"--disable-gpu\", \"--disable-dev-shm-usage\", \"--window-size=1440,1000\",
 			\"--user-data-dir=\" + \$dir]}}}}") &&
-		curl -s -X POST -H "Content-Type: application/json" --data-binary "$caps" \
-			"http://127.0.0.1:$WD_PORT/session" | jq -r .value.sessionId >"$TRASH/wd.session" &&
-		test -n "$(cat "$TRASH/wd.session")" && test "$(cat "$TRASH/wd.session")" != null
+		# a browser that fails to start (seen once: chromedriver answered
+		# nothing) is tried again, with a fresh profile, up to three times
+		n=0 && : >"$TRASH/wd.session" &&
+		until [ -s "$TRASH/wd.session" ] || [ $n -ge 3 ]; do
+			n=$((n + 1)) &&
+			caps=$(echo "$caps" | jq --arg dir "$TRASH/chrome$n" \
+				".capabilities.alwaysMatch[\"goog:chromeOptions\"].args |= map(if startswith(\"--user-data-dir=\") then \"--user-data-dir=\" + \$dir else . end)") &&
+			curl -s -X POST -H "Content-Type: application/json" --data-binary "$caps" \
+				"http://127.0.0.1:$WD_PORT/session" >"$TRASH/session.json" || :
+			jq -r ".value.sessionId // empty" "$TRASH/session.json" >"$TRASH/wd.session" 2>/dev/null ||
+				: >"$TRASH/wd.session"
+		done &&
+		{ [ -s "$TRASH/wd.session" ] ||
+			die "no WebDriver session: $(head -c 600 "$TRASH/session.json"); chromedriver: $(tail -n 5 "$TRASH/chromedriver.log")"; }
 	'
 	WD_PORT=$(cat "$TRASH/wd.port" 2>/dev/null)
 	WD=$(cat "$TRASH/wd.session" 2>/dev/null)
