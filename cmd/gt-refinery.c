@@ -10,7 +10,8 @@
 #include "base/banned.h"
 
 static const char *const usage[] = {
-	"gt-refinery [--once | --watch [--interval MS]] [--max N] [--no-feed] [--json] [RIG...]",
+	"gt-refinery [--once | --watch [--interval MS]] [--max N] [--no-feed] [--json | -q] "
+	"[RIG...]",
 	NULL,
 };
 
@@ -25,6 +26,8 @@ static void print_entry(struct gt_cli *cli, const cJSON *e)
 		gt_cli_print_json(cli, e);
 		return;
 	}
+	if (cli->quiet) /* the exit status and errors say enough */
+		return;
 	printf("%s", gt_json_str(e, "outcome"));
 	for (size_t i = 0; i < sizeof(keys) / sizeof(*keys); i++)
 		if (gt_json_str(e, keys[i]))
@@ -50,6 +53,7 @@ int main(int argc, char **argv)
 		GT_OPT_INT(0, "max", &max, "N", "stop after N merge requests per rig"),
 		GT_OPT_FLAG(0, "no-feed", &no_feed, "do not sling convoy work after merges"),
 		GT_OPT_JSON(&cli),
+		GT_OPT_QUIET(&cli),
 		GT_OPT_LEDGER(&cli),
 		GT_OPT_END(),
 	};

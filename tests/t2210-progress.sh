@@ -148,7 +148,15 @@ test_expect_success 'gt-refinery on a terminal: merging the rig, request by requ
 	submit "third change" three.txt &&
 	gt-refinery --json app >log 2>err &&
 	test ! -s err &&
-	jq -e "select(.outcome == \"merged\")" log >/dev/null
+	jq -e "select(.outcome == \"merged\")" log >/dev/null &&
+	# -q on a terminal: neither the progress line nor the outcomes
+	submit "fourth change" four.txt && fourth=$_id &&
+	in_pane refinery_q "cd town && gt-refinery -q app" &&
+	wait_for pane_ended refinery_q &&
+	pane refinery_q >../screen_q &&
+	grep -qx "exit=0" ../screen_q &&
+	{ ! grep -q "merging app\|merged" ../screen_q || die "-q printed: $(cat ../screen_q)"; } &&
+	gt-bead-show --json "$fourth" | jq -e ".status == \"closed\"" >/dev/null
 '
 
 test_done
