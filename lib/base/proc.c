@@ -6,6 +6,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -78,6 +79,21 @@ static void drain(const struct gt_buf *in, int fi, struct gt_buf *out, struct gt
 			}
 		}
 	}
+}
+
+char *gt_self_bindir(void)
+{
+	char path[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", path, sizeof(path) - 1);
+	char *slash;
+
+	if (n <= 0)
+		return gt_strdup("");
+	path[n] = '\0';
+	slash = strrchr(path, '/');
+	if (slash)
+		*slash = '\0';
+	return gt_strdup(path);
 }
 
 int gt_run(const char *const *argv, const struct gt_proc_opts *o, int *status)

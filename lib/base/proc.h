@@ -26,6 +26,9 @@ struct gt_proc_opts {
  * (if given) receives the exit status (or 128+signal). */
 int gt_run(const char *const *argv, const struct gt_proc_opts *o, int *status);
 
+/* The directory of the running program ("" when unknown); caller frees. */
+char *gt_self_bindir(void);
+
 /* Run a tool: the words of pre (e.g. {"tmux", "-L", socket}) followed by
  * args, both NULL-terminated, in cwd (NULL: here).  stdout goes to out
  * (if given; trailing newlines trimmed), stderr is kept for the message:

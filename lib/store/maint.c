@@ -44,6 +44,7 @@
 #include "base/file.h"
 #include "base/lock.h"
 #include "base/options.h"
+#include "base/proc.h"
 #include "store/objbuf.h"
 #include "base/banned.h"
 
@@ -607,22 +608,18 @@ static int failed_recently(const struct gt_repo *r)
 /* gt-maintain beside the running program, else the first on PATH. */
 static int find_program(struct gt_buf *out)
 {
-	char self[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	char *self = gt_self_bindir();
 	const char *path = getenv("PATH");
+	int found = 0;
 
-	if (n > 0) {
-		char *slash;
-
-		self[n] = '\0';
-		if ((slash = strrchr(self, '/'))) {
-			*slash = '\0';
-			gt_buf_reset(out);
-			gt_buf_printf(out, "%s/gt-maintain", self);
-			if (access(out->ptr, X_OK) == 0)
-				return 0;
-		}
+	if (*self) {
+		gt_buf_reset(out);
+		gt_buf_printf(out, "%s/gt-maintain", self);
+		found = access(out->ptr, X_OK) == 0;
 	}
+	free(self);
+	if (found)
+		return 0;
 	while (path && *path) {
 		size_t len = strcspn(path, ":");
 

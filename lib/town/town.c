@@ -4,7 +4,6 @@
 #include "town/town.h"
 
 #include <ctype.h>
-#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -13,6 +12,7 @@
 #include "base/buf.h"
 #include "base/error.h"
 #include "base/json.h"
+#include "base/proc.h"
 #include "base/sha256.h"
 #include "store/config.h"
 #include "store/ledger.h"
@@ -54,21 +54,6 @@ int gt_name_check(const char *what, const char *name)
 					    what, name);
 	}
 	return 0;
-}
-
-char *gt_self_bindir(void)
-{
-	char path[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", path, sizeof(path) - 1);
-	char *slash;
-
-	if (n <= 0)
-		return gt_strdup("");
-	path[n] = '\0';
-	slash = strrchr(path, '/');
-	if (slash)
-		*slash = '\0';
-	return gt_strdup(path);
 }
 
 int gt_town_open(struct gt_town *t, struct gt_ctx *ctx)

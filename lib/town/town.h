@@ -29,9 +29,6 @@ struct gt_town {
 	char *bindir; /* where the running gt-* programs live */
 };
 
-/* The directory of the running program ("" when unknown); caller frees. */
-char *gt_self_bindir(void);
-
 /* Work out the town for an open context (loads its configuration). */
 int gt_town_open(struct gt_town *t, struct gt_ctx *ctx);
 void gt_town_release(struct gt_town *t);
