@@ -945,16 +945,12 @@ static int base_entry(struct apply *a, const char *path, git_oid *blob)
 		return 0;
 	if (slash && slash - path == 8 && !strncmp(path, "beads/", 6) && gt_shard_is_split(t)) {
 		/* a split shard: the file is in its subtree (shard.h) */
-		git_tree_entry *le = NULL;
-		char leaf[3];
-		int found;
+		git_tree_entry *le;
+		int rc = gt_shard_entry(&le, t, slash + 1), found;
 
-		gt_buf_reset(&a->tmp);
-		if (gt_shard_leaf(leaf, slash + 1) < 0)
-			return GT_EINVALID;
-		gt_buf_printf(&a->tmp, "%s/%s", leaf, slash + 1);
-		found = git_tree_entry_bypath(&le, t, a->tmp.ptr) == 0 &&
-			git_tree_entry_type(le) == GIT_OBJECT_BLOB;
+		if (rc == GT_EINVALID)
+			return rc;
+		found = !rc && git_tree_entry_type(le) == GIT_OBJECT_BLOB;
 		if (found)
 			git_oid_cpy(blob, git_tree_entry_id(le));
 		git_tree_entry_free(le);

@@ -81,25 +81,35 @@ int gt_shard_entry_bypath(git_tree_entry **out, const git_tree *root, const char
 	return rc;
 }
 
+int gt_shard_entry(git_tree_entry **out, const git_tree *shard, const char *name)
+{
+	struct gt_buf p = GT_BUF_INIT;
+	char leaf[3];
+	int rc;
+
+	*out = NULL;
+	if (!gt_shard_is_split(shard))
+		return git_tree_entry_bypath(out, shard, name);
+	if ((rc = gt_shard_leaf(leaf, name)) < 0)
+		return rc;
+	gt_buf_printf(&p, "%s/%s", leaf, name);
+	rc = git_tree_entry_bypath(out, shard, p.ptr);
+	gt_buf_release(&p);
+	return rc;
+}
+
 int gt_shard_has(const git_tree *shard, const char *name)
 {
 	git_tree_entry *e;
-	char path[3 + 256];
-	char leaf[3];
+	int found;
 
 	if (!gt_shard_is_split(shard))
 		return git_tree_entry_byname(shard, name) != NULL;
-	if (strlen(name) > 250 || gt_shard_leaf(leaf, name) < 0) {
-		gt_error_clear();
-		return 0;
-	}
-	snprintf(path, sizeof(path), "%s/%s", leaf, name);
-	if (git_tree_entry_bypath(&e, shard, path) < 0) {
-		git_error_clear();
-		return 0;
-	}
+	found = gt_shard_entry(&e, shard, name) == 0;
 	git_tree_entry_free(e);
-	return 1;
+	gt_error_clear();
+	git_error_clear();
+	return found;
 }
 
 int gt_shard_each(git_repository *git, const git_tree *shard,

@@ -40,6 +40,11 @@ int gt_shard_leaf(char out[3], const char *name);
  * shard is found in its subtree.  The same return codes (GIT_ENOTFOUND). */
 int gt_shard_entry_bypath(git_tree_entry **out, const git_tree *root, const char *path);
 
+/* The file name in a shard tree, split or not: git_tree_entry_bypath()'s
+ * return codes (GIT_ENOTFOUND), or GT_EINVALID for a split shard and a
+ * name that is not <id>.json; *out is the caller's to free. */
+int gt_shard_entry(git_tree_entry **out, const git_tree *shard, const char *name);
+
 /* Whether a shard tree (split or not) holds the file name. */
 int gt_shard_has(const git_tree *shard, const char *name);
 
