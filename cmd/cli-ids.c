@@ -45,9 +45,20 @@ void gt_cli_wisps_close(void)
 	wisps = NULL;
 }
 
+/* Whether input names id whole: the id, the id past its prefix, or the
+ * hash past its last dash (hq-wisp-5ag, hq-cv-5ag). */
+static int names_whole(const char *id, const char *input)
+{
+	const char *dash = strchr(id, '-'), *last = strrchr(id, '-');
+
+	return !strcmp(id, input) || (dash && !strcmp(dash + 1, input)) ||
+	       (last && !strcmp(last + 1, input));
+}
+
 /* An id of the wisps: exact, or the one id that starts with input (or
- * whose part after the prefix does).  GT_ENOTFOUND / GT_EINVALID. */
-static int wisp_resolve(struct gt_ctx *ctx, const char *input, struct gt_buf *out)
+ * whose part after the prefix or its last dash does); with whole_only,
+ * only an id that input names whole.  GT_ENOTFOUND / GT_EINVALID. */
+static int wisp_resolve(struct gt_ctx *ctx, const char *input, int whole_only, struct gt_buf *out)
 {
 	struct gt_ledger *w = wisps_of(ctx);
 	cJSON *all = NULL, *it, *b = NULL;
@@ -66,10 +77,12 @@ static int wisp_resolve(struct gt_ctx *ctx, const char *input, struct gt_buf *ou
 	if ((rc = gt_ledger_read_records(&all, w, "beads", NULL)) < 0)
 		return rc;
 	cJSON_ArrayForEach (it, all) {
-		const char *id = gt_bead_id(it), *dash = strrchr(id, '-');
+		const char *id = gt_bead_id(it), *dash = strchr(id, '-'), *last = strrchr(id, '-');
+		size_t il = strlen(input);
 
-		if (!strncmp(id, input, strlen(input)) ||
-		    (dash && !strncmp(dash + 1, input, strlen(input)))) {
+		if (whole_only ? names_whole(id, input)
+			       : !strncmp(id, input, il) || (dash && !strncmp(dash + 1, input, il)) ||
+					 (last && !strncmp(last + 1, input, il))) {
 			match = id;
 			n++;
 		}
@@ -114,11 +127,24 @@ int gt_cli_resolve(struct gt_ctx *ctx, struct gt_index **idx, const char *input,
 	if ((rc = gt_ctx_config(ctx)) < 0)
 		return rc;
 	rc = gt_resolve_id(out, ctx->lg, ctx->prefix, idx, input);
+	if (rc == 0 && !names_whole(out->ptr, input)) {
+		/* only the start of a ledger id: a wisp it names whole wins
+		 * (hq-wisp-5ag for "5ag" over hq-5ag2), as an exact name would */
+		struct gt_buf w = GT_BUF_INIT;
+
+		if (wisp_resolve(ctx, input, 1, &w) == 0) {
+			gt_buf_reset(out);
+			gt_buf_adds(out, w.ptr);
+		}
+		gt_error_clear();
+		gt_buf_release(&w);
+		return 0;
+	}
 	if (rc != GT_ENOTFOUND)
 		return rc;
 	/* not in the ledger: perhaps a wisp (ephemeral mail, a wisp molecule) */
 	gt_error_save(&e);
-	if (wisp_resolve(ctx, input, out) == 0)
+	if (wisp_resolve(ctx, input, 0, out) == 0)
 		rc = 0;
 	else if (gt_error_last()[0] && strstr(gt_error_last(), "wisps"))
 		rc = GT_EINVALID;

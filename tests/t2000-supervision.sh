@@ -604,6 +604,15 @@ test_expect_success 'bead commands see wisps: show, update, close by id or parti
 	expect_code 3 gt-bead-show hq-wisp-nosuch
 '
 
+test_expect_success 'a partial id a wisp has whole wins over the start of a ledger id' '
+	cd town &&
+	w=$(gt-mail-send --json -s "FIX_NEEDED: which one" overseer | jq -r .id) &&
+	h=${w##*-} && pfx=${w%%-*} &&
+	gt-bead-add --id "$pfx-${h}zz" "Starts like the wisp" >/dev/null &&
+	gt-bead-show --json "$h" | jq -e ".id == \"$w\"" &&
+	gt-bead-show --json "${h}z" | jq -e ".id == \"$pfx-${h}zz\""
+'
+
 test_expect_success 'an upstream that refuses pushes: the refinery says why, the deacon backs off and escalates once' '
 	git init -q refuser && (cd refuser && echo x >x && git add x && git commit -qm x) &&
 	cd town &&
