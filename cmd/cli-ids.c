@@ -80,9 +80,10 @@ static int wisp_resolve(struct gt_ctx *ctx, const char *input, int whole_only, s
 		const char *id = gt_bead_id(it), *dash = strchr(id, '-'), *last = strrchr(id, '-');
 		size_t il = strlen(input);
 
-		if (whole_only ? names_whole(id, input)
-			       : !strncmp(id, input, il) || (dash && !strncmp(dash + 1, input, il)) ||
-					 (last && !strncmp(last + 1, input, il))) {
+		if (whole_only
+			    ? names_whole(id, input)
+			    : !strncmp(id, input, il) || (dash && !strncmp(dash + 1, input, il)) ||
+				      (last && !strncmp(last + 1, input, il))) {
 			match = id;
 			n++;
 		}

@@ -139,13 +139,41 @@ test_expect_success 'committers killed before moving the ref: nothing of theirs,
 	git fsck --no-progress --strict 2>&1 | grep -v "^dangling\|^notice" | { ! grep .; }
 '
 
-test_expect_success 'an answer its writer never read is removed once an hour old' '
+test_expect_success 'a committer killed while it answers: each writer answered once, each write there once' '
+	cd l && hold_lock && before=$(ops_in_history) &&
+	for i in 1 2 3 4; do
+		( set +e; GT_CRASH_AT=mid-answer gt-bead-add -q --id "t-mid$i" "killed answering $i" >/dev/null 2>&1
+		  echo $? >"mrc$i" ) &
+	done &&
+	queued 4 && release_lock &&
+	wait_for sh -c "ls mrc? | wc -l | grep -qx 4" && wait &&
+	assert_eq 1 "$(cat mrc? | grep -c "^137$")" "committers killed" &&
+	assert_eq 3 "$(cat mrc? | grep -c "^0$")" "writers answered" &&
+	for i in 1 2 3 4; do gt-bead-show "t-mid$i" >/dev/null || return 1; done &&
+	assert_eq "$((before + 4))" "$(ops_in_history)" "operations in the history" &&
+	[ ! -e .git/gt/queue/group ] && [ -z "$(ls .git/gt/queue)" ]
+'
+
+# a queued intent that writes probe/NAME on the tip, held by a waiting
+# writer (flock -s), answered ANSWER already when one is given
+queue_probe() {
+	f=.git/gt/queue/0000000001000000000-$1.q &&
+	printf "GTQ1\nb 40\n%s\nc 4\ntest\na 1\nx\ne 3\nx@y\nw %d\nprobe/%s\nd 1\nx\n" \
+		"$(ledger_tip)" $((6 + ${#1})) "$1" >"$f" &&
+	if [ -n "${2-}" ]; then printf "A %d\n%s\n" "${#2}" "$2" >>"$f"; fi &&
+	{ flock -s "$f" sleep 600 & } && probe_holder=$! &&
+	wait_for sh -c "! flock -n -x $f true"
+}
+
+test_expect_success 'an intent already answered is never committed again; one not yet answered is' '
 	cd l && mkdir -p .git/gt/queue &&
-	echo "ok -" >.git/gt/queue/gone.r && touch -d "2 hours ago" .git/gt/queue/gone.r &&
-	echo "ok -" >.git/gt/queue/recent.r && touch -d "10 minutes ago" .git/gt/queue/recent.r &&
-	gt-bead-add -q "a write that commits" &&
-	[ ! -e .git/gt/queue/gone.r ] && [ -e .git/gt/queue/recent.r ] &&
-	rm .git/gt/queue/recent.r
+	queue_probe answered "retry" && h1=$probe_holder &&
+	queue_probe waiting && h2=$probe_holder &&
+	gt-bead-add -q "a write that commits the queue" &&
+	{ kill $h1 $h2; wait $h1 $h2 || true; } 2>/dev/null &&
+	git cat-file -e refs/gt/ledger:probe/waiting &&
+	! git cat-file -e refs/gt/ledger:probe/answered 2>/dev/null &&
+	[ -z "$(ls .git/gt/queue)" ]
 '
 
 test_expect_success 'GT_LEDGER_GROUP=0: one writer at a time, one commit per write' '

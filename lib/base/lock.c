@@ -80,7 +80,7 @@ static void describe_holder(struct gt_buf *out, int f)
 }
 
 /* who holds it, for the message of a writer that waits too long */
-static void note_holder(int f, const char *who)
+void gt_lock_note(int f, const char *who)
 {
 	char line[200], when[32];
 	time_t now;
@@ -121,7 +121,7 @@ int gt_lock_try_as(int *fd, const char *path, const char *who)
 		close(f);
 		return busy ? 1 : gt_error_errno(GT_EFAIL, "cannot lock '%s'", path);
 	}
-	note_holder(f, who);
+	gt_lock_note(f, who);
 	*fd = f;
 	return 0;
 }
@@ -163,7 +163,7 @@ int gt_lock_acquire_as(int *fd, const char *path, long timeout_ms, const char *w
 		}
 	}
 locked:
-	note_holder(f, who);
+	gt_lock_note(f, who);
 	*fd = f;
 	return 0;
 }

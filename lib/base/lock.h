@@ -21,6 +21,10 @@ int gt_lock_acquire_as(int *fd, const char *path, long timeout_ms, const char *w
 /* Take it only if it is free now: 0 with *fd set, 1 when another holds
  * it, or a GT_E* code. */
 int gt_lock_try_as(int *fd, const char *path, const char *who);
+/* Write who holds it into the lock file fd (who NULL: nothing), as
+ * gt_lock_acquire_as() does: for one that took it with who NULL and
+ * finds it has something to do under it after all. */
+void gt_lock_note(int fd, const char *who);
 void gt_lock_release(int fd);
 
 #endif

@@ -27,8 +27,8 @@
 
 /* the most intents one commit takes; the rest wait for the next */
 #define GROUP_MAX 256
-/* an answer file (.r) older than this was left by a writer that gave up */
-#define STALE_ANSWER_SECONDS 3600
+/* the most an answer field takes: "A <len>\n" and a line of error text */
+#define ANSWER_MAX 1024
 
 void gt_intent_init(struct gt_intent *in)
 {
@@ -67,7 +67,8 @@ void gt_intent_add_write(struct gt_intent *in, const char *path, const void *dat
 	w->removed = removed;
 }
 
-/* ---- the intent file: "GTQ1\n", then "<tag> <len>\n<bytes>\n" fields ---- */
+/* ---- the intent file: "GTQ1\n", then "<tag> <len>\n<bytes>\n" fields;
+ * the committer that takes it appends the answer as one more, tag 'A' ---- */
 
 static void field(struct gt_buf *out, char tag, const void *p, size_t len)
 {
@@ -97,6 +98,29 @@ static void encode(struct gt_buf *out, const struct gt_intent *in)
 	}
 }
 
+/* One field at *p (before end): its tag, *data and *n; *p moves past it.
+ * 0, or -1 when it is cut short or malformed. */
+static int next_field(const char **p, const char *end, char *tag, const char **data, size_t *n)
+{
+	unsigned long long v;
+	char *nl;
+
+	if (end - *p < 3 || (*p)[1] != ' ')
+		return -1;
+	errno = 0;
+	v = strtoull(*p + 2, &nl, 10);
+	if (errno || nl >= end || *nl != '\n' || v > (unsigned long long)(end - nl - 1) ||
+	    nl[1 + v] != '\n')
+		return -1;
+	*tag = **p;
+	*data = nl + 1;
+	*n = (size_t)v;
+	*p = nl + 2 + v;
+	return 0;
+}
+
+/* The intent in p; 1 when it carries an answer already (its committer was
+ * killed before removing it: it is not to be committed again). */
 static int decode(struct gt_intent *in, const char *p, size_t len, const char *name)
 {
 	const char *end = p + len;
@@ -107,19 +131,18 @@ static int decode(struct gt_intent *in, const char *p, size_t len, const char *n
 		goto bad;
 	p += 5;
 	while (p < end) {
-		char tag = *p, *nl;
-		unsigned long long n;
-		char *s;
+		const char *f;
+		char tag, *s;
+		size_t n;
 
-		if (end - p < 3 || p[1] != ' ')
+		if (next_field(&p, end, &tag, &f, &n) < 0)
 			goto bad;
-		errno = 0;
-		n = strtoull(p + 2, &nl, 10);
-		if (errno || *nl != '\n' || n > (unsigned long long)(end - nl - 1) ||
-		    nl[1 + n] != '\n')
-			goto bad;
-		p = nl + 1;
-		s = gt_strndup(p, (size_t)n);
+		if (tag == 'A') {
+			free(pending);
+			gt_intent_release(in);
+			return 1;
+		}
+		s = gt_strndup(f, n);
 		switch (tag) {
 		case 'b':
 			if (git_oid_fromstr(&in->base, s) < 0) {
@@ -134,11 +157,11 @@ static int decode(struct gt_intent *in, const char *p, size_t len, const char *n
 			in->command = s;
 			break;
 		case 's':
-			gt_buf_add(&in->summary, p, (size_t)n);
+			gt_buf_add(&in->summary, f, n);
 			free(s);
 			break;
 		case 't':
-			gt_buf_add(&in->trailers, p, (size_t)n);
+			gt_buf_add(&in->trailers, f, n);
 			free(s);
 			break;
 		case 'a':
@@ -159,13 +182,12 @@ static int decode(struct gt_intent *in, const char *p, size_t len, const char *n
 			free(s);
 			if (!pending)
 				goto bad;
-			gt_intent_add_write(in, pending, p, (size_t)n, tag == 'x');
+			gt_intent_add_write(in, pending, f, n, tag == 'x');
 			free(pending);
 			pending = NULL;
 			break;
 		default: free(s); goto bad;
 		}
-		p += n + 1;
 	}
 	if (pending || !in->command || !in->actor || !in->email)
 		goto bad;
@@ -261,6 +283,7 @@ struct group {
 	git_oid base_cached;
 	git_tree *base_tree;
 	struct gt_map overlay; /* path -> struct overlay_ent, this group's writes */
+	int manifest;	       /* queue/group written */
 };
 
 static void qpath(struct gt_buf *out, const struct group *g, const char *name, const char *ext)
@@ -455,17 +478,35 @@ out:
 	return rc;
 }
 
+/* For the tests of recovery: GT_CRASH_AT=before-ref|after-ref|mid-answer
+ * kills the committer there (mid-answer: the first answer written, its
+ * queue file not yet removed), as a SIGKILL or a power cut would. */
+static void crash_point(const char *where)
+{
+	const char *v = getenv("GT_CRASH_AT");
+
+	if (v && !strcmp(v, where))
+		raise(SIGKILL);
+}
+
+/* The manifest of what this commit answers for others: needed only when
+ * it holds another writer's intent (one alone has nobody to answer). */
 static void write_manifest(struct group *g, const git_oid *commit)
 {
 	struct gt_buf p = GT_BUF_INIT, d = GT_BUF_INIT;
+	size_t others = 0;
 
 	gt_buf_printf(&d, "%s\n", git_oid_tostr_s(commit));
 	for (size_t i = 0; i < g->n; i++)
-		if (g->m[i].result == 0 && g->m[i].name)
+		if (g->m[i].result == 0 && g->m[i].name) {
 			gt_buf_printf(&d, "%s\n", g->m[i].name);
+			others += !g->m[i].mine;
+		}
 	qpath(&p, g, "group", "");
-	if (gt_write_file_atomic(p.ptr, d.ptr, d.len) < 0)
+	if (others && gt_write_file_atomic(p.ptr, d.ptr, d.len) < 0)
 		gt_error_clear(); /* only recovery after a crash needs it */
+	else if (others)
+		g->manifest = 1;
 	gt_buf_release(&p);
 	gt_buf_release(&d);
 }
@@ -474,34 +515,44 @@ static void remove_manifest(struct group *g)
 {
 	struct gt_buf p = GT_BUF_INIT;
 
+	if (!g->manifest)
+		return;
 	qpath(&p, g, "group", "");
 	unlink(p.ptr);
+	g->manifest = 0;
 	gt_buf_release(&p);
 }
 
-/* The answer a waiting writer reads. */
-static void answer(struct group *g, const char *name, int result, const git_oid *commit)
+/* The answer a waiting writer reads: appended to its queue file (which it
+ * holds open) in one write, before the file is removed. */
+static void answer(struct group *g, const char *name, int result, const git_oid *commit, int crash)
 {
-	struct gt_buf p = GT_BUF_INIT, d = GT_BUF_INIT;
+	struct gt_buf p = GT_BUF_INIT, line = GT_BUF_INIT, d = GT_BUF_INIT;
 	int fd;
 
 	if (result == 0)
-		gt_buf_printf(&d, "ok %s\n",
+		gt_buf_printf(&line, "ok %s",
 			      git_oid_is_zero(commit) ? "-" : git_oid_tostr_s(commit));
 	else if (result == 1)
-		gt_buf_adds(&d, "retry\n");
+		gt_buf_adds(&line, "retry");
 	else
-		gt_buf_printf(&d, "err %d %s\n", result, gt_error_last());
-	qpath(&p, g, name, ".r");
-	fd = open(p.ptr, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+		gt_buf_printf(&line, "err %d %.*s", result, ANSWER_MAX - 64, gt_error_last());
+	for (char *c = line.ptr; *c; c++)
+		if (*c == '\n')
+			*c = ' ';
+	field(&d, 'A', line.ptr, line.len);
+	qpath(&p, g, name, ".q");
+	fd = open(p.ptr, O_WRONLY | O_APPEND | O_CLOEXEC);
 	if (fd >= 0) {
 		if (gt_write_all(fd, d.ptr, d.len) < 0)
 			gt_error_clear();
 		close(fd);
 	}
-	qpath(&p, g, name, ".q");
+	if (crash)
+		crash_point("mid-answer");
 	unlink(p.ptr);
 	gt_buf_release(&p);
+	gt_buf_release(&line);
 	gt_buf_release(&d);
 }
 
@@ -530,7 +581,7 @@ static int recover(struct group *g, const char *mine_name, git_oid *c)
 				mine = 1;
 				unlink(qp.ptr);
 			} else if (access(qp.ptr, F_OK) == 0) {
-				answer(g, line, 0, c);
+				answer(g, line, 0, c, 0);
 			}
 			gt_buf_release(&qp);
 		}
@@ -546,22 +597,6 @@ out:
 static int name_cmp(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/*
- * An answer nobody read: its writer gave up waiting for the lock (or was
- * killed) after a committer had taken its intent.  A writer reads its
- * answer as soon as it has the lock, so one an hour old is left over.
- */
-static void drop_stale_answer(struct group *g, const char *name)
-{
-	struct gt_buf p = GT_BUF_INIT;
-	struct stat st;
-
-	gt_buf_printf(&p, "%s/%s", g->qdir.ptr, name);
-	if (stat(p.ptr, &st) == 0 && st.st_mtime < time(NULL) - STALE_ANSWER_SECONDS)
-		unlink(p.ptr);
-	gt_buf_release(&p);
 }
 
 /* The intents waiting, in arrival order, mine among them. */
@@ -580,8 +615,6 @@ static void gather(struct group *g, struct gt_intent *mine, const char *mine_nam
 		if (len > 2 && !strcmp(de->d_name + len - 2, ".q")) {
 			GT_ALLOC_GROW(names, n + 1, alloc);
 			names[n++] = gt_strndup(de->d_name, len - 2);
-		} else if (len > 2 && !strcmp(de->d_name + len - 2, ".r")) {
-			drop_stale_answer(g, de->d_name);
 		}
 	}
 	if (d)
@@ -628,8 +661,13 @@ static void gather(struct group *g, struct gt_intent *mine, const char *mine_nam
 		GT_ALLOC_GROW(g->m, g->n + 1, g->alloc);
 		m = &g->m[g->n];
 		memset(m, 0, sizeof(*m));
-		if (decode(&m->own, gt_buf_cstr(&data), data.len, names[i]) < 0) {
-			answer(g, names[i], GT_EINVALID, NULL);
+		switch (decode(&m->own, gt_buf_cstr(&data), data.len, names[i])) {
+		case 0: break;
+		case 1: /* answered by a committer killed before removing it */
+			unlink(p.ptr);
+			continue;
+		default:
+			answer(g, names[i], GT_EINVALID, NULL, 0);
 			gt_error_clear();
 			continue;
 		}
@@ -654,16 +692,6 @@ static void gather(struct group *g, struct gt_intent *mine, const char *mine_nam
 	free(names);
 	gt_buf_release(&p);
 	gt_buf_release(&data);
-}
-
-/* For the tests of recovery: GT_CRASH_AT=before-ref|after-ref kills the
- * committer there, as a SIGKILL or a power cut would. */
-static void crash_point(const char *where)
-{
-	const char *v = getenv("GT_CRASH_AT");
-
-	if (v && !strcmp(v, where))
-		raise(SIGKILL);
 }
 
 /* One attempt at committing the group on the current tip: 0 with *commit
@@ -760,7 +788,7 @@ static int lead(const struct gt_commitq *q, struct gt_intent *mine, const char *
 		if (m->mine)
 			result = r;
 		else
-			answer(&g, m->name, r, commit);
+			answer(&g, m->name, r, commit, 1);
 		if (m->mine && m->name) { /* it was queued too */
 			struct gt_buf p = GT_BUF_INIT;
 
@@ -788,18 +816,23 @@ out:
 	return rc;
 }
 
-/* "ok <commit>|ok -", "retry", "err <code> <message>" */
-static int read_answer(const char *path, git_oid *commit)
+/* The answer after the intent (at off) in the queue file fd: "ok <commit>",
+ * "ok -", "retry", "err <code> <message>"; 2 when there is none. */
+static int read_answer(int fd, size_t off, git_oid *commit)
 {
+	char buf[ANSWER_MAX + 1];
+	const char *p = buf, *f;
+	ssize_t got = pread(fd, buf, ANSWER_MAX, (off_t)off);
 	struct gt_buf d = GT_BUF_INIT;
+	size_t n;
+	char tag;
 	int rc;
 
-	if (gt_read_file(&d, path) < 0) {
-		gt_error_clear();
-		return 2; /* none yet */
-	}
-	unlink(path);
-	d.ptr[strcspn(d.ptr, "\n")] = '\0';
+	if (got > 0)
+		buf[got] = '\0';
+	if (got <= 0 || next_field(&p, buf + got, &tag, &f, &n) < 0 || tag != 'A')
+		return 2; /* none: nobody took it */
+	gt_buf_add(&d, f, n);
 	if (!strncmp(d.ptr, "ok ", 3)) {
 		memset(commit, 0, sizeof(*commit));
 		rc = strcmp(d.ptr + 3, "-") && git_oid_fromstr(commit, d.ptr + 3) < 0
@@ -821,7 +854,8 @@ static int read_answer(const char *path, git_oid *commit)
 	return rc;
 }
 
-static int enqueue(const struct gt_commitq *q, const struct gt_intent *in, char **name, int *fd)
+static int enqueue(const struct gt_commitq *q, const struct gt_intent *in, char **name, int *fd,
+		   size_t *len)
 {
 	struct gt_buf dir = GT_BUF_INIT, tmp = GT_BUF_INIT, dst = GT_BUF_INIT, data = GT_BUF_INIT;
 	struct timespec ts;
@@ -846,6 +880,7 @@ static int enqueue(const struct gt_commitq *q, const struct gt_intent *in, char 
 	gt_buf_printf(&tmp, "%s/%s.tmp", dir.ptr, *name);
 	gt_buf_printf(&dst, "%s/%s.q", dir.ptr, *name);
 	encode(&data, in);
+	*len = data.len;
 	f = open(tmp.ptr, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
 	if (f < 0 || flock(f, LOCK_SH) < 0 || gt_write_all(f, data.ptr, data.len) < 0 ||
 	    rename(tmp.ptr, dst.ptr) < 0) {
@@ -869,8 +904,9 @@ out:
 
 int gt_commitq_submit(const struct gt_commitq *q, struct gt_intent *in, git_oid *commit)
 {
-	struct gt_buf lockpath = GT_BUF_INIT, rpath = GT_BUF_INIT;
+	struct gt_buf lockpath = GT_BUF_INIT;
 	char *name = NULL;
+	size_t qlen = 0;
 	int lockfd = -1, qfd = -1, rc, led = 0;
 
 	memset(commit, 0, sizeof(*commit));
@@ -883,20 +919,20 @@ int gt_commitq_submit(const struct gt_commitq *q, struct gt_intent *in, git_oid 
 		rc = lead(q, in, NULL, commit);
 		goto out;
 	}
-	if (rc < 0 || (rc = enqueue(q, in, &name, &qfd)) < 0)
+	if (rc < 0 || (rc = enqueue(q, in, &name, &qfd, &qlen)) < 0)
 		goto out;
-	gt_repo_runtime_path(&rpath, q->repo, "queue/", 0);
-	gt_buf_printf(&rpath, "%s.r", name);
-	rc = gt_lock_acquire_as(&lockfd, lockpath.ptr, q->lock_timeout_ms, q->who);
+	/* who holds it is noted only by one that leads: most are answered */
+	rc = gt_lock_acquire_as(&lockfd, lockpath.ptr, q->lock_timeout_ms, NULL);
 	if (rc < 0) {
 		/* a committer that read it may still commit it */
 		gt_error_hint("the change may still be committed by the process holding the "
 			      "lock; check before repeating it");
 		goto out;
 	}
-	rc = read_answer(rpath.ptr, commit);
+	rc = read_answer(qfd, qlen, commit);
 	if (rc == 2) { /* nobody took it: commit it, and whatever else waits */
 		led = 1;
+		gt_lock_note(lockfd, q->who);
 		rc = lead(q, in, name, commit);
 	}
 out:
@@ -908,6 +944,5 @@ out:
 		gt_maint_auto(q->repo);
 	free(name);
 	gt_buf_release(&lockpath);
-	gt_buf_release(&rpath);
 	return rc;
 }

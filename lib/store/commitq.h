@@ -16,10 +16,13 @@
  * A writer is answered only after the commit is in a fsynced pack and the
  * ref has moved.  The queue is plain files: an intent is "<time>-<pid>.q",
  * held open (a shared flock) by its writer, which waits on the ledger lock;
- * the committer writes "<name>.r" with the result before releasing it.  An
- * intent whose writer died is dropped unread.  A committer killed between
- * moving the ref and writing the results is recovered from the "group"
- * manifest it wrote before moving the ref.
+ * the committer appends the result to it (one write) and removes it
+ * before releasing the lock, and the writer reads it through its open
+ * descriptor.  An intent whose writer died is dropped unread; one that
+ * carries a result already (its committer was killed before removing it)
+ * is never committed again.  A committer killed between moving the ref
+ * and answering is recovered from the "group" manifest it wrote before
+ * moving the ref (only when it answers for others).
  */
 #ifndef GT_COMMITQ_H
 #define GT_COMMITQ_H
