@@ -204,6 +204,38 @@ big_jsonl() {
 	done
 }
 
+all_objects() {
+	git cat-file --batch-all-objects --batch-check="%(objectname)" | sort -u
+}
+
+pack_bytes() {
+	find .git/objects/pack -name "pack-*.pack" -printf "%s\n" | awk "{ s += \$1 } END { print s }"
+}
+
+test_expect_success 'a roll-up of packs: in the process (no git), with deltas, geometric, nothing lost' '
+	new_ledger r && cd r &&
+	big_jsonl >big.jsonl && gt-bead-import -q big.jsonl && gt-maintain -q --repack --no-verify &&
+	main=$(find .git/objects/pack -name "pack-*.pack") &&
+	git config gt.autoPacks 12 && git config gt.autoFullPercent 1000000 &&
+	for i in 1 2 3 4 5 6 7 8 9 10 11 12; do GT_AUTO_MAINTAIN=0 gt-bead-label add -q t-big$i "l$i" || return 1; done &&
+	assert_eq 13 "$(packs)" "packs before" &&
+	all_objects >before && small=$(($(pack_bytes) - $(stat -c %s "$main"))) &&
+	# git is not on this PATH: the roll-up must not need it
+	GT_AUTO_MAINTAIN=1 PATH="$BIN" gt-maintain --auto --json >out &&
+	jq -e ".repack == \"rollup\" and .packs_after == 2" out &&
+	[ -e "$main" ] && rolled=$(find .git/objects/pack -name "pack-*.pack" ! -path "$main") &&
+	all_objects >after && test_cmp_files before after && ledger_ok &&
+	# deltas between the rolled trees: smaller than the packs it replaced
+	test "$(stat -c %s "$rolled")" -lt "$small" &&
+	# a few more: they are rolled on their own, the bigger rolled pack stays
+	git config gt.autoPacks 3 &&
+	for i in 13 14 15; do GT_AUTO_MAINTAIN=0 gt-bead-label add -q t-big$i "l$i" || return 1; done &&
+	GT_AUTO_MAINTAIN=1 PATH="$BIN" gt-maintain --auto --json >out &&
+	jq -e ".repack == \"rollup\" and .packs_after == 3" out &&
+	[ -e "$main" ] && [ -e "$rolled" ] && ledger_ok &&
+	gt-bead-label list t-big15 | grep -qx l15
+'
+
 test_expect_success 'maintenance killed with SIGKILL mid-way, writers writing: nothing lost' '
 	new_ledger k && cd k &&
 	big_jsonl >big.jsonl && gt-bead-import -q big.jsonl &&
@@ -267,7 +299,10 @@ test_expect_success 'young unreferenced objects survive a full repack; old garba
 
 test_expect_success 'a failed maintenance is not retried by every writer' '
 	new_ledger f && cd f &&
-	git config gt.autoPacks 1 &&
+	# two packs of a size: a full repack is due (git repack, where a
+	# roll-up of packs needs no git)
+	GT_AUTO_MAINTAIN=0 one_pack 0 &&
+	git config gt.autoPacks 1 && git config gt.autoFullPercent 1 &&
 	printf "%s\n" "{\"id\":\"t-f1\",\"title\":\"f\",\"status\":\"open\"}" >f.jsonl &&
 	# gt-maintain is found beside the writer; git is not on this PATH
 	PATH="$BIN" gt-bead-import -q f.jsonl &&

@@ -46,6 +46,7 @@
 #include "base/options.h"
 #include "base/proc.h"
 #include "store/objbuf.h"
+#include "store/packroll.h"
 #include "base/banned.h"
 
 extern char **environ;
@@ -536,7 +537,16 @@ int gt_maint_run(struct gt_maint_report *rep, const struct gt_repo *r, enum gt_m
 	argv[n] = NULL;
 	gt_buf_printf(&dir, "%s/objects/pack", r->common_dir);
 	pack_names(&names_before, dir.ptr, &packs);
-	rc = run_git(argv);
+	if (job == GT_MAINT_ROLLUP && !(conf->loose > 0 && before.loose > conf->loose)) {
+		/* only packs to roll: in the process, at a cost that does not
+		 * grow with the repository as git repack's does (packroll.h) */
+		long rolled;
+
+		rc = gt_pack_rollup(r->git, r->common_dir, &names_before, before.main_pack,
+				    &rolled);
+	} else {
+		rc = run_git(argv);
+	}
 	pack_names(&names_after, dir.ptr, &packs);
 	/* loose objects the cruft pack did not take are expired garbage, or
 	 * written since: git prune tells them apart by reachability and age */

@@ -872,3 +872,210 @@ void gt_packstream_free(struct gt_packstream *ps)
 	free(ps->slots);
 	free(ps);
 }
+
+/* ---- packs concatenated ---- */
+
+static uint32_t get_be32(const unsigned char *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/* The entries of the version 2 index at path, their offsets moved by
+ * base - 12 (the pack's header), appended to *e; *count: how many. */
+static int idx_entries(const char *path, uint64_t base, struct ient **e, size_t *n, size_t *alloc,
+		       uint32_t *count)
+{
+	struct gt_buf d = GT_BUF_INIT;
+	const unsigned char *p, *ids, *crcs, *offs, *large;
+	int rc = 0;
+
+	if (gt_read_file(&d, path) < 0)
+		return GT_EFAIL;
+	p = (const unsigned char *)d.ptr;
+	if (d.len < 8 + 1024 || memcmp(p, "\377tOc", 4) || get_be32(p + 4) != 2) {
+		rc = gt_error_set(GT_EFAIL, "'%s' is not a version 2 pack index", path);
+		goto out;
+	}
+	*count = get_be32(p + 8 + 255 * 4);
+	ids = p + 8 + 1024;
+	crcs = ids + (size_t)*count * GIT_OID_RAWSZ;
+	offs = crcs + (size_t)*count * 4;
+	large = offs + (size_t)*count * 4;
+	if ((size_t)(large - p) + 40 > d.len) {
+		rc = gt_error_set(GT_EFAIL, "'%s' is cut short", path);
+		goto out;
+	}
+	for (uint32_t i = 0; i < *count; i++) {
+		uint32_t o = get_be32(offs + (size_t)i * 4);
+		uint64_t off = o;
+		struct ient *x;
+
+		if (o & 0x80000000u) {
+			size_t k = o & 0x7fffffffu;
+
+			if ((size_t)(large - p) + (k + 1) * 8 + 40 > d.len) {
+				rc = gt_error_set(GT_EFAIL, "'%s' is cut short", path);
+				goto out;
+			}
+			off = (uint64_t)get_be32(large + k * 8) << 32 | get_be32(large + k * 8 + 4);
+		}
+		if (off < 12) {
+			rc = gt_error_set(GT_EFAIL, "'%s' has a bad offset", path);
+			goto out;
+		}
+		GT_ALLOC_GROW(*e, *n + 1, *alloc);
+		x = &(*e)[(*n)++];
+		git_oid_fromraw(&x->id, ids + (size_t)i * GIT_OID_RAWSZ);
+		x->crc = get_be32(crcs + (size_t)i * 4);
+		x->off = off - 12 + base;
+	}
+out:
+	gt_buf_release(&d);
+	return rc;
+}
+
+/* Read n bytes (fewer only at the end of the file); -1 on an error. */
+static ssize_t read_full(int fd, void *buf, size_t n)
+{
+	size_t got = 0;
+
+	while (got < n) {
+		ssize_t r = read(fd, (char *)buf + got, n - got);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -1;
+		if (r == 0)
+			break;
+		got += (size_t)r;
+	}
+	return (ssize_t)got;
+}
+
+/* Copy the objects of the pack at path (count of them, its header and
+ * trailer checked) to fd, hashing them into sha. */
+static int copy_objects(int fd, const char *path, uint32_t count, struct gt_sha1 *sha,
+			uint64_t *copied)
+{
+	unsigned char head[12], *buf = gt_malloc(1 << 16), sum[20], trailer[20];
+	struct gt_sha1 own;
+	struct stat st;
+	uint64_t left;
+	int in = open(path, O_RDONLY | O_CLOEXEC), rc = 0;
+
+	if (in < 0 || fstat(in, &st) < 0 || st.st_size < 32 || read_full(in, head, 12) != 12 ||
+	    memcmp(head, "PACK", 4) || get_be32(head + 8) != count) {
+		rc = gt_error_errno(GT_EFAIL, "cannot read the pack '%s'", path);
+		goto out;
+	}
+	gt_sha1_init(&own);
+	gt_sha1_update(&own, head, 12);
+	left = (uint64_t)st.st_size - 32;
+	*copied = left;
+	while (left && !rc) {
+		size_t k = left < (1 << 16) ? (size_t)left : (1 << 16);
+
+		if (read_full(in, buf, k) != (ssize_t)k)
+			rc = gt_error_errno(GT_EFAIL, "cannot read the pack '%s'", path);
+		else if (gt_write_all(fd, buf, k) < 0)
+			rc = gt_error_errno(GT_EFAIL, "cannot write the pack");
+		gt_sha1_update(&own, buf, k);
+		gt_sha1_update(sha, buf, k);
+		left -= k;
+	}
+	if (!rc) {
+		gt_sha1_final(&own, sum);
+		if (read_full(in, trailer, 20) != 20 || memcmp(sum, trailer, 20))
+			rc = gt_error_set(GT_EFAIL, "the pack '%s' does not match its checksum",
+					  path);
+	}
+out:
+	if (in >= 0)
+		close(in);
+	free(buf);
+	return rc;
+}
+
+int gt_pack_concat(const char *objdir, const char *const *packs, size_t npacks,
+		   char name[GIT_OID_HEXSZ + 1])
+{
+	struct gt_buf path = GT_BUF_INIT, tpack = GT_BUF_INIT;
+	struct ient *e = NULL, *sorted = NULL;
+	size_t n = 0, alloc = 0;
+	uint32_t *counts = gt_calloc(npacks ? npacks : 1, sizeof(*counts));
+	unsigned char head[12] = { 'P', 'A', 'C', 'K', 0, 0, 0, 2 }, sum[20];
+	struct gt_sha1 sha;
+	uint64_t base = 12;
+	int pfd = -1, rc = 0;
+
+	/* every index first: the new offsets, and whether an object is twice */
+	for (size_t i = 0; i < npacks && !rc; i++) {
+		struct stat st;
+
+		gt_buf_reset(&path);
+		gt_buf_printf(&path, "%s.pack", packs[i]);
+		if (stat(path.ptr, &st) < 0 || st.st_size < 32) {
+			rc = gt_error_errno(GT_EFAIL, "cannot read the pack '%s'", path.ptr);
+			break;
+		}
+		gt_buf_reset(&path);
+		gt_buf_printf(&path, "%s.idx", packs[i]);
+		rc = idx_entries(path.ptr, base, &e, &n, &alloc, &counts[i]);
+		base += (uint64_t)st.st_size - 32;
+	}
+	if (rc)
+		goto out;
+	if (n > UINT32_MAX) {
+		rc = gt_error_set(GT_EFAIL, "pack: too many objects");
+		goto out;
+	}
+	sorted = gt_malloc((n ? n : 1) * sizeof(*sorted));
+	memcpy(sorted, e, n * sizeof(*e));
+	if (n)
+		qsort(sorted, n, sizeof(*sorted), ient_cmp);
+	for (size_t i = 1; i < n; i++)
+		if (!git_oid_cmp(&sorted[i - 1].id, &sorted[i].id)) {
+			rc = 1;
+			goto out;
+		}
+	if ((pfd = tmp_file(&tpack, objdir, "pack")) < 0) {
+		rc = GT_EFAIL;
+		goto out;
+	}
+	head[8] = (unsigned char)(n >> 24);
+	head[9] = (unsigned char)(n >> 16);
+	head[10] = (unsigned char)(n >> 8);
+	head[11] = (unsigned char)n;
+	gt_sha1_init(&sha);
+	gt_sha1_update(&sha, head, sizeof(head));
+	if (gt_write_all(pfd, head, sizeof(head)) < 0)
+		rc = gt_error_errno(GT_EFAIL, "cannot write the pack");
+	for (size_t i = 0; i < npacks && !rc; i++) {
+		uint64_t copied;
+
+		gt_buf_reset(&path);
+		gt_buf_printf(&path, "%s.pack", packs[i]);
+		rc = copy_objects(pfd, path.ptr, counts[i], &sha, &copied);
+	}
+	if (!rc) {
+		gt_sha1_final(&sha, sum);
+		if (gt_write_all(pfd, sum, sizeof(sum)) < 0)
+			rc = gt_error_errno(GT_EFAIL, "cannot write the pack");
+	}
+	if (rc)
+		goto out;
+	rc = install(objdir, &tpack, pfd, sorted, n, sum, name);
+	pfd = -1;
+out:
+	if (pfd >= 0)
+		close(pfd);
+	if (tpack.len)
+		unlink(tpack.ptr);
+	gt_buf_release(&tpack);
+	gt_buf_release(&path);
+	free(e);
+	free(sorted);
+	free(counts);
+	return rc;
+}

@@ -37,6 +37,17 @@ typedef const struct gt_packobj *(*gt_packobj_fn)(void *ctx, size_t i);
 int gt_pack_write(const char *objdir, gt_packobj_fn get, void *ctx, size_t n,
 		  char name[GIT_OID_HEXSZ + 1]);
 
+/* Concatenate whole packs into one: packs[i] names each without its
+ * suffix (".../objects/pack/pack-<hex>"), its .pack and version 2 .idx.
+ * Their objects are copied byte for byte, deltas and all (a delta's base
+ * is in the same pack, at the same distance, or named by id), so nothing
+ * is inflated or compressed again; each pack's checksum is checked as it
+ * is copied.  The new pack is installed as gt_pack_write() does; the old
+ * ones are left for the caller to remove.  Returns 0 with name, 1 when an
+ * object is in two of them (nothing written), or GT_EFAIL. */
+int gt_pack_concat(const char *objdir, const char *const *packs, size_t npacks,
+		   char name[GIT_OID_HEXSZ + 1]);
+
 struct gt_packstream;
 
 /* Start a pack in a temporary file under objdir/pack/.  GT_EFAIL. */

@@ -459,7 +459,8 @@ long gt_clean_tmp_objects(const struct gt_repo *repo, long max_age, long *failed
 	*failed = 0;
 	gt_buf_printf(&dir, "%s/objects/pack", repo->common_dir);
 	clean_dir(dir.ptr, "tmp_", cut, &removed, failed);
-	clean_dir(dir.ptr, ".tmp-", cut, &removed, failed); /* git repack's */
+	clean_dir(dir.ptr, ".tmp-", cut, &removed, failed);	 /* git repack's */
+	clean_dir(dir.ptr, "pack_git2_", cut, &removed, failed); /* libgit2's: a roll-up's */
 	gt_buf_reset(&dir);
 	gt_buf_printf(&dir, "%s/objects", repo->common_dir);
 	clean_dir(dir.ptr, "tmp_obj", cut, &removed, failed);
