@@ -241,4 +241,14 @@ test_expect_success 'maintenance brings the index up to the tip, without gt-bead
 	jq -e ".state == \"done\"" st && [ "$(size "$IDX")" -gt "$after" ] && agree
 '
 
+test_expect_success 'maintenance appends after the last batch without reading from the start' '
+	cd l && gt-maintain -q --no-verify --no-repack && n=$(size "$IDX") &&
+	# damage in the middle: only a reader from the start notices it
+	head -c 32 /dev/urandom | dd of="$IDX" bs=32 seek=$((n / 64)) conv=notrunc 2>/dev/null &&
+	gt-bead-update t-b4 --title "appended at the end" >/dev/null &&
+	gt-maintain -q --no-verify --no-repack &&
+	assert_eq $((n + 64)) "$(size "$IDX")" "one record and a marker appended" &&
+	agree
+'
+
 test_done

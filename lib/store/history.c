@@ -29,6 +29,12 @@
  * look the same and are both ignored; damage in the middle costs the
  * batches after it, which the next append walks again.
  *
+ * An appender with nothing to look up (maintenance) reads only the last
+ * batch, from the end, and trusts it if its marker checks (scan_tail):
+ * a million commits make a 32 MB file, and a torn tail is all an
+ * appender can leave.  Damage further back is then found by the next
+ * reader, which starts from the beginning and appends again from there.
+ *
  * Writers of the index take index/history.lock (never the ledger's
  * lock): they append after the trusted part, or write a new file beside
  * and rename it over the old one, so a reader never sees a trusted byte
@@ -255,6 +261,86 @@ out:
 	free(buf);
 	close(fd);
 	return rc;
+}
+
+/*
+ * What an appender needs (sc without a key), read from the end: the last
+ * marker and the one before it (or the header), and the records between
+ * checked against the last marker's check.  A writer only ever appends,
+ * and a torn tail is what follows the last good marker, so a batch that
+ * checks is trusted without reading the file from its start (32 MB at a
+ * million commits).  Anything else (no marker, a bad check, a record of
+ * no known kind in the last batch) is left to scan_file().  1 when sc is
+ * filled, 0 when the whole file must be read, or GT_EFAIL.
+ */
+static int scan_tail(struct scan *sc, const char *path)
+{
+	struct hdr h, want;
+	struct rec r;
+	uint64_t end, at, last = 0, prev = 0, s;
+	int fd, found = 0, rc = 0;
+
+	scan_reset(sc);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return errno == ENOENT ? 1 : gt_error_errno(GT_EFAIL, "cannot read '%s'", path);
+	hdr_make(&want);
+	if (read_full(fd, (char *)&h, sizeof(h)) != (ssize_t)sizeof(h) ||
+	    memcmp(&h, &want, sizeof(h)) || (end = (uint64_t)lseek(fd, 0, SEEK_END)) < REC)
+		goto out;
+	end -= (end - REC) % REC; /* whole records only */
+	/* the last two markers, from the end (prev stays 0: the header) */
+	for (at = end; at > REC && found < 2;) {
+		at -= REC;
+		if (pread(fd, &r, REC, (off_t)at) != REC)
+			goto out;
+		if (r.tag == TAG_MARK) {
+			if (!found++)
+				last = at;
+			else
+				prev = at;
+		}
+	}
+	if (!found)
+		goto out;
+	if (prev) {
+		if (pread(fd, &r, REC, (off_t)prev) != REC)
+			goto out;
+		memcpy(&s, r.key, sizeof(s));
+	} else {
+		s = h.check;
+	}
+	/* the last batch, checked */
+	for (at = prev ? prev + REC : REC; at <= last; at += REC) {
+		uint64_t check;
+
+		if (pread(fd, &r, REC, (off_t)at) != REC ||
+		    (r.tag != TAG_BEAD && r.tag != TAG_MARK))
+			goto out;
+		s = mix_rec(s, &r);
+		if (r.tag != TAG_MARK)
+			continue;
+		memcpy(&check, r.key, sizeof(check));
+		if (check != s || at != last)
+			goto out;
+	}
+	sc->has_tip = 1;
+	memcpy(sc->tip.id, r.oid, GIT_OID_RAWSZ);
+	sc->valid = last + REC;
+	sc->state = s;
+	rc = 1;
+out:
+	close(fd);
+	return rc;
+}
+
+/* scan_file(), or for an appender (no key) scan_tail() when it can. */
+static int scan(struct scan *sc, const char *path)
+{
+	int rc;
+
+	if (!sc->key && (rc = scan_tail(sc, path)) != 0)
+		return rc < 0 ? rc : 0;
+	return scan_file(sc, path);
 }
 
 /* ---- writing ---- */
@@ -658,13 +744,13 @@ static int up_to_date(struct scan *sc, struct gt_ledger *lg, int *rebuilt)
 	if (rebuilt)
 		*rebuilt = 0;
 	index_file(&path, lg, "index/history.idx");
-	if ((rc = scan_file(sc, path.ptr)) < 0 || (sc->has_tip && !git_oid_cmp(&sc->tip, &lg->tip)))
+	if ((rc = scan(sc, path.ptr)) < 0 || (sc->has_tip && !git_oid_cmp(&sc->tip, &lg->tip)))
 		goto out;
 	if ((rc = gt_repo_runtime_path(&lock, lg->repo, "index/history.lock", 1)) < 0 ||
 	    (rc = gt_lock_acquire(&fd, lock.ptr, LOCK_WAIT_MS)) < 0)
 		goto out;
 	/* another reader may have done it while this one waited */
-	if ((rc = scan_file(sc, path.ptr)) < 0 || (sc->has_tip && !git_oid_cmp(&sc->tip, &lg->tip)))
+	if ((rc = scan(sc, path.ptr)) < 0 || (sc->has_tip && !git_oid_cmp(&sc->tip, &lg->tip)))
 		goto out;
 	if (sc->has_tip) {
 		rc = append(lg, path.ptr, sc, &done, &walked);
@@ -679,7 +765,7 @@ static int up_to_date(struct scan *sc, struct gt_ledger *lg, int *rebuilt)
 		if (rebuilt)
 			*rebuilt = 1;
 	}
-	rc = scan_file(sc, path.ptr);
+	rc = scan(sc, path.ptr);
 out:
 	if (fd >= 0)
 		gt_lock_release(fd);
