@@ -537,9 +537,10 @@ int gt_maint_run(struct gt_maint_report *rep, const struct gt_repo *r, enum gt_m
 	argv[n] = NULL;
 	gt_buf_printf(&dir, "%s/objects/pack", r->common_dir);
 	pack_names(&names_before, dir.ptr, &packs);
-	if (job == GT_MAINT_ROLLUP && !(conf->loose > 0 && before.loose > conf->loose)) {
+	if (job == GT_MAINT_ROLLUP && !rep->loose_before) {
 		/* only packs to roll: in the process, at a cost that does not
-		 * grow with the repository as git repack's does (packroll.h) */
+		 * grow with the repository as git repack's does (packroll.h);
+		 * loose objects are git repack's to pack */
 		long rolled;
 
 		rc = gt_pack_rollup(r->git, r->common_dir, &names_before, before.main_pack,

@@ -7,9 +7,8 @@
  *
  *   roll-up  the small packs writers leave (one per commit) are rolled
  *            into fewer, with deltas, in the process (packroll.h); with
- *            loose objects past the threshold, git repack -d
- *            --geometric=2 --keep-pack=<main pack> instead, which packs
- *            them too.  Reachability is not looked at: every object of a
+ *            loose objects there, git repack -d --geometric=2
+ *            --keep-pack=<main pack> instead, which packs them too.  Reachability is not looked at: every object of a
  *            rolled-up pack or loose file lands in the new pack, so
  *            objects a writer has written but not yet referenced survive.
  *            The main pack (the largest that is not cruft) is left alone,
