@@ -236,6 +236,33 @@ test_expect_success 'a roll-up of packs: in the process (no git), with deltas, g
 	gt-bead-label list t-big15 | grep -qx l15
 '
 
+test_expect_success 'rolled-up packs are concatenated as they are; packs that share objects are built again' '
+	new_ledger c && cd c &&
+	big_jsonl >big.jsonl && gt-bead-import -q big.jsonl && gt-maintain -q --repack --no-verify &&
+	main=$(find .git/objects/pack -name "pack-*.pack") &&
+	git config gt.autoPacks 2 && git config gt.autoFullPercent 1000000 &&
+	# two packs bigger than any single commit makes, as earlier roll-ups are
+	all_objects >all && sed -n 1,700p all >a && sed -n 701,1400p all >b &&
+	git pack-objects -q .git/objects/pack/pack <a >/dev/null &&
+	git pack-objects -q .git/objects/pack/pack <b >/dev/null &&
+	other=$(($(pack_bytes) - $(stat -c %s "$main"))) &&
+	GT_AUTO_MAINTAIN=1 PATH="$BIN" gt-maintain --auto --json >out &&
+	jq -e ".repack == \"rollup\" and .packs_after == 2" out &&
+	new=$(find .git/objects/pack -name "pack-*.pack" ! -path "$main") &&
+	# copied byte for byte: one header and one checksum fewer
+	assert_eq $((other - 32)) "$(stat -c %s "$new")" "bytes of the joined pack" &&
+	git verify-pack "${new%.pack}.idx" >/dev/null &&
+	all_objects >after && test_cmp_files all after && ledger_ok &&
+	# the same objects in two packs: built again, each object once
+	sed -n 1,600p all >a && sed -n 300,1000p all >b &&
+	git pack-objects -q .git/objects/pack/pack <a >/dev/null &&
+	git pack-objects -q .git/objects/pack/pack <b >/dev/null &&
+	GT_AUTO_MAINTAIN=1 PATH="$BIN" gt-maintain --auto --json >out &&
+	jq -e ".repack == \"rollup\" and .packs_after <= 3" out &&
+	for p in .git/objects/pack/pack-*.idx; do git verify-pack "$p" >/dev/null || return 1; done &&
+	all_objects >after && test_cmp_files all after && ledger_ok
+'
+
 test_expect_success 'maintenance killed with SIGKILL mid-way, writers writing: nothing lost' '
 	new_ledger k && cd k &&
 	big_jsonl >big.jsonl && gt-bead-import -q big.jsonl &&

@@ -48,29 +48,6 @@ static int sibling_listed(const struct gt_strlist *names, const char *pack, cons
 	return yes;
 }
 
-static uint32_t be32(const unsigned char *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-/* The object ids of a version 2 pack index (8-byte header, 256 fan-out
- * counts, then the sorted ids), read whole into data. */
-static int idx_read(struct gt_buf *data, const char *path, uint32_t *n)
-{
-	const unsigned char *p;
-
-	gt_buf_reset(data);
-	if (gt_read_file(data, path) < 0)
-		return -1;
-	p = (const unsigned char *)data->ptr;
-	if (data->len < 8 + 1024 || memcmp(p, "\377tOc", 4) || be32(p + 4) != 2)
-		return gt_error_set(GT_EFAIL, "'%s' is not a version 2 pack index", path);
-	*n = be32(p + 8 + 255 * 4);
-	if (data->len < 8 + 1024 + (size_t)*n * GIT_OID_RAWSZ)
-		return gt_error_set(GT_EFAIL, "'%s' is cut short", path);
-	return 0;
-}
-
 static int cand_cmp(const void *a, const void *b)
 {
 	const struct cand *x = a, *y = b;
@@ -109,7 +86,7 @@ static int build_with_deltas(git_repository *git, const char *dir, const char *c
 		uint32_t count;
 
 		file_of(&path, dir, packs[i], ".idx");
-		if (idx_read(&data, path.ptr, &count) < 0) {
+		if (gt_pack_idx_read(&data, path.ptr, &count) < 0) {
 			rc = GT_EFAIL;
 			break;
 		}
@@ -188,7 +165,7 @@ int gt_pack_rollup(git_repository *git, const char *common_dir, const struct gt_
 		    sibling_listed(names, n, ".mtimes"))
 			continue;
 		file_of(&path, dir.ptr, n, ".idx");
-		if (idx_read(&data, path.ptr, &count) < 0) {
+		if (gt_pack_idx_read(&data, path.ptr, &count) < 0) {
 			gt_error_clear(); /* removed meanwhile, or not ours to judge */
 			continue;
 		}

@@ -880,6 +880,23 @@ static uint32_t get_be32(const unsigned char *p)
 	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
+int gt_pack_idx_read(struct gt_buf *data, const char *path, uint32_t *count)
+{
+	const unsigned char *p;
+
+	gt_buf_reset(data);
+	if (gt_read_file(data, path) < 0)
+		return GT_EFAIL;
+	p = (const unsigned char *)data->ptr;
+	if (data->len < 8 + 1024 + 40 || memcmp(p, "\377tOc", 4) || get_be32(p + 4) != 2)
+		return gt_error_set(GT_EFAIL, "'%s' is not a version 2 pack index", path);
+	*count = get_be32(p + 8 + 255 * 4);
+	/* ids, CRCs and offsets, then the two checksums */
+	if ((data->len - 8 - 1024 - 40) / 28 < *count)
+		return gt_error_set(GT_EFAIL, "'%s' is cut short", path);
+	return 0;
+}
+
 /* The entries of the version 2 index at path, their offsets moved by
  * base - 12 (the pack's header), appended to *e; *count: how many. */
 static int idx_entries(const char *path, uint64_t base, struct ient **e, size_t *n, size_t *alloc,
@@ -887,24 +904,15 @@ static int idx_entries(const char *path, uint64_t base, struct ient **e, size_t 
 {
 	struct gt_buf d = GT_BUF_INIT;
 	const unsigned char *p, *ids, *crcs, *offs, *large;
-	int rc = 0;
+	int rc;
 
-	if (gt_read_file(&d, path) < 0)
-		return GT_EFAIL;
-	p = (const unsigned char *)d.ptr;
-	if (d.len < 8 + 1024 || memcmp(p, "\377tOc", 4) || get_be32(p + 4) != 2) {
-		rc = gt_error_set(GT_EFAIL, "'%s' is not a version 2 pack index", path);
+	if ((rc = gt_pack_idx_read(&d, path, count)) < 0)
 		goto out;
-	}
-	*count = get_be32(p + 8 + 255 * 4);
+	p = (const unsigned char *)d.ptr;
 	ids = p + 8 + 1024;
 	crcs = ids + (size_t)*count * GIT_OID_RAWSZ;
 	offs = crcs + (size_t)*count * 4;
 	large = offs + (size_t)*count * 4;
-	if ((size_t)(large - p) + 40 > d.len) {
-		rc = gt_error_set(GT_EFAIL, "'%s' is cut short", path);
-		goto out;
-	}
 	for (uint32_t i = 0; i < *count; i++) {
 		uint32_t o = get_be32(offs + (size_t)i * 4);
 		uint64_t off = o;

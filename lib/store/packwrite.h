@@ -22,6 +22,9 @@
 
 #include <git2.h>
 #include <stddef.h>
+#include <stdint.h>
+
+#include "base/buf.h"
 
 struct gt_packobj {
 	git_oid id;
@@ -36,6 +39,11 @@ struct gt_packobj {
 typedef const struct gt_packobj *(*gt_packobj_fn)(void *ctx, size_t i);
 int gt_pack_write(const char *objdir, gt_packobj_fn get, void *ctx, size_t n,
 		  char name[GIT_OID_HEXSZ + 1]);
+
+/* Read the version 2 pack index at path whole into data (checked: its
+ * header, and long enough for its count of objects, *count); the sorted
+ * ids start at byte 8 + 1024.  GT_EFAIL. */
+int gt_pack_idx_read(struct gt_buf *data, const char *path, uint32_t *count);
 
 /* Concatenate whole packs into one: packs[i] names each without its
  * suffix (".../objects/pack/pack-<hex>"), its .pack and version 2 .idx.
