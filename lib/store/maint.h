@@ -5,16 +5,17 @@
  *
  * Two jobs, both safe while others write and if killed at any point:
  *
- *   roll-up  the small packs writers leave (one per commit) are rolled
- *            into fewer, with deltas, in the process (packroll.h); with
- *            loose objects there, git repack -d --geometric=2
- *            --keep-pack=<main pack> instead, which packs them too.  Reachability is not looked at: every object of a
- *            rolled-up pack or loose file lands in the new pack, so
- *            objects a writer has written but not yet referenced survive.
- *            The main pack (the largest that is not cruft) is left alone,
- *            so a roll-up costs what was written since, not the
- *            repository (git repack's own start-up does grow with it:
- *            0.8 s at a million beads, hence the packs in the process).
+ *   roll-up  the small packs writers leave (one per commit) are copied
+ *            into one, in the process (packroll.h); with loose objects
+ *            there, git repack -d --geometric=2 --keep-pack=<main pack>
+ *            instead, which packs them too.  Reachability is not looked
+ *            at: every object of a rolled-up pack or loose file lands in
+ *            the new pack, so objects a writer has written but not yet
+ *            referenced survive.  The main pack (the largest that is not
+ *            cruft) is left alone, so a roll-up costs what was written
+ *            since, not the repository (git repack's own start-up does
+ *            grow with it: 0.8 s at a million beads, hence the packs
+ *            copied in the process).
  *   full     git repack -d --cruft --cruft-expiration=<grace>: reachable
  *            objects into one new main pack, unreachable ones (replaced
  *            wisps, objects of writers that have not updated their ref
