@@ -76,7 +76,7 @@ static int run_auto(struct gt_cli *cli, struct gt_ledger *lg)
 	struct gt_maint_conf conf;
 	struct gt_maint_census c;
 	struct gt_maint_report rep = { 0 };
-	const char *state = "done";
+	const char *state = "done", *history = "none";
 	long tmp_removed = 0;
 	int fd = -1, rc = 0;
 
@@ -91,23 +91,30 @@ static int run_auto(struct gt_cli *cli, struct gt_ledger *lg)
 		tmp_removed = clean_tmp(cli, r);
 		gt_maint_census(&c, r, 1);
 		rc = gt_maint_run(&rep, r, gt_maint_due(&c, &conf), &conf);
-		/* the history index brought up to the tip here, in the
-		 * background, rather than by the next gt-bead-log */
-		if (gt_history_refresh(lg, NULL) < 0)
-			gt_error_clear();
-		/* the lock stays held until this process exits: the next
-		 * one never overlaps it, not even while it exits */
+		/* the packs are done (git's children too): the next roll-up
+		 * may start, even while this one goes on with the history
+		 * index, whose first build at a million beads takes ~20 s
+		 * (holding the lock through it let a busy town's packs pile
+		 * up); it has a lock of its own, and one already at it is
+		 * left to it */
+		gt_maint_unlock(fd);
+		switch (gt_history_refresh_unless_busy(lg)) {
+		case 0: history = "done"; break;
+		case 1: history = "busy"; break;
+		default: history = "failed"; gt_error_clear();
+		}
 	}
 	if (cli->json)
 		printf("{\"auto\":true,\"state\":\"%s\",\"repack\":\"%s\",\"repacked\":%s,"
 		       "\"loose_objects\":%ld,\"packs\":%ld,\"bytes\":%llu,"
 		       "\"loose_after\":%ld,\"packs_after\":%ld,\"bytes_after\":%llu,"
-		       "\"tmp_removed\":%ld,\"seconds\":%.3f,\"cpu_seconds\":%.3f}\n",
+		       "\"tmp_removed\":%ld,\"seconds\":%.3f,\"cpu_seconds\":%.3f,"
+		       "\"history\":\"%s\"}\n",
 		       rc < 0 ? "failed" : state, gt_maint_job_name(rep.job),
 		       rep.job && !rc ? "true" : "false", rep.loose_before, rep.packs_before,
 		       (unsigned long long)rep.bytes_before, rep.loose_after, rep.packs_after,
 		       (unsigned long long)rep.bytes_after, tmp_removed, rep.seconds,
-		       rep.cpu_seconds);
+		       rep.cpu_seconds, history);
 	return rc;
 }
 

@@ -204,6 +204,10 @@ big_jsonl() {
 	done
 }
 
+size_of() {
+	stat -c %s "$1"
+}
+
 all_objects() {
 	git cat-file --batch-all-objects --batch-check="%(objectname)" | sort -u
 }
@@ -261,6 +265,23 @@ test_expect_success 'bigger packs are copied as they are too; packs that share o
 	jq -e ".repack == \"rollup\" and .packs_after <= 3" out &&
 	for p in .git/objects/pack/pack-*.idx; do git verify-pack "$p" >/dev/null || return 1; done &&
 	all_objects >after && test_cmp_files all after && ledger_ok
+'
+
+test_expect_success 'the history index being built elsewhere holds no roll-up back' '
+	new_ledger h && cd h &&
+	git config gt.autoPacks 2 && git config gt.autoFullPercent 1000000 &&
+	gt-maintain -q --no-verify && n=$(size_of .git/gt/index/history.idx) &&
+	for i in 1 2 3; do GT_AUTO_MAINTAIN=0 gt-bead-add -q "h$i" >/dev/null || return 1; done &&
+	rm -f release && { ( exec 9>.git/gt/index/history.lock; flock 9; : >held;
+		while [ ! -e release ]; do sleep 0.02; done ) & } && hist=$! &&
+	wait_for test -e held &&
+	GT_AUTO_MAINTAIN=1 gt-maintain --auto --json >out &&
+	jq -e ".state == \"done\" and .repack == \"rollup\" and .history == \"busy\"" out &&
+	idle && assert_eq "$n" "$(size_of .git/gt/index/history.idx)" "history index untouched" &&
+	: >release && wait $hist &&
+	GT_AUTO_MAINTAIN=1 gt-maintain --auto --json >out &&
+	jq -e ".history == \"done\"" out &&
+	[ "$(size_of .git/gt/index/history.idx)" -gt "$n" ]
 '
 
 test_expect_success 'maintenance killed with SIGKILL mid-way, writers writing: nothing lost' '

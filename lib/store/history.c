@@ -277,6 +277,7 @@ static int scan_tail(struct scan *sc, const char *path)
 {
 	struct hdr h, want;
 	struct rec r;
+	char *buf = NULL;
 	uint64_t end, at, last = 0, prev = 0, s;
 	int fd, found = 0, rc = 0;
 
@@ -288,17 +289,25 @@ static int scan_tail(struct scan *sc, const char *path)
 	    memcmp(&h, &want, sizeof(h)) || (end = (uint64_t)lseek(fd, 0, SEEK_END)) < REC)
 		goto out;
 	end -= (end - REC) % REC; /* whole records only */
-	/* the last two markers, from the end (prev stays 0: the header) */
+	buf = gt_malloc(CHUNK);
+	/* the last two markers, from the end a chunk at a time (prev stays
+	 * 0: the header) */
 	for (at = end; at > REC && found < 2;) {
-		at -= REC;
-		if (pread(fd, &r, REC, (off_t)at) != REC)
+		uint64_t from = at - REC > CHUNK ? at - CHUNK : REC;
+		size_t len = (size_t)(at - from);
+
+		if (pread(fd, buf, len, (off_t)from) != (ssize_t)len)
 			goto out;
-		if (r.tag == TAG_MARK) {
+		for (size_t k = len; k >= REC && found < 2; k -= REC) {
+			memcpy(&r, buf + k - REC, REC);
+			if (r.tag != TAG_MARK)
+				continue;
 			if (!found++)
-				last = at;
+				last = from + k - REC;
 			else
-				prev = at;
+				prev = from + k - REC;
 		}
+		at = from;
 	}
 	if (!found)
 		goto out;
@@ -309,19 +318,25 @@ static int scan_tail(struct scan *sc, const char *path)
 	} else {
 		s = h.check;
 	}
-	/* the last batch, checked */
-	for (at = prev ? prev + REC : REC; at <= last; at += REC) {
-		uint64_t check;
+	/* the last batch, checked, a chunk at a time */
+	for (at = prev ? prev + REC : REC; at <= last;) {
+		size_t len = last + REC - at > CHUNK ? CHUNK : (size_t)(last + REC - at);
 
-		if (pread(fd, &r, REC, (off_t)at) != REC ||
-		    (r.tag != TAG_BEAD && r.tag != TAG_MARK))
+		if (pread(fd, buf, len, (off_t)at) != (ssize_t)len)
 			goto out;
-		s = mix_rec(s, &r);
-		if (r.tag != TAG_MARK)
-			continue;
-		memcpy(&check, r.key, sizeof(check));
-		if (check != s || at != last)
-			goto out;
+		for (size_t k = 0; k < len; k += REC, at += REC) {
+			uint64_t check;
+
+			memcpy(&r, buf + k, REC);
+			if (r.tag != TAG_BEAD && r.tag != TAG_MARK)
+				goto out;
+			s = mix_rec(s, &r);
+			if (r.tag != TAG_MARK)
+				continue;
+			memcpy(&check, r.key, sizeof(check));
+			if (check != s || at != last)
+				goto out;
+		}
 	}
 	sc->has_tip = 1;
 	memcpy(sc->tip.id, r.oid, GIT_OID_RAWSZ);
@@ -329,6 +344,7 @@ static int scan_tail(struct scan *sc, const char *path)
 	sc->state = s;
 	rc = 1;
 out:
+	free(buf);
 	close(fd);
 	return rc;
 }
@@ -735,7 +751,7 @@ static int rebuild(struct gt_ledger *lg, const char *path)
 
 /* sc: the file as it is, after bringing it up to lg->tip if it was not
  * (or as far as it is ahead of lg->tip already). */
-static int up_to_date(struct scan *sc, struct gt_ledger *lg, int *rebuilt)
+static int up_to_date(struct scan *sc, struct gt_ledger *lg, int *rebuilt, long wait_ms)
 {
 	struct gt_buf path = GT_BUF_INIT, lock = GT_BUF_INIT;
 	int rc, fd = -1, done = 0;
@@ -747,7 +763,7 @@ static int up_to_date(struct scan *sc, struct gt_ledger *lg, int *rebuilt)
 	if ((rc = scan(sc, path.ptr)) < 0 || (sc->has_tip && !git_oid_cmp(&sc->tip, &lg->tip)))
 		goto out;
 	if ((rc = gt_repo_runtime_path(&lock, lg->repo, "index/history.lock", 1)) < 0 ||
-	    (rc = gt_lock_acquire(&fd, lock.ptr, LOCK_WAIT_MS)) < 0)
+	    (rc = gt_lock_acquire(&fd, lock.ptr, wait_ms)) < 0)
 		goto out;
 	/* another reader may have done it while this one waited */
 	if ((rc = scan(sc, path.ptr)) < 0 || (sc->has_tip && !git_oid_cmp(&sc->tip, &lg->tip)))
@@ -782,7 +798,22 @@ int gt_history_refresh(struct gt_ledger *lg, int *rebuilt)
 		*rebuilt = 0;
 	if (!lg->has_tip)
 		return 0;
-	return up_to_date(&sc, lg, rebuilt);
+	return up_to_date(&sc, lg, rebuilt, LOCK_WAIT_MS);
+}
+
+int gt_history_refresh_unless_busy(struct gt_ledger *lg)
+{
+	struct scan sc = { .key = NULL };
+	int rc;
+
+	if (!lg->has_tip)
+		return 0;
+	rc = up_to_date(&sc, lg, NULL, 0);
+	if (rc == GT_ETEMP) {
+		gt_error_clear();
+		return 1;
+	}
+	return rc;
 }
 
 static int oid_cmp(const void *a, const void *b)
@@ -844,7 +875,7 @@ int gt_history_commits(git_oid **out, size_t *n, struct gt_ledger *lg, const cha
 	if (!lg->has_tip)
 		return 0;
 	key_of(key, id, strlen(id));
-	if ((rc = up_to_date(&sc, lg, NULL)) < 0)
+	if ((rc = up_to_date(&sc, lg, NULL, LOCK_WAIT_MS)) < 0)
 		goto out;
 	if (!sc.has_tip) {
 		rc = gt_error_set(GT_EFAIL, "the history index cannot be read");

@@ -41,5 +41,8 @@ int gt_history_commits(git_oid **out, size_t *n, struct gt_ledger *lg, const cha
  * benchmarks, maintenance).  *rebuilt (may be NULL) is set when the file
  * had to be written from nothing.  Errors as above. */
 int gt_history_refresh(struct gt_ledger *lg, int *rebuilt);
+/* The same, unless another process holds the index's lock (bringing it
+ * up to date itself): then 1 at once, nothing done. */
+int gt_history_refresh_unless_busy(struct gt_ledger *lg);
 
 #endif

@@ -18,7 +18,9 @@
  * too), and the lock is held until the last process holding the file
  * open (gt-maintain, git repack, git pack-objects) is gone.  So a writer
  * that finds the lock taken starts nothing: there is never a second
- * maintenance, nor a queue of them.
+ * maintenance, nor a queue of them.  (gt-maintain --auto lets it go once
+ * the repack is done, before its slower and separately locked update of
+ * the history index.)
  */
 #include "store/maint.h"
 
