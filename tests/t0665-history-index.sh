@@ -107,7 +107,7 @@ test_expect_success 'setup: a bead removed from the tree and made again' '
 test_expect_success 'the index answers what the walk answers, with and without a limit' '
 	cd l && rm -f "$IDX" && agree &&
 	assert_eq GTHIST01 "$(head -c 8 "$IDX")" &&
-	assert_eq 0 $(($(size "$IDX") % 32)) &&
+	assert_eq 0 $(($(size "$IDX") % 72)) &&
 	assert_eq 4 "$(gt-bead-log --json t-b5 | wc -l)" &&
 	gt-bead-log --json t-b1.1 | jq -e -s "length == 4 and .[3].changes.id.new == \"t-b1.1\""
 '
@@ -116,10 +116,10 @@ test_expect_success 'a new commit is appended to the index: one record and a mar
 	cd l && gt-bead-log t-b1 >/dev/null && before=$(size "$IDX") &&
 	gt-bead-update t-b8 --title "bead 8 later" >/dev/null &&
 	gt-bead-log t-b1 >/dev/null &&
-	assert_eq $((before + 64)) "$(size "$IDX")" &&
+	assert_eq $((before + 2 * 72)) "$(size "$IDX")" &&
 	gt-bead-update t-b3 t-b4 -p 3 >/dev/null && gt-bead-update t-b5 -p 4 >/dev/null &&
 	gt-bead-log t-b8 >/dev/null &&
-	assert_eq $((before + 64 + 128)) "$(size "$IDX")" &&
+	assert_eq $((before + 2 * 72 + 4 * 72)) "$(size "$IDX")" &&
 	agree
 '
 
@@ -185,17 +185,17 @@ test_expect_success 'a torn tail is ignored, then cut before the next append' '
 	assert_eq "$n" "$(size "$IDX")" &&
 	truncate -s $((n - 40)) "$IDX" &&
 	gt-bead-update t-b3 --title "after the tear" >/dev/null && gt-bead-log t-b3 >/dev/null &&
-	assert_eq $((n - 64 + 96)) "$(size "$IDX")" &&
+	assert_eq $((n - 2 * 72 + 3 * 72)) "$(size "$IDX")" &&
 	agree
 '
 
 test_expect_success 'a damaged, foreign or missing file is rebuilt' '
 	cd l && rm "$IDX" && gt-bead-log t-b1 >/dev/null && cp "$IDX" good.idx &&
 	head -c 3000 /dev/urandom >"$IDX" && agree && test_cmp_files good.idx "$IDX" &&
-	printf "\002" | dd of="$IDX" bs=1 seek=8 conv=notrunc 2>/dev/null &&
+	printf "\377" | dd of="$IDX" bs=1 seek=8 conv=notrunc 2>/dev/null &&
 	! cmp -s good.idx "$IDX" && agree && test_cmp_files good.idx "$IDX" &&
 	n=$(size "$IDX") && head -c 64 /dev/urandom | dd of="$IDX" bs=1 seek=$((n / 2)) conv=notrunc 2>/dev/null &&
-	agree && assert_eq 0 $(($(size "$IDX") % 32)) &&
+	agree && assert_eq 0 $(($(size "$IDX") % 72)) &&
 	rm "$IDX" && agree
 '
 
@@ -247,7 +247,7 @@ test_expect_success 'maintenance appends after the last batch without reading fr
 	head -c 32 /dev/urandom | dd of="$IDX" bs=32 seek=$((n / 64)) conv=notrunc 2>/dev/null &&
 	gt-bead-update t-b4 --title "appended at the end" >/dev/null &&
 	gt-maintain -q --no-verify --no-repack &&
-	assert_eq $((n + 64)) "$(size "$IDX")" "one record and a marker appended" &&
+	assert_eq $((n + 2 * 72)) "$(size "$IDX")" "one record and a marker appended" &&
 	agree
 '
 

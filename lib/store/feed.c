@@ -574,7 +574,8 @@ static int log_indexed(cJSON *out, struct gt_ledger *lg, const char *id, const g
 {
 	struct frontier f = { 0 };
 	cJSON *kept = NULL; /* the bead in blob kept_id */
-	git_oid kept_id, *cands = NULL;
+	git_oid kept_id;
+	struct gt_history_hit *cands = NULL;
 	size_t ncands = 0;
 	long found = 0;
 	int rc;
@@ -583,23 +584,37 @@ static int log_indexed(cJSON *out, struct gt_ledger *lg, const char *id, const g
 		return rc;
 	frontier_add(&f, blob);
 	for (size_t k = 0; k < ncands && f.n && !(limit > 0 && found >= limit) && !rc; k++) {
+		const struct gt_history_hit *h = &cands[k];
 		git_commit *c = NULL, *p = NULL;
 		git_oid now, *pblob = NULL;
 		unsigned np = 0, same = 0;
 		ssize_t at;
+		/* the record's blobs, unless the commit named the key twice:
+		 * then the root and shard trees of the commit and its parent
+		 * are read (each through its delta chain) */
+		int known = h->exact;
 
-		if (git_commit_lookup(&c, lg->git, &cands[k]) < 0) {
+		if (known)
+			git_oid_cpy(&now, &h->now);
+		if (known && (at = frontier_find(&f, &now)) < 0)
+			continue; /* not the blob expected: another id's hash */
+		if (git_commit_lookup(&c, lg->git, &h->commit) < 0) {
 			rc = gt_error_git(GT_EFAIL, "cannot read ledger commit %s",
-					  git_oid_tostr_s(&cands[k]));
+					  git_oid_tostr_s(&h->commit));
 			break;
 		}
-		if ((rc = blob_in(&now, lg, c, id)) < 0 || (at = frontier_find(&f, &now)) < 0) {
+		if (!known &&
+		    ((rc = blob_in(&now, lg, c, id)) < 0 || (at = frontier_find(&f, &now)) < 0)) {
 			git_commit_free(c);
 			continue;
 		}
 		np = git_commit_parentcount(c);
 		pblob = gt_calloc(np + 1, sizeof(*pblob)); /* [0] zero for a root */
-		for (unsigned i = 0; i < np && !rc && !same; i++) {
+		if (known && np == 1) { /* the first parent's, as the record says */
+			git_oid_cpy(&pblob[0], &h->old);
+			same = !git_oid_cmp(&pblob[0], &now);
+		}
+		for (unsigned i = 0; i < np && !rc && !same && !(known && np == 1); i++) {
 			if (git_commit_parent(&p, c, i) < 0)
 				rc = gt_error_git(GT_EFAIL,
 						  "cannot read a parent of ledger commit %s",

@@ -3,13 +3,18 @@
  *
  * The file <gt-dir>/index/history.idx, in host byte order (the header
  * says which; another order, version or record size means "rebuild"):
- * a 32-byte header, then 32-byte records.
+ * a 72-byte header, then 72-byte records.
  *
  *   header  "GTHIST01", u32 version, u32 record size, u32 byte order,
- *           u32 zero, u64 check of the 24 bytes before it
+ *           u32 zero, u64 check of the 24 bytes before it, 40 zero bytes
  *   bead    u8 key[8] (the first bytes of SHA-256 of the bead id),
- *           u8 commit[20], u32 TAG_BEAD
- *   marker  u64 check, u8 tip[20], u32 TAG_MARK
+ *           u8 commit[20], u8 old[20], u8 new[20] (the bead's blob in
+ *           the first parent and in the commit, zero when absent),
+ *           u32 TAG_BEAD
+ *   marker  u64 check, u8 tip[20], 40 zero bytes, u32 TAG_MARK
+ *
+ * (Version 1 had no blob ids: a bead's log then read the root and shard
+ * trees of every commit that changed it and of its parent.)
  *
  * A batch is the records of the commits reachable from its tip and not
  * from the tip before it, oldest first in topological order (a commit
@@ -70,13 +75,13 @@
 #include "base/banned.h"
 
 #define MAGIC	  "GTHIST01"
-#define VERSION	  1u
-#define REC	  32
+#define VERSION	  2u
+#define REC	  72
 #define ENDIAN	  0x01020304u
 #define TAG_BEAD  0x44414542u
 #define TAG_MARK  0x4b52414du
-#define CHUNK	  (1 << 16) /* bytes read or written at a time */
-#define MAX_DEPTH 16	    /* of trees below beads/ */
+#define CHUNK	  (REC * 1024) /* bytes read or written at a time: whole records */
+#define MAX_DEPTH 16	       /* of trees below beads/ */
 /* How long a reader waits for another that is bringing the index up to
  * date, before walking the history itself. */
 #define LOCK_WAIT_MS 30000
@@ -84,6 +89,7 @@
 struct rec {
 	unsigned char key[8];
 	unsigned char oid[GIT_OID_RAWSZ];
+	unsigned char old[GIT_OID_RAWSZ], now[GIT_OID_RAWSZ];
 	uint32_t tag;
 };
 
@@ -91,9 +97,10 @@ struct hdr {
 	char magic[8];
 	uint32_t version, rec_size, endian, zero;
 	uint64_t check;
+	unsigned char reserved[REC - 32];
 };
 
-_Static_assert(sizeof(struct rec) == REC, "a record is 32 bytes");
+_Static_assert(sizeof(struct rec) == REC, "a record is 72 bytes");
 _Static_assert(sizeof(struct hdr) == REC, "the header is one record long");
 
 static uint64_t mix(uint64_t s, const void *p, size_t n)
@@ -111,18 +118,23 @@ static uint64_t mix(uint64_t s, const void *p, size_t n)
 }
 
 /* The state after record r (a marker counted with its check zero): its
- * four words folded by independent multiplications, then one step of
+ * nine words folded by independent multiplications, then one step of
  * the chain, so that the chain costs one dependent step per record. */
 static uint64_t mix_rec(uint64_t s, const struct rec *r)
 {
-	uint64_t w[4];
+	static const uint64_t k[REC / 8] = {
+		0x9e3779b97f4a7c15ull, 0xc2b2ae3d27d4eb4full, 0x165667b19e3779f9ull,
+		0x85ebca77c2b2ae63ull, 0x27d4eb2f165667c5ull, 0xff51afd7ed558ccdull,
+		0xc4ceb9fe1a85ec53ull, 0x94d049bb133111ebull, 0xbf58476d1ce4e5b9ull,
+	};
+	uint64_t w[REC / 8], acc = 0;
 
 	memcpy(w, r, sizeof(w));
 	if (r->tag == TAG_MARK)
 		w[0] = 0;
-	w[0] = w[0] * 0x9e3779b97f4a7c15ull + w[1] * 0xc2b2ae3d27d4eb4full +
-	       w[2] * 0x165667b19e3779f9ull + w[3] * 0x85ebca77c2b2ae63ull;
-	s = (s ^ w[0] ^ (w[0] >> 29)) * 0xff51afd7ed558ccdull;
+	for (size_t i = 0; i < REC / 8; i++)
+		acc += w[i] * k[i];
+	s = (s ^ acc ^ (acc >> 29)) * 0xff51afd7ed558ccdull;
 	return s ^ (s >> 32);
 }
 
@@ -157,8 +169,8 @@ struct scan {
 	uint64_t valid; /* bytes trusted (0: the header is not ours) */
 	uint64_t state; /* the check after them */
 	uint32_t batches;
-	const unsigned char *key; /* collect the records of this key (or NULL) */
-	git_oid *hits;		  /* its commits in file order, trusted ones only */
+	const unsigned char *key;    /* collect the records of this key (or NULL) */
+	struct gt_history_hit *hits; /* its records in file order, trusted ones only */
 	size_t nhits, ahits;
 };
 
@@ -229,7 +241,12 @@ static int scan_file(struct scan *sc, const char *path)
 						sc->hits = gt_realloc(
 							sc->hits, sc->ahits * sizeof(*sc->hits));
 					}
-					memcpy(sc->hits[sc->nhits++].id, r.oid, GIT_OID_RAWSZ);
+					struct gt_history_hit *x = &sc->hits[sc->nhits++];
+
+					memcpy(x->commit.id, r.oid, GIT_OID_RAWSZ);
+					memcpy(x->old.id, r.old, GIT_OID_RAWSZ);
+					memcpy(x->now.id, r.now, GIT_OID_RAWSZ);
+					x->exact = 1;
 				}
 				s = mix_rec(s, &r);
 			} else if (r.tag == TAG_MARK) {
@@ -375,7 +392,8 @@ static void w_flush(struct writer *w)
 	gt_buf_reset(&w->buf);
 }
 
-static void w_put(struct writer *w, const unsigned char *key, const git_oid *oid, uint32_t tag)
+static void w_put(struct writer *w, const unsigned char *key, const git_oid *oid,
+		  const git_oid *old, const git_oid *now, uint32_t tag)
 {
 	struct rec r;
 
@@ -383,6 +401,10 @@ static void w_put(struct writer *w, const unsigned char *key, const git_oid *oid
 	if (key)
 		memcpy(r.key, key, sizeof(r.key));
 	memcpy(r.oid, oid->id, GIT_OID_RAWSZ);
+	if (old)
+		memcpy(r.old, old->id, GIT_OID_RAWSZ);
+	if (now)
+		memcpy(r.now, now->id, GIT_OID_RAWSZ);
 	r.tag = tag;
 	w->state = mix_rec(w->state, &r);
 	if (tag == TAG_MARK)
@@ -417,7 +439,9 @@ struct differ {
 	struct gt_map shards; /* name -> struct shard_memo */
 };
 
-static void emit_name(struct differ *d, const char *name)
+/* A record for file name, its blob old before and now after (NULL:
+ * absent on that side). */
+static void emit_name(struct differ *d, const char *name, const git_oid *old, const git_oid *now)
 {
 	size_t len = strlen(name);
 	unsigned char key[8];
@@ -425,7 +449,7 @@ static void emit_name(struct differ *d, const char *name)
 	if (len <= 5 || memcmp(name + len - 5, ".json", 5))
 		return;
 	key_of(key, name, len - 5);
-	w_put(d->w, key, d->commit, TAG_BEAD);
+	w_put(d->w, key, d->commit, old, now, TAG_BEAD);
 	d->records++;
 }
 
@@ -513,10 +537,11 @@ static int diff_entry(struct differ *d, const git_tree_entry *oe, const git_tree
 		rc = diff_trees(d, a, b, depth + 1);
 	if (!depth && !rc)
 		remember(d, git_tree_entry_name(ne ? ne : oe), b);
-	if (ok == 1)
-		emit_name(d, git_tree_entry_name(oe));
-	if (nk == 1 && ok != 1) /* both files: paired by name, named once */
-		emit_name(d, git_tree_entry_name(ne));
+	/* both files: paired by name, one record with both blobs */
+	if (ok == 1 || nk == 1)
+		emit_name(d, git_tree_entry_name(ok == 1 ? oe : ne),
+			  ok == 1 ? git_tree_entry_id(oe) : NULL,
+			  nk == 1 ? git_tree_entry_id(ne) : NULL);
 	git_tree_free(a);
 	git_tree_free(b);
 	return rc;
@@ -690,7 +715,7 @@ static int append(struct gt_ledger *lg, const char *path, const struct scan *sc,
 	}
 	rc = walk(&w, lg, &sc->tip, &met, walked);
 	if (!rc && met) {
-		w_put(&w, NULL, &lg->tip, TAG_MARK);
+		w_put(&w, NULL, &lg->tip, NULL, NULL, TAG_MARK);
 		w_flush(&w);
 		if (w.err) {
 			errno = w.err;
@@ -731,7 +756,7 @@ static int rebuild(struct gt_ledger *lg, const char *path)
 	w.state = h.check;
 	rc = walk(&w, lg, NULL, &met, &walked);
 	if (!rc) {
-		w_put(&w, NULL, &lg->tip, TAG_MARK);
+		w_put(&w, NULL, &lg->tip, NULL, NULL, TAG_MARK);
 		w_flush(&w);
 		if (w.err) {
 			errno = w.err;
@@ -862,7 +887,7 @@ static int newer_than_tip(git_oid **out, size_t *n, struct gt_ledger *lg, const 
 	return 0;
 }
 
-int gt_history_commits(git_oid **out, size_t *n, struct gt_ledger *lg, const char *id)
+int gt_history_commits(struct gt_history_hit **out, size_t *n, struct gt_ledger *lg, const char *id)
 {
 	unsigned char key[8];
 	struct scan sc = { .key = key };
@@ -888,13 +913,15 @@ int gt_history_commits(git_oid **out, size_t *n, struct gt_ledger *lg, const cha
 	*out = sc.nhits ? gt_malloc(sc.nhits * sizeof(**out)) : NULL;
 	/* newest first: the file backwards (each batch is oldest first) */
 	for (size_t i = sc.nhits; i-- > 0;) {
-		const git_oid *c = &sc.hits[i];
+		const struct gt_history_hit *h = &sc.hits[i];
 
-		if (k && !git_oid_cmp(&(*out)[k - 1], c))
-			continue; /* one commit named the bead twice */
-		if (nskip && bsearch(c, skip, nskip, sizeof(*skip), oid_cmp))
+		if (k && !git_oid_cmp(&(*out)[k - 1].commit, &h->commit)) {
+			(*out)[k - 1].exact = 0; /* one commit named the key twice */
 			continue;
-		git_oid_cpy(&(*out)[k++], c);
+		}
+		if (nskip && bsearch(&h->commit, skip, nskip, sizeof(*skip), oid_cmp))
+			continue;
+		(*out)[k++] = *h;
 	}
 	*n = k;
 	if (!k) {

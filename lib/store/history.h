@@ -6,7 +6,7 @@
  * For every commit reachable from the ledger tip the file lists the beads
  * whose blob it changed compared with its first parent (a root commit:
  * compared with nothing), as fixed records {8 bytes of SHA-256 of the
- * bead id, commit id}, a batch of commits at a time, each batch closed by
+ * bead id, commit id, the bead's blob before and after}, a batch of commits at a time, each batch closed by
  * a marker naming the tip it brings the file up to and a checksum chained
  * over everything before it.  Readers keep it fresh: when the ledger tip
  * has moved they walk only the new commits (under a lock of their own,
@@ -25,6 +25,16 @@
 
 #include "store/ledger.h"
 
+/* A commit that may have changed a bead, and the bead's blob in its
+ * first parent (old) and in it (now), zero when absent there; exact is 0
+ * when the commit named the bead's key more than once (a change of
+ * layout that moved the file, or two ids sharing their hash): then only
+ * the commit is to be trusted, not the blobs. */
+struct gt_history_hit {
+	git_oid commit, old, now;
+	int exact;
+};
+
 /* The commits that may have changed bead id (from the index brought up to
  * lg->tip first), as a new array the caller frees, newest first in the
  * sense that no commit comes after one of its ancestors.  Every commit
@@ -35,7 +45,8 @@
  * holds the index lock too long, GT_EFAIL when the index cannot be read
  * or written (a read-only repository, a missing object): callers then
  * walk the history instead. */
-int gt_history_commits(git_oid **out, size_t *n, struct gt_ledger *lg, const char *id);
+int gt_history_commits(struct gt_history_hit **out, size_t *n, struct gt_ledger *lg,
+		       const char *id);
 
 /* Bring the index up to lg->tip without reading it for any bead (tests,
  * benchmarks, maintenance).  *rebuilt (may be NULL) is set when the file
