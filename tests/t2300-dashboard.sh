@@ -367,7 +367,7 @@ if command -v chromedriver >/dev/null && { command -v chromium >/dev/null || com
 
 	test_expect_success 'browser: an agent'"'"'s stream shows what it printed, in colour' '
 		p=$(head -n 1 "$TRASH/agents") &&
-		until_js "const e = document.querySelector(\"#agents .agent[data-address=\\\"$p\\\"] .pane\"); return !!e && e.textContent.includes(\"DASH-MARKER-A\") && !!e.querySelector(\"span.f1\")" &&
+		until_js "const e = document.querySelector(\"#agents .agent[data-address=\\\"$p\\\"] .pane\"); return !!e && e.textContent.includes(\"DASH-MARKER-A\") && e.textContent.includes(\"leaked [redacted]\") && !!e.querySelector(\"span.f1\")" &&
 		js "return document.querySelector(\"#agents .agent[data-address=\\\"$p\\\"] .pane\").textContent" >pane &&
 		grep -q "leaked \[redacted\]" pane && ! grep -q "$SECRET" pane &&
 		shot t2300-dashboard-busy.png
