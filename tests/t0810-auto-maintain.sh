@@ -46,7 +46,9 @@ tmp_pack_or_done() {
 	find .git/objects/pack -name ".tmp-*" -o -name "tmp_*" | grep -q . || idle
 }
 
-# gt-maintain --auto processes working on this directory's repository.
+# gt-maintain --auto processes repacking this directory's repository:
+# those holding the maintenance lock file open (one that has done its
+# repack lets the lock go and may still be updating the history index).
 # One that forks to run git has, until the child execs, a child with the
 # same command line: a process whose parent is one of them is not counted.
 maintainers() {
@@ -55,6 +57,7 @@ maintainers() {
 	for _p in $_ps; do
 		_pp=$(awk "/^PPid:/ { print \$2 }" "/proc/$_p/status" 2>/dev/null) || continue
 		[ -n "$_pp" ] || continue
+		ls -l "/proc/$_p/fd" 2>/dev/null | grep -q "maintain\.lock" || continue
 		case " $_ps " in
 		*" $_pp "*) ;;
 		*) _n=$((_n + 1)) ;;
