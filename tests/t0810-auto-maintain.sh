@@ -57,7 +57,13 @@ maintainers() {
 	for _p in $_ps; do
 		_pp=$(awk "/^PPid:/ { print \$2 }" "/proc/$_p/status" 2>/dev/null) || continue
 		[ -n "$_pp" ] || continue
-		ls -l "/proc/$_p/fd" 2>/dev/null | grep -q "maintain\.lock" || continue
+		_held=0
+		for _f in "/proc/$_p/fd"/*; do
+			case $(readlink "$_f" 2>/dev/null) in
+			*/maintain.lock) _held=1 ;;
+			esac
+		done
+		[ "$_held" = 1 ] || continue
 		case " $_ps " in
 		*" $_pp "*) ;;
 		*) _n=$((_n + 1)) ;;
