@@ -135,6 +135,31 @@ static void sibling(struct gt_buf *out, const char *pack, const char *suffix)
 	gt_buf_adds(out, suffix);
 }
 
+/* The packs of names (pack-* file names) a roll-up may take: with an
+ * index, not main_pack, neither kept (.keep) nor cruft (.mtimes). */
+static void rollup_candidates(struct gt_strlist *out, const struct gt_strlist *names,
+			      const char *main_pack)
+{
+	struct gt_buf s = GT_BUF_INIT;
+
+	for (size_t i = 0; i < names->n; i++) {
+		const char *n = names->v[i];
+
+		if (!has_suffix(n, ".pack") || !strcmp(n, main_pack))
+			continue;
+		sibling(&s, n, ".idx");
+		if (!gt_strlist_has(names, s.ptr))
+			continue;
+		sibling(&s, n, ".keep");
+		if (gt_strlist_has(names, s.ptr))
+			continue;
+		sibling(&s, n, ".mtimes");
+		if (!gt_strlist_has(names, s.ptr))
+			gt_strlist_push_dup(out, n);
+	}
+	gt_buf_release(&s);
+}
+
 /* Like git's gc --auto: objects/17 holds about 1/256 of them.  Their
  * names go to names when it is not NULL. */
 static long estimate_loose(const char *common_dir, struct gt_strlist *names)
@@ -543,10 +568,11 @@ int gt_maint_run(struct gt_maint_report *rep, const struct gt_repo *r, enum gt_m
 		/* only packs to roll: in the process, at a cost that does not
 		 * grow with the repository as git repack's does (packroll.h);
 		 * loose objects are git repack's to pack */
-		long rolled;
+		struct gt_strlist cands = { 0 };
 
-		rc = gt_pack_rollup(r->git, r->common_dir, &names_before, before.main_pack,
-				    &rolled);
+		rollup_candidates(&cands, &names_before, before.main_pack);
+		rc = gt_pack_rollup(r->git, r->common_dir, &cands);
+		gt_strlist_release_owned(&cands);
 	} else {
 		rc = run_git(argv);
 	}

@@ -19,29 +19,11 @@ struct cand {
 	uint32_t n;	  /* objects, from its index */
 };
 
-static int ends_with(const char *s, const char *suffix)
-{
-	size_t n = strlen(s), k = strlen(suffix);
-
-	return n >= k && !strcmp(s + n - k, suffix);
-}
-
 /* "<dir>/<pack name without .pack><suffix>" */
 static void file_of(struct gt_buf *out, const char *dir, const char *pack, const char *suffix)
 {
 	gt_buf_reset(out);
 	gt_buf_printf(out, "%s/%.*s%s", dir, (int)(strlen(pack) - 5), pack, suffix);
-}
-
-static int sibling_listed(const struct gt_strlist *names, const char *pack, const char *suffix)
-{
-	struct gt_buf s = GT_BUF_INIT;
-	int yes;
-
-	gt_buf_printf(&s, "%.*s%s", (int)(strlen(pack) - 5), pack, suffix);
-	yes = gt_strlist_has(names, s.ptr);
-	gt_buf_release(&s);
-	return yes;
 }
 
 static int cand_cmp(const void *a, const void *b)
@@ -123,7 +105,7 @@ static int concatenate(git_repository *git, const char *common_dir, const char *
 	for (size_t i = 0; i < n; i++) {
 		struct gt_buf p = GT_BUF_INIT;
 
-		gt_buf_printf(&p, "%s/%.*s", dir, (int)(strlen(packs[i]) - 5), packs[i]);
+		file_of(&p, dir, packs[i], "");
 		paths[i] = gt_buf_detach(&p);
 	}
 	gt_buf_printf(&objdir, "%s/objects", common_dir);
@@ -141,34 +123,26 @@ static int concatenate(git_repository *git, const char *common_dir, const char *
 	return rc;
 }
 
-int gt_pack_rollup(git_repository *git, const char *common_dir, const struct gt_strlist *names,
-		   const char *main_pack, long *rolled)
+int gt_pack_rollup(git_repository *git, const char *common_dir, const struct gt_strlist *packs)
 {
-	struct gt_buf dir = GT_BUF_INIT, path = GT_BUF_INIT, data = GT_BUF_INIT;
-	struct gt_buf joined = GT_BUF_INIT;
+	struct gt_buf dir = GT_BUF_INIT, path = GT_BUF_INIT, joined = GT_BUF_INIT;
 	struct cand *c = NULL;
 	const char **list = NULL;
 	size_t nc = 0, alloc = 0, take = 0;
 	uint64_t sum = 0;
 	int rc = 0;
 
-	*rolled = 0;
 	gt_buf_printf(&dir, "%s/objects/pack", common_dir);
-	for (size_t i = 0; i < names->n; i++) {
-		const char *n = names->v[i];
+	for (size_t i = 0; i < packs->n; i++) {
 		uint32_t count;
 
-		if (!ends_with(n, ".pack") || (main_pack && !strcmp(n, main_pack)) ||
-		    !sibling_listed(names, n, ".idx") || sibling_listed(names, n, ".keep") ||
-		    sibling_listed(names, n, ".mtimes"))
-			continue;
-		file_of(&path, dir.ptr, n, ".idx");
-		if (gt_pack_idx_read(&data, path.ptr, &count) < 0) {
+		file_of(&path, dir.ptr, packs->v[i], ".idx");
+		if (gt_pack_idx_count(path.ptr, &count) < 0) {
 			gt_error_clear(); /* removed meanwhile, or not ours to judge */
 			continue;
 		}
 		GT_ALLOC_GROW(c, nc + 1, alloc);
-		c[nc].name = n;
+		c[nc].name = packs->v[i];
 		c[nc].n = count;
 		nc++;
 	}
@@ -187,13 +161,11 @@ int gt_pack_rollup(git_repository *git, const char *common_dir, const struct gt_
 	for (size_t i = 0; i < take; i++)
 		if (strcmp(list[i], joined.ptr))
 			remove_pack(dir.ptr, list[i]);
-	*rolled = (long)take;
 out:
 	free(c);
 	free(list);
 	gt_buf_release(&dir);
 	gt_buf_release(&path);
-	gt_buf_release(&data);
 	gt_buf_release(&joined);
 	return rc;
 }

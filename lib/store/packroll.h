@@ -30,12 +30,11 @@
 
 #include "base/options.h"
 
-/* Roll the packs of objects/pack named in names (the pack-* file names
- * listed before; packs written since are left alone) other than
- * main_pack ("pack-<hex>.pack", "" for none).  *rolled: how many packs
- * went into the new one (0: fewer than two to roll, nothing done).
+/* Roll up packs, the candidates in objects/pack ("pack-<hex>.pack" with
+ * an index, listed before: packs written since are left alone) beside
+ * the main pack, neither kept nor cruft (the caller, maint.c, tells
+ * them apart).  Nothing is done with fewer than two to roll.
  * GT_EFAIL. */
-int gt_pack_rollup(git_repository *git, const char *common_dir, const struct gt_strlist *names,
-		   const char *main_pack, long *rolled);
+int gt_pack_rollup(git_repository *git, const char *common_dir, const struct gt_strlist *packs);
 
 #endif

@@ -880,6 +880,22 @@ static uint32_t get_be32(const unsigned char *p)
 	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
+int gt_pack_idx_count(const char *path, uint32_t *count)
+{
+	unsigned char head[8 + 1024];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t got = fd < 0 ? -1 : pread(fd, head, sizeof(head), 0);
+
+	if (fd >= 0)
+		close(fd);
+	if (got < 0)
+		return gt_error_errno(GT_EFAIL, "cannot read '%s'", path);
+	if (got != (ssize_t)sizeof(head) || memcmp(head, "\377tOc", 4) || get_be32(head + 4) != 2)
+		return gt_error_set(GT_EFAIL, "'%s' is not a version 2 pack index", path);
+	*count = get_be32(head + 8 + 255 * 4);
+	return 0;
+}
+
 int gt_pack_idx_read(struct gt_buf *data, const char *path, uint32_t *count)
 {
 	const unsigned char *p;

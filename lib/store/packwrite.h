@@ -44,6 +44,9 @@ int gt_pack_write(const char *objdir, gt_packobj_fn get, void *ctx, size_t n,
  * header, and long enough for its count of objects, *count); the sorted
  * ids start at byte 8 + 1024.  GT_EFAIL. */
 int gt_pack_idx_read(struct gt_buf *data, const char *path, uint32_t *count);
+/* Only the count of objects of the index at path (its header and fan-out
+ * read, nothing after).  GT_EFAIL. */
+int gt_pack_idx_count(const char *path, uint32_t *count);
 
 /* Concatenate whole packs into one: packs[i] names each without its
  * suffix (".../objects/pack/pack-<hex>"), its .pack and version 2 .idx.
