@@ -34,6 +34,20 @@
 #include "store/repo.h"
 #include "base/banned.h"
 
+/* 32-bit big-endian numbers, as packs and their indexes hold them */
+static void put_be32(unsigned char *p, uint32_t v)
+{
+	p[0] = (unsigned char)(v >> 24);
+	p[1] = (unsigned char)(v >> 16);
+	p[2] = (unsigned char)(v >> 8);
+	p[3] = (unsigned char)v;
+}
+
+static uint32_t get_be32(const unsigned char *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
 struct chunk {
 	size_t first, end; /* objects [first, end) */
 	struct gt_buf out;
@@ -170,8 +184,9 @@ static void hout_add(struct hout *o, const void *p, size_t n)
 
 static void hout_be32(struct hout *o, uint32_t v)
 {
-	unsigned char x[4] = { (unsigned char)(v >> 24), (unsigned char)(v >> 16),
-			       (unsigned char)(v >> 8), (unsigned char)v };
+	unsigned char x[4];
+
+	put_be32(x, v);
 
 	hout_add(o, x, 4);
 }
@@ -329,8 +344,7 @@ static int write_pack(int fd, struct pw *pw, uint64_t *offs, unsigned char pack_
 	uint64_t at = sizeof(head);
 	size_t per;
 
-	for (int i = 0; i < 4; i++)
-		head[8 + i] = (unsigned char)(pw->n >> (24 - 8 * i));
+	put_be32(head + 8, (uint32_t)pw->n);
 	pw->nchunks = pw->n / 512 + 1;
 	if (pw->nchunks > 256)
 		pw->nchunks = 256;
@@ -815,8 +829,7 @@ int gt_packstream_finish(struct gt_packstream *ps, char name[GIT_OID_HEXSZ + 1])
 	if ((rc = hand_over(ps, 1)) < 0)
 		return rc;
 	stop_worker(ps);
-	for (int i = 0; i < 4; i++)
-		count[i] = (unsigned char)(ps->n >> (24 - 8 * i));
+	put_be32(count, (uint32_t)ps->n);
 	if (pwrite(ps->fd, count, 4, 8) != 4)
 		return gt_error_errno(GT_EFAIL, "cannot write the pack");
 	/* the checksum covers the header, known only now: read it all back
@@ -874,11 +887,6 @@ void gt_packstream_free(struct gt_packstream *ps)
 }
 
 /* ---- packs concatenated ---- */
-
-static uint32_t get_be32(const unsigned char *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
 
 int gt_pack_idx_count(const char *path, uint32_t *count)
 {
@@ -1025,7 +1033,7 @@ int gt_pack_concat(const char *objdir, const char *const *packs, size_t npacks,
 		   char name[GIT_OID_HEXSZ + 1])
 {
 	struct gt_buf path = GT_BUF_INIT, tpack = GT_BUF_INIT;
-	struct ient *e = NULL, *sorted = NULL;
+	struct ient *e = NULL;
 	size_t n = 0, alloc = 0;
 	uint32_t *counts = gt_calloc(npacks ? npacks : 1, sizeof(*counts));
 	unsigned char head[12] = { 'P', 'A', 'C', 'K', 0, 0, 0, 2 }, sum[20];
@@ -1054,12 +1062,11 @@ int gt_pack_concat(const char *objdir, const char *const *packs, size_t npacks,
 		rc = gt_error_set(GT_EFAIL, "pack: too many objects");
 		goto out;
 	}
-	sorted = gt_malloc((n ? n : 1) * sizeof(*sorted));
-	memcpy(sorted, e, n * sizeof(*e));
+	/* by id (each keeps its new offset): an object twice is side by side */
 	if (n)
-		qsort(sorted, n, sizeof(*sorted), ient_cmp);
+		qsort(e, n, sizeof(*e), ient_cmp);
 	for (size_t i = 1; i < n; i++)
-		if (!git_oid_cmp(&sorted[i - 1].id, &sorted[i].id)) {
+		if (!git_oid_cmp(&e[i - 1].id, &e[i].id)) {
 			rc = 1;
 			goto out;
 		}
@@ -1067,10 +1074,7 @@ int gt_pack_concat(const char *objdir, const char *const *packs, size_t npacks,
 		rc = GT_EFAIL;
 		goto out;
 	}
-	head[8] = (unsigned char)(n >> 24);
-	head[9] = (unsigned char)(n >> 16);
-	head[10] = (unsigned char)(n >> 8);
-	head[11] = (unsigned char)n;
+	put_be32(head + 8, (uint32_t)n);
 	gt_sha1_init(&sha);
 	gt_sha1_update(&sha, head, sizeof(head));
 	if (gt_write_all(pfd, head, sizeof(head)) < 0)
@@ -1089,7 +1093,7 @@ int gt_pack_concat(const char *objdir, const char *const *packs, size_t npacks,
 	}
 	if (rc)
 		goto out;
-	rc = install(objdir, &tpack, pfd, sorted, n, sum, name);
+	rc = install(objdir, &tpack, pfd, e, n, sum, name);
 	pfd = -1;
 out:
 	if (pfd >= 0)
@@ -1099,7 +1103,6 @@ out:
 	gt_buf_release(&tpack);
 	gt_buf_release(&path);
 	free(e);
-	free(sorted);
 	free(counts);
 	return rc;
 }
