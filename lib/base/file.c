@@ -80,6 +80,24 @@ int gt_writev_all(int fd, struct iovec *v, int n)
 	return 0;
 }
 
+ssize_t gt_read_full(int fd, void *buf, size_t len)
+{
+	size_t got = 0;
+
+	while (got < len) {
+		ssize_t r = read(fd, (char *)buf + got, len - got);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -1;
+		if (r == 0)
+			break;
+		got += (size_t)r;
+	}
+	return (ssize_t)got;
+}
+
 int gt_write_all(int fd, const void *data, size_t len)
 {
 	struct iovec v = { (void *)(uintptr_t)data, len };

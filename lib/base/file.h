@@ -7,6 +7,7 @@
 #define GT_FILE_H
 
 #include <stddef.h>
+#include <sys/types.h>
 #include <sys/uio.h>
 
 struct gt_buf;
@@ -24,6 +25,9 @@ int gt_read_file(struct gt_buf *out, const char *path);
 int gt_writev_all(int fd, struct iovec *v, int n);
 /* The same for one buffer. */
 int gt_write_all(int fd, const void *data, size_t len);
+/* read() until len bytes or the end of the file (EINTR retried): the
+ * bytes read, fewer only at the end, or -1 with errno. */
+ssize_t gt_read_full(int fd, void *buf, size_t len);
 /* Write the pieces to a new temporary file beside path ("<path>.<pid>.tmp",
  * creating missing parent directories) and put its name in tmp, for the
  * caller to rename into place.  0, or GT_EFAIL with nothing left behind. */

@@ -182,25 +182,6 @@ static void scan_reset(struct scan *sc)
 	sc->nhits = 0;
 }
 
-/* read() until len bytes or the end */
-static ssize_t read_full(int fd, char *p, size_t len)
-{
-	size_t got = 0;
-
-	while (got < len) {
-		ssize_t r = read(fd, p + got, len - got);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return -1;
-		if (!r)
-			break;
-		got += (size_t)r;
-	}
-	return (ssize_t)got;
-}
-
 /* Read the file at path into sc (see the top of this file).  A missing
  * file or one that is not ours is not an error: sc->valid is then 0. */
 static int scan_file(struct scan *sc, const char *path)
@@ -219,7 +200,7 @@ static int scan_file(struct scan *sc, const char *path)
 		return gt_error_errno(GT_EFAIL, "cannot read '%s'", path);
 	}
 	hdr_make(&want);
-	n = read_full(fd, (char *)&h, sizeof(h));
+	n = gt_read_full(fd, (char *)&h, sizeof(h));
 	if (n < 0) {
 		rc = gt_error_errno(GT_EFAIL, "cannot read '%s'", path);
 		goto out;
@@ -229,7 +210,7 @@ static int scan_file(struct scan *sc, const char *path)
 	sc->valid = pos;
 	sc->state = s = h.check;
 	buf = gt_malloc(CHUNK);
-	while (!stop && (n = read_full(fd, buf, CHUNK)) > 0) {
+	while (!stop && (n = gt_read_full(fd, buf, CHUNK)) > 0) {
 		for (size_t off = 0; off + REC <= (size_t)n && !stop; off += REC, pos += REC) {
 			struct rec r;
 
@@ -302,7 +283,7 @@ static int scan_tail(struct scan *sc, const char *path)
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
 		return errno == ENOENT ? 1 : gt_error_errno(GT_EFAIL, "cannot read '%s'", path);
 	hdr_make(&want);
-	if (read_full(fd, (char *)&h, sizeof(h)) != (ssize_t)sizeof(h) ||
+	if (gt_read_full(fd, (char *)&h, sizeof(h)) != (ssize_t)sizeof(h) ||
 	    memcmp(&h, &want, sizeof(h)) || (end = (uint64_t)lseek(fd, 0, SEEK_END)) < REC)
 		goto out;
 	end -= (end - REC) % REC; /* whole records only */

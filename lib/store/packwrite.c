@@ -966,25 +966,6 @@ out:
 	return rc;
 }
 
-/* Read n bytes (fewer only at the end of the file); -1 on an error. */
-static ssize_t read_full(int fd, void *buf, size_t n)
-{
-	size_t got = 0;
-
-	while (got < n) {
-		ssize_t r = read(fd, (char *)buf + got, n - got);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return -1;
-		if (r == 0)
-			break;
-		got += (size_t)r;
-	}
-	return (ssize_t)got;
-}
-
 /* Copy the objects of the pack at path (count of them, its header and
  * trailer checked) to fd, hashing them into sha. */
 static int copy_objects(int fd, const char *path, uint32_t count, struct gt_sha1 *sha,
@@ -996,7 +977,7 @@ static int copy_objects(int fd, const char *path, uint32_t count, struct gt_sha1
 	uint64_t left;
 	int in = open(path, O_RDONLY | O_CLOEXEC), rc = 0;
 
-	if (in < 0 || fstat(in, &st) < 0 || st.st_size < 32 || read_full(in, head, 12) != 12 ||
+	if (in < 0 || fstat(in, &st) < 0 || st.st_size < 32 || gt_read_full(in, head, 12) != 12 ||
 	    memcmp(head, "PACK", 4) || get_be32(head + 8) != count) {
 		rc = gt_error_errno(GT_EFAIL, "cannot read the pack '%s'", path);
 		goto out;
@@ -1008,7 +989,7 @@ static int copy_objects(int fd, const char *path, uint32_t count, struct gt_sha1
 	while (left && !rc) {
 		size_t k = left < (1 << 16) ? (size_t)left : (1 << 16);
 
-		if (read_full(in, buf, k) != (ssize_t)k)
+		if (gt_read_full(in, buf, k) != (ssize_t)k)
 			rc = gt_error_errno(GT_EFAIL, "cannot read the pack '%s'", path);
 		else if (gt_write_all(fd, buf, k) < 0)
 			rc = gt_error_errno(GT_EFAIL, "cannot write the pack");
@@ -1018,7 +999,7 @@ static int copy_objects(int fd, const char *path, uint32_t count, struct gt_sha1
 	}
 	if (!rc) {
 		gt_sha1_final(&own, sum);
-		if (read_full(in, trailer, 20) != 20 || memcmp(sum, trailer, 20))
+		if (gt_read_full(in, trailer, 20) != 20 || memcmp(sum, trailer, 20))
 			rc = gt_error_set(GT_EFAIL, "the pack '%s' does not match its checksum",
 					  path);
 	}
