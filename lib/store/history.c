@@ -138,6 +138,22 @@ static uint64_t mix_rec(uint64_t s, const struct rec *r)
 	return s ^ (s >> 32);
 }
 
+/* Take record r into the running check *s: 0 for a bead's, 1 for a
+ * marker that holds, -1 for a marker that does not or a record of no
+ * known kind (where what can be trusted ends). */
+static int take_rec(uint64_t *s, const struct rec *r)
+{
+	uint64_t check;
+
+	if (r->tag != TAG_BEAD && r->tag != TAG_MARK)
+		return -1;
+	*s = mix_rec(*s, r);
+	if (r->tag == TAG_BEAD)
+		return 0;
+	memcpy(&check, r->key, sizeof(check));
+	return check == *s ? 1 : -1;
+}
+
 static void hdr_make(struct hdr *h)
 {
 	memset(h, 0, sizeof(*h));
@@ -215,38 +231,28 @@ static int scan_file(struct scan *sc, const char *path)
 			struct rec r;
 
 			memcpy(&r, buf + off, REC);
-			if (r.tag == TAG_BEAD) {
+			switch (take_rec(&s, &r)) {
+			case 0:
 				if (sc->key && !memcmp(r.key, sc->key, sizeof(r.key))) {
-					if (sc->nhits == sc->ahits) {
-						sc->ahits = sc->ahits ? 2 * sc->ahits : 64;
-						sc->hits = gt_realloc(
-							sc->hits, sc->ahits * sizeof(*sc->hits));
-					}
-					struct gt_history_hit *x = &sc->hits[sc->nhits++];
+					struct gt_history_hit *x;
 
+					GT_ALLOC_GROW(sc->hits, sc->nhits + 1, sc->ahits);
+					x = &sc->hits[sc->nhits++];
 					memcpy(x->commit.id, r.oid, GIT_OID_RAWSZ);
 					memcpy(x->old.id, r.old, GIT_OID_RAWSZ);
 					memcpy(x->now.id, r.now, GIT_OID_RAWSZ);
 					x->exact = 1;
 				}
-				s = mix_rec(s, &r);
-			} else if (r.tag == TAG_MARK) {
-				uint64_t check;
-
-				s = mix_rec(s, &r);
-				memcpy(&check, r.key, sizeof(check));
-				if (check != s) {
-					stop = 1;
-					break;
-				}
+				break;
+			case 1:
 				sc->has_tip = 1;
 				memcpy(sc->tip.id, r.oid, GIT_OID_RAWSZ);
 				sc->valid = pos + REC;
 				sc->state = s;
 				sc->batches++;
 				committed = sc->nhits;
-			} else {
-				stop = 1;
+				break;
+			default: stop = 1;
 			}
 		}
 		if ((size_t)n < CHUNK) /* the end, maybe inside a record */
@@ -323,16 +329,10 @@ static int scan_tail(struct scan *sc, const char *path)
 		if (pread(fd, buf, len, (off_t)at) != (ssize_t)len)
 			goto out;
 		for (size_t k = 0; k < len; k += REC, at += REC) {
-			uint64_t check;
+			int kind;
 
 			memcpy(&r, buf + k, REC);
-			if (r.tag != TAG_BEAD && r.tag != TAG_MARK)
-				goto out;
-			s = mix_rec(s, &r);
-			if (r.tag != TAG_MARK)
-				continue;
-			memcpy(&check, r.key, sizeof(check));
-			if (check != s || at != last)
+			if ((kind = take_rec(&s, &r)) < 0 || (kind && at != last))
 				goto out;
 		}
 	}
