@@ -287,33 +287,33 @@ shot() {
 
 if command -v chromedriver >/dev/null && { command -v chromium >/dev/null || command -v chromium-browser >/dev/null; }; then
 	test_expect_success 'browser: chromedriver and a headless Chromium session' '
-		i=0 &&
-		until [ $i -ge 20 ]; do
-			WD_PORT=$(python3 -c "import socket; s=socket.socket(); s.bind((\"127.0.0.1\", 0)); print(s.getsockname()[1])")
-			chromedriver --port="$WD_PORT" >"$TRASH/chromedriver.log" 2>&1 &
-			echo $! >"$TRASH/chromedriver.pid" && echo "$WD_PORT" >"$TRASH/wd.port" &&
-			if wait_for sh -c "curl -s http://127.0.0.1:$WD_PORT/status | jq -e .value.ready" ; then break; fi
-			kill "$(cat "$TRASH/chromedriver.pid")"; i=$((i + 1))
-		done &&
 		bin=$(command -v chromium || command -v chromium-browser) &&
-		caps=$(jq -n --arg bin "$bin" --arg dir "$TRASH/chrome" "{capabilities: {alwaysMatch: {browserName: \"chrome\",
+		caps=$(jq -n --arg bin "$bin" "{capabilities: {alwaysMatch: {browserName: \"chrome\",
 			\"goog:chromeOptions\": {binary: \$bin, args: [\"--headless=new\", \"--no-sandbox\",
-			\"--disable-gpu\", \"--disable-dev-shm-usage\", \"--window-size=1440,1000\",
-			\"--user-data-dir=\" + \$dir]}}}}") &&
-		# a browser that fails to start (seen once: chromedriver answered
-		# nothing) is tried again, with a fresh profile, up to three times
-		n=0 && : >"$TRASH/wd.session" &&
-		until [ -s "$TRASH/wd.session" ] || [ $n -ge 3 ]; do
-			n=$((n + 1)) &&
-			caps=$(echo "$caps" | jq --arg dir "$TRASH/chrome$n" \
-				".capabilities.alwaysMatch[\"goog:chromeOptions\"].args |= map(if startswith(\"--user-data-dir=\") then \"--user-data-dir=\" + \$dir else . end)") &&
-			curl -s -X POST -H "Content-Type: application/json" --data-binary "$caps" \
-				"http://127.0.0.1:$WD_PORT/session" >"$TRASH/session.json" || :
-			jq -r ".value.sessionId // empty" "$TRASH/session.json" >"$TRASH/wd.session" 2>/dev/null ||
-				: >"$TRASH/wd.session"
+			\"--disable-gpu\", \"--disable-dev-shm-usage\", \"--window-size=1440,1000\"]}}}}") &&
+		# a browser that fails to start (seen in CI: chromedriver answered
+		# nothing, three times in a row) is tried again with a fresh
+		# chromedriver on a fresh port and a fresh profile, up to five
+		# times; each try keeps its verbose log for the message below
+		n=0 && rc=none && : >"$TRASH/wd.session" >"$TRASH/session.json" >"$TRASH/session.err" &&
+		until [ -s "$TRASH/wd.session" ] || [ $n -ge 5 ]; do
+			# (not chained with &&: the & would put the chain in the background)
+			n=$((n + 1))
+			WD_PORT=$(python3 -c "import socket; s=socket.socket(); s.bind((\"127.0.0.1\", 0)); print(s.getsockname()[1])")
+			chromedriver --port="$WD_PORT" --verbose --log-path="$TRASH/chromedriver.$n.log" >/dev/null 2>&1 &
+			echo $! >"$TRASH/chromedriver.pid" && echo "$WD_PORT" >"$TRASH/wd.port" &&
+			if wait_for sh -c "curl -s http://127.0.0.1:$WD_PORT/status | jq -e .value.ready"; then
+				try=$(echo "$caps" | jq --arg dir "--user-data-dir=$TRASH/chrome$n" \
+					".capabilities.alwaysMatch[\"goog:chromeOptions\"].args += [\$dir]") &&
+				rc=0 && curl -sS -X POST -H "Content-Type: application/json" --data-binary "$try" \
+					"http://127.0.0.1:$WD_PORT/session" >"$TRASH/session.json" 2>"$TRASH/session.err" || rc=$?
+				jq -r ".value.sessionId // empty" "$TRASH/session.json" >"$TRASH/wd.session" 2>/dev/null ||
+					: >"$TRASH/wd.session"
+			fi
+			[ -s "$TRASH/wd.session" ] || kill "$(cat "$TRASH/chromedriver.pid")" 2>/dev/null || :
 		done &&
 		{ [ -s "$TRASH/wd.session" ] ||
-			die "no WebDriver session: $(head -c 600 "$TRASH/session.json"); chromedriver: $(tail -n 5 "$TRASH/chromedriver.log")"; }
+			die "no WebDriver session after $n tries; the last: curl exit $rc $(cat "$TRASH/session.err"), answer $(head -c 600 "$TRASH/session.json"); chromedriver log: $(grep -v "^\[[0-9.]*\]\[DEBUG\]" "$TRASH/chromedriver.$n.log" | tail -n 25)"; }
 	'
 	WD_PORT=$(cat "$TRASH/wd.port" 2>/dev/null)
 	WD=$(cat "$TRASH/wd.session" 2>/dev/null)
