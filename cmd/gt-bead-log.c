@@ -26,7 +26,7 @@ static void brief(struct gt_buf *out, const cJSON *v)
 	if (cJSON_IsString(v))
 		gt_format_oneline(&b, v->valuestring);
 	else
-		gt_json_write(&b, v);
+		gt_json_write_prefix(&b, v, 61);
 	if (b.len > 60) {
 		gt_buf_truncate(&b, 57);
 		gt_buf_adds(&b, "...");

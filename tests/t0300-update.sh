@@ -150,6 +150,17 @@ test_expect_success 'the bead log shows who changed what' '
 	[ "$(gt-bead-log -n 2 --json t-c | wc -l)" = 2 ]
 '
 
+test_expect_success 'the bead log shows a long value as its first 57 characters and ...' '
+	cd l && gt-bead-add -q --id t-long "long" &&
+	for k in 1 2 3 4 5 6; do gt-bead-label add t-long "label-number-$k" >/dev/null || return 1; done &&
+	gt-bead-log -n 1 t-long | sed -n "s/^    labels: //p" >got &&
+	gt-bead-log -n 1 --json t-long >entry &&
+	old=$(jq -c ".changes.labels.old" entry) && new=$(jq -c ".changes.labels.new" entry) &&
+	[ ${#old} -gt 60 ] && [ ${#new} -gt 60 ] &&
+	echo "$(printf %s "$old" | cut -c1-57)... -> $(printf %s "$new" | cut -c1-57)..." >want &&
+	test_cmp_files want got
+'
+
 test_expect_success '-F - is read once and given to every bead' '
 	cd l &&
 	printf "shared text\n" | gt-bead-update -F - t-a t-c &&

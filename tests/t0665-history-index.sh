@@ -37,6 +37,12 @@ size() {
 	wc -c <"$1" | tr -d " "
 }
 
+# records FILE: the bead records of an index file, one per line in hex
+# (what is between the markers, whichever batches they came in)
+records() {
+	od -An -v -tx1 -w72 "$1" | grep " 42 45 41 44\$"
+}
+
 # blob TEXT: a blob holding TEXT and a newline
 blob() {
 	printf '%s\n' "$1" | git hash-object -w --stdin
@@ -165,6 +171,30 @@ test_expect_success 'across a merge: the same log as the walk, each commit once'
 	assert_eq 2 "$(gt-bead-log --json t-x | wc -l)"
 '
 
+# A long walk is written in batches (GT_HISTORY_BATCH bead records each,
+# here 1): a marker names a commit only where everything walked before is
+# in its history (never the side b commit, walked after side a's), so
+# appending from any marker, as after a tear, gives the records again,
+# none twice, none missing.
+test_expect_success 'a long walk in batches: an append from any marker gives the same records' '
+	cd l && agree && records "$IDX" | sort >want.rec && rm "$IDX" &&
+	GT_HISTORY_BATCH=1 gt-bead-log t-b1 >/dev/null && cp "$IDX" batched.idx &&
+	records "$IDX" | sort >got.rec && test_cmp_files want.rec got.rec &&
+	od -An -v -tx1 -w72 batched.idx | grep -n " 4d 41 52 4b\$" | cut -d: -f1 >marks &&
+	[ "$(wc -l <marks)" -gt 20 ] &&
+	side_b=$(git log --format="%H %s" refs/gt/ledger | sed -n "s/ gt-bead-update: side b\$//p") &&
+	test -n "$side_b" &&
+	! od -An -v -tx1 -w72 batched.idx | grep " 4d 41 52 4b\$" | tr -d " " | cut -c17-56 |
+		grep -q "$side_b" &&
+	for line in $(cat marks); do
+		head -c $((line * 72)) batched.idx >"$IDX" &&
+		gt-bead-log t-b1 >/dev/null &&
+		records "$IDX" | sort >got.rec &&
+		test_cmp_files want.rec got.rec || die "appending after marker at record $line"
+	done &&
+	agree
+'
+
 test_expect_success 'a ledger reset to an older commit, then written: rebuilt, right' '
 	cd l && agree && old=$(git rev-parse refs/gt/ledger~8) &&
 	git update-ref refs/gt/ledger "$old" &&
@@ -197,6 +227,41 @@ test_expect_success 'a damaged, foreign or missing file is rebuilt' '
 	n=$(size "$IDX") && head -c 64 /dev/urandom | dd of="$IDX" bs=1 seek=$((n / 2)) conv=notrunc 2>/dev/null &&
 	agree && assert_eq 0 $(($(size "$IDX") % 72)) &&
 	rm "$IDX" && agree
+'
+
+# A bead's reader reads its records without the check (history.h): one of
+# them damaged in the middle breaks the chain of its blobs, so the reader
+# reads the file again checked, which cuts it at the damage and writes
+# the rest again; the log is right all along.
+test_expect_success 'a bead record damaged in the middle: the log still right, the file mended' '
+	# batches after the middle (the last one is checked by every reader)
+	cd l && for k in 1 2 3; do
+		gt-bead-update t-b5 --title "batch $k" >/dev/null && gt-bead-log t-b5 >/dev/null || return 1
+	done && cp "$IDX" good.idx &&
+	for id in $(ids); do
+		echo "$(printf %s "$id" | sha256sum | cut -c1-16) $id" || return 1
+	done >keys &&
+	n=$(($(size "$IDX") / 72)) &&
+	# the field damaged: key, commit, blob before, blob after
+	for field in 0 8 28 48; do
+		k=$((n / 2)) id= &&
+		while [ -z "$id" ] && [ $k -lt $n ]; do
+			k=$((k + 1)) &&
+			tag=$(dd if="$IDX" bs=1 skip=$((k * 72 + 68)) count=4 2>/dev/null) &&
+			key=$(od -An -tx1 -j $((k * 72)) -N 8 "$IDX" | tr -d " \n") &&
+			if [ "$tag" = BEAD ]; then id=$(sed -n "s/^$key //p" keys); fi
+		done &&
+		test -n "$id" || die "no record of a live bead after the middle" &&
+		printf "\377\377\377\377\377\377\377\377" |
+			dd of="$IDX" bs=1 seek=$((k * 72 + field)) conv=notrunc 2>/dev/null &&
+		! cmp -s good.idx "$IDX" &&
+		GT_HISTORY_INDEX=0 gt-bead-log --json "$id" >want.log &&
+		gt-bead-log --json "$id" >got.log &&
+		test_cmp_files want.log got.log || die "$id, field at $field: the log differs" &&
+		records good.idx >want.rec && records "$IDX" >got.rec &&
+		test_cmp_files want.rec got.rec || die "$id, field at $field: the file is not mended"
+	done &&
+	agree
 '
 
 test_expect_success 'an index that cannot be written: the walk answers' '

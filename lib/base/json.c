@@ -4,6 +4,7 @@
 #include "base/json.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -355,7 +356,9 @@ void gt_json_write_number(struct gt_buf *out, double d)
 	gt_buf_adds(out, tmp);
 }
 
-void gt_json_write(struct gt_buf *out, const cJSON *v)
+/* gt_json_write(), leaving arrays and objects unfinished once out holds
+ * more than end bytes */
+static void write_upto(struct gt_buf *out, const cJSON *v, size_t end)
 {
 	const cJSON *c;
 	int first = 1;
@@ -374,27 +377,41 @@ void gt_json_write(struct gt_buf *out, const cJSON *v)
 	case cJSON_Array:
 		gt_buf_addch(out, '[');
 		for (c = v->child; c; c = c->next) {
+			if (out->len > end)
+				return;
 			if (!first)
 				gt_buf_addch(out, ',');
 			first = 0;
-			gt_json_write(out, c);
+			write_upto(out, c, end);
 		}
 		gt_buf_addch(out, ']');
 		break;
 	case cJSON_Object:
 		gt_buf_addch(out, '{');
 		for (c = v->child; c; c = c->next) {
+			if (out->len > end)
+				return;
 			if (!first)
 				gt_buf_addch(out, ',');
 			first = 0;
 			gt_json_write_string(out, c->string ? c->string : "");
 			gt_buf_addch(out, ':');
-			gt_json_write(out, c);
+			write_upto(out, c, end);
 		}
 		gt_buf_addch(out, '}');
 		break;
 	default: gt_buf_adds(out, "null");
 	}
+}
+
+void gt_json_write(struct gt_buf *out, const cJSON *v)
+{
+	write_upto(out, v, SIZE_MAX);
+}
+
+void gt_json_write_prefix(struct gt_buf *out, const cJSON *v, size_t n)
+{
+	write_upto(out, v, out->len + n);
 }
 
 static int cmp_member(const void *a, const void *b)

@@ -31,6 +31,10 @@ int gt_utf8_check(const char *buf, size_t len, size_t *bad_off);
 
 /* Append v in canonical form (no trailing newline). */
 void gt_json_write(struct gt_buf *out, const cJSON *v);
+/* Append at least the first n bytes of v's canonical form (all of it
+ * when shorter), without writing all of a long array or object: for a
+ * glimpse that is cut anyway. */
+void gt_json_write_prefix(struct gt_buf *out, const cJSON *v, size_t n);
 /* Append an object with its top-level keys in bytewise order (what Go's
  * json.Marshal does for maps: Beads' backup rows and config). */
 void gt_json_write_sorted(struct gt_buf *out, const cJSON *obj);

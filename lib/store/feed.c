@@ -293,33 +293,39 @@ static cJSON *bead_in(git_repository *git, const git_oid *id)
 	return b;
 }
 
-/* field-by-field changes from old to new */
-static cJSON *changes(const cJSON *old, const cJSON *new)
+/* field-by-field changes from old to new, taking new's values (the
+ * caller drops what is left of new) */
+static cJSON *changes(const cJSON *old, cJSON *new)
 {
-	cJSON *ch = cJSON_CreateObject();
-	const cJSON *c;
+	cJSON *ch = cJSON_CreateObject(), *gone = cJSON_CreateObject();
+	cJSON *c, *next, *pair;
 
-	cJSON_ArrayForEach (c, new) {
-		const cJSON *o = cJSON_GetObjectItemCaseSensitive(old, c->string);
-		cJSON *pair;
-
-		if (!strcmp(c->string, "updated_at") || (o && gt_json_equal(o, c)))
-			continue;
-		pair = cJSON_CreateObject();
-		cJSON_AddItemToObject(pair, "old", o ? cJSON_Duplicate(o, 1) : cJSON_CreateNull());
-		cJSON_AddItemToObject(pair, "new", cJSON_Duplicate(c, 1));
-		cJSON_AddItemToObject(ch, c->string, pair);
-	}
+	/* the fields only old has, looked up before new's are taken; they
+	 * come last */
 	cJSON_ArrayForEach (c, old) {
-		cJSON *pair;
-
 		if (cJSON_GetObjectItemCaseSensitive(new, c->string))
 			continue;
 		pair = cJSON_CreateObject();
 		cJSON_AddItemToObject(pair, "old", cJSON_Duplicate(c, 1));
 		cJSON_AddItemToObject(pair, "new", cJSON_CreateNull());
-		cJSON_AddItemToObject(ch, c->string, pair);
+		cJSON_AddItemToObject(gone, c->string, pair);
 	}
+	for (c = new ? new->child : NULL; c; c = next) {
+		const cJSON *o = cJSON_GetObjectItemCaseSensitive(old, c->string);
+
+		next = c->next;
+		if (!strcmp(c->string, "updated_at") || (o && gt_json_equal(o, c)))
+			continue;
+		pair = cJSON_CreateObject();
+		cJSON_AddItemToObject(pair, "old", o ? cJSON_Duplicate(o, 1) : cJSON_CreateNull());
+		cJSON_AddItemToObject(ch, c->string, pair);
+		cJSON_AddItemToObject(pair, "new", cJSON_DetachItemViaPointer(new, c));
+	}
+	while ((c = gone->child)) {
+		cJSON_DetachItemViaPointer(gone, c);
+		cJSON_AddItemToObject(ch, c->string, c);
+	}
+	cJSON_Delete(gone);
 	return ch;
 }
 
@@ -349,8 +355,9 @@ static cJSON *naming_ops(git_commit *c, const char *id, int *nops)
 }
 
 /* The log entry for c, which changed bead id from ob to nb (parsed, or
- * NULL; the caller keeps them). */
-static cJSON *log_entry_of(git_commit *c, const char *id, const cJSON *ob, const cJSON *nb)
+ * NULL; the caller keeps them, and drops nb after: its changed values are
+ * taken). */
+static cJSON *log_entry_of(git_commit *c, const char *id, const cJSON *ob, cJSON *nb)
 {
 	const git_signature *a = git_commit_author(c);
 	cJSON *e = cJSON_CreateObject(), *ops;
@@ -396,6 +403,9 @@ static cJSON *log_entry(git_repository *git, git_commit *c, const char *id, cons
 	cJSON_Delete(ob);
 	return e;
 }
+
+/* log_indexed(): the index's records of the bead do not chain */
+#define BROKEN 1
 
 /* A commit to visit and the bead's blob in its tree (never zero). */
 struct visit {
@@ -570,7 +580,7 @@ static void frontier_add(struct frontier *f, const git_oid *blob)
  * blob expected: every line reached the bead's creation.
  */
 static int log_indexed(cJSON *out, struct gt_ledger *lg, const char *id, const git_oid *blob,
-		       long limit)
+		       long limit, int checked)
 {
 	struct frontier f = { 0 };
 	cJSON *kept = NULL; /* the bead in blob kept_id */
@@ -578,10 +588,15 @@ static int log_indexed(cJSON *out, struct gt_ledger *lg, const char *id, const g
 	struct gt_history_hit *cands = NULL;
 	size_t ncands = 0;
 	long found = 0;
+	git_odb *odb = NULL;
 	int rc;
 
-	if ((rc = gt_history_commits(&cands, &ncands, lg, id)) < 0)
+	if ((rc = gt_history_commits(&cands, &ncands, lg, id, checked)) < 0)
 		return rc;
+	if (git_repository_odb(&odb, lg->git) < 0) {
+		free(cands);
+		return gt_error_git(GT_EFAIL, "cannot open the ledger's objects");
+	}
 	frontier_add(&f, blob);
 	for (size_t k = 0; k < ncands && f.n && !(limit > 0 && found >= limit) && !rc; k++) {
 		const struct gt_history_hit *h = &cands[k];
@@ -599,8 +614,7 @@ static int log_indexed(cJSON *out, struct gt_ledger *lg, const char *id, const g
 		if (known && (at = frontier_find(&f, &now)) < 0)
 			continue; /* not the blob expected: another id's hash */
 		if (git_commit_lookup(&c, lg->git, &h->commit) < 0) {
-			rc = gt_error_git(GT_EFAIL, "cannot read ledger commit %s",
-					  git_oid_tostr_s(&h->commit));
+			rc = BROKEN; /* a record naming no commit of the ledger */
 			break;
 		}
 		if (!known &&
@@ -625,6 +639,9 @@ static int log_indexed(cJSON *out, struct gt_ledger *lg, const char *id, const g
 			git_commit_free(p);
 			p = NULL;
 		}
+		if (!rc && !same && known && np == 1 && !git_oid_is_zero(&pblob[0]) &&
+		    !git_odb_exists(odb, &pblob[0]))
+			rc = BROKEN; /* the record's old blob is not in the ledger */
 		if (!rc && !same) {
 			/* the bead before this change is the one the next entry
 			 * changed, on linear history: parsed once */
@@ -645,7 +662,12 @@ static int log_indexed(cJSON *out, struct gt_ledger *lg, const char *id, const g
 		free(pblob);
 		git_commit_free(c);
 	}
+	/* every line of history followed back to the bead's creation, or
+	 * the limit met: otherwise a record the chain needs was not there */
+	if (!rc && f.n && !(limit > 0 && found >= limit))
+		rc = BROKEN;
 	cJSON_Delete(kept);
+	git_odb_free(odb);
 	free(f.v);
 	free(cands);
 	return rc;
@@ -675,16 +697,21 @@ int gt_feed_bead_log(cJSON **out, struct gt_ledger *lg, const char *id, long lim
 		git_commit_free(tip);
 		return rc < 0 ? rc : gt_error_set(GT_ENOTFOUND, "bead '%s' not found", id);
 	}
-	if (use_index()) {
-		if (!(rc = log_indexed(*out, lg, id, &blob, limit))) {
+	/* the index's records of the bead, unchecked; when they do not
+	 * chain, checked (which cuts and rewrites a damaged file) */
+	for (int checked = 0; use_index() && checked < 2; checked++) {
+		if (!(rc = log_indexed(*out, lg, id, &blob, limit, checked))) {
 			git_commit_free(tip);
 			return 0;
 		}
-		/* no index here (read-only, say), or it met something it could
-		 * not read: the walk answers, or fails for itself */
-		gt_error_clear();
 		cJSON_Delete(*out);
 		*out = cJSON_CreateArray();
+		if (rc != BROKEN)
+			break;
 	}
+	/* no index here (read-only, say), or it met something it could not
+	 * read, or it does not agree with the ledger: the walk answers, or
+	 * fails for itself */
+	gt_error_clear();
 	return log_walk(*out, lg, id, tip, &blob, limit);
 }

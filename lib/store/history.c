@@ -70,6 +70,7 @@
 #include "base/file.h"
 #include "base/lock.h"
 #include "base/map.h"
+#include "base/options.h"
 #include "base/sha256.h"
 #include "store/repo.h"
 #include "base/banned.h"
@@ -82,6 +83,11 @@
 #define TAG_MARK  0x4b52414du
 #define CHUNK	  (REC * 1024) /* bytes read or written at a time: whole records */
 #define MAX_DEPTH 16	       /* of trees below beads/ */
+/* Bead records in a batch, about: a long walk (a rebuild) closes a batch
+ * after this many at the next commit that can be a tip (below), so that
+ * the last batch, which every reader checks, stays small.  GT_HISTORY_
+ * BATCH overrides it (tests). */
+#define BATCH_RECS 4096
 /* How long a reader waits for another that is bringing the index up to
  * date, before walking the history itself. */
 #define LOCK_WAIT_MS 30000
@@ -186,6 +192,7 @@ struct scan {
 	uint64_t state; /* the check after them */
 	uint32_t batches;
 	const unsigned char *key;    /* collect the records of this key (or NULL) */
+	int checked;		     /* read the whole file through the check */
 	struct gt_history_hit *hits; /* its records in file order, trusted ones only */
 	size_t nhits, ahits;
 };
@@ -347,13 +354,76 @@ out:
 	return rc;
 }
 
-/* scan_file(), or for an appender (no key) scan_tail() when it can. */
+/*
+ * The records of sc->key in the part scan_tail() trusts, read without the
+ * check: a bead's records chain (each holds the blob before and after,
+ * history.h), so a record damaged or lost in the middle breaks the chain
+ * its reader follows, which then asks for the checked read.  1 when sc
+ * is filled, 0 when a record of no known kind calls for scan_file(), or
+ * GT_EFAIL.
+ */
+static int collect(struct scan *sc, const char *path)
+{
+	char *buf;
+	uint64_t pos = REC;
+	int fd, rc = 1;
+
+	if (sc->valid <= REC)
+		return 1;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return gt_error_errno(GT_EFAIL, "cannot read '%s'", path);
+	buf = gt_malloc(CHUNK);
+	while (rc == 1 && pos < sc->valid) {
+		size_t len = sc->valid - pos > CHUNK ? CHUNK : (size_t)(sc->valid - pos);
+
+		if (pread(fd, buf, len, (off_t)pos) != (ssize_t)len) {
+			rc = 0; /* cut meanwhile: read it all, checked */
+			break;
+		}
+		for (size_t off = 0; off < len; off += REC) {
+			const unsigned char *r = (const unsigned char *)buf + off;
+			uint32_t tag;
+
+			memcpy(&tag, r + offsetof(struct rec, tag), sizeof(tag));
+			if (tag == TAG_MARK)
+				continue;
+			if (tag != TAG_BEAD) {
+				rc = 0;
+				break;
+			}
+			if (!memcmp(r, sc->key, 8)) {
+				struct gt_history_hit *x;
+
+				GT_ALLOC_GROW(sc->hits, sc->nhits + 1, sc->ahits);
+				x = &sc->hits[sc->nhits++];
+				memcpy(x->commit.id, r + offsetof(struct rec, oid), GIT_OID_RAWSZ);
+				memcpy(x->old.id, r + offsetof(struct rec, old), GIT_OID_RAWSZ);
+				memcpy(x->now.id, r + offsetof(struct rec, now), GIT_OID_RAWSZ);
+				x->exact = 1;
+			}
+		}
+		pos += len;
+	}
+	free(buf);
+	close(fd);
+	if (rc != 1)
+		sc->nhits = 0;
+	return rc;
+}
+
+/* scan_file() when sc->checked; otherwise the last batch checked from the
+ * end (scan_tail()) and, for a reader of a key, its records collected
+ * unchecked (collect()), when they can. */
 static int scan(struct scan *sc, const char *path)
 {
 	int rc;
 
-	if (!sc->key && (rc = scan_tail(sc, path)) != 0)
-		return rc < 0 ? rc : 0;
+	if (!sc->checked && (rc = scan_tail(sc, path)) != 0) {
+		if (rc > 0 && sc->key)
+			rc = collect(sc, path);
+		if (rc != 0)
+			return rc < 0 ? rc : 0;
+	}
 	return scan_file(sc, path);
 }
 
@@ -363,7 +433,10 @@ struct writer {
 	int fd;
 	struct gt_buf buf;
 	uint64_t state;
-	int err; /* errno of the first failed write */
+	int err;	     /* errno of the first failed write */
+	size_t since_mark;   /* bead records since the last marker */
+	git_oid *heads;	     /* the commits walked (and the one hidden) that */
+	size_t nheads, aheads; /* no other walked commit has as a parent */
 };
 
 static void w_flush(struct writer *w)
@@ -387,6 +460,7 @@ static void w_put(struct writer *w, const unsigned char *key, const git_oid *oid
 	if (now)
 		memcpy(r.now, now->id, GIT_OID_RAWSZ);
 	r.tag = tag;
+	w->since_mark = tag == TAG_MARK ? 0 : w->since_mark + 1;
 	w->state = mix_rec(w->state, &r);
 	if (tag == TAG_MARK)
 		memcpy(r.key, &w->state, sizeof(r.key));
@@ -629,10 +703,40 @@ static int commit_changes(struct differ *d, git_commit *c, struct memo *m)
 	return rc;
 }
 
+static size_t batch_recs(void)
+{
+	static size_t n;
+	const char *v = getenv("GT_HISTORY_BATCH");
+	long k;
+
+	if (!n)
+		n = v && !gt_parse_long(v, 1, 1L << 30, &k) ? (size_t)k : BATCH_RECS;
+	return n;
+}
+
+static void add_head(struct writer *w, const git_oid *id)
+{
+	GT_ALLOC_GROW(w->heads, w->nheads + 1, w->aheads);
+	git_oid_cpy(&w->heads[w->nheads++], id);
+}
+
+static void drop_head(struct writer *w, const git_oid *id)
+{
+	for (size_t i = 0; i < w->nheads; i++)
+		if (!git_oid_cmp(&w->heads[i], id)) {
+			w->heads[i] = w->heads[--w->nheads];
+			return;
+		}
+}
+
 /*
  * Records for the commits reachable from lg->tip and not from hide (all
  * when hide is NULL), topologically, oldest first.  *met: some commit has
  * hide as a parent (hide is in the tip's history); *walked: commits seen.
+ * Every commit's parents come before it, so the commits walked (with
+ * hide) that no other walked commit has as a parent, the heads, are known
+ * as it goes: where there is one, everything walked is in its history,
+ * and a marker may name it, to close a batch (batch_recs()).
  */
 static int walk(struct writer *w, struct gt_ledger *lg, const git_oid *hide, int *met,
 		size_t *walked)
@@ -651,6 +755,9 @@ static int walk(struct writer *w, struct gt_ledger *lg, const git_oid *hide, int
 		git_revwalk_free(rw);
 		return gt_error_git(GT_EFAIL, "cannot walk the ledger history");
 	}
+	w->nheads = 0;
+	if (hide) /* all that is indexed already: what it hid has one head */
+		add_head(w, hide);
 	while (!rc && (err = git_revwalk_next(&id, rw)) == 0) {
 		git_commit *c;
 
@@ -663,6 +770,13 @@ static int walk(struct writer *w, struct gt_ledger *lg, const git_oid *hide, int
 			*met = !git_oid_cmp(git_commit_parent_id(c, i), hide);
 		d.commit = &id;
 		rc = commit_changes(&d, c, &m);
+		/* a marker may name this commit when everything walked is in
+		 * its history: then appending from it is right */
+		for (unsigned i = 0; i < git_commit_parentcount(c); i++)
+			drop_head(w, git_commit_parent_id(c, i));
+		add_head(w, &id);
+		if (!rc && w->nheads == 1 && w->since_mark >= batch_recs())
+			w_put(w, NULL, &id, NULL, NULL, TAG_MARK);
 		git_commit_free(c);
 		(*walked)++;
 	}
@@ -708,6 +822,7 @@ static int append(struct gt_ledger *lg, const char *path, const struct scan *sc,
 		/* left as a tail no reader trusts; the next append cuts it */
 	}
 	gt_buf_release(&w.buf);
+	free(w.heads);
 	if (close(w.fd) < 0 && *done) {
 		*done = 0;
 		rc = gt_error_errno(GT_EFAIL, "cannot write '%s'", path);
@@ -751,6 +866,7 @@ static int rebuild(struct gt_ledger *lg, const char *path)
 	if (rc)
 		unlink(tmp.ptr);
 	gt_buf_release(&w.buf);
+	free(w.heads);
 	gt_buf_release(&tmp);
 	return rc;
 }
@@ -868,10 +984,11 @@ static int newer_than_tip(git_oid **out, size_t *n, struct gt_ledger *lg, const 
 	return 0;
 }
 
-int gt_history_commits(struct gt_history_hit **out, size_t *n, struct gt_ledger *lg, const char *id)
+int gt_history_commits(struct gt_history_hit **out, size_t *n, struct gt_ledger *lg, const char *id,
+		       int checked)
 {
 	unsigned char key[8];
-	struct scan sc = { .key = key };
+	struct scan sc = { .key = key, .checked = checked };
 	git_oid *skip = NULL;
 	size_t nskip = 0, k = 0;
 	int rc;

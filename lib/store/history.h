@@ -11,10 +11,12 @@
  * over everything before it.  Readers keep it fresh: when the ledger tip
  * has moved they walk only the new commits (under a lock of their own,
  * never the writers'), append their records and a marker.  A reader trusts
- * only what lies before the last marker whose checksum holds, so a tail
- * torn by a killed appender is ignored (and cut by the next append), a
- * damaged or foreign file is rebuilt, and so is one whose tip is no longer
- * in the ledger's history (rewritten).  Nothing here runs on the write
+ * only what lies before the last marker whose checksum holds (the last
+ * batch is checked; the whole file when a bead's records do not chain,
+ * below), so a tail torn by a killed appender is ignored (and cut by the
+ * next append), a damaged file is cut and rewritten from the damage, a
+ * foreign one rebuilt, and so is one whose tip is no longer in the
+ * ledger's history (rewritten).  Nothing here runs on the write
  * path.
  */
 #ifndef GT_HISTORY_H
@@ -44,9 +46,16 @@ struct gt_history_hit {
  * each.  *n may be 0 (*out is then NULL).  GT_ETEMP when another reader
  * holds the index lock too long, GT_EFAIL when the index cannot be read
  * or written (a read-only repository, a missing object): callers then
- * walk the history instead. */
+ * walk the history instead.
+ *
+ * Only the last batch is checked unless checked is set: the records of
+ * one bead chain (each one's old blob is the now of the one before it),
+ * so a caller that finds the chain broken (a record damaged or lost in
+ * the middle of the file) asks again with checked set, which reads the
+ * whole file through its check and cuts and rewrites it from the first
+ * damage. */
 int gt_history_commits(struct gt_history_hit **out, size_t *n, struct gt_ledger *lg,
-		       const char *id);
+		       const char *id, int checked);
 
 /* Bring the index up to lg->tip without reading it for any bead (tests,
  * benchmarks, maintenance).  *rebuilt (may be NULL) is set when the file
