@@ -433,10 +433,12 @@ struct writer {
 	int fd;
 	struct gt_buf buf;
 	uint64_t state;
-	int err;	     /* errno of the first failed write */
-	size_t since_mark;   /* bead records since the last marker */
-	git_oid *heads;	     /* the commits walked (and the one hidden) that */
-	size_t nheads, aheads; /* no other walked commit has as a parent */
+	int err;	   /* errno of the first failed write */
+	size_t since_mark; /* bead records since the last marker */
+	/* the commits walked (and the one hidden) that no other walked
+	 * commit has as a parent */
+	git_oid *heads;
+	size_t nheads, aheads;
 };
 
 static void w_flush(struct writer *w)

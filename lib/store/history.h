@@ -54,8 +54,8 @@ struct gt_history_hit {
  * the middle of the file) asks again with checked set, which reads the
  * whole file through its check and cuts and rewrites it from the first
  * damage. */
-int gt_history_commits(struct gt_history_hit **out, size_t *n, struct gt_ledger *lg,
-		       const char *id, int checked);
+int gt_history_commits(struct gt_history_hit **out, size_t *n, struct gt_ledger *lg, const char *id,
+		       int checked);
 
 /* Bring the index up to lg->tip without reading it for any bead (tests,
  * benchmarks, maintenance).  *rebuilt (may be NULL) is set when the file
