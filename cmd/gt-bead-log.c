@@ -23,10 +23,17 @@ static void brief(struct gt_buf *out, const cJSON *v)
 		gt_buf_adds(out, "(none)");
 		return;
 	}
-	if (cJSON_IsString(v))
+	if (cJSON_IsRaw(v) && v->valuestring[0] == '"') {
+		/* a string as the ledger holds it (JSON text): shown as text */
+		cJSON *s = cJSON_Parse(v->valuestring);
+
+		gt_format_oneline(&b, cJSON_IsString(s) ? s->valuestring : v->valuestring);
+		cJSON_Delete(s);
+	} else if (cJSON_IsString(v)) {
 		gt_format_oneline(&b, v->valuestring);
-	else
+	} else {
 		gt_json_write_prefix(&b, v, 61);
+	}
 	if (b.len > 60) {
 		gt_buf_truncate(&b, 57);
 		gt_buf_adds(&b, "...");

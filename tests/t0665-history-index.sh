@@ -110,6 +110,29 @@ test_expect_success 'setup: a bead removed from the tree and made again' '
 	assert_eq 2 "$(gt-bead-log --json t-b7 | wc -l)"
 '
 
+# gt writes beads in canonical form, and their log compares the texts of
+# values; a blob in another form (written by another tool) is parsed, and
+# its log compares values: 2.0 is 2, \u0041 is A.
+test_expect_success 'a bead written by another tool: its log compares values, not texts' '
+	cd l && old=$(ledger_tip) &&
+	printf "{\n  \"id\": \"t-p\",\n  \"title\": \"pretty \\u0041\",\n  \"status\": \"open\",\n  \"priority\": 2.0,\n  \"issue_type\": \"task\",\n  \"created_at\": \"2026-01-01T00:00:00Z\",\n  \"updated_at\": \"2026-01-01T00:00:00Z\"\n}\n" >pretty.json &&
+	pb=$(git hash-object -w pretty.json) &&
+	rm -f "$TRASH/tmp.index" && GIT_INDEX_FILE="$TRASH/tmp.index" git read-tree "$old" &&
+	GIT_INDEX_FILE="$TRASH/tmp.index" git update-index --add --cacheinfo "100644,$pb,beads/$(shard t-p)/t-p.json" &&
+	tree=$(GIT_INDEX_FILE="$TRASH/tmp.index" git write-tree) &&
+	new=$(git commit-tree -m "another tool: add t-p" -p "$old" "$tree") &&
+	git update-ref refs/gt/ledger "$new" "$old" &&
+	gt-bead-update t-p --title "canonical now" >/dev/null &&
+	gt-bead-log --json -n 1 t-p >last &&
+	assert_eq "[\"title\"]" "$(jq -c ".changes | keys" last)" &&
+	assert_eq "pretty A" "$(jq -r ".changes.title.old" last)" &&
+	assert_eq "canonical now" "$(jq -r ".changes.title.new" last)" &&
+	gt-bead-log --json t-p | tail -1 >first &&
+	assert_eq "pretty A 2" "$(jq -r "[.changes.title.new, .changes.priority.new] | join(\" \")" first)" &&
+	jq -e ".changes.priority.old == null" first >/dev/null &&
+	gt-bead-log -n 1 t-p | grep -qx "    title: pretty A -> canonical now"
+'
+
 test_expect_success 'the index answers what the walk answers, with and without a limit' '
 	cd l && rm -f "$IDX" && agree &&
 	assert_eq GTHIST01 "$(head -c 8 "$IDX")" &&

@@ -551,3 +551,156 @@ int gt_json_equal(const cJSON *a, const cJSON *b)
 		return a == b;
 	return cJSON_Compare(a, b, 1);
 }
+
+/* ---- canonical text, checked without parsing ---- */
+
+/* The length of the canonical string at p[0..n) (p[0] is '"'), or 0. */
+static size_t canonical_string(const char *p, size_t n)
+{
+	const unsigned char *s = (const unsigned char *)p;
+	size_t i = 1, bad;
+
+	while (i < n && s[i] != '"') {
+		unsigned c = s[i];
+
+		if (c < 0x20 || c == '<' || c == '>' || c == '&')
+			return 0;
+		if (c == 0xe2 && i + 2 < n && s[i + 1] == 0x80 && (s[i + 2] == 0xa8 || s[i + 2] == 0xa9))
+			return 0; /* gt writes U+2028 and U+2029 escaped */
+		if (c != '\\') {
+			i++;
+			continue;
+		}
+		if (i + 1 >= n)
+			return 0;
+		c = s[i + 1];
+		if (strchr("\"\\nrtbf", (int)c) && c) {
+			i += 2;
+			continue;
+		}
+		if (c != 'u' || i + 5 >= n)
+			return 0;
+		{
+			char u[5];
+			unsigned v;
+
+			memcpy(u, p + i + 2, 4);
+			u[4] = '\0';
+			for (int k = 0; k < 4; k++)
+				if (!strchr(hex, u[k]) || !u[k])
+					return 0; /* gt writes lower-case hex */
+			v = (unsigned)strtoul(u, NULL, 16);
+			/* only what gt escapes that way */
+			if (!(v < 0x20 && v && !strchr("\n\r\t\b\f", (int)v)) && v != '<' && v != '>' &&
+			    v != '&' && v != 0x2028 && v != 0x2029)
+				return 0;
+		}
+		i += 6;
+	}
+	if (i >= n || gt_utf8_check(p + 1, i - 1, &bad) < 0)
+		return 0;
+	return i + 1;
+}
+
+/* The length of the canonical number at p[0..n), or 0. */
+static size_t canonical_number(const char *p, size_t n)
+{
+	char tok[64];
+	struct gt_buf b = GT_BUF_INIT;
+	size_t k = 0, ok;
+	double d;
+
+	while (k < n && k < sizeof(tok) - 1 && strchr("0123456789+-.eE", p[k]) && p[k])
+		k++;
+	if (!k || k == sizeof(tok) - 1)
+		return 0;
+	memcpy(tok, p, k);
+	tok[k] = '\0';
+	d = strtod(tok, NULL);
+	gt_json_write_number(&b, d);
+	ok = b.len == k && !memcmp(b.ptr, tok, k) ? k : 0;
+	gt_buf_release(&b);
+	return ok;
+}
+
+static size_t canonical_value(const char *p, size_t n, int depth)
+{
+	size_t i, k;
+
+	if (!n || depth > 64)
+		return 0;
+	switch (p[0]) {
+	case '"': return canonical_string(p, n);
+	case 't': return n >= 4 && !memcmp(p, "true", 4) ? 4 : 0;
+	case 'f': return n >= 5 && !memcmp(p, "false", 5) ? 5 : 0;
+	case 'n': return n >= 4 && !memcmp(p, "null", 4) ? 4 : 0;
+	case '[':
+	case '{':
+		i = 1;
+		if (i < n && p[i] == (p[0] == '[' ? ']' : '}'))
+			return i + 1;
+		for (;;) {
+			if (p[0] == '{') {
+				if (i >= n || p[i] != '"' || !(k = canonical_string(p + i, n - i)))
+					return 0;
+				i += k;
+				if (i >= n || p[i++] != ':')
+					return 0;
+			}
+			if (!(k = canonical_value(p + i, n - i, depth + 1)))
+				return 0;
+			i += k;
+			if (i >= n)
+				return 0;
+			if (p[i] == (p[0] == '[' ? ']' : '}'))
+				return i + 1;
+			if (p[i++] != ',')
+				return 0;
+		}
+	default: return canonical_number(p, n);
+	}
+}
+
+size_t gt_json_canonical_span(const char *p, size_t n)
+{
+	return canonical_value(p, n, 0);
+}
+
+int gt_json_canonical_object(struct gt_json_member **out, const char *p, size_t n)
+{
+	struct gt_json_member *m = NULL;
+	size_t i = 1, k, nm = 0, am = 0;
+
+	*out = NULL;
+	if (n && p[n - 1] == '\n')
+		n--;
+	if (n < 2 || p[0] != '{')
+		return -1;
+	if (n == 2 && p[1] == '}')
+		return 0;
+	for (;;) {
+		struct gt_json_member *x;
+
+		if (i >= n || p[i] != '"' || !(k = canonical_string(p + i, n - i)) ||
+		    memchr(p + i, '\\', k))
+			break; /* (keys with escapes are not split) */
+		GT_ALLOC_GROW(m, nm + 1, am);
+		x = &m[nm++];
+		x->key = p + i + 1;
+		x->klen = k - 2;
+		i += k;
+		if (i >= n || p[i++] != ':' || !(k = canonical_value(p + i, n - i, 1)))
+			break;
+		x->val = p + i;
+		x->vlen = k;
+		i += k;
+		if (i + 1 == n && p[i] == '}') {
+			*out = m;
+			return (int)nm;
+		}
+		if (i >= n || p[i++] != ',')
+			break;
+	}
+	free(m);
+	return -1;
+}

@@ -38,6 +38,25 @@ void gt_json_write_prefix(struct gt_buf *out, const cJSON *v, size_t n);
 /* Append an object with its top-level keys in bytewise order (what Go's
  * json.Marshal does for maps: Beads' backup rows and config). */
 void gt_json_write_sorted(struct gt_buf *out, const cJSON *obj);
+/* The length of the JSON value that starts at p[0..n) when it is in the
+ * canonical form gt_json_write writes, as far as can be told from its
+ * text: no white space outside strings, strings valid UTF-8 and escaped
+ * as gt escapes them, numbers as gt prints them, no deeper than 64 (the
+ * order of object keys is not checked).  0 when it is not (or is not
+ * JSON at all).  Such text is JSON as it stands, and two values in it
+ * are equal when their texts are. */
+size_t gt_json_canonical_span(const char *p, size_t n);
+/* A member of an object in canonical text: its key (without quotes or
+ * escapes) and its value's text. */
+struct gt_json_member {
+	const char *key, *val;
+	size_t klen, vlen;
+};
+/* The members of the object whose canonical text (a newline after it
+ * allowed) is p[0..n), pointing into it, in *out (freed by the caller);
+ * their count, or -1 when the text is not an object in canonical form or
+ * a key holds an escape. */
+int gt_json_canonical_object(struct gt_json_member **out, const char *p, size_t n);
 /* Append s as a JSON string literal with Go's escaping. */
 void gt_json_write_string(struct gt_buf *out, const char *s);
 void gt_json_write_number(struct gt_buf *out, double d);

@@ -279,23 +279,63 @@ int gt_feed_read(cJSON **out, struct gt_ledger *lg, const git_oid *after,
 
 /* ---- one bead's history ---- */
 
-/* The bead in blob id, or NULL when there is none or it does not parse. */
-static cJSON *bead_in(git_repository *git, const git_oid *id)
-{
-	git_blob *blob;
-	cJSON *b = NULL;
+/*
+ * A bead as a blob holds it.  Text in canonical form (gt writes nothing
+ * else) is only split into its members, never parsed: equal values have
+ * equal texts, and a changed value goes into the log as its text; other
+ * text is parsed.
+ */
+struct bead_doc {
+	git_blob *blob;		  /* NULL: no bead (or its blob is missing) */
+	struct gt_json_member *m; /* the members, when nm >= 0 */
+	int nm;
+	cJSON *j; /* nm < 0: parsed (NULL: it does not parse) */
+};
 
-	if (!git_oid_is_zero(id) && git_blob_lookup(&blob, git, id) == 0) {
-		b = cJSON_ParseWithLength(git_blob_rawcontent(blob),
-					  (size_t)git_blob_rawsize(blob));
-		git_blob_free(blob);
+/* The bead in blob id into d; 0, or -1 when id is not zero and the blob
+ * is not there. */
+static int doc_read(struct bead_doc *d, git_repository *git, const git_oid *id)
+{
+	const char *p;
+	size_t n;
+
+	memset(d, 0, sizeof(*d));
+	if (git_oid_is_zero(id))
+		return 0;
+	if (git_blob_lookup(&d->blob, git, id) < 0) {
+		d->blob = NULL;
+		return -1;
 	}
-	return b;
+	p = git_blob_rawcontent(d->blob);
+	n = (size_t)git_blob_rawsize(d->blob);
+	if ((d->nm = gt_json_canonical_object(&d->m, p, n)) < 0)
+		d->j = cJSON_ParseWithLength(p, n);
+	return 0;
 }
 
-/* field-by-field changes from old to new, taking new's values (the
- * caller drops what is left of new) */
-static cJSON *changes(const cJSON *old, cJSON *new)
+static void doc_release(struct bead_doc *d)
+{
+	free(d->m);
+	cJSON_Delete(d->j);
+	git_blob_free(d->blob);
+	memset(d, 0, sizeof(*d));
+}
+
+/* d parsed (members too), or NULL when there is no bead; the caller
+ * deletes it */
+static cJSON *doc_tree(const struct bead_doc *d)
+{
+	if (!d->blob)
+		return NULL;
+	if (d->nm < 0)
+		return cJSON_Duplicate(d->j, 1);
+	return cJSON_ParseWithLength(git_blob_rawcontent(d->blob),
+				     (size_t)git_blob_rawsize(d->blob));
+}
+
+/* field-by-field changes from old to new (parsed, either may be NULL),
+ * taking new's values */
+static cJSON *changes_parsed(const cJSON *old, cJSON *new)
 {
 	cJSON *ch = cJSON_CreateObject(), *gone = cJSON_CreateObject();
 	cJSON *c, *next, *pair;
@@ -329,6 +369,69 @@ static cJSON *changes(const cJSON *old, cJSON *new)
 	return ch;
 }
 
+static const struct gt_json_member *member(const struct bead_doc *d, const char *key, size_t klen)
+{
+	for (int i = 0; i < d->nm; i++)
+		if (d->m[i].klen == klen && !memcmp(d->m[i].key, key, klen))
+			return &d->m[i];
+	return NULL;
+}
+
+/* a member's value as it stands (canonical text is JSON as it is) */
+static cJSON *raw(const struct gt_json_member *x)
+{
+	char *t = gt_malloc(x->vlen + 1);
+	cJSON *v;
+
+	memcpy(t, x->val, x->vlen);
+	t[x->vlen] = '\0';
+	v = cJSON_CreateRaw(t);
+	free(t);
+	return v;
+}
+
+static void add_pair(cJSON *ch, const struct gt_json_member *key, cJSON *old, cJSON *new)
+{
+	cJSON *pair = cJSON_CreateObject();
+	char *k = gt_malloc(key->klen + 1);
+
+	memcpy(k, key->key, key->klen);
+	k[key->klen] = '\0';
+	cJSON_AddItemToObject(pair, "old", old);
+	cJSON_AddItemToObject(pair, "new", new);
+	cJSON_AddItemToObject(ch, k, pair);
+	free(k);
+}
+
+/* field-by-field changes from ob to nb: by their texts when both are
+ * canonical (or absent), else parsed; the same object either way */
+static cJSON *changes(const struct bead_doc *ob, const struct bead_doc *nb)
+{
+	cJSON *ch, *o, *n;
+
+	if ((ob->blob && ob->nm < 0) || (nb->blob && nb->nm < 0)) {
+		o = doc_tree(ob);
+		n = doc_tree(nb);
+		ch = changes_parsed(o, n);
+		cJSON_Delete(o);
+		cJSON_Delete(n);
+		return ch;
+	}
+	ch = cJSON_CreateObject();
+	for (int i = 0; i < nb->nm; i++) {
+		const struct gt_json_member *x = &nb->m[i], *y = member(ob, x->key, x->klen);
+
+		if ((x->klen == 10 && !memcmp(x->key, "updated_at", 10)) ||
+		    (y && y->vlen == x->vlen && !memcmp(y->val, x->val, x->vlen)))
+			continue;
+		add_pair(ch, x, y ? raw(y) : cJSON_CreateNull(), raw(x));
+	}
+	for (int i = 0; i < ob->nm; i++)
+		if (!member(nb, ob->m[i].key, ob->m[i].klen))
+			add_pair(ch, &ob->m[i], raw(&ob->m[i]), cJSON_CreateNull());
+	return ch;
+}
+
 /* The operations of c that name bead id, as {actor, email, command,
  * summary}; *nops: how many operations c holds. */
 static cJSON *naming_ops(git_commit *c, const char *id, int *nops)
@@ -354,10 +457,9 @@ static cJSON *naming_ops(git_commit *c, const char *id, int *nops)
 	return ops;
 }
 
-/* The log entry for c, which changed bead id from ob to nb (parsed, or
- * NULL; the caller keeps them, and drops nb after: its changed values are
- * taken). */
-static cJSON *log_entry_of(git_commit *c, const char *id, const cJSON *ob, cJSON *nb)
+/* The log entry for c, which changed bead id from ob to nb. */
+static cJSON *log_entry_of(git_commit *c, const char *id, const struct bead_doc *ob,
+			   const struct bead_doc *nb)
 {
 	const git_signature *a = git_commit_author(c);
 	cJSON *e = cJSON_CreateObject(), *ops;
@@ -396,11 +498,14 @@ static cJSON *log_entry_of(git_commit *c, const char *id, const cJSON *ob, cJSON
 static cJSON *log_entry(git_repository *git, git_commit *c, const char *id, const git_oid *before,
 			const git_oid *now)
 {
-	cJSON *nb = bead_in(git, now), *ob = bead_in(git, before);
-	cJSON *e = log_entry_of(c, id, ob, nb);
+	struct bead_doc nb, ob;
+	cJSON *e;
 
-	cJSON_Delete(nb);
-	cJSON_Delete(ob);
+	doc_read(&nb, git, now);
+	doc_read(&ob, git, before);
+	e = log_entry_of(c, id, &ob, &nb);
+	doc_release(&nb);
+	doc_release(&ob);
 	return e;
 }
 
@@ -583,20 +688,16 @@ static int log_indexed(cJSON *out, struct gt_ledger *lg, const char *id, const g
 		       long limit, int checked)
 {
 	struct frontier f = { 0 };
-	cJSON *kept = NULL; /* the bead in blob kept_id */
+	struct bead_doc kept = { 0 }; /* the bead in blob kept_id, when kept_ok */
 	git_oid kept_id;
 	struct gt_history_hit *cands = NULL;
 	size_t ncands = 0;
 	long found = 0;
-	git_odb *odb = NULL;
-	int rc;
+	int rc, kept_ok = 0;
 
 	if ((rc = gt_history_commits(&cands, &ncands, lg, id, checked)) < 0)
 		return rc;
-	if (git_repository_odb(&odb, lg->git) < 0) {
-		free(cands);
-		return gt_error_git(GT_EFAIL, "cannot open the ledger's objects");
-	}
+
 	frontier_add(&f, blob);
 	for (size_t k = 0; k < ncands && f.n && !(limit > 0 && found >= limit) && !rc; k++) {
 		const struct gt_history_hit *h = &cands[k];
@@ -639,21 +740,24 @@ static int log_indexed(cJSON *out, struct gt_ledger *lg, const char *id, const g
 			git_commit_free(p);
 			p = NULL;
 		}
-		if (!rc && !same && known && np == 1 && !git_oid_is_zero(&pblob[0]) &&
-		    !git_odb_exists(odb, &pblob[0]))
-			rc = BROKEN; /* the record's old blob is not in the ledger */
 		if (!rc && !same) {
 			/* the bead before this change is the one the next entry
-			 * changed, on linear history: parsed once */
-			cJSON *nb = kept && !git_oid_cmp(&kept_id, &now) ? kept
-									 : bead_in(lg->git, &now);
+			 * changed, on linear history: read once */
+			struct bead_doc nb;
 
-			if (nb != kept)
-				cJSON_Delete(kept);
-			kept = bead_in(lg->git, &pblob[0]);
+			if (kept_ok && !git_oid_cmp(&kept_id, &now)) {
+				nb = kept;
+			} else {
+				doc_release(&kept);
+				doc_read(&nb, lg->git, &now);
+			}
+			kept_ok = 1;
 			git_oid_cpy(&kept_id, &pblob[0]);
-			cJSON_AddItemToArray(out, log_entry_of(c, id, kept, nb));
-			cJSON_Delete(nb);
+			if (doc_read(&kept, lg->git, &pblob[0]) < 0 && known && np == 1)
+				rc = BROKEN; /* the record's old blob is not in the ledger */
+			if (!rc)
+				cJSON_AddItemToArray(out, log_entry_of(c, id, &kept, &nb));
+			doc_release(&nb);
 			found++;
 			f.v[at] = f.v[--f.n];
 			for (unsigned i = 0; i < np; i++)
@@ -666,8 +770,7 @@ static int log_indexed(cJSON *out, struct gt_ledger *lg, const char *id, const g
 	 * the limit met: otherwise a record the chain needs was not there */
 	if (!rc && f.n && !(limit > 0 && found >= limit))
 		rc = BROKEN;
-	cJSON_Delete(kept);
-	git_odb_free(odb);
+	doc_release(&kept);
 	free(f.v);
 	free(cands);
 	return rc;
