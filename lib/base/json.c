@@ -565,7 +565,8 @@ static size_t canonical_string(const char *p, size_t n)
 
 		if (c < 0x20 || c == '<' || c == '>' || c == '&')
 			return 0;
-		if (c == 0xe2 && i + 2 < n && s[i + 1] == 0x80 && (s[i + 2] == 0xa8 || s[i + 2] == 0xa9))
+		if (c == 0xe2 && i + 2 < n && s[i + 1] == 0x80 &&
+		    (s[i + 2] == 0xa8 || s[i + 2] == 0xa9))
 			return 0; /* gt writes U+2028 and U+2029 escaped */
 		if (c != '\\') {
 			i++;
@@ -591,8 +592,8 @@ static size_t canonical_string(const char *p, size_t n)
 					return 0; /* gt writes lower-case hex */
 			v = (unsigned)strtoul(u, NULL, 16);
 			/* only what gt escapes that way */
-			if (!(v < 0x20 && v && !strchr("\n\r\t\b\f", (int)v)) && v != '<' && v != '>' &&
-			    v != '&' && v != 0x2028 && v != 0x2029)
+			if (!(v < 0x20 && v && !strchr("\n\r\t\b\f", (int)v)) && v != '<' &&
+			    v != '>' && v != '&' && v != 0x2028 && v != 0x2029)
 				return 0;
 		}
 		i += 6;
