@@ -242,6 +242,19 @@ test_expect_success 'a torn tail is ignored, then cut before the next append' '
 	agree
 '
 
+# Readers map the file (not copy it): the file in place only ever grows,
+# and a tail to cut is left behind by a new file put in its place.
+test_expect_success 'the index in place only grows: a tail is cut in a new file' '
+	cd l && gt-bead-log t-b1 >/dev/null && ino=$(stat -c %i "$IDX") &&
+	gt-bead-update t-b2 --title "grows" >/dev/null && gt-bead-log t-b1 >/dev/null &&
+	assert_eq "$ino" "$(stat -c %i "$IDX")" "appended in place" &&
+	n=$(size "$IDX") && truncate -s $((n - 40)) "$IDX" &&
+	gt-bead-update t-b2 --title "cut" >/dev/null && gt-bead-log t-b1 >/dev/null &&
+	# the torn batch (a record, a marker) walked again with the new commit
+	[ "$(stat -c %i "$IDX")" != "$ino" ] && assert_eq $((n - 144 + 3 * 72)) "$(size "$IDX")" &&
+	test ! -e "$IDX.tmp" && agree
+'
+
 test_expect_success 'a damaged, foreign or missing file is rebuilt' '
 	cd l && rm "$IDX" && gt-bead-log t-b1 >/dev/null && cp "$IDX" good.idx &&
 	head -c 3000 /dev/urandom >"$IDX" && agree && test_cmp_files good.idx "$IDX" &&

@@ -58,6 +58,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -364,48 +366,54 @@ out:
  */
 static int collect(struct scan *sc, const char *path)
 {
-	char *buf;
-	uint64_t pos = REC;
+	const unsigned char *map, *r;
+	struct stat st;
+	uint64_t want;
 	int fd, rc = 1;
 
 	if (sc->valid <= REC)
 		return 1;
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
 		return gt_error_errno(GT_EFAIL, "cannot read '%s'", path);
-	buf = gt_malloc(CHUNK);
-	while (rc == 1 && pos < sc->valid) {
-		size_t len = sc->valid - pos > CHUNK ? CHUNK : (size_t)(sc->valid - pos);
+	/* mapped, not copied: the file in place never gets shorter (see
+	 * append()), and one put in its place leaves this one as it is */
+	if (fstat(fd, &st) < 0 || (uint64_t)st.st_size < sc->valid) {
+		close(fd);
+		return 0; /* replaced meanwhile: read it all, checked */
+	}
+	map = mmap(NULL, (size_t)sc->valid, PROT_READ, MAP_PRIVATE, fd, 0);
+	close(fd);
+	if (map == MAP_FAILED)
+		return gt_error_errno(GT_EFAIL, "cannot read '%s'", path);
+	memcpy(&want, sc->key, sizeof(want));
+	for (r = map + REC; r < map + sc->valid; r += REC) {
+		uint64_t key;
+		uint32_t tag;
 
-		if (pread(fd, buf, len, (off_t)pos) != (ssize_t)len) {
-			rc = 0; /* cut meanwhile: read it all, checked */
+		/* the key first: a record of another bead is passed by, whatever
+		 * else it holds (a damaged one matters to its own bead's reader) */
+		memcpy(&key, r, sizeof(key));
+		if (key != want)
+			continue;
+		memcpy(&tag, r + offsetof(struct rec, tag), sizeof(tag));
+		if (tag == TAG_MARK) /* a marker's check that looks like the key */
+			continue;
+		if (tag != TAG_BEAD) {
+			rc = 0;
 			break;
 		}
-		for (size_t off = 0; off < len; off += REC) {
-			const unsigned char *r = (const unsigned char *)buf + off;
-			uint32_t tag;
+		{
+			struct gt_history_hit *x;
 
-			memcpy(&tag, r + offsetof(struct rec, tag), sizeof(tag));
-			if (tag == TAG_MARK)
-				continue;
-			if (tag != TAG_BEAD) {
-				rc = 0;
-				break;
-			}
-			if (!memcmp(r, sc->key, 8)) {
-				struct gt_history_hit *x;
-
-				GT_ALLOC_GROW(sc->hits, sc->nhits + 1, sc->ahits);
-				x = &sc->hits[sc->nhits++];
-				memcpy(x->commit.id, r + offsetof(struct rec, oid), GIT_OID_RAWSZ);
-				memcpy(x->old.id, r + offsetof(struct rec, old), GIT_OID_RAWSZ);
-				memcpy(x->now.id, r + offsetof(struct rec, now), GIT_OID_RAWSZ);
-				x->exact = 1;
-			}
+			GT_ALLOC_GROW(sc->hits, sc->nhits + 1, sc->ahits);
+			x = &sc->hits[sc->nhits++];
+			memcpy(x->commit.id, r + offsetof(struct rec, oid), GIT_OID_RAWSZ);
+			memcpy(x->old.id, r + offsetof(struct rec, old), GIT_OID_RAWSZ);
+			memcpy(x->now.id, r + offsetof(struct rec, now), GIT_OID_RAWSZ);
+			x->exact = 1;
 		}
-		pos += len;
 	}
-	free(buf);
-	close(fd);
+	munmap((void *)map, (size_t)sc->valid);
 	if (rc != 1)
 		sc->nhits = 0;
 	return rc;
@@ -798,17 +806,41 @@ static int append(struct gt_ledger *lg, const char *path, const struct scan *sc,
 		  size_t *walked)
 {
 	struct writer w = { .buf = GT_BUF_INIT, .state = sc->state };
-	int rc, met = 0;
+	struct gt_buf tmp = GT_BUF_INIT;
+	struct stat st;
+	int rc = 0, met = 0, src;
 
 	*done = 0;
 	*walked = 0;
-	if ((w.fd = open(path, O_RDWR | O_CLOEXEC)) < 0)
-		return gt_error_errno(GT_EFAIL, "cannot open '%s'", path);
-	/* cut a torn or untrusted tail, then write after the trusted part */
-	if (ftruncate(w.fd, (off_t)sc->valid) < 0 || lseek(w.fd, (off_t)sc->valid, SEEK_SET) < 0) {
+	if ((w.fd = open(path, O_RDWR | O_CLOEXEC)) < 0 || fstat(w.fd, &st) < 0) {
+		rc = gt_error_errno(GT_EFAIL, "cannot open '%s'", path);
+		goto out;
+	}
+	if ((uint64_t)st.st_size > sc->valid) {
+		/* a torn or untrusted tail: the file in place never gets
+		 * shorter (readers map it, collect()), so the trusted part is
+		 * copied to a new file that takes its place */
+		char *buf = gt_malloc(CHUNK);
+		ssize_t n = 0;
+
+		src = w.fd;
+		gt_buf_printf(&tmp, "%s.tmp", path);
+		if ((w.fd = open(tmp.ptr, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666)) < 0)
+			rc = gt_error_errno(GT_EFAIL, "cannot write '%s'", tmp.ptr);
+		for (uint64_t at = 0; !rc && at < sc->valid; at += (uint64_t)n) {
+			size_t len = sc->valid - at > CHUNK ? CHUNK : (size_t)(sc->valid - at);
+
+			if ((n = pread(src, buf, len, (off_t)at)) != (ssize_t)len ||
+			    gt_write_all(w.fd, buf, len) < 0)
+				rc = gt_error_errno(GT_EFAIL, "cannot write '%s'", tmp.ptr);
+		}
+		free(buf);
+		close(src);
+		if (rc)
+			goto out;
+	} else if (lseek(w.fd, (off_t)sc->valid, SEEK_SET) < 0) {
 		rc = gt_error_errno(GT_EFAIL, "cannot write '%s'", path);
-		close(w.fd);
-		return rc;
+		goto out;
 	}
 	rc = walk(&w, lg, &sc->tip, &met, walked);
 	if (!rc && met) {
@@ -816,19 +848,27 @@ static int append(struct gt_ledger *lg, const char *path, const struct scan *sc,
 		w_flush(&w);
 		if (w.err) {
 			errno = w.err;
-			rc = gt_error_errno(GT_EFAIL, "cannot write '%s'", path);
+			rc = gt_error_errno(GT_EFAIL, "cannot write '%s'", tmp.len ? tmp.ptr : path);
 		}
 		*done = !rc;
 	}
-	if (!*done && ftruncate(w.fd, (off_t)sc->valid) < 0) {
-		/* left as a tail no reader trusts; the next append cuts it */
-	}
-	gt_buf_release(&w.buf);
-	free(w.heads);
-	if (close(w.fd) < 0 && *done) {
+	/* not done in place: what was written is a tail no reader trusts
+	 * (or ends at a marker that holds, after records that are right), and
+	 * the next append leaves it behind */
+out:
+	if (w.fd >= 0 && close(w.fd) < 0 && *done) {
 		*done = 0;
-		rc = gt_error_errno(GT_EFAIL, "cannot write '%s'", path);
+		rc = gt_error_errno(GT_EFAIL, "cannot write '%s'", tmp.len ? tmp.ptr : path);
 	}
+	if (tmp.len && *done && rename(tmp.ptr, path) < 0) {
+		*done = 0;
+		rc = gt_error_errno(GT_EFAIL, "cannot rename '%s'", tmp.ptr);
+	}
+	if (tmp.len && !*done)
+		unlink(tmp.ptr);
+	gt_buf_release(&w.buf);
+	gt_buf_release(&tmp);
+	free(w.heads);
 	return rc;
 }
 
