@@ -152,22 +152,36 @@ int gt_write_file_atomic(const char *path, const void *data, size_t len)
 	return gt_write_file_atomicv(path, &v, 1);
 }
 
+/* mkdir -p of the directory p (changed while it runs, then restored):
+ * the deepest first, so that when it is there, that is one call */
+static int mkdir_p(char *p)
+{
+	char *s;
+	int rc;
+
+	if (mkdir(p, 0777) == 0 || errno == EEXIST)
+		return 0;
+	if (errno != ENOENT || !(s = strrchr(p, '/')) || s == p)
+		return gt_error_errno(GT_EFAIL, "cannot create '%s'", p);
+	*s = '\0';
+	rc = mkdir_p(p);
+	*s = '/';
+	if (rc < 0)
+		return rc;
+	if (mkdir(p, 0777) < 0 && errno != EEXIST)
+		return gt_error_errno(GT_EFAIL, "cannot create '%s'", p);
+	return 0;
+}
+
 int gt_mkdir_parents(const char *path)
 {
-	char *p = gt_strdup(path);
+	char *p = gt_strdup(path), *s = strrchr(p, '/');
+	int rc = 0;
 
-	for (char *s = p + 1; *s; s++) {
-		if (*s != '/')
-			continue;
+	if (s && s != p) {
 		*s = '\0';
-		if (mkdir(p, 0777) < 0 && errno != EEXIST) {
-			int rc = gt_error_errno(GT_EFAIL, "cannot create '%s'", p);
-
-			free(p);
-			return rc;
-		}
-		*s = '/';
+		rc = mkdir_p(p);
 	}
 	free(p);
-	return 0;
+	return rc;
 }

@@ -69,6 +69,8 @@ static void describe_holder(struct gt_buf *out, int f)
 		return;
 	buf[n] = '\0';
 	buf[strcspn(buf, "\n")] = '\0';
+	for (size_t k = strlen(buf); k && buf[k - 1] == ' ';) /* the padding */
+		buf[--k] = '\0';
 	if ((pid = strtol(buf, NULL, 10)) <= 0)
 		return;
 	gt_buf_printf(out, " by pid %s", buf);
@@ -79,10 +81,16 @@ static void describe_holder(struct gt_buf *out, int f)
 		gt_buf_adds(out, ", which is stopped (SIGSTOP?)");
 }
 
-/* who holds it, for the message of a writer that waits too long */
+/* bytes of a holder's note, its newline included */
+#define NOTE_LEN 160
+
+/* who holds it, for the message of a writer that waits too long: one line
+ * padded to a fixed length, written over the note of a holder before
+ * (truncating first costs the file system a journal entry, on every
+ * write) */
 void gt_lock_note(int f, const char *who)
 {
-	char line[200], when[32];
+	char line[NOTE_LEN + 1], when[32];
 	time_t now;
 	struct tm tm;
 	int len;
@@ -91,8 +99,14 @@ void gt_lock_note(int f, const char *who)
 		return;
 	now = time(NULL);
 	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&now, &tm));
-	len = snprintf(line, sizeof(line), "%ld (%s, since %s)\n", (long)getpid(), who, when);
-	if (len > 0 && ftruncate(f, 0) == 0 && pwrite(f, line, (size_t)len, 0) < 0) {
+	len = snprintf(line, sizeof(line), "%ld (%s, since %s)", (long)getpid(), who, when);
+	if (len < 0)
+		return;
+	if (len > NOTE_LEN - 1)
+		len = NOTE_LEN - 1;
+	memset(line + len, ' ', (size_t)(NOTE_LEN - 1 - len));
+	line[NOTE_LEN - 1] = '\n';
+	if (pwrite(f, line, NOTE_LEN, 0) < 0) {
 		/* only a message is lost */
 	}
 }

@@ -334,22 +334,6 @@ static void lock_path(struct gt_buf *out, const struct gt_repo *r)
 	gt_buf_printf(out, "%s/maintain.lock", r->runtime_dir);
 }
 
-/* "<pid> (<who>, since <time>)", as base/lock.c writes for writers */
-static void note_holder(int fd, const char *who)
-{
-	char line[200], when[32];
-	time_t now = time(NULL);
-	struct tm tm;
-	int len;
-
-	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&now, &tm));
-	len = snprintf(line, sizeof(line), "%ld (%s, since %s)\n", (long)getpid(),
-		       who ? who : "gt-maintain", when);
-	if (len > 0 && ftruncate(fd, 0) == 0 && pwrite(fd, line, (size_t)len, 0) < 0) {
-		/* only a message is lost */
-	}
-}
-
 /* The descriptor gt_maint_auto() handed over, if it is really the lock
  * file and really holds the lock (flock() on the description that holds
  * it succeeds at once; on another description it would not). */
@@ -377,7 +361,7 @@ int gt_maint_lock(int *fd, const struct gt_repo *r, long wait_ms, const char *wh
 
 	lock_path(&path, r);
 	if ((*fd = adopt(path.ptr)) >= 0) {
-		note_holder(*fd, who);
+		gt_lock_note(*fd, who ? who : "gt-maintain");
 	} else {
 		rc = gt_mkdir_parents(path.ptr);
 		if (!rc)
