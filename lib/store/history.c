@@ -848,7 +848,8 @@ static int append(struct gt_ledger *lg, const char *path, const struct scan *sc,
 		w_flush(&w);
 		if (w.err) {
 			errno = w.err;
-			rc = gt_error_errno(GT_EFAIL, "cannot write '%s'", tmp.len ? tmp.ptr : path);
+			rc = gt_error_errno(GT_EFAIL, "cannot write '%s'",
+					    tmp.len ? tmp.ptr : path);
 		}
 		*done = !rc;
 	}
