@@ -64,6 +64,21 @@ test_expect_success 'writers queued behind a commit go into one commit, each its
 	done
 '
 
+# First come, first served: the writers queued one after another behind
+# a commit are applied in that order, in the next commit.
+test_expect_success 'writers queued one after another are applied in arrival order' '
+	cd l && hold_lock &&
+	for i in 1 2 3 4 5; do
+		( gt-bead-add --actor "fifo$i" --id "t-f$i" "fifo $i" >/dev/null 2>&1; echo $? >"frc$i" ) &
+		queued $i || return 1
+	done &&
+	before=$(ledger_tip) && release_lock &&
+	wait_for sh -c "ls frc? | wc -l | grep -qx 5" && wait &&
+	assert_eq 1 "$(git rev-list --count "$before..refs/gt/ledger")" "commits for the group" &&
+	git log -1 --format=%B refs/gt/ledger | sed -n "s/^Gt-Op: gt-bead-add by \(fifo[0-9]\) .*/\1/p" | xargs >order &&
+	assert_eq "fifo1 fifo2 fifo3 fifo4 fifo5" "$(cat order)"
+'
+
 test_expect_success 'conflicting preconditions in one group: one claim wins, the rest fail with 4' '
 	cd l && gt-bead-add -q --id t-prize "prize" && hold_lock &&
 	for i in 1 2 3 4 5; do

@@ -10,7 +10,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/file.h>
+#include <sys/inotify.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -902,6 +904,129 @@ out:
 	return rc;
 }
 
+static long mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * Wait for the answer to the intent queued at name (read through qfd,
+ * after qlen), or for the turn to commit: first come, first served.  A
+ * waiter does not queue on the ledger lock (the kernel wakes its waiters
+ * in no order, and an answered one would have to take it just to read its
+ * answer): it sleeps on its own queue file, which wakes it when a
+ * committer appends the answer, or touches it to say it is the oldest
+ * left unanswered (wake_next()); then it tries the lock.  The sleep is
+ * bounded (WAKE_MS), so a committer killed before it woke anyone costs
+ * that much.  0, 1 or GT_E*: the answer; 2: *lockfd holds the lock and
+ * there is no answer (this one commits).  Without inotify (its limits
+ * reached): the lock, waited for as before.
+ */
+#define WAKE_MS 100
+static int wait_turn(const struct gt_commitq *q, const char *lockpath, const char *name, int qfd,
+		     size_t qlen, int *lockfd, git_oid *commit)
+{
+	struct gt_buf p = GT_BUF_INIT;
+	long deadline = q->lock_timeout_ms < 0 ? -1 : mono_ms() + q->lock_timeout_ms;
+	int ino = inotify_init1(IN_CLOEXEC | IN_NONBLOCK), rc;
+
+	*lockfd = -1;
+	gt_repo_runtime_path(&p, q->repo, "queue", 0);
+	gt_buf_printf(&p, "/%s.q", name);
+	if (ino >= 0 && inotify_add_watch(ino, p.ptr, IN_MODIFY | IN_ATTRIB | IN_DELETE_SELF) < 0) {
+		close(ino);
+		ino = -1;
+	}
+	gt_buf_release(&p);
+	for (;;) {
+		struct pollfd pf = { .fd = ino, .events = POLLIN };
+		char ev[4096];
+		long left = WAKE_MS;
+
+		if ((rc = read_answer(qfd, qlen, commit)) != 2)
+			break;
+		if (ino < 0) { /* as before: in the lock's queue */
+			rc = gt_lock_acquire_as(lockfd, lockpath, q->lock_timeout_ms, NULL);
+		} else {
+			left = deadline < 0 ? WAKE_MS : deadline - mono_ms();
+			rc = gt_lock_try_as(lockfd, lockpath, NULL);
+			if (rc == 1 && left <= 0) /* for the message naming who holds it */
+				rc = gt_lock_acquire_as(lockfd, lockpath, 0, NULL);
+		}
+		if (rc < 0) {
+			/* a committer that read it may still commit it */
+			gt_error_hint("the change may still be committed by the process holding "
+				      "the lock; check before repeating it");
+			break;
+		}
+		if (rc == 0) { /* the lock: answered meanwhile, or this one's turn */
+			if ((rc = read_answer(qfd, qlen, commit)) != 2) {
+				gt_lock_release(*lockfd);
+				*lockfd = -1;
+			}
+			break;
+		}
+		if (poll(&pf, 1, (int)(left < WAKE_MS ? left : WAKE_MS)) > 0)
+			while (read(ino, ev, sizeof(ev)) > 0) {
+				/* drained: what changed is read from the file */
+			}
+	}
+	if (ino >= 0)
+		close(ino);
+	return rc;
+}
+
+/* After a commit, the lock released: the oldest intent still waiting (it
+ * came after the group was gathered, or past GROUP_MAX) is told to try
+ * the lock, by a touch of its queue file. */
+static void wake_next(const struct gt_commitq *q)
+{
+	struct gt_buf dir = GT_BUF_INIT, p = GT_BUF_INIT;
+	DIR *d;
+	struct dirent *de;
+	char **names = NULL;
+	size_t n = 0, alloc = 0;
+
+	gt_repo_runtime_path(&dir, q->repo, "queue", 0);
+	if ((d = opendir(dir.ptr))) {
+		while ((de = readdir(d))) {
+			size_t len = strlen(de->d_name);
+
+			if (len > 2 && !strcmp(de->d_name + len - 2, ".q")) {
+				GT_ALLOC_GROW(names, n + 1, alloc);
+				names[n++] = gt_strdup(de->d_name);
+			}
+		}
+		closedir(d);
+	}
+	if (n > 1)
+		qsort(names, n, sizeof(*names), name_cmp);
+	for (size_t i = 0; i < n; i++) {
+		int fd;
+
+		gt_buf_reset(&p);
+		gt_buf_printf(&p, "%s/%s", dir.ptr, names[i]);
+		if ((fd = open(p.ptr, O_RDONLY | O_CLOEXEC)) < 0)
+			continue;
+		/* its writer holds it shared while it waits: a file nobody
+		 * holds is left for the next committer to clear */
+		if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+			futimens(fd, NULL);
+			close(fd);
+			break;
+		}
+		close(fd);
+	}
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	gt_buf_release(&dir);
+	gt_buf_release(&p);
+}
+
 int gt_commitq_submit(const struct gt_commitq *q, struct gt_intent *in, git_oid *commit)
 {
 	struct gt_buf lockpath = GT_BUF_INIT;
@@ -922,14 +1047,7 @@ int gt_commitq_submit(const struct gt_commitq *q, struct gt_intent *in, git_oid 
 	if (rc < 0 || (rc = enqueue(q, in, &name, &qfd, &qlen)) < 0)
 		goto out;
 	/* who holds it is noted only by one that leads: most are answered */
-	rc = gt_lock_acquire_as(&lockfd, lockpath.ptr, q->lock_timeout_ms, NULL);
-	if (rc < 0) {
-		/* a committer that read it may still commit it */
-		gt_error_hint("the change may still be committed by the process holding the "
-			      "lock; check before repeating it");
-		goto out;
-	}
-	rc = read_answer(qfd, qlen, commit);
+	rc = wait_turn(q, lockpath.ptr, name, qfd, qlen, &lockfd, commit);
 	if (rc == 2) { /* nobody took it: commit it, and whatever else waits */
 		led = 1;
 		gt_lock_note(lockfd, q->who);
@@ -939,6 +1057,8 @@ out:
 	if (qfd >= 0)
 		close(qfd);
 	gt_lock_release(lockfd);
+	if (led)
+		wake_next(q);
 	/* housekeeping is looked at by whoever committed, once the lock is free */
 	if (led && rc >= 0 && !git_oid_is_zero(commit))
 		gt_maint_auto(q->repo);
