@@ -3,6 +3,7 @@
  */
 #include "base/file.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
@@ -184,4 +185,33 @@ int gt_mkdir_parents(const char *path)
 	}
 	free(p);
 	return rc;
+}
+
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int gt_dir_names(const char *dir, const char *suffix, char ***names, size_t *n)
+{
+	size_t alloc = 0, slen = strlen(suffix);
+	struct dirent *e;
+	DIR *d;
+
+	*names = NULL;
+	*n = 0;
+	if (!(d = opendir(dir)))
+		return errno == ENOENT ? 0 : gt_error_errno(GT_EFAIL, "cannot read '%s'", dir);
+	while ((e = readdir(d))) {
+		size_t len = strlen(e->d_name);
+
+		if (len > slen && !strcmp(e->d_name + len - slen, suffix)) {
+			GT_ALLOC_GROW(*names, *n + 1, alloc);
+			(*names)[(*n)++] = gt_strdup(e->d_name);
+		}
+	}
+	closedir(d);
+	if (*n > 1)
+		qsort(*names, *n, sizeof(**names), by_name);
+	return 0;
 }

@@ -3,7 +3,6 @@
  */
 #include "store/commitq.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -596,33 +595,18 @@ out:
 	return mine;
 }
 
-static int name_cmp(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* The intents waiting, in arrival order, mine among them. */
 static void gather(struct group *g, struct gt_intent *mine, const char *mine_name)
 {
-	DIR *d = opendir(g->qdir.ptr);
-	struct dirent *de;
 	char **names = NULL;
-	size_t n = 0, alloc = 0;
+	size_t n = 0;
 	struct gt_buf p = GT_BUF_INIT, data = GT_BUF_INIT;
 	int placed = 0;
 
-	while (d && (de = readdir(d))) {
-		size_t len = strlen(de->d_name);
-
-		if (len > 2 && !strcmp(de->d_name + len - 2, ".q")) {
-			GT_ALLOC_GROW(names, n + 1, alloc);
-			names[n++] = gt_strndup(de->d_name, len - 2);
-		}
-	}
-	if (d)
-		closedir(d);
-	if (n > 1)
-		qsort(names, n, sizeof(*names), name_cmp);
+	if (gt_dir_names(g->qdir.ptr, ".q", &names, &n) < 0)
+		gt_error_clear();      /* none to gather: this one's own only */
+	for (size_t i = 0; i < n; i++) /* the names, without ".q" */
+		names[i][strlen(names[i]) - 2] = '\0';
 	for (size_t i = 0; i < n; i++) {
 		struct member *m;
 		int fd;
@@ -985,25 +969,12 @@ static int wait_turn(const struct gt_commitq *q, const char *lockpath, const cha
 static void wake_next(const struct gt_commitq *q)
 {
 	struct gt_buf dir = GT_BUF_INIT, p = GT_BUF_INIT;
-	DIR *d;
-	struct dirent *de;
 	char **names = NULL;
-	size_t n = 0, alloc = 0;
+	size_t n = 0;
 
 	gt_repo_runtime_path(&dir, q->repo, "queue", 0);
-	if ((d = opendir(dir.ptr))) {
-		while ((de = readdir(d))) {
-			size_t len = strlen(de->d_name);
-
-			if (len > 2 && !strcmp(de->d_name + len - 2, ".q")) {
-				GT_ALLOC_GROW(names, n + 1, alloc);
-				names[n++] = gt_strdup(de->d_name);
-			}
-		}
-		closedir(d);
-	}
-	if (n > 1)
-		qsort(names, n, sizeof(*names), name_cmp);
+	if (gt_dir_names(dir.ptr, ".q", &names, &n) < 0)
+		gt_error_clear();
 	for (size_t i = 0; i < n; i++) {
 		int fd;
 

@@ -3,7 +3,6 @@
  */
 #include "town/nudge.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -73,39 +72,18 @@ int gt_nudge_enqueue(struct gt_repo *r, const char *session, const char *sender,
 	return rc;
 }
 
-static int by_name(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 int gt_nudge_drain(cJSON **out, struct gt_repo *r, const char *session)
 {
 	struct gt_buf dir = GT_BUF_INIT, path = GT_BUF_INIT, lockp = GT_BUF_INIT,
 		      text = GT_BUF_INIT;
 	char **names = NULL;
-	size_t n = 0, alloc = 0;
-	struct dirent *e;
-	DIR *d;
+	size_t n = 0;
 	int rc, fd = -1;
 
 	*out = cJSON_CreateArray();
-	if ((rc = queue_dir(&dir, r, session, 0)) < 0)
+	if ((rc = queue_dir(&dir, r, session, 0)) < 0 ||
+	    (rc = gt_dir_names(dir.ptr, ".json", &names, &n)) < 0)
 		goto out;
-	if (!(d = opendir(dir.ptr))) {
-		rc = errno == ENOENT ? 0 : gt_error_errno(GT_EFAIL, "cannot read '%s'", dir.ptr);
-		goto out;
-	}
-	while ((e = readdir(d))) {
-		size_t len = strlen(e->d_name);
-
-		if (len > 5 && !strcmp(e->d_name + len - 5, ".json")) {
-			GT_ALLOC_GROW(names, n + 1, alloc);
-			names[n++] = gt_strdup(e->d_name);
-		}
-	}
-	closedir(d);
-	if (n)
-		qsort(names, n, sizeof(*names), by_name);
 	/* two drains at once must not both deliver a nudge */
 	gt_buf_printf(&lockp, "%s/.lock", dir.ptr);
 	if (n && (rc = gt_lock_acquire(&fd, lockp.ptr, 5000)) < 0)
