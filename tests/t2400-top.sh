@@ -149,16 +149,16 @@ test_expect_success 'a ledger write shows up without waiting for the interval' '
 
 test_expect_success 'j and k move the selection' '
 	p=$(cat polecat) &&
-	selected_is app/crew/ann &&
-	keys j && wait_for selected_is app/crew/bob &&
-	keys Down && wait_for selected_is "$p" &&
-	keys j r && wait_for shows "refreshed" && selected_is "$p" &&
-	keys k k && wait_for selected_is app/crew/ann
+	{ selected_is app/crew/ann || die "not on ann: $(screen)"; } &&
+	keys j && { wait_for selected_is app/crew/bob || die "j: $(screen)"; } &&
+	keys Down && { wait_for selected_is "$p" || die "Down: $(screen)"; } &&
+	keys j r && { wait_for shows "refreshed" || die "j r: $(screen)"; } && selected_is "$p" &&
+	keys k k && { wait_for selected_is app/crew/ann || die "k k: $(screen)"; }
 '
 
 test_expect_success 'p shows the pane the agent printed, and closes again' '
 	keys p &&
-	wait_for shows "pane of app/crew/ann" &&
+	{ wait_for shows "pane of app/crew/ann" || die "p: $(screen)"; } &&
 	shows "app/crew/ann (p or Esc closes)" &&
 	shows "red words" &&
 	keys p &&
