@@ -624,10 +624,60 @@ static size_t canonical_number(const char *p, size_t n)
 	return ok;
 }
 
+/* Where an object's members go while its text is checked: NULL, or a
+ * growing array (keys with an escape refuse the split). */
+struct members {
+	struct gt_json_member *v;
+	size_t n, alloc;
+};
+
+static size_t canonical_value(const char *p, size_t n, int depth);
+
+/* The length of the canonical array or object at p[0..n), or 0; an
+ * object's members into *ms when ms is not NULL. */
+static size_t canonical_container(const char *p, size_t n, int depth, struct members *ms)
+{
+	char close = p[0] == '[' ? ']' : '}';
+	size_t i = 1, k;
+
+	if (i < n && p[i] == close)
+		return i + 1;
+	for (;;) {
+		struct gt_json_member *x = NULL;
+
+		if (close == '}') {
+			if (i >= n || p[i] != '"' || !(k = canonical_string(p + i, n - i)))
+				return 0;
+			if (ms) {
+				if (memchr(p + i, '\\', k))
+					return 0; /* keys with escapes are not split */
+				GT_ALLOC_GROW(ms->v, ms->n + 1, ms->alloc);
+				x = &ms->v[ms->n++];
+				x->key = p + i + 1;
+				x->klen = k - 2;
+			}
+			i += k;
+			if (i >= n || p[i++] != ':')
+				return 0;
+		}
+		if (!(k = canonical_value(p + i, n - i, depth + 1)))
+			return 0;
+		if (x) {
+			x->val = p + i;
+			x->vlen = k;
+		}
+		i += k;
+		if (i >= n)
+			return 0;
+		if (p[i] == close)
+			return i + 1;
+		if (p[i++] != ',')
+			return 0;
+	}
+}
+
 static size_t canonical_value(const char *p, size_t n, int depth)
 {
-	size_t i, k;
-
 	if (!n || depth > 64)
 		return 0;
 	switch (p[0]) {
@@ -636,28 +686,7 @@ static size_t canonical_value(const char *p, size_t n, int depth)
 	case 'f': return n >= 5 && !memcmp(p, "false", 5) ? 5 : 0;
 	case 'n': return n >= 4 && !memcmp(p, "null", 4) ? 4 : 0;
 	case '[':
-	case '{':
-		i = 1;
-		if (i < n && p[i] == (p[0] == '[' ? ']' : '}'))
-			return i + 1;
-		for (;;) {
-			if (p[0] == '{') {
-				if (i >= n || p[i] != '"' || !(k = canonical_string(p + i, n - i)))
-					return 0;
-				i += k;
-				if (i >= n || p[i++] != ':')
-					return 0;
-			}
-			if (!(k = canonical_value(p + i, n - i, depth + 1)))
-				return 0;
-			i += k;
-			if (i >= n)
-				return 0;
-			if (p[i] == (p[0] == '[' ? ']' : '}'))
-				return i + 1;
-			if (p[i++] != ',')
-				return 0;
-		}
+	case '{': return canonical_container(p, n, depth, NULL);
 	default: return canonical_number(p, n);
 	}
 }
@@ -669,39 +698,15 @@ size_t gt_json_canonical_span(const char *p, size_t n)
 
 int gt_json_canonical_object(struct gt_json_member **out, const char *p, size_t n)
 {
-	struct gt_json_member *m = NULL;
-	size_t i = 1, k, nm = 0, am = 0;
+	struct members ms = { 0 };
 
 	*out = NULL;
 	if (n && p[n - 1] == '\n')
 		n--;
-	if (n < 2 || p[0] != '{')
+	if (!n || p[0] != '{' || canonical_container(p, n, 0, &ms) != n) {
+		free(ms.v);
 		return -1;
-	if (n == 2 && p[1] == '}')
-		return 0;
-	for (;;) {
-		struct gt_json_member *x;
-
-		if (i >= n || p[i] != '"' || !(k = canonical_string(p + i, n - i)) ||
-		    memchr(p + i, '\\', k))
-			break; /* (keys with escapes are not split) */
-		GT_ALLOC_GROW(m, nm + 1, am);
-		x = &m[nm++];
-		x->key = p + i + 1;
-		x->klen = k - 2;
-		i += k;
-		if (i >= n || p[i++] != ':' || !(k = canonical_value(p + i, n - i, 1)))
-			break;
-		x->val = p + i;
-		x->vlen = k;
-		i += k;
-		if (i + 1 == n && p[i] == '}') {
-			*out = m;
-			return (int)nm;
-		}
-		if (i >= n || p[i++] != ',')
-			break;
 	}
-	free(m);
-	return -1;
+	*out = ms.v;
+	return (int)ms.n;
 }
