@@ -207,6 +207,19 @@ static void scan_reset(struct scan *sc)
 	sc->nhits = 0;
 }
 
+/* Record r, of sc->key, as one of its hits. */
+static void add_hit(struct scan *sc, const struct rec *r)
+{
+	struct gt_history_hit *x;
+
+	GT_ALLOC_GROW(sc->hits, sc->nhits + 1, sc->ahits);
+	x = &sc->hits[sc->nhits++];
+	memcpy(x->commit.id, r->oid, GIT_OID_RAWSZ);
+	memcpy(x->old.id, r->old, GIT_OID_RAWSZ);
+	memcpy(x->now.id, r->now, GIT_OID_RAWSZ);
+	x->exact = 1;
+}
+
 /* Read the file at path into sc (see the top of this file).  A missing
  * file or one that is not ours is not an error: sc->valid is then 0. */
 static int scan_file(struct scan *sc, const char *path)
@@ -242,16 +255,8 @@ static int scan_file(struct scan *sc, const char *path)
 			memcpy(&r, buf + off, REC);
 			switch (take_rec(&s, &r)) {
 			case 0:
-				if (sc->key && !memcmp(r.key, sc->key, sizeof(r.key))) {
-					struct gt_history_hit *x;
-
-					GT_ALLOC_GROW(sc->hits, sc->nhits + 1, sc->ahits);
-					x = &sc->hits[sc->nhits++];
-					memcpy(x->commit.id, r.oid, GIT_OID_RAWSZ);
-					memcpy(x->old.id, r.old, GIT_OID_RAWSZ);
-					memcpy(x->now.id, r.now, GIT_OID_RAWSZ);
-					x->exact = 1;
-				}
+				if (sc->key && !memcmp(r.key, sc->key, sizeof(r.key)))
+					add_hit(sc, &r);
 				break;
 			case 1:
 				sc->has_tip = 1;
@@ -368,6 +373,7 @@ static int collect(struct scan *sc, const char *path)
 {
 	const unsigned char *map, *r;
 	struct stat st;
+	struct rec rec;
 	uint64_t want;
 	int fd, rc = 1;
 
@@ -402,16 +408,8 @@ static int collect(struct scan *sc, const char *path)
 			rc = 0;
 			break;
 		}
-		{
-			struct gt_history_hit *x;
-
-			GT_ALLOC_GROW(sc->hits, sc->nhits + 1, sc->ahits);
-			x = &sc->hits[sc->nhits++];
-			memcpy(x->commit.id, r + offsetof(struct rec, oid), GIT_OID_RAWSZ);
-			memcpy(x->old.id, r + offsetof(struct rec, old), GIT_OID_RAWSZ);
-			memcpy(x->now.id, r + offsetof(struct rec, now), GIT_OID_RAWSZ);
-			x->exact = 1;
-		}
+		memcpy(&rec, r, REC);
+		add_hit(sc, &rec);
 	}
 	munmap((void *)map, (size_t)sc->valid);
 	if (rc != 1)

@@ -6,9 +6,10 @@
  * For every commit reachable from the ledger tip the file lists the beads
  * whose blob it changed compared with its first parent (a root commit:
  * compared with nothing), as fixed records {8 bytes of SHA-256 of the
- * bead id, commit id, the bead's blob before and after}, a batch of commits at a time, each batch closed by
- * a marker naming the tip it brings the file up to and a checksum chained
- * over everything before it.  Readers keep it fresh: when the ledger tip
+ * bead id, commit id, the bead's blob before and after}, a batch of
+ * commits at a time, each batch closed by a marker naming the tip it
+ * brings the file up to and a checksum chained over everything before
+ * it.  Readers keep it fresh: when the ledger tip
  * has moved they walk only the new commits (under a lock of their own,
  * never the writers'), append their records and a marker.  A reader trusts
  * only what lies before the last marker whose checksum holds (the last
