@@ -333,6 +333,13 @@ static cJSON *doc_tree(const struct bead_doc *d)
 				     (size_t)git_blob_rawsize(d->blob));
 }
 
+/* Whether a change to field key[0..len) goes unlogged: updated_at moves
+ * with every change. */
+static int unlogged(const char *key, size_t len)
+{
+	return len == 10 && !memcmp(key, "updated_at", 10);
+}
+
 /* field-by-field changes from old to new (parsed, either may be NULL),
  * taking new's values */
 static cJSON *changes_parsed(const cJSON *old, cJSON *new)
@@ -354,7 +361,7 @@ static cJSON *changes_parsed(const cJSON *old, cJSON *new)
 		const cJSON *o = cJSON_GetObjectItemCaseSensitive(old, c->string);
 
 		next = c->next;
-		if (!strcmp(c->string, "updated_at") || (o && gt_json_equal(o, c)))
+		if (unlogged(c->string, strlen(c->string)) || (o && gt_json_equal(o, c)))
 			continue;
 		pair = cJSON_CreateObject();
 		cJSON_AddItemToObject(pair, "old", o ? cJSON_Duplicate(o, 1) : cJSON_CreateNull());
@@ -380,12 +387,9 @@ static const struct gt_json_member *member(const struct bead_doc *d, const char 
 /* a member's value as it stands (canonical text is JSON as it is) */
 static cJSON *raw(const struct gt_json_member *x)
 {
-	char *t = gt_malloc(x->vlen + 1);
-	cJSON *v;
+	char *t = gt_strndup(x->val, x->vlen);
+	cJSON *v = cJSON_CreateRaw(t);
 
-	memcpy(t, x->val, x->vlen);
-	t[x->vlen] = '\0';
-	v = cJSON_CreateRaw(t);
 	free(t);
 	return v;
 }
@@ -393,10 +397,8 @@ static cJSON *raw(const struct gt_json_member *x)
 static void add_pair(cJSON *ch, const struct gt_json_member *key, cJSON *old, cJSON *new)
 {
 	cJSON *pair = cJSON_CreateObject();
-	char *k = gt_malloc(key->klen + 1);
+	char *k = gt_strndup(key->key, key->klen);
 
-	memcpy(k, key->key, key->klen);
-	k[key->klen] = '\0';
 	cJSON_AddItemToObject(pair, "old", old);
 	cJSON_AddItemToObject(pair, "new", new);
 	cJSON_AddItemToObject(ch, k, pair);
@@ -421,7 +423,7 @@ static cJSON *changes(const struct bead_doc *ob, const struct bead_doc *nb)
 	for (int i = 0; i < nb->nm; i++) {
 		const struct gt_json_member *x = &nb->m[i], *y = member(ob, x->key, x->klen);
 
-		if ((x->klen == 10 && !memcmp(x->key, "updated_at", 10)) ||
+		if (unlogged(x->key, x->klen) ||
 		    (y && y->vlen == x->vlen && !memcmp(y->val, x->val, x->vlen)))
 			continue;
 		add_pair(ch, x, y ? raw(y) : cJSON_CreateNull(), raw(x));
@@ -697,7 +699,6 @@ static int log_indexed(cJSON *out, struct gt_ledger *lg, const char *id, const g
 
 	if ((rc = gt_history_commits(&cands, &ncands, lg, id, checked)) < 0)
 		return rc;
-
 	frontier_add(&f, blob);
 	for (size_t k = 0; k < ncands && f.n && !(limit > 0 && found >= limit) && !rc; k++) {
 		const struct gt_history_hit *h = &cands[k];
