@@ -15,6 +15,7 @@
 
 #include "base/buf.h"
 #include "base/error.h"
+#include "base/options.h"
 #include "base/banned.h"
 
 int gt_read_fd(struct gt_buf *out, int fd, const char *what)
@@ -189,29 +190,25 @@ int gt_mkdir_parents(const char *path)
 
 static int by_name(const void *a, const void *b)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-int gt_dir_names(const char *dir, const char *suffix, char ***names, size_t *n)
+int gt_dir_names(const char *dir, const char *suffix, struct gt_strlist *names)
 {
-	size_t alloc = 0, slen = strlen(suffix);
+	size_t slen = strlen(suffix);
 	struct dirent *e;
 	DIR *d;
 
-	*names = NULL;
-	*n = 0;
 	if (!(d = opendir(dir)))
 		return errno == ENOENT ? 0 : gt_error_errno(GT_EFAIL, "cannot read '%s'", dir);
 	while ((e = readdir(d))) {
 		size_t len = strlen(e->d_name);
 
-		if (len > slen && !strcmp(e->d_name + len - slen, suffix)) {
-			GT_ALLOC_GROW(*names, *n + 1, alloc);
-			(*names)[(*n)++] = gt_strdup(e->d_name);
-		}
+		if (len > slen && !strcmp(e->d_name + len - slen, suffix))
+			gt_strlist_push_dup(names, e->d_name);
 	}
 	closedir(d);
-	if (*n > 1)
-		qsort(*names, *n, sizeof(**names), by_name);
+	if (names->n > 1)
+		qsort(names->v, names->n, sizeof(*names->v), by_name);
 	return 0;
 }

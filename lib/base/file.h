@@ -41,10 +41,11 @@ int gt_write_file_atomic(const char *path, const void *data, size_t len);
 /* mkdir -p for the parent directories of path.  0, or GT_EFAIL naming the
  * directory that could not be made. */
 int gt_mkdir_parents(const char *path);
+struct gt_strlist;
 /* The names in directory dir that end in suffix (and are longer), sorted
- * bytewise, as a new array of new strings in *names (*n of them; free
- * each, then the array).  A directory that is not there has none: 0;
- * GT_EFAIL when it cannot be read. */
-int gt_dir_names(const char *dir, const char *suffix, char ***names, size_t *n);
+ * bytewise, copied into names (empty before; free it with
+ * gt_strlist_release_owned()).  A directory that is not there has none:
+ * 0; GT_EFAIL when it cannot be read. */
+int gt_dir_names(const char *dir, const char *suffix, struct gt_strlist *names);
 
 #endif

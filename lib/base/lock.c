@@ -20,7 +20,7 @@
 #include "base/proc.h"
 #include "base/banned.h"
 
-static long now_ms(void)
+long gt_mono_ms(void)
 {
 	struct timespec ts;
 
@@ -154,9 +154,9 @@ int gt_lock_acquire_as(int *fd, const char *path, long timeout_ms, const char *w
 		close(f);
 		return gt_error_errno(GT_EFAIL, "cannot lock '%s'", path);
 	}
-	deadline = timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
+	deadline = timeout_ms < 0 ? -1 : gt_mono_ms() + timeout_ms;
 	for (;;) {
-		long left = deadline < 0 ? 0 : deadline - now_ms();
+		long left = deadline < 0 ? 0 : deadline - gt_mono_ms();
 
 		if (deadline >= 0 && left <= 0) {
 			struct gt_buf holder = GT_BUF_INIT;

@@ -16,7 +16,8 @@ int gt_lock_acquire(int *fd, const char *path, long timeout_ms);
 /* The same, writing "<pid> (<who>, since <time>)" into the lock file once
  * it is held, so that a writer that waits past timeout_ms says who holds
  * it (and whether that process is stopped or gone).  The wait is the
- * kernel's queue (first come, first served), bounded by a timer. */
+ * kernel's (which wakes its waiters together, to race for the lock),
+ * bounded by a timer. */
 int gt_lock_acquire_as(int *fd, const char *path, long timeout_ms, const char *who);
 /* Take it only if it is free now: 0 with *fd set, 1 when another holds
  * it, or a GT_E* code. */
@@ -26,5 +27,7 @@ int gt_lock_try_as(int *fd, const char *path, const char *who);
  * finds it has something to do under it after all. */
 void gt_lock_note(int fd, const char *who);
 void gt_lock_release(int fd);
+/* Milliseconds on the monotonic clock, for the deadlines of waits. */
+long gt_mono_ms(void);
 
 #endif

@@ -20,6 +20,7 @@
 #include "base/file.h"
 #include "base/lock.h"
 #include "base/map.h"
+#include "base/options.h"
 #include "store/maint.h"
 #include "store/objbuf.h"
 #include "store/shard.h"
@@ -598,14 +599,18 @@ out:
 /* The intents waiting, in arrival order, mine among them. */
 static void gather(struct group *g, struct gt_intent *mine, const char *mine_name)
 {
-	char **names = NULL;
-	size_t n = 0;
+	struct gt_strlist l = { 0 };
+	char **names;
+	size_t n;
 	struct gt_buf p = GT_BUF_INIT, data = GT_BUF_INIT;
 	int placed = 0;
 
-	if (gt_dir_names(g->qdir.ptr, ".q", &names, &n) < 0)
-		gt_error_clear();      /* none to gather: this one's own only */
-	for (size_t i = 0; i < n; i++) /* the names, without ".q" */
+	if (gt_dir_names(g->qdir.ptr, ".q", &l) < 0)
+		gt_error_clear(); /* none to gather: this one's own only */
+	/* the names, without ".q"; those taken into the group become NULL */
+	names = (char **)l.v;
+	n = l.n;
+	for (size_t i = 0; i < n; i++)
 		names[i][strlen(names[i]) - 2] = '\0';
 	for (size_t i = 0; i < n; i++) {
 		struct member *m;
@@ -673,9 +678,7 @@ static void gather(struct group *g, struct gt_intent *mine, const char *mine_nam
 	for (size_t i = 0; i < g->n; i++)
 		if (!g->m[i].mine)
 			g->m[i].in = &g->m[i].own;
-	for (size_t i = 0; i < n; i++)
-		free(names[i]);
-	free(names);
+	gt_strlist_release_owned(&l);
 	gt_buf_release(&p);
 	gt_buf_release(&data);
 }
@@ -888,14 +891,6 @@ out:
 	return rc;
 }
 
-static long mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /*
  * Wait for the answer to the intent queued at name (read through qfd,
  * after qlen), or for the turn to commit: first come, first served.  A
@@ -914,7 +909,7 @@ static int wait_turn(const struct gt_commitq *q, const char *lockpath, const cha
 		     size_t qlen, int *lockfd, git_oid *commit)
 {
 	struct gt_buf p = GT_BUF_INIT;
-	long deadline = q->lock_timeout_ms < 0 ? -1 : mono_ms() + q->lock_timeout_ms;
+	long deadline = q->lock_timeout_ms < 0 ? -1 : gt_mono_ms() + q->lock_timeout_ms;
 	int ino = inotify_init1(IN_CLOEXEC | IN_NONBLOCK), rc;
 
 	*lockfd = -1;
@@ -935,7 +930,7 @@ static int wait_turn(const struct gt_commitq *q, const char *lockpath, const cha
 		if (ino < 0) { /* as before: in the lock's queue */
 			rc = gt_lock_acquire_as(lockfd, lockpath, q->lock_timeout_ms, NULL);
 		} else {
-			left = deadline < 0 ? WAKE_MS : deadline - mono_ms();
+			left = deadline < 0 ? WAKE_MS : deadline - gt_mono_ms();
 			rc = gt_lock_try_as(lockfd, lockpath, NULL);
 			if (rc == 1 && left <= 0) /* for the message naming who holds it */
 				rc = gt_lock_acquire_as(lockfd, lockpath, 0, NULL);
@@ -969,17 +964,16 @@ static int wait_turn(const struct gt_commitq *q, const char *lockpath, const cha
 static void wake_next(const struct gt_commitq *q)
 {
 	struct gt_buf dir = GT_BUF_INIT, p = GT_BUF_INIT;
-	char **names = NULL;
-	size_t n = 0;
+	struct gt_strlist names = { 0 };
 
 	gt_repo_runtime_path(&dir, q->repo, "queue", 0);
-	if (gt_dir_names(dir.ptr, ".q", &names, &n) < 0)
+	if (gt_dir_names(dir.ptr, ".q", &names) < 0)
 		gt_error_clear();
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < names.n; i++) {
 		int fd;
 
 		gt_buf_reset(&p);
-		gt_buf_printf(&p, "%s/%s", dir.ptr, names[i]);
+		gt_buf_printf(&p, "%s/%s", dir.ptr, names.v[i]);
 		if ((fd = open(p.ptr, O_RDONLY | O_CLOEXEC)) < 0)
 			continue;
 		/* its writer holds it shared while it waits: a file nobody
@@ -991,9 +985,7 @@ static void wake_next(const struct gt_commitq *q)
 		}
 		close(fd);
 	}
-	for (size_t i = 0; i < n; i++)
-		free(names[i]);
-	free(names);
+	gt_strlist_release_owned(&names);
 	gt_buf_release(&dir);
 	gt_buf_release(&p);
 }

@@ -15,6 +15,7 @@
 #include "base/file.h"
 #include "base/json.h"
 #include "base/lock.h"
+#include "base/options.h"
 #include "store/bead.h"
 #include "store/repo.h"
 #include "town/runtime.h"
@@ -76,23 +77,22 @@ int gt_nudge_drain(cJSON **out, struct gt_repo *r, const char *session)
 {
 	struct gt_buf dir = GT_BUF_INIT, path = GT_BUF_INIT, lockp = GT_BUF_INIT,
 		      text = GT_BUF_INIT;
-	char **names = NULL;
-	size_t n = 0;
+	struct gt_strlist names = { 0 };
 	int rc, fd = -1;
 
 	*out = cJSON_CreateArray();
 	if ((rc = queue_dir(&dir, r, session, 0)) < 0 ||
-	    (rc = gt_dir_names(dir.ptr, ".json", &names, &n)) < 0)
+	    (rc = gt_dir_names(dir.ptr, ".json", &names)) < 0)
 		goto out;
 	/* two drains at once must not both deliver a nudge */
 	gt_buf_printf(&lockp, "%s/.lock", dir.ptr);
-	if (n && (rc = gt_lock_acquire(&fd, lockp.ptr, 5000)) < 0)
+	if (names.n && (rc = gt_lock_acquire(&fd, lockp.ptr, 5000)) < 0)
 		goto out;
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < names.n; i++) {
 		cJSON *o = NULL;
 
 		gt_buf_reset(&path);
-		gt_buf_printf(&path, "%s/%s", dir.ptr, names[i]);
+		gt_buf_printf(&path, "%s/%s", dir.ptr, names.v[i]);
 		gt_buf_reset(&text);
 		if (gt_read_file(&text, path.ptr) < 0) {
 			gt_error_clear();
@@ -107,9 +107,7 @@ int gt_nudge_drain(cJSON **out, struct gt_repo *r, const char *session)
 out:
 	if (fd >= 0)
 		gt_lock_release(fd);
-	for (size_t i = 0; i < n; i++)
-		free(names[i]);
-	free(names);
+	gt_strlist_release_owned(&names);
 	gt_buf_release(&dir);
 	gt_buf_release(&path);
 	gt_buf_release(&text);
