@@ -888,6 +888,17 @@ void gt_packstream_free(struct gt_packstream *ps)
 
 /* ---- packs concatenated ---- */
 
+/* Check the start of a version 2 pack index, len bytes of it at p (at
+ * least need), and take its count of objects (the last fan-out entry). */
+static int idx_head(const unsigned char *p, size_t len, size_t need, const char *path,
+		    uint32_t *count)
+{
+	if (len < need || memcmp(p, "\377tOc", 4) || get_be32(p + 4) != 2)
+		return gt_error_set(GT_EFAIL, "'%s' is not a version 2 pack index", path);
+	*count = get_be32(p + 8 + 255 * 4);
+	return 0;
+}
+
 int gt_pack_idx_count(const char *path, uint32_t *count)
 {
 	unsigned char head[8 + 1024];
@@ -898,23 +909,16 @@ int gt_pack_idx_count(const char *path, uint32_t *count)
 		close(fd);
 	if (got < 0)
 		return gt_error_errno(GT_EFAIL, "cannot read '%s'", path);
-	if (got != (ssize_t)sizeof(head) || memcmp(head, "\377tOc", 4) || get_be32(head + 4) != 2)
-		return gt_error_set(GT_EFAIL, "'%s' is not a version 2 pack index", path);
-	*count = get_be32(head + 8 + 255 * 4);
-	return 0;
+	return idx_head(head, (size_t)got, sizeof(head), path, count);
 }
 
 int gt_pack_idx_read(struct gt_buf *data, const char *path, uint32_t *count)
 {
-	const unsigned char *p;
-
 	gt_buf_reset(data);
 	if (gt_read_file(data, path) < 0)
 		return GT_EFAIL;
-	p = (const unsigned char *)data->ptr;
-	if (data->len < 8 + 1024 + 40 || memcmp(p, "\377tOc", 4) || get_be32(p + 4) != 2)
-		return gt_error_set(GT_EFAIL, "'%s' is not a version 2 pack index", path);
-	*count = get_be32(p + 8 + 255 * 4);
+	if (idx_head((const unsigned char *)data->ptr, data->len, 8 + 1024 + 40, path, count) < 0)
+		return GT_EFAIL;
 	/* ids, CRCs and offsets, then the two checksums */
 	if ((data->len - 8 - 1024 - 40) / 28 < *count)
 		return gt_error_set(GT_EFAIL, "'%s' is cut short", path);
