@@ -191,6 +191,62 @@ test_expect_success 'an intent already answered is never committed again; one no
 	[ -z "$(ls .git/gt/queue)" ]
 '
 
+# the committers held at GT_COMMIT_HOLD=h (their pids), but pid $1
+held_but() {
+	for _h in h/held.*; do
+		[ -e "$_h" ] && [ "${_h#h/held.}" != "$1" ] && echo "${_h#h/held.}"
+	done
+	return 0
+}
+
+test_expect_success 'a committer that leaves writers waiting goes on with them, detached' '
+	cd l && rm -rf h && mkdir h && before=$(ledger_tip) &&
+	{ ( set +e; GT_COMMIT_HOLD=$PWD/h gt-bead-add -q --id t-on1 "first" >on1.out 7>h/inherited
+	    echo $? >on1.rc ) & } &&
+	wait_for sh -c "ls h | grep -q ^held" && w1=$(held_but 0) &&
+	for i in 2 3; do
+		( set +e; gt-bead-add -q --id "t-on$i" "next $i" >"on$i.out" 2>"on$i.err"
+		  echo $? >"on$i.rc" ) &
+	done &&
+	queued 2 && : >h/go &&
+	wait_for test -e on1.rc && assert_eq 0 "$(cat on1.rc)" "exit of the first" &&
+	# its writer has returned; the committer that went on holds the others
+	wait_for sh -c "ls h | grep ^held | grep -vqx held.$w1" && c=$(held_but "$w1") &&
+	test ! -e on2.rc && test ! -e on3.rc && kill -0 "$c" &&
+	test "$(cut -d" " -f6 "/proc/$c/stat")" != "$(cut -d" " -f6 /proc/$$/stat)" &&
+	assert_eq /dev/null "$(readlink "/proc/$c/fd/1")" "its standard output" &&
+	for f in /proc/"$c"/fd/*; do
+		case $(readlink "$f") in
+		*/h/inherited | */on1.out) echo "it holds its caller'\''s $f" >&2 && return 1 ;;
+		esac
+	done &&
+	: >h/go && wait_for test -e on2.rc -a -e on3.rc && wait &&
+	assert_eq 0 "$(cat on2.rc)" "exit of the second" &&
+	assert_eq 0 "$(cat on3.rc)" "exit of the third" &&
+	assert_eq 2 "$(git rev-list --count "$before..refs/gt/ledger")" "commits" &&
+	assert_eq 2 "$(git log -1 --format=%B refs/gt/ledger | grep -c "^Gt-Op: gt-bead-add by ")" \
+		"operations in the second commit" &&
+	git log -1 --skip=1 --format=%B refs/gt/ledger | grep -qx "Gt-Bead: t-on1" &&
+	# nothing waits any more: it lets the lock go and ends
+	wait_for sh -c "! kill -0 $c" && gt-bead-show t-on3 >/dev/null
+'
+
+test_expect_success 'GT_LEDGER_GO_ON=0: the oldest writer waiting commits for the others' '
+	cd l && rm -rf h && mkdir h && before=$(ledger_tip) &&
+	{ ( set +e; GT_LEDGER_GO_ON=0 GT_COMMIT_HOLD=$PWD/h gt-bead-add -q --id t-off1 "first" \
+		>/dev/null; echo $? >off1.rc ) & } &&
+	wait_for sh -c "ls h | grep -q ^held" && w1=$(held_but 0) &&
+	for i in 2 3; do
+		( set +e; gt-bead-add -q --id "t-off$i" "next $i" >/dev/null 2>"off$i.err"
+		  echo $? >"off$i.rc" ) &
+	done &&
+	queued 2 && : >h/go &&
+	wait_for test -e off1.rc -a -e off2.rc -a -e off3.rc && wait &&
+	assert_eq "0 0 0" "$(cat off1.rc off2.rc off3.rc | tr "\n" " " | sed "s/ $//")" "exits" &&
+	assert_eq "" "$(held_but "$w1")" "committers held after the first" &&
+	assert_eq 2 "$(git rev-list --count "$before..refs/gt/ledger")" "commits"
+'
+
 test_expect_success 'GT_LEDGER_GROUP=0: one writer at a time, one commit per write' '
 	cd l && before=$(ledger_tip) &&
 	for i in 1 2 3 4 5 6 7 8; do

@@ -10,9 +10,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <poll.h>
+#include <dirent.h>
 #include <sys/file.h>
 #include <sys/inotify.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -491,6 +493,30 @@ static void crash_point(const char *where)
 		raise(SIGKILL);
 }
 
+/* For the tests: GT_COMMIT_HOLD=DIR stops a committer that has gathered
+ * its group: it writes DIR/held.<pid> and waits until DIR/go appears,
+ * which it takes (renames to DIR/went.<pid>), so a test can start writers
+ * behind it and let committers go one at a time. */
+static void hold_point(void)
+{
+	const char *dir = getenv("GT_COMMIT_HOLD");
+	struct gt_buf held = GT_BUF_INIT, go = GT_BUF_INIT, went = GT_BUF_INIT;
+	int fd;
+
+	if (!dir || !*dir)
+		return;
+	gt_buf_printf(&held, "%s/held.%ld", dir, (long)getpid());
+	gt_buf_printf(&go, "%s/go", dir);
+	gt_buf_printf(&went, "%s/went.%ld", dir, (long)getpid());
+	if ((fd = open(held.ptr, O_WRONLY | O_CREAT | O_CLOEXEC, 0666)) >= 0)
+		close(fd);
+	while (rename(go.ptr, went.ptr) < 0)
+		poll(NULL, 0, 10);
+	gt_buf_release(&held);
+	gt_buf_release(&go);
+	gt_buf_release(&went);
+}
+
 /* The manifest of what this commit answers for others: needed only when
  * it holds another writer's intent (one alone has nobody to answer). */
 static void write_manifest(struct group *g, const git_oid *commit)
@@ -739,11 +765,13 @@ static int commit_group(struct group *g, git_oid *commit)
 }
 
 static int lead(const struct gt_commitq *q, struct gt_intent *mine, const char *mine_name,
-		git_oid *commit)
+		git_oid *commit, size_t *taken)
 {
 	struct group g;
 	int rc = 0, result = 0, attempts = 0;
 
+	if (taken)
+		*taken = 0;
 	memset(&g, 0, sizeof(g));
 	g.q = q;
 	gt_buf_init(&g.qdir, 0);
@@ -758,6 +786,10 @@ static int lead(const struct gt_commitq *q, struct gt_intent *mine, const char *
 		goto out;
 	memset(commit, 0, sizeof(*commit));
 	gather(&g, mine, mine_name);
+	if (taken)
+		*taken = g.n;
+	if (g.n)
+		hold_point();
 	for (;;) {
 		rc = commit_group(&g, commit);
 		if (rc != 1)
@@ -958,36 +990,137 @@ static int wait_turn(const struct gt_commitq *q, const char *lockpath, const cha
 	return rc;
 }
 
-/* After a commit, the lock released: the oldest intent still waiting (it
- * came after the group was gathered, or past GROUP_MAX) is told to try
- * the lock, by a touch of its queue file. */
-static void wake_next(const struct gt_commitq *q)
+/* Whether an intent waits whose writer is still there (it holds its queue
+ * file shared); the oldest is touched when wake is set, which tells its
+ * writer to try the lock (after a commit, the lock released: it came
+ * after the group was gathered, or past GROUP_MAX).  A file nobody holds
+ * is left for the next committer to clear. */
+static int waiting(const struct gt_commitq *q, int wake)
 {
 	struct gt_buf dir = GT_BUF_INIT, p = GT_BUF_INIT;
 	struct gt_strlist names = { 0 };
+	int found = 0;
 
 	gt_repo_runtime_path(&dir, q->repo, "queue", 0);
 	if (gt_dir_names(dir.ptr, ".q", &names) < 0)
 		gt_error_clear();
-	for (size_t i = 0; i < names.n; i++) {
+	for (size_t i = 0; i < names.n && !found; i++) {
 		int fd;
 
 		gt_buf_reset(&p);
 		gt_buf_printf(&p, "%s/%s", dir.ptr, names.v[i]);
 		if ((fd = open(p.ptr, O_RDONLY | O_CLOEXEC)) < 0)
 			continue;
-		/* its writer holds it shared while it waits: a file nobody
-		 * holds is left for the next committer to clear */
 		if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-			futimens(fd, NULL);
-			close(fd);
-			break;
+			found = 1;
+			if (wake)
+				futimens(fd, NULL);
 		}
 		close(fd);
 	}
 	gt_strlist_release_owned(&names);
 	gt_buf_release(&dir);
 	gt_buf_release(&p);
+	return found;
+}
+
+/*
+ * The committer goes on.  A writer that committed while others queued
+ * behind it would hand the lock to the oldest of them, which must wake
+ * and be scheduled among the processes its own answers just started (on
+ * a busy machine most of a commit cycle), and then open the repository
+ * cold.  Instead it forks a committer that goes on at once with what
+ * waits, on the writer's open repository and warm caches, for as long as
+ * intents keep coming (at most GO_ON_MS), while the writer itself returns
+ * to its caller.  The committer is detached (its own session, forked
+ * twice so nobody has to reap it) and keeps nothing of its caller: the
+ * standard streams become /dev/null and every descriptor the process
+ * inherited through exec (the ones without FD_CLOEXEC: gt opens all its
+ * own, and libgit2 all of its, close-on-exec) is closed, so no pipe or
+ * terminal of the caller's stays open behind it.  flock() locks belong to
+ * the open file: the writer closes its copy of the lock's descriptor
+ * without unlocking, and the lock passes with the descriptor.
+ * Returns 0 when the committer took the lock over.
+ */
+#define GO_ON_MS 1000
+static void go_on_child(const struct gt_commitq *q, int lockfd)
+{
+	static const int sigs[] = { SIGPIPE, SIGHUP,  SIGINT,  SIGQUIT,
+				    SIGTERM, SIGALRM, SIGUSR1, SIGUSR2 };
+	int devnull = open("/dev/null", O_RDWR | O_CLOEXEC), committed = 0;
+	long until = gt_mono_ms() + GO_ON_MS;
+	sigset_t none;
+	DIR *d;
+
+	if (devnull < 0)
+		_exit(1);
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		signal(sigs[i], SIG_DFL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	dup2(devnull, 0);
+	dup2(devnull, 1);
+	dup2(devnull, 2);
+	if ((d = opendir("/proc/self/fd"))) {
+		struct dirent *e;
+		int self = dirfd(d);
+
+		while ((e = readdir(d))) {
+			int fd = (int)strtol(e->d_name, NULL, 10), fl;
+
+			if (fd <= 2 || fd == self || fd == lockfd)
+				continue;
+			if ((fl = fcntl(fd, F_GETFD)) >= 0 && !(fl & FD_CLOEXEC))
+				close(fd);
+		}
+		closedir(d);
+	}
+	gt_lock_note(lockfd, q->who);
+	for (;;) {
+		git_oid c;
+		size_t taken = 0;
+
+		if (lead(q, NULL, NULL, &c, &taken) < 0 || !taken)
+			break;
+		committed |= !git_oid_is_zero(&c);
+		if (gt_mono_ms() >= until)
+			break;
+	}
+	gt_lock_release(lockfd);
+	waiting(q, 1);
+	if (committed)
+		gt_maint_auto(q->repo);
+	_exit(0);
+}
+
+static int go_on(const struct gt_commitq *q, int lockfd)
+{
+	int status = 0;
+	pid_t pid;
+
+	const char *v = getenv("GT_LEDGER_GO_ON");
+
+	if ((v && !strcmp(v, "0")) || !waiting(q, 0))
+		return -1;
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		pid_t committer;
+
+		setsid();
+		committer = fork();
+		if (committer == 0)
+			go_on_child(q, lockfd);
+		_exit(committer < 0);
+	}
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return -1; /* not reaped: it may hold the lock, keep ours */
+	if (!WIFEXITED(status) || WEXITSTATUS(status))
+		return -1;
+	close(lockfd); /* never LOCK_UN: the committer holds it now */
+	return 0;
 }
 
 int gt_commitq_submit(const struct gt_commitq *q, struct gt_intent *in, git_oid *commit)
@@ -1004,7 +1137,7 @@ int gt_commitq_submit(const struct gt_commitq *q, struct gt_intent *in, git_oid 
 	rc = gt_lock_try_as(&lockfd, lockpath.ptr, q->who);
 	if (rc == 0) {
 		led = 1;
-		rc = lead(q, in, NULL, commit);
+		rc = lead(q, in, NULL, commit, NULL);
 		goto out;
 	}
 	if (rc < 0 || (rc = enqueue(q, in, &name, &qfd, &qlen)) < 0)
@@ -1014,14 +1147,19 @@ int gt_commitq_submit(const struct gt_commitq *q, struct gt_intent *in, git_oid 
 	if (rc == 2) { /* nobody took it: commit it, and whatever else waits */
 		led = 1;
 		gt_lock_note(lockfd, q->who);
-		rc = lead(q, in, name, commit);
+		rc = lead(q, in, name, commit, NULL);
 	}
 out:
 	if (qfd >= 0)
 		close(qfd);
-	gt_lock_release(lockfd);
+	/* others waiting: a committer goes on with them, and looks at the
+	 * housekeeping when it stops */
+	if (led && rc >= 0 && go_on(q, lockfd) == 0)
+		led = 0;
+	else
+		gt_lock_release(lockfd);
 	if (led)
-		wake_next(q);
+		waiting(q, 1);
 	/* housekeeping is looked at by whoever committed, once the lock is free */
 	if (led && rc >= 0 && !git_oid_is_zero(commit))
 		gt_maint_auto(q->repo);

@@ -15,10 +15,12 @@
  *
  * A writer is answered only after the commit is in a fsynced pack and the
  * ref has moved.  The queue is plain files: an intent is "<time>-<pid>.q",
- * held open (a shared flock) by its writer, which waits on the ledger lock;
- * the committer appends the result to it (one write) and removes it
- * before releasing the lock, and the writer reads it through its open
- * descriptor.  An intent whose writer died is dropped unread; one that
+ * held open (a shared flock) by its writer, which sleeps on it (inotify)
+ * until it is answered or told to take the lock (first come, first
+ * served); the committer appends the result to it (one write) and removes
+ * it, and the writer reads it through its open descriptor.  A committer
+ * that leaves intents waiting forks a detached committer that goes on
+ * with them (commitq.c, "The committer goes on").  An intent whose writer died is dropped unread; one that
  * carries a result already (its committer was killed before removing it)
  * is never committed again.  A committer killed between moving the ref
  * and answering is recovered from the "group" manifest it wrote before

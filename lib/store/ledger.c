@@ -123,11 +123,24 @@ int gt_ledger_refresh(struct gt_ledger *lg)
 	if (lg->has_tip && !git_oid_cmp(&id, &lg->tip))
 		return 0;
 	clear_tip(lg);
-	if (git_commit_lookup(&lg->commit, lg->git, &id) < 0 ||
-	    git_commit_tree(&lg->tree, lg->commit) < 0) {
+	/* libgit2 lists the pack directory again once when an object is not
+	 * found; a roll-up of small packs (maint.c) that renamed its pack in
+	 * and removed the ones it rolled between that listing and the read
+	 * hides the object from it: list again, at most twice more */
+	for (int tries = 0;; tries++) {
+		git_odb *odb = NULL;
+
+		if (git_commit_lookup(&lg->commit, lg->git, &id) == 0 &&
+		    git_commit_tree(&lg->tree, lg->commit) == 0)
+			break;
 		clear_tip(lg);
-		return gt_error_git(GT_EFAIL, "cannot read the ledger commit %s",
-				    git_oid_tostr_s(&id));
+		if (tries == 2 || git_repository_odb(&odb, lg->git) < 0 ||
+		    git_odb_refresh(odb) < 0) {
+			git_odb_free(odb);
+			return gt_error_git(GT_EFAIL, "cannot read the ledger commit %s",
+					    git_oid_tostr_s(&id));
+		}
+		git_odb_free(odb);
 	}
 	git_oid_cpy(&lg->tip, &id);
 	lg->has_tip = 1;
