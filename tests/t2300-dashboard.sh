@@ -48,7 +48,7 @@ $2
 
 test_expect_success 'a town with two scripted agents at work on a convoy' '
 	new_town && cd town &&
-	a=$(step_bead "Paint the fence" "echo DASH-MARKER-A painting; printf \"\\033[31mred paint\\033[0m\\n\"; echo leaked $SECRET; while [ ! -e \"$TRASH/go-a\" ]; do sleep 0.2; done; echo painted >fence.txt") &&
+	a=$(step_bead "Paint the fence" "echo DASH-MARKER-A painting; printf \"\\033[31mred paint\\033[0m\\n\"; echo leaked $SECRET; while [ ! -e \"$TRASH/go-a0\" ]; do sleep 0.2; done; echo DASH-LATE-A second coat; while [ ! -e \"$TRASH/go-a\" ]; do sleep 0.2; done; echo painted >fence.txt") &&
 	b=$(step_bead "Mow the lawn" "echo DASH-MARKER-B mowing; while [ ! -e \"$TRASH/go-b\" ]; do sleep 0.2; done; echo mowed >lawn.txt") &&
 	c=$(gt-bead-add "Water the plants") &&
 	cv=$(gt-convoy-create "Garden day" "$a" "$b" "$c") &&
@@ -332,6 +332,15 @@ if command -v chromedriver >/dev/null && { command -v chromium >/dev/null || com
 		until_js "return document.querySelector(\"#live\").textContent === \"live\""
 	'
 
+	test_expect_success 'browser: the stream follows the pane as the agent prints' '
+		p=$(head -n 1 "$TRASH/agents") &&
+		card="#agents .agent[data-address=\\\"$p\\\"]" &&
+		until_js "return document.querySelector(\"$card .pane\").textContent.includes(\"DASH-MARKER-A\")" &&
+		js_true "return !document.querySelector(\"$card .pane\").textContent.includes(\"DASH-LATE-A\")" &&
+		touch "$TRASH/go-a0" &&
+		until_js "return document.querySelector(\"$card .pane\").textContent.includes(\"DASH-LATE-A second coat\")"
+	'
+
 	test_expect_success 'browser: the convoy and its progress' '
 		read -r a b cv c <"$TRASH/ids" &&
 		until_js "const c = document.querySelector(\"#convoys .convoy[data-id=\\\"$cv\\\"] .progress\"); return !!c && c.textContent === \"0/3\"" &&
@@ -387,7 +396,7 @@ if command -v chromedriver >/dev/null && { command -v chromium >/dev/null || com
 	'
 
 	test_expect_success 'browser: the agents finish, the merge queue fills' '
-		touch "$TRASH/go-a" "$TRASH/go-b" &&
+		touch "$TRASH/go-a0" "$TRASH/go-a" "$TRASH/go-b" &&
 		until_js "return document.querySelectorAll(\"#mq tr\").length === 2" &&
 		shot t2300-dashboard-merging.png
 	'
