@@ -188,6 +188,8 @@ test_expect_success 'the graph comes from gt-graph --svg' '
 	read -r a b cv c <"$TRASH/ids" &&
 	got=$(code "api/graph?id=$cv") && { test "$got" = 200 || die "status $got: $(cat "$TRASH/body")"; } && grep -q "<svg" "$TRASH/body" &&
 	grep -q "Paint the fence" "$TRASH/body" && grep -q "Mow the lawn" "$TRASH/body" &&
+	# the work going on (the hooked beads) outlined in red
+	grep -q "stroke=\"red\"" "$TRASH/body" &&
 	test "$(code "api/graph.json?id=$cv")" = 200 &&
 	(cd town && gt-graph --json "$cv") >graph.want && { cmp graph.want "$TRASH/body" || { diff graph.want "$TRASH/body" | head -5; false; }; }
 '
@@ -332,6 +334,17 @@ if command -v chromedriver >/dev/null && { command -v chromium >/dev/null || com
 		until_js "return document.querySelector(\"#live\").textContent === \"live\""
 	'
 
+	test_expect_success 'browser: each agent shows its hook, molecule step and last activity' '
+		read -r a b cv c <"$TRASH/ids" &&
+		p=$(head -n 1 "$TRASH/agents") &&
+		(cd town && gt-status --json) | jq -r ".agents[] | select(.address == \"$p\") | .molecule" >mol &&
+		m=$(cat mol) && case "$m" in hq-mol-*) ;; *) die "molecule: $m" ;; esac &&
+		card="#agents .agent[data-address=\\\"$p\\\"]" &&
+		until_js "const d = document.querySelector(\"$card .fact-hook\"); return !!d && d.textContent === \"$a\"" &&
+		until_js "const d = document.querySelector(\"$card .fact-step\"); return !!d && d.textContent.includes(\"($m)\") && !d.textContent.startsWith(\"—\")" &&
+		js "return document.querySelector(\"$card .fact-activity\").textContent" | grep -q "ago"
+	'
+
 	test_expect_success 'browser: the stream follows the pane as the agent prints' '
 		p=$(head -n 1 "$TRASH/agents") &&
 		card="#agents .agent[data-address=\\\"$p\\\"]" &&
@@ -362,6 +375,18 @@ if command -v chromedriver >/dev/null && { command -v chromium >/dev/null || com
 		until_js "const i = document.querySelector(\"#graph img\"); return !!i && i.complete && i.naturalWidth > 0"
 	'
 
+	test_expect_success 'browser: an agent'"'"'s step shows its molecule'"'"'s graph, the current step highlighted' '
+		p=$(head -n 1 "$TRASH/agents") &&
+		m=$(cat mol) &&
+		js "window.scrollTo(0, 0); document.querySelector(\"#agents .agent[data-address=\\\"$p\\\"] .fact-step a\").click(); return true" >/dev/null &&
+		until_js "const i = document.querySelector(\"#graph img\"); return !!i && i.alt.includes(\"$m\") && i.complete && i.naturalWidth > 0" &&
+		test "$(js "return document.querySelector(\"#graph-id\").value")" = "\"$m\"" &&
+		test "$(code "api/graph?id=$m")" = 200 &&
+		grep -q "stroke=\"red\"" "$TRASH/body" &&
+		(cd town && gt-graph --json "$m") | jq -e "[.nodes[] | select(.current)] | length == 1" &&
+		js "window.scrollTo(0, 0); return true" >/dev/null
+	'
+
 	test_expect_success 'browser: the feed receives a ledger write as it happens' '
 		(cd town && gt-bead-add "Browser feed probe" >/dev/null) &&
 		until_js "return [...document.querySelectorAll(\"#feed li\")].some(li => li.textContent.includes(\"Browser feed probe\"))"
@@ -379,6 +404,7 @@ if command -v chromedriver >/dev/null && { command -v chromium >/dev/null || com
 		until_js "const e = document.querySelector(\"#agents .agent[data-address=\\\"$p\\\"] .pane\"); return !!e && e.textContent.includes(\"DASH-MARKER-A\") && e.textContent.includes(\"leaked [redacted]\") && !!e.querySelector(\"span.f1\")" &&
 		js "return document.querySelector(\"#agents .agent[data-address=\\\"$p\\\"] .pane\").textContent" >pane &&
 		grep -q "leaked \[redacted\]" pane && ! grep -q "$SECRET" pane &&
+		js "window.scrollTo(0, 0); return true" >/dev/null &&
 		shot t2300-dashboard-busy.png
 	'
 

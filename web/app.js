@@ -97,9 +97,17 @@ function fillAgent(card, a) {
 	card.querySelector(".state").textContent = state;
 	const dl = card.querySelector(".facts");
 	dl.replaceChildren();
-	const fact = (k, v) => { if (v !== null && v !== undefined && v !== "") dl.append(el("dt", { text: k }), el("dd", { text: String(v), title: String(v) })); };
-	fact("hook", a.hook || "—");
-	if (a.molecule) fact("step", (a.step || "—") + "  (" + a.molecule + ")");
+	// graph: the id whose graph the value links to (gt-graph --svg)
+	const fact = (k, v, graph) => {
+		if (v === null || v === undefined || v === "") return;
+		const dd = el("dd", { class: "fact-" + k, title: String(v) });
+		if (graph) dd.append(el("a", { href: "#graph", class: "graph-link", "data-graph": graph, text: String(v),
+			onclick: (ev) => { ev.preventDefault(); showGraph(graph); } }));
+		else dd.textContent = String(v);
+		dl.append(el("dt", { text: k }), dd);
+	};
+	fact("hook", a.hook || "—", a.hook);
+	if (a.molecule) fact("step", (a.step || "—") + "  (" + a.molecule + ")", a.molecule);
 	fact("activity", ago(a.last_activity) + (a.last_command ? " · " + a.last_command : ""));
 	fact("session", a.session_running ? "running" : "stopped");
 	if (a.restarts) fact("restarts", a.restarts);
@@ -239,6 +247,7 @@ async function loadCost() {
 async function showGraph(id) {
 	$("#graph-id").value = id;
 	const box = $("#graph");
+	box.closest("section").scrollIntoView({ block: "nearest" });
 	box.replaceChildren(el("p", { class: "empty", text: "loading " + id + "…" }));
 	const r = await fetch("/api/graph?id=" + encodeURIComponent(id));
 	if (!r.ok) {
