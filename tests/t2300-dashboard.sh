@@ -2,7 +2,8 @@
 # gt-dashboard: the page in a real browser (headless Chromium driven over
 # chromedriver's WebDriver protocol with curl and jq) on a town whose
 # scripted agents are at work: agents and their states, a convoy's
-# progress, the feed as it happens, an agent's live pane; the JSON API is
+# progress, the feed as it happens, an agent's live pane, graphs, what
+# runs cost (asked for once per burst of events); the JSON API is
 # the commands' own --json; and with curl, what the server refuses: other
 # Host names, a missing token, POSTs without the CSRF header or from
 # another origin, any other action, paths out of the web folder, secrets.
@@ -51,6 +52,8 @@ test_expect_success 'a town with two scripted agents at work on a convoy' '
 	a=$(step_bead "Paint the fence" "echo DASH-MARKER-A painting; printf \"\\033[31mred paint\\033[0m\\n\"; echo leaked $SECRET; while [ ! -e \"$TRASH/go-a0\" ]; do sleep 0.2; done; echo DASH-LATE-A second coat; while [ ! -e \"$TRASH/go-a\" ]; do sleep 0.2; done; echo painted >fence.txt") &&
 	b=$(step_bead "Mow the lawn" "echo DASH-MARKER-B mowing; while [ ! -e \"$TRASH/go-b\" ]; do sleep 0.2; done; echo mowed >lawn.txt") &&
 	c=$(gt-bead-add "Water the plants") &&
+	# what an earlier run on it cost (as gt-run records it)
+	gt-bead-update -q --metadata "{\"runs\":[{\"run\":\"app.polecats.x.1\",\"agent\":\"app/polecats/x\",\"runtime\":\"claude\",\"turns\":3,\"tokens_in\":52000,\"tokens_out\":3100,\"cost_usd\":0.4211}]}" "$c" &&
 	cv=$(gt-convoy-create "Garden day" "$a" "$b" "$c") &&
 	echo "$a $b $cv $c" >"$TRASH/ids" &&
 	gt-sling --no-convoy "$a" app | cut -f2 >"$TRASH/agents" &&
@@ -385,6 +388,34 @@ if command -v chromedriver >/dev/null && { command -v chromium >/dev/null || com
 		grep -q "stroke=\"red\"" "$TRASH/body" &&
 		(cd town && gt-graph --json "$m") | jq -e "[.nodes[] | select(.current)] | length == 1" &&
 		js "window.scrollTo(0, 0); return true" >/dev/null
+	'
+
+	test_expect_success 'browser: what the runs cost: the town, the convoy, the costliest beads' '
+		read -r a b cv c <"$TRASH/ids" &&
+		until_js "const t = document.querySelector(\"#cost\").textContent; return /52\D?000 in \/ 3\D?100 out/.test(t) && t.includes(\"\$0.4211\")" &&
+		until_js "return !!document.querySelector(\"#cost tr[data-id=\\\"$c\\\"]\")" &&
+		js "return document.querySelector(\"#cost tr[data-id=\\\"$c\\\"]\").textContent" | grep -q "Water the plants" &&
+		until_js "const s = document.querySelector(\"#convoys .convoy[data-id=\\\"$cv\\\"] .sub\"); return !!s && s.textContent.includes(\"\$0.4211\")"
+	'
+
+	test_expect_success 'browser: a burst of ledger writes asks for the cost once, then once more' '
+		# every /api/cost request the page makes, counted
+		js "window.costCalls = 0; const f = window.fetch; window.fetch = function (u, o) { if (String(u).startsWith(\"/api/cost\")) window.costCalls++; return f.call(this, u, o); }; return true" >/dev/null &&
+		# the dashboard held still while twelve commits land, so that
+		# their events reach the page together
+		pid=$(cat "$TRASH/dash.pid") &&
+		kill -STOP "$pid" &&
+		rc=0 &&
+		(cd town && for i in 1 2 3 4 5 6 7 8 9 10 11 12; do gt-bead-add "Burst $i" >/dev/null || exit 1; done) || rc=$?
+		kill -CONT "$pid" && test "$rc" = 0 &&
+		until_js "return [...document.querySelectorAll(\"#feed li\")].some(li => li.textContent.includes(\"Burst 12\"))" &&
+		n=$(js "return window.costCalls") &&
+		{ test "$n" -le 1 || die "$n requests for /api/cost while the burst came in"; } &&
+		# one more once the throttle allows, then none (the page with
+		# no throttle has nothing to wait for)
+		until_js "return typeof costBusy === \"undefined\" || (!costBusy && !costWanted)" &&
+		n=$(js "return window.costCalls") &&
+		{ test "$n" -ge 1 && test "$n" -le 2 || die "$n requests for /api/cost after the burst"; }
 	'
 
 	test_expect_success 'browser: the feed receives a ledger write as it happens' '
