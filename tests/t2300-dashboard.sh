@@ -266,6 +266,50 @@ test_expect_success 'it stops cleanly on SIGTERM and SIGINT, streams open' '
 	wait_for sh -c "! kill -0 $cpid 2>/dev/null"
 '
 
+# opener DIR STATUS: an xdg-open in DIR that notes its arguments, then,
+# like one that starts a browser in the foreground, returns only when the
+# browser is closed (the file browser-closed), with STATUS
+opener() {
+	mkdir -p "$TRASH/$1" &&
+		cat >"$TRASH/$1/xdg-open" <<-EOF &&
+		#!/bin/sh
+		echo "\$*" >"$TRASH/$1.args"
+		while [ -d "$TRASH" ] && [ ! -e "$TRASH/browser-closed" ]; do sleep 0.1; done
+		exit $2
+		EOF
+		chmod +x "$TRASH/$1/xdg-open"
+}
+
+test_expect_success '--open: xdg-open gets the URL, the page stays live while it runs' '
+	opener opener 0 &&
+	(cd town && PATH="$TRASH/opener:$PATH" exec gt-dashboard --port 0 --open) >open.url 2>open.err &
+	echo $! >open.pid &&
+	wait_for test -s opener.args &&
+	u=$(cat open.url) && test "$(cat opener.args)" = "$u" &&
+	curl -s -N "${u}api/events" >open.ev &
+	cpid=$! &&
+	wait_for grep -q "^event: status" open.ev &&
+	(cd town && gt-bead-add "Probe while the browser opens" >/dev/null) &&
+	wait_for grep -q "Probe while the browser opens" open.ev &&
+	kill $cpid &&
+	test ! -s open.err
+'
+
+test_expect_success '--open: an xdg-open that fails is a warning, the page is served' '
+	opener failing 3 &&
+	(cd town && PATH="$TRASH/failing:$PATH" exec gt-dashboard --port 0 --open) >fail.url 2>fail.err &
+	echo $! >fail.pid &&
+	wait_for test -s failing.args &&
+	u=$(cat fail.url) &&
+	test "$(curl -s -o /dev/null -w "%{http_code}" "${u}api/status")" = 200 &&
+	touch browser-closed &&
+	wait_for grep -q "warning: cannot open a browser" fail.err &&
+	grep -qF "$u" fail.err &&
+	test "$(curl -s -o /dev/null -w "%{http_code}" "${u}api/status")" = 200 &&
+	kill "$(cat open.pid)" "$(cat fail.pid)" &&
+	wait_for sh -c "! kill -0 $(cat open.pid) 2>/dev/null && ! kill -0 $(cat fail.pid) 2>/dev/null"
+'
+
 # ---- the page in a real browser ----
 
 WD=
@@ -485,7 +529,8 @@ test_expect_success 'the dashboard stops on SIGINT' '
 '
 
 # what a failed test above may have left running
-for f in "$TRASH"/dash.pid "$TRASH"/listen.pid "$TRASH"/alt.pid; do
+touch "$TRASH/browser-closed"
+for f in "$TRASH"/dash.pid "$TRASH"/listen.pid "$TRASH"/alt.pid "$TRASH"/open.pid "$TRASH"/fail.pid; do
 	[ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null
 done
 
