@@ -437,8 +437,8 @@ if command -v chromedriver >/dev/null && { command -v chromium >/dev/null || com
 	test_expect_success 'browser: what the runs cost: the town, the convoy, the costliest beads' '
 		read -r a b cv c <"$TRASH/ids" &&
 		until_js "const t = document.querySelector(\"#cost\").textContent; return /52\D?000 in \/ 3\D?100 out/.test(t) && t.includes(\"\$0.4211\")" &&
-		until_js "return !!document.querySelector(\"#cost tr[data-id=\\\"$c\\\"]\")" &&
-		js "return document.querySelector(\"#cost tr[data-id=\\\"$c\\\"]\").textContent" | grep -q "Water the plants" &&
+		until_js "return !!document.querySelector(\"#cost .cost-bead[data-id=\\\"$c\\\"]\")" &&
+		js "return document.querySelector(\"#cost .cost-bead[data-id=\\\"$c\\\"]\").textContent" | grep -q "Water the plants" &&
 		until_js "const s = document.querySelector(\"#convoys .convoy[data-id=\\\"$cv\\\"] .sub\"); return !!s && s.textContent.includes(\"\$0.4211\")"
 	'
 
@@ -506,6 +506,8 @@ if command -v chromedriver >/dev/null && { command -v chromium >/dev/null || com
 		read -r a b cv c <"$TRASH/ids" &&
 		(cd town && gt-refinery --once app >/dev/null) &&
 		until_js "const c = document.querySelector(\"#convoys .convoy[data-id=\\\"$cv\\\"]\"); return !!c && c.querySelector(\".progress\").textContent === \"3/3\" && c.classList.contains(\"landed\")" &&
+		# what it cost, landed too
+		until_js "const c = document.querySelector(\"#convoys .convoy[data-id=\\\"$cv\\\"] .sub\"); return !!c && c.textContent.includes(\"landed\") && c.textContent.includes(\"\$0.4211\")" &&
 		until_js "return document.querySelectorAll(\"#mq tr\").length === 0" &&
 		shot t2300-dashboard-finished.png
 	'

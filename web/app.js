@@ -143,14 +143,22 @@ function renderAgents(list) {
 let openConvoys = "", landed = [];
 
 // The convoys landed last, from /api/convoys (gt-convoy-list --all
-// --json): asked for on load and whenever the open ones change.
+// --json), each with what its runs cost (/api/cost?id=: gt-cost --json
+// ID): asked for on load and whenever the open ones change.
 async function loadLanded() {
 	const r = await fetch("/api/convoys");
 	if (!r.ok) return;
-	landed = (await r.text()).split("\n").filter(Boolean).map(l => JSON.parse(l))
+	const last = (await r.text()).split("\n").filter(Boolean).map(l => JSON.parse(l))
 		.filter(c => c.status === "closed")
 		.sort((a, b) => String(b.closed_at || b.updated_at || "").localeCompare(String(a.closed_at || a.updated_at || "")))
 		.slice(0, 3);
+	await Promise.all(last.map(async c => {
+		try {
+			const cr = await fetch("/api/cost?id=" + encodeURIComponent(c.id));
+			if (cr.ok) c.cost = JSON.parse((await cr.text()).split("\n")[0]);
+		} catch (e) { /* shown without its cost */ }
+	}));
+	landed = last;
 	if (lastStatus) renderConvoys(lastStatus.convoys || []);
 }
 
@@ -273,10 +281,9 @@ async function loadCost() {
 	$("#cost").replaceChildren(
 		el("div", { class: "total", text: `${sum.runs} run${sum.runs === 1 ? "" : "s"} · ${sum.turns || 0} turns` }),
 		el("div", { class: "sub", text: tokens(sum) || "no tokens reported" }),
-		...(beads.length ? [el("table", { class: "beads" }, ...beads.map(b =>
-			el("tr", { "data-id": b.id, title: "show its graph", onclick: () => showGraph(b.id) },
-				el("td", { class: "mono", text: b.id }), el("td", { class: "title", text: b.title || "" }),
-				el("td", { class: "num", text: costLine(b) }))))] : []));
+		...beads.map(b => el("div", { class: "cost-bead", "data-id": b.id, title: "show its graph", onclick: () => showGraph(b.id) },
+			el("div", { class: "title" }, el("span", { class: "mono", text: b.id }), " ", el("span", { text: b.title || "" })),
+			el("div", { class: "sub", text: costLine(b) }))));
 }
 
 // ---- the graph (gt-graph --svg) ----
