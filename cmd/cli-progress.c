@@ -79,13 +79,18 @@ static void tell(void *arg, uint64_t done, uint64_t total)
 	draw(p, "");
 }
 
+int gt_cli_progress_wanted(const struct gt_cli *cli)
+{
+	return !cli->quiet && isatty(2);
+}
+
 struct gt_progress gt_cli_progress_start(struct gt_cli_progress *p, const struct gt_cli *cli,
 					 const char *what, const char *unit)
 {
 	memset(p, 0, sizeof(*p));
 	p->what = what;
 	p->unit = unit;
-	p->on = !cli->quiet && isatty(2);
+	p->on = gt_cli_progress_wanted(cli);
 	return (struct gt_progress){ p->on ? tell : NULL, p };
 }
 

@@ -145,6 +145,9 @@ struct gt_cli_progress {
 	size_t width;
 };
 
+/* Whether progress is shown at all: stderr a terminal, no -q (for work
+ * whose progress another program shows, as git repack's). */
+int gt_cli_progress_wanted(const struct gt_cli *cli);
 /* Start one: the gt_progress to hand to lib/ (without fn when off). */
 struct gt_progress gt_cli_progress_start(struct gt_cli_progress *p, const struct gt_cli *cli,
 					 const char *what, const char *unit);

@@ -355,6 +355,22 @@ static void handle(void *ud, struct gt_httpd_req *r)
 	}
 }
 
+/* Warn once xdg-open (*opener, started by --open) has failed. */
+static void opened(struct gt_cli *cli, long *opener, const char *url)
+{
+	int st = 0, rc;
+
+	if (!*opener || !(rc = gt_proc_reap(*opener, &st)))
+		return;
+	if (rc > 0 && st)
+		gt_cli_warn(
+			cli,
+			"cannot open a browser ('xdg-open' failed with status %d); the page is %s",
+			st, url);
+	gt_error_clear();
+	*opener = 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct gt_cli cli = { .usage = usage };
@@ -365,7 +381,7 @@ int main(int argc, char **argv)
 	struct gt_dash_watch w = { 0 };
 	char *secrets[MAX_SECRETS];
 	const char *listen = NULL;
-	long port = 7420;
+	long port = 7420, opener = 0;
 	int rc = 0, open_it = 0;
 	const struct gt_option opts[] = {
 		GT_OPT_INT(0, "port", &port, "N",
@@ -414,10 +430,11 @@ int main(int argc, char **argv)
 	printf("%s\n", url.ptr);
 	fflush(stdout);
 	if (open_it) {
+		/* not waited for: an xdg-open may return only when the
+		 * browser it started is closed */
 		const char *args[] = { "xdg-open", url.ptr, NULL };
-		struct gt_proc_opts po = { .quiet = 1 };
 
-		if (gt_run(args, &po, NULL) < 0)
+		if (gt_spawn(&opener, args) < 0)
 			gt_cli_warn(&cli, "cannot open a browser (%s); the page is %s",
 				    gt_error_last(), url.ptr);
 		gt_error_clear();
@@ -426,6 +443,7 @@ int main(int argc, char **argv)
 	w.secrets = app.secrets;
 	while (!stop) {
 		gt_dash_watch_once(&w, &ctx, &t);
+		opened(&cli, &opener, url.ptr);
 		gt_cli_nap(GT_DASH_TICK_MS, &stop);
 	}
 out:

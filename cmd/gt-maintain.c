@@ -55,13 +55,16 @@ static long clean_tmp(struct gt_cli *cli, const struct gt_repo *r)
 	return removed;
 }
 
-/* Run job under the maintenance lock (waiting for a running one). */
-static int repack(struct gt_maint_report *rep, const struct gt_repo *r, enum gt_maint_job job)
+/* Run job under the maintenance lock (waiting for a running one), git
+ * showing its progress where a person watches. */
+static int repack(struct gt_maint_report *rep, const struct gt_cli *cli, const struct gt_repo *r,
+		  enum gt_maint_job job)
 {
 	struct gt_maint_conf conf;
 	int fd, rc;
 
 	gt_maint_conf_load(&conf, r);
+	conf.progress = gt_cli_progress_wanted(cli);
 	if ((rc = gt_maint_lock(&fd, r, LOCK_WAIT_MS, "gt-maintain")) < 0)
 		return rc;
 	rc = gt_maint_run(rep, r, job, &conf);
@@ -181,7 +184,7 @@ int main(int argc, char **argv)
 		enum gt_maint_job job =
 			force_repack || packs > 50 ? GT_MAINT_FULL : GT_MAINT_ROLLUP;
 
-		if ((rc = repack(&rep, ctx.lg->repo, job)) < 0)
+		if ((rc = repack(&rep, &cli, ctx.lg->repo, job)) < 0)
 			goto out;
 		repacked = 1;
 	}

@@ -1,6 +1,6 @@
 #!/bin/sh
 # Progress of long work (gt-bead-import, gt-sling of a batch, gt-maintain's
-# verify, gt-refinery): a line on stderr when it is a terminal (run here
+# repack (git's own) and verify, gt-refinery): a line on stderr when it is a terminal (run here
 # in a real tmux pane, read back with capture-pane), nothing with -q, and
 # nothing at all when stderr is a file; stdout (--json) never touched.
 . "$(dirname "$0")/lib/test.sh"
@@ -98,6 +98,30 @@ test_expect_success 'gt-maintain on a terminal: verifying the shards' '
 	cat screen &&
 	grep -qx "exit=0" screen &&
 	grep -qE "^verifying: ([0-9]+)/\\1 shards \\(100%\\)\$" screen
+'
+
+test_expect_success 'gt-maintain --repack on a terminal: git shows its progress as it packs' '
+	in_pane repack "cd l && gt-maintain --repack" &&
+	wait_for pane_ended repack &&
+	pane repack >screen &&
+	cat screen &&
+	grep -qx "exit=0" screen &&
+	grep -q "^Enumerating objects: [0-9]*, done\.$" screen &&
+	grep -q "^Writing objects: 100% ([0-9]*/[0-9]*), done\.$" screen &&
+	grep -q "^objects: .* (repacked everything)" screen &&
+	# -q on a terminal: none of it
+	in_pane repack_q "cd l && gt-maintain -q --repack" &&
+	wait_for pane_ended repack_q &&
+	pane repack_q >screen_q &&
+	grep -qx "exit=0" screen_q &&
+	test "$(grep -cv "^\$" screen_q)" = 1 &&
+	# to files: stderr empty, stdout the report alone
+	cd l &&
+	gt-maintain --repack >out 2>err &&
+	test ! -s err &&
+	test "$(wc -l <out)" = 3 &&
+	gt-maintain --repack --json >out 2>err &&
+	test ! -s err && jq -e ".repacked" out >/dev/null
 '
 
 test_expect_success 'gt-sling of a batch on a terminal: slinging N beads; none to a file' '

@@ -2,7 +2,8 @@
 # gt-dashboard: the page in a real browser (headless Chromium driven over
 # chromedriver's WebDriver protocol with curl and jq) on a town whose
 # scripted agents are at work: agents and their states, a convoy's
-# progress, the feed as it happens, an agent's live pane; the JSON API is
+# progress, the feed as it happens, an agent's live pane, graphs, what
+# runs cost (asked for once per burst of events); the JSON API is
 # the commands' own --json; and with curl, what the server refuses: other
 # Host names, a missing token, POSTs without the CSRF header or from
 # another origin, any other action, paths out of the web folder, secrets.
@@ -48,9 +49,11 @@ $2
 
 test_expect_success 'a town with two scripted agents at work on a convoy' '
 	new_town && cd town &&
-	a=$(step_bead "Paint the fence" "echo DASH-MARKER-A painting; printf \"\\033[31mred paint\\033[0m\\n\"; echo leaked $SECRET; while [ ! -e \"$TRASH/go-a\" ]; do sleep 0.2; done; echo painted >fence.txt") &&
+	a=$(step_bead "Paint the fence" "echo DASH-MARKER-A painting; printf \"\\033[31mred paint\\033[0m\\n\"; echo leaked $SECRET; while [ ! -e \"$TRASH/go-a0\" ]; do sleep 0.2; done; echo DASH-LATE-A second coat; while [ ! -e \"$TRASH/go-a\" ]; do sleep 0.2; done; echo painted >fence.txt") &&
 	b=$(step_bead "Mow the lawn" "echo DASH-MARKER-B mowing; while [ ! -e \"$TRASH/go-b\" ]; do sleep 0.2; done; echo mowed >lawn.txt") &&
 	c=$(gt-bead-add "Water the plants") &&
+	# what an earlier run on it cost (as gt-run records it)
+	gt-bead-update -q --metadata "{\"runs\":[{\"run\":\"app.polecats.x.1\",\"agent\":\"app/polecats/x\",\"runtime\":\"claude\",\"turns\":3,\"tokens_in\":52000,\"tokens_out\":3100,\"cost_usd\":0.4211}]}" "$c" &&
 	cv=$(gt-convoy-create "Garden day" "$a" "$b" "$c") &&
 	echo "$a $b $cv $c" >"$TRASH/ids" &&
 	gt-sling --no-convoy "$a" app | cut -f2 >"$TRASH/agents" &&
@@ -188,6 +191,8 @@ test_expect_success 'the graph comes from gt-graph --svg' '
 	read -r a b cv c <"$TRASH/ids" &&
 	got=$(code "api/graph?id=$cv") && { test "$got" = 200 || die "status $got: $(cat "$TRASH/body")"; } && grep -q "<svg" "$TRASH/body" &&
 	grep -q "Paint the fence" "$TRASH/body" && grep -q "Mow the lawn" "$TRASH/body" &&
+	# the work going on (the hooked beads) outlined in red
+	grep -q "stroke=\"red\"" "$TRASH/body" &&
 	test "$(code "api/graph.json?id=$cv")" = 200 &&
 	(cd town && gt-graph --json "$cv") >graph.want && { cmp graph.want "$TRASH/body" || { diff graph.want "$TRASH/body" | head -5; false; }; }
 '
@@ -261,6 +266,50 @@ test_expect_success 'it stops cleanly on SIGTERM and SIGINT, streams open' '
 	wait_for sh -c "! kill -0 $cpid 2>/dev/null"
 '
 
+# opener DIR STATUS: an xdg-open in DIR that notes its arguments, then,
+# like one that starts a browser in the foreground, returns only when the
+# browser is closed (the file browser-closed), with STATUS
+opener() {
+	mkdir -p "$TRASH/$1" &&
+		cat >"$TRASH/$1/xdg-open" <<-EOF &&
+		#!/bin/sh
+		echo "\$*" >"$TRASH/$1.args"
+		while [ -d "$TRASH" ] && [ ! -e "$TRASH/browser-closed" ]; do sleep 0.1; done
+		exit $2
+		EOF
+		chmod +x "$TRASH/$1/xdg-open"
+}
+
+test_expect_success '--open: xdg-open gets the URL, the page stays live while it runs' '
+	opener opener 0 &&
+	(cd town && PATH="$TRASH/opener:$PATH" exec gt-dashboard --port 0 --open) >open.url 2>open.err &
+	echo $! >open.pid &&
+	wait_for test -s opener.args &&
+	u=$(cat open.url) && test "$(cat opener.args)" = "$u" &&
+	curl -s -N "${u}api/events" >open.ev &
+	cpid=$! &&
+	wait_for grep -q "^event: status" open.ev &&
+	(cd town && gt-bead-add "Probe while the browser opens" >/dev/null) &&
+	wait_for grep -q "Probe while the browser opens" open.ev &&
+	kill $cpid &&
+	test ! -s open.err
+'
+
+test_expect_success '--open: an xdg-open that fails is a warning, the page is served' '
+	opener failing 3 &&
+	(cd town && PATH="$TRASH/failing:$PATH" exec gt-dashboard --port 0 --open) >fail.url 2>fail.err &
+	echo $! >fail.pid &&
+	wait_for test -s failing.args &&
+	u=$(cat fail.url) &&
+	test "$(curl -s -o /dev/null -w "%{http_code}" "${u}api/status")" = 200 &&
+	touch browser-closed &&
+	wait_for grep -q "warning: cannot open a browser" fail.err &&
+	grep -qF "$u" fail.err &&
+	test "$(curl -s -o /dev/null -w "%{http_code}" "${u}api/status")" = 200 &&
+	kill "$(cat open.pid)" "$(cat fail.pid)" &&
+	wait_for sh -c "! kill -0 $(cat open.pid) 2>/dev/null && ! kill -0 $(cat fail.pid) 2>/dev/null"
+'
+
 # ---- the page in a real browser ----
 
 WD=
@@ -332,6 +381,26 @@ if command -v chromedriver >/dev/null && { command -v chromium >/dev/null || com
 		until_js "return document.querySelector(\"#live\").textContent === \"live\""
 	'
 
+	test_expect_success 'browser: each agent shows its hook, molecule step and last activity' '
+		read -r a b cv c <"$TRASH/ids" &&
+		p=$(head -n 1 "$TRASH/agents") &&
+		(cd town && gt-status --json) | jq -r ".agents[] | select(.address == \"$p\") | .molecule" >mol &&
+		m=$(cat mol) && case "$m" in hq-mol-*) ;; *) die "molecule: $m" ;; esac &&
+		card="#agents .agent[data-address=\\\"$p\\\"]" &&
+		until_js "const d = document.querySelector(\"$card .fact-hook\"); return !!d && d.textContent === \"$a\"" &&
+		until_js "const d = document.querySelector(\"$card .fact-step\"); return !!d && d.textContent.includes(\"($m)\") && !d.textContent.startsWith(\"—\")" &&
+		js "return document.querySelector(\"$card .fact-activity\").textContent" | grep -q "ago"
+	'
+
+	test_expect_success 'browser: the stream follows the pane as the agent prints' '
+		p=$(head -n 1 "$TRASH/agents") &&
+		card="#agents .agent[data-address=\\\"$p\\\"]" &&
+		until_js "return document.querySelector(\"$card .pane\").textContent.includes(\"DASH-MARKER-A\")" &&
+		js_true "return !document.querySelector(\"$card .pane\").textContent.includes(\"DASH-LATE-A\")" &&
+		touch "$TRASH/go-a0" &&
+		until_js "return document.querySelector(\"$card .pane\").textContent.includes(\"DASH-LATE-A second coat\")"
+	'
+
 	test_expect_success 'browser: the convoy and its progress' '
 		read -r a b cv c <"$TRASH/ids" &&
 		until_js "const c = document.querySelector(\"#convoys .convoy[data-id=\\\"$cv\\\"] .progress\"); return !!c && c.textContent === \"0/3\"" &&
@@ -353,6 +422,46 @@ if command -v chromedriver >/dev/null && { command -v chromium >/dev/null || com
 		until_js "const i = document.querySelector(\"#graph img\"); return !!i && i.complete && i.naturalWidth > 0"
 	'
 
+	test_expect_success 'browser: an agent'"'"'s step shows its molecule'"'"'s graph, the current step highlighted' '
+		p=$(head -n 1 "$TRASH/agents") &&
+		m=$(cat mol) &&
+		js "window.scrollTo(0, 0); document.querySelector(\"#agents .agent[data-address=\\\"$p\\\"] .fact-step a\").click(); return true" >/dev/null &&
+		until_js "const i = document.querySelector(\"#graph img\"); return !!i && i.alt.includes(\"$m\") && i.complete && i.naturalWidth > 0" &&
+		test "$(js "return document.querySelector(\"#graph-id\").value")" = "\"$m\"" &&
+		test "$(code "api/graph?id=$m")" = 200 &&
+		grep -q "stroke=\"red\"" "$TRASH/body" &&
+		(cd town && gt-graph --json "$m") | jq -e "[.nodes[] | select(.current)] | length == 1" &&
+		js "window.scrollTo(0, 0); return true" >/dev/null
+	'
+
+	test_expect_success 'browser: what the runs cost: the town, the convoy, the costliest beads' '
+		read -r a b cv c <"$TRASH/ids" &&
+		until_js "const t = document.querySelector(\"#cost\").textContent; return /52\D?000 in \/ 3\D?100 out/.test(t) && t.includes(\"\$0.4211\")" &&
+		until_js "return !!document.querySelector(\"#cost .cost-bead[data-id=\\\"$c\\\"]\")" &&
+		js "return document.querySelector(\"#cost .cost-bead[data-id=\\\"$c\\\"]\").textContent" | grep -q "Water the plants" &&
+		until_js "const s = document.querySelector(\"#convoys .convoy[data-id=\\\"$cv\\\"] .sub\"); return !!s && s.textContent.includes(\"\$0.4211\")"
+	'
+
+	test_expect_success 'browser: a burst of ledger writes asks for the cost once, then once more' '
+		# every /api/cost request the page makes, counted
+		js "window.costCalls = 0; const f = window.fetch; window.fetch = function (u, o) { if (String(u).startsWith(\"/api/cost\")) window.costCalls++; return f.call(this, u, o); }; return true" >/dev/null &&
+		# the dashboard held still while twelve commits land, so that
+		# their events reach the page together
+		pid=$(cat "$TRASH/dash.pid") &&
+		kill -STOP "$pid" &&
+		rc=0 &&
+		(cd town && for i in 1 2 3 4 5 6 7 8 9 10 11 12; do gt-bead-add "Burst $i" >/dev/null || exit 1; done) || rc=$?
+		kill -CONT "$pid" && test "$rc" = 0 &&
+		until_js "return [...document.querySelectorAll(\"#feed li\")].some(li => li.textContent.includes(\"Burst 12\"))" &&
+		n=$(js "return window.costCalls") &&
+		{ test "$n" -le 1 || die "$n requests for /api/cost while the burst came in"; } &&
+		# one more once the throttle allows, then none (the page with
+		# no throttle has nothing to wait for)
+		until_js "return typeof costBusy === \"undefined\" || (!costBusy && !costWanted)" &&
+		n=$(js "return window.costCalls") &&
+		{ test "$n" -ge 1 && test "$n" -le 2 || die "$n requests for /api/cost after the burst"; }
+	'
+
 	test_expect_success 'browser: the feed receives a ledger write as it happens' '
 		(cd town && gt-bead-add "Browser feed probe" >/dev/null) &&
 		until_js "return [...document.querySelectorAll(\"#feed li\")].some(li => li.textContent.includes(\"Browser feed probe\"))"
@@ -370,6 +479,7 @@ if command -v chromedriver >/dev/null && { command -v chromium >/dev/null || com
 		until_js "const e = document.querySelector(\"#agents .agent[data-address=\\\"$p\\\"] .pane\"); return !!e && e.textContent.includes(\"DASH-MARKER-A\") && e.textContent.includes(\"leaked [redacted]\") && !!e.querySelector(\"span.f1\")" &&
 		js "return document.querySelector(\"#agents .agent[data-address=\\\"$p\\\"] .pane\").textContent" >pane &&
 		grep -q "leaked \[redacted\]" pane && ! grep -q "$SECRET" pane &&
+		js "window.scrollTo(0, 0); return true" >/dev/null &&
 		shot t2300-dashboard-busy.png
 	'
 
@@ -387,7 +497,7 @@ if command -v chromedriver >/dev/null && { command -v chromium >/dev/null || com
 	'
 
 	test_expect_success 'browser: the agents finish, the merge queue fills' '
-		touch "$TRASH/go-a" "$TRASH/go-b" &&
+		touch "$TRASH/go-a0" "$TRASH/go-a" "$TRASH/go-b" &&
 		until_js "return document.querySelectorAll(\"#mq tr\").length === 2" &&
 		shot t2300-dashboard-merging.png
 	'
@@ -396,6 +506,8 @@ if command -v chromedriver >/dev/null && { command -v chromium >/dev/null || com
 		read -r a b cv c <"$TRASH/ids" &&
 		(cd town && gt-refinery --once app >/dev/null) &&
 		until_js "const c = document.querySelector(\"#convoys .convoy[data-id=\\\"$cv\\\"]\"); return !!c && c.querySelector(\".progress\").textContent === \"3/3\" && c.classList.contains(\"landed\")" &&
+		# what it cost, landed too
+		until_js "const c = document.querySelector(\"#convoys .convoy[data-id=\\\"$cv\\\"] .sub\"); return !!c && c.textContent.includes(\"landed\") && c.textContent.includes(\"\$0.4211\")" &&
 		until_js "return document.querySelectorAll(\"#mq tr\").length === 0" &&
 		shot t2300-dashboard-finished.png
 	'
@@ -419,7 +531,8 @@ test_expect_success 'the dashboard stops on SIGINT' '
 '
 
 # what a failed test above may have left running
-for f in "$TRASH"/dash.pid "$TRASH"/listen.pid "$TRASH"/alt.pid; do
+touch "$TRASH/browser-closed"
+for f in "$TRASH"/dash.pid "$TRASH"/listen.pid "$TRASH"/alt.pid "$TRASH"/open.pid "$TRASH"/fail.pid; do
 	[ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null
 done
 

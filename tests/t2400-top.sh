@@ -93,6 +93,12 @@ test_expect_success 'a town: crew with sessions, a working polecat, a convoy, an
 	b1=$(gt-bead-add "First thing") && b2=$(gt-bead-add "Second thing") &&
 	gt-convoy-create "Launch" "$b1" "$b2" >/dev/null &&
 	gt-bead-close -q "$b1" &&
+	# what runs cost: two on the convoy'"'"'s open bead, and bob'"'"'s run
+	# going on (gt-run'"'"'s run file of his session)
+	gt-bead-update -q --metadata "{\"runs\":[{\"run\":\"r1\",\"tokens_in\":1000,\"tokens_out\":300,\"cost_usd\":0.4},{\"run\":\"r2\",\"tokens_in\":200,\"tokens_out\":40,\"cost_usd\":0.02}]}" "$b2" &&
+	mkdir -p .git/gt/run/sessions &&
+	echo "{\"runtime\":\"claude\",\"mode\":\"stream-json\",\"status\":\"idle\",\"usage\":{\"tokens_in\":4821,\"tokens_out\":312,\"cost_usd\":0.0213}}" >.git/gt/run/sessions/gt-app-crew-bob.json &&
+	gt-status --json | jq -e ".agents[] | select(.address == \"app/crew/bob\") | .run.usage.tokens_in == 4821" &&
 	gt-escalate -s high "Disk is full" >../esc &&
 	echo "$w" >../work
 '
@@ -105,10 +111,15 @@ test_expect_success '--once prints one frame as text: agents, convoy progress, e
 	grep -Eq "^  app/crew/ann +idle +- +- +running" out &&
 	grep -Eq "^  app/crew/bob +idle +- +- +stopped" out &&
 	grep -Eq "^  $p +working +$w " out &&
-	grep -Eq "^  hq-cv-[a-z0-9]+ +\[##########----------\] 1/2  Launch$" out &&
+	grep -Eq "^  hq-cv-[a-z0-9]+ +\[##########----------\] 1/2  Launch  1200 in/340 out \\\$0\.4200$" out &&
 	grep -Eq "^  $(cat ../esc) +high +1x +Disk is full$" out &&
 	grep -q "^FEED (8)$" out &&
 	grep -q "gt-escalate: escalate \[high\] Disk is full" out &&
+	# what runs used: a column for the agents when one reported it
+	COLUMNS=160 gt-top --once >wide &&
+	grep -Eq "^  ADDRESS .* RESTARTS +USAGE +LAST COMMAND$" wide &&
+	grep -Eq "^  app/crew/bob +idle +- +- +stopped +- +0 +4821 in/312 out \\\$0\.0213 +-$" wide &&
+	grep -Eq "^  app/crew/ann +idle .* 0 +- +gt-" wide &&
 	COLUMNS=40 gt-top --once --feed 0 >narrow &&
 	grep -q "^FEED (0)$" narrow &&
 	test "$(awk "length > 40" narrow | wc -l)" = 0

@@ -2,7 +2,8 @@
 // `gt-status --json`), then keeps it live from one event stream
 // (/api/events): "status" (the whole town again when it changed), "feed"
 // (one `gt-feed --json` event), "pane" ({agent, html}: the agent's tmux
-// pane, already escaped HTML from the server).  No polling.
+// pane, already escaped HTML from the server).  No polling: the cost is
+// asked for again when feed events come, once per burst (costSoon()).
 "use strict";
 
 const csrf = document.querySelector('meta[name="gt-csrf"]').content;
@@ -97,9 +98,17 @@ function fillAgent(card, a) {
 	card.querySelector(".state").textContent = state;
 	const dl = card.querySelector(".facts");
 	dl.replaceChildren();
-	const fact = (k, v) => { if (v !== null && v !== undefined && v !== "") dl.append(el("dt", { text: k }), el("dd", { text: String(v), title: String(v) })); };
-	fact("hook", a.hook || "—");
-	if (a.molecule) fact("step", (a.step || "—") + "  (" + a.molecule + ")");
+	// graph: the id whose graph the value links to (gt-graph --svg)
+	const fact = (k, v, graph) => {
+		if (v === null || v === undefined || v === "") return;
+		const dd = el("dd", { class: "fact-" + k, title: String(v) });
+		if (graph) dd.append(el("a", { href: "#graph", class: "graph-link", "data-graph": graph, text: String(v),
+			onclick: (ev) => { ev.preventDefault(); showGraph(graph); } }));
+		else dd.textContent = String(v);
+		dl.append(el("dt", { text: k }), dd);
+	};
+	fact("hook", a.hook || "—", a.hook);
+	if (a.molecule) fact("step", (a.step || "—") + "  (" + a.molecule + ")", a.molecule);
 	fact("activity", ago(a.last_activity) + (a.last_command ? " · " + a.last_command : ""));
 	fact("session", a.session_running ? "running" : "stopped");
 	if (a.restarts) fact("restarts", a.restarts);
@@ -134,14 +143,22 @@ function renderAgents(list) {
 let openConvoys = "", landed = [];
 
 // The convoys landed last, from /api/convoys (gt-convoy-list --all
-// --json): asked for on load and whenever the open ones change.
+// --json), each with what its runs cost (/api/cost?id=: gt-cost --json
+// ID): asked for on load and whenever the open ones change.
 async function loadLanded() {
 	const r = await fetch("/api/convoys");
 	if (!r.ok) return;
-	landed = (await r.text()).split("\n").filter(Boolean).map(l => JSON.parse(l))
+	const last = (await r.text()).split("\n").filter(Boolean).map(l => JSON.parse(l))
 		.filter(c => c.status === "closed")
 		.sort((a, b) => String(b.closed_at || b.updated_at || "").localeCompare(String(a.closed_at || a.updated_at || "")))
 		.slice(0, 3);
+	await Promise.all(last.map(async c => {
+		try {
+			const cr = await fetch("/api/cost?id=" + encodeURIComponent(c.id));
+			if (cr.ok) c.cost = JSON.parse((await cr.text()).split("\n")[0]);
+		} catch (e) { /* shown without its cost */ }
+	}));
+	landed = last;
 	if (lastStatus) renderConvoys(lastStatus.convoys || []);
 }
 
@@ -223,15 +240,50 @@ function addFeed(ev, fresh) {
 	while (ol.children.length > 300) ol.lastChild.remove();
 }
 
+// What the runs cost (/api/cost: gt-cost --json, the town's sum with its
+// beads): the total, then the beads that cost most.  A run's cost reaches
+// the ledger as a commit, so a feed event asks for it again; a burst of
+// events (a batch, a refinery run) asks once, and then at most every
+// COST_EVERY_MS while events keep coming: no storm of requests.
+const COST_EVERY_MS = 2000;
+let costWanted = false, costBusy = false, costAt = 0;
+
+function costSoon() {
+	costWanted = true;
+	if (!costBusy) costLoop();
+}
+
+async function costLoop() {
+	costBusy = true;
+	while (costWanted) {
+		const wait = costAt + COST_EVERY_MS - Date.now();
+		if (wait > 0) await new Promise(r => setTimeout(r, wait));
+		costWanted = false;
+		costAt = Date.now();
+		try { await loadCost(); } catch (e) { /* the next event tries again */ }
+	}
+	costBusy = false;
+}
+
+function costLine(u) {
+	const s = tokens(u);
+	return s ? s : `${u.runs || 0} run${u.runs === 1 ? "" : "s"}`;
+}
+
 async function loadCost() {
 	const r = await fetch("/api/cost");
 	if (!r.ok) return;
-	const lines = (await r.text()).split("\n").filter(Boolean).map(l => JSON.parse(l));
-	if (!lines.length) return;
-	const u = lines[0].usage || lines[0];
-	const s = tokens(u);
-	if (!s && !u.runs) return;
-	$("#cost").replaceChildren(el("div", { text: `${u.runs || 0} runs · ${u.turns || 0} turns` }), el("div", { class: "sub", text: s || "" }));
+	const sum = (await r.text()).split("\n").filter(Boolean).map(l => JSON.parse(l))[0];
+	if (!sum || !sum.runs) return;
+	const beads = (sum.beads || []).filter(b => tokens(b))
+		.sort((a, b) => (b.cost_usd || 0) - (a.cost_usd || 0) || ((b.tokens_in || 0) + (b.tokens_out || 0)) - ((a.tokens_in || 0) + (a.tokens_out || 0)))
+		.slice(0, 5);
+	$("#cost").replaceChildren(
+		el("div", { class: "total", text: `${sum.runs} run${sum.runs === 1 ? "" : "s"} · ${sum.turns || 0} turns` }),
+		el("div", { class: "sub", text: tokens(sum) || "no tokens reported" }),
+		...beads.map(b => el("div", { class: "cost-bead", "data-id": b.id, title: "show its graph", onclick: () => showGraph(b.id) },
+			el("div", { class: "title" }, el("span", { class: "mono", text: b.id }), " ", el("span", { text: b.title || "" })),
+			el("div", { class: "sub", text: costLine(b) }))));
 }
 
 // ---- the graph (gt-graph --svg) ----
@@ -239,6 +291,7 @@ async function loadCost() {
 async function showGraph(id) {
 	$("#graph-id").value = id;
 	const box = $("#graph");
+	box.closest("section").scrollIntoView({ block: "nearest" });
 	box.replaceChildren(el("p", { class: "empty", text: "loading " + id + "…" }));
 	const r = await fetch("/api/graph?id=" + encodeURIComponent(id));
 	if (!r.ok) {
@@ -261,12 +314,12 @@ async function start() {
 		if (st.ok) renderStatus(await st.json());
 		if (feed.ok) for (const l of (await feed.text()).split("\n").filter(Boolean)) addFeed(JSON.parse(l), false);
 	} catch (e) { /* the stream brings it */ }
-	loadCost();
+	costSoon();
 	const es = new EventSource("/api/events");
 	es.onopen = () => { $("#live").textContent = "live"; $("#live").className = "pill on"; };
 	es.onerror = () => { $("#live").textContent = "reconnecting"; $("#live").className = "pill off"; };
 	es.addEventListener("status", (m) => renderStatus(JSON.parse(m.data)));
-	es.addEventListener("feed", (m) => { addFeed(JSON.parse(m.data), true); loadCost(); });
+	es.addEventListener("feed", (m) => { addFeed(JSON.parse(m.data), true); costSoon(); });
 	es.addEventListener("pane", (m) => {
 		const p = JSON.parse(m.data);
 		panes.set(p.agent, p.html);

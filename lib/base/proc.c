@@ -165,6 +165,70 @@ int gt_run(const char *const *argv, const struct gt_proc_opts *o, int *status)
 	return 0;
 }
 
+int gt_spawn(long *out, const char *const *argv)
+{
+	int p[2], e = 0, devnull;
+	ssize_t n;
+	pid_t pid;
+
+	*out = 0;
+	if (pipe(p) < 0)
+		return gt_error_errno(GT_EFAIL, "cannot run '%s'", argv[0]);
+	fcntl(p[0], F_SETFD, FD_CLOEXEC);
+	fcntl(p[1], F_SETFD, FD_CLOEXEC);
+	if ((pid = fork()) < 0) {
+		close(p[0]);
+		close(p[1]);
+		return gt_error_errno(GT_EFAIL, "cannot run '%s'", argv[0]);
+	}
+	if (pid == 0) {
+		setsid();
+		if ((devnull = open("/dev/null", O_RDWR)) >= 0) {
+			dup2(devnull, 0);
+			dup2(devnull, 1);
+			dup2(devnull, 2);
+		}
+		for (int fd = 3; fd < 256; fd++)
+			if (fd != p[1])
+				close(fd);
+		signal(SIGPIPE, SIG_DFL);
+		execvp(argv[0], (char *const *)argv);
+		e = errno;
+		if (write(p[1], &e, sizeof(e)) != (ssize_t)sizeof(e))
+			_exit(126);
+		_exit(127);
+	}
+	close(p[1]);
+	/* end of file: the exec closed the pipe; an errno: it failed */
+	while ((n = read(p[0], &e, sizeof(e))) < 0 && errno == EINTR)
+		;
+	close(p[0]);
+	if (n == (ssize_t)sizeof(e)) {
+		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+			;
+		errno = e;
+		return gt_error_errno(GT_EFAIL, "cannot run '%s'", argv[0]);
+	}
+	*out = pid;
+	return 0;
+}
+
+int gt_proc_reap(long pid, int *status)
+{
+	int st = 0;
+	pid_t got;
+
+	while ((got = waitpid((pid_t)pid, &st, WNOHANG)) < 0 && errno == EINTR)
+		;
+	if (got < 0)
+		return gt_error_errno(GT_EFAIL, "process %ld", pid);
+	if (got == 0)
+		return 0;
+	if (status)
+		*status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	return 1;
+}
+
 static void trim(struct gt_buf *b)
 {
 	while (b->len && (b->ptr[b->len - 1] == '\n' || b->ptr[b->len - 1] == '\r'))

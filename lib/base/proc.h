@@ -26,6 +26,19 @@ struct gt_proc_opts {
  * (if given) receives the exit status (or 128+signal). */
 int gt_run(const char *const *argv, const struct gt_proc_opts *o, int *status);
 
+/* Start argv[0] with argv in a session of its own (so a terminal's
+ * Ctrl-C meant for the caller never reaches it), stdin, stdout and
+ * stderr on /dev/null, and return without waiting for it: *pid is the
+ * child, for gt_proc_reap().  GT_EFAIL when it cannot be started, a
+ * program not found included (the child reports a failed exec through
+ * a close-on-exec pipe, so success means the program is running). */
+int gt_spawn(long *pid, const char *const *argv);
+
+/* Whether child pid has ended, without waiting: 1 when it has (reaped;
+ * its exit status, or 128+signal, in *status), 0 while it runs, GT_EFAIL
+ * when pid is not a child of this process. */
+int gt_proc_reap(long pid, int *status);
+
 /* The directory of the running program ("" when unknown); caller frees. */
 char *gt_self_bindir(void);
 

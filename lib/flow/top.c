@@ -131,6 +131,28 @@ static size_t widest(const cJSON *a, const char *key, size_t lo, size_t hi)
 	return w < hi ? w : hi;
 }
 
+/* Append what a run or runs cost, as gt-status(1) shows it ("1200
+ * in/340 out $0.4200"), when u holds tokens or a cost. */
+static void usage_text(struct gt_buf *b, const cJSON *u)
+{
+	const cJSON *cost = cJSON_GetObjectItemCaseSensitive(u, "cost_usd");
+	int64_t in = 0, out = 0;
+
+	gt_json_int(u, "tokens_in", &in);
+	gt_json_int(u, "tokens_out", &out);
+	if (!in && !out && !cJSON_IsNumber(cost))
+		return;
+	gt_buf_printf(b, "%lld in/%lld out", (long long)in, (long long)out);
+	if (cJSON_IsNumber(cost))
+		gt_buf_printf(b, " $%.4f", cost->valuedouble);
+}
+
+static const cJSON *run_usage(const cJSON *agent)
+{
+	return cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(agent, "run"),
+						"usage");
+}
+
 static void heading(struct gt_top_frame *f, int width, const char *name, const cJSON *a)
 {
 	struct gt_buf b = GT_BUF_INIT;
@@ -199,9 +221,17 @@ static void agents(struct gt_top_frame *f, const cJSON *m, int width)
 	const cJSON *a = arr(m, "agents"), *it;
 	struct gt_buf b = GT_BUF_INIT;
 	size_t wa = widest(a, "address", 7, 32), ws = widest(a, "state", 5, 10),
-	       wh = widest(a, "hook", 4, 16), wp = widest(a, "step", 4, 16);
+	       wh = widest(a, "hook", 4, 16), wp = widest(a, "step", 4, 16), wu = 0;
+	struct gt_buf u = GT_BUF_INIT;
 	int i = 0;
 
+	/* a column for usage only when some run reported it */
+	cJSON_ArrayForEach (it, a) {
+		gt_buf_reset(&u);
+		usage_text(&u, run_usage(it));
+		if (u.len && gt_top_columns(u.ptr) > wu)
+			wu = gt_top_columns(u.ptr);
+	}
 	heading(f, width, "AGENTS", a);
 	if (!cJSON_GetArraySize(a))
 		goto out;
@@ -213,6 +243,8 @@ static void agents(struct gt_top_frame *f, const cJSON *m, int width)
 	cell(&b, "SESSION", 9);
 	cell(&b, "LAST ACTIVITY", 22);
 	cell(&b, "RESTARTS", 10);
+	if (wu)
+		cell(&b, "USAGE", wu + 2);
 	cell(&b, "LAST COMMAND", 0);
 	add_line(f, GT_TOP_COLUMNS, -1, &b, width);
 	cJSON_ArrayForEach (it, a) {
@@ -229,11 +261,17 @@ static void agents(struct gt_top_frame *f, const cJSON *m, int width)
 		cell(&b, gt_json_bool(it, "session_running") ? "running" : "stopped", 9);
 		cell(&b, gt_json_str(it, "last_activity"), 22);
 		cell(&b, rs, 10);
+		if (wu) {
+			gt_buf_reset(&u);
+			usage_text(&u, run_usage(it));
+			cell(&b, u.len ? u.ptr : "", wu + 2);
+		}
 		cell(&b, gt_json_str(it, "last_command"), 0);
 		add_line(f, GT_TOP_AGENT, i++, &b, width);
 	}
 out:
 	gt_buf_release(&b);
+	gt_buf_release(&u);
 }
 
 static void convoys(struct gt_top_frame *f, const cJSON *m, int width)
@@ -262,6 +300,8 @@ static void convoys(struct gt_top_frame *f, const cJSON *m, int width)
 			gt_buf_addch(&b, k < fill ? '#' : '-');
 		gt_buf_printf(&b, "] %lld/%lld  ", (long long)done, (long long)total);
 		cell(&b, gt_json_str(it, "title"), 0);
+		gt_buf_adds(&b, "  "); /* trailing blanks are cut */
+		usage_text(&b, arr(it, "cost"));
 		add_line(f, GT_TOP_CONVOY, i++, &b, width);
 		l = &f->lines[f->n - 1];
 		/* the bar may have been cut by a narrow screen */

@@ -52,7 +52,8 @@ struct gt_top_frame {
 /* Lay out model (gt_top_read()) for a screen width columns wide (at
  * least 20 is used): the title, e-stops and rigs, then sections AGENTS
  * (address, state, hook, step, session, last activity, restarts, last
- * command), CONVOYS (id, a progress bar, done/total, title), MERGE QUEUE
+ * command, the tokens and cost its run reported), CONVOYS (id, a
+ * progress bar, done/total, title, what its beads' runs cost), MERGE QUEUE
  * (id, state, rig, title), ESCALATIONS (id, severity, count, title) and
  * FEED (time, actor, command: summary).  Rows are indented by two
  * columns, which a screen may use to mark the selected one.  f is

@@ -88,6 +88,7 @@ void gt_maint_conf_load(struct gt_maint_conf *c, const struct gt_repo *r)
 	c->packs = DEFAULT_PACKS;
 	c->full_percent = DEFAULT_FULL_PERCENT;
 	c->grace_ms = DEFAULT_GRACE_MS;
+	c->progress = 0;
 	if (r && r->git && git_repository_config_snapshot(&cfg, r->git) == 0) {
 		const char *s;
 		int b;
@@ -466,8 +467,9 @@ void gt_maint_measure(const struct gt_repo *r, long *loose, long *packs, uint64_
 }
 
 /* Run git with our standard streams and every descriptor we hold (the
- * lock among them), and wait. */
-static int run_git(const char *const *argv)
+ * lock among them), and wait; with out_to_err, what git prints on
+ * stdout goes to stderr (our stdout is the caller's report). */
+static int run_git(const char *const *argv, int out_to_err)
 {
 	int st = 0;
 	pid_t pid = fork();
@@ -475,6 +477,8 @@ static int run_git(const char *const *argv)
 	if (pid < 0)
 		return gt_error_errno(GT_EFAIL, "cannot run git");
 	if (pid == 0) {
+		if (out_to_err)
+			dup2(2, 1);
 		signal(SIGPIPE, SIG_DFL);
 		execvp(argv[0], (char *const *)argv);
 		_exit(127);
@@ -530,7 +534,8 @@ int gt_maint_run(struct gt_maint_report *rep, const struct gt_repo *r, enum gt_m
 	argv[n++] = r->common_dir;
 	argv[n++] = "repack";
 	argv[n++] = "-d";
-	argv[n++] = "-q";
+	if (!conf->progress)
+		argv[n++] = "-q";
 	argv[n++] = "-n"; /* no update-server-info */
 	if (job == GT_MAINT_FULL) {
 		gt_buf_printf(&expire, "--cruft-expiration=%lld.seconds.ago",
@@ -558,7 +563,7 @@ int gt_maint_run(struct gt_maint_report *rep, const struct gt_repo *r, enum gt_m
 		rc = gt_pack_rollup(r->git, r->common_dir, &cands);
 		gt_strlist_release_owned(&cands);
 	} else {
-		rc = run_git(argv);
+		rc = run_git(argv, conf->progress);
 	}
 	pack_names(&names_after, dir.ptr, &packs);
 	/* loose objects the cruft pack did not take are expired garbage, or
@@ -566,13 +571,15 @@ int gt_maint_run(struct gt_maint_report *rep, const struct gt_repo *r, enum gt_m
 	gt_buf_reset(&dir);
 	gt_buf_printf(&dir, "%s/objects", r->common_dir);
 	if (!rc && job == GT_MAINT_FULL && gt_loose_scan(dir.ptr, NULL, 0)) {
-		const char *prune[] = { "git", "-C", r->common_dir, "prune", NULL, NULL };
+		const char *prune[] = { "git", "-C", r->common_dir, "prune", NULL, NULL, NULL };
 
 		gt_buf_reset(&keep);
 		gt_buf_printf(&keep, "--expire=%lld.seconds.ago",
 			      (long long)(conf->grace_ms / 1000));
 		prune[4] = keep.ptr;
-		rc = run_git(prune);
+		/* its progress is on by default where stderr is a terminal */
+		prune[5] = conf->progress ? NULL : "--no-progress";
+		rc = run_git(prune, conf->progress);
 	}
 	/* git's prune-packed removes the fan-out directories it empties;
 	 * where loose objects are written, make them again at once (each

@@ -76,6 +76,10 @@ struct gt_maint_conf {
 	long packs;	   /* gt.autoPacks */
 	long full_percent; /* gt.autoFullPercent */
 	int64_t grace_ms;  /* gt.pruneExpire */
+	/* not a setting but the caller's: 1 when a person watches stderr,
+	 * so git may show its progress there (gt-maintain on a terminal);
+	 * 0 (what the load gives): git runs with -q */
+	int progress;
 };
 
 /* Read the settings above (bad values fall back to the defaults). */
@@ -126,7 +130,8 @@ struct gt_maint_report {
 };
 
 /* Run job (the caller holds the lock): git repack as described at the
- * top, then recreate the fan-out directories git's prune-packed empties,
+ * top (with conf->progress, without -q, what it prints on stdout sent
+ * to stderr), then recreate the fan-out directories git's prune-packed empties,
  * and note the number of packs left (maintain.stamp).  maintain.failed is
  * removed on success and created on failure (GT_EFAIL naming git's exit
  * status), and when a job due for loose objects left as many as before. */
