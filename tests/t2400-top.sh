@@ -160,10 +160,10 @@ test_expect_success 'a ledger write shows up without waiting for the interval' '
 
 test_expect_success 'j and k move the selection' '
 	p=$(cat polecat) &&
-	{ selected_is app/crew/ann || die "not on ann: $(screen)"; } &&
+	{ wait_for selected_is app/crew/ann || die "not on ann: $(screen)"; } &&
 	keys j && { wait_for selected_is app/crew/bob || die "j: $(screen)"; } &&
 	keys Down && { wait_for selected_is "$p" || die "Down: $(screen)"; } &&
-	keys j r && { wait_for shows "refreshed" || die "j r: $(screen)"; } && selected_is "$p" &&
+	keys j r && { wait_for selected_is "$p" || die "j r: $(screen)"; } &&
 	keys k k && { wait_for selected_is app/crew/ann || die "k k: $(screen)"; }
 '
 
