@@ -190,7 +190,7 @@ int main(int argc, char **argv)
 	 */
 	git_libgit2_opts(GIT_OPT_ENABLE_CACHING, 0);
 	cJSON_Delete(entries);
-	if ((rc = gt_feed_bead_log(&entries, ctx.lg, id.ptr, max)) < 0)
+	if ((rc = gt_feed_bead_log(&entries, ctx.lg, id.ptr, max, NULL)) < 0)
 		goto out;
 	if (!max || cJSON_GetArraySize(entries) < max) {
 		/* Beads' own events are older than anything in the ledger */

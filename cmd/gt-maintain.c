@@ -250,7 +250,7 @@ int main(int argc, char **argv)
 		       idx->stat_blobs_parsed);
 	}
 	/* the history index (gt-bead-log) brought up to the tip too */
-	if (gt_history_refresh(ctx.lg, NULL) < 0)
+	if (gt_history_refresh(ctx.lg, NULL, NULL) < 0)
 		gt_error_clear();
 	if (problems)
 		rc = gt_error_set(GT_EINVALID, "the ledger has %zu problems", problems);
