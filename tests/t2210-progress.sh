@@ -1,8 +1,9 @@
 #!/bin/sh
 # Progress of long work (gt-bead-import, gt-sling of a batch, gt-maintain's
-# repack (git's own), verify and history index, gt-refinery): a line on stderr when it is a terminal (run here
-# in a real tmux pane, read back with capture-pane), nothing with -q, and
-# nothing at all when stderr is a file; stdout (--json) never touched.
+# repack (git's own), verify and history index, gt-bead-log building the
+# history index, gt-refinery): a line on stderr when it is a terminal (run
+# here in a real tmux pane, read back with capture-pane), nothing with -q,
+# and nothing at all when stderr is a file; stdout (--json) never touched.
 . "$(dirname "$0")/lib/test.sh"
 
 SOCK=gt-progress-test
@@ -214,6 +215,51 @@ test_expect_success 'gt-maintain building the history index: -q and files see no
 	rm .git/gt/index/history.idx &&
 	gt-maintain --no-repack --json >out 2>err &&
 	test ! -s err && jq -e ".problems == 0" out >/dev/null &&
+	test -s .git/gt/index/history.idx
+'
+
+# gt-bead-log catches the history index up before it answers: a line only
+# when that takes GT_PROGRESS_DELAY seconds (0 here: at once; by default
+# 2, so that the log of a bead stands alone when a few commits are caught up)
+test_expect_success 'gt-bead-log building the history index on a terminal: its commits counted' '
+	n=$(commas "$(git -C h rev-list --count refs/gt/ledger)") &&
+	rm h/.git/gt/index/history.idx &&
+	in_pane log "cd h && GT_PROGRESS_DELAY=0 gt-bead-log -n 2 t-h7" &&
+	wait_for pane_ended log &&
+	pane log >screen &&
+	cat screen &&
+	grep -qx "exit=0" screen &&
+	grep -qx "indexing history: $n commits" screen &&
+	# the log after it, on lines of its own
+	grep -A1 "^indexing history: " screen | tail -n 1 | grep -q "  gen  gt-bead-update: update t-h7: title  (" &&
+	test "$(grep -c "^    title: rev " screen)" = 2 &&
+	test -s h/.git/gt/index/history.idx &&
+	# a few commits to catch up, well within the delay: no line
+	gt-bead-update --gt-dir h -q t-h7 --title "rev last" &&
+	in_pane log2 "cd h && gt-bead-log -n 1 t-h7" &&
+	wait_for pane_ended log2 &&
+	pane log2 >screen2 &&
+	cat screen2 &&
+	grep -qx "exit=0" screen2 &&
+	! grep -q "indexing history" screen2 &&
+	grep -qx "    title: rev 2987 -> rev last" screen2
+'
+
+test_expect_success 'gt-bead-log building the history index: -q and files see none of it' '
+	rm h/.git/gt/index/history.idx &&
+	in_pane log_q "cd h && GT_PROGRESS_DELAY=0 gt-bead-log -q -n 1 t-h7" &&
+	wait_for pane_ended log_q &&
+	pane log_q >screen_q &&
+	cat screen_q &&
+	grep -qx "exit=0" screen_q &&
+	! grep -q "indexing history" screen_q &&
+	grep -qx "    title: rev 2987 -> rev last" screen_q &&
+	test -s h/.git/gt/index/history.idx &&
+	rm h/.git/gt/index/history.idx &&
+	cd h &&
+	GT_PROGRESS_DELAY=0 gt-bead-log --json t-h7 >out 2>err &&
+	test ! -s err &&
+	test "$(wc -l <out)" = 151 &&
 	test -s .git/gt/index/history.idx
 '
 
