@@ -133,15 +133,17 @@ void gt_cli_print_batch(struct gt_cli *cli, const struct gt_batch *b);
 /* ---- cli-progress.c: the progress line of long work ---- */
 
 /* A progress line on stderr, "importing: 41,200/100,000 beads (41%)"
- * ("what: done unit" when the total is not known), drawn only when
- * stderr is a terminal and there is no -q: rewritten in place at most
- * ten times a second, and left standing with a newline by
- * gt_cli_progress_end().  Nothing at all otherwise. */
+ * ("what: done unit" when the total is not known, unit a plural in -s:
+ * "indexing history: 1 commit", "... 2 commits"), drawn only when stderr
+ * is a terminal and there is no -q: rewritten in place at most ten times
+ * a second, and left standing with a newline by gt_cli_progress_end().
+ * Nothing at all otherwise. */
 struct gt_cli_progress {
 	const char *what, *unit;
 	int on, shown;
 	uint64_t done, total;
 	long long last_ms;
+	long long start_ms, delay_ms; /* nothing drawn before start + delay */
 	size_t width;
 };
 
@@ -151,6 +153,13 @@ int gt_cli_progress_wanted(const struct gt_cli *cli);
 /* Start one: the gt_progress to hand to lib/ (without fn when off). */
 struct gt_progress gt_cli_progress_start(struct gt_cli_progress *p, const struct gt_cli *cli,
 					 const char *what, const char *unit);
+/* The same, drawing nothing until the work has taken GT_PROGRESS_DELAY
+ * seconds (default 2; 0: at once), as git's delayed progress: for work
+ * that is quick most of the time (catching up a few commits) and long
+ * now and then, in a command whose output should otherwise stand alone. */
+struct gt_progress gt_cli_progress_start_delayed(struct gt_cli_progress *p,
+						 const struct gt_cli *cli, const char *what,
+						 const char *unit);
 /* End the line (newline) if one was drawn; safe to call more than once. */
 void gt_cli_progress_end(struct gt_cli_progress *p);
 /* Clear the line drawn now, if any, before a message goes to stderr. */

@@ -1,8 +1,9 @@
 #!/bin/sh
 # Progress of long work (gt-bead-import, gt-sling of a batch, gt-maintain's
-# repack (git's own) and verify, gt-refinery): a line on stderr when it is a terminal (run here
-# in a real tmux pane, read back with capture-pane), nothing with -q, and
-# nothing at all when stderr is a file; stdout (--json) never touched.
+# repack (git's own), verify and history index, gt-bead-log building the
+# history index, gt-refinery): a line on stderr when it is a terminal (run
+# here in a real tmux pane, read back with capture-pane), nothing with -q,
+# and nothing at all when stderr is a file; stdout (--json) never touched.
 . "$(dirname "$0")/lib/test.sh"
 
 SOCK=gt-progress-test
@@ -122,6 +123,144 @@ test_expect_success 'gt-maintain --repack on a terminal: git shows its progress 
 	test "$(wc -l <out)" = 3 &&
 	gt-maintain --repack --json >out 2>err &&
 	test ! -s err && jq -e ".repacked" out >/dev/null
+'
+
+# commas N: N with commas between thousands, as the progress line shows it
+commas() {
+	awk -v n="$1" 'BEGIN {
+		s = ""
+		while (n >= 1000) { s = sprintf(",%03d", n % 1000) s; n = int(n / 1000) }
+		print n s
+	}'
+}
+
+# history_stream N T0 FROM: a git fast-import stream of N commits on top
+# of FROM, one a second from T0, each changing one of the beads t-h0 ..
+# t-h19, whose shards ("id shard" lines) it reads from stdin
+history_stream() {
+	awk -v n="$1" -v t0="$2" -v from="$3" '{ sh[$1] = $2 }
+	END {
+		for (i = 1; i <= n; i++) {
+			id = "t-h" (i % 20)
+			printf "commit refs/gt/ledger\nauthor gen <gen@example.com> %d +0000\n" \
+				"committer gen <gen@example.com> %d +0000\n", t0 + i, t0 + i
+			printf "data <<END\ngt-bead-update: update %s: title\n\nGt-Bead: %s\nEND\n", id, id
+			if (i == 1)
+				printf "from %s\n", from
+			printf "M 100644 inline beads/%s/%s.json\ndata <<END\n", sh[id], id
+			printf "{\"id\":\"%s\",\"title\":\"rev %d\",\"status\":\"open\"," \
+				"\"priority\":2,\"issue_type\":\"task\"," \
+				"\"created_at\":\"2026-01-01T00:00:00Z\"," \
+				"\"updated_at\":\"2026-01-01T00:00:00Z\"}\nEND\n\n", id, i
+		}
+	}'
+}
+
+# A ledger of 3000 more commits made at once, and no history index yet
+# (gt-ledger(5)).
+test_expect_success 'setup: a ledger with a long history and no history index' '
+	new_ledger h && cd h &&
+	for i in $(seq 0 19); do
+		echo "t-h$i $(printf %s "t-h$i" | sha256sum | cut -c1-2)" || return 1
+	done |
+	history_stream 3000 "$(git log -1 --format=%ct refs/gt/ledger)" "$(ledger_tip)" >../stream &&
+	git fast-import --quiet <../stream &&
+	test "$(git rev-list --count refs/gt/ledger)" -gt 3000 &&
+	gt-bead-show --json t-h7 | jq -e ".title == \"rev 2987\"" >/dev/null &&
+	test ! -e .git/gt/index/history.idx
+'
+
+test_expect_success 'gt-maintain on a terminal: the history index built, its commits counted' '
+	n=$(commas "$(git -C h rev-list --count refs/gt/ledger)") &&
+	in_pane hist "cd h && gt-maintain --no-repack" &&
+	wait_for pane_ended hist &&
+	pane hist >screen &&
+	cat screen &&
+	grep -qx "exit=0" screen &&
+	grep -qx "indexing history: $n commits" screen &&
+	# after the verifying line, before the report on stdout
+	grep -A1 "^verifying: " screen | tail -n 1 | grep -qx "indexing history: $n commits" &&
+	grep -A1 "^indexing history: " screen | tail -n 1 | grep -q "^objects: " &&
+	test -s h/.git/gt/index/history.idx &&
+	# up to date: nothing to walk, no line
+	in_pane hist2 "cd h && gt-maintain --no-repack" &&
+	wait_for pane_ended hist2 &&
+	pane hist2 >screen2 &&
+	grep -qx "exit=0" screen2 &&
+	! grep -q "indexing history" screen2 &&
+	# a commit more: one walked
+	gt-bead-add --gt-dir h -q "one more" &&
+	in_pane hist3 "cd h && gt-maintain --no-repack --no-verify" &&
+	wait_for pane_ended hist3 &&
+	pane hist3 >screen3 &&
+	grep -qx "exit=0" screen3 &&
+	grep -qx "indexing history: 1 commit" screen3
+'
+
+test_expect_success 'gt-maintain building the history index: -q and files see none of it' '
+	rm h/.git/gt/index/history.idx &&
+	in_pane hist_q "cd h && gt-maintain -q --no-repack" &&
+	wait_for pane_ended hist_q &&
+	pane hist_q >screen_q &&
+	cat screen_q &&
+	grep -qx "exit=0" screen_q &&
+	test "$(grep -cv "^\$" screen_q)" = 1 &&
+	test -s h/.git/gt/index/history.idx &&
+	rm h/.git/gt/index/history.idx &&
+	cd h &&
+	gt-maintain --no-repack >out 2>err &&
+	test ! -s err &&
+	test "$(wc -l <out)" = 3 &&
+	test -s .git/gt/index/history.idx &&
+	rm .git/gt/index/history.idx &&
+	gt-maintain --no-repack --json >out 2>err &&
+	test ! -s err && jq -e ".problems == 0" out >/dev/null &&
+	test -s .git/gt/index/history.idx
+'
+
+# gt-bead-log catches the history index up before it answers: a line only
+# when that takes GT_PROGRESS_DELAY seconds (0 here: at once; by default
+# 2, so that the log of a bead stands alone when a few commits are caught up)
+test_expect_success 'gt-bead-log building the history index on a terminal: its commits counted' '
+	n=$(commas "$(git -C h rev-list --count refs/gt/ledger)") &&
+	rm h/.git/gt/index/history.idx &&
+	in_pane log "cd h && GT_PROGRESS_DELAY=0 gt-bead-log -n 2 t-h7" &&
+	wait_for pane_ended log &&
+	pane log >screen &&
+	cat screen &&
+	grep -qx "exit=0" screen &&
+	grep -qx "indexing history: $n commits" screen &&
+	# the log after it, on lines of its own
+	grep -A1 "^indexing history: " screen | tail -n 1 | grep -q "  gen  gt-bead-update: update t-h7: title  (" &&
+	test "$(grep -c "^    title: rev " screen)" = 2 &&
+	test -s h/.git/gt/index/history.idx &&
+	# a few commits to catch up, well within the delay: no line
+	gt-bead-update --gt-dir h -q t-h7 --title "rev last" &&
+	in_pane log2 "cd h && gt-bead-log -n 1 t-h7" &&
+	wait_for pane_ended log2 &&
+	pane log2 >screen2 &&
+	cat screen2 &&
+	grep -qx "exit=0" screen2 &&
+	! grep -q "indexing history" screen2 &&
+	grep -qx "    title: rev 2987 -> rev last" screen2
+'
+
+test_expect_success 'gt-bead-log building the history index: -q and files see none of it' '
+	rm h/.git/gt/index/history.idx &&
+	in_pane log_q "cd h && GT_PROGRESS_DELAY=0 gt-bead-log -q -n 1 t-h7" &&
+	wait_for pane_ended log_q &&
+	pane log_q >screen_q &&
+	cat screen_q &&
+	grep -qx "exit=0" screen_q &&
+	! grep -q "indexing history" screen_q &&
+	grep -qx "    title: rev 2987 -> rev last" screen_q &&
+	test -s h/.git/gt/index/history.idx &&
+	rm h/.git/gt/index/history.idx &&
+	cd h &&
+	GT_PROGRESS_DELAY=0 gt-bead-log --json t-h7 >out 2>err &&
+	test ! -s err &&
+	test "$(wc -l <out)" = 151 &&
+	test -s .git/gt/index/history.idx
 '
 
 test_expect_success 'gt-sling of a batch on a terminal: slinging N beads; none to a file' '

@@ -687,7 +687,7 @@ static void frontier_add(struct frontier *f, const git_oid *blob)
  * blob expected: every line reached the bead's creation.
  */
 static int log_indexed(cJSON *out, struct gt_ledger *lg, const char *id, const git_oid *blob,
-		       long limit, int checked)
+		       long limit, int checked, const struct gt_progress *progress)
 {
 	struct frontier f = { 0 };
 	struct bead_doc kept = { 0 }; /* the bead in blob kept_id, when kept_ok */
@@ -697,7 +697,7 @@ static int log_indexed(cJSON *out, struct gt_ledger *lg, const char *id, const g
 	long found = 0;
 	int rc, kept_ok = 0;
 
-	if ((rc = gt_history_commits(&cands, &ncands, lg, id, checked)) < 0)
+	if ((rc = gt_history_commits(&cands, &ncands, lg, id, checked, progress)) < 0)
 		return rc;
 	frontier_add(&f, blob);
 	for (size_t k = 0; k < ncands && f.n && !(limit > 0 && found >= limit) && !rc; k++) {
@@ -785,7 +785,8 @@ static int use_index(void)
 	return !v || strcmp(v, "0");
 }
 
-int gt_feed_bead_log(cJSON **out, struct gt_ledger *lg, const char *id, long limit)
+int gt_feed_bead_log(cJSON **out, struct gt_ledger *lg, const char *id, long limit,
+		     const struct gt_progress *progress)
 {
 	git_commit *tip = NULL;
 	git_oid blob;
@@ -804,7 +805,7 @@ int gt_feed_bead_log(cJSON **out, struct gt_ledger *lg, const char *id, long lim
 	/* the index's records of the bead, unchecked; when they do not
 	 * chain, checked (which cuts and rewrites a damaged file) */
 	for (int checked = 0; use_index() && checked < 2; checked++) {
-		if (!(rc = log_indexed(*out, lg, id, &blob, limit, checked))) {
+		if (!(rc = log_indexed(*out, lg, id, &blob, limit, checked, progress))) {
 			git_commit_free(tip);
 			return 0;
 		}

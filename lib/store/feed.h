@@ -20,6 +20,7 @@
 #include <git2.h>
 
 #include "base/options.h"
+#include "base/progress.h"
 #include "store/ledger.h"
 
 struct gt_feed_filter {
@@ -55,10 +56,13 @@ int gt_feed_read(cJSON **out, struct gt_ledger *lg, const git_oid *after,
  * blob (as git log does for a path), compares blob ids only, parses just
  * the commits that changed the bead, and stops after limit changes (> 0)
  * or at the commit that created the bead.  It reads only those commits,
- * from the history index (history.h), which it brings up to date first;
- * when the index cannot be used (a read-only repository) or
- * GT_HISTORY_INDEX is 0, it walks the whole history back instead, with
- * the same answer.  GT_ENOTFOUND when the tip has no bead id. */
-int gt_feed_bead_log(cJSON **out, struct gt_ledger *lg, const char *id, long limit);
+ * from the history index (history.h), which it brings up to date first
+ * (the first time, or long after the last, a walk of many commits:
+ * progress, NULL for no one, is told of each, as history.h says); when
+ * the index cannot be used (a read-only repository) or GT_HISTORY_INDEX
+ * is 0, it walks the whole history back instead, with the same answer.
+ * GT_ENOTFOUND when the tip has no bead id. */
+int gt_feed_bead_log(cJSON **out, struct gt_ledger *lg, const char *id, long limit,
+		     const struct gt_progress *progress);
 
 #endif

@@ -73,6 +73,7 @@
 #include "base/lock.h"
 #include "base/map.h"
 #include "base/options.h"
+#include "base/progress.h"
 #include "base/sha256.h"
 #include "store/repo.h"
 #include "base/banned.h"
@@ -744,10 +745,12 @@ static void drop_head(struct writer *w, const git_oid *id)
  * Every commit's parents come before it, so the commits walked (with
  * hide) that no other walked commit has as a parent, the heads, are known
  * as it goes: where there is one, everything walked is in its history,
- * and a marker may name it, to close a batch (batch_recs()).
+ * and a marker may name it, to close a batch (batch_recs()).  progress
+ * is told of each commit walked, of a total not known (the walk does not
+ * count the commits first: that alone would read them all once more).
  */
 static int walk(struct writer *w, struct gt_ledger *lg, const git_oid *hide, int *met,
-		size_t *walked)
+		size_t *walked, const struct gt_progress *progress)
 {
 	struct differ d = { .git = lg->git, .w = w, .shards = GT_MAP_INIT };
 	struct memo m = { .has = 0 };
@@ -787,6 +790,7 @@ static int walk(struct writer *w, struct gt_ledger *lg, const git_oid *hide, int
 			w_put(w, NULL, &id, NULL, NULL, TAG_MARK);
 		git_commit_free(c);
 		(*walked)++;
+		gt_progress_tell(progress, *walked, 0);
 	}
 	if (!rc && err != GIT_ITEROVER)
 		rc = gt_error_git(GT_EFAIL, "cannot walk the ledger history");
@@ -801,7 +805,7 @@ static int walk(struct writer *w, struct gt_ledger *lg, const git_oid *hide, int
  * not, *walked says how many commits the walk met (none: the file's tip
  * is newer than lg->tip, which it covers already). */
 static int append(struct gt_ledger *lg, const char *path, const struct scan *sc, int *done,
-		  size_t *walked)
+		  size_t *walked, const struct gt_progress *progress)
 {
 	struct writer w = { .buf = GT_BUF_INIT, .state = sc->state };
 	struct gt_buf tmp = GT_BUF_INIT;
@@ -840,7 +844,7 @@ static int append(struct gt_ledger *lg, const char *path, const struct scan *sc,
 		rc = gt_error_errno(GT_EFAIL, "cannot write '%s'", path);
 		goto out;
 	}
-	rc = walk(&w, lg, &sc->tip, &met, walked);
+	rc = walk(&w, lg, &sc->tip, &met, walked, progress);
 	if (!rc && met) {
 		w_put(&w, NULL, &lg->tip, NULL, NULL, TAG_MARK);
 		w_flush(&w);
@@ -872,7 +876,7 @@ out:
 }
 
 /* Write the file at path anew: one batch for the whole history. */
-static int rebuild(struct gt_ledger *lg, const char *path)
+static int rebuild(struct gt_ledger *lg, const char *path, const struct gt_progress *progress)
 {
 	struct writer w = { .buf = GT_BUF_INIT };
 	struct gt_buf tmp = GT_BUF_INIT;
@@ -891,7 +895,7 @@ static int rebuild(struct gt_ledger *lg, const char *path)
 	hdr_make(&h);
 	gt_buf_add(&w.buf, &h, sizeof(h));
 	w.state = h.check;
-	rc = walk(&w, lg, NULL, &met, &walked);
+	rc = walk(&w, lg, NULL, &met, &walked, progress);
 	if (!rc) {
 		w_put(&w, NULL, &lg->tip, NULL, NULL, TAG_MARK);
 		w_flush(&w);
@@ -913,8 +917,11 @@ static int rebuild(struct gt_ledger *lg, const char *path)
 }
 
 /* sc: the file as it is, after bringing it up to lg->tip if it was not
- * (or as far as it is ahead of lg->tip already). */
-static int up_to_date(struct scan *sc, struct gt_ledger *lg, int *rebuilt, long wait_ms)
+ * (or as far as it is ahead of lg->tip already), progress told of the
+ * commits walked (by a rebuild after an append that could not be done,
+ * counted again from 0). */
+static int up_to_date(struct scan *sc, struct gt_ledger *lg, int *rebuilt, long wait_ms,
+		      const struct gt_progress *progress)
 {
 	struct gt_buf path = GT_BUF_INIT, lock = GT_BUF_INIT;
 	int rc, fd = -1, done = 0;
@@ -932,14 +939,14 @@ static int up_to_date(struct scan *sc, struct gt_ledger *lg, int *rebuilt, long 
 	if ((rc = scan(sc, path.ptr)) < 0 || (sc->has_tip && !git_oid_cmp(&sc->tip, &lg->tip)))
 		goto out;
 	if (sc->has_tip) {
-		rc = append(lg, path.ptr, sc, &done, &walked);
+		rc = append(lg, path.ptr, sc, &done, &walked, progress);
 		if (!done && !rc && !walked) /* the file is ahead of lg->tip */
 			done = 1;
 		else if (!done)
 			gt_error_clear(); /* rewritten history, a tip gone: start again */
 	}
 	if (!done) {
-		if ((rc = rebuild(lg, path.ptr)) < 0)
+		if ((rc = rebuild(lg, path.ptr, progress)) < 0)
 			goto out;
 		if (rebuilt)
 			*rebuilt = 1;
@@ -953,7 +960,7 @@ out:
 	return rc;
 }
 
-int gt_history_refresh(struct gt_ledger *lg, int *rebuilt)
+int gt_history_refresh(struct gt_ledger *lg, int *rebuilt, const struct gt_progress *progress)
 {
 	struct scan sc = { .key = NULL };
 
@@ -961,7 +968,7 @@ int gt_history_refresh(struct gt_ledger *lg, int *rebuilt)
 		*rebuilt = 0;
 	if (!lg->has_tip)
 		return 0;
-	return up_to_date(&sc, lg, rebuilt, LOCK_WAIT_MS);
+	return up_to_date(&sc, lg, rebuilt, LOCK_WAIT_MS, progress);
 }
 
 int gt_history_refresh_unless_busy(struct gt_ledger *lg)
@@ -971,7 +978,7 @@ int gt_history_refresh_unless_busy(struct gt_ledger *lg)
 
 	if (!lg->has_tip)
 		return 0;
-	rc = up_to_date(&sc, lg, NULL, 0);
+	rc = up_to_date(&sc, lg, NULL, 0, NULL);
 	if (rc == GT_ETEMP) {
 		gt_error_clear();
 		return 1;
@@ -1026,7 +1033,7 @@ static int newer_than_tip(git_oid **out, size_t *n, struct gt_ledger *lg, const 
 }
 
 int gt_history_commits(struct gt_history_hit **out, size_t *n, struct gt_ledger *lg, const char *id,
-		       int checked)
+		       int checked, const struct gt_progress *progress)
 {
 	unsigned char key[8];
 	struct scan sc = { .key = key, .checked = checked };
@@ -1039,7 +1046,7 @@ int gt_history_commits(struct gt_history_hit **out, size_t *n, struct gt_ledger 
 	if (!lg->has_tip)
 		return 0;
 	key_of(key, id, strlen(id));
-	if ((rc = up_to_date(&sc, lg, NULL, LOCK_WAIT_MS)) < 0)
+	if ((rc = up_to_date(&sc, lg, NULL, LOCK_WAIT_MS, progress)) < 0)
 		goto out;
 	if (!sc.has_tip) {
 		rc = gt_error_set(GT_EFAIL, "the history index cannot be read");

@@ -26,6 +26,7 @@
 #include <git2.h>
 #include <stddef.h>
 
+#include "base/progress.h"
 #include "store/ledger.h"
 
 /* A commit that may have changed a bead, and the bead's blob in its
@@ -54,16 +55,23 @@ struct gt_history_hit {
  * so a caller that finds the chain broken (a record damaged or lost in
  * the middle of the file) asks again with checked set, which reads the
  * whole file through its check and cuts and rewrites it from the first
- * damage. */
+ * damage.
+ *
+ * Bringing the index up to date walks the commits it does not cover yet
+ * (all of them the first time: ~20 s at 100,000 commits); progress (NULL:
+ * no one) is told of each commit walked, with a total of 0 (not known),
+ * and is not told at all when the index is up to date already. */
 int gt_history_commits(struct gt_history_hit **out, size_t *n, struct gt_ledger *lg, const char *id,
-		       int checked);
+		       int checked, const struct gt_progress *progress);
 
 /* Bring the index up to lg->tip without reading it for any bead (tests,
- * benchmarks, maintenance).  *rebuilt (may be NULL) is set when the file
- * had to be written from nothing.  Errors as above. */
-int gt_history_refresh(struct gt_ledger *lg, int *rebuilt);
+ * benchmarks, maintenance), progress told as above.  *rebuilt (may be
+ * NULL) is set when the file had to be written from nothing.  Errors as
+ * above. */
+int gt_history_refresh(struct gt_ledger *lg, int *rebuilt, const struct gt_progress *progress);
 /* The same, unless another process holds the index's lock (bringing it
- * up to date itself): then 1 at once, nothing done. */
+ * up to date itself): then 1 at once, nothing done; telling no one (it
+ * runs in the background). */
 int gt_history_refresh_unless_busy(struct gt_ledger *lg);
 
 #endif
