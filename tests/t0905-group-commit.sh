@@ -191,6 +191,19 @@ test_expect_success 'an intent already answered is never committed again; one no
 	[ -z "$(ls .git/gt/queue)" ]
 '
 
+test_expect_success 'without inotify, writers queued behind a busy lock are answered all the same' '
+	cd l && hold_lock && before=$(ledger_tip) &&
+	for i in 1 2 3 4; do
+		( set +e; GT_QUEUE_INOTIFY=0 gt-bead-add -q --id "t-ni$i" "no inotify $i" >/dev/null \
+			2>"ni$i.err"; echo $? >"ni$i.rc" ) &
+	done &&
+	queued 4 && release_lock &&
+	wait_for sh -c "ls ni?.rc | wc -l | grep -qx 4" && wait &&
+	assert_eq "0 0 0 0" "$(cat ni1.rc ni2.rc ni3.rc ni4.rc | tr "\n" " " | sed "s/ $//")" "exits" &&
+	assert_eq 1 "$(git rev-list --count "$before..refs/gt/ledger")" "commits for the group" &&
+	assert_eq 4 "$(git log -1 --format=%B refs/gt/ledger | grep -c "^Gt-Bead: t-ni")" "operations"
+'
+
 # the committers held at GT_COMMIT_HOLD=h (their pids), but pid $1
 held_but() {
 	for _h in h/held.*; do

@@ -930,19 +930,24 @@ out:
  * in no order, and an answered one would have to take it just to read its
  * answer): it sleeps on its own queue file, which wakes it when a
  * committer appends the answer, or touches it to say it is the oldest
- * left unanswered (wake_next()); then it tries the lock.  The sleep is
+ * left unanswered (waiting()); then it tries the lock.  The sleep is
  * bounded (WAKE_MS), so a committer killed before it woke anyone costs
  * that much.  0, 1 or GT_E*: the answer; 2: *lockfd holds the lock and
  * there is no answer (this one commits).  Without inotify (its limits
- * reached): the lock, waited for as before.
+ * reached) it looks every NAP_MS instead: never in the lock's queue,
+ * where a waiter answered long ago could wait for as long as committers
+ * keep the lock busy (a committer that goes on keeps it for up to a
+ * second).
  */
 #define WAKE_MS 100
+#define NAP_MS	20
 static int wait_turn(const struct gt_commitq *q, const char *lockpath, const char *name, int qfd,
 		     size_t qlen, int *lockfd, git_oid *commit)
 {
 	struct gt_buf p = GT_BUF_INIT;
 	long deadline = q->lock_timeout_ms < 0 ? -1 : gt_mono_ms() + q->lock_timeout_ms;
-	int ino = inotify_init1(IN_CLOEXEC | IN_NONBLOCK), rc;
+	const char *no = getenv("GT_QUEUE_INOTIFY"); /* "0": as if its limits were reached */
+	int ino = no && !strcmp(no, "0") ? -1 : inotify_init1(IN_CLOEXEC | IN_NONBLOCK), rc;
 
 	*lockfd = -1;
 	gt_repo_runtime_path(&p, q->repo, "queue", 0);
@@ -955,18 +960,14 @@ static int wait_turn(const struct gt_commitq *q, const char *lockpath, const cha
 	for (;;) {
 		struct pollfd pf = { .fd = ino, .events = POLLIN };
 		char ev[4096];
-		long left = WAKE_MS;
+		long nap = ino >= 0 ? WAKE_MS : NAP_MS, left = nap;
 
 		if ((rc = read_answer(qfd, qlen, commit)) != 2)
 			break;
-		if (ino < 0) { /* as before: in the lock's queue */
-			rc = gt_lock_acquire_as(lockfd, lockpath, q->lock_timeout_ms, NULL);
-		} else {
-			left = deadline < 0 ? WAKE_MS : deadline - gt_mono_ms();
-			rc = gt_lock_try_as(lockfd, lockpath, NULL);
-			if (rc == 1 && left <= 0) /* for the message naming who holds it */
-				rc = gt_lock_acquire_as(lockfd, lockpath, 0, NULL);
-		}
+		left = deadline < 0 ? nap : deadline - gt_mono_ms();
+		rc = gt_lock_try_as(lockfd, lockpath, NULL);
+		if (rc == 1 && left <= 0) /* for the message naming who holds it */
+			rc = gt_lock_acquire_as(lockfd, lockpath, 0, NULL);
 		if (rc < 0) {
 			/* a committer that read it may still commit it */
 			gt_error_hint("the change may still be committed by the process holding "
@@ -980,7 +981,7 @@ static int wait_turn(const struct gt_commitq *q, const char *lockpath, const cha
 			}
 			break;
 		}
-		if (poll(&pf, 1, (int)(left < WAKE_MS ? left : WAKE_MS)) > 0)
+		if (poll(ino >= 0 ? &pf : NULL, ino >= 0, (int)(left < nap ? left : nap)) > 0)
 			while (read(ino, ev, sizeof(ev)) > 0) {
 				/* drained: what changed is read from the file */
 			}
