@@ -294,3 +294,10 @@ int gt_duration_parse(int64_t *ms, const char *s, const char *what)
 	return gt_error_set(GT_EINVALID, "%s: '%s' is not a duration (N, Nms, Ns, Nm, Nh, Nd)",
 			    what, s ? s : "");
 }
+
+int gt_env_off(const char *name)
+{
+	const char *v = getenv(name);
+
+	return v && !strcmp(v, "0");
+}

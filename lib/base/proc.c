@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "base/buf.h"
@@ -129,8 +130,7 @@ int gt_run(const char *const *argv, const struct gt_proc_opts *o, int *status)
 			dup2(pi[0], 0);
 		else if (devnull >= 0)
 			dup2(devnull, 0);
-		for (int fd = 3; fd < 256; fd++)
-			close(fd);
+		gt_close_fds_from(3, -1);
 		signal(SIGPIPE, SIG_DFL);
 		execvp(argv[0], (char *const *)argv);
 		_exit(127);
@@ -165,6 +165,25 @@ int gt_run(const char *const *argv, const struct gt_proc_opts *o, int *status)
 	return 0;
 }
 
+static void close_fds(unsigned lo, unsigned hi)
+{
+	if (lo > hi)
+		return;
+	if (syscall(SYS_close_range, lo, hi, 0U) < 0)
+		for (unsigned fd = lo; fd <= hi && fd < 1024; fd++)
+			close((int)fd);
+}
+
+void gt_close_fds_from(int from, int keep)
+{
+	if (keep >= from) {
+		close_fds((unsigned)from, (unsigned)keep - 1);
+		close_fds((unsigned)keep + 1, ~0U);
+	} else {
+		close_fds((unsigned)from, ~0U);
+	}
+}
+
 int gt_spawn(long *out, const char *const *argv)
 {
 	int p[2], e = 0, devnull;
@@ -188,9 +207,7 @@ int gt_spawn(long *out, const char *const *argv)
 			dup2(devnull, 1);
 			dup2(devnull, 2);
 		}
-		for (int fd = 3; fd < 256; fd++)
-			if (fd != p[1])
-				close(fd);
+		gt_close_fds_from(3, p[1]);
 		signal(SIGPIPE, SIG_DFL);
 		execvp(argv[0], (char *const *)argv);
 		e = errno;

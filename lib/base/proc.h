@@ -39,6 +39,11 @@ int gt_spawn(long *pid, const char *const *argv);
  * when pid is not a child of this process. */
 int gt_proc_reap(long pid, int *status);
 
+/* In a child between fork() and exec(): close every descriptor from
+ * from on, but keep (-1: none).  Only system calls (close_range(2), or
+ * close(2) up to 1024 where the kernel has no close_range). */
+void gt_close_fds_from(int from, int keep);
+
 /* The directory of the running program ("" when unknown); caller frees. */
 char *gt_self_bindir(void);
 

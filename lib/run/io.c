@@ -16,6 +16,7 @@
 #include "base/error.h"
 #include "base/json.h"
 #include "base/options.h"
+#include "base/proc.h"
 #include "store/bead.h"
 #include "store/query.h"
 #include "base/banned.h"
@@ -105,8 +106,7 @@ int gt_runner_spawn(struct gt_runner *r, const char *const *argv)
 		dup2(in[0], 0);
 		dup2(out[1], 1);
 		dup2(err[1], 2);
-		for (int fd = 3; fd < 256; fd++)
-			close(fd);
+		gt_close_fds_from(3, -1);
 		signal(SIGPIPE, SIG_DFL);
 		if (r->workspace && chdir(r->workspace) < 0)
 			_exit(126);

@@ -946,8 +946,8 @@ static int wait_turn(const struct gt_commitq *q, const char *lockpath, const cha
 {
 	struct gt_buf p = GT_BUF_INIT;
 	long deadline = q->lock_timeout_ms < 0 ? -1 : gt_mono_ms() + q->lock_timeout_ms;
-	const char *no = getenv("GT_QUEUE_INOTIFY"); /* "0": as if its limits were reached */
-	int ino = no && !strcmp(no, "0") ? -1 : inotify_init1(IN_CLOEXEC | IN_NONBLOCK), rc;
+	/* GT_QUEUE_INOTIFY=0: as if its limits were reached (tests) */
+	int ino = gt_env_off("GT_QUEUE_INOTIFY") ? -1 : inotify_init1(IN_CLOEXEC | IN_NONBLOCK), rc;
 
 	*lockfd = -1;
 	gt_repo_runtime_path(&p, q->repo, "queue", 0);
@@ -1099,9 +1099,7 @@ static int go_on(const struct gt_commitq *q, int lockfd)
 	int status = 0;
 	pid_t pid;
 
-	const char *v = getenv("GT_LEDGER_GO_ON");
-
-	if ((v && !strcmp(v, "0")) || !waiting(q, 0))
+	if (gt_env_off("GT_LEDGER_GO_ON") || !waiting(q, 0))
 		return -1;
 	pid = fork();
 	if (pid < 0)

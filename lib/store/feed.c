@@ -780,9 +780,7 @@ static int log_indexed(cJSON *out, struct gt_ledger *lg, const char *id, const g
 /* GT_HISTORY_INDEX=0: always walk (the old way, for comparison) */
 static int use_index(void)
 {
-	const char *v = getenv("GT_HISTORY_INDEX");
-
-	return !v || strcmp(v, "0");
+	return !gt_env_off("GT_HISTORY_INDEX");
 }
 
 int gt_feed_bead_log(cJSON **out, struct gt_ledger *lg, const char *id, long limit,

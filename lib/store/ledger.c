@@ -1065,9 +1065,7 @@ static void txn_release(struct gt_txn *tx)
  * the lock: the old behaviour, kept as the benchmarks' baseline). */
 static int group_enabled(void)
 {
-	const char *v = getenv("GT_LEDGER_GROUP");
-
-	return !v || strcmp(v, "0");
+	return !gt_env_off("GT_LEDGER_GROUP");
 }
 
 /* tx's change and message as an intent for group commit. */

@@ -36,7 +36,6 @@
 #include <sys/file.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -677,9 +676,7 @@ static void exec_detached(int lockfd, int logfd, const char *prog, char *const *
 	dup2(logfd >= 0 ? logfd : devnull, 1);
 	dup2(logfd >= 0 ? logfd : devnull, 2);
 	dup2(fd, 3); /* GT_MAINTAIN_LOCK_FD=3, without FD_CLOEXEC */
-	if (syscall(SYS_close_range, 4U, ~0U, 0U) < 0)
-		for (int i = 4; i < 1024; i++)
-			close(i);
+	gt_close_fds_from(4, -1);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
