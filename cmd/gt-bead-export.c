@@ -70,12 +70,15 @@ int main(int argc, char **argv)
 		goto out;
 	/*
 	 * Every tree is read once: caching them would only keep a big
-	 * ledger's whole listing in memory.  (The pack itself is mapped, and
-	 * reading blobs in id order, which is no order in the pack, touches
-	 * all of it: page cache, shown in RSS.  Smaller pack windows bound
-	 * that, but the remapping made a million-bead export 65% slower.)
+	 * ledger's whole listing in memory.  And the pack is mapped a window
+	 * at a time, at most three at once: reading blobs in id order, which
+	 * is no order in the pack, would otherwise map all of it and keep it
+	 * resident (a million beads: 717 MB of RSS, 40 MB of it our own;
+	 * bounded: 101 MB, for 20% more time remapping).
 	 */
 	git_libgit2_opts(GIT_OPT_SET_CACHE_OBJECT_LIMIT, GIT_OBJECT_TREE, (size_t)0);
+	git_libgit2_opts(GIT_OPT_SET_MWINDOW_SIZE, (size_t)64 << 20);
+	git_libgit2_opts(GIT_OPT_SET_MWINDOW_MAPPED_LIMIT, (size_t)192 << 20);
 	if (o.format == GT_EXPORT_BACKUP) {
 		o.dir = output;
 	} else if (output && strcmp(output, "-")) {
