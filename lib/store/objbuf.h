@@ -7,8 +7,9 @@
  * trees from tree builders, commits) lands in memory and is readable from
  * there; nothing touches the disk.  gt_objbuf_flush() writes what was
  * collected: loose objects when there are few, otherwise a single pack
- * (undeltified, zlib level 1, compressed on every core) with its .idx, which is
- * how bulk import reaches ~20k+ beads/s with no loose objects left behind.
+ * (undeltified, trees stored and the rest at zlib level 1, compressed on
+ * every core) with its .idx, which is how bulk import reaches ~20k+
+ * beads/s with no loose objects left behind.
  * gt_objbuf_discard() forgets everything (a lost race leaves no garbage).
  *
  * A bulk writer too big for memory (gt-bead-import of a million beads)
