@@ -248,6 +248,17 @@ void gt_cli_close(struct gt_ctx *ctx, struct gt_index **idx)
 			"hint: gt-maintain --quarantine moves it aside (kept, not deleted)\n");
 	}
 	if (ctx->lg) {
+#ifndef __SANITIZE_ADDRESS__
+		/*
+		 * The process ends next: the kernel takes back its memory and
+		 * mappings in one go.  Freeing the repository first (each
+		 * pack's windows and index unmapped one call at a time, every
+		 * cache freed) was 2-3% of a write's CPU with 64 writers.
+		 * Nothing is written back on the way.  Sanitizer builds free
+		 * everything, so a leak shows.
+		 */
+		return;
+#endif
 		gt_ctx_close(ctx);
 		gt_git_shutdown();
 	}
