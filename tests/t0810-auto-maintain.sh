@@ -276,6 +276,37 @@ test_expect_success 'bigger packs are copied as they are too; packs that share o
 	all_objects >after && test_cmp_files all after && ledger_ok
 '
 
+test_expect_success 'packs written during a repack are rolled up by the same run' '
+	new_ledger w && cd w &&
+	big_jsonl >big.jsonl && gt-bead-import -q big.jsonl && gt-maintain -q --repack --no-verify &&
+	# a full repack is due; while git repacks, four writes come in (the
+	# git on this PATH makes them once the real one has listed the packs
+	# it takes), and then stop: nobody starts another maintenance for
+	# their packs
+	git config gt.autoPacks 3 && git config gt.autoFullPercent 1 &&
+	for i in 1 2 3; do GT_AUTO_MAINTAIN=0 gt-bead-label add -q t-big$i before || return 1; done &&
+	mkdir wrap && real=$(command -v git) &&
+	cat >wrap/git <<-EOF &&
+	#!/bin/sh
+	"$real" "\$@" || exit
+	if [ "\$3" = repack ] && [ ! -e "$PWD/wrote" ]; then
+		: >"$PWD/wrote"
+		for i in 4 5 6 7; do GT_AUTO_MAINTAIN=0 gt-bead-label add -q t-big\$i during || exit 1; done
+		"$real" config gt.autoFullPercent 1000000
+	fi
+	EOF
+	chmod +x wrap/git &&
+	GT_AUTO_MAINTAIN=1 PATH="$PWD/wrap:$PATH" gt-maintain --auto --json >out &&
+	test -e wrote &&
+	jq -e ".state == \"done\" and .repack == \"full\" and .rounds == 2" out &&
+	# the main pack (and a cruft pack, if any) and the roll-up of the four
+	packs=$(packs) && { [ "$packs" -le 3 ] || die "$packs packs left"; } &&
+	fresh=$((packs - $(cat .git/gt/maintain.stamp))) &&
+	{ [ "$fresh" -lt 3 ] || die "$fresh new packs left"; } &&
+	for i in 4 5 6 7; do gt-bead-label list t-big$i | grep -qx during || return 1; done &&
+	ledger_ok
+'
+
 test_expect_success 'the history index being built elsewhere holds no roll-up back' '
 	new_ledger h && cd h &&
 	git config gt.autoPacks 2 && git config gt.autoFullPercent 1000000 &&
