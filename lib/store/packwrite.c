@@ -72,8 +72,10 @@ struct pw {
  * Every process that reads the ledger inflates the tip's root tree and a
  * shard tree or two (tens of kilobytes of entries whose binary ids hardly
  * compress), and every commit deflated them: storing them made 64 writers
- * flat out 9% faster on 2 cores (615/583/578 against 660/656/617 writes/s),
- * for a third more bytes of trees until a full repack deltifies them.
+ * flat out 9% faster on 2 cores (615/583/578 against 660/656/617 writes/s).
+ * The cost is room: git's full repack keeps as they are the trees it
+ * does not deltify, so after 100,000 writes the packed ledger was 8%
+ * bigger (206.6 against 191.2 MB).
  */
 static int level_of(git_object_t type)
 {
