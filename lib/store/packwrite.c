@@ -98,7 +98,8 @@ static int put_object(struct gt_buf *out, z_stream *z, const struct gt_packobj *
 	}
 	gt_buf_add(out, hdr, n + 1);
 	/* a stream just reset takes new parameters without flushing */
-	if (deflateReset(z) != Z_OK || deflateParams(z, level_of(o->type), Z_DEFAULT_STRATEGY) != Z_OK)
+	if (deflateReset(z) != Z_OK ||
+	    deflateParams(z, level_of(o->type), Z_DEFAULT_STRATEGY) != Z_OK)
 		return -1;
 	bound = deflateBound(z, (uLong)o->len);
 	gt_buf_grow(out, bound);
