@@ -93,11 +93,11 @@ void gt_options_usage(struct gt_buf *out, const char *const *usage, const struct
 void gt_options_completion(struct gt_buf *out, const struct gt_option *opts);
 
 /* Strict integer parse: whole string, base 10, within [min, max]. */
+int gt_parse_long(const char *s, long min, long max, long *out);
+
 /* Whether the environment variable name is "0": a switch that is on
  * unless turned off (GT_LEDGER_GROUP=0). */
 int gt_env_off(const char *name);
-
-int gt_parse_long(const char *s, long min, long max, long *out);
 
 /* Parse a duration: N (seconds), or N followed by ms, s, m, h or d.
  * GT_EINVALID with a message naming what when it is not one. */

@@ -20,9 +20,9 @@
  * served); the committer appends the result to it (one write) and removes
  * it, and the writer reads it through its open descriptor.  A committer
  * that leaves intents waiting forks a detached committer that goes on
- * with them (commitq.c, "The committer goes on").  An intent whose writer died is dropped unread; one that
- * carries a result already (its committer was killed before removing it)
- * is never committed again.  A committer killed between moving the ref
+ * with them (commitq.c, "The committer goes on").  An intent whose
+ * writer died is dropped unread; one that carries a result already (its
+ * committer was killed before removing it) is never committed again.  A committer killed between moving the ref
  * and answering is recovered from the "group" manifest it wrote before
  * moving the ref (only when it answers for others).
  */
