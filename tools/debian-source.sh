@@ -7,9 +7,10 @@
 # can be compiled into gt's static commands (Makefile, "Static commands").
 # The source comes through apt from the machine's own Debian mirrors, read
 # as deb-src, with apt's signature and checksum checks; apt's state goes to
-# DIR.apt, never to /var, so no root is needed and the system's apt is
-# left as it was.  Exits 0 with DIR complete (DIR/.done), or 1 saying why,
-# leaving no DIR (the caller then links dynamically).
+# DIR.apt (removed after), never to /var, so no root is needed and the
+# system's apt is left as it was.  Exits 0 with DIR complete (DIR/.done),
+# or 1 saying why, leaving nothing behind (the caller then links
+# dynamically).
 set -eu
 
 [ $# -eq 2 ] || { echo "usage: debian-source.sh DEVPKG DIR" >&2; exit 2; }
@@ -18,7 +19,7 @@ pkg=$1 dir=$2
 
 fail() {
 	echo "debian-source.sh: $pkg: $*" >&2
-	rm -rf "$dir"
+	rm -rf "$dir" "$dir.apt"
 	exit 1
 }
 
@@ -53,7 +54,8 @@ set -- -q -o Dir::Etc::SourceList="$apt/sources.list" \
 	-o Dir::Cache="$apt/cache" -o Debug::NoLocking=1
 # as root apt would hand the download to its _apt user, who cannot write here
 [ "$(id -u)" = 0 ] && set -- "$@" -o APT::Sandbox::User=root
-apt-get "$@" update >"$apt/log" 2>&1 || fail "apt-get update failed (offline?): $(tail -n 1 "$apt/log")"
+apt-get "$@" --error-on=any update >"$apt/log" 2>&1 ||
+	fail "apt-get update failed (offline?): $(grep -m 1 '^[EW]:' "$apt/log" || tail -n 1 "$apt/log")"
 (cd "$apt/get" && apt-get "$@" source --download-only "$src=$ver") >>"$apt/log" 2>&1 ||
 	fail "apt-get source $src=$ver failed: $(tail -n 1 "$apt/log")"
 
