@@ -35,6 +35,12 @@ ops_in_history() {
 		END { total += (n ? n : 1); print total }'
 }
 
+# These tests name who commits (the writer, or the committer it leaves to
+# go on); a writer that finds the lock free on a busy machine hands the
+# commit to a detached committer instead, which is tested on its own below.
+GT_LEDGER_HAND_OVER=0
+export GT_LEDGER_HAND_OVER
+
 test_expect_success 'setup' '
 	new_ledger l && cd l && gt-bead-add -q --id t-base "base"
 '
@@ -258,6 +264,55 @@ test_expect_success 'GT_LEDGER_GO_ON=0: the oldest writer waiting commits for th
 	assert_eq "0 0 0" "$(cat off1.rc off2.rc off3.rc | tr "\n" " " | sed "s/ $//")" "exits" &&
 	assert_eq "" "$(held_but "$w1")" "committers held after the first" &&
 	assert_eq 2 "$(git rev-list --count "$before..refs/gt/ledger")" "commits"
+'
+
+test_expect_success 'on a busy machine a writer that finds the lock free hands its commit over' '
+	cd l && rm -rf h && mkdir h && before=$(ledger_tip) &&
+	{ ( set +e; GT_LEDGER_HAND_OVER=1 GT_COMMIT_HOLD=$PWD/h \
+		gt-bead-add --id t-ho1 "handed over" >ho1.out 2>ho1.err
+	    echo $? >ho1.rc ) & } &&
+	wait_for sh -c "ls h | grep -q ^held" && c=$(held_but 0) &&
+	# the committer holding it is detached, and the writer waits for it
+	test "$(cut -d" " -f6 "/proc/$c/stat")" != "$(cut -d" " -f6 /proc/$$/stat)" &&
+	assert_eq /dev/null "$(readlink "/proc/$c/fd/1")" "the committer'\''s standard output" &&
+	test ! -e ho1.rc && queued 1 &&
+	: >h/go && wait_for test -e ho1.rc && wait &&
+	assert_eq 0 "$(cat ho1.rc)" "the writer'\''s exit" &&
+	assert_eq t-ho1 "$(cat ho1.out)" "what it printed" &&
+	assert_eq 1 "$(git rev-list --count "$before..refs/gt/ledger")" "commits" &&
+	git log -1 --format=%B refs/gt/ledger | grep -qx "Gt-Bead: t-ho1" &&
+	wait_for sh -c "! kill -0 $c" &&
+	assert_eq 0 "$(ls .git/gt/queue | grep -c "\.q$")" "queue files left"
+'
+
+test_expect_success 'handed over: conflicting claims, one wins, the rest exit 4' '
+	cd l && gt-bead-add -q --id t-prize2 "prize" &&
+	for i in 1 2 3 4 5 6; do
+		( set +e; GT_LEDGER_HAND_OVER=1 gt-bead-update --claim --actor "c$i" t-prize2 \
+			>/dev/null 2>"hcerr$i"; echo $? >"hcrc$i" ) &
+	done && wait &&
+	assert_eq 1 "$(cat hcrc? | grep -c "^0$")" "claims that won" &&
+	assert_eq 5 "$(cat hcrc? | grep -c "^4$")" "claims refused" &&
+	n=$(grep -l "^0$" hcrc? | sed "s/hcrc//") &&
+	assert_eq "c$n" "$(gt-bead-show --json t-prize2 | jq -r .assignee)" "the assignee"
+'
+
+test_expect_success 'handed over: 64 writers with conflicting updates lose nothing' '
+	cd l && gt-bead-add -q --id t-counter2 "counter" && before=$(ops_in_history) &&
+	i=0 &&
+	while [ $i -lt 64 ]; do
+		(
+			export GT_LEDGER_HAND_OVER=1
+			gt-bead-label add t-counter2 "l$i" >/dev/null || exit 1
+			gt-bead-add -q --actor "w$i" "mass2 $i" >/dev/null || exit 1
+		) >"hlog$i" 2>&1 &
+		i=$((i + 1))
+	done && wait &&
+	cat hlog* >hall && { [ ! -s hall ] || { cat hall; false; }; } &&
+	assert_eq 64 "$(gt-bead-label list t-counter2 | wc -l)" "labels: no update lost" &&
+	assert_eq 64 "$(gt-bead-list -n 0 --json | jq -r .title | grep -c "^mass2 ")" "beads" &&
+	assert_eq "$((before + 64 * 2))" "$(ops_in_history)" "operations in the history" &&
+	git fsck --no-progress --strict 2>&1 | grep -v "^dangling\|^notice" | { ! grep .; }
 '
 
 test_expect_success 'GT_LEDGER_GROUP=0: one writer at a time, one commit per write' '
