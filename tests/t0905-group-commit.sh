@@ -108,22 +108,29 @@ test_expect_success 'conflicting preconditions in one group: one claim wins, the
 	assert_eq "$winner" "$(cat actors)" "claimers in the history"
 '
 
-test_expect_success '64 writers with conflicting updates: every acknowledged write is there' '
-	cd l && gt-bead-add -q --id t-counter "counter" && before=$(ops_in_history) &&
+# mass_write COUNTER TITLE: 64 writers at once, each labelling COUNTER,
+# noting one of six beads and adding one titled "TITLE <n>": every
+# acknowledged write is there, each operation in the history, fsck clean
+mass_write() {
+	gt-bead-add -q --id "$1" "counter" && before=$(ops_in_history) &&
 	i=0 &&
-	while [ $i -lt 64 ]; do
+	while [ "$i" -lt 64 ]; do
 		(
-			gt-bead-label add t-counter "l$i" >/dev/null || exit 1
-			gt-bead-update --actor "w$i" --notes "note $i" "t-g$(( i % 6 + 1 ))" >/dev/null || exit 1
-			gt-bead-add -q --actor "w$i" "mass $i" >/dev/null || exit 1
+			gt-bead-label add "$1" "l$i" >/dev/null || exit 1
+			gt-bead-update --actor "w$i" --notes "note $i" "t-g$((i % 6 + 1))" >/dev/null || exit 1
+			gt-bead-add -q --actor "w$i" "$2 $i" >/dev/null || exit 1
 		) >"mlog$i" 2>&1 &
 		i=$((i + 1))
 	done && wait &&
 	cat mlog* >mall && { [ ! -s mall ] || { cat mall; false; }; } &&
-	assert_eq 64 "$(gt-bead-label list t-counter | wc -l)" "labels: no update lost" &&
-	assert_eq 64 "$(gt-bead-list -n 0 --json | jq -r .title | grep -c "^mass ")" "beads" &&
+	assert_eq 64 "$(gt-bead-label list "$1" | wc -l)" "labels: no update lost" &&
+	assert_eq 64 "$(gt-bead-list -n 0 --json | jq -r .title | grep -c "^$2 ")" "beads" &&
 	assert_eq "$((before + 64 * 3))" "$(ops_in_history)" "operations in the history" &&
 	git fsck --no-progress --strict 2>&1 | grep -v "^dangling\|^notice" | { ! grep .; }
+}
+
+test_expect_success '64 writers with conflicting updates: every acknowledged write is there' '
+	cd l && mass_write t-counter mass
 '
 
 test_expect_success 'a committer killed after moving the ref: the others are answered, all is there' '
@@ -298,21 +305,8 @@ test_expect_success 'handed over: conflicting claims, one wins, the rest exit 4'
 '
 
 test_expect_success 'handed over: 64 writers with conflicting updates lose nothing' '
-	cd l && gt-bead-add -q --id t-counter2 "counter" && before=$(ops_in_history) &&
-	i=0 &&
-	while [ $i -lt 64 ]; do
-		(
-			export GT_LEDGER_HAND_OVER=1
-			gt-bead-label add t-counter2 "l$i" >/dev/null || exit 1
-			gt-bead-add -q --actor "w$i" "mass2 $i" >/dev/null || exit 1
-		) >"hlog$i" 2>&1 &
-		i=$((i + 1))
-	done && wait &&
-	cat hlog* >hall && { [ ! -s hall ] || { cat hall; false; }; } &&
-	assert_eq 64 "$(gt-bead-label list t-counter2 | wc -l)" "labels: no update lost" &&
-	assert_eq 64 "$(gt-bead-list -n 0 --json | jq -r .title | grep -c "^mass2 ")" "beads" &&
-	assert_eq "$((before + 64 * 2))" "$(ops_in_history)" "operations in the history" &&
-	git fsck --no-progress --strict 2>&1 | grep -v "^dangling\|^notice" | { ! grep .; }
+	cd l && GT_LEDGER_HAND_OVER=1 && export GT_LEDGER_HAND_OVER &&
+	mass_write t-counter2 mass2
 '
 
 test_expect_success 'GT_LEDGER_GROUP=0: one writer at a time, one commit per write' '
