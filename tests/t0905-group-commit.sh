@@ -109,7 +109,8 @@ test_expect_success 'conflicting preconditions in one group: one claim wins, the
 '
 
 # mass_write COUNTER TITLE: 64 writers at once, each labelling COUNTER,
-# noting one of six beads and adding one titled "TITLE <n>": every
+# noting one of six beads (a note new to it: a write of what is there
+# already is no operation) and adding one titled "TITLE <n>": every
 # acknowledged write is there, each operation in the history, fsck clean
 mass_write() {
 	gt-bead-add -q --id "$1" "counter" && before=$(ops_in_history) &&
@@ -117,7 +118,7 @@ mass_write() {
 	while [ "$i" -lt 64 ]; do
 		(
 			gt-bead-label add "$1" "l$i" >/dev/null || exit 1
-			gt-bead-update --actor "w$i" --notes "note $i" "t-g$((i % 6 + 1))" >/dev/null || exit 1
+			gt-bead-update --actor "w$i" --notes "$2 note $i" "t-g$((i % 6 + 1))" >/dev/null || exit 1
 			gt-bead-add -q --actor "w$i" "$2 $i" >/dev/null || exit 1
 		) >"mlog$i" 2>&1 &
 		i=$((i + 1))
