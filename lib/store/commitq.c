@@ -1138,26 +1138,21 @@ static int go_on(const struct gt_commitq *q, int lockfd)
 static int busy(void)
 {
 	const char *v = getenv("GT_LEDGER_HAND_OVER");
-	char buf[128], *slash;
-	long running, cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	ssize_t n;
-	int fd;
+	struct gt_buf b = GT_BUF_INIT;
+	long running = 0, cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	char *slash;
 
 	if (v && *v)
 		return strcmp(v, "0") != 0;
-	if ((fd = open("/proc/loadavg", O_RDONLY | O_CLOEXEC)) < 0)
-		return 0;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = '\0';
+	if (gt_read_file(&b, "/proc/loadavg") < 0)
+		gt_error_clear(); /* no count: not busy */
 	/* "0.52 0.58 0.59 3/250 12345" */
-	if (!(slash = strchr(buf, '/')))
-		return 0;
-	while (slash > buf && slash[-1] != ' ')
-		slash--;
-	running = strtol(slash, NULL, 10);
+	else if ((slash = strchr(gt_buf_cstr(&b), '/'))) {
+		while (slash > b.ptr && slash[-1] != ' ')
+			slash--;
+		running = strtol(slash, NULL, 10);
+	}
+	gt_buf_release(&b);
 	return running > (cpus > 0 ? cpus : 1);
 }
 
@@ -1174,20 +1169,21 @@ int gt_commitq_submit(const struct gt_commitq *q, struct gt_intent *in, git_oid 
 	/* nobody committing: commit at once, with whatever waits; on a busy
 	 * machine through a detached committer, this change queued for it */
 	rc = gt_lock_try_as(&lockfd, lockpath.ptr, q->who);
-	if (rc == 0 && !(busy() && enqueue(q, in, &name, &qfd, &qlen) == 0)) {
-		led = 1;
-		rc = lead(q, in, NULL, commit, NULL);
+	if (rc == 0) {
+		int queued = busy() && enqueue(q, in, &name, &qfd, &qlen) == 0;
+
+		if (queued && go_on(q, lockfd) == 0) {
+			lockfd = -1; /* the committer holds it, and commits ours */
+		} else {
+			/* here: at once, or as no committer could start */
+			gt_error_clear();
+			led = 1;
+			rc = lead(q, in, name, commit, NULL);
+			goto out;
+		}
+	} else if (rc < 0 || (rc = enqueue(q, in, &name, &qfd, &qlen)) < 0) {
 		goto out;
 	}
-	if (rc == 0 && go_on(q, lockfd) < 0) { /* no committer: commit it here */
-		led = 1;
-		rc = lead(q, in, name, commit, NULL);
-		goto out;
-	}
-	if (rc == 0)
-		lockfd = -1; /* the committer holds it now */
-	else if (rc < 0 || (rc = enqueue(q, in, &name, &qfd, &qlen)) < 0)
-		goto out;
 	/* who holds it is noted only by one that leads: most are answered */
 	rc = wait_turn(q, lockpath.ptr, name, qfd, qlen, &lockfd, commit);
 	if (rc == 2) { /* nobody took it: commit it, and whatever else waits */

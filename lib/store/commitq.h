@@ -22,9 +22,10 @@
  * that leaves intents waiting forks a detached committer that goes on
  * with them (commitq.c, "The committer goes on").  An intent whose
  * writer died is dropped unread; one that carries a result already (its
- * committer was killed before removing it) is never committed again.  A committer killed between moving the ref
- * and answering is recovered from the "group" manifest it wrote before
- * moving the ref (only when it answers for others).
+ * committer was killed before removing it) is never committed again.  A
+ * committer killed between moving the ref and answering is recovered
+ * from the "group" manifest it wrote before moving the ref (only when it
+ * answers for others).
  */
 #ifndef GT_COMMITQ_H
 #define GT_COMMITQ_H
