@@ -183,6 +183,24 @@ test_expect_success 'a committer killed while it answers: each writer answered o
 	[ ! -e .git/gt/queue/group ] && [ -z "$(ls .git/gt/queue)" ]
 '
 
+test_expect_success 'queued writers are woken by the committer that answers them' '
+	cd l && hold_lock && before=$(ledger_tip) &&
+	for i in 1 2 3 4; do
+		( set +e; GT_QUEUE_WAKE_MS=3600000 gt-bead-add -q --id "t-wk$i" "woken $i" \
+			>/dev/null 2>"wk$i.err"; echo $? >"wk$i.rc" ) &
+	done &&
+	queued 4 &&
+	for f in .git/gt/queue/*.q; do
+		assert_eq "GTQ1 W 7" "$(head -c 9 "$f" | tr "\n" " " | sed "s/ $//")" "wake word" ||
+			return 1
+	done &&
+	release_lock &&
+	GT_LEDGER_HAND_OVER=0 gt-bead-add -q --id t-wk5 "the committer" &&
+	wait_for sh -c "ls wk?.rc | wc -l | grep -qx 4" && wait &&
+	assert_eq "0 0 0 0" "$(cat wk1.rc wk2.rc wk3.rc wk4.rc | tr "\n" " " | sed "s/ $//")" "exits" &&
+	assert_eq 1 "$(git rev-list --count "$before..refs/gt/ledger")" "commits for the group"
+'
+
 # a queued intent that writes probe/NAME on the tip, held by a waiting
 # writer (flock -s), answered ANSWER already when one is given
 queue_probe() {
@@ -205,10 +223,10 @@ test_expect_success 'an intent already answered is never committed again; one no
 	[ -z "$(ls .git/gt/queue)" ]
 '
 
-test_expect_success 'without inotify, writers queued behind a busy lock are answered all the same' '
+test_expect_success 'without the wake word, writers queued behind a busy lock are answered all the same' '
 	cd l && hold_lock && before=$(ledger_tip) &&
 	for i in 1 2 3 4; do
-		( set +e; GT_QUEUE_INOTIFY=0 gt-bead-add -q --id "t-ni$i" "no inotify $i" >/dev/null \
+		( set +e; GT_QUEUE_WAKE=0 gt-bead-add -q --id "t-ni$i" "no wake $i" >/dev/null \
 			2>"ni$i.err"; echo $? >"ni$i.rc" ) &
 	done &&
 	queued 4 && release_lock &&

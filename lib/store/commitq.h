@@ -15,7 +15,7 @@
  *
  * A writer is answered only after the commit is in a fsynced pack and the
  * ref has moved.  The queue is plain files: an intent is "<time>-<pid>.q",
- * held open (a shared flock) by its writer, which sleeps on it (inotify)
+ * held open (a shared flock) by its writer, which sleeps on it (a futex)
  * until it is answered or told to take the lock (first come, first
  * served); the committer appends the result to it (one write) and removes
  * it, and the writer reads it through its open descriptor.  A committer
