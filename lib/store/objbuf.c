@@ -19,6 +19,18 @@
 #include "store/packwrite.h"
 #include "base/banned.h"
 
+/*
+ * The packs this process wrote, read through a backend of their own
+ * (git_odb_backend_one_pack()) rather than by having libgit2 list
+ * objects/pack again: that listing waits for the directory's lock, which
+ * every process opening the repository takes, and under load a committer
+ * waited 7-14 ms for it after every commit (the ref update looks the new
+ * commit up).  Past OWN_MAX packs, the directory is listed again.  Their
+ * errors are "not found": a pack rolled up and removed meanwhile is found
+ * again by the listing libgit2 falls back to.
+ */
+#define OWN_MAX 16
+
 struct obj {
 	struct gt_packobj p; /* id, type, len, data (owned) */
 	struct obj *next_in_bucket;
@@ -35,6 +47,8 @@ struct gt_objbuf {
 	struct obj **list;
 	size_t n, alloc, bytes;
 	struct gt_packstream *stream; /* gt_objbuf_stream(): objects go here */
+	git_odb_backend *own[OWN_MAX]; /* the packs this process wrote (one_pack) */
+	size_t nown;
 };
 
 static size_t bucket_of(const struct gt_objbuf *ob, const git_oid *id)
@@ -162,8 +176,13 @@ static int be_read(void **out, size_t *len, git_object_t *type, git_odb_backend 
 		}
 		return 0;
 	}
-	if (!o)
+	if (!o) {
+		for (size_t i = 0; i < ob->nown; i++)
+			if (ob->own[i]->read(out, len, type, ob->own[i], id) == 0)
+				return 0;
+		git_error_clear();
 		return GIT_ENOTFOUND;
+	}
 	*out = git_odb_backend_data_alloc(be, o->p.len ? o->p.len : 1);
 	if (!*out)
 		return -1;
@@ -175,13 +194,19 @@ static int be_read(void **out, size_t *len, git_object_t *type, git_odb_backend 
 
 static int be_read_header(size_t *len, git_object_t *type, git_odb_backend *be, const git_oid *id)
 {
-	struct obj *o = find((struct gt_objbuf *)be, id);
+	struct gt_objbuf *ob = (struct gt_objbuf *)be;
+	struct obj *o = find(ob, id);
 	int rc;
 
-	if (!o && (rc = streamed((struct gt_objbuf *)be, id, len, type)) != 0)
+	if (!o && (rc = streamed(ob, id, len, type)) != 0)
 		return rc < 0 ? -1 : 0;
-	if (!o)
+	if (!o) {
+		for (size_t i = 0; i < ob->nown; i++)
+			if (ob->own[i]->read_header(len, type, ob->own[i], id) == 0)
+				return 0;
+		git_error_clear();
 		return GIT_ENOTFOUND;
+	}
 	*len = o->p.len;
 	*type = o->p.type;
 	return 0;
@@ -189,11 +214,17 @@ static int be_read_header(size_t *len, git_object_t *type, git_odb_backend *be, 
 
 static int be_exists(git_odb_backend *be, const git_oid *id)
 {
+	struct gt_objbuf *ob = (struct gt_objbuf *)be;
 	size_t len;
 	git_object_t type;
 
-	return find((struct gt_objbuf *)be, id) != NULL ||
-	       streamed((struct gt_objbuf *)be, id, &len, &type) > 0;
+	if (find(ob, id) || streamed(ob, id, &len, &type) > 0)
+		return 1;
+	for (size_t i = 0; i < ob->nown; i++)
+		if (ob->own[i]->exists(ob->own[i], id) == 1)
+			return 1;
+	git_error_clear();
+	return 0;
 }
 
 void gt_objbuf_discard(struct gt_objbuf *ob)
@@ -216,6 +247,8 @@ static void be_free(git_odb_backend *be)
 
 	if (ob->loose)
 		ob->loose->free(ob->loose);
+	for (size_t i = 0; i < ob->nown; i++)
+		ob->own[i]->free(ob->own[i]);
 	gt_objbuf_discard(ob);
 	free(ob->objdir);
 	free(ob->list);
@@ -349,7 +382,21 @@ static int flush_pack(struct gt_objbuf *ob)
 		rc = gt_pack_write(ob->objdir, pack_get, ob, ob->n, name);
 	if (rc < 0)
 		return rc;
-	if (git_odb_refresh(ob->odb) < 0) /* so this process sees the new pack */
+	/* so this process sees the new pack */
+	if (ob->nown < OWN_MAX) {
+		struct gt_buf idx = GT_BUF_INIT;
+		git_odb_backend *b = NULL;
+
+		gt_buf_printf(&idx, "%s/pack/pack-%s.idx", ob->objdir, name);
+		rc = git_odb_backend_one_pack(&b, idx.ptr);
+		gt_buf_release(&idx);
+		if (rc == 0) {
+			ob->own[ob->nown++] = b;
+			return 0;
+		}
+		git_error_clear();
+	}
+	if (git_odb_refresh(ob->odb) < 0)
 		return gt_error_git(GT_EFAIL, "cannot read the new pack");
 	return 0;
 }
