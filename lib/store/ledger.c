@@ -108,19 +108,10 @@ static void clear_tip(struct gt_ledger *lg)
 	memset(&lg->tip, 0, sizeof(lg->tip));
 }
 
-int gt_ledger_refresh(struct gt_ledger *lg)
+/* The tip's commit and tree, for the commit id read from the ref. */
+static int load_tip(struct gt_ledger *lg, const git_oid *id)
 {
-	git_oid id;
-	int rc;
-
-	rc = git_reference_name_to_id(&id, lg->git, lg->ref);
-	if (rc == GIT_ENOTFOUND) {
-		clear_tip(lg);
-		return 0;
-	}
-	if (rc < 0)
-		return gt_error_git(GT_EFAIL, "cannot read %s", lg->ref);
-	if (lg->has_tip && !git_oid_cmp(&id, &lg->tip))
+	if (lg->has_tip && !git_oid_cmp(id, &lg->tip))
 		return 0;
 	clear_tip(lg);
 	/* libgit2 lists the pack directory again once when an object is not
@@ -130,7 +121,7 @@ int gt_ledger_refresh(struct gt_ledger *lg)
 	for (int tries = 0;; tries++) {
 		git_odb *odb = NULL;
 
-		if (git_commit_lookup(&lg->commit, lg->git, &id) == 0 &&
+		if (git_commit_lookup(&lg->commit, lg->git, id) == 0 &&
 		    git_commit_tree(&lg->tree, lg->commit) == 0)
 			break;
 		clear_tip(lg);
@@ -138,27 +129,59 @@ int gt_ledger_refresh(struct gt_ledger *lg)
 		    git_odb_refresh(odb) < 0) {
 			git_odb_free(odb);
 			return gt_error_git(GT_EFAIL, "cannot read the ledger commit %s",
-					    git_oid_tostr_s(&id));
+					    git_oid_tostr_s(id));
 		}
 		git_odb_free(odb);
 	}
-	git_oid_cpy(&lg->tip, &id);
+	git_oid_cpy(&lg->tip, id);
 	lg->has_tip = 1;
 	return 0;
+}
+
+/* The ref: 0 with *id, 1 when there is none, or GT_E*. */
+static int read_ref(struct gt_ledger *lg, git_oid *id)
+{
+	int rc = git_reference_name_to_id(id, lg->git, lg->ref);
+
+	if (rc == GIT_ENOTFOUND) {
+		git_error_clear();
+		return 1;
+	}
+	return rc < 0 ? gt_error_git(GT_EFAIL, "cannot read %s", lg->ref) : 0;
+}
+
+int gt_ledger_refresh(struct gt_ledger *lg)
+{
+	git_oid id;
+	int rc = read_ref(lg, &id);
+
+	if (rc == 1)
+		clear_tip(lg);
+	return rc ? (rc < 0 ? rc : 0) : load_tip(lg, &id);
 }
 
 int gt_ledger_open_repo(struct gt_ledger **out, struct gt_repo *repo, const char *actor)
 {
 	struct gt_ledger *lg = gt_calloc(1, sizeof(*lg));
+	git_oid tip;
 	int rc;
 
 	lg->repo = repo;
 	lg->git = repo->git;
 	lg->ref = GT_LEDGER_REF;
 	lg->actor_opt = actor && *actor ? gt_strdup(actor) : NULL;
-	rc = gt_objbuf_attach(&lg->objbuf, lg->git);
-	if (!rc)
-		rc = gt_ledger_refresh(lg);
+	/* the ref before the object database: opening that lists the packs,
+	 * which then hold the tip's (its pack is in place before the ref
+	 * moves), where the other order would list them twice whenever a
+	 * commit came in between */
+	rc = read_ref(lg, &tip);
+	if (rc >= 0) {
+		int none = rc == 1;
+
+		rc = gt_objbuf_attach(&lg->objbuf, lg->git);
+		if (!rc && !none)
+			rc = load_tip(lg, &tip);
+	}
 	if (rc < 0) {
 		lg->repo = NULL;
 		gt_ledger_free(lg);
