@@ -46,7 +46,7 @@ struct gt_objbuf {
 	size_t nbuckets;
 	struct obj **list;
 	size_t n, alloc, bytes;
-	struct gt_packstream *stream; /* gt_objbuf_stream(): objects go here */
+	struct gt_packstream *stream;  /* gt_objbuf_stream(): objects go here */
 	git_odb_backend *own[OWN_MAX]; /* the packs this process wrote (one_pack) */
 	size_t nown;
 };
