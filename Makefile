@@ -102,13 +102,21 @@ BENCH_BIN := $(patsubst bench/%.c,build/bench/%,$(BENCH_SRC))
 MAN_SRC := $(sort $(wildcard man/*.scd))
 MAN_OUT := $(patsubst man/%.scd,build/man/%,$(MAN_SRC))
 
-.PHONY: all check check-agents check-build demo install lint bench bench-tools clean deps deps-lint man
+.PHONY: all check check-agents check-build demo install lint bench bench-tools clean deps deps-lint man FORCE
 
 all: lib/libgt.a $(CMD_BIN) $(TEST_BIN) man
 
 build/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) $(GIT2_DEFS) -c -o $@ $<
+
+# The version compiled in follows the tree: build/version is rewritten
+# only when it changes, and what prints it is rebuilt then.
+build/version: FORCE
+	@mkdir -p $(@D)
+	@echo '$(VERSION)' | cmp -s - $@ || echo '$(VERSION)' >$@
+build/cmd/gt.o build/cmd/cli.o: build/version
+FORCE:
 
 build/nonet.o: lib/base/nonet.c
 	@mkdir -p $(@D)
