@@ -271,6 +271,38 @@ static int break_stale_ref_lock(struct gt_repo *repo, const char *ref)
 	return broke;
 }
 
+/*
+ * The ref's new value on disk: its file's data, then the directory entry
+ * the rename made (a power cut could otherwise leave the ref where it
+ * was, and the writes already answered lost).  A ref that is not a loose
+ * file any more (packed since) was written by whoever packed it.
+ * GT_LEDGER_REF_SYNC=0 leaves it to the kernel (benchmarks).
+ */
+static int sync_ref(struct gt_repo *repo, const char *ref)
+{
+	struct gt_buf p = GT_BUF_INIT;
+	int fd, rc = 0;
+	char *slash;
+
+	if (gt_env_off("GT_LEDGER_REF_SYNC"))
+		return 0;
+	gt_buf_printf(&p, "%s/%s", repo->common_dir, ref);
+	if ((fd = open(p.ptr, O_RDONLY | O_CLOEXEC)) >= 0) {
+		if (fdatasync(fd) < 0)
+			rc = gt_error_errno(GT_EFAIL, "cannot flush '%s' to disk", p.ptr);
+		close(fd);
+		slash = strrchr(p.ptr, '/');
+		*slash = '\0';
+		if (!rc && (fd = open(p.ptr, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
+			if (fsync(fd) < 0 && errno != EINVAL)
+				rc = gt_error_errno(GT_EFAIL, "cannot flush '%s' to disk", p.ptr);
+			close(fd);
+		}
+	}
+	gt_buf_release(&p);
+	return rc;
+}
+
 int gt_ref_cas(struct gt_repo *repo, git_repository *git, const char *ref, const git_oid *new_id,
 	       const git_oid *old)
 {
@@ -284,7 +316,7 @@ int gt_ref_cas(struct gt_repo *repo, git_repository *git, const char *ref, const
 
 		git_reference_free(r);
 		if (rc == 0)
-			return 0;
+			return sync_ref(repo, ref);
 		if (rc == GIT_EMODIFIED || rc == GIT_EEXISTS)
 			return 1;
 		if (rc != GIT_ELOCKED)
