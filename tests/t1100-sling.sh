@@ -55,7 +55,8 @@ test_expect_success 'all three hand back: merge requests, pushed and verified br
 test_expect_success 'the polecats are idle and their names go back to the pool' '
 	cd town &&
 	test "$(gt-agent-list --json | jq -r "select(.state == \"idle\") | .address" | wc -l)" = 3 &&
-	gt-polecat-remove app/polecats/beryl &&
+	# idle once gt-done has answered; its session ends when the agent exits
+	wait_for gt-polecat-remove app/polecats/beryl &&
 	! test -e app/polecats/beryl &&
 	d=$(step_bead "Add d" "echo d >d.txt") &&
 	e=$(step_bead "Add e" "echo e >e.txt") &&

@@ -304,7 +304,7 @@ static int sync_ref(struct gt_repo *repo, const char *ref)
 }
 
 int gt_ref_cas(struct gt_repo *repo, git_repository *git, const char *ref, const git_oid *new_id,
-	       const git_oid *old)
+	       const git_oid *old, int flush)
 {
 	git_oid zero;
 
@@ -316,7 +316,7 @@ int gt_ref_cas(struct gt_repo *repo, git_repository *git, const char *ref, const
 
 		git_reference_free(r);
 		if (rc == 0)
-			return sync_ref(repo, ref);
+			return flush ? sync_ref(repo, ref) : 0;
 		if (rc == GIT_EMODIFIED || rc == GIT_EEXISTS)
 			return 1;
 		if (rc != GIT_ELOCKED)
@@ -840,7 +840,7 @@ static int commit_group(struct group *g, git_oid *commit)
 		return rc;
 	write_manifest(g, commit);
 	crash_point("before-ref");
-	rc = gt_ref_cas(g->q->repo, g->q->git, g->q->ref, commit, g->has_tip ? &g->tip : NULL);
+	rc = gt_ref_cas(g->q->repo, g->q->git, g->q->ref, commit, g->has_tip ? &g->tip : NULL, 1);
 	if (rc)
 		remove_manifest(g);
 	else

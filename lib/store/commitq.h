@@ -78,9 +78,10 @@ struct gt_commitq {
 int gt_commitq_submit(const struct gt_commitq *q, struct gt_intent *in, git_oid *commit);
 
 /* Compare-and-swap ref from old (NULL: must not exist) to new_id, waiting
- * out a foreign writer's ref lock.  0, 1 when the ref moved, or GT_E*. */
+ * out a foreign writer's ref lock; flush: then flush the ref's file and
+ * its directory to disk.  0, 1 when the ref moved, or GT_E*. */
 int gt_ref_cas(struct gt_repo *repo, git_repository *git, const char *ref, const git_oid *new_id,
-	       const git_oid *old);
+	       const git_oid *old, int flush);
 
 /* The commit header lines for an identity now: "Name <email> <secs> +0000". */
 int gt_commit_signature(struct gt_buf *out, const char *name, const char *email);

@@ -1205,7 +1205,7 @@ int gt_ledger_transact(struct gt_ledger *lg, const struct gt_txn_opts *opts, gt_
 {
 	struct gt_txn tx;
 	struct gt_buf lockpath = GT_BUF_INIT;
-	int lockfd = -1, rc = 0;
+	int lockfd = -1, rc = 0, durable;
 
 	if (!opts->bulk && !opts->allow_no_ledger && !opts->exclusive && !lg->squash &&
 	    group_enabled()) {
@@ -1237,6 +1237,14 @@ int gt_ledger_transact(struct gt_ledger *lg, const struct gt_txn_opts *opts, gt_
 		return rc;
 	}
 	gt_objbuf_collect(lg->objbuf, 1);
+	/* the ledger's writes here (bulk ones, a change refused four times
+	 * in the queue) are on disk before they are answered, as group
+	 * commit's are: a pack (flushed) and the ref flushed; its creation
+	 * (a few loose objects, which the first bulk write takes into its
+	 * pack), the wisps' protocol messages, and the old way kept for
+	 * comparison, write a small change's objects loose and leave the
+	 * flushing to the kernel */
+	durable = !lg->squash && !opts->allow_no_ledger && group_enabled();
 	for (tx.attempt = 0; tx.attempt < MAX_ATTEMPTS; tx.attempt++) {
 		git_oid commit_id;
 		int ref_rc;
@@ -1261,11 +1269,12 @@ int gt_ledger_transact(struct gt_ledger *lg, const struct gt_txn_opts *opts, gt_
 			break;
 		}
 		if (!rc)
-			rc = gt_objbuf_flush(lg->objbuf, opts->bulk ? 1 : BULK_PACK_THRESHOLD);
+			rc = gt_objbuf_flush(lg->objbuf,
+					     opts->bulk || durable ? 1 : BULK_PACK_THRESHOLD);
 		if (rc < 0)
 			break;
 		ref_rc = gt_ref_cas(lg->repo, lg->git, lg->ref, &commit_id,
-				    lg->has_tip ? &lg->tip : NULL);
+				    lg->has_tip ? &lg->tip : NULL, durable);
 		if (ref_rc == 0) {
 			git_oid_cpy(&lg->last_commit, &commit_id);
 			rc = gt_ledger_refresh(lg);
