@@ -175,6 +175,17 @@ static int mkdir_p(char *p)
 	return 0;
 }
 
+int gt_sync_dir(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc = 0;
+
+	if (fd < 0 || (fsync(fd) < 0 && errno != EINVAL))
+		rc = gt_error_errno(GT_EFAIL, "cannot flush '%s'", dir);
+	if (fd >= 0)
+		close(fd);
+	return rc;
+}
+
 int gt_mkdir_parents(const char *path)
 {
 	char *p = gt_strdup(path), *s = strrchr(p, '/');

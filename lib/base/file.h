@@ -38,6 +38,11 @@ int gt_write_file_atomicv(const char *path, struct iovec *v, int n);
 /* The same for one buffer. */
 int gt_write_file_atomic(const char *path, const void *data, size_t len);
 
+/* Flush directory dir's entries to disk (fsync; a file system that cannot
+ * sync a directory, EINVAL, has nothing to flush).  0, or GT_EFAIL
+ * ("cannot flush '<dir>'"). */
+int gt_sync_dir(const char *dir);
+
 /* mkdir -p for the parent directories of path.  0, or GT_EFAIL naming the
  * directory that could not be made. */
 int gt_mkdir_parents(const char *path);

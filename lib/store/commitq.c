@@ -282,22 +282,17 @@ static int sync_ref(struct gt_repo *repo, const char *ref)
 {
 	struct gt_buf p = GT_BUF_INIT;
 	int fd, rc = 0;
-	char *slash;
 
 	if (gt_env_off("GT_LEDGER_REF_SYNC"))
 		return 0;
 	gt_buf_printf(&p, "%s/%s", repo->common_dir, ref);
 	if ((fd = open(p.ptr, O_RDONLY | O_CLOEXEC)) >= 0) {
 		if (fdatasync(fd) < 0)
-			rc = gt_error_errno(GT_EFAIL, "cannot flush '%s' to disk", p.ptr);
+			rc = gt_error_errno(GT_EFAIL, "cannot flush '%s'", p.ptr);
 		close(fd);
-		slash = strrchr(p.ptr, '/');
-		*slash = '\0';
-		if (!rc && (fd = open(p.ptr, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
-			if (fsync(fd) < 0 && errno != EINVAL)
-				rc = gt_error_errno(GT_EFAIL, "cannot flush '%s' to disk", p.ptr);
-			close(fd);
-		}
+		*strrchr(p.ptr, '/') = '\0';
+		if (!rc)
+			rc = gt_sync_dir(p.ptr);
 	}
 	gt_buf_release(&p);
 	return rc;
@@ -1032,13 +1027,14 @@ static int wait_turn(const struct gt_commitq *q, const char *lockpath, int qfd, 
 	uint32_t *w = gt_env_off("GT_QUEUE_WAKE") ? NULL : wake_map(qfd, PROT_READ);
 	/* GT_QUEUE_WAKE_MS: how long it sleeps unless woken (tests) */
 	const char *v = getenv("GT_QUEUE_WAKE_MS");
-	long wake_ms = v && *v ? strtol(v, NULL, 10) : WAKE_MS;
+	long wake_ms = v && *v ? strtol(v, NULL, 10) : 0;
+	long nap = !w ? NAP_MS : wake_ms > 0 ? wake_ms : WAKE_MS;
 	int rc;
 
 	*lockfd = -1;
 	for (;;) {
 		uint32_t seen = w ? __atomic_load_n(w, __ATOMIC_SEQ_CST) : 0;
-		long nap = w ? (wake_ms > 0 ? wake_ms : WAKE_MS) : NAP_MS, left;
+		long left;
 		struct timespec ts;
 
 		if ((rc = read_answer(qfd, qlen, commit)) != 2)

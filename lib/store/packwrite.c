@@ -282,7 +282,7 @@ static int install(const char *objdir, struct gt_buf *tpack, int pfd, struct ien
 		   const unsigned char sum[20], char name[GIT_OID_HEXSZ + 1])
 {
 	struct gt_buf tidx = GT_BUF_INIT, dst = GT_BUF_INIT;
-	int ifd = -1, dfd, rc = 0;
+	int ifd = -1, rc = 0;
 	git_oid sum_id;
 
 	if (n)
@@ -326,14 +326,7 @@ static int install(const char *objdir, struct gt_buf *tpack, int pfd, struct ien
 	/* the renames themselves, on disk before the ref that needs them */
 	gt_buf_reset(&dst);
 	gt_buf_printf(&dst, "%s/pack", objdir);
-	if ((dfd = open(dst.ptr, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 ||
-	    (fsync(dfd) < 0 && errno != EINVAL)) {
-		rc = gt_error_errno(GT_EFAIL, "cannot flush '%s'", dst.ptr);
-		if (dfd >= 0)
-			close(dfd);
-		goto out;
-	}
-	close(dfd);
+	rc = gt_sync_dir(dst.ptr);
 out:
 	if (ifd >= 0)
 		close(ifd);
